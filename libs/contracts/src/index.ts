@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './event-types';
+export * from './messages';
+export * from './schemas';
+export * from './validators';

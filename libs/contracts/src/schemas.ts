@@ -1,0 +1,167 @@
+/**
+ * JSON Schemas (draft 2020-12 subset understood by Ajv) of the public messages. They are the
+ * single source for the validators below, the AsyncAPI document and the HTTP contract tests.
+ */
+
+const isoDateTime = { type: 'string', format: 'date-time', maxLength: 40 } as const;
+const identifier = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+const scoreSnapshot = {
+  type: 'object',
+  required: ['health', 'band', 'churnRisk', 'segment', 'stage'],
+  properties: {
+    health: { type: 'number', minimum: 0, maximum: 100 },
+    band: { enum: ['green', 'yellow', 'red'] },
+    churnRisk: { type: 'number', minimum: 0, maximum: 1 },
+    segment: { enum: ['loyal', 'stable', 'at_risk'] },
+    stage: { enum: ['onboarding', 'adoption', 'growth', 'renewal', 'reactivation'] },
+  },
+} as const;
+
+export const telemetryEventSchema = {
+  $id: 'https://bellwether.dev/schemas/events.v1.json',
+  title: 'bellwether.events.v1',
+  type: 'object',
+  required: ['schemaVersion', 'id', 'type', 'accountId', 'timestamp', 'receivedAt', 'source', 'properties'],
+  properties: {
+    schemaVersion: { const: 1 },
+    id: identifier,
+    type: { type: 'string', minLength: 1, maxLength: 100 },
+    accountId: identifier,
+    userId: identifier,
+    timestamp: isoDateTime,
+    receivedAt: isoDateTime,
+    source: { enum: ['native', 'segment'] },
+    properties: { type: 'object' },
+  },
+} as const;
+
+export const scoreChangedSchema = {
+  $id: 'https://bellwether.dev/schemas/scores.v1.json',
+  title: 'bellwether.scores.v1',
+  type: 'object',
+  required: ['schemaVersion', 'accountId', 'changeId', 'sequence', 'eventTime', 'cause', 'before', 'after', 'drivers', 'reasons', 'scorecardVersion', 'account'],
+  properties: {
+    schemaVersion: { const: 1 },
+    accountId: identifier,
+    changeId: identifier,
+    sequence: { type: 'integer', minimum: 1 },
+    eventTime: isoDateTime,
+    cause: {
+      type: 'object',
+      required: ['kind'],
+      properties: { kind: { enum: ['event', 'watermark'] }, eventId: identifier, eventType: { type: 'string' } },
+    },
+    before: { oneOf: [{ type: 'null' }, scoreSnapshot] },
+    after: scoreSnapshot,
+    drivers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['measure', 'score', 'weight', 'contribution'],
+        properties: {
+          measure: { type: 'string' },
+          score: { type: 'number', minimum: 0, maximum: 100 },
+          weight: { type: 'number', minimum: 0 },
+          contribution: { type: 'number' },
+        },
+      },
+    },
+    reasons: { type: 'array', items: { type: 'string' } },
+    scorecardVersion: { type: 'string' },
+    account: { type: 'object' },
+  },
+} as const;
+
+export const alertLifecycleEventSchema = {
+  $id: 'https://bellwether.dev/schemas/alerts.v1.json',
+  title: 'bellwether.alerts.v1',
+  type: 'object',
+  required: ['schemaVersion', 'eventId', 'kind', 'alertId', 'revision', 'accountId', 'rule', 'category', 'severity', 'priority', 'queue', 'status', 'evidence', 'occurredAt'],
+  properties: {
+    schemaVersion: { const: 1 },
+    eventId: identifier,
+    kind: { enum: ['opened', 'updated', 'acknowledged', 'snoozed', 'resolved', 'escalated'] },
+    alertId: identifier,
+    revision: { type: 'integer', minimum: 1 },
+    accountId: identifier,
+    rule: identifier,
+    category: { enum: ['risk', 'expansion'] },
+    severity: { enum: ['critical', 'high', 'medium', 'low'] },
+    priority: { type: 'number' },
+    queue: identifier,
+    csmId: identifier,
+    status: { enum: ['open', 'acknowledged', 'snoozed', 'resolved'] },
+    outcome: { enum: ['saved', 'churned', 'expanded', 'not_actionable'] },
+    evidence: { type: 'array', items: { type: 'string' } },
+    occurredAt: isoDateTime,
+  },
+} as const;
+
+export const playbookRunEventSchema = {
+  $id: 'https://bellwether.dev/schemas/playbook-runs.v1.json',
+  title: 'bellwether.playbook-runs.v1',
+  type: 'object',
+  required: ['schemaVersion', 'eventId', 'kind', 'runId', 'playbookId', 'playbookVersion', 'accountId', 'occurredAt'],
+  properties: {
+    schemaVersion: { const: 1 },
+    eventId: identifier,
+    kind: { enum: ['run.started', 'step.done', 'task.created', 'run.ended'] },
+    runId: identifier,
+    playbookId: identifier,
+    playbookVersion: { type: 'integer', minimum: 1 },
+    accountId: identifier,
+    stepId: identifier,
+    task: {
+      type: 'object',
+      required: ['taskId', 'role', 'title', 'queue', 'dueAt'],
+      properties: { taskId: identifier, role: { type: 'string' }, title: { type: 'string' }, queue: identifier, dueAt: isoDateTime },
+    },
+    outcome: { enum: ['recovered', 'churned', 'expanded', 'completed', 'failed'] },
+    occurredAt: isoDateTime,
+  },
+} as const;
+
+export const clockTickSchema = {
+  $id: 'https://bellwether.dev/schemas/clock.v1.json',
+  title: 'bellwether.clock.v1',
+  type: 'object',
+  required: ['schemaVersion', 'watermark'],
+  properties: { schemaVersion: { const: 1 }, watermark: isoDateTime },
+} as const;
+
+/** Limits of the native ingestion endpoint (defaults; the service can lower them by config). */
+export const ingestLimits = {
+  maxEventsPerBatch: 500,
+  maxIdLength: 200,
+  maxTypeLength: 100,
+  maxPropertyDepth: 5,
+} as const;
+
+/** POST /v1/events request body. Unknown top-level fields are refused, not ignored. */
+export const ingestEventsRequestSchema = {
+  $id: 'https://bellwether.dev/schemas/http/ingest-events-request.json',
+  type: 'object',
+  required: ['events'],
+  additionalProperties: false,
+  properties: {
+    events: {
+      type: 'array',
+      minItems: 1,
+      maxItems: ingestLimits.maxEventsPerBatch,
+      items: {
+        type: 'object',
+        required: ['id', 'type', 'accountId', 'timestamp'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength, pattern: '^[\\x21-\\x7e]+$' },
+          type: { type: 'string', minLength: 1, maxLength: ingestLimits.maxTypeLength, pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$' },
+          accountId: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength, pattern: '^[\\x21-\\x7e]+$' },
+          userId: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength },
+          timestamp: { type: 'string', format: 'date-time', maxLength: 40 },
+          properties: { type: 'object' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,41 @@
+/** Kafka topics of the public contract. Every topic is keyed by accountId. */
+export const Topics = {
+  events: 'bellwether.events.v1',
+  scores: 'bellwether.scores.v1',
+  accountState: 'bellwether.account-state.v1',
+  alerts: 'bellwether.alerts.v1',
+  playbookRuns: 'bellwether.playbook-runs.v1',
+  clock: 'bellwether.clock.v1',
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+/** Each consumer dead-letters what it cannot process to `<topic>.dlq`. */
+export function deadLetterTopicOf(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+/** How each topic is created (partitions are a floor: an operator may add more). */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly compacted: boolean;
+  readonly retentionMs?: number;
+}
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+export const topicSpecs: readonly TopicSpec[] = [
+  { name: Topics.events, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
+  { name: Topics.scores, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
+  { name: Topics.accountState, partitions: 6, compacted: true },
+  { name: Topics.alerts, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
+  { name: Topics.playbookRuns, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
+  { name: Topics.clock, partitions: 1, compacted: false, retentionMs: WEEK_MS },
+  ...[Topics.events, Topics.scores, Topics.alerts, Topics.clock].map((topic) => ({
+    name: deadLetterTopicOf(topic),
+    partitions: 1,
+    compacted: false,
+    retentionMs: 4 * WEEK_MS,
+  })),
+];

@@ -1,0 +1,56 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { AlertLifecycleEvent, ClockTick, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import {
+  alertLifecycleEventSchema,
+  clockTickSchema,
+  playbookRunEventSchema,
+  scoreChangedSchema,
+  telemetryEventSchema,
+} from './schemas';
+
+/** One problem with an input, in the shape of the HTTP error contract. */
+export interface SchemaProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly SchemaProblem[] };
+
+/** A compiled validator for one message type. */
+export type MessageValidator<T> = (value: unknown) => Validation<T>;
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv, ['date-time']);
+  return ajv;
+}
+
+/** Turns Ajv's errors into `{path, message}` pairs with dotted paths (`events.3.timestamp`). */
+export function toSchemaProblems(errors: readonly ErrorObject[] | null | undefined): SchemaProblem[] {
+  return (errors ?? []).map((error) => {
+    const segments = error.instancePath.split('/').filter(Boolean);
+    if (error.keyword === 'required') segments.push(String(error.params['missingProperty']));
+    if (error.keyword === 'additionalProperties') segments.push(String(error.params['additionalProperty']));
+    const message =
+      error.keyword === 'additionalProperties'
+        ? 'is not an allowed field'
+        : error.keyword === 'required'
+          ? 'is required'
+          : (error.message ?? 'is invalid');
+    return { path: segments.join('.'), message };
+  });
+}
+
+function compile<T>(ajv: Ajv, schema: object): MessageValidator<T> {
+  const validate = ajv.compile(schema) as ValidateFunction<T>;
+  return (value: unknown) => (validate(value) ? { ok: true, value } : { ok: false, problems: toSchemaProblems(validate.errors) });
+}
+
+const sharedAjv = createAjv();
+
+export const validateTelemetryEvent = compile<TelemetryEvent>(sharedAjv, telemetryEventSchema);
+export const validateScoreChanged = compile<ScoreChanged>(sharedAjv, scoreChangedSchema);
+export const validateAlertLifecycleEvent = compile<AlertLifecycleEvent>(sharedAjv, alertLifecycleEventSchema);
+export const validatePlaybookRunEvent = compile<PlaybookRunEvent>(sharedAjv, playbookRunEventSchema);
+export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);

@@ -1,0 +1,66 @@
+import { CompressionTypes, type Producer } from 'kafkajs';
+import type { KafkaConnection } from './kafka-connection';
+import { kafkaMetrics } from './metrics';
+
+export interface OutgoingRecord {
+  readonly key: string | null;
+  /** Serialized as JSON. */
+  readonly value: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Idempotent producer with acks=all: `send` resolves only when every record is durably in the
+ * in-sync replicas, so callers may answer "accepted" (or mark an outbox row sent) after it.
+ */
+export class MessageProducer {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(connection: KafkaConnection) {
+    this.producer = connection.client.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async send(topic: string, records: readonly OutgoingRecord[], options: { timeoutMs?: number } = {}): Promise<void> {
+    if (records.length === 0) return;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      timeout: options.timeoutMs ?? 10000,
+      compression: CompressionTypes.None,
+      messages: records.map((record) => ({
+        key: record.key,
+        value: JSON.stringify(record.value),
+        headers: record.headers ? { ...record.headers } : undefined,
+      })),
+    });
+    kafkaMetrics.produced.inc({ topic }, records.length);
+  }
+
+  /** Sends raw bytes unchanged (dead letters keep the original value). */
+  async sendRaw(topic: string, records: readonly { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.producer.send({ topic, acks: -1, messages: records.map((record) => ({ ...record })) });
+    kafkaMetrics.produced.inc({ topic }, records.length);
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,64 @@
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { topicSpecs } from '@bellwether/contracts';
+import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
+import { HealthRegistry } from '../health/health.registry';
+import { APP_LOGGER } from '../tokens';
+import type { AppLogger } from '../logging/logger';
+
+export interface KafkaClientModuleOptions {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  /** Create the contract's topics at start when missing (dev and tests; production runs it once). */
+  readonly ensureTopics: boolean;
+}
+
+const KAFKA_CLIENT_OPTIONS = Symbol('KAFKA_CLIENT_OPTIONS');
+
+@Injectable()
+class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly connection: KafkaConnection,
+    private readonly producer: MessageProducer,
+    private readonly health: HealthRegistry,
+    @Inject(KAFKA_CLIENT_OPTIONS) private readonly options: KafkaClientModuleOptions,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.options.ensureTopics) await this.connection.ensureTopics(topicSpecs);
+    await this.producer.connect();
+    this.health.register('kafka', async () => ((await this.connection.ping()) ? { ok: true } : { ok: false, detail: 'broker does not answer' }));
+    this.logger.info({ brokers: this.options.brokers }, 'kafka producer connected');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+/** The process' Kafka client and its idempotent producer. */
+@Global()
+@Module({})
+export class KafkaClientModule {
+  static forRoot(options: KafkaClientModuleOptions): DynamicModule {
+    return {
+      module: KafkaClientModule,
+      providers: [
+        { provide: KAFKA_CLIENT_OPTIONS, useValue: options },
+        {
+          provide: KafkaConnection,
+          inject: [APP_LOGGER],
+          useFactory: (logger: AppLogger) =>
+            new KafkaConnection({
+              brokers: options.brokers,
+              clientId: options.clientId,
+              log: (level, message, extra) => logger[level]({ ...extra, source: 'kafkajs' }, message),
+            }),
+        },
+        { provide: MessageProducer, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new MessageProducer(connection) },
+        KafkaLifecycle,
+      ],
+      exports: [KafkaConnection, MessageProducer],
+    };
+  }
+}

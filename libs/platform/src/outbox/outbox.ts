@@ -1,0 +1,44 @@
+import type { EntityManager } from 'typeorm';
+
+/** A message written in the same transaction as the state change it announces. */
+export interface OutboxMessage {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly payload: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** DDL of a service's outbox, for that service's migration. */
+export function outboxTableDdl(schema: string): { up: string[]; down: string[] } {
+  return {
+    up: [
+      `CREATE TABLE "${schema}".outbox (
+         id bigserial PRIMARY KEY,
+         topic text NOT NULL,
+         key text,
+         payload jsonb NOT NULL,
+         headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         published_at timestamptz
+       )`,
+      `CREATE INDEX outbox_unpublished_idx ON "${schema}".outbox (id) WHERE published_at IS NULL`,
+      `CREATE INDEX outbox_published_at_idx ON "${schema}".outbox (published_at) WHERE published_at IS NOT NULL`,
+    ],
+    down: [`DROP TABLE "${schema}".outbox`],
+  };
+}
+
+/** Adds messages to the outbox inside the caller's transaction (one statement for the batch). */
+export async function enqueueOutbox(manager: EntityManager, schema: string, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await manager.query(
+    `INSERT INTO "${schema}".outbox (topic, key, payload, headers)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
+    [
+      messages.map((message) => message.topic),
+      messages.map((message) => message.key),
+      messages.map((message) => JSON.stringify(message.payload)),
+      messages.map((message) => JSON.stringify(message.headers ?? {})),
+    ],
+  );
+}

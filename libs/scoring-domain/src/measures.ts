@@ -1,0 +1,89 @@
+import type { MeasureId, Scorecard } from './scorecard';
+import type { Signals } from './signals';
+import { isoDay } from './time';
+
+/** A measure's 0–100 score and the sentence that explains it. */
+export interface MeasureResult {
+  readonly score: number;
+  readonly explanation: string;
+}
+
+const clamp = (value: number, low = 0, high = 100): number => Math.min(high, Math.max(low, value));
+
+/**
+ * Usage: half breadth (weekly active users vs seats), half trend (last 7 days vs the account's
+ * own 4-week baseline). Silence drives both to 0 as the windows pass.
+ */
+export function productUsage(signals: Signals, scorecard: Scorecard): MeasureResult {
+  const seats = signals.seats && signals.seats > 0 ? signals.seats : Math.max(1, signals.activeUsers30);
+  const breadth = clamp((signals.activeUsers7 / (seats * scorecard.targetWeeklyActiveShare)) * 100);
+  const trend = signals.activityTrend === null ? (signals.eventsLast7 > 0 ? 70 : 0) : clamp(signals.activityTrend * 100);
+  const trendText =
+    signals.activityTrend === null
+      ? `${signals.eventsLast7} events in 7 days (no baseline yet)`
+      : `activity ${formatPercentChange(signals.activityTrend)} vs 4-week baseline`;
+  return {
+    score: Math.round((breadth + trend) / 2),
+    explanation: `${signals.activeUsers7} weekly active users of ${signals.seats ?? '?'} seats; ${trendText}`,
+  };
+}
+
+export function featureAdoption(signals: Signals, scorecard: Scorecard): MeasureResult {
+  const configured = scorecard.signals.keyFeatures.length;
+  const ratio = configured === 0 ? 1 : signals.keyFeaturesUsed30 / configured;
+  return { score: Math.round(clamp(ratio * 100)), explanation: `${signals.keyFeaturesUsed30} of ${configured} key features used in 30 days` };
+}
+
+/**
+ * Each ticket in 30 days costs 20 points: five tickets a month is a support crisis. An account
+ * with no activity at all files no tickets either; that silence scores neutral, not perfect.
+ */
+export function support(signals: Signals): MeasureResult {
+  if (signals.eventsLast30 === 0 && signals.ticketsLast30 === 0) return { score: 60, explanation: 'no activity and no tickets in 30 days' };
+  return { score: clamp(100 - 20 * signals.ticketsLast30), explanation: `${signals.ticketsLast30} support tickets in 30 days` };
+}
+
+/** Latest NPS × 10; with no answer yet, a neutral 60 (neither rewards nor punishes silence). */
+export function sentiment(signals: Signals): MeasureResult {
+  if (!signals.nps) return { score: 60, explanation: 'no NPS response yet' };
+  return {
+    score: signals.nps.score * 10,
+    explanation: `NPS ${signals.nps.score} (${npsCategory(signals.nps.score)}) on ${isoDay(signals.nps.day)}`,
+  };
+}
+
+export function billing(signals: Signals): MeasureResult {
+  if (signals.billingTrouble.length === 0) return { score: 100, explanation: 'no billing trouble' };
+  const penalties: Record<Signals['billingTrouble'][number], number> = { payment_failed: 20, invoice_overdue: 30, downgrade_requested: 40 };
+  const score = Math.min(...signals.billingTrouble.map((trouble) => penalties[trouble]));
+  return { score, explanation: `billing trouble: ${signals.billingTrouble.join(', ').replace(/_/g, ' ')}` };
+}
+
+/** During onboarding: share of required milestones done; afterwards the account counts as onboarded. */
+export function onboarding(signals: Signals): MeasureResult {
+  if (!signals.onboarding.inOnboarding) return { score: 100, explanation: 'onboarded' };
+  const { completed, required } = signals.onboarding;
+  return { score: required === 0 ? 100 : Math.round((completed / required) * 100), explanation: `${completed} of ${required} onboarding milestones done` };
+}
+
+export const measures: Readonly<Record<MeasureId, (signals: Signals, scorecard: Scorecard) => MeasureResult>> = {
+  product_usage: productUsage,
+  feature_adoption: featureAdoption,
+  support,
+  sentiment,
+  billing,
+  onboarding,
+};
+
+export type NpsCategory = 'promoter' | 'passive' | 'detractor';
+
+export function npsCategory(score: number): NpsCategory {
+  if (score >= 9) return 'promoter';
+  if (score >= 7) return 'passive';
+  return 'detractor';
+}
+
+function formatPercentChange(ratio: number): string {
+  const percent = Math.round((ratio - 1) * 100);
+  return `${percent >= 0 ? '+' : '−'}${Math.abs(percent)}%`;
+}

@@ -1,0 +1,42 @@
+import type { SignalSettings } from './signals';
+
+export type MeasureId = 'product_usage' | 'feature_adoption' | 'support' | 'sentiment' | 'billing' | 'onboarding';
+
+/** A configurable, versioned scorecard: which measures count and how much. */
+export interface Scorecard {
+  readonly version: string;
+  readonly weights: Readonly<Record<MeasureId, number>>;
+  readonly bands: { readonly green: number; readonly yellow: number };
+  readonly signals: SignalSettings;
+  /** Share of seats active in 7 days that scores 100 on usage breadth. */
+  readonly targetWeeklyActiveShare: number;
+  /** Logistic churn model: p = 1 / (1 + e^-(intercept + Σ coefficient × feature)). */
+  readonly churnModel: ChurnModel;
+  /** A change smaller than this in health (points) and churn risk is not published. */
+  readonly materialChange: { readonly healthPoints: number; readonly churnRisk: number };
+}
+
+export interface ChurnModel {
+  readonly intercept: number;
+  /** Per 10 health points above 50 (negative: healthier, less risk). */
+  readonly healthPer10: number;
+  readonly billingTrouble: number;
+  readonly detractor: number;
+  readonly steepDecline: number;
+}
+
+/** product.md's default groups: usage 30, adoption 20, support 15, sentiment 15, billing 10, onboarding 10. */
+export const defaultScorecard: Scorecard = {
+  version: 'default-2026.1',
+  weights: { product_usage: 30, feature_adoption: 20, support: 15, sentiment: 15, billing: 10, onboarding: 10 },
+  bands: { green: 70, yellow: 40 },
+  signals: {
+    keyFeatures: ['reports', 'dashboards', 'integrations', 'automation', 'api'],
+    requiredMilestones: ['account_setup', 'data_connected', 'first_report', 'team_invited'],
+    onboardingDays: 90,
+    billingMemoryDays: 60,
+  },
+  targetWeeklyActiveShare: 0.6,
+  churnModel: { intercept: -1.0, healthPer10: -0.9, billingTrouble: 1.2, detractor: 0.8, steepDecline: 1.0 },
+  materialChange: { healthPoints: 1, churnRisk: 0.02 },
+};

@@ -1,0 +1,94 @@
+import type { HealthBand, LifecycleStage, ScoreDriver, ScoreSnapshot, Segment } from '@bellwether/contracts';
+import type { AccountState } from './account-state';
+import { measures, npsCategory, type MeasureResult } from './measures';
+import type { MeasureId, Scorecard } from './scorecard';
+import { deriveSignals, type Signals } from './signals';
+import { dayOf } from './time';
+
+/** A full evaluation of one account as of a day: scores, drivers and the signals behind them. */
+export interface AccountEvaluation {
+  readonly snapshot: ScoreSnapshot;
+  readonly drivers: readonly ScoreDriver[];
+  readonly explanations: Readonly<Record<string, string>>;
+  readonly signals: Signals;
+  readonly scorecardVersion: string;
+}
+
+/** Activity below half of the baseline is a steep decline (product.md's "activity fell ≥ 50%"). */
+export const STEEP_DECLINE_TREND = 0.5;
+
+export function bandOf(health: number, bands: Scorecard['bands']): HealthBand {
+  if (health >= bands.green) return 'green';
+  if (health >= bands.yellow) return 'yellow';
+  return 'red';
+}
+
+export function churnRisk(health: number, signals: Signals, scorecard: Scorecard): number {
+  const model = scorecard.churnModel;
+  const z =
+    model.intercept +
+    model.healthPer10 * ((health - 50) / 10) +
+    model.billingTrouble * (signals.billingTrouble.length > 0 ? 1 : 0) +
+    model.detractor * (signals.nps && npsCategory(signals.nps.score) === 'detractor' ? 1 : 0) +
+    model.steepDecline * (isSteepDecline(signals) ? 1 : 0);
+  return Math.round((1 / (1 + Math.exp(-z))) * 1000) / 1000;
+}
+
+export function segmentOf(band: HealthBand, signals: Signals, scorecard: Scorecard): Segment {
+  const detractor = signals.nps !== null && npsCategory(signals.nps.score) === 'detractor';
+  if (band === 'red' || detractor || isSteepDecline(signals) || signals.billingTrouble.length > 0) return 'at_risk';
+  const promoter = signals.nps !== null && npsCategory(signals.nps.score) === 'promoter';
+  const keyFeatures = scorecard.signals.keyFeatures.length;
+  const highAdoption = keyFeatures > 0 && signals.keyFeaturesUsed30 / keyFeatures >= 0.6;
+  if (band === 'green' && promoter && highAdoption) return 'loyal';
+  return 'stable';
+}
+
+/** onboarding → adoption → growth → renewal window; reactivation right after leaving at_risk. */
+export function stageOf(state: AccountState, signals: Signals, segment: Segment, previous: ScoreSnapshot | null, scorecard: Scorecard): LifecycleStage {
+  if (signals.onboarding.inOnboarding) return 'onboarding';
+  const renewalDate = state.attributes.renewalDate;
+  if (renewalDate) {
+    const daysToRenewal = dayOf(renewalDate) - signals.asOfDay;
+    if (daysToRenewal >= 0 && daysToRenewal <= 90) return 'renewal';
+  }
+  if (previous && segment !== 'at_risk' && (previous.segment === 'at_risk' || previous.stage === 'reactivation') && segment !== 'loyal') {
+    return 'reactivation';
+  }
+  const keyFeatures = scorecard.signals.keyFeatures.length;
+  const growing = segment === 'loyal' || (keyFeatures > 0 && signals.keyFeaturesUsed30 / keyFeatures >= 0.6);
+  return growing ? 'growth' : 'adoption';
+}
+
+/** Scores the account as of `asOf` (event time). Pure: same state, day and scorecard → same result. */
+export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, previous: ScoreSnapshot | null): AccountEvaluation {
+  const signals = deriveSignals(state, dayOf(asOf), scorecard.signals);
+  const totalWeight = Object.values(scorecard.weights).reduce((sum, weight) => sum + weight, 0);
+  const results = (Object.keys(scorecard.weights) as MeasureId[])
+    .filter((id) => scorecard.weights[id] > 0)
+    .map((id): [MeasureId, MeasureResult] => [id, measures[id](signals, scorecard)]);
+  const drivers: ScoreDriver[] = results.map(([measure, result]) => ({
+    measure,
+    score: result.score,
+    weight: scorecard.weights[measure],
+    contribution: round1((result.score * scorecard.weights[measure]) / totalWeight),
+  }));
+  const health = totalWeight === 0 ? 0 : Math.round(results.reduce((sum, [id, result]) => sum + result.score * scorecard.weights[id], 0) / totalWeight);
+  const band = bandOf(health, scorecard.bands);
+  const segment = segmentOf(band, signals, scorecard);
+  return {
+    snapshot: { health, band, churnRisk: churnRisk(health, signals, scorecard), segment, stage: stageOf(state, signals, segment, previous, scorecard) },
+    drivers,
+    explanations: Object.fromEntries(results.map(([id, result]) => [id, result.explanation])),
+    signals,
+    scorecardVersion: scorecard.version,
+  };
+}
+
+function isSteepDecline(signals: Signals): boolean {
+  return signals.activityTrend !== null && signals.activityTrend <= STEEP_DECLINE_TREND;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,89 @@
+import type { AccountState } from './account-state';
+import { dayOf } from './time';
+
+/** The leading indicators of product.md, derived from the state as of a day. */
+export interface Signals {
+  readonly asOfDay: number;
+  readonly eventsLast7: number;
+  readonly eventsLast30: number;
+  /** Average weekly events over the 28 days before the last 7 (the account's own baseline). */
+  readonly weeklyBaseline: number | null;
+  /** eventsLast7 / weeklyBaseline; null while there is no baseline. */
+  readonly activityTrend: number | null;
+  readonly activeUsers7: number;
+  readonly activeUsers30: number;
+  readonly seats: number | null;
+  readonly keyFeaturesUsed30: number;
+  readonly ticketsLast30: number;
+  readonly nps: { readonly score: number; readonly day: number } | null;
+  readonly billingTrouble: readonly ('payment_failed' | 'invoice_overdue' | 'downgrade_requested')[];
+  readonly onboarding: { readonly inOnboarding: boolean; readonly completed: number; readonly required: number };
+  readonly daysSinceLastEvent: number | null;
+}
+
+export interface SignalSettings {
+  readonly keyFeatures: readonly string[];
+  readonly requiredMilestones: readonly string[];
+  readonly onboardingDays: number;
+  /** Billing trouble older than this without a later payment still counts; newer payments clear it. */
+  readonly billingMemoryDays: number;
+}
+
+export function deriveSignals(state: AccountState, asOfDay: number, settings: SignalSettings): Signals {
+  const eventsLast7 = sumDays(state.activityByDay, asOfDay - 6, asOfDay);
+  const baselineDays = state.firstEventDay === null ? 0 : Math.min(28, asOfDay - 7 - state.firstEventDay + 1);
+  const baselineEvents = sumDays(state.activityByDay, asOfDay - 34, asOfDay - 7);
+  // A baseline needs two weeks of history, or it would call every new account "declining".
+  const weeklyBaseline = baselineDays >= 14 ? (baselineEvents / baselineDays) * 7 : null;
+  // No activity before and none now is not "steady": it is a dead account, trend 0.
+  const activityTrend = weeklyBaseline === null ? null : weeklyBaseline === 0 ? (eventsLast7 > 0 ? 2 : 0) : eventsLast7 / weeklyBaseline;
+  const keyFeatures = new Set(settings.keyFeatures);
+  const keyFeaturesUsed30 = Object.entries(state.featureLastUsed).filter(
+    ([feature, day]) => keyFeatures.has(feature) && day > asOfDay - 30 && day <= asOfDay,
+  ).length;
+  const contractStartDay = state.attributes.contractStart ? dayOf(state.attributes.contractStart) : state.firstEventDay;
+  const inOnboarding = contractStartDay !== null && asOfDay - contractStartDay < settings.onboardingDays;
+  const completed = settings.requiredMilestones.filter((milestone) => state.milestones.includes(milestone)).length;
+  return {
+    asOfDay,
+    eventsLast7,
+    eventsLast30: sumDays(state.activityByDay, asOfDay - 29, asOfDay),
+    weeklyBaseline,
+    activityTrend,
+    activeUsers7: countSince(state.userLastSeen, asOfDay - 6, asOfDay),
+    activeUsers30: countSince(state.userLastSeen, asOfDay - 29, asOfDay),
+    seats: state.attributes.seats ?? null,
+    keyFeaturesUsed30,
+    ticketsLast30: sumDays(state.ticketsByDay, asOfDay - 29, asOfDay),
+    nps: state.nps && state.nps.day <= asOfDay ? state.nps : null,
+    billingTrouble: billingTrouble(state, asOfDay, settings.billingMemoryDays),
+    onboarding: { inOnboarding: inOnboarding && completed < settings.requiredMilestones.length, completed, required: settings.requiredMilestones.length },
+    daysSinceLastEvent: state.lastEventDay === null ? null : Math.max(0, asOfDay - state.lastEventDay),
+  };
+}
+
+function billingTrouble(state: AccountState, asOfDay: number, memoryDays: number): Signals['billingTrouble'] {
+  const { paymentFailedDay, invoiceOverdueDay, downgradeRequestedDay, lastPaymentOkDay } = state.billing;
+  const open = (day: number | null, clearedBy: number | null): boolean =>
+    day !== null && day <= asOfDay && asOfDay - day <= memoryDays && (clearedBy === null || clearedBy < day);
+  const trouble: ('payment_failed' | 'invoice_overdue' | 'downgrade_requested')[] = [];
+  if (open(paymentFailedDay, lastPaymentOkDay)) trouble.push('payment_failed');
+  if (open(invoiceOverdueDay, lastPaymentOkDay)) trouble.push('invoice_overdue');
+  if (open(downgradeRequestedDay, null)) trouble.push('downgrade_requested');
+  return trouble;
+}
+
+function sumDays(counters: Record<string, number>, fromDay: number, toDay: number): number {
+  let total = 0;
+  for (const [day, count] of Object.entries(counters)) {
+    const dayNumber = Number(day);
+    if (dayNumber >= fromDay && dayNumber <= toDay) total += count;
+  }
+  return total;
+}
+
+function countSince(lastSeen: Record<string, number>, fromDay: number, toDay: number): number {
+  let count = 0;
+  for (const day of Object.values(lastSeen)) if (day >= fromDay && day <= toDay) count += 1;
+  return count;
+}

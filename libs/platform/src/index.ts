@@ -12,3 +12,5 @@ export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './http/http-error.filter';
 export * from './http/service-bootstrap';
+export * from './outbox/outbox-relay.module';
+export * from './kafka/consumer-transport';

@@ -5,3 +5,4 @@ export * from './scorecard';
 export * from './measures';
 export * from './scores';
 export * from './score-change';
+export * from './account-scoring';

@@ -1,0 +1,45 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { RequestRejected } from '@bellwether/platform';
+import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { IngestionEnv } from '../ingestion.env';
+import { validateEventBatch, type BatchLimits } from './event-batch.validator';
+import { BrokerUnavailableError, EventPublisher } from './event-publisher.service';
+
+const RETRY_AFTER_SECONDS = '5';
+
+@Controller('v1')
+@UseGuards(ApiKeyGuard)
+export class EventsController {
+  private readonly limits: BatchLimits;
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    env: IngestionEnv,
+  ) {
+    this.limits = {
+      maxEventsPerBatch: env.MAX_EVENTS_PER_BATCH,
+      maxEventBytes: env.MAX_EVENT_BYTES,
+      maxPropertyDepth: env.MAX_PROPERTY_DEPTH,
+      maxFutureSkewMs: env.MAX_FUTURE_SKEW_SECONDS * 1000,
+    };
+  }
+
+  /** Native batch: 202 only once every event is durably in Kafka; a bad batch is refused whole. */
+  @Post('events')
+  @HttpCode(202)
+  @RequireScope('ingest')
+  async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number }> {
+    const validation = validateEventBatch(body, this.limits, Date.now());
+    if (!validation.ok) throw new RequestRejected(validation.status, validation.errors);
+    try {
+      return await this.publisher.publish(validation.events, 'native');
+    } catch (error) {
+      if (error instanceof BrokerUnavailableError) {
+        throw new RequestRejected(503, [{ path: '', message: 'the event log is unavailable; nothing was accepted, retry later' }], {
+          'Retry-After': RETRY_AFTER_SECONDS,
+        });
+      }
+      throw error;
+    }
+  }
+}

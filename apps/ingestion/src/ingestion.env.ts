@@ -1,0 +1,50 @@
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { CommonEnv } from '@bellwether/platform';
+
+export class IngestionEnv extends CommonEnv {
+  override PORT = 3000;
+
+  /** Largest request body, bytes (contract default 500 KB). */
+  @IsInt()
+  @Min(1024)
+  MAX_BODY_BYTES = 512_000;
+
+  /** Largest single event, bytes (contract default 32 KB). */
+  @IsInt()
+  @Min(256)
+  MAX_EVENT_BYTES = 32_768;
+
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  MAX_EVENTS_PER_BATCH = 500;
+
+  /** Deepest nesting allowed inside `properties`. */
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  MAX_PROPERTY_DEPTH = 8;
+
+  /** Event timestamps further ahead of the server clock than this are refused. */
+  @IsInt()
+  @Min(0)
+  MAX_FUTURE_SKEW_SECONDS = 300;
+
+  /** Retries of an event id within this window publish nothing twice. */
+  @IsInt()
+  @Min(1)
+  DEDUP_WINDOW_HOURS = 24;
+
+  /** How long a verified API key is trusted before it is looked up again (revocation delay). */
+  @IsInt()
+  @Min(0)
+  API_KEY_CACHE_SECONDS = 5;
+
+  /** How long to wait for Kafka's acknowledgement before answering 503. */
+  @IsInt()
+  @Min(100)
+  PUBLISH_TIMEOUT_MS = 10_000;
+
+  @IsIn(['true', 'false'])
+  KAFKA_ENSURE_TOPICS: 'true' | 'false' = 'true';
+}

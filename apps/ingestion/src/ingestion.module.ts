@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, RedisModule } from '@bellwether/platform';
+import { ApiKeyEntity } from './api-keys/api-key.entity';
+import { ApiKeyGuard } from './api-keys/api-key.guard';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { EventPublisher } from './events/event-publisher.service';
+import { EventsController } from './events/events.controller';
+import { IngestionEnv } from './ingestion.env';
+import { IngestionInit1763900000000 } from './migrations/1763900000000-ingestion-init';
+
+export const INGESTION_SCHEMA = 'ingestion';
+export const ingestionMigrations = [IngestionInit1763900000000];
+
+@Module({})
+export class IngestionModule {
+  static forRoot(env: IngestionEnv, logger: AppLogger): DynamicModule {
+    return {
+      module: IngestionModule,
+      imports: [
+        ObservabilityModule.forRoot(logger),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          schema: INGESTION_SCHEMA,
+          entities: [ApiKeyEntity],
+          migrations: ingestionMigrations,
+          migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
+          applicationName: 'bellwether-ingestion',
+        }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        RedisModule.forRoot(env.REDIS_URL, 'bw:ingestion:'),
+      ],
+      controllers: [EventsController],
+      providers: [
+        { provide: IngestionEnv, useValue: env },
+        ApiKeysService,
+        ApiKeyGuard,
+        EventPublisher,
+      ],
+    };
+  }
+}

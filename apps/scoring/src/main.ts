@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { validateTelemetryEvent, Topics } from '@bellwether/contracts';
+import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
+import { ScoringEnv } from './scoring.env';
+import { SCORING_CONSUMER_GROUP, ScoringModule } from './scoring.module';
+
+runService('scoring', async (logger) => {
+  const env = loadEnv(ScoringEnv);
+  return startService(ScoringModule.forRoot(env, logger), {
+    service: 'scoring',
+    port: env.PORT,
+    logger,
+    transport: (app) => consumerTransport(app, { groupId: SCORING_CONSUMER_GROUP, decoders: { [Topics.events]: decoderFrom(validateTelemetryEvent) } }),
+  });
+});

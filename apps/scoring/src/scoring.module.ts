@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
+import { ScoringInit1763900000100 } from './migrations/1763900000100-scoring-init';
+import { EventsConsumer } from './scores/events.consumer';
+import { ScoringEnv } from './scoring.env';
+
+export const SCORING_SCHEMA = 'scoring';
+export const SCORING_CONSUMER_GROUP = 'bellwether-scoring';
+
+@Module({})
+export class ScoringModule {
+  static forRoot(env: ScoringEnv, logger: AppLogger): DynamicModule {
+    return {
+      module: ScoringModule,
+      imports: [
+        ObservabilityModule.forRoot(logger),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          schema: SCORING_SCHEMA,
+          entities: [],
+          migrations: [ScoringInit1763900000100],
+          migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
+          applicationName: 'bellwether-scoring',
+        }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+      ],
+      controllers: [EventsConsumer],
+      providers: [{ provide: ScoringEnv, useValue: env }],
+    };
+  }
+}

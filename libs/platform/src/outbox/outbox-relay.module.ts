@@ -1,0 +1,44 @@
+import { type DynamicModule, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { MessageProducer } from '@bellwether/kafka';
+import { HealthRegistry } from '../health/health.registry';
+import type { AppLogger } from '../logging/logger';
+import { APP_LOGGER, SERVICE_DATA_SOURCE } from '../tokens';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+
+@Injectable()
+class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.health.register('outbox-relay', () => this.relay.health());
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+/** Runs the service's outbox relay from start to shutdown. */
+@Module({})
+export class OutboxRelayModule {
+  static forRoot(options: OutboxRelayOptions): DynamicModule {
+    return {
+      module: OutboxRelayModule,
+      global: true,
+      providers: [
+        {
+          provide: OutboxRelay,
+          inject: [SERVICE_DATA_SOURCE, MessageProducer, APP_LOGGER],
+          useFactory: (dataSource: DataSource, producer: MessageProducer, logger: AppLogger) => new OutboxRelay(dataSource, producer, logger, options),
+        },
+        OutboxRelayLifecycle,
+      ],
+      exports: [OutboxRelay],
+    };
+  }
+}

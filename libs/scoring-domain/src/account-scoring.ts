@@ -1,0 +1,65 @@
+import type { ScoreChanged, ScoreDriver, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
+import { applyEvent, emptyAccountState, type AccountState } from './account-state';
+import { isMaterialChange, reasonsForChange } from './score-change';
+import type { Scorecard } from './scorecard';
+import { evaluateAccount } from './scores';
+
+/** What scoring keeps per account between batches. */
+export interface StoredAccount {
+  readonly state: AccountState;
+  readonly snapshot: ScoreSnapshot | null;
+  readonly drivers: readonly ScoreDriver[] | null;
+  readonly sequence: number;
+}
+
+export interface AccountBatchResult {
+  readonly stored: StoredAccount;
+  /** The change to publish, or null when the score did not move materially. */
+  readonly change: ScoreChanged | null;
+}
+
+/**
+ * Applies one account's new events (already deduplicated) and re-scores it once, as of the
+ * newest event time seen for the account. Pure: the same stored state and events give the
+ * same result, whatever the wall clock says.
+ */
+export function scoreAccountBatch(accountId: string, previous: StoredAccount | null, events: readonly TelemetryEvent[], scorecard: Scorecard): AccountBatchResult {
+  const state: AccountState = previous ? structuredClone(previous.state) : emptyAccountState(accountId);
+  const ordered = [...events].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
+  for (const event of ordered) applyEvent(state, event);
+  const newest = ordered[ordered.length - 1];
+  if (!newest) return { stored: previous ?? { state, snapshot: null, drivers: null, sequence: 0 }, change: null };
+  const asOf = latest(newest.timestamp, previous?.state.lastEventDay ?? null);
+  const evaluation = evaluateAccount(state, asOf, scorecard, previous?.snapshot ?? null);
+  const before = previous?.snapshot ?? null;
+  if (!isMaterialChange(before, evaluation.snapshot, scorecard)) {
+    return { stored: { state, snapshot: before, drivers: previous?.drivers ?? null, sequence: previous?.sequence ?? 0 }, change: null };
+  }
+  const sequence = (previous?.sequence ?? 0) + 1;
+  const change: ScoreChanged = {
+    schemaVersion: 1,
+    accountId,
+    changeId: `${accountId}:${sequence}`,
+    sequence,
+    eventTime: asOf,
+    cause: { kind: 'event', eventId: newest.id, eventType: newest.type },
+    before,
+    after: evaluation.snapshot,
+    drivers: evaluation.drivers,
+    reasons: reasonsForChange(previous?.drivers ?? null, evaluation),
+    scorecardVersion: evaluation.scorecardVersion,
+    account: {
+      ...(state.attributes.csmId ? { csmId: state.attributes.csmId } : {}),
+      ...(state.attributes.mrr !== undefined ? { mrr: state.attributes.mrr } : {}),
+      ...(state.attributes.plan ? { plan: state.attributes.plan } : {}),
+    },
+  };
+  return { stored: { state, snapshot: evaluation.snapshot, drivers: evaluation.drivers, sequence }, change };
+}
+
+/** A late event must not move the evaluation day backwards. */
+function latest(eventTime: string, lastEventDay: number | null): string {
+  if (lastEventDay === null) return eventTime;
+  const lastDayEnd = new Date((lastEventDay + 1) * 86_400_000 - 1).toISOString();
+  return eventTime > lastDayEnd ? eventTime : lastDayEnd;
+}

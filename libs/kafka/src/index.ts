@@ -5,3 +5,4 @@ export * from './kafka-connection';
 export * from './message-producer';
 export * from './batch-consumer';
 export * from './kafka-batch.transport';
+export * from './topic-tail';

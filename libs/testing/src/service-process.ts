@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { waitFor } from './wait-for';
+
+const workspaceRoot = resolve(__dirname, '../../..');
+
+export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
+
+/**
+ * One compiled service (dist/) as a real child process, its JSON log in reports/tmp/. Started
+ * and awaited until /readyz answers 200; stopped with SIGTERM (or killed with SIGKILL to test
+ * crash recovery).
+ */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  private log: WriteStream | null = null;
+  readonly logPath: string;
+
+  constructor(
+    readonly name: ServiceName,
+    readonly port: number,
+    private readonly env: Readonly<Record<string, string>>,
+  ) {
+    const logDir = join(workspaceRoot, 'reports', 'tmp');
+    mkdirSync(logDir, { recursive: true });
+    this.logPath = join(logDir, `${name}-${port}.log`);
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(readyTimeoutMs = 60_000): Promise<void> {
+    this.log = createWriteStream(this.logPath, { flags: 'a' });
+    const child = spawn(process.execPath, ['-r', join(workspaceRoot, 'tools/runtime/register-paths.js'), join(workspaceRoot, `dist/apps/${this.name}/src/main.js`)], {
+      cwd: workspaceRoot,
+      env: { PATH: process.env['PATH'] ?? '', ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(this.log, { end: false });
+    child.stderr?.pipe(this.log, { end: false });
+    this.child = child;
+    let exited: number | null = null;
+    child.once('exit', (code) => {
+      exited = code ?? -1;
+    });
+    await waitFor(
+      async () => {
+        if (exited !== null) throw new Error(`${this.name} exited with ${exited}; see ${this.logPath}`);
+        const response = await fetch(`${this.baseUrl}/readyz`);
+        return response.status === 200;
+      },
+      { description: `${this.name} to be ready (log: ${this.logPath})`, timeoutMs: readyTimeoutMs, intervalMs: 250 },
+    ).catch((error: unknown) => {
+      if (exited !== null) throw new Error(`${this.name} exited with ${exited}; see ${this.logPath}`);
+      throw error;
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exit = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+    child.kill(signal);
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exit;
+    clearTimeout(timeout);
+    this.child = null;
+    this.log?.end();
+  }
+}

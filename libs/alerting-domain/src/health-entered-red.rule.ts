@@ -1,0 +1,18 @@
+import { healthLine, withReasons } from './evidence.util';
+import type { ScoreRule } from './rule.types';
+
+/**
+ * Fires while the account's health band is red (the band is the scorecard's: < 40 is red, so
+ * exactly 40 is yellow). The change that enters red opens the alert; later red changes update
+ * it; leaving red clears it.
+ */
+export const healthEnteredRedRule: ScoreRule = {
+  id: 'health_entered_red',
+  requiredParams: [],
+  evaluate({ change }) {
+    if (change.after.band !== 'red') return { state: 'clear', evidence: [healthLine(change)] };
+    const entered = change.before === null || change.before.band !== 'red';
+    const line = entered ? healthLine(change) : `${healthLine(change)}, still red`;
+    return { state: 'firing', evidence: withReasons([line], change) };
+  },
+};

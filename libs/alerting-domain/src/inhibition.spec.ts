@@ -1,0 +1,36 @@
+import type { AlertState } from './alert-lifecycle';
+import { isInhibited } from './inhibition';
+import { ruleConfig } from './score-change.fixture';
+
+type Peer = Pick<AlertState, 'category' | 'severity' | 'status'>;
+const expansion = ruleConfig({ id: 'adoption_maturity', category: 'expansion', severity: 'medium' });
+const risk = ruleConfig({ id: 'churn_risk_high', category: 'risk', severity: 'high' });
+const red = ruleConfig({ id: 'health_entered_red', category: 'risk', severity: 'critical' });
+const criticalRisk: Peer = { category: 'risk', severity: 'critical', status: 'open' };
+
+describe('isInhibited', () => {
+  it('holds expansion back while the account is at_risk', () => {
+    expect(isInhibited(expansion, [], 'at_risk')).toBe(true);
+    expect(isInhibited(expansion, [], 'stable')).toBe(false);
+  });
+
+  it('holds expansion back while any risk alert is open, acknowledged or snoozed', () => {
+    for (const status of ['open', 'acknowledged', 'snoozed'] as const) {
+      expect(isInhibited(expansion, [{ category: 'risk', severity: 'low', status }], 'loyal')).toBe(true);
+    }
+    expect(isInhibited(expansion, [{ category: 'risk', severity: 'critical', status: 'resolved' }], 'loyal')).toBe(false);
+    expect(isInhibited(expansion, [{ category: 'expansion', severity: 'high', status: 'open' }], 'loyal')).toBe(false);
+  });
+
+  it('lets an active critical risk alert hold back less severe risk alerts only', () => {
+    expect(isInhibited(risk, [criticalRisk], 'at_risk')).toBe(true);
+    expect(isInhibited(risk, [{ ...criticalRisk, status: 'acknowledged' }], 'at_risk')).toBe(true);
+    expect(isInhibited(risk, [{ ...criticalRisk, status: 'resolved' }], 'at_risk')).toBe(false);
+    expect(isInhibited(risk, [{ category: 'risk', severity: 'high', status: 'open' }], 'at_risk')).toBe(false);
+    expect(isInhibited(red, [criticalRisk], 'at_risk')).toBe(false);
+  });
+
+  it('uses the outcome severity when it is above the rule severity', () => {
+    expect(isInhibited(risk, [criticalRisk], 'at_risk', 'critical')).toBe(false);
+  });
+});

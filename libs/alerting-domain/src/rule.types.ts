@@ -1,0 +1,44 @@
+import type { AlertCategory, AlertSeverity, ScoreChanged } from '@bellwether/contracts';
+import type { AlertRuleConfig } from './rule-config';
+
+/** One recent health score of the account (for windowed rules such as the 14-day drop). */
+export interface ScorePoint {
+  readonly eventTime: string;
+  readonly health: number;
+}
+
+export type RuleState = 'firing' | 'clear';
+
+/** A rule's verdict on one input, ready for the lifecycle (`decide`). */
+export interface RuleOutcome {
+  readonly ruleId: string;
+  readonly category: AlertCategory;
+  readonly severity: AlertSeverity;
+  readonly state: RuleState;
+  /** Human-readable lines: what moved, by how much, when, and the change's reasons. */
+  readonly evidence: string[];
+}
+
+/** What a score rule reads: the change and the account's recent score history. */
+export interface ScoreRuleInput {
+  readonly change: ScoreChanged;
+  readonly history: readonly ScorePoint[];
+}
+
+/** One evaluator's conclusion. `severity` may raise the configured one for a stronger signal. */
+export interface RuleVerdict {
+  readonly state: RuleState;
+  readonly evidence: string[];
+  readonly severity?: AlertSeverity;
+}
+
+/**
+ * A pure evaluator over a score change. It returns null when the input lacks what it needs
+ * (no opinion: neither firing nor clear), so optional inputs never resolve an alert by accident.
+ */
+export interface ScoreRule {
+  readonly id: string;
+  /** Params the evaluator reads from its `AlertRuleConfig`. */
+  readonly requiredParams: readonly string[];
+  evaluate(input: ScoreRuleInput, config: AlertRuleConfig): RuleVerdict | null;
+}

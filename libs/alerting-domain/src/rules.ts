@@ -1,0 +1,42 @@
+import type { ScoreChanged } from '@bellwether/contracts';
+import { adoptionMaturityRule } from './adoption-maturity.rule';
+import { churnRiskHighRule } from './churn-risk-high.rule';
+import { healthDroppedRule } from './health-dropped.rule';
+import { healthEnteredRedRule } from './health-entered-red.rule';
+import type { RuleSet } from './rule-config';
+import type { RuleOutcome, ScorePoint, ScoreRule } from './rule.types';
+import { segmentAtRiskRule } from './segment-at-risk.rule';
+import { maxSeverity } from './severity';
+
+/** Evaluators over a score change, by rule id. Rules over other inputs get their own registry. */
+export const scoreRules: Readonly<Record<string, ScoreRule>> = Object.fromEntries(
+  [healthEnteredRedRule, healthDroppedRule, churnRiskHighRule, segmentAtRiskRule, adoptionMaturityRule].map((rule) => [rule.id, rule]),
+);
+
+/** Params each score rule reads, for `validateRuleSet(ruleSet, scoreRuleParams)`. */
+export const scoreRuleParams: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.values(scoreRules).map((rule) => [rule.id, rule.requiredParams]),
+);
+
+/**
+ * Every enabled rule of the set that has a score evaluator, in rule-set order. Rules without an
+ * evaluator here (other inputs) and rules without an opinion (missing optional input) yield no
+ * outcome; the others yield `firing` or `clear`.
+ */
+export function evaluateScoreRules(change: ScoreChanged, history: readonly ScorePoint[], rules: RuleSet): RuleOutcome[] {
+  const outcomes: RuleOutcome[] = [];
+  for (const config of rules.rules) {
+    const rule = scoreRules[config.id];
+    if (!config.enabled || !rule) continue;
+    const verdict = rule.evaluate({ change, history }, config);
+    if (verdict === null) continue;
+    outcomes.push({
+      ruleId: config.id,
+      category: config.category,
+      severity: verdict.severity ? maxSeverity(config.severity, verdict.severity) : config.severity,
+      state: verdict.state,
+      evidence: verdict.evidence,
+    });
+  }
+  return outcomes;
+}

@@ -1,0 +1,16 @@
+import { healthLine, withReasons } from './evidence.util';
+import type { ScoreRule } from './rule.types';
+import { isoDate } from './time.util';
+
+/** Fires while the account's segment is `at_risk`; clears when it leaves it. */
+export const segmentAtRiskRule: ScoreRule = {
+  id: 'segment_at_risk',
+  requiredParams: [],
+  evaluate({ change }) {
+    const { before, after } = change;
+    const movement = before && before.segment !== after.segment ? `${before.segment} → ${after.segment}` : after.segment;
+    const line = `segment ${movement} on ${isoDate(change.eventTime)}`;
+    if (after.segment !== 'at_risk') return { state: 'clear', evidence: [line] };
+    return { state: 'firing', evidence: withReasons([line, healthLine(change)], change) };
+  },
+};

@@ -1,0 +1,7 @@
+export * from './playbook.types';
+export * from './playbook.validator';
+export * from './built-in-playbooks';
+export * from './playbook-matching.util';
+export * from './variant.util';
+export * from './run-state.types';
+export * from './run-state-machine';

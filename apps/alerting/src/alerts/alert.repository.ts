@@ -1,0 +1,178 @@
+import type { EntityManager } from 'typeorm';
+import type { AlertLifecycleEvent, AlertLifecycleKind, ScoreChanged } from '@bellwether/contracts';
+import type { AlertState, ScorePoint } from '@bellwether/alerting-domain';
+
+/** An alert as stored: the domain state plus where it is routed. */
+export interface StoredAlert extends AlertState {
+  readonly priority: number;
+  readonly queue: string;
+  readonly csmId: string | null;
+}
+
+interface AlertRow {
+  id: string;
+  account_id: string;
+  rule_id: string;
+  category: StoredAlert['category'];
+  severity: StoredAlert['severity'];
+  status: StoredAlert['status'];
+  priority: number;
+  queue: string;
+  csm_id: string | null;
+  count: number;
+  opened_at: Date;
+  last_seen_at: Date;
+  resolved_at: Date | null;
+  snoozed_until: Date | null;
+  outcome: StoredAlert['outcome'] | null;
+  evidence: string[];
+  revision: number;
+}
+
+const HISTORY_DAYS = 30;
+
+/** SQL of the alerting schema; parameterized statements only. */
+export class AlertRepository {
+  async claimChanges(manager: EntityManager, changeIds: readonly string[]): Promise<Set<string>> {
+    if (changeIds.length === 0) return new Set();
+    const rows = (await manager.query(
+      `INSERT INTO alerting.processed_changes (change_id) SELECT unnest($1::text[])
+       ON CONFLICT (change_id) DO NOTHING RETURNING change_id`,
+      [changeIds],
+    )) as { change_id: string }[];
+    return new Set(rows.map((row) => row.change_id));
+  }
+
+  /** Serializes work on one account across consumers until the transaction ends. */
+  async lockAccount(manager: EntityManager, accountId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alerting:${accountId}`]);
+  }
+
+  async recentScores(manager: EntityManager, accountId: string, before: string): Promise<ScorePoint[]> {
+    const rows = (await manager.query(
+      `SELECT event_time, health FROM alerting.score_points
+       WHERE account_id = $1 AND event_time >= $2::timestamptz - make_interval(days => $3) AND event_time <= $2::timestamptz
+       ORDER BY event_time`,
+      [accountId, before, HISTORY_DAYS],
+    )) as { event_time: Date; health: number }[];
+    return rows.map((row) => ({ eventTime: row.event_time.toISOString(), health: row.health }));
+  }
+
+  async recordScore(manager: EntityManager, change: ScoreChanged): Promise<void> {
+    await manager.query(
+      `INSERT INTO alerting.score_points (account_id, event_time, health) VALUES ($1, $2, $3)
+       ON CONFLICT (account_id, event_time) DO UPDATE SET health = EXCLUDED.health`,
+      [change.accountId, change.eventTime, change.after.health],
+    );
+    await manager.query(`DELETE FROM alerting.score_points WHERE account_id = $1 AND event_time < $2::timestamptz - make_interval(days => $3)`, [
+      change.accountId,
+      change.eventTime,
+      HISTORY_DAYS,
+    ]);
+  }
+
+  /** The account's active alerts, and for each rule its latest resolved one (for cool-downs). */
+  async alertsOf(manager: EntityManager, accountId: string): Promise<{ active: StoredAlert[]; lastResolved: Map<string, StoredAlert> }> {
+    const rows = (await manager.query(
+      `(SELECT * FROM alerting.alerts WHERE account_id = $1 AND status <> 'resolved')
+       UNION ALL
+       (SELECT DISTINCT ON (rule_id) * FROM alerting.alerts WHERE account_id = $1 AND status = 'resolved' ORDER BY rule_id, resolved_at DESC)`,
+      [accountId],
+    )) as AlertRow[];
+    const alerts = rows.map(fromRow);
+    return {
+      active: alerts.filter((alert) => alert.status !== 'resolved'),
+      lastResolved: new Map(alerts.filter((alert) => alert.status === 'resolved').map((alert) => [alert.ruleId, alert])),
+    };
+  }
+
+  async openedSince(manager: EntityManager, accountId: string, since: string): Promise<number> {
+    const [row] = (await manager.query(`SELECT count(*)::int AS opened FROM alerting.alerts WHERE account_id = $1 AND opened_at >= $2`, [accountId, since])) as {
+      opened: number;
+    }[];
+    return row?.opened ?? 0;
+  }
+
+  async insert(manager: EntityManager, alert: StoredAlert): Promise<void> {
+    await manager.query(
+      `INSERT INTO alerting.alerts (id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
+         opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+      toParams(alert),
+    );
+  }
+
+  async update(manager: EntityManager, alert: StoredAlert): Promise<void> {
+    await manager.query(
+      `UPDATE alerting.alerts SET severity = $5, status = $6, priority = $7, queue = $8, csm_id = $9, count = $10,
+         last_seen_at = $12, resolved_at = $13, snoozed_until = $14, outcome = $15, evidence = $16, revision = $17, updated_at = now()
+       WHERE id = $1 AND account_id = $2 AND rule_id = $3 AND category = $4 AND opened_at = $11`,
+      toParams(alert),
+    );
+  }
+}
+
+export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occurredAt: string): AlertLifecycleEvent {
+  return {
+    schemaVersion: 1,
+    eventId: `${alert.alertId}:${alert.revision}`,
+    kind,
+    alertId: alert.alertId,
+    revision: alert.revision,
+    accountId: alert.accountId,
+    rule: alert.ruleId,
+    category: alert.category,
+    severity: alert.severity,
+    priority: alert.priority,
+    queue: alert.queue,
+    ...(alert.csmId ? { csmId: alert.csmId } : {}),
+    status: alert.status,
+    ...(alert.outcome ? { outcome: alert.outcome } : {}),
+    evidence: alert.evidence,
+    occurredAt,
+  };
+}
+
+function fromRow(row: AlertRow): StoredAlert {
+  return {
+    alertId: row.id,
+    accountId: row.account_id,
+    ruleId: row.rule_id,
+    category: row.category,
+    severity: row.severity,
+    status: row.status,
+    priority: row.priority,
+    queue: row.queue,
+    csmId: row.csm_id,
+    count: row.count,
+    openedAt: row.opened_at.toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
+    ...(row.resolved_at ? { resolvedAt: row.resolved_at.toISOString() } : {}),
+    ...(row.snoozed_until ? { snoozedUntil: row.snoozed_until.toISOString() } : {}),
+    ...(row.outcome ? { outcome: row.outcome } : {}),
+    evidence: row.evidence,
+    revision: row.revision,
+  };
+}
+
+function toParams(alert: StoredAlert): unknown[] {
+  return [
+    alert.alertId,
+    alert.accountId,
+    alert.ruleId,
+    alert.category,
+    alert.severity,
+    alert.status,
+    alert.priority,
+    alert.queue,
+    alert.csmId,
+    alert.count,
+    alert.openedAt,
+    alert.lastSeenAt,
+    alert.resolvedAt ?? null,
+    alert.snoozedUntil ?? null,
+    alert.outcome ?? null,
+    JSON.stringify(alert.evidence),
+    alert.revision,
+  ];
+}

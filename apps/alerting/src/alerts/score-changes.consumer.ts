@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Counter } from 'prom-client';
+import { Topics, type AlertLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import {
+  arrUsdFromMrr,
+  decide,
+  defaultRuleSet,
+  evaluateScoreRules,
+  findRule,
+  isInhibited,
+  priorityOf,
+  routeTo,
+} from '@bellwether/alerting-domain';
+import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
+import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { AlertingEnv } from '../alerting.env';
+import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
+
+const alertMetrics = {
+  opened: new Counter({ name: 'bellwether_alerts_opened_total', help: 'Alerts opened, by rule', labelNames: ['rule', 'category'] as const }),
+  updated: new Counter({ name: 'bellwether_alerts_retriggered_total', help: 'Re-triggers folded into an active alert', labelNames: ['rule'] as const }),
+  resolved: new Counter({ name: 'bellwether_alerts_auto_resolved_total', help: 'Alerts resolved because the condition cleared', labelNames: ['rule'] as const }),
+  suppressed: new Counter({ name: 'bellwether_alerts_suppressed_total', help: 'Alerts held back', labelNames: ['rule', 'reason'] as const }),
+};
+
+/**
+ * Consumes `bellwether.scores.v1`: evaluates the rules on each score change and applies the
+ * lifecycle decisions (open / update / resolve / suppress) to the queue store, with the
+ * `bellwether.alerts.v1` events in the outbox, in one transaction per batch. Change ids already
+ * processed are skipped, so a redelivered change never opens a second alert.
+ */
+@Controller()
+export class ScoreChangesConsumer {
+  private readonly repository = new AlertRepository();
+
+  constructor(
+    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly env: AlertingEnv,
+  ) {}
+
+  @EventPattern(Topics.scores)
+  async handle(@Payload() batch: DecodedBatch<ScoreChanged>): Promise<BatchResults> {
+    const events = await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.repository.claimChanges(manager, batch.records.map((record) => record.value.changeId));
+      const changes = batch.records
+        .map((record) => record.value)
+        .filter((change) => fresh.has(change.changeId))
+        .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.sequence - b.sequence);
+      const lifecycle: AlertLifecycleEvent[] = [];
+      for (const change of changes) lifecycle.push(...(await this.applyChange(manager, change)));
+      await enqueueOutbox(
+        manager,
+        'alerting',
+        lifecycle.map((event) => ({ topic: Topics.alerts, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
+      );
+      return lifecycle;
+    });
+    if (events.length > 0) this.relay.nudge();
+    return new Map();
+  }
+
+  private async applyChange(manager: EntityManager, change: ScoreChanged): Promise<AlertLifecycleEvent[]> {
+    await this.repository.lockAccount(manager, change.accountId);
+    const history = await this.repository.recentScores(manager, change.accountId, change.eventTime);
+    const { active, lastResolved } = await this.repository.alertsOf(manager, change.accountId);
+    const periodStart = new Date(Date.parse(change.eventTime) - this.env.CONTACT_BUDGET_PERIOD_DAYS * 86_400_000).toISOString();
+    let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.repository.openedSince(manager, change.accountId, periodStart));
+    const arrUsd = arrUsdFromMrr(change.account.mrr);
+    const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
+    const emitted: AlertLifecycleEvent[] = [];
+
+    for (const outcome of evaluateScoreRules(change, history, defaultRuleSet)) {
+      const rule = findRule(defaultRuleSet, outcome.ruleId);
+      if (!rule) continue;
+      const existing = active.find((alert) => alert.ruleId === rule.id) ?? lastResolved.get(rule.id) ?? null;
+      const decision = decide(existing, outcome, {
+        now: change.eventTime,
+        accountId: change.accountId,
+        newAlertId: alertIdFor(change.changeId, rule.id),
+        rule,
+        inhibited: isInhibited(rule, active, change.after.segment, outcome.severity),
+        contactBudgetLeft: budgetLeft,
+      });
+      switch (decision.kind) {
+        case 'open': {
+          const alert: StoredAlert = { ...decision.alert, priority: priorityOf(decision.alert.severity, arrUsd), queue: route.queue, csmId: change.account.csmId ?? null };
+          await this.repository.insert(manager, alert);
+          active.push(alert);
+          budgetLeft -= 1;
+          alertMetrics.opened.inc({ rule: rule.id, category: rule.category });
+          emitted.push(lifecycleEvent('opened', alert, change.eventTime));
+          break;
+        }
+        case 'update':
+        case 'resolve': {
+          const previous = active.find((alert) => alert.alertId === decision.alert.alertId);
+          if (!previous) break;
+          const alert: StoredAlert = { ...previous, ...decision.alert, priority: priorityOf(decision.alert.severity, arrUsd) };
+          await this.repository.update(manager, alert);
+          active.splice(active.indexOf(previous), 1, ...(decision.kind === 'update' ? [alert] : []));
+          (decision.kind === 'update' ? alertMetrics.updated : alertMetrics.resolved).inc({ rule: rule.id });
+          emitted.push(lifecycleEvent(decision.kind === 'update' ? 'updated' : 'resolved', alert, change.eventTime));
+          break;
+        }
+        case 'suppress':
+          alertMetrics.suppressed.inc({ rule: rule.id, reason: decision.reason });
+          break;
+        case 'none':
+          break;
+      }
+    }
+    await this.repository.recordScore(manager, change);
+    return emitted;
+  }
+}
+
+/** Deterministic: reprocessing the same change proposes the same id. */
+function alertIdFor(changeId: string, ruleId: string): string {
+  return `al_${createHash('sha256').update(`${changeId}|${ruleId}`).digest('hex').slice(0, 24)}`;
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { Topics, validateScoreChanged } from '@bellwether/contracts';
+import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
+import { AlertingEnv } from './alerting.env';
+import { ALERTING_CONSUMER_GROUP, AlertingModule } from './alerting.module';
+
+runService('alerting', async (logger) => {
+  const env = loadEnv(AlertingEnv);
+  return startService(AlertingModule.forRoot(env, logger), {
+    service: 'alerting',
+    port: env.PORT,
+    logger,
+    transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
+  });
+});

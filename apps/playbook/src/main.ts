@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { Topics, validateAlertLifecycleEvent, validateScoreChanged } from '@bellwether/contracts';
+import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
+import { PlaybookEnv } from './playbook.env';
+import { PLAYBOOK_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
+
+runService('playbook', async (logger) => {
+  const env = loadEnv(PlaybookEnv);
+  return startService(PlaybookModule.forRoot(env, logger), {
+    service: 'playbook',
+    port: env.PORT,
+    logger,
+    transport: (app) =>
+      consumerTransport(app, {
+        groupId: PLAYBOOK_CONSUMER_GROUP,
+        decoders: { [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent), [Topics.scores]: decoderFrom(validateScoreChanged) },
+      }),
+  });
+});

@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
+import { PlaybookInit1763900000300 } from './migrations/1763900000300-playbook-init';
+import { PlaybookEnv } from './playbook.env';
+import { PlaybookConsumer } from './runs/playbook.consumer';
+import { PlaybookRunner } from './runs/playbook-runner.service';
+import { WakeScheduler } from './runs/wake-scheduler';
+
+export const PLAYBOOK_SCHEMA = 'playbook';
+export const PLAYBOOK_CONSUMER_GROUP = 'bellwether-playbook';
+
+@Module({})
+export class PlaybookModule {
+  static forRoot(env: PlaybookEnv, logger: AppLogger): DynamicModule {
+    return {
+      module: PlaybookModule,
+      imports: [
+        ObservabilityModule.forRoot(logger),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          schema: PLAYBOOK_SCHEMA,
+          entities: [],
+          migrations: [PlaybookInit1763900000300],
+          migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
+          applicationName: 'bellwether-playbook',
+        }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+      ],
+      controllers: [PlaybookConsumer],
+      providers: [{ provide: PlaybookEnv, useValue: env }, PlaybookRunner, WakeScheduler],
+    };
+  }
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Counter } from 'prom-client';
+import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
+import {
+  advance,
+  builtInPlaybooks,
+  chooseVariant,
+  playbooksFor,
+  startRun,
+  unitIntervalFromKey,
+  type AccountSnapshot,
+  type PlaybookDefinition,
+  type RunEffect,
+  type RunState,
+  type TriggerEvent,
+} from '@bellwether/playbook-domain';
+import { enqueueOutbox } from '@bellwether/platform';
+import { RunRepository } from './run.repository';
+
+const runMetrics = {
+  started: new Counter({ name: 'bellwether_playbook_runs_started_total', help: 'Playbook runs started', labelNames: ['playbook', 'variant'] as const }),
+  ended: new Counter({ name: 'bellwether_playbook_runs_ended_total', help: 'Playbook runs ended', labelNames: ['playbook', 'outcome'] as const }),
+  tasks: new Counter({ name: 'bellwether_playbook_tasks_created_total', help: 'Tasks created in CSM queues', labelNames: ['playbook', 'role'] as const }),
+};
+
+/** Used until the first score change of the account arrives: neither recovered nor churned. */
+const UNKNOWN_ACCOUNT: AccountSnapshot = { band: 'yellow', segment: 'stable', health: 50 };
+
+/**
+ * Turns triggers (alert opened, segment entered, stage entered) into runs and applies the pure
+ * state machine's effects inside the caller's transaction: tasks and deliveries keyed by their
+ * idempotency key, run events in the outbox.
+ */
+@Injectable()
+export class PlaybookRunner {
+  private readonly repository = new RunRepository();
+  private readonly definitions: readonly PlaybookDefinition[] = builtInPlaybooks;
+
+  /** Records message ids; returns the ones never processed before. */
+  claim(manager: EntityManager, messageIds: readonly string[]): Promise<Set<string>> {
+    return this.repository.claimMessages(manager, messageIds);
+  }
+
+  async onAlert(manager: EntityManager, event: AlertLifecycleEvent): Promise<number> {
+    if (event.kind !== 'opened') return 0;
+    return this.startMatching(manager, { kind: 'alert_rule', ruleId: event.rule }, event.accountId, event.queue, event.occurredAt, event.eventId);
+  }
+
+  async onScoreChange(manager: EntityManager, change: ScoreChanged, queue: string): Promise<number> {
+    const snapshot: AccountSnapshot = { band: change.after.band, segment: change.after.segment, health: change.after.health };
+    await this.repository.saveSnapshot(manager, change.accountId, snapshot, change.sequence);
+    let effects = 0;
+    for (const live of await this.repository.liveRunsOf(manager, change.accountId)) {
+      effects += await this.step(manager, live.state, live.queue, change.eventTime, snapshot);
+    }
+    if (change.before?.segment !== change.after.segment) {
+      effects += await this.startMatching(manager, { kind: 'segment_entered', segment: change.after.segment }, change.accountId, queue, change.eventTime, change.changeId);
+    }
+    if (change.before?.stage !== change.after.stage) {
+      effects += await this.startMatching(manager, { kind: 'lifecycle_stage', stage: change.after.stage }, change.accountId, queue, change.eventTime, change.changeId);
+    }
+    return effects;
+  }
+
+  /** Advances runs whose wait is over. Returns how many it advanced. */
+  async wakeDue(manager: EntityManager, now: string, limit = 100): Promise<number> {
+    const due = await this.repository.dueRuns(manager, now, limit);
+    for (const run of due) {
+      const snapshot = (await this.repository.snapshotOf(manager, run.state.accountId)) ?? UNKNOWN_ACCOUNT;
+      await this.step(manager, run.state, run.queue, now, snapshot);
+    }
+    return due.length;
+  }
+
+  private async startMatching(manager: EntityManager, trigger: TriggerEvent, accountId: string, queue: string, now: string, causeId: string): Promise<number> {
+    let started = 0;
+    for (const definition of playbooksFor(trigger, this.definitions)) {
+      const runId = `run_${createHash('sha256').update(`${causeId}|${definition.id}`).digest('hex').slice(0, 24)}`;
+      const variantId = chooseVariant(definition, unitIntervalFromKey(runId));
+      const snapshot = (await this.repository.snapshotOf(manager, accountId)) ?? UNKNOWN_ACCOUNT;
+      const transition = startRun(definition, { runId, accountId, variantId, now, account: snapshot });
+      if (!(await this.repository.insertRun(manager, transition.run, queue, trigger))) continue;
+      started += 1;
+      runMetrics.started.inc({ playbook: definition.id, variant: variantId });
+      await this.emit(manager, [this.runEvent('run.started', transition.run, now)]);
+      await this.applyEffects(manager, transition.run, queue, transition.effects, now, transition.run.outcome !== undefined);
+    }
+    return started;
+  }
+
+  private async step(manager: EntityManager, run: RunState, queue: string, now: string, snapshot: AccountSnapshot): Promise<number> {
+    const definition = this.definitions.find((candidate) => candidate.id === run.playbookId && candidate.version === run.playbookVersion);
+    if (!definition) return 0;
+    const transition = advance(definition, run, { now, account: snapshot });
+    if (transition.run === run) return 0;
+    await this.applyEffects(manager, transition.run, queue, transition.effects, now, transition.run.outcome !== undefined && run.outcome === undefined);
+    return transition.effects.length;
+  }
+
+  private async applyEffects(manager: EntityManager, run: RunState, queue: string, effects: readonly RunEffect[], now: string, endedNow: boolean): Promise<void> {
+    await this.repository.updateRun(manager, run);
+    const events: PlaybookRunEvent[] = [];
+    for (const effect of effects) {
+      const fresh = await this.repository.recordEffect(manager, run, queue, effect);
+      if (!fresh) continue;
+      if (effect.kind === 'create_task') {
+        runMetrics.tasks.inc({ playbook: run.playbookId, role: effect.role });
+        events.push({
+          ...this.runEvent('task.created', run, now),
+          eventId: `${effect.key}:task`,
+          stepId: effect.stepId,
+          task: { taskId: effect.key, role: effect.role, title: effect.title, queue, dueAt: effect.dueAt },
+        });
+      }
+    }
+    if (endedNow && run.outcome) {
+      runMetrics.ended.inc({ playbook: run.playbookId, outcome: run.outcome });
+      events.push(this.runEvent('run.ended', run, now));
+    }
+    await this.emit(manager, events);
+  }
+
+  private runEvent(kind: PlaybookRunEvent['kind'], run: RunState, now: string): PlaybookRunEvent {
+    return {
+      schemaVersion: 1,
+      eventId: `${run.runId}:${kind}`,
+      kind,
+      runId: run.runId,
+      playbookId: run.playbookId,
+      playbookVersion: run.playbookVersion,
+      accountId: run.accountId,
+      ...(run.outcome ? { outcome: run.outcome } : {}),
+      occurredAt: now,
+    };
+  }
+
+  private async emit(manager: EntityManager, events: readonly PlaybookRunEvent[]): Promise<void> {
+    await enqueueOutbox(
+      manager,
+      'playbook',
+      events.map((event) => ({ topic: Topics.playbookRuns, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { DataSource } from 'typeorm';
+import { Topics, type AlertLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
+import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { PlaybookRunner } from './playbook-runner.service';
+
+/**
+ * Alert lifecycle events start alert-triggered playbooks; score changes keep the account snapshot
+ * (for branches and exit criteria) and start segment- and stage-triggered ones. One transaction
+ * per batch; message ids already processed are skipped.
+ */
+@Controller()
+export class PlaybookConsumer {
+  constructor(
+    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly runner: PlaybookRunner,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  @EventPattern(Topics.alerts)
+  async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
+    const started = await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.runner.claim(manager, batch.records.map((record) => `alert:${record.value.eventId}`));
+      let count = 0;
+      for (const record of batch.records) if (fresh.has(`alert:${record.value.eventId}`)) count += await this.runner.onAlert(manager, record.value);
+      return count;
+    });
+    if (started > 0) this.relay.nudge();
+    return new Map();
+  }
+
+  @EventPattern(Topics.scores)
+  async handleScores(@Payload() batch: DecodedBatch<ScoreChanged>): Promise<BatchResults> {
+    const effects = await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.runner.claim(manager, batch.records.map((record) => `score:${record.value.changeId}`));
+      let count = 0;
+      for (const record of batch.records) {
+        const change = record.value;
+        if (!fresh.has(`score:${change.changeId}`)) continue;
+        count += await this.runner.onScoreChange(manager, change, change.account.csmId ? `csm:${change.account.csmId}` : 'team:unassigned');
+      }
+      return count;
+    });
+    if (effects > 0) this.relay.nudge();
+    return new Map();
+  }
+}

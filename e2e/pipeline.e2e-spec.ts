@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '@bellwether/contracts';
+import { waitFor } from '@bellwether/testing';
+import { Stack } from './stack';
+
+const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
+
+/** Events that take an account with an owner CSM deep into red: unhappy, unpaid, barely used. */
+function troubledAccountEvents(accountId: string) {
+  const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}, userId?: string) => ({
+    id: `evt_${randomUUID()}`,
+    type,
+    accountId,
+    timestamp,
+    properties,
+    ...(userId ? { userId } : {}),
+  });
+  return [
+    event('subscription.changed', daysAgo(200), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
+    event('account.updated', daysAgo(199), { traits: { csmId: 'csm-ana' } }),
+    event('feature.used', daysAgo(3), { feature: 'reports' }, 'u1'),
+    ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
+    event('billing.payment_failed', daysAgo(2)),
+    event('nps.responded', daysAgo(1), { score: 2, comment: 'nothing works' }, 'u1'),
+  ];
+}
+
+describe('the pipeline, over the real broker, Postgres and Redis', () => {
+  const stack = new Stack(4100);
+  let ingestKey = '';
+
+  beforeAll(async () => {
+    await stack.start();
+    ingestKey = await stack.createKey('ingest');
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('carries an event through all four services: score change, risk alert in the owner queue, playbook task', async () => {
+    const accountId = `acct-${randomUUID()}`;
+    const response = await stack.post('/v1/events', { events: troubledAccountEvents(accountId) }, { authorization: `Bearer ${ingestKey}` });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 10, duplicates: 0 });
+
+    const red = await stack.waitForRecord(Topics.scores, 'a red score change', (value) => value['accountId'] === accountId && (value['after'] as { band: string }).band === 'red');
+    const change = red.value as { reasons: string[]; drivers: unknown[]; account: { csmId?: string } };
+    expect(change.reasons.length).toBeGreaterThan(0);
+    expect(change.drivers).toHaveLength(6);
+    expect(change.account.csmId).toBe('csm-ana');
+
+    const opened = await stack.waitForRecord(Topics.alerts, 'a health_entered_red alert', (value) => value['accountId'] === accountId && value['rule'] === 'health_entered_red');
+    expect(opened.value).toMatchObject({ kind: 'opened', queue: 'csm:csm-ana', category: 'risk', severity: 'critical', status: 'open' });
+
+    const task = await stack.waitForRecord(Topics.playbookRuns, 'a playbook task', (value) => value['accountId'] === accountId && value['kind'] === 'task.created');
+    expect(task.value).toMatchObject({ playbookId: 'value-rediscovery', task: { queue: 'csm:csm-ana', role: 'csm' } });
+
+    // The queue store agrees with the topics: exactly one active alert for the rule, the task in the CSM's queue.
+    const alerts = await stack.db.query(`SELECT rule_id, queue FROM alerting.alerts WHERE account_id = $1 AND status <> 'resolved' AND rule_id = 'health_entered_red'`, [accountId]);
+    expect(alerts.rows).toEqual([{ rule_id: 'health_entered_red', queue: 'csm:csm-ana' }]);
+    const tasks = await stack.db.query('SELECT queue, role FROM playbook.tasks WHERE account_id = $1', [accountId]);
+    expect(tasks.rows).toContainEqual({ queue: 'csm:csm-ana', role: 'csm' });
+  });
+
+  it('publishes a retried batch once: the second post counts duplicates and adds nothing', async () => {
+    const accountId = `acct-${randomUUID()}`;
+    const batch = { events: [{ id: `evt_${randomUUID()}`, type: 'session.started', accountId, userId: 'u1', timestamp: daysAgo(0) }] };
+    const first = await stack.post('/v1/events', batch, { authorization: `Bearer ${ingestKey}` });
+    const second = await stack.post('/v1/events', batch, { authorization: `Bearer ${ingestKey}` });
+    expect(await first.json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await second.json()).toEqual({ accepted: 0, duplicates: 1 });
+    // A later, distinct event on the same key (same partition, so in order) proves the first was the only copy.
+    const marker = { id: `evt_${randomUUID()}`, type: 'session.started', accountId, userId: 'u1', timestamp: daysAgo(0) };
+    await stack.post('/v1/events', { events: [marker] }, { authorization: `Bearer ${ingestKey}` });
+    await stack.waitForRecord(Topics.events, 'the marker event', (value) => value['id'] === marker.id);
+    expect(stack.records(Topics.events, accountId).filter((record) => (record.value as { id: string }).id === batch.events[0]?.id)).toHaveLength(1);
+  });
+
+  describe('bad input', () => {
+    it('rejects a malformed batch whole with 400, listing every problem, and publishes none of it', async () => {
+      const accountId = `acct-${randomUUID()}`;
+      const good = { id: `evt_${randomUUID()}`, type: 'session.started', accountId, timestamp: daysAgo(0) };
+      const response = await stack.post(
+        '/v1/events',
+        { events: [good, { id: 'b1', type: 'feature.used', accountId, timestamp: 'not-a-time' }, { id: 'b2', type: 'feature.used', timestamp: daysAgo(0) }] },
+        { authorization: `Bearer ${ingestKey}` },
+      );
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        errors: [
+          { index: 1, path: 'timestamp', message: 'must match format "date-time"' },
+          { index: 2, path: 'accountId', message: 'is required' },
+        ],
+      });
+      const marker = { id: `evt_${randomUUID()}`, type: 'session.started', accountId, timestamp: daysAgo(0) };
+      expect((await stack.post('/v1/events', { events: [marker] }, { authorization: `Bearer ${ingestKey}` })).status).toBe(202);
+      await stack.waitForRecord(Topics.events, 'the marker event', (value) => value['id'] === marker.id);
+      expect(stack.records(Topics.events, accountId).map((record) => (record.value as { id: string }).id)).toEqual([marker.id]);
+    });
+
+    it('answers 401 without a key and with an unknown key', async () => {
+      const batch = { events: [{ id: 'x', type: 'session.started', accountId: 'a', timestamp: daysAgo(0) }] };
+      const missing = await stack.post('/v1/events', batch);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+      const unknown = await stack.post('/v1/events', batch, { authorization: 'Bearer bwk_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+      expect(unknown.status).toBe(401);
+      const garbage = await stack.post('/v1/events', batch, { authorization: 'Bearer not-a-key' });
+      expect(garbage.status).toBe(401);
+    });
+
+    it('answers 403 for a key without the ingest scope, and 401 once a key is revoked', async () => {
+      const batch = { events: [{ id: `evt_${randomUUID()}`, type: 'session.started', accountId: 'a', timestamp: daysAgo(0) }] };
+      const integratorKey = await stack.createKey('integrator');
+      expect((await stack.post('/v1/events', batch, { authorization: `Bearer ${integratorKey}` })).status).toBe(403);
+      const doomedKey = await stack.createKey('ingest');
+      expect((await stack.post('/v1/events', batch, { authorization: `Bearer ${doomedKey}` })).status).toBe(202);
+      await stack.revokeKey(doomedKey);
+      expect((await stack.post('/v1/events', batch, { authorization: `Bearer ${doomedKey}` })).status).toBe(401);
+    });
+
+    it.each([
+      ['malformed JSON', '{"events": [', 'application/json', 400],
+      ['an empty body', '', 'application/json', 400],
+      ['a text/plain body', 'hello', 'text/plain', 415],
+      ['a __proto__ key', '{"events":[],"__proto__":{"admin":true}}', 'application/json', 400],
+    ])('answers %s with a clear 4xx', async (_, body, contentType, status) => {
+      const response = await stack.post('/v1/events', body, { authorization: `Bearer ${ingestKey}`, 'content-type': contentType });
+      expect(response.status).toBe(status);
+      const payload = (await response.json()) as { errors: { message: string }[] };
+      expect(payload.errors[0]?.message.length).toBeGreaterThan(0);
+    });
+
+    it('answers 413 for a body over the limit', async () => {
+      const huge = { events: [{ id: 'big', type: 'session.started', accountId: 'a', timestamp: daysAgo(0), properties: { blob: 'x'.repeat(600_000) } }] };
+      expect((await stack.post('/v1/events', huge, { authorization: `Bearer ${ingestKey}` })).status).toBe(413);
+    });
+  });
+
+  it('every service reports ready with its dependencies', async () => {
+    for (const service of Object.values(stack.services)) {
+      const body = await waitFor(
+        async () => {
+          const response = await fetch(`${service.baseUrl}/readyz`);
+          return response.status === 200 ? ((await response.json()) as { checks: Record<string, { ok: boolean }> }) : undefined;
+        },
+        { description: `${service.name} ready` },
+      );
+      expect(Object.values(body.checks).every((check) => check.ok)).toBe(true);
+    }
+  });
+});

@@ -42,7 +42,8 @@ run_jest() { # run_jest TIER CONFIG
   fi
 }
 
-log "lint (zero warnings)"
+log "lint (zero warnings; module boundaries need the Nx project graph first)"
+NX_DAEMON=false npx nx show projects >/dev/null
 npx eslint . --max-warnings=0
 log "type check"
 npx tsc -p tsconfig.json --noEmit

@@ -1,4 +1,4 @@
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, MigrationExecutor, type EntitySchema, type MixedList } from 'typeorm';
 
 export interface ServiceDataSourceOptions {
   readonly url: string;
@@ -32,18 +32,21 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
 
 /**
  * Applies pending migrations under a Postgres advisory lock, so replicas starting together
- * never run the same migration twice.
+ * never run the same migration twice. Lock and migrations share one connection.
  */
 export async function migrate(dataSource: DataSource, schema: string): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
+  const lockKey = `bellwether-migrate:${schema}`;
   try {
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`bellwether-migrate:${schema}`]);
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
     return applied.map((migration) => migration.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`bellwether-migrate:${schema}`]).catch(() => undefined);
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     await runner.release();
   }
 }

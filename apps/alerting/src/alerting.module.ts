@@ -2,9 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
 import { AlertingEnv } from './alerting.env';
-import { AlertingInit1763900000200 } from './migrations/1763900000200-alerting-init';
+import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
 
-export const ALERTING_SCHEMA = 'alerting';
 export const ALERTING_CONSUMER_GROUP = 'bellwether-alerting';
 
 @Module({})
@@ -18,7 +17,7 @@ export class AlertingModule {
           url: env.DATABASE_URL,
           schema: ALERTING_SCHEMA,
           entities: [],
-          migrations: [AlertingInit1763900000200],
+          migrations: alertingMigrations,
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-alerting',
         }),

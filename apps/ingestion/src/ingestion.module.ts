@@ -6,10 +6,7 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { EventPublisher } from './events/event-publisher.service';
 import { EventsController } from './events/events.controller';
 import { IngestionEnv } from './ingestion.env';
-import { IngestionInit1763900000000 } from './migrations/1763900000000-ingestion-init';
-
-export const INGESTION_SCHEMA = 'ingestion';
-export const ingestionMigrations = [IngestionInit1763900000000];
+import { INGESTION_SCHEMA, ingestionMigrations } from './migrations';
 
 @Module({})
 export class IngestionModule {

@@ -1,12 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
-import { PlaybookInit1763900000300 } from './migrations/1763900000300-playbook-init';
+import { PLAYBOOK_SCHEMA, playbookMigrations } from './migrations';
 import { PlaybookEnv } from './playbook.env';
 import { PlaybookConsumer } from './runs/playbook.consumer';
 import { PlaybookRunner } from './runs/playbook-runner.service';
 import { WakeScheduler } from './runs/wake-scheduler';
 
-export const PLAYBOOK_SCHEMA = 'playbook';
 export const PLAYBOOK_CONSUMER_GROUP = 'bellwether-playbook';
 
 @Module({})
@@ -20,7 +19,7 @@ export class PlaybookModule {
           url: env.DATABASE_URL,
           schema: PLAYBOOK_SCHEMA,
           entities: [],
-          migrations: [PlaybookInit1763900000300],
+          migrations: playbookMigrations,
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-playbook',
         }),

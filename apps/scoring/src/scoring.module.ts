@@ -1,10 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
-import { ScoringInit1763900000100 } from './migrations/1763900000100-scoring-init';
+import { SCORING_SCHEMA, scoringMigrations } from './migrations';
 import { EventsConsumer } from './scores/events.consumer';
 import { ScoringEnv } from './scoring.env';
 
-export const SCORING_SCHEMA = 'scoring';
 export const SCORING_CONSUMER_GROUP = 'bellwether-scoring';
 
 @Module({})
@@ -18,7 +17,7 @@ export class ScoringModule {
           url: env.DATABASE_URL,
           schema: SCORING_SCHEMA,
           entities: [],
-          migrations: [ScoringInit1763900000100],
+          migrations: scoringMigrations,
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-scoring',
         }),

@@ -14,3 +14,4 @@ export * from './http/http-error.filter';
 export * from './http/service-bootstrap';
 export * from './outbox/outbox-relay.module';
 export * from './kafka/consumer-transport';
+export * from './database/migration-command';

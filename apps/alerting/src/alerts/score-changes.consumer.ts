@@ -16,6 +16,7 @@ import {
 } from '@bellwether/alerting-domain';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { ALERTING_SCHEMA } from '../migrations';
 import { AlertingEnv } from '../alerting.env';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
 
@@ -54,7 +55,7 @@ export class ScoreChangesConsumer {
       for (const change of changes) lifecycle.push(...(await this.applyChange(manager, change)));
       await enqueueOutbox(
         manager,
-        'alerting',
+        ALERTING_SCHEMA,
         lifecycle.map((event) => ({ topic: Topics.alerts, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
       );
       return lifecycle;

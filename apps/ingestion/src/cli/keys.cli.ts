@@ -6,7 +6,7 @@ import { createServiceDataSource, loadEnv, migrate } from '@bellwether/platform'
 import { ApiKeyEntity, apiKeyScopes, type ApiKeyScope } from '../api-keys/api-key.entity';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { IngestionEnv } from '../ingestion.env';
-import { INGESTION_SCHEMA, ingestionMigrations } from '../ingestion.module';
+import { INGESTION_SCHEMA, ingestionMigrations } from '../migrations';
 
 class KeysCliEnv {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })

@@ -1,8 +1,8 @@
 import { migrationsRoundTrip } from '@bellwether/testing';
-import { PlaybookInit1763900000300 } from './1763900000300-playbook-init';
+import { PLAYBOOK_SCHEMA, playbookMigrations } from '.';
 
 describe('playbook migrations on a real Postgres', () => {
   it('apply, revert completely, and apply again', async () => {
-    expect(await migrationsRoundTrip('playbook', [PlaybookInit1763900000300])).toEqual(['account_snapshots', 'deliveries', 'migrations', 'outbox', 'processed_messages', 'runs', 'tasks']);
+    expect(await migrationsRoundTrip(PLAYBOOK_SCHEMA, playbookMigrations)).toEqual(['account_snapshots', 'deliveries', 'migrations', 'outbox', 'processed_messages', 'runs', 'tasks']);
   });
 });

@@ -17,6 +17,7 @@ import {
   type TriggerEvent,
 } from '@bellwether/playbook-domain';
 import { enqueueOutbox } from '@bellwether/platform';
+import { PLAYBOOK_SCHEMA } from '../migrations';
 import { RunRepository } from './run.repository';
 
 const runMetrics = {
@@ -139,7 +140,7 @@ export class PlaybookRunner {
   private async emit(manager: EntityManager, events: readonly PlaybookRunEvent[]): Promise<void> {
     await enqueueOutbox(
       manager,
-      'playbook',
+      PLAYBOOK_SCHEMA,
       events.map((event) => ({ topic: Topics.playbookRuns, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
     );
   }

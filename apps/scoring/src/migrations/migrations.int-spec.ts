@@ -1,8 +1,8 @@
 import { migrationsRoundTrip } from '@bellwether/testing';
-import { ScoringInit1763900000100 } from './1763900000100-scoring-init';
+import { SCORING_SCHEMA, scoringMigrations } from '.';
 
 describe('scoring migrations on a real Postgres', () => {
   it('apply, revert completely, and apply again', async () => {
-    expect(await migrationsRoundTrip('scoring', [ScoringInit1763900000100])).toEqual(['account_state', 'migrations', 'outbox', 'processed_events', 'score_history']);
+    expect(await migrationsRoundTrip(SCORING_SCHEMA, scoringMigrations)).toEqual(['account_state', 'migrations', 'outbox', 'processed_events', 'score_history']);
   });
 });

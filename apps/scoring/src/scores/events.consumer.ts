@@ -6,6 +6,7 @@ import { Topics, type ScoreChanged, type TelemetryEvent } from '@bellwether/cont
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE, type OutboxMessage } from '@bellwether/platform';
 import { defaultScorecard, scoreAccountBatch, type StoredAccount } from '@bellwether/scoring-domain';
+import { SCORING_SCHEMA } from '../migrations';
 import { AccountStateRepository } from './account-state.repository';
 
 const scoringMetrics = {
@@ -47,7 +48,7 @@ export class EventsConsumer {
       }
       await this.repository.saveAccounts(manager, updated);
       await this.repository.appendHistory(manager, published);
-      await enqueueOutbox(manager, 'scoring', published.flatMap(toOutboxMessages));
+      await enqueueOutbox(manager, SCORING_SCHEMA, published.flatMap(toOutboxMessages));
       scoringMetrics.applied.inc(freshEvents.length);
       return published;
     });

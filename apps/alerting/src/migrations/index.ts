@@ -1,0 +1,7 @@
+import { AlertingInit1763900000200 } from './1763900000200-alerting-init';
+
+/** This service's Postgres schema: no other service reads or writes it. */
+export const ALERTING_SCHEMA = 'alerting';
+
+/** Every migration of the schema, oldest first. */
+export const alertingMigrations = [AlertingInit1763900000200];

@@ -1,0 +1,7 @@
+import { IngestionInit1763900000000 } from './1763900000000-ingestion-init';
+
+/** This service's Postgres schema: no other service reads or writes it. */
+export const INGESTION_SCHEMA = 'ingestion';
+
+/** Every migration of the schema, oldest first. */
+export const ingestionMigrations = [IngestionInit1763900000000];

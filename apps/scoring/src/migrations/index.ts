@@ -1,0 +1,7 @@
+import { ScoringInit1763900000100 } from './1763900000100-scoring-init';
+
+/** This service's Postgres schema: no other service reads or writes it. */
+export const SCORING_SCHEMA = 'scoring';
+
+/** Every migration of the schema, oldest first. */
+export const scoringMigrations = [ScoringInit1763900000100];

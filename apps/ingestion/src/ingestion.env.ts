@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CommonEnv } from '@bellwether/platform';
 
 export class IngestionEnv extends CommonEnv {
@@ -44,6 +44,26 @@ export class IngestionEnv extends CommonEnv {
   @IsInt()
   @Min(100)
   PUBLISH_TIMEOUT_MS = 10_000;
+
+  /** Requests per second per API key (a smooth rate; GCRA in Redis, shared by replicas). */
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_SECOND = 50;
+
+  /** Requests a key may send at once above the smooth rate. */
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_BURST = 100;
+
+  /** Seconds between wall-clock watermark ticks (CLOCK_MODE=wall only). */
+  @IsInt()
+  @Min(1)
+  CLOCK_TICK_SECONDS = 60;
+
+  /** JSON object overriding entries of the Segment track-name → event-type table. */
+  @IsOptional()
+  @IsString()
+  TRACK_EVENT_MAP_FILE?: string;
 
   @IsIn(['true', 'false'])
   KAFKA_ENSURE_TOPICS: 'true' | 'false' = 'true';

@@ -1,11 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, RedisModule } from '@bellwether/platform';
+import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { EventPublisher } from './events/event-publisher.service';
 import { EventsController } from './events/events.controller';
+import { ClockTicker } from './clock/clock-ticker';
 import { IngestionEnv } from './ingestion.env';
+import { OpenApiController } from './openapi/openapi.controller';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { SegmentController } from './segment/segment.controller';
+import { UserAccountsRepository } from './segment/user-accounts.repository';
 import { INGESTION_SCHEMA, ingestionMigrations } from './migrations';
 
 @Module({})
@@ -26,12 +32,15 @@ export class IngestionModule {
         KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:ingestion:'),
       ],
-      controllers: [EventsController],
+      controllers: [EventsController, SegmentController, ApiKeysController, OpenApiController],
       providers: [
         { provide: IngestionEnv, useValue: env },
         ApiKeysService,
         ApiKeyGuard,
+        RateLimitGuard,
         EventPublisher,
+        UserAccountsRepository,
+        ClockTicker,
       ],
     };
   }

@@ -1,18 +1,6 @@
 import 'reflect-metadata';
-import { loadEnv, runService, startService } from '@bellwether/platform';
+import { loadEnv, runService } from '@bellwether/platform';
+import { startIngestion } from './ingestion.app';
 import { IngestionEnv } from './ingestion.env';
-import { IngestionModule } from './ingestion.module';
 
-runService('ingestion', async (logger) => {
-  const env = loadEnv(IngestionEnv);
-  return startService(IngestionModule.forRoot(env, logger), {
-    service: 'ingestion',
-    port: env.PORT,
-    logger,
-    bodyLimitBytes: env.MAX_BODY_BYTES,
-    // JSON only: a text/plain body is answered 415 instead of being parsed as a string.
-    configure: (app) => {
-      app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
-    },
-  });
-});
+runService('ingestion', (logger) => startIngestion(loadEnv(IngestionEnv), logger));

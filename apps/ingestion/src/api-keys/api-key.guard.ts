@@ -24,7 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
     if (!scope) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const verification = await this.keys.verify(request.headers.authorization);
+    const verification = await this.keys.verify(request.headers.authorization || bodyWriteKey(request.body));
     if (!verification.ok) {
       const message = verification.reason === 'missing' ? 'an API key is required (Authorization: Bearer <key>)' : 'the API key is not valid';
       throw new RequestRejected(401, [{ path: 'authorization', message }], { 'WWW-Authenticate': 'Bearer realm="bellwether"' });
@@ -35,4 +35,10 @@ export class ApiKeyGuard implements CanActivate {
     request.principal = verification.principal;
     return true;
   }
+}
+
+/** Segment clients may send the write key in the body instead of a header. */
+function bodyWriteKey(body: unknown): string | undefined {
+  const writeKey = typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
+  return typeof writeKey === 'string' && writeKey.length > 0 ? `Bearer ${writeKey}` : undefined;
 }

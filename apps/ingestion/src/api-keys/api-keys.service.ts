@@ -15,6 +15,17 @@ export interface Principal {
 
 export type Verification = { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid' };
 
+/** What an admin sees of a key: never the secret nor its hash. */
+export interface ApiKeySummary {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly csmId: string | null;
+  readonly team: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
 export interface CreateKeyRequest {
   readonly name: string;
   readonly scopes: readonly ApiKeyScope[];
@@ -70,8 +81,40 @@ export class ApiKeysService {
     return { id: generated.id, key: generated.plaintext };
   }
 
+  /** A new secret for the same key id and scopes; the old secret stops working (after the cache TTL). */
+  async rotate(id: string): Promise<{ id: string; key: string } | null> {
+    const generated = generateKey();
+    const result = await this.repository
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ secretSha256: generated.secretSha256 })
+      .where('id = :id AND revoked_at IS NULL', { id })
+      .execute();
+    this.cache.clear();
+    if ((result.affected ?? 0) === 0) return null;
+    return { id, key: generated.plaintext.replace(`bwk_${generated.id}_`, `bwk_${id}_`) };
+  }
+
+  async list(): Promise<ApiKeySummary[]> {
+    const rows = await this.repository.find({ order: { createdAt: 'ASC' } });
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      scopes: row.scopes,
+      csmId: row.csmId,
+      team: row.team,
+      createdAt: row.createdAt.toISOString(),
+      revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+    }));
+  }
+
   async revoke(id: string): Promise<boolean> {
-    const result = await this.repository.update({ id }, { revokedAt: new Date() });
+    const result = await this.repository
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where('id = :id AND revoked_at IS NULL', { id })
+      .execute();
     this.cache.clear();
     return (result.affected ?? 0) > 0;
   }

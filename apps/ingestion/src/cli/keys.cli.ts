@@ -15,8 +15,10 @@ class KeysCliEnv {
 
 const usage = `usage:
   keys create --name NAME --scopes ingest[,integrator,csm,manager,admin] [--csm-id ID] [--team TEAM]
+  keys rotate --id KEY_ID      a new secret for the key; the old one stops working
   keys revoke --id KEY_ID
-Prints the new key once; only its hash is stored.`;
+  keys list
+Prints a new key once; only its hash is stored.`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -24,7 +26,7 @@ async function main(): Promise<number> {
     args: rest,
     options: { name: { type: 'string' }, scopes: { type: 'string' }, 'csm-id': { type: 'string' }, team: { type: 'string' }, id: { type: 'string' } },
   });
-  if (command !== 'create' && command !== 'revoke') {
+  if (!['create', 'rotate', 'revoke', 'list'].includes(command ?? '')) {
     console.error(usage);
     return 64;
   }
@@ -51,9 +53,18 @@ async function main(): Promise<number> {
       console.log(JSON.stringify(created));
       return 0;
     }
+    if (command === 'list') {
+      console.log(JSON.stringify(await service.list(), null, 2));
+      return 0;
+    }
     if (!values.id) {
       console.error(usage);
       return 64;
+    }
+    if (command === 'rotate') {
+      const rotated = await service.rotate(values.id);
+      console.log(JSON.stringify(rotated ?? { id: values.id, rotated: false }));
+      return rotated ? 0 : 1;
     }
     const revoked = await service.revoke(values.id);
     console.log(JSON.stringify({ id: values.id, revoked }));

@@ -11,6 +11,7 @@ const ingestMetrics = {
   accepted: new Counter({ name: 'bellwether_ingest_events_accepted_total', help: 'Events durably published to Kafka', labelNames: ['source'] as const }),
   duplicates: new Counter({ name: 'bellwether_ingest_events_duplicate_total', help: 'Events skipped as retries of an already accepted id', labelNames: ['source'] as const }),
   unavailable: new Counter({ name: 'bellwether_ingest_publish_failures_total', help: 'Batches answered 503 because Kafka did not acknowledge them' }),
+  dedupDegraded: new Counter({ name: 'bellwether_ingest_dedup_unavailable_total', help: 'Batches published without the Redis dedup check (scoring still drops repeats by id)' }),
 };
 
 export class BrokerUnavailableError extends Error {}
@@ -31,7 +32,7 @@ export class EventPublisher {
   ) {}
 
   async publish(events: readonly NativeEvent[], source: TelemetryEvent['source']): Promise<{ accepted: number; duplicates: number }> {
-    const seen = await this.redis.mget(events.map((event) => dedupKey(event.id)));
+    const seen = await this.seenIds(events);
     const fresh = events.filter((_, index) => seen[index] === null);
     const receivedAt = new Date().toISOString();
     const messages = fresh.map((event) => ({ key: event.accountId, value: normalize(event, receivedAt, source) }));
@@ -41,17 +42,33 @@ export class EventPublisher {
       ingestMetrics.unavailable.inc();
       throw new BrokerUnavailableError(error instanceof Error ? error.message : String(error));
     }
-    if (fresh.length > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const event of fresh) pipeline.set(dedupKey(event.id), '1', 'EX', this.env.DEDUP_WINDOW_HOURS * 3600);
-      await pipeline.exec();
-    }
+    await this.remember(fresh);
     ingestMetrics.accepted.inc({ source }, fresh.length);
     ingestMetrics.duplicates.inc({ source }, events.length - fresh.length);
     return { accepted: fresh.length, duplicates: events.length - fresh.length };
   }
+
+  private async seenIds(events: readonly NativeEvent[]): Promise<(string | null)[]> {
+    try {
+      return await this.redis.mget(events.map((event) => dedupKey(event.id)));
+    } catch {
+      ingestMetrics.dedupDegraded.inc();
+      return events.map(() => null);
+    }
+  }
+
+  private async remember(events: readonly NativeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const event of events) pipeline.set(dedupKey(event.id), '1', 'EX', this.env.DEDUP_WINDOW_HOURS * 3600);
+    await pipeline.exec().catch(() => ingestMetrics.dedupDegraded.inc());
+  }
 }
 
+/**
+ * Redis is a cache of recently accepted ids, not the source of truth: when it does not answer,
+ * the batch is published unchecked (scoring's processed_events drops repeats by id).
+ */
 function dedupKey(id: string): string {
   return `dedup:${id}`;
 }

@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { RequestRejected } from '@bellwether/platform';
 import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { IngestionEnv } from '../ingestion.env';
 import { validateEventBatch, type BatchLimits } from './event-batch.validator';
-import { BrokerUnavailableError, EventPublisher } from './event-publisher.service';
-
-const RETRY_AFTER_SECONDS = '5';
+import { EventPublisher } from './event-publisher.service';
+import { publishOrUnavailable } from './publish-or-unavailable';
 
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
 export class EventsController {
   private readonly limits: BatchLimits;
 
@@ -31,15 +31,6 @@ export class EventsController {
   async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number }> {
     const validation = validateEventBatch(body, this.limits, Date.now());
     if (!validation.ok) throw new RequestRejected(validation.status, validation.errors);
-    try {
-      return await this.publisher.publish(validation.events, 'native');
-    } catch (error) {
-      if (error instanceof BrokerUnavailableError) {
-        throw new RequestRejected(503, [{ path: '', message: 'the event log is unavailable; nothing was accepted, retry later' }], {
-          'Retry-After': RETRY_AFTER_SECONDS,
-        });
-      }
-      throw error;
-    }
+    return publishOrUnavailable(this.publisher, validation.events, 'native');
   }
 }

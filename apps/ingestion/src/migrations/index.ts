@@ -1,7 +1,8 @@
 import { IngestionInit1763900000000 } from './1763900000000-ingestion-init';
+import { UserAccounts1763900000001 } from './1763900000001-user-accounts';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const INGESTION_SCHEMA = 'ingestion';
 
 /** Every migration of the schema, oldest first. */
-export const ingestionMigrations = [IngestionInit1763900000000];
+export const ingestionMigrations = [IngestionInit1763900000000, UserAccounts1763900000001];

@@ -43,6 +43,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof HttpException) {
+      const known = statusMessages[exception.getStatus()];
+      if (known) {
+        void reply.status(exception.getStatus()).send({ errors: [{ path: '', message: known }] });
+        return;
+      }
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       void reply.status(exception.getStatus()).send({ errors: [{ path: '', message: Array.isArray(message) ? message.join('; ') : String(message) }] });
@@ -57,6 +62,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     void reply.status(500).send({ errors: [{ path: '', message: 'internal error' }] });
   }
 }
+
+/** Framework-raised statuses, in the words of the contract. */
+const statusMessages: Readonly<Record<number, string>> = {
+  413: 'request body is larger than the limit',
+  415: 'unsupported content type; send application/json',
+};
 
 function describeFastifyError(error: FastifyErrorLike): string {
   switch (error.code) {

@@ -15,6 +15,8 @@ export interface ServiceStartOptions {
   readonly bodyLimitBytes?: number;
   /** Kafka consumer transport, built once the app's providers exist. */
   readonly transport?: (app: INestApplication) => CustomTransportStrategy;
+  /** false: the service installs its own body parsers in `configure` (Nest's are left out). */
+  readonly bodyParser?: boolean;
   /** Extra setup on the Fastify instance (content-type parsers, hooks) before listening. */
   readonly configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -36,6 +38,7 @@ export async function startService(rootModule: Type | ReturnType<() => object>, 
     logger: new NestPinoLogger(options.logger),
     bufferLogs: false,
     abortOnError: false,
+    bodyParser: options.bodyParser ?? true,
   });
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

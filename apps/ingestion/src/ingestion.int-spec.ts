@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fc from 'fast-check';
+import { Topics } from '@bellwether/contracts';
+import { KafkaConnection, TopicTail } from '@bellwether/kafka';
+import { createLogger, loadEnv } from '@bellwether/platform';
+import { resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { startIngestion } from './ingestion.app';
+import { IngestionEnv } from './ingestion.env';
+
+/** The ingestion service in process, on the real Kafka, Postgres and Redis. */
+async function boot(port: number, overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  const env = loadEnv(IngestionEnv, {
+    KAFKA_BROKERS: testEnvironment.kafkaBrokers,
+    DATABASE_URL: testEnvironment.databaseUrl,
+    REDIS_URL: testEnvironment.redisUrl,
+    CLOCK_MODE: 'event',
+    PORT: String(port),
+    API_KEY_CACHE_SECONDS: '0',
+    RATE_LIMIT_PER_SECOND: '1000',
+    RATE_LIMIT_BURST: '5000',
+    ...overrides,
+  });
+  return startIngestion(env, createLogger('ingestion-test', 'silent'));
+}
+
+const now = () => new Date().toISOString();
+
+describe('ingestion over HTTP, on the real stack', () => {
+  const port = 4310;
+  const url = `http://127.0.0.1:${port}`;
+  const badAccount = `bad-input-${randomUUID()}`;
+  const kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'ingestion-int' });
+  let app: NestFastifyApplication;
+  let tail: TopicTail;
+  let ingestKey = '';
+  let adminKey = '';
+
+  const post = (path: string, body: string | Buffer | object, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}`, ...headers },
+      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+  const event = (overrides: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type: 'session.started', accountId: badAccount, timestamp: now(), ...overrides });
+  const eventsOn = (accountId: string) => tail.records.filter((record) => record.topic === Topics.events && record.key === accountId);
+
+  beforeAll(async () => {
+    await resetTestDatabase();
+    app = await boot(port);
+    const keys = app.get(ApiKeysService);
+    ingestKey = (await keys.create({ name: 'int-ingest', scopes: ['ingest'] })).key;
+    adminKey = (await keys.create({ name: 'int-admin', scopes: ['admin'] })).key;
+    tail = new TopicTail(kafka, [Topics.events]);
+    await tail.start();
+  });
+
+  afterAll(async () => {
+    await tail?.stop();
+    await app?.close();
+  });
+
+  describe('bad input: a clear 4xx naming the problem, and nothing published', () => {
+    const deep = (levels: number): Record<string, unknown> => (levels === 0 ? { leaf: 1 } : { next: deep(levels - 1) });
+    const cases: [string, () => Promise<Response>, number, RegExp][] = [
+      ['malformed JSON', () => post('/v1/events', '{"events": [{"id": '), 400, /not valid JSON/],
+      ['a wrong content type', () => post('/v1/events', 'events=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, /content type/],
+      ['a 0-byte body', () => post('/v1/events', ''), 400, /empty/],
+      ['non-UTF-8 bytes', () => post('/v1/events', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), 400, /UTF-8/],
+      ['a __proto__ key', () => post('/v1/events', `{"events":[${JSON.stringify(event())}],"__proto__":{"polluted":true}}`), 400, /__proto__/],
+      ['a constructor.prototype key', () => post('/v1/events', `{"events":[${JSON.stringify(event())}],"constructor":{"prototype":{"polluted":true}}}`), 400, /constructor/],
+      ['a missing field', () => post('/v1/events', { events: [event({ accountId: undefined })] }), 400, /is required/],
+      ['an empty field', () => post('/v1/events', { events: [event({ id: '' })] }), 400, /must NOT have fewer than 1 characters/],
+      ['an oversized field', () => post('/v1/events', { events: [event({ id: 'x'.repeat(201) })] }), 400, /must NOT have more than 200 characters/],
+      ['a wrong type', () => post('/v1/events', { events: [event({ properties: 'reports' })] }), 400, /must be object/],
+      ['an unknown top-level field', () => post('/v1/events', { events: [event()], debug: true }), 400, /not an allowed field/],
+      ['an invalid timestamp', () => post('/v1/events', { events: [event({ timestamp: '2026-13-45T99:00:00Z' })] }), 400, /date-time/],
+      ['a timestamp far in the future', () => post('/v1/events', { events: [event({ timestamp: new Date(Date.now() + 86_400_000).toISOString() })] }), 400, /in the future/],
+      ['a body over the limit', () => post('/v1/events', { events: [event({ properties: { blob: 'x'.repeat(520_000) } })] }), 413, /larger than the limit/],
+      ['an event over the limit', () => post('/v1/events', { events: [event({ properties: { blob: 'x'.repeat(40_000) } })] }), 413, /bytes; the limit is 32768/],
+      ['more events than a batch may hold', () => post('/v1/events', { events: Array.from({ length: 501 }, () => event()) }), 400, /at most 500 events/],
+      ['duplicate ids inside one batch', () => post('/v1/events', { events: [event({ id: 'same' }), event({ id: 'same' })] }), 400, /duplicates the id of event 0/],
+      ['deeply nested properties', () => post('/v1/events', { events: [event({ properties: deep(12) })] }), 400, /nested deeper than 8/],
+      ['no key', () => post('/v1/events', { events: [event()] }, { authorization: '' }), 401, /API key is required/],
+      ['a key of the wrong scope', () => post('/v1/events', { events: [event()] }, { authorization: `Bearer ${adminKey.replace(/.$/, '')}` }), 401, /not valid/],
+    ];
+
+    it.each(cases)('%s', async (_, send, status, message) => {
+      const response = await send();
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as { errors: { message: string }[] };
+      expect(body.errors.map((error) => error.message).join(' | ')).toMatch(message);
+    });
+
+    it('a revoked key gets 401 and a key without the ingest scope gets 403', async () => {
+      const keys = app.get(ApiKeysService);
+      const integrator = await keys.create({ name: 'int-integrator', scopes: ['integrator'] });
+      const forbidden = await post('/v1/events', { events: [event()] }, { authorization: `Bearer ${integrator.key}` });
+      expect(forbidden.status).toBe(403);
+      const doomed = await keys.create({ name: 'int-doomed', scopes: ['ingest'] });
+      await keys.revoke(doomed.id);
+      const revoked = await post('/v1/events', { events: [event()] }, { authorization: `Bearer ${doomed.key}` });
+      expect(revoked.status).toBe(401);
+    });
+
+    it('published none of the rejected batches', async () => {
+      const marker = event();
+      expect((await post('/v1/events', { events: [marker] })).status).toBe(202);
+      await waitFor(() => eventsOn(badAccount).some((record) => (record.value as { id: string }).id === marker.id), { description: 'the marker event' });
+      // Same key, same partition: anything published before the marker would precede it.
+      expect(eventsOn(badAccount).map((record) => (record.value as { id: string }).id)).toEqual([marker.id]);
+    });
+  });
+
+  it('survives thousands of random bodies: never a 5xx, never a crash', async () => {
+    const anyJson = fc.jsonValue({ maxDepth: 4 });
+    const eventLike = fc.record(
+      { id: fc.oneof(fc.string(), fc.integer()), type: fc.oneof(fc.constantFrom('feature.used', 'session.started'), fc.string()), accountId: fc.oneof(fc.string(), anyJson), timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()), properties: anyJson },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      anyJson.map((value) => JSON.stringify(value)),
+      fc.string(),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+      fc.array(eventLike, { maxLength: 5 }).map((events) => JSON.stringify({ events })),
+      fc.array(eventLike, { maxLength: 5 }).map((batch) => JSON.stringify({ batch })),
+    );
+    const path = fc.constantFrom('/v1/events', '/v1/batch', '/v1/track', '/v1/identify', '/v1/group', '/v1/page');
+    await fc.assert(
+      fc.asyncProperty(path, body, async (target, payload) => {
+        const response = await post(target, payload);
+        await response.arrayBuffer();
+        return response.status < 500;
+      }),
+      { numRuns: 2000 },
+    );
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  describe('Segment-compatible endpoints', () => {
+    it('accepts the write key as Basic auth or in the body', async () => {
+      const accountId = `seg-${randomUUID()}`;
+      const basic = `Basic ${Buffer.from(`${ingestKey}:`).toString('base64')}`;
+      const viaHeader = await post('/v1/track', { userId: 'u1', event: 'Feature Used', properties: { feature: 'reports' }, context: { groupId: accountId } }, { authorization: basic });
+      expect(viaHeader.status).toBe(200);
+      expect(await viaHeader.json()).toEqual({ success: true, accepted: 1, duplicates: 0, skipped: [] });
+      const viaBody = await post('/v1/track', { writeKey: ingestKey, userId: 'u1', event: 'Logged In', context: { groupId: accountId } }, { authorization: '' });
+      expect(viaBody.status).toBe(200);
+      await waitFor(() => eventsOn(accountId).length === 2, { description: 'both Segment events' });
+      expect(eventsOn(accountId).map((record) => (record.value as { type: string }).type)).toEqual(['feature.used', 'session.started']);
+    });
+
+    it('remembers the account a user joined with group, for later calls without a groupId', async () => {
+      const accountId = `seg-${randomUUID()}`;
+      const userId = `user-${randomUUID()}`;
+      expect((await post('/v1/group', { userId, groupId: accountId, traits: { plan: 'pro', seats: 12, mrr: 3000 } })).status).toBe(200);
+      const later = await post('/v1/batch', { batch: [{ type: 'track', userId, event: 'Feature Used', properties: { feature: 'api' }, messageId: `m-${randomUUID()}` }] });
+      expect(await later.json()).toMatchObject({ accepted: 1, skipped: [] });
+      await waitFor(() => eventsOn(accountId).length === 2, { description: 'group and track events on the account' });
+      expect(eventsOn(accountId).map((record) => record.value)).toEqual([
+        expect.objectContaining({ type: 'account.updated', properties: { traits: { plan: 'pro', seats: 12, mrr: 3000 } }, source: 'segment' }),
+        expect.objectContaining({ type: 'feature.used', userId, properties: { feature: 'api' } }),
+      ]);
+    });
+
+    it('rejects a malformed Segment batch whole with 400', async () => {
+      const response = await post('/v1/batch', { batch: [{ type: 'track', userId: 'u', event: 'x', context: { groupId: 'a' } }, { type: 'track', event: 'no user' }] });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { errors: { index: number }[] }).errors[0]?.index).toBe(1);
+    });
+  });
+
+  describe('API key administration', () => {
+    const admin = (method: string, path: string, body?: object) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+
+    it('creates, rotates and revokes keys; only admins may', async () => {
+      const created = await admin('POST', '/v1/admin/api-keys', { name: 'ci', scopes: ['ingest'] });
+      expect(created.status).toBe(201);
+      const { id, key } = (await created.json()) as { id: string; key: string };
+      expect((await post('/v1/events', { events: [event({ accountId: `k-${id}` })] }, { authorization: `Bearer ${key}` })).status).toBe(202);
+
+      const rotated = (await (await admin('POST', `/v1/admin/api-keys/${id}/rotate`)).json()) as { id: string; key: string };
+      expect(rotated.id).toBe(id);
+      expect((await post('/v1/events', { events: [event({ accountId: `k-${id}` })] }, { authorization: `Bearer ${key}` })).status).toBe(401);
+      expect((await post('/v1/events', { events: [event({ accountId: `k-${id}` })] }, { authorization: `Bearer ${rotated.key}` })).status).toBe(202);
+
+      const listed = (await (await admin('GET', '/v1/admin/api-keys')).json()) as { keys: { id: string }[] };
+      expect(listed.keys.map((entry) => entry.id)).toContain(id);
+      expect(JSON.stringify(listed)).not.toContain(rotated.key.split('_')[2]);
+
+      expect((await admin('DELETE', `/v1/admin/api-keys/${id}`)).status).toBe(204);
+      expect((await admin('DELETE', `/v1/admin/api-keys/${id}`)).status).toBe(404);
+      expect((await post('/v1/events', { events: [event()] }, { authorization: `Bearer ${rotated.key}` })).status).toBe(401);
+
+      const asIngest = await fetch(`${url}/v1/admin/api-keys`, { headers: { authorization: `Bearer ${ingestKey}` } });
+      expect(asIngest.status).toBe(403);
+    });
+
+    it('names the bad field of a create request, and refuses unknown ones', async () => {
+      const response = await admin('POST', '/v1/admin/api-keys', { name: '', scopes: ['root'], sudo: true });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: { path: string }[] };
+      expect(errors.map((error) => error.path).sort()).toEqual(['name', 'scopes', 'sudo']);
+      const csmWithoutId = await admin('POST', '/v1/admin/api-keys', { name: 'x', scopes: ['csm'] });
+      expect(((await csmWithoutId.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe('csmId');
+    });
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.paths['/v1/events']).toBeDefined();
+  });
+});
+
+describe('rate limiting per key', () => {
+  const port = 4311;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await boot(port, { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '3' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers 429 with Retry-After over the limit, with RateLimit headers throughout', async () => {
+    const { key } = await app.get(ApiKeysService).create({ name: 'int-limited', scopes: ['ingest'] });
+    const send = () =>
+      fetch(`http://127.0.0.1:${port}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ events: [{ id: `evt_${randomUUID()}`, type: 'session.started', accountId: 'limited', timestamp: now() }] }),
+      });
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let attempt = 0; attempt < 8 && !limited; attempt += 1) {
+      const response = await send();
+      statuses.push(response.status);
+      expect(response.headers.get('ratelimit-limit')).toBe('3');
+      if (response.status === 429) limited = response;
+    }
+    expect(statuses.slice(0, 3)).toEqual([202, 202, 202]);
+    expect(limited?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(limited?.headers.get('ratelimit-remaining')).toBe('0');
+  });
+});

@@ -1,0 +1,170 @@
+import { ingestEventsRequestSchema } from '@bellwether/contracts';
+import { segmentBatchSchema, segmentMessageSchema } from '../segment/segment-batch.normalizer';
+
+const errorList = {
+  type: 'object',
+  required: ['errors'],
+  properties: {
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: { index: { type: 'integer', description: 'the event (or message) in the batch' }, path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
+const rateLimitHeaders = {
+  'RateLimit-Limit': { schema: { type: 'integer' }, description: 'requests allowed in a burst' },
+  'RateLimit-Remaining': { schema: { type: 'integer' } },
+  'RateLimit-Reset': { schema: { type: 'integer' }, description: 'seconds until the allowance is full' },
+};
+
+const problem = (description: string, headers: Record<string, unknown> = {}) => ({
+  description,
+  headers,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } },
+});
+
+const commonRejections = {
+  '400': problem('malformed: every problem is listed; nothing was published'),
+  '401': problem('no valid API key', { 'WWW-Authenticate': { schema: { type: 'string' } } }),
+  '403': problem('the key lacks the ingest scope'),
+  '413': problem('body over MAX_BODY_BYTES, or an event over MAX_EVENT_BYTES'),
+  '415': problem('not application/json'),
+  '429': problem('over the per-key rate limit', { 'Retry-After': { schema: { type: 'integer' } }, ...rateLimitHeaders }),
+  '503': problem('Kafka did not acknowledge; nothing was accepted', { 'Retry-After': { schema: { type: 'integer' } } }),
+};
+
+const segmentResponse = {
+  '200': {
+    description: 'published (Segment-compatible answer, with Bellwether counts)',
+    headers: rateLimitHeaders,
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          properties: {
+            success: { const: true },
+            accepted: { type: 'integer' },
+            duplicates: { type: 'integer' },
+            skipped: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, reason: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+  },
+  ...commonRejections,
+};
+
+const segmentCall = (type: string) => ({
+  post: {
+    tags: ['segment'],
+    summary: `Segment ${type} call`,
+    security: [{ basic: [] }, { bearer: [] }],
+    requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SegmentMessage' } } } },
+    responses: segmentResponse,
+  },
+});
+
+const apiKeySummary = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    scopes: { type: 'array', items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin'] } },
+    csmId: { type: ['string', 'null'] },
+    team: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+const newKey = { description: 'the key, shown once', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } } } } } };
+
+/** The ingestion service's HTTP contract, built from the same schemas the service validates with. */
+export function buildIngestionOpenApi(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Bellwether ingestion API',
+      version: '1.0.0',
+      description: 'Native and Segment-compatible event ingestion. 2xx only once every event is durably in Kafka (acks=all).',
+    },
+    servers: [{ url: 'http://localhost:3000' }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer bwk_<id>_<secret>' },
+        basic: { type: 'http', scheme: 'basic', description: 'Segment style: base64(<write key>:)' },
+      },
+      schemas: {
+        Errors: errorList,
+        IngestEventsRequest: ingestEventsRequestSchema,
+        SegmentMessage: segmentMessageSchema,
+        SegmentBatch: segmentBatchSchema,
+        ApiKeySummary: apiKeySummary,
+      },
+    },
+    paths: {
+      '/v1/events': {
+        post: {
+          tags: ['native'],
+          summary: 'Ingest a batch of events (all or nothing)',
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IngestEventsRequest' } } } },
+          responses: {
+            '202': {
+              description: 'every event is durably in Kafka',
+              headers: rateLimitHeaders,
+              content: { 'application/json': { schema: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' } } } } },
+            },
+            ...commonRejections,
+          },
+        },
+      },
+      '/v1/batch': {
+        post: {
+          tags: ['segment'],
+          summary: 'Segment batch',
+          security: [{ basic: [] }, { bearer: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SegmentBatch' } } } },
+          responses: segmentResponse,
+        },
+      },
+      ...Object.fromEntries(['track', 'identify', 'group', 'page', 'screen', 'alias'].map((type) => [`/v1/${type}`, segmentCall(type)])),
+      '/v1/admin/api-keys': {
+        get: { tags: ['admin'], summary: 'List API keys (no secrets)', security: [{ bearer: [] }], responses: { '200': { description: 'the keys' }, '401': problem('no valid key'), '403': problem('not an admin key') } },
+        post: {
+          tags: ['admin'],
+          summary: 'Create an API key',
+          security: [{ bearer: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['name', 'scopes'],
+                  additionalProperties: false,
+                  properties: { name: { type: 'string' }, scopes: { type: 'array', items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin'] } }, csmId: { type: 'string' }, team: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: { '201': newKey, '400': problem('invalid field (named)'), '401': problem('no valid key'), '403': problem('not an admin key') },
+        },
+      },
+      '/v1/admin/api-keys/{id}/rotate': {
+        post: { tags: ['admin'], summary: 'New secret for a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': newKey, '404': problem('no active key with this id') } },
+      },
+      '/v1/admin/api-keys/{id}': {
+        delete: { tags: ['admin'], summary: 'Revoke a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'revoked' }, '404': problem('no active key with this id') } },
+      },
+      '/healthz': { get: { tags: ['ops'], summary: 'Liveness', responses: { '200': { description: 'the process answers' } } } },
+      '/readyz': { get: { tags: ['ops'], summary: 'Readiness of each dependency', responses: { '200': { description: 'ready' }, '503': { description: 'a dependency is down' } } } },
+      '/metrics': { get: { tags: ['ops'], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    },
+  };
+}

@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import { createAjv, toSchemaProblems, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import type { RequestProblem } from '@bellwether/platform';
+import type { NativeEvent } from '../events/event-batch.validator';
+import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
+
+/** The Segment HTTP Tracking API message types Bellwether understands. */
+export const segmentTypes = ['track', 'identify', 'group', 'page', 'screen', 'alias'] as const;
+export type SegmentType = (typeof segmentTypes)[number];
+
+const idLike = { anyOf: [{ type: 'string', minLength: 1, maxLength: 200 }, { type: 'number' }] };
+const time = { type: 'string', format: 'date-time', maxLength: 40 };
+
+/** Segment messages carry many optional fields (integrations, _metadata, channel…); these are checked. */
+export const segmentMessageSchema = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { enum: segmentTypes },
+    messageId: { type: 'string', minLength: 1, maxLength: 200 },
+    userId: idLike,
+    anonymousId: idLike,
+    groupId: idLike,
+    event: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', maxLength: 200 },
+    timestamp: time,
+    originalTimestamp: time,
+    sentAt: time,
+    properties: { type: 'object' },
+    traits: { type: 'object' },
+    context: { type: 'object' },
+  },
+  anyOf: [{ required: ['userId'] }, { required: ['anonymousId'] }],
+} as const;
+
+export const segmentBatchSchema = {
+  type: 'object',
+  required: ['batch'],
+  additionalProperties: false,
+  properties: {
+    batch: { type: 'array', minItems: 1, items: segmentMessageSchema },
+    writeKey: { type: 'string' },
+    sentAt: time,
+    context: { type: 'object' },
+    integrations: { type: 'object' },
+    _metadata: { type: 'object' },
+  },
+} as const;
+
+const validateBatch = createAjv().compile(segmentBatchSchema);
+
+export interface SegmentLimits {
+  readonly maxEventsPerBatch: number;
+  readonly maxFutureSkewMs: number;
+}
+
+export interface SegmentNormalizeContext {
+  readonly receivedAtMs: number;
+  readonly trackEventMap: TrackEventMap;
+  /** Accounts that users joined through earlier `group` (or `identify` with a company) calls. */
+  readonly knownAccounts: ReadonlyMap<string, string>;
+  readonly limits: SegmentLimits;
+}
+
+export type SegmentNormalization =
+  | { readonly ok: false; readonly errors: readonly RequestProblem[] }
+  | {
+      readonly ok: true;
+      readonly events: readonly NativeEvent[];
+      /** user → account links learnt from this batch, to remember for later batches. */
+      readonly links: ReadonlyMap<string, string>;
+      /** Valid messages that carry nothing for Bellwether (no account, or an alias). */
+      readonly skipped: readonly { readonly index: number; readonly reason: string }[];
+    };
+
+/** Account attributes that `group` traits (and an identify's `company`) may set. */
+const accountTraits = ['name', 'plan', 'seats', 'mrr', 'renewalDate', 'contractStart', 'startDate', 'csmId', 'industry', 'employees'] as const;
+
+type Message = Record<string, JsonValue | undefined> & { type: SegmentType };
+
+/**
+ * Turns a Segment batch into native events, all or nothing: a malformed message fails the batch
+ * with every problem listed. Event time gets Segment's clock-skew correction:
+ * timestamp = receivedAt − (sentAt − timestamp) when the client sent `sentAt`.
+ */
+export function normalizeSegmentBatch(body: unknown, context: SegmentNormalizeContext): SegmentNormalization {
+  if (!validateBatch(body)) {
+    return { ok: false, errors: toSchemaProblems(validateBatch.errors).map(splitBatchIndex) };
+  }
+  const batch = (body as { batch: Message[]; sentAt?: string; context?: JsonObject }).batch;
+  if (batch.length > context.limits.maxEventsPerBatch) {
+    return { ok: false, errors: [{ path: 'batch', message: `at most ${context.limits.maxEventsPerBatch} messages per batch (got ${batch.length})` }] };
+  }
+  const batchSentAt = (body as { sentAt?: string }).sentAt;
+  const errors: RequestProblem[] = [];
+  const links = new Map<string, string>();
+  const seenIds = new Map<string, number>();
+
+  // First pass: links made by this batch count for every message of the batch.
+  batch.forEach((message) => {
+    const userId = stringOf(message['userId']);
+    const accountId = message.type === 'group' ? stringOf(message['groupId']) : message.type === 'identify' ? companyIdOf(message) : undefined;
+    if (userId && accountId) links.set(userId, accountId);
+  });
+
+  const events: NativeEvent[] = [];
+  const skipped: { index: number; reason: string }[] = [];
+  batch.forEach((message, index) => {
+    if (message.type === 'track' && !message['event']) errors.push({ index, path: 'event', message: 'is required for a track call' });
+    if (message.type === 'group' && message['groupId'] === undefined) errors.push({ index, path: 'groupId', message: 'is required for a group call' });
+    const timestamp = correctedTime(message, batchSentAt, context.receivedAtMs);
+    if (timestamp > context.receivedAtMs + context.limits.maxFutureSkewMs) {
+      errors.push({ index, path: 'timestamp', message: `is ${Math.round((timestamp - context.receivedAtMs) / 1000)} s in the future after clock-skew correction` });
+    }
+    const id = messageIdOf(message);
+    const firstIndex = seenIds.get(id);
+    if (firstIndex !== undefined) errors.push({ index, path: 'messageId', message: `duplicates the messageId of message ${firstIndex} in this batch` });
+    else seenIds.set(id, index);
+    if (errors.length > 0) return;
+
+    const userId = stringOf(message['userId']);
+    const accountId = accountOf(message, userId, links, context.knownAccounts);
+    if (message.type === 'alias') {
+      skipped.push({ index, reason: 'alias calls carry no account signal' });
+    } else if (!accountId) {
+      skipped.push({ index, reason: 'no account: send context.groupId or properties.accountId, or call group for this user first' });
+    } else {
+      const event = toEvent(message, { id, accountId, userId, timestamp: new Date(timestamp).toISOString() }, context.trackEventMap);
+      if (event) events.push(event);
+      else skipped.push({ index, reason: 'no account attributes in the traits' });
+    }
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, events, links, skipped };
+}
+
+function toEvent(message: Message, base: { id: string; accountId: string; userId?: string; timestamp: string }, trackEventMap: TrackEventMap): NativeEvent | null {
+  const common = { id: base.id, accountId: base.accountId, timestamp: base.timestamp, ...(base.userId ? { userId: base.userId } : {}) };
+  const properties = objectOf(message['properties']);
+  switch (message.type) {
+    case 'track':
+      return { ...common, type: bellwetherTypeOf(String(message['event']), trackEventMap), properties };
+    case 'page':
+    case 'screen': {
+      const page = objectOf(objectOf(message['context'])['page']);
+      const path = stringOf(properties['path']) ?? stringOf(page['path']) ?? `${message.type}:${stringOf(message['name']) ?? 'unnamed'}`;
+      return { ...common, type: 'page.viewed', properties: { ...properties, path, ...(message['name'] ? { name: String(message['name']) } : {}) } };
+    }
+    case 'group':
+    case 'identify': {
+      const source = message.type === 'group' ? objectOf(message['traits']) : objectOf(objectOf(message['traits'])['company']);
+      const traits = pickAccountTraits(source);
+      return Object.keys(traits).length > 0 ? { ...common, type: 'account.updated', properties: { traits } } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function accountOf(message: Message, userId: string | undefined, links: ReadonlyMap<string, string>, known: ReadonlyMap<string, string>): string | undefined {
+  return (
+    stringOf(objectOf(message['context'])['groupId']) ??
+    stringOf(objectOf(message['properties'])['accountId']) ??
+    (message.type === 'group' ? stringOf(message['groupId']) : undefined) ??
+    (message.type === 'identify' ? companyIdOf(message) : undefined) ??
+    (userId ? (links.get(userId) ?? known.get(userId)) : undefined)
+  );
+}
+
+function correctedTime(message: Message, batchSentAt: string | undefined, receivedAtMs: number): number {
+  const original = stringOf(message['timestamp']) ?? stringOf(message['originalTimestamp']);
+  const sentAt = stringOf(message['sentAt']) ?? batchSentAt;
+  if (!original) return receivedAtMs;
+  const originalMs = Date.parse(original);
+  return sentAt ? receivedAtMs - (Date.parse(sentAt) - originalMs) : originalMs;
+}
+
+/** Segment's messageId, or a stable hash of the message so that a retried message dedups too. */
+export function messageIdOf(message: Record<string, unknown>): string {
+  const messageId = message['messageId'];
+  if (typeof messageId === 'string' && /^[\x21-\x7e]{1,200}$/.test(messageId)) return messageId;
+  const basis = typeof messageId === 'string' ? messageId : JSON.stringify(message);
+  return `seg_${createHash('sha256').update(basis).digest('hex').slice(0, 32)}`;
+}
+
+/** The user ids a batch mentions, to look up their accounts before normalizing. */
+export function userIdsOf(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const batch = (body as { batch?: unknown }).batch;
+  if (!Array.isArray(batch)) return [];
+  return [...new Set(batch.map((message) => stringOf((message as Record<string, JsonValue>)?.['userId'])).filter((id): id is string => !!id))];
+}
+
+function pickAccountTraits(source: JsonObject): JsonObject {
+  const picked: JsonObject = {};
+  for (const name of accountTraits) {
+    const value = source[name];
+    if (value !== undefined && value !== null) picked[name === 'startDate' ? 'contractStart' : name] = value;
+  }
+  if (picked['employees'] === undefined && source['employee_count'] !== undefined) picked['employees'] = source['employee_count'] ?? null;
+  return picked;
+}
+
+function companyIdOf(message: Message): string | undefined {
+  return stringOf(objectOf(objectOf(message['traits'])['company'])['id']) ?? stringOf(objectOf(message['traits'])['accountId']);
+}
+
+function splitBatchIndex(problem: { path: string; message: string }): RequestProblem {
+  const match = /^batch\.(\d+)(?:\.(.*))?$/.exec(problem.path);
+  return match ? { index: Number(match[1]), path: match[2] ?? '', message: problem.message } : problem;
+}
+
+function objectOf(value: JsonValue | undefined): JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+
+function stringOf(value: JsonValue | undefined): string | undefined {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { RequestRejected } from '@bellwether/platform';
+import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { publishOrUnavailable } from '../events/publish-or-unavailable';
+import { EventPublisher } from '../events/event-publisher.service';
+import { IngestionEnv } from '../ingestion.env';
+import { normalizeSegmentBatch, segmentTypes, userIdsOf, type SegmentType } from './segment-batch.normalizer';
+import { loadTrackEventMap, type TrackEventMap } from './track-event-map';
+import { UserAccountsRepository } from './user-accounts.repository';
+
+export interface SegmentResponse {
+  readonly success: true;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly skipped: readonly { readonly index: number; readonly reason: string }[];
+}
+
+/**
+ * The Segment HTTP Tracking API (`/v1/track`, `/identify`, `/group`, `/page`, `/screen`,
+ * `/alias`, `/batch`), so an unmodified Segment or RudderStack server SDK can point here.
+ * Authentication: `Basic base64(<write key>:)` or `writeKey` in the body. Answers 200 like
+ * Segment, with Bellwether's counts added; a malformed message fails the whole batch (400).
+ */
+@Controller('v1')
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+export class SegmentController {
+  private readonly trackEventMap: TrackEventMap;
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly userAccounts: UserAccountsRepository,
+    private readonly env: IngestionEnv,
+  ) {
+    this.trackEventMap = loadTrackEventMap(env.TRACK_EVENT_MAP_FILE);
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @RequireScope('ingest')
+  batch(@Body() body: unknown): Promise<SegmentResponse> {
+    return this.ingest(body);
+  }
+
+  /** A single call; its type is the path. */
+  @Post([...segmentTypes])
+  @HttpCode(200)
+  @RequireScope('ingest')
+  single(@Req() request: FastifyRequest, @Body() body: unknown): Promise<SegmentResponse> {
+    const type = request.url.split('?')[0]?.split('/').pop() as SegmentType;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
+    const { writeKey, sentAt, ...message } = body as Record<string, unknown>;
+    return this.ingest({ batch: [{ ...message, type }], ...(writeKey ? { writeKey } : {}), ...(sentAt ? { sentAt } : {}) });
+  }
+
+  private async ingest(body: unknown): Promise<SegmentResponse> {
+    const knownAccounts = await this.userAccounts.accountsOf(userIdsOf(body));
+    const result = normalizeSegmentBatch(body, {
+      receivedAtMs: Date.now(),
+      trackEventMap: this.trackEventMap,
+      knownAccounts,
+      limits: { maxEventsPerBatch: this.env.MAX_EVENTS_PER_BATCH, maxFutureSkewMs: this.env.MAX_FUTURE_SKEW_SECONDS * 1000 },
+    });
+    if (!result.ok) throw new RequestRejected(400, result.errors);
+    // Links first: if publishing fails, the client's retry still resolves its users.
+    await this.userAccounts.remember(result.links);
+    const { accepted, duplicates } = await publishOrUnavailable(this.publisher, result.events, 'segment');
+    return { success: true, accepted, duplicates, skipped: result.skipped };
+  }
+}

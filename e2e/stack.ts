@@ -19,7 +19,9 @@ export class Stack {
   private readonly kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e' });
   private tail: TopicTail | null = null;
 
+  /** `E2E_PORT_OFFSET` lets two checkouts run the e2e suite side by side on one machine. */
   constructor(basePort: number) {
+    basePort += Number(process.env['E2E_PORT_OFFSET'] ?? 0);
     const env = {
       KAFKA_BROKERS: testEnvironment.kafkaBrokers,
       DATABASE_URL: testEnvironment.databaseUrl,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -16,7 +17,9 @@ const workspaceRoot = resolve(__dirname, '..');
 export class Stack {
   readonly services: Record<ServiceName, ServiceProcess>;
   readonly db = new Client({ connectionString: testEnvironment.databaseUrl });
-  private readonly kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e' });
+  /** Each run gets its own topics and consumer groups, so runs (and benchmarks) never mix. */
+  readonly namespace = `e2e-${randomUUID().slice(0, 8)}.`;
+  private readonly kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e', namespace: this.namespace });
   private tail: TopicTail | null = null;
 
   /** `E2E_PORT_OFFSET` lets two checkouts run the e2e suite side by side on one machine. */
@@ -29,6 +32,7 @@ export class Stack {
       CLOCK_MODE: 'event',
       LOG_LEVEL: 'info',
       API_KEY_CACHE_SECONDS: '0',
+      KAFKA_NAMESPACE: this.namespace,
     };
     this.services = {
       ingestion: new ServiceProcess('ingestion', basePort, env),
@@ -52,6 +56,7 @@ export class Stack {
     await this.tail?.stop();
     await Promise.all(Object.values(this.services).map((service) => service.stop()));
     await this.db.end();
+    await this.kafka.deleteNamespaceTopics();
   }
 
   /** Creates an API key through the real CLI, as an operator would. */

@@ -21,7 +21,7 @@ export class AlertingModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-alerting',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
       ],
       controllers: [ScoreChangesConsumer],

@@ -9,6 +9,9 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { startIngestion } from './ingestion.app';
 import { IngestionEnv } from './ingestion.env';
 
+/** Topics and groups of this run only (see KAFKA_NAMESPACE). */
+const namespace = `it-${randomUUID().slice(0, 8)}.`;
+
 /** The ingestion service in process, on the real Kafka, Postgres and Redis. */
 async function boot(port: number, overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
   const env = loadEnv(IngestionEnv, {
@@ -20,6 +23,7 @@ async function boot(port: number, overrides: Record<string, string> = {}): Promi
     API_KEY_CACHE_SECONDS: '0',
     RATE_LIMIT_PER_SECOND: '1000',
     RATE_LIMIT_BURST: '5000',
+    KAFKA_NAMESPACE: namespace,
     ...overrides,
   });
   return startIngestion(env, createLogger('ingestion-test', 'silent'));
@@ -31,7 +35,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   const port = 4310;
   const url = `http://127.0.0.1:${port}`;
   const badAccount = `bad-input-${randomUUID()}`;
-  const kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'ingestion-int' });
+  const kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'ingestion-int', namespace });
   let app: NestFastifyApplication;
   let tail: TopicTail;
   let ingestKey = '';
@@ -59,6 +63,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   afterAll(async () => {
     await tail?.stop();
     await app?.close();
+    await kafka.deleteNamespaceTopics();
   });
 
   describe('bad input: a clear 4xx naming the problem, and nothing published', () => {

@@ -29,7 +29,7 @@ export class IngestionModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-ingestion',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:ingestion:'),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, OpenApiController],

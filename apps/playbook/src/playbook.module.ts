@@ -23,7 +23,7 @@ export class PlaybookModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-playbook',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
       ],
       controllers: [PlaybookConsumer],

@@ -50,12 +50,12 @@ export class BatchConsumer<T> {
   private crashed: string | null = null;
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly options: BatchConsumerOptions<T>,
   ) {
     this.backoff = options.backoff ?? defaultBackoff;
     this.consumer = connection.client.consumer({
-      groupId: options.groupId,
+      groupId: connection.group(options.groupId),
       allowAutoTopicCreation: false,
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
@@ -74,7 +74,7 @@ export class BatchConsumer<T> {
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.options.topics) {
-      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+      await this.consumer.subscribe({ topic: this.connection.topic(topic), fromBeginning: this.options.fromBeginning ?? true });
     }
     await this.consumer.run({
       autoCommit: false,
@@ -103,7 +103,9 @@ export class BatchConsumer<T> {
 
   private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    const { topic, partition } = batch;
+    // Handlers, metrics and dead letters speak contract topic names; the namespace stays in here.
+    const topic = this.connection.logicalTopic(batch.topic);
+    const { partition } = batch;
     const { groupId } = this.options;
     const stopTimer = kafkaMetrics.batchDuration.startTimer({ topic, group: groupId });
 
@@ -141,7 +143,7 @@ export class BatchConsumer<T> {
 
     const lastOffset = batch.lastOffset();
     resolveOffset(lastOffset);
-    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
+    await this.consumer.commitOffsets([{ topic: batch.topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
     await heartbeat();
     const lag = BigInt(batch.highWatermark) - (BigInt(lastOffset) + 1n);
     kafkaMetrics.lag.set({ topic, partition: String(partition), group: groupId }, Number(lag > 0n ? lag : 0n));

@@ -4,6 +4,12 @@ import type { TopicSpec } from '@bellwether/contracts';
 export interface KafkaConnectionOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /**
+   * Prepended to every topic and consumer group name, so several deployments (or test runs)
+   * can share one cluster without seeing each other. Empty in a normal deployment, where the
+   * contract's names are used as they are.
+   */
+  readonly namespace?: string;
   /** Receives kafkajs' own log lines (warn and error only). */
   readonly log?: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;
 }
@@ -12,7 +18,10 @@ export interface KafkaConnectionOptions {
 export class KafkaConnection {
   readonly client: Kafka;
 
+  readonly namespace: string;
+
   constructor(readonly options: KafkaConnectionOptions) {
+    this.namespace = options.namespace ?? '';
     const log = options.log;
     this.client = new Kafka({
       clientId: options.clientId,
@@ -37,12 +46,12 @@ export class KafkaConnection {
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const missing = specs.filter((spec) => !existing.has(spec.name));
+      const missing = specs.filter((spec) => !existing.has(this.topic(spec.name)));
       if (missing.length === 0) return;
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((spec) => ({
-          topic: spec.name,
+          topic: this.topic(spec.name),
           numPartitions: spec.partitions,
           replicationFactor: -1,
           configEntries: [
@@ -51,6 +60,33 @@ export class KafkaConnection {
           ],
         })),
       });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** The physical name of a contract topic in this namespace. */
+  topic(name: string): string {
+    return `${this.namespace}${name}`;
+  }
+
+  /** The contract topic name of a physical one (the inverse of `topic`). */
+  logicalTopic(physical: string): string {
+    return this.namespace && physical.startsWith(this.namespace) ? physical.slice(this.namespace.length) : physical;
+  }
+
+  group(groupId: string): string {
+    return `${this.namespace}${groupId}`;
+  }
+
+  /** Deletes every topic of this namespace (test clean-up); refuses the empty namespace. */
+  async deleteNamespaceTopics(): Promise<void> {
+    if (!this.namespace) throw new Error('refusing to delete topics outside a namespace');
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(this.namespace));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
     } finally {
       await admin.disconnect();
     }

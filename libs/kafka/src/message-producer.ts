@@ -17,7 +17,7 @@ export class MessageProducer {
   private readonly producer: Producer;
   private connected = false;
 
-  constructor(connection: KafkaConnection) {
+  constructor(private readonly connection: KafkaConnection) {
     this.producer = connection.client.producer({
       idempotent: true,
       maxInFlightRequests: 5,
@@ -35,10 +35,11 @@ export class MessageProducer {
     return this.connected;
   }
 
+  /** `topic` is the contract name; the connection's namespace is applied here. */
   async send(topic: string, records: readonly OutgoingRecord[], options: { timeoutMs?: number } = {}): Promise<void> {
     if (records.length === 0) return;
     await this.producer.send({
-      topic,
+      topic: this.connection.topic(topic),
       acks: -1,
       timeout: options.timeoutMs ?? 10000,
       compression: CompressionTypes.None,
@@ -54,7 +55,7 @@ export class MessageProducer {
   /** Sends raw bytes unchanged (dead letters keep the original value). */
   async sendRaw(topic: string, records: readonly { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }[]): Promise<void> {
     if (records.length === 0) return;
-    await this.producer.send({ topic, acks: -1, messages: records.map((record) => ({ ...record })) });
+    await this.producer.send({ topic: this.connection.topic(topic), acks: -1, messages: records.map((record) => ({ ...record })) });
     kafkaMetrics.produced.inc({ topic }, records.length);
   }
 

@@ -20,16 +20,16 @@ export class TopicTail {
   readonly records: TailedRecord[] = [];
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly topics: readonly string[],
     private readonly options: { fromBeginning: boolean; onRecord?: (record: TailedRecord) => void } = { fromBeginning: true },
   ) {
-    this.consumer = connection.client.consumer({ groupId: `bellwether-tail-${randomUUID()}`, allowAutoTopicCreation: false });
+    this.consumer = connection.client.consumer({ groupId: connection.group(`bellwether-tail-${randomUUID()}`), allowAutoTopicCreation: false });
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    for (const topic of this.topics) await this.consumer.subscribe({ topic: this.connection.topic(topic), fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
@@ -41,7 +41,7 @@ export class TopicTail {
         }
         const headers: Record<string, string> = {};
         for (const [name, header] of Object.entries(message.headers ?? {})) if (header !== undefined) headers[name] = header.toString();
-        const record = { topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value, headers };
+        const record = { topic: this.connection.logicalTopic(topic), partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value, headers };
         this.records.push(record);
         this.options.onRecord?.(record);
       },

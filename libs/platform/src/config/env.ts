@@ -8,6 +8,13 @@ export class CommonEnv {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS!: string;
 
+  /**
+   * Prefix for every topic and consumer group, to share one cluster between deployments or test
+   * runs. Empty (the default) means the contract's topic names as they are.
+   */
+  @Matches(/^[a-z0-9._-]{0,60}$/, { message: 'KAFKA_NAMESPACE may hold only a-z, 0-9, ".", "_" and "-" (at most 60)' })
+  KAFKA_NAMESPACE = '';
+
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 

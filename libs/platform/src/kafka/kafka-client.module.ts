@@ -8,6 +8,7 @@ import type { AppLogger } from '../logging/logger';
 export interface KafkaClientModuleOptions {
   readonly clientId: string;
   readonly brokers: readonly string[];
+  readonly namespace: string;
   /** Create the contract's topics at start when missing (dev and tests; production runs it once). */
   readonly ensureTopics: boolean;
 }
@@ -52,6 +53,7 @@ export class KafkaClientModule {
             new KafkaConnection({
               brokers: options.brokers,
               clientId: options.clientId,
+              namespace: options.namespace,
               log: (level, message, extra) => logger[level]({ ...extra, source: 'kafkajs' }, message),
             }),
         },

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, RedisModule } from '@bellwether/platform';
+import { ApiKeyGuard, KEY_VERIFIER } from '@bellwether/auth';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule } from '@bellwether/platform';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
-import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { EventPublisher } from './events/event-publisher.service';
 import { EventsController } from './events/events.controller';
@@ -31,11 +31,13 @@ export class IngestionModule {
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:ingestion:'),
+        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA }),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, OpenApiController],
       providers: [
         { provide: IngestionEnv, useValue: env },
         ApiKeysService,
+        { provide: KEY_VERIFIER, useExisting: ApiKeysService },
         ApiKeyGuard,
         RateLimitGuard,
         EventPublisher,

@@ -111,3 +111,20 @@ export interface ClockTick {
   readonly schemaVersion: 1;
   readonly watermark: string;
 }
+
+export type ApiKeyScope = 'ingest' | 'integrator' | 'csm' | 'manager' | 'admin';
+
+/**
+ * `bellwether.api-keys.v1` (internal, compacted, keyed by key id): the latest state of an API
+ * key. Only the SHA-256 of the secret travels; the plaintext exists nowhere but with its owner.
+ */
+export interface ApiKeyRecord {
+  readonly schemaVersion: 1;
+  readonly id: string;
+  readonly secretSha256: string;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly csmId: string | null;
+  readonly team: string | null;
+  readonly revoked: boolean;
+  readonly updatedAt: string;
+}

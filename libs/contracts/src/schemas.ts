@@ -130,6 +130,23 @@ export const clockTickSchema = {
   properties: { schemaVersion: { const: 1 }, watermark: isoDateTime },
 } as const;
 
+export const apiKeyRecordSchema = {
+  $id: 'https://bellwether.dev/schemas/api-keys.v1.json',
+  title: 'bellwether.api-keys.v1',
+  type: 'object',
+  required: ['schemaVersion', 'id', 'secretSha256', 'scopes', 'csmId', 'team', 'revoked', 'updatedAt'],
+  properties: {
+    schemaVersion: { const: 1 },
+    id: { type: 'string', pattern: '^[A-Za-z0-9]{12}$' },
+    secretSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    scopes: { type: 'array', minItems: 1, items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin'] } },
+    csmId: { type: ['string', 'null'] },
+    team: { type: ['string', 'null'] },
+    revoked: { type: 'boolean' },
+    updatedAt: isoDateTime,
+  },
+} as const;
+
 /** Limits of the native ingestion endpoint (defaults; the service can lower them by config). */
 export const ingestLimits = {
   maxEventsPerBatch: 500,

@@ -6,6 +6,8 @@ export const Topics = {
   alerts: 'bellwether.alerts.v1',
   playbookRuns: 'bellwether.playbook-runs.v1',
   clock: 'bellwether.clock.v1',
+  /** Internal: API key records (hashes only) from ingestion, so every service can verify keys. */
+  apiKeys: 'bellwether.api-keys.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -32,6 +34,7 @@ export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.alerts, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.playbookRuns, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.clock, partitions: 1, compacted: false, retentionMs: WEEK_MS },
+  { name: Topics.apiKeys, partitions: 1, compacted: true },
   ...[Topics.events, Topics.scores, Topics.alerts, Topics.clock].map((topic) => ({
     name: deadLetterTopicOf(topic),
     partitions: 1,

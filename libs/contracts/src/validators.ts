@@ -1,8 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AlertLifecycleEvent, ClockTick, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import type { AlertLifecycleEvent, ApiKeyRecord, ClockTick, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
 import {
   alertLifecycleEventSchema,
+  apiKeyRecordSchema,
   clockTickSchema,
   playbookRunEventSchema,
   scoreChangedSchema,
@@ -54,3 +55,4 @@ export const validateScoreChanged = compile<ScoreChanged>(sharedAjv, scoreChange
 export const validateAlertLifecycleEvent = compile<AlertLifecycleEvent>(sharedAjv, alertLifecycleEventSchema);
 export const validatePlaybookRunEvent = compile<PlaybookRunEvent>(sharedAjv, playbookRunEventSchema);
 export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
+export const validateApiKeyRecord = compile<ApiKeyRecord>(sharedAjv, apiKeyRecordSchema);

@@ -11,23 +11,39 @@ export interface TailedRecord {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+export interface TopicTailOptions {
+  readonly fromBeginning: boolean;
+  readonly onRecord?: (record: TailedRecord) => void;
+  /** Keep every record in `records` (tests); false for long-lived readers such as a key ring. */
+  readonly retain?: boolean;
+}
+
 /**
- * Reads topics as an outside observer would (tests, the demo, example integrators): its own
- * throw-away consumer group, from the beginning or the end, never committing.
+ * Reads topics as an outside observer would (tests, the demo, read models of compacted topics):
+ * its own throw-away consumer group, from the beginning or the end, never committing.
  */
 export class TopicTail {
   private readonly consumer: Consumer;
   readonly records: TailedRecord[] = [];
+  /** Partition → offset to reach before the reader has seen what existed when it started. */
+  private readonly catchUpTargets = new Map<string, bigint>();
+  private caughtUpResolve: (() => void) | null = null;
+  readonly caughtUp: Promise<void>;
 
   constructor(
     private readonly connection: KafkaConnection,
     private readonly topics: readonly string[],
-    private readonly options: { fromBeginning: boolean; onRecord?: (record: TailedRecord) => void } = { fromBeginning: true },
+    private readonly options: TopicTailOptions = { fromBeginning: true },
   ) {
+    this.caughtUp = new Promise((resolve) => {
+      this.caughtUpResolve = resolve;
+    });
     this.consumer = connection.client.consumer({ groupId: connection.group(`bellwether-tail-${randomUUID()}`), allowAutoTopicCreation: false });
   }
 
   async start(): Promise<void> {
+    if (this.options.fromBeginning) await this.recordCatchUpTargets();
+    else this.markCaughtUp();
     await this.consumer.connect();
     for (const topic of this.topics) await this.consumer.subscribe({ topic: this.connection.topic(topic), fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
@@ -42,10 +58,40 @@ export class TopicTail {
         const headers: Record<string, string> = {};
         for (const [name, header] of Object.entries(message.headers ?? {})) if (header !== undefined) headers[name] = header.toString();
         const record = { topic: this.connection.logicalTopic(topic), partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value, headers };
-        this.records.push(record);
+        if (this.options.retain ?? true) this.records.push(record);
         this.options.onRecord?.(record);
+        this.noteProgress(topic, partition, BigInt(message.offset));
       },
     });
+  }
+
+  private async recordCatchUpTargets(): Promise<void> {
+    const admin = this.connection.client.admin();
+    await admin.connect();
+    try {
+      for (const topic of this.topics) {
+        const physical = this.connection.topic(topic);
+        for (const { partition, high, low } of await admin.fetchTopicOffsets(physical)) {
+          if (BigInt(high) > BigInt(low)) this.catchUpTargets.set(`${physical}:${partition}`, BigInt(high) - 1n);
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    if (this.catchUpTargets.size === 0) this.markCaughtUp();
+  }
+
+  private noteProgress(topic: string, partition: number, offset: bigint): void {
+    const key = `${topic}:${partition}`;
+    const target = this.catchUpTargets.get(key);
+    if (target === undefined || offset < target) return;
+    this.catchUpTargets.delete(key);
+    if (this.catchUpTargets.size === 0) this.markCaughtUp();
+  }
+
+  private markCaughtUp(): void {
+    this.caughtUpResolve?.();
+    this.caughtUpResolve = null;
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
 import { ApiKeysService, type ApiKeySummary } from '../api-keys/api-keys.service';
 import { CreateApiKeyDto } from './create-api-key.dto';
 

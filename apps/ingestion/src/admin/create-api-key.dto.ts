@@ -1,5 +1,6 @@
 import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { apiKeyScopes, type ApiKeyScope } from '../api-keys/api-key.entity';
+import type { ApiKeyScope } from '@bellwether/contracts';
+import { apiKeyScopes } from '@bellwether/auth';
 
 export class CreateApiKeyDto {
   @IsString()

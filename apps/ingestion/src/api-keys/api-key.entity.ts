@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export const apiKeyScopes = ['ingest', 'integrator', 'csm', 'manager', 'admin'] as const;
-export type ApiKeyScope = (typeof apiKeyScopes)[number];
+import type { ApiKeyScope } from '@bellwether/contracts';
 
 /** An API key at rest: only the SHA-256 of its secret is stored. */
 @Entity({ name: 'api_keys' })

@@ -1,19 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, Repository } from 'typeorm';
-import { SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { generateKey, parseKey, secretMatches } from './api-key-secret';
-import { ApiKeyEntity, apiKeyScopes, type ApiKeyScope } from './api-key.entity';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Topics, type ApiKeyRecord, type ApiKeyScope } from '@bellwether/contracts';
+import { apiKeyScopes, generateKey, parseKey, secretMatches, type KeyVerifier, type Principal, type Verification } from '@bellwether/auth';
+import { enqueueOutbox, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { INGESTION_SCHEMA } from '../migrations';
 import { IngestionEnv } from '../ingestion.env';
-
-/** Who a verified key belongs to. */
-export interface Principal {
-  readonly keyId: string;
-  readonly scopes: readonly ApiKeyScope[];
-  readonly csmId: string | null;
-  readonly team: string | null;
-}
-
-export type Verification = { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid' };
+import { ApiKeyEntity } from './api-key.entity';
 
 /** What an admin sees of a key: never the secret nor its hash. */
 export interface ApiKeySummary {
@@ -33,27 +25,35 @@ export interface CreateKeyRequest {
   readonly team?: string;
 }
 
+/**
+ * The source of truth for API keys. Ingestion verifies against its own table; every change also
+ * leaves, in the same transaction, as a record on `bellwether.api-keys.v1` (through the outbox)
+ * for the other services' key rings.
+ */
 @Injectable()
-export class ApiKeysService {
-  private readonly repository: Repository<ApiKeyEntity>;
+export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   private readonly cache = new Map<string, { principal: Principal; expiresAt: number }>();
 
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) dataSource: DataSource,
+    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly env: IngestionEnv,
-  ) {
-    this.repository = dataSource.getRepository(ApiKeyEntity);
+  ) {}
+
+  /** Republishes every key at start: the compacted topic converges even if it was lost. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const rows = await manager.getRepository(ApiKeyEntity).find();
+      await this.publish(manager, rows);
+    });
   }
 
-  /** Accepts `Bearer <key>` or Segment's `Basic base64(<key>:)`. */
-  async verify(authorization: string | undefined): Promise<Verification> {
-    const plaintext = extractKey(authorization);
+  async verify(plaintext: string | null): Promise<Verification> {
     if (!plaintext) return { ok: false, reason: 'missing' };
     const parsed = parseKey(plaintext);
     if (!parsed) return { ok: false, reason: 'invalid' };
     const cached = this.cache.get(plaintext);
     if (cached && cached.expiresAt > Date.now()) return { ok: true, principal: cached.principal };
-    const row = await this.repository.findOneBy({ id: parsed.id });
+    const row = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: parsed.id });
     if (!row || row.revokedAt || !secretMatches(parsed.secret, row.secretSha256)) {
       this.cache.delete(plaintext);
       return { ok: false, reason: 'invalid' };
@@ -69,14 +69,18 @@ export class ApiKeysService {
     if (request.scopes.length === 0 || unknown.length > 0) throw new Error(`scopes must be some of ${apiKeyScopes.join(', ')}`);
     if (request.scopes.includes('csm') && !request.csmId) throw new Error('a csm key needs a csmId');
     const generated = generateKey();
-    await this.repository.insert({
-      id: generated.id,
-      name: request.name,
-      secretSha256: generated.secretSha256,
-      scopes: [...request.scopes],
-      csmId: request.csmId ?? null,
-      team: request.team ?? null,
-      revokedAt: null,
+    await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ApiKeyEntity);
+      await repository.insert({
+        id: generated.id,
+        name: request.name,
+        secretSha256: generated.secretSha256,
+        scopes: [...request.scopes],
+        csmId: request.csmId ?? null,
+        team: request.team ?? null,
+        revokedAt: null,
+      });
+      await this.publish(manager, [await repository.findOneByOrFail({ id: generated.id })]);
     });
     return { id: generated.id, key: generated.plaintext };
   }
@@ -84,19 +88,16 @@ export class ApiKeysService {
   /** A new secret for the same key id and scopes; the old secret stops working (after the cache TTL). */
   async rotate(id: string): Promise<{ id: string; key: string } | null> {
     const generated = generateKey();
-    const result = await this.repository
-      .createQueryBuilder()
-      .update(ApiKeyEntity)
-      .set({ secretSha256: generated.secretSha256 })
-      .where('id = :id AND revoked_at IS NULL', { id })
-      .execute();
-    this.cache.clear();
-    if ((result.affected ?? 0) === 0) return null;
-    return { id, key: generated.plaintext.replace(`bwk_${generated.id}_`, `bwk_${id}_`) };
+    const rotated = await this.change(id, { secretSha256: generated.secretSha256 });
+    return rotated ? { id, key: `bwk_${id}_${generated.plaintext.split('_').slice(2).join('_')}` } : null;
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    return this.change(id, { revokedAt: new Date() });
   }
 
   async list(): Promise<ApiKeySummary[]> {
-    const rows = await this.repository.find({ order: { createdAt: 'ASC' } });
+    const rows = await this.dataSource.getRepository(ApiKeyEntity).find({ order: { createdAt: 'ASC' } });
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -108,31 +109,37 @@ export class ApiKeysService {
     }));
   }
 
-  async revoke(id: string): Promise<boolean> {
-    const result = await this.repository
-      .createQueryBuilder()
-      .update(ApiKeyEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('id = :id AND revoked_at IS NULL', { id })
-      .execute();
+  private async change(id: string, patch: Partial<Pick<ApiKeyEntity, 'secretSha256' | 'revokedAt'>>): Promise<boolean> {
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ApiKeyEntity);
+      const row = await repository.createQueryBuilder('key').setLock('pessimistic_write').where('key.id = :id AND key.revoked_at IS NULL', { id }).getOne();
+      if (!row) return false;
+      await repository.update({ id }, patch);
+      await this.publish(manager, [{ ...row, ...patch }]);
+      return true;
+    });
     this.cache.clear();
-    return (result.affected ?? 0) > 0;
+    return changed;
   }
-}
 
-export function hasScope(principal: Principal, scope: ApiKeyScope): boolean {
-  return principal.scopes.includes(scope) || principal.scopes.includes('admin');
-}
-
-function extractKey(authorization: string | undefined): string | null {
-  if (!authorization) return null;
-  const [scheme, credentials] = authorization.trim().split(/\s+/, 2);
-  if (!scheme || !credentials) return null;
-  if (scheme.toLowerCase() === 'bearer') return credentials;
-  if (scheme.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-    const separator = decoded.indexOf(':');
-    return separator >= 0 ? decoded.slice(0, separator) : decoded;
+  private async publish(manager: EntityManager, rows: readonly ApiKeyEntity[]): Promise<void> {
+    const updatedAt = new Date().toISOString();
+    await enqueueOutbox(
+      manager,
+      INGESTION_SCHEMA,
+      rows.map((row) => {
+        const record: ApiKeyRecord = {
+          schemaVersion: 1,
+          id: row.id,
+          secretSha256: row.secretSha256,
+          scopes: row.scopes,
+          csmId: row.csmId,
+          team: row.team,
+          revoked: row.revokedAt !== null,
+          updatedAt,
+        };
+        return { topic: Topics.apiKeys, key: row.id, payload: record };
+      }),
+    );
   }
-  return null;
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { RequestRejected } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { IngestionEnv } from '../ingestion.env';
 import { validateEventBatch, type BatchLimits } from './event-batch.validator';

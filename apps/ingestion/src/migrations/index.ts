@@ -1,8 +1,9 @@
 import { IngestionInit1763900000000 } from './1763900000000-ingestion-init';
 import { UserAccounts1763900000001 } from './1763900000001-user-accounts';
+import { IngestionOutbox1763900000002 } from './1763900000002-ingestion-outbox';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const INGESTION_SCHEMA = 'ingestion';
 
 /** Every migration of the schema, oldest first. */
-export const ingestionMigrations = [IngestionInit1763900000000, UserAccounts1763900000001];
+export const ingestionMigrations = [IngestionInit1763900000000, UserAccounts1763900000001, IngestionOutbox1763900000002];

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import { Counter } from 'prom-client';
 import { APP_LOGGER, type AppLogger, REDIS_CLIENT, RequestRejected } from '@bellwether/platform';
-import type { AuthenticatedRequest } from '../api-keys/api-key.guard';
+import type { AuthenticatedRequest } from '@bellwether/auth';
 import { IngestionEnv } from '../ingestion.env';
 import { RateLimiter } from './rate-limiter';
 

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestRejected } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
 import { EventPublisher } from '../events/event-publisher.service';

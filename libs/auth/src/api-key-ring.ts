@@ -1,0 +1,68 @@
+import { Topics, validateApiKeyRecord, type ApiKeyRecord } from '@bellwether/contracts';
+import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
+import { parseKey, secretMatches } from './api-key-secret';
+import type { KeyVerifier, Verification } from './principal';
+
+/**
+ * Every API key's latest record, read from the compacted `bellwether.api-keys.v1` into memory
+ * (a few hundred bytes a key). Revocations and rotations arrive within the topic's latency.
+ * Ready once it has read everything the topic held when it started.
+ */
+export class ApiKeyRing implements KeyVerifier {
+  private readonly keys = new Map<string, ApiKeyRecord>();
+  private readonly tail: TopicTail;
+  private ready = false;
+  private invalidRecords = 0;
+
+  constructor(connection: KafkaConnection) {
+    this.tail = new TopicTail(connection, [Topics.apiKeys], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) });
+    void this.tail.caughtUp.then(() => {
+      this.ready = true;
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.tail.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.tail.stop();
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  get rejectedRecords(): number {
+    return this.invalidRecords;
+  }
+
+  async verify(plaintext: string | null): Promise<Verification> {
+    if (!plaintext) return { ok: false, reason: 'missing' };
+    const parsed = parseKey(plaintext);
+    const record = parsed ? this.keys.get(parsed.id) : undefined;
+    if (!parsed || !record || record.revoked || !secretMatches(parsed.secret, record.secretSha256)) return { ok: false, reason: 'invalid' };
+    return { ok: true, principal: { keyId: record.id, scopes: record.scopes, csmId: record.csmId, team: record.team } };
+  }
+
+  /** CSM ids of a team, from the csm keys that name one (who a manager may oversee). */
+  csmsOfTeam(team: string): Set<string> {
+    const csms = new Set<string>();
+    for (const record of this.keys.values()) if (!record.revoked && record.team === team && record.csmId) csms.add(record.csmId);
+    return csms;
+  }
+
+  private apply(value: unknown): void {
+    const result = validateApiKeyRecord(value);
+    if (!result.ok) {
+      this.invalidRecords += 1;
+      return;
+    }
+    const current = this.keys.get(result.value.id);
+    if (!current || current.updatedAt <= result.value.updatedAt) this.keys.set(result.value.id, result.value);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './api-key-secret';
+export * from './principal';
+export * from './api-key.guard';
+export * from './api-key-ring';
+export * from './auth.module';

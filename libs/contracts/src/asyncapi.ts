@@ -1,0 +1,427 @@
+import type { ScoreChanged } from './messages';
+import { alertLifecycleEventSchema, clockTickSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
+
+/**
+ * The AsyncAPI 3.0 document of the Kafka contract, generated from this library (topic specs,
+ * JSON Schemas), so it cannot drift from what the services validate. `npm run asyncapi` writes it
+ * to docs/asyncapi.yaml; a unit test fails while the checked-in file is stale, and the e2e
+ * contract test validates real messages against the schemas embedded in the YAML.
+ */
+
+export type AsyncApiDocument = { readonly asyncapi: '3.0.0' } & Record<string, unknown>;
+
+/**
+ * `bellwether.account-state.v1`: the latest score state of one account (compacted, so the topic
+ * keeps the newest value per key). Derived from the score change schema: same identifiers,
+ * snapshot and drivers. Scoring writes it next to every score change (outbox).
+ */
+export const accountStateSchema = {
+  $id: 'https://bellwether.dev/schemas/account-state.v1.json',
+  title: Topics.accountState,
+  type: 'object',
+  required: ['schemaVersion', 'accountId', 'sequence', 'eventTime', 'scores', 'drivers', 'reasons'],
+  properties: {
+    schemaVersion: scoreChangedSchema.properties.schemaVersion,
+    accountId: scoreChangedSchema.properties.accountId,
+    sequence: scoreChangedSchema.properties.sequence,
+    eventTime: scoreChangedSchema.properties.eventTime,
+    scores: scoreChangedSchema.properties.after,
+    drivers: scoreChangedSchema.properties.drivers,
+    reasons: scoreChangedSchema.properties.reasons,
+  },
+} as const;
+
+/** Headers every dead letter carries on top of the original record's headers. */
+export const deadLetterHeaderNames = ['dlq_reason', 'dlq_step', 'dlq_topic', 'dlq_partition', 'dlq_offset', 'dlq_timestamp', 'dlq_consumer_group'] as const;
+
+const KAFKA_BINDING_VERSION = '0.5.0';
+const DAY_MS = 24 * 3600 * 1000;
+
+const accountKeySchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  description: 'The accountId of the message. Every message of one account lands on the same partition, in order.',
+} as const;
+
+const clockKeySchema = { type: 'string', const: 'clock', description: 'Always `clock`: the topic has one partition and every tick uses the same key.' } as const;
+
+const idHeader = (name: string, description: string) => ({
+  type: 'object',
+  required: [name],
+  properties: { [name]: { type: 'string', minLength: 1, description } },
+});
+
+interface ConsumerDoc {
+  readonly service: string;
+  readonly group: string;
+  /** Why this service reads the topic. */
+  readonly purpose: string;
+}
+
+interface TopicDoc {
+  /** Channel id (and prefix of the operation ids). */
+  readonly id: string;
+  readonly topic: string;
+  readonly title: string;
+  /** Component name of the message and of its payload schema. */
+  readonly message: string;
+  readonly schema: object;
+  readonly summary: string;
+  readonly producer: string;
+  readonly consumers: readonly ConsumerDoc[];
+  readonly key: 'accountId' | 'clock';
+  readonly headers?: object;
+  /** The message id integrators deduplicate on. */
+  readonly idempotencyKey: string;
+  readonly notes: readonly string[];
+  readonly example: object;
+}
+
+const exampleScoreChange: ScoreChanged = {
+  schemaVersion: 1,
+  accountId: 'acme',
+  changeId: 'acme:7',
+  sequence: 7,
+  eventTime: '2026-03-01T10:00:00.000Z',
+  cause: { kind: 'event', eventId: 'evt_1', eventType: 'billing.payment_failed' },
+  before: { health: 64.2, band: 'yellow', churnRisk: 0.21, segment: 'stable', stage: 'adoption' },
+  after: { health: 38.5, band: 'red', churnRisk: 0.64, segment: 'at_risk', stage: 'adoption' },
+  drivers: [
+    { measure: 'usage', score: 30, weight: 30, contribution: 9 },
+    { measure: 'billing', score: 20, weight: 10, contribution: 2 },
+  ],
+  reasons: ['payment failed', 'usage down 60% from baseline'],
+  scorecardVersion: 'default@1',
+  account: { csmId: 'csm-ana', mrr: 5000, plan: 'pro' },
+};
+
+const topics: readonly TopicDoc[] = [
+  {
+    id: 'events',
+    topic: Topics.events,
+    title: 'Telemetry events',
+    message: 'TelemetryEvent',
+    schema: telemetryEventSchema,
+    summary: 'Normalized, deduplicated product telemetry accepted over HTTP (native or Segment-compatible).',
+    producer: 'ingestion',
+    consumers: [{ service: 'scoring', group: 'bellwether-scoring', purpose: 'applies events to per-account state and re-scores' }],
+    key: 'accountId',
+    idempotencyKey: '`id` (client-chosen; a half-acknowledged batch that is retried can put an event on the topic twice)',
+    notes: ['Ingestion answers 202 only after the broker acknowledged every event of the batch (acks=all, idempotent producer).'],
+    example: {
+      schemaVersion: 1,
+      id: 'evt_1',
+      type: 'feature.used',
+      accountId: 'acme',
+      userId: 'u_42',
+      timestamp: '2026-03-01T10:00:00Z',
+      receivedAt: '2026-03-01T10:00:00.412Z',
+      source: 'native',
+      properties: { feature: 'reports' },
+    },
+  },
+  {
+    id: 'scores',
+    topic: Topics.scores,
+    title: 'Score changes',
+    message: 'ScoreChanged',
+    schema: scoreChangedSchema,
+    summary:
+      'A material change of an account’s scores: the band, segment or stage changed, health moved ≥ 1 point or churn risk ≥ 0.02. Carries before/after, drivers and reasons.',
+    producer: 'scoring (outbox relay)',
+    consumers: [
+      { service: 'alerting', group: 'bellwether-alerting', purpose: 'evaluates the alert rules on every change' },
+      { service: 'playbook', group: 'bellwether-playbook', purpose: 'keeps account snapshots and starts segment/stage playbooks' },
+    ],
+    key: 'accountId',
+    headers: idHeader('bw-change-id', 'Same as the payload’s `changeId`.'),
+    idempotencyKey: '`changeId` (`<accountId>:<sequence>`); `sequence` grows by one per published change of an account, so a value ≤ the last one seen is a redelivery',
+    notes: ['Open to integrators: use your own consumer group (see docs/integrators.md).'],
+    example: exampleScoreChange,
+  },
+  {
+    id: 'accountState',
+    topic: Topics.accountState,
+    title: 'Latest account state (compacted)',
+    message: 'AccountState',
+    schema: accountStateSchema,
+    summary: 'The newest scores of every account, written with each score change. Compacted: read it from the beginning to bootstrap a full picture, then follow the scores topic.',
+    producer: 'scoring (outbox relay)',
+    consumers: [],
+    key: 'accountId',
+    headers: idHeader('bw-change-id', 'The `changeId` of the score change this state comes from.'),
+    idempotencyKey: '`sequence` (keep the highest per account)',
+    notes: [
+      'Compaction keeps at least the newest value per key; older values may still be read until the log cleaner runs, so keep the highest `sequence` per account.',
+      'No tombstones are written today; treat a null value as “account removed” if one ever appears.',
+    ],
+    example: {
+      schemaVersion: 1,
+      accountId: 'acme',
+      sequence: 7,
+      eventTime: exampleScoreChange.eventTime,
+      scores: exampleScoreChange.after,
+      drivers: exampleScoreChange.drivers,
+      reasons: exampleScoreChange.reasons,
+    },
+  },
+  {
+    id: 'alerts',
+    topic: Topics.alerts,
+    title: 'Alert lifecycle',
+    message: 'AlertLifecycleEvent',
+    schema: alertLifecycleEventSchema,
+    summary: 'One step in an alert’s life (opened, updated, acknowledged, snoozed, resolved, escalated) with its queue, CSM, priority and evidence.',
+    producer: 'alerting (outbox relay)',
+    consumers: [{ service: 'playbook', group: 'bellwether-playbook', purpose: 'starts the playbooks of an opened alert’s rule' }],
+    key: 'accountId',
+    headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
+    idempotencyKey: '`eventId` (`<alertId>:<revision>`); `revision` grows with every step of one alert',
+    notes: ['Open to integrators: use your own consumer group.'],
+    example: {
+      schemaVersion: 1,
+      eventId: 'alr_acme_health_entered_red_7:1',
+      kind: 'opened',
+      alertId: 'alr_acme_health_entered_red_7',
+      revision: 1,
+      accountId: 'acme',
+      rule: 'health_entered_red',
+      category: 'risk',
+      severity: 'critical',
+      priority: 87.5,
+      queue: 'csm:csm-ana',
+      csmId: 'csm-ana',
+      status: 'open',
+      evidence: ['health 64.2 → 38.5 (red)', 'payment failed'],
+      occurredAt: '2026-03-01T10:00:00.000Z',
+    },
+  },
+  {
+    id: 'playbookRuns',
+    topic: Topics.playbookRuns,
+    title: 'Playbook runs',
+    message: 'PlaybookRunEvent',
+    schema: playbookRunEventSchema,
+    summary: 'Playbook run events: run started, step done, task created, run ended with its outcome.',
+    producer: 'playbook (outbox relay)',
+    consumers: [],
+    key: 'accountId',
+    headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
+    idempotencyKey: '`eventId`',
+    notes: ['Open to integrators: use your own consumer group.'],
+    example: {
+      schemaVersion: 1,
+      eventId: 'run_1:listen-call:task',
+      kind: 'task.created',
+      runId: 'run_1',
+      playbookId: 'value-rediscovery',
+      playbookVersion: 1,
+      accountId: 'acme',
+      stepId: 'listen-call',
+      task: { taskId: 'tsk_1', role: 'csm', title: 'Listening call', queue: 'csm:csm-ana', dueAt: '2026-03-03T10:00:00.000Z' },
+      occurredAt: '2026-03-01T10:00:00.000Z',
+    },
+  },
+  {
+    id: 'clock',
+    topic: Topics.clock,
+    title: 'Clock ticks',
+    message: 'ClockTick',
+    schema: clockTickSchema,
+    summary: 'Wall-clock watermarks in live mode (CLOCK_MODE=wall), so scores roll over for silent accounts. Nothing ticks in event mode (replays, simulations).',
+    producer: 'ingestion',
+    consumers: [],
+    key: 'clock',
+    idempotencyKey: '`watermark` (take the maximum; several ingestion replicas may tick)',
+    notes: ['Internal: not meant for integrators.'],
+    example: { schemaVersion: 1, watermark: '2026-03-01T10:00:00.000Z' },
+  },
+];
+
+function specOf(topic: string): TopicSpec {
+  const spec = topicSpecs.find((candidate) => candidate.name === topic);
+  if (!spec) throw new Error(`no topic spec for ${topic}`);
+  return spec;
+}
+
+function retentionText(spec: TopicSpec): string {
+  if (spec.compacted) return 'compacted (cleanup.policy=compact): the newest value per key is kept';
+  return spec.retentionMs ? `${spec.retentionMs / DAY_MS} days (cleanup.policy=delete)` : 'the broker default (cleanup.policy=delete)';
+}
+
+function channelBinding(spec: TopicSpec) {
+  return {
+    kafka: {
+      topic: spec.name,
+      partitions: spec.partitions,
+      topicConfiguration: { 'cleanup.policy': [spec.compacted ? 'compact' : 'delete'], ...(spec.retentionMs ? { 'retention.ms': spec.retentionMs } : {}) },
+      bindingVersion: KAFKA_BINDING_VERSION,
+    },
+  };
+}
+
+function channelDescription(doc: TopicDoc, spec: TopicSpec): string {
+  const consumers = doc.consumers.length > 0 ? doc.consumers.map((consumer) => `${consumer.service} (group \`${consumer.group}\`: ${consumer.purpose})`).join('; ') : 'none inside Bellwether';
+  const key =
+    doc.key === 'accountId'
+      ? 'Key: the `accountId`. One account’s messages share a partition and keep the order they were produced in; there is no order across accounts.'
+      : 'Key: `clock`; one partition, so ticks are totally ordered.';
+  return [
+    doc.summary,
+    '',
+    `- Producer: ${doc.producer}.`,
+    `- Consumers: ${consumers}.`,
+    `- ${key}`,
+    `- Partitions: ${spec.partitions} (a floor: operators may add more; never fewer).`,
+    `- Retention: ${retentionText(spec)}.`,
+    `- Deduplicate on: ${doc.idempotencyKey}. Delivery is at least once.`,
+    ...doc.notes.map((note) => `- ${note}`),
+  ].join('\n');
+}
+
+/** Which consumers dead-letter into `<topic>.dlq`, from the topic docs above. */
+function deadLetterProducers(topic: string): readonly ConsumerDoc[] {
+  return topics.find((doc) => doc.topic === topic)?.consumers ?? [];
+}
+
+const deadLetterHeadersSchema = {
+  type: 'object',
+  required: [...deadLetterHeaderNames],
+  properties: {
+    dlq_reason: { type: 'string', maxLength: 1000, description: 'Why the record could not be processed (decode error, schema problems, handler rejection).' },
+    dlq_step: { type: 'string', description: 'The step that rejected it: `decode`, or the handler’s step name.' },
+    dlq_topic: { type: 'string', description: 'The topic the record was read from.' },
+    dlq_partition: { type: 'string', pattern: '^[0-9]+$', description: 'Its partition (decimal).' },
+    dlq_offset: { type: 'string', pattern: '^[0-9]+$', description: 'Its offset (decimal).' },
+    dlq_timestamp: { type: 'string', format: 'date-time', description: 'When it was dead-lettered (ISO-8601).' },
+    dlq_consumer_group: { type: 'string', description: 'The consumer group that gave up on it.' },
+  },
+} as const;
+
+/** Builds the AsyncAPI document (plain JSON data). */
+export function buildAsyncApiDocument(): AsyncApiDocument {
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, DeadLetterHeaders: deadLetterHeadersSchema };
+  const messages: Record<string, unknown> = {};
+  const messageRef = (id: string, message: string) => ({ $ref: `#/channels/${id}/messages/${message}` });
+
+  for (const doc of topics) {
+    const spec = specOf(doc.topic);
+    schemas[doc.message] = doc.schema;
+    messages[doc.message] = {
+      name: doc.message,
+      title: doc.title,
+      summary: doc.summary,
+      contentType: 'application/json',
+      ...(doc.headers ? { headers: doc.headers } : {}),
+      payload: { $ref: `#/components/schemas/${doc.message}` },
+      bindings: { kafka: { key: { $ref: `#/components/schemas/${doc.key === 'accountId' ? 'AccountKey' : 'ClockKey'}` }, bindingVersion: KAFKA_BINDING_VERSION } },
+      examples: [{ name: 'example', ...(doc.key === 'accountId' ? { headers: headerExample(doc) } : {}), payload: doc.example }],
+    };
+    channels[doc.id] = {
+      address: doc.topic,
+      title: doc.title,
+      description: channelDescription(doc, spec),
+      messages: { [doc.message]: { $ref: `#/components/messages/${doc.message}` } },
+      bindings: channelBinding(spec),
+    };
+    operations[`${doc.id}.send`] = {
+      action: 'send',
+      title: `${doc.producer.split(' ')[0]} publishes to ${doc.topic}`,
+      channel: { $ref: `#/channels/${doc.id}` },
+      messages: [messageRef(doc.id, doc.message)],
+    };
+    for (const consumer of doc.consumers) {
+      operations[`${doc.id}.receive.${consumer.service}`] = {
+        action: 'receive',
+        title: `${consumer.service} consumes ${doc.topic}`,
+        summary: consumer.purpose,
+        channel: { $ref: `#/channels/${doc.id}` },
+        messages: [messageRef(doc.id, doc.message)],
+        bindings: { kafka: { groupId: { type: 'string', const: consumer.group }, bindingVersion: KAFKA_BINDING_VERSION } },
+      };
+    }
+  }
+
+  messages['DeadLetter'] = {
+    name: 'DeadLetter',
+    title: 'Dead letter',
+    summary: 'A record a consumer could not process: the original key, value bytes and headers, plus the `dlq_*` headers.',
+    headers: { $ref: '#/components/schemas/DeadLetterHeaders' },
+    payload: { description: 'The original value, byte for byte (it may not even be JSON).' },
+    bindings: { kafka: { key: { type: 'string', description: 'The original key, unchanged.' }, bindingVersion: KAFKA_BINDING_VERSION } },
+  };
+  for (const spec of topicSpecs.filter((candidate) => candidate.name.endsWith('.dlq'))) {
+    const source = spec.name.slice(0, -'.dlq'.length);
+    const sourceDoc = topics.find((doc) => doc.topic === source);
+    if (!sourceDoc || deadLetterTopicOf(source) !== spec.name) throw new Error(`dead-letter topic ${spec.name} has no documented source topic`);
+    const id = `${sourceDoc.id}DeadLetters`;
+    const producers = deadLetterProducers(source);
+    channels[id] = {
+      address: spec.name,
+      title: `Dead letters of ${source}`,
+      description: [
+        `Records of \`${source}\` that a consumer could not decode, validate or handle. The partition moves on; operators inspect and replay these.`,
+        '',
+        `- Producers: ${producers.length > 0 ? producers.map((consumer) => `${consumer.service} (\`dlq_consumer_group\` = \`${consumer.group}\`)`).join(', ') : 'the consumers of the source topic (none yet)'}.`,
+        `- Headers: the original headers plus ${deadLetterHeaderNames.map((name) => `\`${name}\``).join(', ')}.`,
+        `- Partitions: ${spec.partitions}. Retention: ${retentionText(spec)}.`,
+      ].join('\n'),
+      messages: { DeadLetter: { $ref: '#/components/messages/DeadLetter' } },
+      bindings: channelBinding(spec),
+    };
+    operations[`${id}.send`] = {
+      action: 'send',
+      title: `consumers of ${source} dead-letter to ${spec.name}`,
+      channel: { $ref: `#/channels/${id}` },
+      messages: [messageRef(id, 'DeadLetter')],
+    };
+  }
+
+  const document = {
+    asyncapi: '3.0.0' as const,
+    info: {
+      title: 'Bellwether Kafka topics',
+      version: '1.0.0',
+      description: [
+        'The public Kafka contract of Bellwether (`shared/spec/contracts.md`), generated from `libs/contracts` by `npm run asyncapi`.',
+        '',
+        '- **Keys.** Every topic is keyed by `accountId` (the clock topic by the constant `clock`). Kafka’s default partitioner',
+        '  sends one key to one partition, so one account’s messages are read in the order they were written. Nothing is',
+        '  ordered across accounts.',
+        '- **Values** are UTF-8 JSON objects with a `schemaVersion`. Additive changes (new optional fields, new enum values',
+        '  of `kind`) keep the version; consumers must ignore fields they do not know. A breaking change gets a new topic',
+        '  (`.v2`). Skip (do not crash on) a `schemaVersion` you do not know.',
+        '- **Delivery** is at least once: a producer retry or an outbox relay crash can repeat a message. Every message',
+        '  carries an id to deduplicate on (see each channel).',
+        '- **Dead letters.** A consumer that cannot decode, validate or handle a record copies it to `<topic>.dlq` with',
+        `  its original key, value and headers plus ${deadLetterHeaderNames.map((name) => `\`${name}\``).join(', ')}, and moves on.`,
+      ].join('\n'),
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'The single-node broker of `scripts/kafka.sh` (PLAINTEXT, no authentication).' },
+      compose: { host: 'localhost:29092', protocol: 'kafka', description: 'The EXTERNAL listener of `docker compose up` (PLAINTEXT, no authentication).' },
+    },
+    channels,
+    operations,
+    components: { schemas, messages },
+  };
+  // Plain JSON data: no shared object references (they would become YAML aliases).
+  return JSON.parse(JSON.stringify(document)) as AsyncApiDocument;
+}
+
+function headerExample(doc: TopicDoc): Record<string, string> | undefined {
+  const example = doc.example as Record<string, unknown>;
+  if (!doc.headers) return undefined;
+  if (doc.id === 'scores') return { 'bw-change-id': String(example['changeId']) };
+  if (doc.id === 'accountState') return { 'bw-change-id': `${String(example['accountId'])}:${String(example['sequence'])}` };
+  return { 'bw-event-id': String(example['eventId']) };
+}
+
+/** Topics the document describes (for tests that cross-check it against topicSpecs). */
+export const documentedTopics: readonly string[] = topics.map((doc) => doc.topic);

@@ -28,6 +28,7 @@ function troubledAccountEvents(accountId: string) {
 describe('the pipeline, over the real broker, Postgres and Redis', () => {
   const stack = new Stack(4100);
   let ingestKey = '';
+  let troubledAccount = '';
 
   beforeAll(async () => {
     await stack.start();
@@ -61,6 +62,54 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     expect(alerts.rows).toEqual([{ rule_id: 'health_entered_red', queue: 'csm:csm-ana' }]);
     const tasks = await stack.db.query('SELECT queue, role FROM playbook.tasks WHERE account_id = $1', [accountId]);
     expect(tasks.rows).toContainEqual({ queue: 'csm:csm-ana', role: 'csm' });
+    troubledAccount = accountId;
+  });
+
+  describe('the 360 view and score history (scoring read API)', () => {
+    const scoringGet = (path: string, key?: string) =>
+      fetch(`${stack.services.scoring.baseUrl}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    /** Keys reach scoring through bellwether.api-keys.v1; wait until this one has arrived. */
+    const keyFor = async (scopes: string, extra: string[] = []) => {
+      const key = await stack.createKey(scopes, extra);
+      await waitFor(async () => (await scoringGet('/v1/accounts/none', key)).status !== 401, { description: `the ${scopes} key to reach scoring` });
+      return key;
+    };
+
+    it('shows scores with drivers, signals, the open alert and the active playbook run', async () => {
+      const integrator = await keyFor('integrator');
+      const view = await waitFor(
+        async () => {
+          const body = (await (await scoringGet(`/v1/accounts/${troubledAccount}`, integrator)).json()) as {
+            scores: { band: string };
+            openAlerts: { rule: string }[];
+            activePlaybookRuns: { playbookId: string }[];
+          };
+          return body.openAlerts?.length > 0 && body.activePlaybookRuns?.length > 0 ? body : undefined;
+        },
+        { description: 'the alert and run in the 360 view' },
+      );
+      expect(view).toMatchObject({ accountId: troubledAccount, attributes: { csmId: 'csm-ana', seats: 10 }, scores: { band: 'red' } });
+      expect(view.openAlerts.map((alert) => alert.rule)).toContain('health_entered_red');
+      expect(view.activePlaybookRuns.map((run) => run.playbookId)).toContain('value-rediscovery');
+      const history = (await (await scoringGet(`/v1/accounts/${troubledAccount}/scores`, integrator)).json()) as { scores: { band: string }[] };
+      expect(history.scores.at(-1)?.band).toBe('red');
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}/scores?from=yesterday`, integrator)).status).toBe(400);
+    });
+
+    it('lets a CSM see only their own accounts, and a manager only their team’s', async () => {
+      const owner = await keyFor('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
+      const otherCsm = await keyFor('csm', ['--csm-id', 'csm-zed', '--team', 'apac']);
+      const emeaManager = await keyFor('manager', ['--team', 'emea']);
+      const apacManager = await keyFor('manager', ['--team', 'apac']);
+      const ingest = await keyFor('ingest');
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}`, owner)).status).toBe(200);
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}`, otherCsm)).status).toBe(404);
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}/scores`, otherCsm)).status).toBe(404);
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}`, emeaManager)).status).toBe(200);
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}`, apacManager)).status).toBe(404);
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}`, ingest)).status).toBe(403);
+      expect((await scoringGet(`/v1/accounts/${troubledAccount}`)).status).toBe(401);
+    });
   });
 
   it('publishes a retried batch once: the second post counts duplicates and adds nothing', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { validateTelemetryEvent, Topics } from '@bellwether/contracts';
+import { Topics, validateAlertLifecycleEvent, validateClockTick, validatePlaybookRunEvent, validateTelemetryEvent } from '@bellwether/contracts';
 import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
 import { ScoringEnv } from './scoring.env';
 import { SCORING_CONSUMER_GROUP, ScoringModule } from './scoring.module';
@@ -10,6 +10,15 @@ runService('scoring', async (logger) => {
     service: 'scoring',
     port: env.PORT,
     logger,
-    transport: (app) => consumerTransport(app, { groupId: SCORING_CONSUMER_GROUP, decoders: { [Topics.events]: decoderFrom(validateTelemetryEvent) } }),
+    transport: (app) =>
+      consumerTransport(app, {
+        groupId: SCORING_CONSUMER_GROUP,
+        decoders: {
+          [Topics.events]: decoderFrom(validateTelemetryEvent),
+          [Topics.clock]: decoderFrom(validateClockTick),
+          [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
+          [Topics.playbookRuns]: decoderFrom(validatePlaybookRunEvent),
+        },
+      }),
   });
 });

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { CommonEnv } from '@bellwether/platform';
 
 export class ScoringEnv extends CommonEnv {
@@ -6,6 +6,27 @@ export class ScoringEnv extends CommonEnv {
 
   @IsIn(['true', 'false'])
   KAFKA_ENSURE_TOPICS: 'true' | 'false' = 'true';
+
+  /** Events older than the watermark by more than this are dead-lettered as too late. */
+  @IsInt()
+  @Min(0)
+  @Max(90)
+  ALLOWED_LATENESS_DAYS = 30;
+
+  /** Accounts re-scored per transaction during a day-roll. */
+  @IsInt()
+  @Min(1)
+  DAY_ROLL_CHUNK = 500;
+
+  /** How often the day-roll checks whether the watermark passed a day boundary. */
+  @IsInt()
+  @Min(100)
+  DAY_ROLL_INTERVAL_MS = 2000;
+
+  /** How long a 360 view stays in Redis (it is also dropped on every change of the account). */
+  @IsInt()
+  @Min(1)
+  ACCOUNT_CACHE_SECONDS = 600;
 
   /** Published score changes are kept in the outbox this long as history. */
   @IsInt()

@@ -1,7 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
+import { AuthModule } from '@bellwether/auth';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule } from '@bellwether/platform';
+import { AccountsController } from './accounts/accounts.controller';
 import { SCORING_SCHEMA, scoringMigrations } from './migrations';
+import { AccountCache } from './scores/account-cache';
+import { ClockConsumer } from './scores/clock.consumer';
+import { DayRoller } from './scores/day-roller';
 import { EventsConsumer } from './scores/events.consumer';
+import { ReadModelsConsumer } from './scores/read-models.consumer';
 import { ScoringEnv } from './scoring.env';
 
 export const SCORING_CONSUMER_GROUP = 'bellwether-scoring';
@@ -22,10 +28,12 @@ export class ScoringModule {
           applicationName: 'bellwether-scoring',
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        RedisModule.forRoot(env.REDIS_URL, 'bw:scoring:'),
         OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+        AuthModule.withKeyRing(),
       ],
-      controllers: [EventsConsumer],
-      providers: [{ provide: ScoringEnv, useValue: env }],
+      controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController],
+      providers: [{ provide: ScoringEnv, useValue: env }, AccountCache, DayRoller],
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { ScoreChanged } from './messages';
-import { alertLifecycleEventSchema, clockTickSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
 
 /**
@@ -47,6 +47,13 @@ const accountKeySchema = {
 
 const clockKeySchema = { type: 'string', const: 'clock', description: 'Always `clock`: the topic has one partition and every tick uses the same key.' } as const;
 
+const apiKeyIdSchema = {
+  ...apiKeyRecordSchema.properties.id,
+  description: 'The API key id (the part of the key between `bwk_` and the next `_`).',
+} as const;
+
+const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, ApiKeyId: apiKeyIdSchema } as const;
+
 const idHeader = (name: string, description: string) => ({
   type: 'object',
   required: [name],
@@ -55,7 +62,8 @@ const idHeader = (name: string, description: string) => ({
 
 interface ConsumerDoc {
   readonly service: string;
-  readonly group: string;
+  /** Its consumer group; none for a reader that tails the whole topic without committing. */
+  readonly group?: string;
   /** Why this service reads the topic. */
   readonly purpose: string;
 }
@@ -69,14 +77,17 @@ interface TopicDoc {
   readonly message: string;
   readonly schema: object;
   readonly summary: string;
-  readonly producer: string;
+  /** The service that writes the topic, and how. */
+  readonly producer: { readonly service: string; readonly via: string };
   readonly consumers: readonly ConsumerDoc[];
-  readonly key: 'accountId' | 'clock';
+  /** Which Kafka key schema the topic uses. */
+  readonly key: 'AccountKey' | 'ClockKey' | 'ApiKeyId';
   readonly headers?: object;
   /** The message id integrators deduplicate on. */
   readonly idempotencyKey: string;
   readonly notes: readonly string[];
   readonly example: object;
+  readonly exampleHeaders?: Readonly<Record<string, string>>;
 }
 
 const exampleScoreChange: ScoreChanged = {
@@ -93,7 +104,7 @@ const exampleScoreChange: ScoreChanged = {
     { measure: 'billing', score: 20, weight: 10, contribution: 2 },
   ],
   reasons: ['payment failed', 'usage down 60% from baseline'],
-  scorecardVersion: 'default@1',
+  scorecardVersion: 'default-2026.1',
   account: { csmId: 'csm-ana', mrr: 5000, plan: 'pro' },
 };
 
@@ -105,9 +116,9 @@ const topics: readonly TopicDoc[] = [
     message: 'TelemetryEvent',
     schema: telemetryEventSchema,
     summary: 'Normalized, deduplicated product telemetry accepted over HTTP (native or Segment-compatible).',
-    producer: 'ingestion',
+    producer: { service: 'ingestion', via: 'POST /v1/events and the Segment-compatible endpoints' },
     consumers: [{ service: 'scoring', group: 'bellwether-scoring', purpose: 'applies events to per-account state and re-scores' }],
-    key: 'accountId',
+    key: 'AccountKey',
     idempotencyKey: '`id` (client-chosen; a half-acknowledged batch that is retried can put an event on the topic twice)',
     notes: ['Ingestion answers 202 only after the broker acknowledged every event of the batch (acks=all, idempotent producer).'],
     example: {
@@ -130,16 +141,17 @@ const topics: readonly TopicDoc[] = [
     schema: scoreChangedSchema,
     summary:
       'A material change of an account’s scores: the band, segment or stage changed, health moved ≥ 1 point or churn risk ≥ 0.02. Carries before/after, drivers and reasons.',
-    producer: 'scoring (outbox relay)',
+    producer: { service: 'scoring', via: 'its outbox relay' },
     consumers: [
       { service: 'alerting', group: 'bellwether-alerting', purpose: 'evaluates the alert rules on every change' },
       { service: 'playbook', group: 'bellwether-playbook', purpose: 'keeps account snapshots and starts segment/stage playbooks' },
     ],
-    key: 'accountId',
+    key: 'AccountKey',
     headers: idHeader('bw-change-id', 'Same as the payload’s `changeId`.'),
     idempotencyKey: '`changeId` (`<accountId>:<sequence>`); `sequence` grows by one per published change of an account, so a value ≤ the last one seen is a redelivery',
     notes: ['Open to integrators: use your own consumer group (see docs/integrators.md).'],
     example: exampleScoreChange,
+    exampleHeaders: { 'bw-change-id': exampleScoreChange.changeId },
   },
   {
     id: 'accountState',
@@ -148,9 +160,9 @@ const topics: readonly TopicDoc[] = [
     message: 'AccountState',
     schema: accountStateSchema,
     summary: 'The newest scores of every account, written with each score change. Compacted: read it from the beginning to bootstrap a full picture, then follow the scores topic.',
-    producer: 'scoring (outbox relay)',
+    producer: { service: 'scoring', via: 'its outbox relay' },
     consumers: [],
-    key: 'accountId',
+    key: 'AccountKey',
     headers: idHeader('bw-change-id', 'The `changeId` of the score change this state comes from.'),
     idempotencyKey: '`sequence` (keep the highest per account)',
     notes: [
@@ -166,6 +178,7 @@ const topics: readonly TopicDoc[] = [
       drivers: exampleScoreChange.drivers,
       reasons: exampleScoreChange.reasons,
     },
+    exampleHeaders: { 'bw-change-id': exampleScoreChange.changeId },
   },
   {
     id: 'alerts',
@@ -174,17 +187,17 @@ const topics: readonly TopicDoc[] = [
     message: 'AlertLifecycleEvent',
     schema: alertLifecycleEventSchema,
     summary: 'One step in an alert’s life (opened, updated, acknowledged, snoozed, resolved, escalated) with its queue, CSM, priority and evidence.',
-    producer: 'alerting (outbox relay)',
+    producer: { service: 'alerting', via: 'its outbox relay' },
     consumers: [{ service: 'playbook', group: 'bellwether-playbook', purpose: 'starts the playbooks of an opened alert’s rule' }],
-    key: 'accountId',
+    key: 'AccountKey',
     headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
     idempotencyKey: '`eventId` (`<alertId>:<revision>`); `revision` grows with every step of one alert',
     notes: ['Open to integrators: use your own consumer group.'],
     example: {
       schemaVersion: 1,
-      eventId: 'alr_acme_health_entered_red_7:1',
+      eventId: 'al_5f0c9a1e27b4d3c8e6a1f092:1',
       kind: 'opened',
-      alertId: 'alr_acme_health_entered_red_7',
+      alertId: 'al_5f0c9a1e27b4d3c8e6a1f092',
       revision: 1,
       accountId: 'acme',
       rule: 'health_entered_red',
@@ -197,6 +210,7 @@ const topics: readonly TopicDoc[] = [
       evidence: ['health 64.2 → 38.5 (red)', 'payment failed'],
       occurredAt: '2026-03-01T10:00:00.000Z',
     },
+    exampleHeaders: { 'bw-event-id': 'al_5f0c9a1e27b4d3c8e6a1f092:1' },
   },
   {
     id: 'playbookRuns',
@@ -205,9 +219,9 @@ const topics: readonly TopicDoc[] = [
     message: 'PlaybookRunEvent',
     schema: playbookRunEventSchema,
     summary: 'Playbook run events: run started, step done, task created, run ended with its outcome.',
-    producer: 'playbook (outbox relay)',
+    producer: { service: 'playbook', via: 'its outbox relay' },
     consumers: [],
-    key: 'accountId',
+    key: 'AccountKey',
     headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
     idempotencyKey: '`eventId`',
     notes: ['Open to integrators: use your own consumer group.'],
@@ -223,6 +237,7 @@ const topics: readonly TopicDoc[] = [
       task: { taskId: 'tsk_1', role: 'csm', title: 'Listening call', queue: 'csm:csm-ana', dueAt: '2026-03-03T10:00:00.000Z' },
       occurredAt: '2026-03-01T10:00:00.000Z',
     },
+    exampleHeaders: { 'bw-event-id': 'run_1:listen-call:task' },
   },
   {
     id: 'clock',
@@ -231,12 +246,35 @@ const topics: readonly TopicDoc[] = [
     message: 'ClockTick',
     schema: clockTickSchema,
     summary: 'Wall-clock watermarks in live mode (CLOCK_MODE=wall), so scores roll over for silent accounts. Nothing ticks in event mode (replays, simulations).',
-    producer: 'ingestion',
-    consumers: [],
-    key: 'clock',
+    producer: { service: 'ingestion', via: 'a timer, every CLOCK_TICK_SECONDS' },
+    consumers: [{ service: 'scoring', group: 'bellwether-scoring', purpose: 'moves the watermark, so silent accounts roll over to a new day' }],
+    key: 'ClockKey',
     idempotencyKey: '`watermark` (take the maximum; several ingestion replicas may tick)',
     notes: ['Internal: not meant for integrators.'],
     example: { schemaVersion: 1, watermark: '2026-03-01T10:00:00.000Z' },
+  },
+  {
+    id: 'apiKeys',
+    topic: Topics.apiKeys,
+    title: 'API key records (internal, compacted)',
+    message: 'ApiKeyRecord',
+    schema: apiKeyRecordSchema,
+    summary: 'The latest state of every API key (scopes, CSM, team, revoked), so every service can verify keys without reading ingestion’s database. Only the SHA-256 of the secret travels.',
+    producer: { service: 'ingestion', via: 'its outbox relay, when a key is created, rotated or revoked' },
+    consumers: [{ service: 'key ring', purpose: 'each service with an HTTP API reads the whole topic into memory (libs/auth ApiKeyRing)' }],
+    key: 'ApiKeyId',
+    idempotencyKey: '`id` (keep the newest record per key)',
+    notes: ['Internal: not for integrators. Restrict read access with ACLs, as for any credential material.'],
+    example: {
+      schemaVersion: 1,
+      id: 'Q7ZK2M9XWPLA',
+      secretSha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      scopes: ['integrator'],
+      csmId: null,
+      team: null,
+      revoked: false,
+      updatedAt: '2026-03-01T10:00:00.000Z',
+    },
   },
 ];
 
@@ -263,18 +301,22 @@ function channelBinding(spec: TopicSpec) {
 }
 
 function channelDescription(doc: TopicDoc, spec: TopicSpec): string {
-  const consumers = doc.consumers.length > 0 ? doc.consumers.map((consumer) => `${consumer.service} (group \`${consumer.group}\`: ${consumer.purpose})`).join('; ') : 'none inside Bellwether';
-  const key =
-    doc.key === 'accountId'
-      ? 'Key: the `accountId`. One account’s messages share a partition and keep the order they were produced in; there is no order across accounts.'
-      : 'Key: `clock`; one partition, so ticks are totally ordered.';
+  const consumers =
+    doc.consumers.length > 0
+      ? doc.consumers.map((consumer) => `${consumer.service} (${consumer.group ? `group \`${consumer.group}\`` : 'no consumer group, nothing committed'}: ${consumer.purpose})`).join('; ')
+      : 'none inside Bellwether';
+  const key = {
+    AccountKey: 'Key: the `accountId`. One account’s messages share a partition and keep the order they were produced in; there is no order across accounts.',
+    ClockKey: 'Key: `clock`; one partition, so ticks are totally ordered.',
+    ApiKeyId: 'Key: the API key id; one partition, so every record is read in order.',
+  }[doc.key];
   return [
     doc.summary,
     '',
-    `- Producer: ${doc.producer}.`,
+    `- Producer: ${doc.producer.service}, through ${doc.producer.via}.`,
     `- Consumers: ${consumers}.`,
     `- ${key}`,
-    `- Partitions: ${spec.partitions} (a floor: operators may add more; never fewer).`,
+    `- Partitions: ${spec.partitions}. A floor: operators may add more, but that moves keys to other partitions, so plan it (docs/scaling.md).`,
     `- Retention: ${retentionText(spec)}.`,
     `- Deduplicate on: ${doc.idempotencyKey}. Delivery is at least once.`,
     ...doc.notes.map((note) => `- ${note}`),
@@ -304,7 +346,7 @@ const deadLetterHeadersSchema = {
 export function buildAsyncApiDocument(): AsyncApiDocument {
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, DeadLetterHeaders: deadLetterHeadersSchema };
+  const schemas: Record<string, unknown> = { DeadLetterHeaders: deadLetterHeadersSchema };
   const messages: Record<string, unknown> = {};
   const messageRef = (id: string, message: string) => ({ $ref: `#/channels/${id}/messages/${message}` });
 
@@ -318,8 +360,9 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       contentType: 'application/json',
       ...(doc.headers ? { headers: doc.headers } : {}),
       payload: { $ref: `#/components/schemas/${doc.message}` },
-      bindings: { kafka: { key: { $ref: `#/components/schemas/${doc.key === 'accountId' ? 'AccountKey' : 'ClockKey'}` }, bindingVersion: KAFKA_BINDING_VERSION } },
-      examples: [{ name: 'example', ...(doc.key === 'accountId' ? { headers: headerExample(doc) } : {}), payload: doc.example }],
+      // Inline: the AsyncAPI 3.0 schema cannot tell a $ref here from a schema (its oneOf matches both).
+      bindings: { kafka: { key: keySchemas[doc.key], bindingVersion: KAFKA_BINDING_VERSION } },
+      examples: [{ name: 'example', ...(doc.exampleHeaders ? { headers: doc.exampleHeaders } : {}), payload: doc.example }],
     };
     channels[doc.id] = {
       address: doc.topic,
@@ -330,18 +373,18 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
     };
     operations[`${doc.id}.send`] = {
       action: 'send',
-      title: `${doc.producer.split(' ')[0]} publishes to ${doc.topic}`,
+      title: `${doc.producer.service} publishes to ${doc.topic}`,
       channel: { $ref: `#/channels/${doc.id}` },
       messages: [messageRef(doc.id, doc.message)],
     };
     for (const consumer of doc.consumers) {
-      operations[`${doc.id}.receive.${consumer.service}`] = {
+      operations[`${doc.id}.receive.${consumer.service.replace(/[^A-Za-z0-9]+/g, '-')}`] = {
         action: 'receive',
         title: `${consumer.service} consumes ${doc.topic}`,
         summary: consumer.purpose,
         channel: { $ref: `#/channels/${doc.id}` },
         messages: [messageRef(doc.id, doc.message)],
-        bindings: { kafka: { groupId: { type: 'string', const: consumer.group }, bindingVersion: KAFKA_BINDING_VERSION } },
+        ...(consumer.group ? { bindings: { kafka: { groupId: { type: 'string', const: consumer.group }, bindingVersion: KAFKA_BINDING_VERSION } } } : {}),
       };
     }
   }
@@ -366,7 +409,7 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       description: [
         `Records of \`${source}\` that a consumer could not decode, validate or handle. The partition moves on; operators inspect and replay these.`,
         '',
-        `- Producers: ${producers.length > 0 ? producers.map((consumer) => `${consumer.service} (\`dlq_consumer_group\` = \`${consumer.group}\`)`).join(', ') : 'the consumers of the source topic (none yet)'}.`,
+        `- Producers: ${producers.length > 0 ? producers.map((consumer) => `${consumer.service} (\`dlq_consumer_group\` = \`${consumer.group ?? '-'}\`)`).join(', ') : 'the consumers of the source topic (none yet)'}.`,
         `- Headers: the original headers plus ${deadLetterHeaderNames.map((name) => `\`${name}\``).join(', ')}.`,
         `- Partitions: ${spec.partitions}. Retention: ${retentionText(spec)}.`,
       ].join('\n'),
@@ -389,16 +432,11 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
       description: [
         'The public Kafka contract of Bellwether (`shared/spec/contracts.md`), generated from `libs/contracts` by `npm run asyncapi`.',
         '',
-        '- **Keys.** Every topic is keyed by `accountId` (the clock topic by the constant `clock`). Kafka’s default partitioner',
-        '  sends one key to one partition, so one account’s messages are read in the order they were written. Nothing is',
-        '  ordered across accounts.',
-        '- **Values** are UTF-8 JSON objects with a `schemaVersion`. Additive changes (new optional fields, new enum values',
-        '  of `kind`) keep the version; consumers must ignore fields they do not know. A breaking change gets a new topic',
-        '  (`.v2`). Skip (do not crash on) a `schemaVersion` you do not know.',
-        '- **Delivery** is at least once: a producer retry or an outbox relay crash can repeat a message. Every message',
-        '  carries an id to deduplicate on (see each channel).',
-        '- **Dead letters.** A consumer that cannot decode, validate or handle a record copies it to `<topic>.dlq` with',
-        `  its original key, value and headers plus ${deadLetterHeaderNames.map((name) => `\`${name}\``).join(', ')}, and moves on.`,
+        '- **Keys.** Every public topic is keyed by `accountId` (the clock topic by the constant `clock`, the internal API key topic by key id). Kafka’s default partitioner sends one key to one partition, so one account’s messages are read in the order they were written. Nothing is ordered across accounts.',
+        '- **Values** are UTF-8 JSON objects with a `schemaVersion`. Additive changes (new optional fields, new enum values) keep the version, so consumers must ignore fields they do not know. A breaking change gets a new topic (`.v2`). Skip, do not crash on, a `schemaVersion` you do not know.',
+        '- **Delivery** is at least once: a producer retry or an outbox relay crash can repeat a message. Every message carries an id to deduplicate on (see each channel).',
+        `- **Dead letters.** A consumer that cannot decode, validate or handle a record copies it to \`<topic>.dlq\` with its original key, value and headers plus ${deadLetterHeaderNames.map((name) => `\`${name}\``).join(', ')}, and moves on.`,
+        '- **Scaling and partitions:** docs/scaling.md. **Subscribing:** docs/integrators.md.',
       ].join('\n'),
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
@@ -415,13 +453,60 @@ export function buildAsyncApiDocument(): AsyncApiDocument {
   return JSON.parse(JSON.stringify(document)) as AsyncApiDocument;
 }
 
-function headerExample(doc: TopicDoc): Record<string, string> | undefined {
-  const example = doc.example as Record<string, unknown>;
-  if (!doc.headers) return undefined;
-  if (doc.id === 'scores') return { 'bw-change-id': String(example['changeId']) };
-  if (doc.id === 'accountState') return { 'bw-change-id': `${String(example['accountId'])}:${String(example['sequence'])}` };
-  return { 'bw-event-id': String(example['eventId']) };
+/** The schemas an AsyncAPI document gives one topic's messages, with local `$ref`s resolved. */
+export interface TopicMessageSchemas {
+  readonly channelId: string;
+  readonly message: string;
+  readonly payload: object;
+  readonly key?: object;
+  readonly headers?: object;
 }
 
-/** Topics the document describes (for tests that cross-check it against topicSpecs). */
-export const documentedTopics: readonly string[] = topics.map((doc) => doc.topic);
+/**
+ * Reads a (parsed) AsyncAPI 3 document the way a consumer of the YAML would: channel address →
+ * its messages → payload, Kafka key and header schemas, following local `#/...` references. Used
+ * by the contract tests to validate real messages against the document itself.
+ */
+export function asyncApiSchemasByTopic(document: unknown): Map<string, TopicMessageSchemas[]> {
+  const root = asObject(document, 'document');
+  const resolve = (value: unknown, where: string): Record<string, unknown> => {
+    let node = asObject(value, where);
+    for (let depth = 0; typeof node['$ref'] === 'string'; depth += 1) {
+      const ref = node['$ref'];
+      if (depth > 10 || !ref.startsWith('#/')) throw new Error(`${where}: unsupported $ref ${ref}`);
+      const target = ref
+        .slice(2)
+        .split('/')
+        .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce<unknown>((current, segment) => (current && typeof current === 'object' ? (current as Record<string, unknown>)[segment] : undefined), root);
+      node = asObject(target, `${where} → ${ref}`);
+    }
+    return node;
+  };
+  const byTopic = new Map<string, TopicMessageSchemas[]>();
+  for (const [channelId, channelValue] of Object.entries(asObject(root['channels'], 'channels'))) {
+    const channel = resolve(channelValue, `channels.${channelId}`);
+    const address = channel['address'];
+    if (typeof address !== 'string') throw new Error(`channels.${channelId}: no address`);
+    const entries: TopicMessageSchemas[] = [];
+    for (const [messageId, messageValue] of Object.entries(asObject(channel['messages'] ?? {}, `channels.${channelId}.messages`))) {
+      const where = `channels.${channelId}.messages.${messageId}`;
+      const message = resolve(messageValue, where);
+      const kafka = message['bindings'] ? (resolve(message['bindings'], `${where}.bindings`)['kafka'] as Record<string, unknown> | undefined) : undefined;
+      entries.push({
+        channelId,
+        message: messageId,
+        payload: resolve(message['payload'], `${where}.payload`),
+        ...(kafka?.['key'] ? { key: resolve(kafka['key'], `${where}.bindings.kafka.key`) } : {}),
+        ...(message['headers'] ? { headers: resolve(message['headers'], `${where}.headers`) } : {}),
+      });
+    }
+    byTopic.set(address, [...(byTopic.get(address) ?? []), ...entries]);
+  }
+  return byTopic;
+}
+
+function asObject(value: unknown, where: string): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: expected an object`);
+  return value as Record<string, unknown>;
+}

@@ -3,3 +3,4 @@ export * from './event-types';
 export * from './messages';
 export * from './schemas';
 export * from './validators';
+export * from './asyncapi';

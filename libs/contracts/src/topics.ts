@@ -35,7 +35,7 @@ export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.playbookRuns, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.clock, partitions: 1, compacted: false, retentionMs: WEEK_MS },
   { name: Topics.apiKeys, partitions: 1, compacted: true },
-  ...[Topics.events, Topics.scores, Topics.alerts, Topics.clock].map((topic) => ({
+  ...[Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock].map((topic) => ({
     name: deadLetterTopicOf(topic),
     partitions: 1,
     compacted: false,

@@ -1,5 +1,5 @@
 import type { TelemetryEvent } from '@bellwether/contracts';
-import { scoreAccountBatch } from './account-scoring';
+import { rescoreAccount, scoreAccountBatch } from './account-scoring';
 import { defaultScorecard } from './scorecard';
 
 const event = (id: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => ({
@@ -34,6 +34,16 @@ describe('scoreAccountBatch', () => {
     const first = scoreAccountBatch('acme', null, [event('e1', 'session.started', '2026-03-01T10:00:00Z')], defaultScorecard);
     scoreAccountBatch('acme', first.stored, [event('e2', 'nps.responded', '2026-03-02T10:00:00Z', { score: 2 })], defaultScorecard);
     expect(first.stored.state.nps).toBeNull();
+  });
+
+  it('re-scoring as of a later day publishes the decay of a silent account, with a watermark cause', () => {
+    const busy = [...Array(20).keys()].map((n) => event(`e${n}`, 'feature.used', `2026-03-${String(n + 1).padStart(2, '0')}T10:00:00Z`, { feature: 'reports' }));
+    const first = scoreAccountBatch('acme', null, busy, defaultScorecard);
+    const later = rescoreAccount('acme', first.stored, '2026-04-15T00:00:00.000Z', defaultScorecard);
+    expect(later.change?.cause).toEqual({ kind: 'watermark' });
+    expect(later.change?.after.health).toBeLessThan(first.change?.after.health ?? 0);
+    expect(later.stored.evaluatedAsOf).toBe('2026-04-15T00:00:00.000Z');
+    expect(rescoreAccount('acme', later.stored, '2026-04-10T00:00:00.000Z', defaultScorecard).change).toBeNull();
   });
 
   it('a late event does not move the evaluation time backwards', () => {

@@ -10,6 +10,8 @@ export interface StoredAccount {
   readonly snapshot: ScoreSnapshot | null;
   readonly drivers: readonly ScoreDriver[] | null;
   readonly sequence: number;
+  /** Event time of the last evaluation; later evaluations never go back before it. */
+  readonly evaluatedAsOf: string | null;
 }
 
 export interface AccountBatchResult {
@@ -28,12 +30,33 @@ export function scoreAccountBatch(accountId: string, previous: StoredAccount | n
   const ordered = [...events].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
   for (const event of ordered) applyEvent(state, event);
   const newest = ordered[ordered.length - 1];
-  if (!newest) return { stored: previous ?? { state, snapshot: null, drivers: null, sequence: 0 }, change: null };
-  const asOf = latest(newest.timestamp, previous?.state.lastEventDay ?? null);
+  if (!newest) return { stored: previous ?? { state, snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null }, change: null };
+  // A late event updates the windows it belongs to, but the evaluation never moves back in time.
+  const asOf = previous?.evaluatedAsOf && previous.evaluatedAsOf > newest.timestamp ? previous.evaluatedAsOf : newest.timestamp;
+  return evaluate(accountId, previous, state, asOf, { kind: 'event', eventId: newest.id, eventType: newest.type }, scorecard);
+}
+
+/**
+ * Re-scores an account with no new events, as of a later moment: the watermark passed a day
+ * boundary, so windows moved and silence counts. Returns no change when the score did not move.
+ */
+export function rescoreAccount(accountId: string, previous: StoredAccount, asOf: string, scorecard: Scorecard): AccountBatchResult {
+  if (previous.evaluatedAsOf && previous.evaluatedAsOf >= asOf) return { stored: previous, change: null };
+  return evaluate(accountId, previous, previous.state, asOf, { kind: 'watermark' }, scorecard);
+}
+
+function evaluate(
+  accountId: string,
+  previous: StoredAccount | null,
+  state: AccountState,
+  asOf: string,
+  cause: ScoreChanged['cause'],
+  scorecard: Scorecard,
+): AccountBatchResult {
   const evaluation = evaluateAccount(state, asOf, scorecard, previous?.snapshot ?? null);
   const before = previous?.snapshot ?? null;
   if (!isMaterialChange(before, evaluation.snapshot, scorecard)) {
-    return { stored: { state, snapshot: before, drivers: previous?.drivers ?? null, sequence: previous?.sequence ?? 0 }, change: null };
+    return { stored: { state, snapshot: before, drivers: previous?.drivers ?? null, sequence: previous?.sequence ?? 0, evaluatedAsOf: asOf }, change: null };
   }
   const sequence = (previous?.sequence ?? 0) + 1;
   const change: ScoreChanged = {
@@ -42,7 +65,7 @@ export function scoreAccountBatch(accountId: string, previous: StoredAccount | n
     changeId: `${accountId}:${sequence}`,
     sequence,
     eventTime: asOf,
-    cause: { kind: 'event', eventId: newest.id, eventType: newest.type },
+    cause,
     before,
     after: evaluation.snapshot,
     drivers: evaluation.drivers,
@@ -54,12 +77,5 @@ export function scoreAccountBatch(accountId: string, previous: StoredAccount | n
       ...(state.attributes.plan ? { plan: state.attributes.plan } : {}),
     },
   };
-  return { stored: { state, snapshot: evaluation.snapshot, drivers: evaluation.drivers, sequence }, change };
-}
-
-/** A late event must not move the evaluation day backwards. */
-function latest(eventTime: string, lastEventDay: number | null): string {
-  if (lastEventDay === null) return eventTime;
-  const lastDayEnd = new Date((lastEventDay + 1) * 86_400_000 - 1).toISOString();
-  return eventTime > lastDayEnd ? eventTime : lastDayEnd;
+  return { stored: { state, snapshot: evaluation.snapshot, drivers: evaluation.drivers, sequence, evaluatedAsOf: asOf }, change };
 }

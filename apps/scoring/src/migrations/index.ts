@@ -1,7 +1,8 @@
 import { ScoringInit1763900000100 } from './1763900000100-scoring-init';
+import { WatermarkAndReadModels1763900000101 } from './1763900000101-watermark-and-read-models';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const SCORING_SCHEMA = 'scoring';
 
 /** Every migration of the schema, oldest first. */
-export const scoringMigrations = [ScoringInit1763900000100];
+export const scoringMigrations = [ScoringInit1763900000100, WatermarkAndReadModels1763900000101];

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ScoreChanged, TelemetryEvent } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from '@bellwether/contracts';
 import type { StoredAccount } from '@bellwether/scoring-domain';
 
 interface AccountRow {
@@ -8,6 +8,31 @@ interface AccountRow {
   snapshot: StoredAccount['snapshot'];
   drivers: StoredAccount['drivers'];
   sequence: number;
+  evaluated_as_of: Date | null;
+}
+
+export interface WatermarkRow {
+  readonly watermark: string | null;
+  readonly rolledThrough: string | null;
+  readonly rollTarget: string | null;
+  readonly rollCursor: string | null;
+}
+
+function toStored(row: AccountRow): StoredAccount {
+  return { state: row.state, snapshot: row.snapshot, drivers: row.drivers, sequence: row.sequence, evaluatedAsOf: row.evaluated_as_of ? row.evaluated_as_of.toISOString() : null };
+}
+
+export interface ScoreHistoryRow {
+  readonly sequence: number;
+  readonly eventTime: Date;
+  readonly health: number;
+  readonly band: string;
+  readonly churnRisk: number;
+  readonly segment: string;
+  readonly stage: string;
+  readonly drivers: unknown;
+  readonly reasons: string[];
+  readonly cause: unknown;
 }
 
 /** SQL of the scoring schema; every statement is parameterized and set-based (one per batch). */
@@ -28,29 +53,125 @@ export class AccountStateRepository {
   /** Loads and row-locks the accounts, so concurrent consumers of a rebalanced partition serialize. */
   async lockAccounts(manager: EntityManager, accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
     const rows = (await manager.query(
-      `SELECT account_id, state, snapshot, drivers, sequence FROM scoring.account_state
+      `SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of FROM scoring.account_state
        WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE`,
       [accountIds],
     )) as AccountRow[];
-    return new Map(rows.map((row) => [row.account_id, { state: row.state, snapshot: row.snapshot, drivers: row.drivers, sequence: row.sequence }]));
+    return new Map(rows.map((row) => [row.account_id, toStored(row)]));
+  }
+
+  /** The next chunk of accounts after `cursor` (by id), locked, for the day-roll. */
+  async lockAccountsAfter(manager: EntityManager, cursor: string | null, limit: number): Promise<Map<string, StoredAccount>> {
+    const rows = (await manager.query(
+      `SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of FROM scoring.account_state
+       WHERE account_id > $1 ORDER BY account_id LIMIT $2 FOR UPDATE`,
+      [cursor ?? '', limit],
+    )) as AccountRow[];
+    return new Map(rows.map((row) => [row.account_id, toStored(row)]));
+  }
+
+  async findAccount(manager: EntityManager, accountId: string): Promise<(StoredAccount & { updatedAt: string }) | null> {
+    const [row] = (await manager.query(
+      'SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of, updated_at FROM scoring.account_state WHERE account_id = $1',
+      [accountId],
+    )) as (AccountRow & { updated_at: Date })[];
+    return row ? { ...toStored(row), updatedAt: row.updated_at.toISOString() } : null;
+  }
+
+  async readWatermark(manager: EntityManager): Promise<WatermarkRow> {
+    const [row] = (await manager.query('SELECT watermark, rolled_through, roll_target, roll_cursor FROM scoring.watermark WHERE id = 1')) as { watermark: Date | null; rolled_through: Date | null; roll_target: Date | null; roll_cursor: string | null }[];
+    return {
+      watermark: row?.watermark?.toISOString() ?? null,
+      rolledThrough: row?.rolled_through?.toISOString() ?? null,
+      rollTarget: row?.roll_target?.toISOString() ?? null,
+      rollCursor: row?.roll_cursor ?? null,
+    };
+  }
+
+  /** Moves the watermark forward only. */
+  async advanceWatermark(manager: EntityManager, to: string): Promise<void> {
+    await manager.query('UPDATE scoring.watermark SET watermark = GREATEST(COALESCE(watermark, $1::timestamptz), $1::timestamptz) WHERE id = 1', [to]);
+  }
+
+  async saveRollProgress(manager: EntityManager, progress: { rollTarget: string | null; rollCursor: string | null; rolledThrough?: string }): Promise<void> {
+    await manager.query(
+      'UPDATE scoring.watermark SET roll_target = $1, roll_cursor = $2, rolled_through = COALESCE($3::timestamptz, rolled_through) WHERE id = 1',
+      [progress.rollTarget, progress.rollCursor, progress.rolledThrough ?? null],
+    );
+  }
+
+  async scoreHistory(manager: EntityManager, accountId: string, from: string | null, to: string | null, limit: number): Promise<ScoreHistoryRow[]> {
+    return (await manager.query(
+      `SELECT sequence, event_time AS "eventTime", health, band, churn_risk AS "churnRisk", segment, stage, drivers, reasons, cause
+       FROM scoring.score_history
+       WHERE account_id = $1 AND ($2::timestamptz IS NULL OR event_time >= $2) AND ($3::timestamptz IS NULL OR event_time < $3)
+       ORDER BY event_time, sequence LIMIT $4`,
+      [accountId, from, to, limit],
+    )) as ScoreHistoryRow[];
+  }
+
+  async openAlertsOf(manager: EntityManager, accountId: string): Promise<unknown[]> {
+    return (await manager.query(
+      `SELECT alert_id AS "alertId", rule, category, severity, status, queue, priority, occurred_at AS "occurredAt"
+       FROM scoring.account_alerts WHERE account_id = $1 AND status <> 'resolved' ORDER BY priority DESC, occurred_at`,
+      [accountId],
+    )) as unknown[];
+  }
+
+  async activeRunsOf(manager: EntityManager, accountId: string): Promise<unknown[]> {
+    return (await manager.query(
+      `SELECT run_id AS "runId", playbook_id AS "playbookId", status, started_at AS "startedAt"
+       FROM scoring.account_runs WHERE account_id = $1 AND status = 'active' ORDER BY started_at`,
+      [accountId],
+    )) as unknown[];
+  }
+
+  /** Alert lifecycle projection; an older revision never overwrites a newer one. */
+  async projectAlert(manager: EntityManager, alert: AlertLifecycleEvent): Promise<void> {
+    await manager.query(
+      `INSERT INTO scoring.account_alerts (alert_id, account_id, rule, category, severity, status, queue, priority, revision, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (alert_id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, queue = EXCLUDED.queue,
+         priority = EXCLUDED.priority, revision = EXCLUDED.revision, occurred_at = EXCLUDED.occurred_at
+       WHERE scoring.account_alerts.revision < EXCLUDED.revision`,
+      [alert.alertId, alert.accountId, alert.rule, alert.category, alert.severity, alert.status, alert.queue, alert.priority, alert.revision, alert.occurredAt],
+    );
+  }
+
+  /** Playbook run projection: started → active; ended → its outcome. */
+  async projectRun(manager: EntityManager, run: PlaybookRunEvent): Promise<void> {
+    if (run.kind === 'run.started') {
+      await manager.query(
+        `INSERT INTO scoring.account_runs (run_id, account_id, playbook_id, status, started_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $4)
+         ON CONFLICT (run_id) DO NOTHING`,
+        [run.runId, run.accountId, run.playbookId, run.occurredAt],
+      );
+    } else if (run.kind === 'run.ended') {
+      await manager.query(
+        `INSERT INTO scoring.account_runs (run_id, account_id, playbook_id, status, outcome, started_at, updated_at) VALUES ($1, $2, $3, 'ended', $4, $5, $5)
+         ON CONFLICT (run_id) DO UPDATE SET status = 'ended', outcome = EXCLUDED.outcome, updated_at = EXCLUDED.updated_at`,
+        [run.runId, run.accountId, run.playbookId, run.outcome ?? null, run.occurredAt],
+      );
+    }
   }
 
   async saveAccounts(manager: EntityManager, accounts: ReadonlyMap<string, StoredAccount>): Promise<void> {
     if (accounts.size === 0) return;
     const entries = [...accounts];
     await manager.query(
-      `INSERT INTO scoring.account_state (account_id, state, snapshot, drivers, sequence, updated_at)
-       SELECT id, state, snapshot, drivers, sequence, now()
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::jsonb[], $5::int[]) AS t(id, state, snapshot, drivers, sequence)
+      `INSERT INTO scoring.account_state (account_id, state, snapshot, drivers, sequence, evaluated_as_of, updated_at)
+       SELECT id, state, snapshot, drivers, sequence, evaluated_as_of, now()
+       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::jsonb[], $5::int[], $6::timestamptz[]) AS t(id, state, snapshot, drivers, sequence, evaluated_as_of)
        ON CONFLICT (account_id) DO UPDATE SET
          state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, drivers = EXCLUDED.drivers,
-         sequence = EXCLUDED.sequence, updated_at = now()`,
+         sequence = EXCLUDED.sequence, evaluated_as_of = EXCLUDED.evaluated_as_of, updated_at = now()`,
       [
         entries.map(([id]) => id),
         entries.map(([, stored]) => JSON.stringify(stored.state)),
         entries.map(([, stored]) => (stored.snapshot ? JSON.stringify(stored.snapshot) : null)),
         entries.map(([, stored]) => (stored.drivers ? JSON.stringify(stored.drivers) : null)),
         entries.map(([, stored]) => stored.sequence),
+        entries.map(([, stored]) => stored.evaluatedAsOf),
       ],
     );
   }

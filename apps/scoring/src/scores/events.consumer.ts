@@ -3,23 +3,33 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { Topics, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
-import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE, type OutboxMessage } from '@bellwether/platform';
+import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
+import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { defaultScorecard, scoreAccountBatch, type StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
+import { ScoringEnv } from '../scoring.env';
+import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
+import { DayRoller } from './day-roller';
+import { scoreChangeMessages } from './score-change-messages';
 
 const scoringMetrics = {
   applied: new Counter({ name: 'bellwether_scoring_events_applied_total', help: 'Events applied to account state' }),
   redelivered: new Counter({ name: 'bellwether_scoring_events_redelivered_total', help: 'Events skipped because their id was already applied' }),
-  changes: new Counter({ name: 'bellwether_scoring_score_changes_total', help: 'Material score changes published', labelNames: ['band'] as const }),
+  late: new Counter({ name: 'bellwether_scoring_events_too_late_total', help: 'Events dead-lettered for arriving after the allowed lateness' }),
+  changes: new Counter({ name: 'bellwether_scoring_score_changes_total', help: 'Material score changes published', labelNames: ['band', 'cause'] as const }),
 };
+
+const DAY_MS = 86_400_000;
+/** In live mode, one event's clock may not drag the watermark further ahead than this. */
+const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
 
 /**
  * Consumes `bellwether.events.v1` a partition batch at a time. In one Postgres transaction it
  * claims the event ids, applies the new events per account, writes each touched account once,
- * appends the score history and puts the score changes in the outbox. The offset is committed
- * after that transaction, so a crash anywhere redelivers a batch whose ids are already claimed.
+ * appends the score history, puts the score changes in the outbox and moves the watermark. The
+ * offset is committed after that transaction, so a crash anywhere redelivers a batch whose ids
+ * are already claimed. Events older than the watermark minus the allowed lateness go to the DLQ.
  */
 @Controller()
 export class EventsConsumer {
@@ -28,15 +38,29 @@ export class EventsConsumer {
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
+    private readonly cache: AccountCache,
+    private readonly roller: DayRoller,
+    private readonly env: ScoringEnv,
   ) {}
 
   @EventPattern(Topics.events)
   async handle(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
-    const events = batch.records.map((record) => record.value);
-    const changes = await this.dataSource.transaction(async (manager) => {
-      const fresh = await this.repository.claimEvents(manager, events);
-      const freshEvents = events.filter((event) => fresh.has(event.id));
-      scoringMetrics.redelivered.inc(events.length - freshEvents.length);
+    const results = new Map<string, RecordResult>();
+    const { changes, touched } = await this.dataSource.transaction(async (manager) => {
+      const { watermark } = await this.repository.readWatermark(manager);
+      const cutoff = watermark ? new Date(Date.parse(watermark) - this.env.ALLOWED_LATENESS_DAYS * DAY_MS).toISOString() : null;
+      const onTime: TelemetryEvent[] = [];
+      for (const record of batch.records) {
+        if (cutoff && record.value.timestamp < cutoff) {
+          results.set(record.offset, RecordResults.dlq(`event time ${record.value.timestamp} is more than ${this.env.ALLOWED_LATENESS_DAYS} days behind the watermark ${watermark}`, 'lateness'));
+          scoringMetrics.late.inc();
+        } else {
+          onTime.push(record.value);
+        }
+      }
+      const fresh = await this.repository.claimEvents(manager, onTime);
+      const freshEvents = onTime.filter((event) => fresh.has(event.id));
+      scoringMetrics.redelivered.inc(onTime.length - freshEvents.length);
       const byAccount = groupByAccount(freshEvents);
       const stored = await this.repository.lockAccounts(manager, [...byAccount.keys()]);
       const updated = new Map<string, StoredAccount>();
@@ -48,13 +72,23 @@ export class EventsConsumer {
       }
       await this.repository.saveAccounts(manager, updated);
       await this.repository.appendHistory(manager, published);
-      await enqueueOutbox(manager, SCORING_SCHEMA, published.flatMap(toOutboxMessages));
+      await enqueueOutbox(manager, SCORING_SCHEMA, published.flatMap(scoreChangeMessages));
+      const newest = freshEvents.reduce<string | null>((max, event) => (max === null || event.timestamp > max ? event.timestamp : max), null);
+      if (newest) await this.repository.advanceWatermark(manager, this.boundedByWallClock(newest));
       scoringMetrics.applied.inc(freshEvents.length);
-      return published;
+      return { changes: published, touched: [...byAccount.keys()] };
     });
-    for (const change of changes) scoringMetrics.changes.inc({ band: change.after.band });
+    await this.cache.invalidate(touched);
+    for (const change of changes) scoringMetrics.changes.inc({ band: change.after.band, cause: 'event' });
     if (changes.length > 0) this.relay.nudge();
-    return new Map();
+    this.roller.nudge();
+    return results;
+  }
+
+  private boundedByWallClock(eventTime: string): string {
+    if (this.env.CLOCK_MODE !== 'wall') return eventTime;
+    const ceiling = new Date(Date.now() + MAX_WATERMARK_LEAD_MS).toISOString();
+    return eventTime < ceiling ? eventTime : ceiling;
   }
 }
 
@@ -66,18 +100,4 @@ function groupByAccount(events: readonly TelemetryEvent[]): Map<string, Telemetr
     groups.set(event.accountId, group);
   }
   return groups;
-}
-
-/** A score change goes to the scores topic and, as the latest state, to the compacted topic. */
-function toOutboxMessages(change: ScoreChanged): OutboxMessage[] {
-  const headers = { 'bw-change-id': change.changeId };
-  return [
-    { topic: Topics.scores, key: change.accountId, payload: change, headers },
-    {
-      topic: Topics.accountState,
-      key: change.accountId,
-      payload: { schemaVersion: 1, accountId: change.accountId, sequence: change.sequence, eventTime: change.eventTime, scores: change.after, drivers: change.drivers, reasons: change.reasons },
-      headers,
-    },
-  ];
 }

@@ -1,0 +1,92 @@
+import { Controller, Get, Inject, Param, Query, Req, UseGuards } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { ApiKeyGuard, ApiKeyRing, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { defaultScorecard, deriveSignals, dayOf } from '@bellwether/scoring-domain';
+import { AccountCache } from '../scores/account-cache';
+import { AccountStateRepository } from '../scores/account-state.repository';
+import { mayReadAccount } from './account-access';
+
+const ACCOUNT_ID = /^[\x21-\x7e]{1,200}$/;
+const MAX_HISTORY = 1000;
+
+export interface AccountView {
+  readonly accountId: string;
+  readonly attributes: Record<string, unknown>;
+  readonly scores: unknown;
+  readonly drivers: unknown;
+  readonly signals: unknown;
+  readonly evaluatedAsOf: string | null;
+  readonly openAlerts: unknown[];
+  readonly activePlaybookRuns: unknown[];
+  readonly updatedAt: string;
+}
+
+/** The 360 view and the score history (contracts.md "Read and work APIs"). */
+@Controller('v1/accounts')
+@UseGuards(ApiKeyGuard)
+@RequireScope('integrator', 'csm', 'manager')
+export class AccountsController {
+  private readonly repository = new AccountStateRepository();
+
+  constructor(
+    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly cache: AccountCache,
+    private readonly ring: ApiKeyRing,
+  ) {}
+
+  @Get(':id')
+  async view(@Param('id') accountId: string, @Req() request: AuthenticatedRequest): Promise<AccountView> {
+    const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
+    this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
+    return view;
+  }
+
+  @Get(':id/scores')
+  async history(
+    @Param('id') accountId: string,
+    @Query('from') from: string | undefined,
+    @Query('to') to: string | undefined,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<{ accountId: string; scores: unknown[] }> {
+    const problems = [
+      ...(from !== undefined && Number.isNaN(Date.parse(from)) ? [{ path: 'from', message: 'must be an ISO-8601 date-time' }] : []),
+      ...(to !== undefined && Number.isNaN(Date.parse(to)) ? [{ path: 'to', message: 'must be an ISO-8601 date-time' }] : []),
+    ];
+    if (problems.length > 0) throw new RequestRejected(400, problems);
+    const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
+    this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
+    const scores = await this.repository.scoreHistory(this.dataSource.manager, accountId, from ?? null, to ?? null, MAX_HISTORY);
+    return { accountId, scores };
+  }
+
+  private authorize(request: AuthenticatedRequest, accountId: string, ownerCsmId: string | undefined): void {
+    const principal = request.principal;
+    if (!principal || !mayReadAccount(principal, ownerCsmId, (team) => this.ring.csmsOfTeam(team))) throw notFound(accountId);
+  }
+
+  private async assemble(accountId: string): Promise<AccountView> {
+    if (!ACCOUNT_ID.test(accountId)) throw notFound(accountId);
+    const manager = this.dataSource.manager;
+    const stored = await this.repository.findAccount(manager, accountId);
+    if (!stored) throw notFound(accountId);
+    const asOf = stored.evaluatedAsOf ?? new Date().toISOString();
+    const view: AccountView = {
+      accountId,
+      attributes: { ...stored.state.attributes },
+      scores: stored.snapshot,
+      drivers: stored.drivers,
+      signals: deriveSignals(stored.state, dayOf(asOf), defaultScorecard.signals),
+      evaluatedAsOf: stored.evaluatedAsOf,
+      openAlerts: await this.repository.openAlertsOf(manager, accountId),
+      activePlaybookRuns: await this.repository.activeRunsOf(manager, accountId),
+      updatedAt: stored.updatedAt,
+    };
+    await this.cache.put(accountId, view);
+    return view;
+  }
+}
+
+function notFound(accountId: string): RequestRejected {
+  return new RequestRejected(404, [{ path: 'id', message: `no account ${accountId.slice(0, 200)} visible to this key` }]);
+}

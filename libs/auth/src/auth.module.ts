@@ -1,4 +1,4 @@
-import { type DynamicModule, Global, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Global, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KafkaConnection } from '@bellwether/kafka';
 import { HealthRegistry } from '@bellwether/platform';
 import { ApiKeyGuard } from './api-key.guard';
@@ -6,13 +6,14 @@ import { ApiKeyRing } from './api-key-ring';
 import { KEY_VERIFIER } from './principal';
 
 @Injectable()
-class ApiKeyRingLifecycle implements OnModuleInit, OnApplicationShutdown {
+class ApiKeyRingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly ring: ApiKeyRing,
     private readonly health: HealthRegistry,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  /** After every module's init: the Kafka module has created the topics by then. */
+  async onApplicationBootstrap(): Promise<void> {
     this.health.register('api-keys', () => (this.ring.isReady ? { ok: true, detail: `${this.ring.size} keys` } : { ok: false, detail: 'still reading bellwether.api-keys.v1' }));
     await this.ring.start();
   }

@@ -49,7 +49,9 @@ export class KafkaConnection {
       const missing = specs.filter((spec) => !existing.has(this.topic(spec.name)));
       if (missing.length === 0) return;
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs waits for leaders but gives up on "does not host this topic-partition" while
+        // metadata propagates; the bounded retry below waits for every partition instead.
+        waitForLeaders: false,
         topics: missing.map((spec) => ({
           topic: this.topic(spec.name),
           numPartitions: spec.partitions,
@@ -60,6 +62,9 @@ export class KafkaConnection {
           ],
         })),
       });
+      // A new topic's partitions take a moment to appear in every broker's metadata; callers
+      // (consumers, offset fetches) fail with "does not host this topic-partition" until then.
+      for (const spec of missing) await retryTransient(() => admin.fetchTopicOffsets(this.topic(spec.name)));
     } finally {
       await admin.disconnect();
     }
@@ -92,6 +97,17 @@ export class KafkaConnection {
     }
   }
 
+  /** Forgets a (stopped) consumer group's offsets, so it starts over from the beginning: replays. */
+  async deleteConsumerGroup(groupId: string): Promise<void> {
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      await admin.deleteGroups([this.group(groupId)]);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** True when the cluster answers a metadata request. */
   async ping(): Promise<boolean> {
     const admin = this.client.admin();
@@ -103,6 +119,18 @@ export class KafkaConnection {
       return false;
     } finally {
       await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+/** Retries a metadata call that fails while a new topic propagates (bounded: ~10 s). */
+export async function retryTransient<T>(call: () => Promise<T>, attempts = 40, delayMs = 250): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }

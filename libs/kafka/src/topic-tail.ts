@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import type { KafkaConnection } from './kafka-connection';
+import { retryTransient, type KafkaConnection } from './kafka-connection';
 
 export interface TailedRecord {
   readonly topic: string;
@@ -71,7 +71,7 @@ export class TopicTail {
     try {
       for (const topic of this.topics) {
         const physical = this.connection.topic(topic);
-        for (const { partition, high, low } of await admin.fetchTopicOffsets(physical)) {
+        for (const { partition, high, low } of await retryTransient(() => admin.fetchTopicOffsets(physical))) {
           if (BigInt(high) > BigInt(low)) this.catchUpTargets.set(`${physical}:${partition}`, BigInt(high) - 1n);
         }
       }

@@ -46,6 +46,15 @@ describe('scoreAccountBatch', () => {
     expect(rescoreAccount('acme', later.stored, '2026-04-10T00:00:00.000Z', defaultScorecard).change).toBeNull();
   });
 
+  it('an account whose events arrive after a day-roll is scored as of the watermark day, as the roll would have', () => {
+    const events = [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })];
+    const arrivedLate = scoreAccountBatch('acme', null, events, defaultScorecard, '2026-04-20T00:00:00.000Z');
+    const first = scoreAccountBatch('acme', null, events, defaultScorecard);
+    const rolled = rescoreAccount('acme', first.stored, '2026-04-20T00:00:00.000Z', defaultScorecard);
+    expect(arrivedLate.change?.eventTime).toBe('2026-04-20T00:00:00.000Z');
+    expect(arrivedLate.stored.snapshot).toEqual(rolled.stored.snapshot);
+  });
+
   it('a late event does not move the evaluation time backwards', () => {
     const first = scoreAccountBatch('acme', null, [event('e1', 'session.started', '2026-03-10T10:00:00Z')], defaultScorecard);
     const late = scoreAccountBatch('acme', first.stored, [event('e0', 'nps.responded', '2026-03-01T10:00:00Z', { score: 1 })], defaultScorecard);

@@ -25,14 +25,23 @@ export interface AccountBatchResult {
  * newest event time seen for the account. Pure: the same stored state and events give the
  * same result, whatever the wall clock says.
  */
-export function scoreAccountBatch(accountId: string, previous: StoredAccount | null, events: readonly TelemetryEvent[], scorecard: Scorecard): AccountBatchResult {
+export function scoreAccountBatch(
+  accountId: string,
+  previous: StoredAccount | null,
+  events: readonly TelemetryEvent[],
+  scorecard: Scorecard,
+  /** The last day boundary the pipeline's watermark passed: an account is never scored as of earlier. */
+  watermarkDay: string | null = null,
+): AccountBatchResult {
   const state: AccountState = previous ? structuredClone(previous.state) : emptyAccountState(accountId);
   const ordered = [...events].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
   for (const event of ordered) applyEvent(state, event);
   const newest = ordered[ordered.length - 1];
   if (!newest) return { stored: previous ?? { state, snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null }, change: null };
-  // A late event updates the windows it belongs to, but the evaluation never moves back in time.
-  const asOf = previous?.evaluatedAsOf && previous.evaluatedAsOf > newest.timestamp ? previous.evaluatedAsOf : newest.timestamp;
+  // A late event updates the windows it belongs to, but the evaluation never moves back in time,
+  // and never lags the watermark: an account whose events arrive after a day-roll is scored as
+  // the roll would have scored it. So the final score does not depend on arrival order.
+  const asOf = [newest.timestamp, previous?.evaluatedAsOf ?? '', watermarkDay ?? ''].reduce((latest, time) => (time > latest ? time : latest));
   return evaluate(accountId, previous, state, asOf, { kind: 'event', eventId: newest.id, eventType: newest.type }, scorecard);
 }
 

@@ -17,6 +17,12 @@ export class WatermarkAndReadModels1763900000101 implements MigrationInterface {
       roll_cursor text
     )`);
     await runner.query('INSERT INTO scoring.watermark (id) VALUES (1)');
+    // Lateness is judged per partition: a partition is an ordered log, so the judgement is the
+    // same in every replay, however partitions interleave.
+    await runner.query(`CREATE TABLE scoring.partition_watermarks (
+      partition integer PRIMARY KEY,
+      watermark timestamptz NOT NULL
+    )`);
     await runner.query(`CREATE TABLE scoring.account_alerts (
       alert_id text PRIMARY KEY,
       account_id text NOT NULL,
@@ -45,6 +51,7 @@ export class WatermarkAndReadModels1763900000101 implements MigrationInterface {
   async down(runner: QueryRunner): Promise<void> {
     await runner.query('DROP TABLE scoring.account_runs');
     await runner.query('DROP TABLE scoring.account_alerts');
+    await runner.query('DROP TABLE scoring.partition_watermarks');
     await runner.query('DROP TABLE scoring.watermark');
     await runner.query('ALTER TABLE scoring.account_state DROP COLUMN evaluated_as_of');
   }

@@ -88,6 +88,20 @@ export class AccountStateRepository {
     };
   }
 
+  /** The event-time watermark of one partition of the events topic (null before its first event). */
+  async partitionWatermark(manager: EntityManager, partition: number): Promise<string | null> {
+    const [row] = (await manager.query('SELECT watermark FROM scoring.partition_watermarks WHERE partition = $1', [partition])) as { watermark: Date }[];
+    return row ? row.watermark.toISOString() : null;
+  }
+
+  async advancePartitionWatermark(manager: EntityManager, partition: number, to: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO scoring.partition_watermarks (partition, watermark) VALUES ($1, $2)
+       ON CONFLICT (partition) DO UPDATE SET watermark = GREATEST(scoring.partition_watermarks.watermark, EXCLUDED.watermark)`,
+      [partition, to],
+    );
+  }
+
   /** Moves the watermark forward only. */
   async advanceWatermark(manager: EntityManager, to: string): Promise<void> {
     await manager.query('UPDATE scoring.watermark SET watermark = GREATEST(COALESCE(watermark, $1::timestamptz), $1::timestamptz) WHERE id = 1', [to]);

@@ -87,12 +87,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       const latestDay = startOfDay(progress.watermark);
       let target = progress.rollTarget;
       if (!target) {
-        if (!progress.rolledThrough) {
-          // The first watermark ever: nothing to roll over yet.
-          await this.repository.saveRollProgress(manager, { rollTarget: null, rollCursor: null, rolledThrough: latestDay });
-          return { processed: 0, changes: [] };
-        }
-        if (progress.rolledThrough >= latestDay) return { processed: 0, changes: [] };
+        if (progress.rolledThrough && progress.rolledThrough >= latestDay) return { processed: 0, changes: [] };
         target = latestDay;
       }
       const chunk = await this.repository.lockAccountsAfter(manager, progress.rollCursor, this.env.DAY_ROLL_CHUNK);

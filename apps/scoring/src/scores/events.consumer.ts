@@ -21,6 +21,11 @@ const scoringMetrics = {
 };
 
 const DAY_MS = 86_400_000;
+const attributeEventTypes: ReadonlySet<string> = new Set(['subscription.changed', 'account.updated']);
+
+function startOfDay(iso: string): string {
+  return new Date(Math.floor(Date.parse(iso) / DAY_MS) * DAY_MS).toISOString();
+}
 /** In live mode, one event's clock may not drag the watermark further ahead than this. */
 const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
 
@@ -29,7 +34,9 @@ const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
  * claims the event ids, applies the new events per account, writes each touched account once,
  * appends the score history, puts the score changes in the outbox and moves the watermark. The
  * offset is committed after that transaction, so a crash anywhere redelivers a batch whose ids
- * are already claimed. Events older than the watermark minus the allowed lateness go to the DLQ.
+ * are already claimed. Events older than their partition's watermark minus the allowed lateness go
+ * to the DLQ; the global watermark (the newest event time of any partition, or a clock tick) drives
+ * the day-rolls.
  */
 @Controller()
 export class EventsConsumer {
@@ -47,17 +54,28 @@ export class EventsConsumer {
   async handle(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
     const results = new Map<string, RecordResult>();
     const { changes, touched } = await this.dataSource.transaction(async (manager) => {
-      const { watermark } = await this.repository.readWatermark(manager);
+      // Lateness against this partition's own watermark: deterministic in every replay.
+      const watermark = await this.repository.partitionWatermark(manager, batch.partition);
       const cutoff = watermark ? new Date(Date.parse(watermark) - this.env.ALLOWED_LATENESS_DAYS * DAY_MS).toISOString() : null;
       const onTime: TelemetryEvent[] = [];
+      const inBatch = new Set<string>();
       for (const record of batch.records) {
-        if (cutoff && record.value.timestamp < cutoff) {
+        // The same id twice in one batch is a redelivery too: only its first copy counts.
+        if (inBatch.has(record.value.id)) {
+          scoringMetrics.redelivered.inc();
+          continue;
+        }
+        inBatch.add(record.value.id);
+        // Attribute events (plan, seats, owner…) set state rather than fill windows: never late.
+        if (cutoff && record.value.timestamp < cutoff && !attributeEventTypes.has(record.value.type)) {
           results.set(record.offset, RecordResults.dlq(`event time ${record.value.timestamp} is more than ${this.env.ALLOWED_LATENESS_DAYS} days behind the watermark ${watermark}`, 'lateness'));
           scoringMetrics.late.inc();
         } else {
           onTime.push(record.value);
         }
       }
+      const global = await this.repository.readWatermark(manager);
+      const watermarkDay = global.watermark ? startOfDay(global.watermark) : null;
       const fresh = await this.repository.claimEvents(manager, onTime);
       const freshEvents = onTime.filter((event) => fresh.has(event.id));
       scoringMetrics.redelivered.inc(onTime.length - freshEvents.length);
@@ -66,7 +84,7 @@ export class EventsConsumer {
       const updated = new Map<string, StoredAccount>();
       const published: ScoreChanged[] = [];
       for (const [accountId, accountEvents] of byAccount) {
-        const result = scoreAccountBatch(accountId, stored.get(accountId) ?? null, accountEvents, defaultScorecard);
+        const result = scoreAccountBatch(accountId, stored.get(accountId) ?? null, accountEvents, defaultScorecard, watermarkDay);
         updated.set(accountId, result.stored);
         if (result.change) published.push(result.change);
       }
@@ -74,7 +92,11 @@ export class EventsConsumer {
       await this.repository.appendHistory(manager, published);
       await enqueueOutbox(manager, SCORING_SCHEMA, published.flatMap(scoreChangeMessages));
       const newest = freshEvents.reduce<string | null>((max, event) => (max === null || event.timestamp > max ? event.timestamp : max), null);
-      if (newest) await this.repository.advanceWatermark(manager, this.boundedByWallClock(newest));
+      if (newest) {
+        const bounded = this.boundedByWallClock(newest);
+        await this.repository.advancePartitionWatermark(manager, batch.partition, bounded);
+        await this.repository.advanceWatermark(manager, bounded);
+      }
       scoringMetrics.applied.inc(freshEvents.length);
       return { changes: published, touched: [...byAccount.keys()] };
     });

@@ -43,6 +43,9 @@ export async function startService(rootModule: Type | ReturnType<() => object>, 
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await options.configure?.(app);
+  // Module init first (migrations, topics, producer), then the consumers: a consumer that
+  // subscribed before its topics exist would fail the start.
+  await app.init();
   if (options.transport) {
     app.connectMicroservice({ strategy: options.transport(app) }, { inheritAppConfig: true });
     await app.startAllMicroservices();

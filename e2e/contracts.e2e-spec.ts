@@ -17,7 +17,7 @@ import {
   validateTelemetryEvent,
   type MessageValidator,
 } from '@bellwether/contracts';
-import { KafkaConnection, TopicTail, type TailedRecord } from '@bellwether/kafka';
+import { KafkaConnection, MessageProducer, TopicTail, type TailedRecord } from '@bellwether/kafka';
 import { testEnvironment, waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
@@ -26,6 +26,10 @@ import { Stack } from './stack';
  * validate every message the run produced on the contract topics twice, with the validators of
  * libs/contracts and with the schemas of the checked-in docs/asyncapi.yaml (what integrators
  * read). Each run has its own Kafka namespace, so "every message" means exactly this run's.
+ * One poison record, written straight to the events topic, checks the dead-letter contract.
+ *
+ * Event times stay within the last 25 days: scoring dead-letters events further behind its
+ * watermark than ALLOWED_LATENESS_DAYS (30), and this run expects no dead letter but the poison.
  */
 
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
@@ -66,9 +70,9 @@ const sampleProperties: Record<string, Record<string, unknown>> = {
 function catalogueEvents(accountId: string, churnedAccountId: string): NativeEvent[] {
   const types = EventTypes.filter((type) => type !== 'account.churned');
   return [
-    ...types.map((type, index) => event(accountId, type, daysAgo(30 - index), sampleProperties[type] ?? {}, 'u_cat')),
+    ...types.map((type, index) => event(accountId, type, daysAgo((types.length - index) / 2 + 1), sampleProperties[type] ?? {}, 'u_cat')),
     event(accountId, 'report.exported', daysAgo(1), { format: 'csv' }, 'u_cat'),
-    event(churnedAccountId, 'subscription.changed', daysAgo(90), sampleProperties['subscription.changed']),
+    event(churnedAccountId, 'subscription.changed', daysAgo(20), sampleProperties['subscription.changed']),
     event(churnedAccountId, 'account.churned', daysAgo(1), sampleProperties['account.churned']),
   ];
 }
@@ -76,8 +80,8 @@ function catalogueEvents(accountId: string, churnedAccountId: string): NativeEve
 /** An account with an owner CSM deep in red: unhappy, unpaid, barely used (opens alerts, starts playbooks). */
 function troubledEvents(accountId: string): NativeEvent[] {
   return [
-    event(accountId, 'subscription.changed', daysAgo(200), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
-    event(accountId, 'account.updated', daysAgo(199), { traits: { csmId: 'csm-ana' } }),
+    event(accountId, 'subscription.changed', daysAgo(25), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
+    event(accountId, 'account.updated', daysAgo(24), { traits: { csmId: 'csm-ana' } }),
     event(accountId, 'feature.used', daysAgo(3), { feature: 'reports' }, 'u1'),
     ...Array.from({ length: 5 }, (_, n) => event(accountId, 'support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
     event(accountId, 'billing.payment_failed', daysAgo(2)),
@@ -89,9 +93,9 @@ function troubledEvents(accountId: string): NativeEvent[] {
 function thrivingEvents(accountId: string): NativeEvent[] {
   const features = ['reports', 'dashboards', 'integrations', 'alerts', 'exports', 'api'];
   return [
-    event(accountId, 'subscription.changed', daysAgo(300), { plan: 'business', seats: 50, mrr: 12000, startDate: daysAgo(300) }),
-    event(accountId, 'account.updated', daysAgo(299), { traits: { csmId: 'csm-bo' } }),
-    ...Array.from({ length: 28 }, (_, day) => event(accountId, 'session.started', daysAgo(28 - day), {}, `u${day % 7}`)),
+    event(accountId, 'subscription.changed', daysAgo(25), { plan: 'business', seats: 50, mrr: 12000, startDate: daysAgo(300) }),
+    event(accountId, 'account.updated', daysAgo(24), { traits: { csmId: 'csm-bo' } }),
+    ...Array.from({ length: 22 }, (_, day) => event(accountId, 'session.started', daysAgo(22 - day), {}, `u${day % 7}`)),
     ...features.flatMap((feature, n) => [event(accountId, 'feature.used', daysAgo(10 - n), { feature }, 'u1'), event(accountId, 'feature.used', daysAgo(3), { feature }, 'u2')]),
     event(accountId, 'nps.responded', daysAgo(2), { score: 10 }, 'u1'),
   ];
@@ -113,6 +117,7 @@ describe('the Kafka contract (docs/asyncapi.yaml and libs/contracts) against the
   const documented = asyncApiSchemasByTopic(asyncApi);
   const run = randomUUID().slice(0, 8);
   const accounts = { catalogue: `ct-${run}-catalogue`, troubled: `ct-${run}-troubled`, thriving: `ct-${run}-thriving`, segment: `ct-${run}-segment` };
+  const poisonAccount = `ct-${run}-poison`;
   const deadLetterTopics = [Topics.events, Topics.scores, Topics.alerts].map(deadLetterTopicOf);
   /** Topics the Stack's own observer does not read. */
   const extraTopics = [Topics.accountState, Topics.apiKeys, ...deadLetterTopics];
@@ -162,6 +167,13 @@ describe('the Kafka contract (docs/asyncapi.yaml and libs/contracts) against the
       const response = await stack.post('/v1/events', { events }, auth);
       expect(response.status).toBe(202);
     }
+    // A poison record (not even JSON) straight onto the events topic: scoring must dead-letter it.
+    const producer = new MessageProducer(connection);
+    await producer.connect();
+    const poison = '{"schemaVersion":1,"id":"poison"';
+    await producer.sendRaw(Topics.events, [{ key: Buffer.from(poisonAccount), value: Buffer.from(poison), headers: { origin: 'contract-test' } }]);
+    await producer.disconnect();
+
     // The Segment-compatible door too (source: segment).
     const basic = { authorization: `Basic ${Buffer.from(`${ingestKey}:`).toString('base64')}` };
     const group = await stack.post('/v1/group', { userId: `seg-${run}`, groupId: accounts.segment, traits: { plan: 'pro', mrr: 900, csmId: 'csm-seg' } }, basic);
@@ -213,7 +225,7 @@ describe('the Kafka contract (docs/asyncapi.yaml and libs/contracts) against the
       const payload = compile(message.payload);
       const key = message.key ? compile(message.key) : null;
       const headers = message.headers ? compile(message.headers) : null;
-      for (const record of recordsOf(topic)) {
+      for (const record of recordsOf(topic).filter((candidate) => candidate.key !== poisonAccount)) {
         seen[topic] = (seen[topic] ?? 0) + 1;
         const library = libraryValidators[topic];
         const verdict = library?.(record.value);
@@ -228,11 +240,24 @@ describe('the Kafka contract (docs/asyncapi.yaml and libs/contracts) against the
     }
     expect(problems).toEqual([]);
 
-    // Nothing was dead-lettered: every consumer accepted every message.
-    expect(deadLetterTopics.map((topic) => [topic, recordsOf(topic).length])).toEqual(deadLetterTopics.map((topic) => [topic, 0]));
+    // Dead letters: only the poison record, with its original key, value and headers plus the
+    // dlq_* headers the AsyncAPI document promises.
+    const deadLetters = deadLetterTopics.flatMap((topic) => recordsOf(topic).map((record) => ({ ...record, topic })));
+    expect(deadLetters.map(({ topic, key, headers }) => ({ topic, key, step: headers['dlq_step'], reason: headers['dlq_reason'] }))).toEqual([
+      { topic: deadLetterTopicOf(Topics.events), key: poisonAccount, step: 'decode', reason: expect.any(String) },
+    ]);
+    const [deadLetter] = deadLetters;
+    const [deadLetterMessage] = documented.get(deadLetterTopicOf(Topics.events)) ?? [];
+    if (!deadLetter || !deadLetterMessage?.headers) throw new Error('no dead letter, or no DeadLetter headers in docs/asyncapi.yaml');
+    const validateDeadLetterHeaders = compile(deadLetterMessage.headers);
+    expect(validateDeadLetterHeaders(deadLetter.headers) ? [] : toSchemaProblems(validateDeadLetterHeaders.errors)).toEqual([]);
+    expect(deadLetter.value).toBe(poison);
+    expect(deadLetter.headers).toMatchObject({ origin: 'contract-test', dlq_topic: Topics.events, dlq_consumer_group: 'bellwether-scoring' });
 
     // The run covered the contract broadly (guards against a vacuous pass).
-    const events = stack.records(Topics.events).map((record) => record.value as { type: string; source: string });
+    const events = stack.records(Topics.events)
+      .filter((record) => record.key !== poisonAccount)
+      .map((record) => record.value as { type: string; source: string });
     const accepted = batches.reduce((sum, batch) => sum + batch.length, 0);
     expect(events).toHaveLength(accepted + 2);
     expect([...EventTypes, 'report.exported'].filter((type) => !events.some((value) => value.type === type))).toEqual([]);

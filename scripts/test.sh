@@ -47,6 +47,8 @@ NX_DAEMON=false npx nx show projects >/dev/null
 npx eslint . --max-warnings=0
 log "type check"
 npx tsc -p tsconfig.json --noEmit
+log "deployment manifests"
+node scripts/contracts/validate-manifests.js
 run_jest unit jest.unit.config.js
 
 log "starting the real stack"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 run_dir=.cache/run
 services=(ingestion scoring alerting playbook)
 declare -A ports=([ingestion]=3000 [scoring]=3001 [alerting]=3002 [playbook]=3003)
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bellwether}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export CLOCK_MODE="${CLOCK_MODE:-wall}"

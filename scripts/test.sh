@@ -57,7 +57,7 @@ bash scripts/infra.sh up bellwether_test
 log "build"
 npx tsc -p tsconfig.build.json
 
-export KAFKA_BROKERS=127.0.0.1:9092
+export KAFKA_BROKERS=127.0.0.1:${KAFKA_PORT:-9092}
 export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bellwether_test
 export REDIS_URL=redis://127.0.0.1:6379/1
 run_jest integration jest.integration.config.js

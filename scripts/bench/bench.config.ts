@@ -1,0 +1,83 @@
+/** Every knob of `npm run bench`, from the environment, with the defaults of the committed run. */
+
+function intFromEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return value;
+}
+
+function intListFromEnv(name: string, fallback: readonly number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return [...fallback];
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a comma-separated list of positive integers (got "${raw}")`);
+  return values;
+}
+
+export interface BenchConfig {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly brokers: string;
+  /** Prefix of every topic and consumer group of this run (KAFKA_NAMESPACE of the services). */
+  readonly namespace: string;
+  readonly basePort: number;
+  /** Seconds of the ingestion saturation run. */
+  readonly seconds: number;
+  /** In-flight POST /v1/events requests during saturation and pre-loads. */
+  readonly concurrency: number;
+  readonly eventsPerBatch: number;
+  readonly eventBytes: number;
+  /** Steady rates of the end-to-end latency runs, events/s. */
+  readonly latencyRates: number[];
+  readonly latencySeconds: number;
+  /** One probe account (3 events that turn it red) every this many ms during a latency run. */
+  readonly probeIntervalMs: number;
+  readonly accountsSmall: number;
+  readonly accountsLarge: number;
+  /** Events pre-loaded for each scoring throughput run. */
+  readonly scoringEvents: number;
+  readonly kafkaPerfRecords: number;
+  readonly kafkaE2eMessages: number;
+  readonly profileSeconds: number;
+  /** Longest wait for the consumers to catch up after a phase, ms. */
+  readonly drainTimeoutMs: number;
+  readonly keepTopics: boolean;
+  readonly docsDir: string;
+  readonly workDir: string;
+}
+
+export function loadBenchConfig(): BenchConfig {
+  const databaseUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/bellwether_bench';
+  const dbName = new URL(databaseUrl).pathname.replace(/^\//, '');
+  if (!dbName.includes('bench')) throw new Error(`refusing to run against database "${dbName}": its name does not contain "bench"`);
+  const namespace = process.env['BENCH_NAMESPACE'] ?? `bench-${Date.now().toString(36)}.`;
+  if (!/^bench[a-z0-9._-]{1,50}$/.test(namespace)) throw new Error(`BENCH_NAMESPACE must start with "bench" and hold only a-z, 0-9, ".", "_", "-" (got "${namespace}")`);
+  const accountsSmall = intFromEnv('BENCH_ACCOUNTS_SMALL', 1000);
+  const accountsLarge = intFromEnv('BENCH_ACCOUNTS_LARGE', 100_000);
+  return {
+    databaseUrl,
+    redisUrl: process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/2',
+    brokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
+    namespace,
+    basePort: intFromEnv('BENCH_BASE_PORT', 5000),
+    seconds: intFromEnv('BENCH_SECONDS', 20),
+    concurrency: intFromEnv('BENCH_CONCURRENCY', 12),
+    eventsPerBatch: intFromEnv('BENCH_BATCH_EVENTS', 100),
+    eventBytes: intFromEnv('BENCH_EVENT_BYTES', 300, 200),
+    latencyRates: intListFromEnv('BENCH_RATES', [2000, 10_000]),
+    latencySeconds: intFromEnv('BENCH_LATENCY_SECONDS', 20),
+    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 100),
+    accountsSmall,
+    accountsLarge,
+    scoringEvents: intFromEnv('BENCH_SCORING_EVENTS', accountsLarge),
+    kafkaPerfRecords: intFromEnv('BENCH_KAFKA_RECORDS', 1_000_000),
+    kafkaE2eMessages: intFromEnv('BENCH_KAFKA_E2E_MESSAGES', 5000),
+    profileSeconds: intFromEnv('BENCH_PROFILE_SECONDS', 10),
+    drainTimeoutMs: intFromEnv('BENCH_DRAIN_TIMEOUT_SECONDS', 300) * 1000,
+    keepTopics: process.env['BENCH_KEEP_TOPICS'] === '1',
+    docsDir: process.env['BENCH_DOCS_DIR'] ?? 'docs',
+    workDir: 'reports/bench',
+  };
+}

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CommonEnv } from '@bellwether/platform';
 
 export class ScoringEnv extends CommonEnv {
@@ -27,6 +27,11 @@ export class ScoringEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   ACCOUNT_CACHE_SECONDS = 600;
+
+  /** A versioned scorecard (JSON) laid over the default one; see docs/architecture.md. */
+  @IsOptional()
+  @IsString()
+  SCORECARD_FILE?: string;
 
   /** Published score changes are kept in the outbox this long as history. */
   @IsInt()

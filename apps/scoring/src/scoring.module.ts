@@ -8,6 +8,7 @@ import { ClockConsumer } from './scores/clock.consumer';
 import { DayRoller } from './scores/day-roller';
 import { EventsConsumer } from './scores/events.consumer';
 import { ReadModelsConsumer } from './scores/read-models.consumer';
+import { loadScorecard, SCORECARD } from './scores/scorecard.provider';
 import { ScoringEnv } from './scoring.env';
 
 export const SCORING_CONSUMER_GROUP = 'bellwether-scoring';
@@ -33,7 +34,7 @@ export class ScoringModule {
         AuthModule.withKeyRing(),
       ],
       controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController],
-      providers: [{ provide: ScoringEnv, useValue: env }, AccountCache, DayRoller],
+      providers: [{ provide: ScoringEnv, useValue: env }, { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) }, AccountCache, DayRoller],
     };
   }
 }

@@ -6,3 +6,5 @@ export * from './measures';
 export * from './scores';
 export * from './score-change';
 export * from './account-scoring';
+export * from './ltv';
+export * from './scorecard-config';

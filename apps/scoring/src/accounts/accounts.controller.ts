@@ -2,9 +2,10 @@ import { Controller, Get, Inject, Param, Query, Req, UseGuards } from '@nestjs/c
 import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, ApiKeyRing, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { defaultScorecard, deriveSignals, dayOf } from '@bellwether/scoring-domain';
+import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
 import { AccountStateRepository } from '../scores/account-state.repository';
+import { SCORECARD } from '../scores/scorecard.provider';
 import { mayReadAccount } from './account-access';
 
 const ACCOUNT_ID = /^[\x21-\x7e]{1,200}$/;
@@ -16,6 +17,9 @@ export interface AccountView {
   readonly scores: unknown;
   readonly drivers: unknown;
   readonly signals: unknown;
+  /** MRR × gross margin × expected lifetime (1 / monthly churn probability, capped). */
+  readonly ltv: number | null;
+  readonly scorecardVersion: string;
   readonly evaluatedAsOf: string | null;
   readonly openAlerts: unknown[];
   readonly activePlaybookRuns: unknown[];
@@ -33,6 +37,7 @@ export class AccountsController {
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly cache: AccountCache,
     private readonly ring: ApiKeyRing,
+    @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {}
 
   @Get(':id')
@@ -76,7 +81,9 @@ export class AccountsController {
       attributes: { ...stored.state.attributes },
       scores: stored.snapshot,
       drivers: stored.drivers,
-      signals: deriveSignals(stored.state, dayOf(asOf), defaultScorecard.signals),
+      signals: deriveSignals(stored.state, dayOf(asOf), this.scorecard.signals),
+      ltv: stored.snapshot ? accountLtv(stored.state.attributes.mrr, stored.snapshot.churnRisk) : null,
+      scorecardVersion: this.scorecard.version,
       evaluatedAsOf: stored.evaluatedAsOf,
       openAlerts: await this.repository.openAlertsOf(manager, accountId),
       activePlaybookRuns: await this.repository.activeRunsOf(manager, accountId),

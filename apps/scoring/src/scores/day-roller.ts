@@ -3,12 +3,13 @@ import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { ScoreChanged } from '@bellwether/contracts';
 import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { defaultScorecard, rescoreAccount, type StoredAccount } from '@bellwether/scoring-domain';
+import { rescoreAccount, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
 import { ScoringEnv } from '../scoring.env';
 import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
 import { scoreChangeMessages } from './score-change-messages';
+import { SCORECARD } from './scorecard.provider';
 
 const rollMetrics = {
   accounts: new Counter({ name: 'bellwether_scoring_day_roll_accounts_total', help: 'Accounts re-scored by day-rolls' }),
@@ -42,6 +43,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly env: ScoringEnv,
     private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -94,7 +96,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       const updated = new Map<string, StoredAccount>();
       const published: ScoreChanged[] = [];
       for (const [accountId, stored] of chunk) {
-        const result = rescoreAccount(accountId, stored, target, defaultScorecard);
+        const result = rescoreAccount(accountId, stored, target, this.scorecard);
         if (result.stored !== stored) updated.set(accountId, result.stored);
         if (result.change) published.push(result.change);
       }

@@ -5,13 +5,14 @@ import { Counter } from 'prom-client';
 import { Topics, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
 import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { defaultScorecard, scoreAccountBatch, type StoredAccount } from '@bellwether/scoring-domain';
+import { scoreAccountBatch, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
 import { ScoringEnv } from '../scoring.env';
 import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
 import { DayRoller } from './day-roller';
 import { scoreChangeMessages } from './score-change-messages';
+import { SCORECARD } from './scorecard.provider';
 
 const scoringMetrics = {
   applied: new Counter({ name: 'bellwether_scoring_events_applied_total', help: 'Events applied to account state' }),
@@ -48,6 +49,7 @@ export class EventsConsumer {
     private readonly cache: AccountCache,
     private readonly roller: DayRoller,
     private readonly env: ScoringEnv,
+    @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {}
 
   @EventPattern(Topics.events)
@@ -84,7 +86,7 @@ export class EventsConsumer {
       const updated = new Map<string, StoredAccount>();
       const published: ScoreChanged[] = [];
       for (const [accountId, accountEvents] of byAccount) {
-        const result = scoreAccountBatch(accountId, stored.get(accountId) ?? null, accountEvents, defaultScorecard, watermarkDay);
+        const result = scoreAccountBatch(accountId, stored.get(accountId) ?? null, accountEvents, this.scorecard, watermarkDay);
         updated.set(accountId, result.stored);
         if (result.change) published.push(result.change);
       }

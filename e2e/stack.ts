@@ -37,7 +37,8 @@ export class Stack {
     this.services = {
       ingestion: new ServiceProcess('ingestion', basePort, env),
       scoring: new ServiceProcess('scoring', basePort + 1, env),
-      alerting: new ServiceProcess('alerting', basePort + 2, env),
+      // A short P1 SLA and fast timers, so escalation is observable within a test.
+      alerting: new ServiceProcess('alerting', basePort + 2, { ...env, ESCALATION_SLA_SECONDS: '4', ALERT_TIMERS_INTERVAL_MS: '250' }),
       playbook: new ServiceProcess('playbook', basePort + 3, env),
     };
   }

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Min, MinLength, ValidateIf } from 'class-validator';
 import { CommonEnv } from '@bellwether/platform';
 
 export class AlertingEnv extends CommonEnv {
@@ -19,4 +19,32 @@ export class AlertingEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   OUTBOX_RETENTION_HOURS = 72;
+
+  /** A critical (P1) alert not acknowledged within this many seconds escalates to the manager queue. */
+  @IsInt()
+  @Min(1)
+  ESCALATION_SLA_SECONDS = 4 * 3600;
+
+  /** How often SLAs and snoozes are checked. */
+  @IsInt()
+  @Min(100)
+  ALERT_TIMERS_INTERVAL_MS = 5000;
+
+  /** Team (manager queue) for escalations whose CSM names no team. */
+  @Matches(/^[A-Za-z0-9_.-]{1,100}$/)
+  DEFAULT_ESCALATION_TEAM = 'default';
+
+  /** Optional: every lifecycle event is also POSTed here, signed with WEBHOOK_SECRET. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  WEBHOOK_URL?: string;
+
+  @ValidateIf((env: AlertingEnv) => Boolean(env.WEBHOOK_URL))
+  @IsString()
+  @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters when WEBHOOK_URL is set' })
+  WEBHOOK_SECRET?: string;
+
+  @IsInt()
+  @Min(1)
+  WEBHOOK_MAX_ATTEMPTS = 8;
 }

@@ -1,8 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
+import { AlertEvents } from './alerts/alert-events';
+import { AlertTimers } from './alerts/alert-timers';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
+import { WebhookSender } from './alerts/webhook-sender';
 import { AlertingEnv } from './alerting.env';
 import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
+import { AlertStream } from './queues/alert-stream';
+import { QueuesController } from './queues/queues.controller';
 
 export const ALERTING_CONSUMER_GROUP = 'bellwether-alerting';
 
@@ -23,9 +29,10 @@ export class AlertingModule {
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+        AuthModule.withKeyRing(),
       ],
-      controllers: [ScoreChangesConsumer],
-      providers: [{ provide: AlertingEnv, useValue: env }],
+      controllers: [ScoreChangesConsumer, QueuesController],
+      providers: [{ provide: AlertingEnv, useValue: env }, AlertEvents, AlertTimers, AlertStream, WebhookSender],
     };
   }
 }

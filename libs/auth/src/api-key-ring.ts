@@ -56,6 +56,12 @@ export class ApiKeyRing implements KeyVerifier {
     return csms;
   }
 
+  /** The team a CSM belongs to, from their csm key (for escalations to the team's manager). */
+  teamOfCsm(csmId: string): string | null {
+    for (const record of this.keys.values()) if (!record.revoked && record.csmId === csmId && record.team) return record.team;
+    return null;
+  }
+
   private apply(value: unknown): void {
     const result = validateApiKeyRecord(value);
     if (!result.ok) {

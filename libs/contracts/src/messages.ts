@@ -81,6 +81,8 @@ export interface AlertLifecycleEvent {
   readonly severity: AlertSeverity;
   readonly priority: number;
   readonly queue: string;
+  /** Set once the alert escalated: the manager queue it now also sits in. */
+  readonly escalatedTo?: string;
   readonly csmId?: string;
   readonly status: AlertStatus;
   readonly outcome?: AlertOutcome;

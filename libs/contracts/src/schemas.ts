@@ -90,6 +90,7 @@ export const alertLifecycleEventSchema = {
     severity: { enum: ['critical', 'high', 'medium', 'low'] },
     priority: { type: 'number' },
     queue: identifier,
+    escalatedTo: identifier,
     csmId: identifier,
     status: { enum: ['open', 'acknowledged', 'snoozed', 'resolved'] },
     outcome: { enum: ['saved', 'churned', 'expanded', 'not_actionable'] },

@@ -7,6 +7,11 @@ export interface StoredAlert extends AlertState {
   readonly priority: number;
   readonly queue: string;
   readonly csmId: string | null;
+  /** Wall-clock deadline for acknowledgement; past it an open alert escalates. */
+  readonly slaDueAt?: string | null;
+  readonly escalatedTo?: string | null;
+  readonly acknowledgedAt?: string | null;
+  readonly note?: string | null;
 }
 
 interface AlertRow {
@@ -27,6 +32,10 @@ interface AlertRow {
   outcome: StoredAlert['outcome'] | null;
   evidence: string[];
   revision: number;
+  sla_due_at: Date | null;
+  escalated_to: string | null;
+  acknowledged_at: Date | null;
+  note: string | null;
 }
 
 const HISTORY_DAYS = 30;
@@ -93,12 +102,78 @@ export class AlertRepository {
     return row?.opened ?? 0;
   }
 
-  async insert(manager: EntityManager, alert: StoredAlert): Promise<void> {
+  /** `slaSeconds`: how long the alert may stay unacknowledged (wall clock) before it escalates. */
+  async insert(manager: EntityManager, alert: StoredAlert, slaSeconds: number | null): Promise<void> {
     await manager.query(
       `INSERT INTO alerting.alerts (id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
-         opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
-      toParams(alert),
+         opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17, now() + make_interval(secs => $18))`,
+      [...toParams(alert), slaSeconds],
+    );
+  }
+
+  async findForUpdate(manager: EntityManager, alertId: string): Promise<StoredAlert | null> {
+    const [row] = (await manager.query('SELECT * FROM alerting.alerts WHERE id = $1 FOR UPDATE', [alertId])) as AlertRow[];
+    return row ? fromRow(row) : null;
+  }
+
+  /** A human action: the transition's state plus who acted, when, and an optional note. */
+  async recordAction(manager: EntityManager, alert: StoredAlert, action: { actedBy: string; note?: string; acknowledged?: boolean }): Promise<void> {
+    await this.update(manager, alert);
+    await manager.query(
+      `UPDATE alerting.alerts SET acted_by = $2, note = COALESCE($3, note),
+         acknowledged_at = CASE WHEN $4 THEN COALESCE(acknowledged_at, now()) ELSE acknowledged_at END
+       WHERE id = $1`,
+      [alert.alertId, action.actedBy, action.note ?? null, action.acknowledged ?? false],
+    );
+  }
+
+  /** Seconds from creation to now (wall clock), for the time-to-acknowledge metric. */
+  async secondsSinceCreated(manager: EntityManager, alertId: string): Promise<number> {
+    const [row] = (await manager.query('SELECT extract(epoch FROM now() - created_at)::float8 AS seconds FROM alerting.alerts WHERE id = $1', [alertId])) as { seconds: number }[];
+    return row?.seconds ?? 0;
+  }
+
+  /** A queue, priority first: its own alerts and the escalations routed to it. */
+  async listQueue(manager: EntityManager, queue: string, filter: { statuses: readonly string[]; category?: string; rule?: string; limit: number }): Promise<StoredAlert[]> {
+    const rows = (await manager.query(
+      `SELECT * FROM alerting.alerts
+       WHERE (queue = $1 OR escalated_to = $1) AND status = ANY($2::text[])
+         AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR rule_id = $4)
+       ORDER BY priority DESC, opened_at ASC LIMIT $5`,
+      [queue, filter.statuses, filter.category ?? null, filter.rule ?? null, filter.limit],
+    )) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Open alerts past their SLA, locked so that replicas escalate each one once. */
+  async dueForEscalation(manager: EntityManager, limit: number): Promise<StoredAlert[]> {
+    const rows = (await manager.query(
+      `SELECT * FROM alerting.alerts WHERE status = 'open' AND escalated_at IS NULL AND sla_due_at <= now()
+       ORDER BY sla_due_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    )) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  async markEscalated(manager: EntityManager, alert: StoredAlert, to: string): Promise<void> {
+    await manager.query('UPDATE alerting.alerts SET escalated_at = now(), escalated_to = $2, revision = $3, updated_at = now() WHERE id = $1', [alert.alertId, to, alert.revision]);
+  }
+
+  /** Snoozed alerts whose time is up, back to open. */
+  async dueToWake(manager: EntityManager, limit: number): Promise<StoredAlert[]> {
+    const rows = (await manager.query(
+      `SELECT * FROM alerting.alerts WHERE status = 'snoozed' AND snoozed_until <= now() ORDER BY snoozed_until LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    )) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  async enqueueWebhooks(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await manager.query(
+      `INSERT INTO alerting.webhook_deliveries (event_id, payload) SELECT * FROM unnest($1::text[], $2::jsonb[]) ON CONFLICT DO NOTHING`,
+      [events.map((event) => event.eventId), events.map((event) => JSON.stringify(event))],
     );
   }
 
@@ -125,6 +200,7 @@ export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occ
     severity: alert.severity,
     priority: alert.priority,
     queue: alert.queue,
+    ...(alert.escalatedTo ? { escalatedTo: alert.escalatedTo } : {}),
     ...(alert.csmId ? { csmId: alert.csmId } : {}),
     status: alert.status,
     ...(alert.outcome ? { outcome: alert.outcome } : {}),
@@ -152,6 +228,10 @@ function fromRow(row: AlertRow): StoredAlert {
     ...(row.outcome ? { outcome: row.outcome } : {}),
     evidence: row.evidence,
     revision: row.revision,
+    slaDueAt: row.sla_due_at?.toISOString() ?? null,
+    escalatedTo: row.escalated_to,
+    acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+    note: row.note,
   };
 }
 

@@ -13,11 +13,12 @@ import {
   isInhibited,
   priorityOf,
   routeTo,
+  type AlertRuleConfig,
 } from '@bellwether/alerting-domain';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { ALERTING_SCHEMA } from '../migrations';
+import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
+import { AlertEvents } from './alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
 
 const alertMetrics = {
@@ -41,6 +42,7 @@ export class ScoreChangesConsumer {
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
     private readonly env: AlertingEnv,
+    private readonly events: AlertEvents,
   ) {}
 
   @EventPattern(Topics.scores)
@@ -53,11 +55,7 @@ export class ScoreChangesConsumer {
         .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.sequence - b.sequence);
       const lifecycle: AlertLifecycleEvent[] = [];
       for (const change of changes) lifecycle.push(...(await this.applyChange(manager, change)));
-      await enqueueOutbox(
-        manager,
-        ALERTING_SCHEMA,
-        lifecycle.map((event) => ({ topic: Topics.alerts, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
-      );
+      await this.events.emit(manager, lifecycle);
       return lifecycle;
     });
     if (events.length > 0) this.relay.nudge();
@@ -89,7 +87,7 @@ export class ScoreChangesConsumer {
       switch (decision.kind) {
         case 'open': {
           const alert: StoredAlert = { ...decision.alert, priority: priorityOf(decision.alert.severity, arrUsd), queue: route.queue, csmId: change.account.csmId ?? null };
-          await this.repository.insert(manager, alert);
+          await this.repository.insert(manager, alert, slaSecondsOf(rule, this.env.ESCALATION_SLA_SECONDS));
           active.push(alert);
           budgetLeft -= 1;
           alertMetrics.opened.inc({ rule: rule.id, category: rule.category });
@@ -117,6 +115,13 @@ export class ScoreChangesConsumer {
     await this.repository.recordScore(manager, change);
     return emitted;
   }
+}
+
+/** P1 (critical) alerts must be acknowledged within the SLA; a rule may set its own (`slaHours`). */
+function slaSecondsOf(rule: AlertRuleConfig, criticalSlaSeconds: number): number | null {
+  const slaHours = rule.params['slaHours'];
+  if (typeof slaHours === 'number' && slaHours > 0) return slaHours * 3600;
+  return rule.severity === 'critical' ? criticalSlaSeconds : null;
 }
 
 /** Deterministic: reprocessing the same change proposes the same id. */

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
+import { enqueueOutbox } from '@bellwether/platform';
+import { AlertingEnv } from '../alerting.env';
+import { ALERTING_SCHEMA } from '../migrations';
+import { AlertRepository } from './alert.repository';
+
+/** Where every lifecycle event goes, in the caller's transaction: the topic (outbox) and the webhook. */
+@Injectable()
+export class AlertEvents {
+  private readonly repository = new AlertRepository();
+
+  constructor(private readonly env: AlertingEnv) {}
+
+  async emit(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
+    await enqueueOutbox(
+      manager,
+      ALERTING_SCHEMA,
+      events.map((event) => ({ topic: Topics.alerts, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
+    );
+    if (this.env.WEBHOOK_URL) await this.repository.enqueueWebhooks(manager, events);
+  }
+}

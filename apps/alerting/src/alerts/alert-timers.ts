@@ -1,0 +1,79 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { Counter } from 'prom-client';
+import { wake } from '@bellwether/alerting-domain';
+import { ApiKeyRing } from '@bellwether/auth';
+import { APP_LOGGER, type AppLogger, HealthRegistry, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { AlertingEnv } from '../alerting.env';
+import { AlertEvents } from './alert-events';
+import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
+
+const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', help: 'Alerts escalated to a manager queue for missing their SLA', labelNames: ['rule'] as const });
+
+/**
+ * Wall-clock timers of the queue: an open alert past its SLA (P1, or a rule's own such as the
+ * 48-hour NPS closed loop) escalates to its CSM's team manager queue; a snooze that ran out puts
+ * the alert back in the queue. Rows are locked with SKIP LOCKED, so replicas never act twice.
+ */
+@Injectable()
+export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly repository = new AlertRepository();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private lastError: string | null = null;
+
+  constructor(
+    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly ring: ApiKeyRing,
+    private readonly events: AlertEvents,
+    private readonly relay: OutboxRelay,
+    private readonly env: AlertingEnv,
+    private readonly health: HealthRegistry,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.health.register('alert-timers', () => (this.lastError ? { ok: false, detail: this.lastError } : { ok: true }));
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.tick().then(() => undefined).finally(() => (this.running = null));
+    }, this.env.ALERT_TIMERS_INTERVAL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over due escalations and snoozes; returns how many alerts changed. */
+  async tick(): Promise<number> {
+    try {
+      const changed = await this.dataSource.transaction(async (manager) => {
+        const now = new Date().toISOString();
+        const emitted = [];
+        for (const alert of await this.repository.dueForEscalation(manager, 100)) {
+          const team = (alert.csmId ? this.ring.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
+          const escalated: StoredAlert = { ...alert, escalatedTo: `manager:${team}`, revision: alert.revision + 1 };
+          await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string);
+          escalations.inc({ rule: alert.ruleId });
+          emitted.push(lifecycleEvent('escalated', escalated, now));
+        }
+        for (const alert of await this.repository.dueToWake(manager, 100)) {
+          const woken = wake(alert, now);
+          if (!woken.ok) continue;
+          const updated: StoredAlert = { ...alert, ...woken.alert };
+          await this.repository.update(manager, updated);
+          emitted.push(lifecycleEvent('updated', updated, now));
+        }
+        await this.events.emit(manager, emitted);
+        return emitted.length;
+      });
+      this.lastError = null;
+      if (changed > 0) this.relay.nudge();
+      return changed;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.logger.warn({ error: this.lastError }, 'alert timers failed; will retry');
+      return 0;
+    }
+  }
+}

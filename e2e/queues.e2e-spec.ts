@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
 import { waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
@@ -19,8 +20,27 @@ function troubled(accountId: string, csmId: string) {
 }
 
 /** CSM queues over HTTP: listing, acting, who may do what, the live stream, escalation. */
+/** A webhook receiver on loopback: the first two deliveries fail, to exercise the retries. */
+const webhookSecret = 'e2e-webhook-secret-0123456789';
+const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+let failuresLeft = 2;
+const receiver: Server = createServer((request, response) => {
+  let body = '';
+  request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+  request.on('end', () => {
+    if (failuresLeft > 0) {
+      failuresLeft -= 1;
+      response.writeHead(503).end();
+      return;
+    }
+    received.push({ headers: request.headers, body });
+    response.writeHead(204).end();
+  });
+});
+const webhookPort = 4590 + Number(process.env['E2E_PORT_OFFSET'] ?? 0);
+
 describe('alert queues (alerting work API)', () => {
-  const stack = new Stack(4500);
+  const stack = new Stack(4500, { alerting: { WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/hooks/bellwether`, WEBHOOK_SECRET: webhookSecret } });
   const keys: Record<string, string> = {};
   let accountId = '';
   let alertId = '';
@@ -33,6 +53,7 @@ describe('alert queues (alerting work API)', () => {
     });
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(webhookPort, '127.0.0.1', resolve));
     await stack.start();
     keys['ingest'] = await stack.createKey('ingest');
     keys['ana'] = await stack.createKey('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
@@ -52,6 +73,19 @@ describe('alert queues (alerting work API)', () => {
 
   afterAll(async () => {
     await stack.stop();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('delivers every lifecycle event to the webhook, signed, retrying after failures', async () => {
+    const delivery = await waitFor(() => received.find((entry) => (JSON.parse(entry.body) as AlertLifecycleEvent).alertId === alertId), {
+      description: 'the signed webhook delivery of the opened alert',
+      timeoutMs: 30_000,
+    });
+    const signature = String(delivery.headers['bellwether-signature']);
+    const [, timestamp, digest] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature) ?? [];
+    expect(digest).toBe(createHmac('sha256', webhookSecret).update(`${timestamp}.${delivery.body}`).digest('hex'));
+    expect(failuresLeft).toBe(0);
+    expect(delivery.headers['bellwether-event-id']).toBe((JSON.parse(delivery.body) as AlertLifecycleEvent).eventId);
   });
 
   it('lists the owner’s queue priority first; other CSMs and other teams see nothing', async () => {

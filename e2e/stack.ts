@@ -23,7 +23,7 @@ export class Stack {
   private tail: TopicTail | null = null;
 
   /** `E2E_PORT_OFFSET` lets two checkouts run the e2e suite side by side on one machine. */
-  constructor(basePort: number) {
+  constructor(basePort: number, extraEnv: Partial<Record<ServiceName, Record<string, string>>> = {}) {
     basePort += Number(process.env['E2E_PORT_OFFSET'] ?? 0);
     const env = {
       KAFKA_BROKERS: testEnvironment.kafkaBrokers,
@@ -35,11 +35,11 @@ export class Stack {
       KAFKA_NAMESPACE: this.namespace,
     };
     this.services = {
-      ingestion: new ServiceProcess('ingestion', basePort, env),
-      scoring: new ServiceProcess('scoring', basePort + 1, env),
+      ingestion: new ServiceProcess('ingestion', basePort, { ...env, ...extraEnv.ingestion }),
+      scoring: new ServiceProcess('scoring', basePort + 1, { ...env, ...extraEnv.scoring }),
       // A short P1 SLA and fast timers, so escalation is observable within a test.
-      alerting: new ServiceProcess('alerting', basePort + 2, { ...env, ESCALATION_SLA_SECONDS: '4', ALERT_TIMERS_INTERVAL_MS: '250' }),
-      playbook: new ServiceProcess('playbook', basePort + 3, env),
+      alerting: new ServiceProcess('alerting', basePort + 2, { ...env, ESCALATION_SLA_SECONDS: '4', ALERT_TIMERS_INTERVAL_MS: '250', ...extraEnv.alerting }),
+      playbook: new ServiceProcess('playbook', basePort + 3, { ...env, ...extraEnv.playbook }),
     };
   }
 

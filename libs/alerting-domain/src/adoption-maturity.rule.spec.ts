@@ -1,5 +1,5 @@
 import { adoptionMaturityRule } from './adoption-maturity.rule';
-import { ruleConfig, scoreChange, snapshot } from './score-change.fixture';
+import { accountSignals, ruleConfig, scoreChange, snapshot } from './score-change.fixture';
 
 const config = ruleConfig({ id: 'adoption_maturity', category: 'expansion', severity: 'medium', params: { breadth: 0.8 } });
 const driver = (score: number) => ({ measure: 'feature_adoption', score, weight: 20, contribution: score / 5 });
@@ -26,4 +26,13 @@ describe('adoption_maturity', () => {
   it('has no opinion without the breadth driver', () => {
     expect(adoptionMaturityRule.evaluate({ change: scoreChange({ drivers: [] }), history: [] }, config)).toBeNull();
   });
+
+  it('says why now with the feature counts when the change carries signals', () => {
+    const signals = accountSignals({ features: { keyUsed30: 4, keyConfigured: 5 } });
+    const change = scoreChange({ after: snapshot({ health: 78, band: 'green' }), drivers: [driver(80)], signals });
+    expect(adoptionMaturityRule.evaluate({ change, history: [] }, config)?.evidence[1]).toBe(
+      'why now: broad, healthy adoption (4 of 5 key features in the 30 days 2026-02-01 – 2026-03-02) — time to propose a complementary product',
+    );
+  });
 });
+

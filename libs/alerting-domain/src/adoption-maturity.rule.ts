@@ -1,6 +1,6 @@
 import { formatHealth, formatPercent, param } from './evidence.util';
 import type { ScoreRule } from './rule.types';
-import { isoDate } from './time.util';
+import { isoDate, windowText } from './time.util';
 
 /** The scorecard measure whose 0–100 score is the share of key features used in 30 days. */
 export const featureBreadthMeasure = 'feature_adoption';
@@ -21,6 +21,8 @@ export const adoptionMaturityRule: ScoreRule = {
     const { after } = change;
     const line = `key-feature breadth ${formatPercent(breadth)} (target ${formatPercent(target)}) with ${after.band} health ${formatHealth(after.health)} on ${isoDate(change.eventTime)}`;
     if (breadth < target || after.band !== 'green') return { state: 'clear', evidence: [line] };
-    return { state: 'firing', evidence: [line, 'why now: broad, healthy adoption — time to propose a complementary product'] };
+    const features = change.signals?.features;
+    const counts = features ? ` (${features.keyUsed30} of ${features.keyConfigured} key features in ${windowText(change.eventTime, 30)})` : '';
+    return { state: 'firing', evidence: [line, `why now: broad, healthy adoption${counts} — time to propose a complementary product`] };
   },
 };

@@ -27,3 +27,19 @@ export function param(params: Readonly<Record<string, number>>, name: string, fa
   const value = params[name];
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
+
+/** A count or amount for people: thousands separated, at most one decimal. */
+export function formatNumber(value: number): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+/** A relative change for people: ratio 1.2 → "+20%", 0.7 → "−30%". */
+export function formatChange(ratio: number): string {
+  const percent = Math.round((ratio - 1) * 100);
+  return `${percent >= 0 ? '+' : '−'}${Math.abs(percent)}%`;
+}
+
+/** `value ≥ threshold`, tolerant of floating-point noise (0.3 × 10 is not quite 3). */
+export function atLeast(value: number, threshold: number): boolean {
+  return value >= threshold - 1e-9;
+}

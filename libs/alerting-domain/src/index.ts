@@ -6,6 +6,25 @@ export { healthDroppedRule } from './health-dropped.rule';
 export { churnRiskHighRule } from './churn-risk-high.rule';
 export { segmentAtRiskRule } from './segment-at-risk.rule';
 export { adoptionMaturityRule, featureBreadthMeasure } from './adoption-maturity.rule';
+export { signalRule } from './signal-rule.util';
+export { activityDroppedRule } from './activity-dropped.rule';
+export { activeUsersDroppedRule } from './active-users-dropped.rule';
+export { featureContractionRule } from './feature-contraction.rule';
+export { supportSurgeRule } from './support-surge.rule';
+export { supportTopicRepeatedRule } from './support-topic-repeated.rule';
+export { supportEscalationRule } from './support-escalation.rule';
+export { downgradeRequestedRule, invoiceOverdueRule, paymentFailedRule } from './billing-trouble.rule';
+export { engagementDecayRule } from './engagement-decay.rule';
+export { npsDetractorRule } from './nps-detractor.rule';
+export { renewalAtRiskRule } from './renewal-at-risk.rule';
+export { onboardingStalledRule } from './onboarding-stalled.rule';
+export { neglectRule } from './neglect.rule';
+export { seatLimitNearRule } from './seat-limit-near.rule';
+export { usageLimitNearRule } from './usage-limit-near.rule';
+export { gatedFeatureAttemptsRule } from './gated-feature-attempts.rule';
+export { pricingPageInterestRule } from './pricing-page-interest.rule';
+export { businessGrowthRule } from './business-growth.rule';
+export { renewalExpansionRule } from './renewal-expansion.rule';
 export {
   acknowledge,
   decide,

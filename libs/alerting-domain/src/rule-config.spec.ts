@@ -12,6 +12,34 @@ describe('rule configuration', () => {
     expect(findRule(defaultRuleSet, 'nope')).toBeUndefined();
   });
 
+  it('carries product.md’s thresholds for every trigger', () => {
+    const params = Object.fromEntries(defaultRuleSet.rules.map((rule) => [rule.id, rule.params]));
+    expect(params).toMatchObject({
+      activity_dropped: { maxTrend: 0.5 },
+      active_users_dropped: { dropShare: 0.3 },
+      support_surge: { multiple: 3 },
+      support_topic_repeated: { minCount: 3 },
+      engagement_decay: { dropShare: 0.5 },
+      nps_detractor: { maxScore: 6, slaHours: 48 },
+      renewal_at_risk: { withinDays: 90 },
+      onboarding_stalled: { stalledDays: 14 },
+      neglect: { days: 45, minArrUsd: 50_000 },
+      seat_limit_near: { ratio: 0.9 },
+      usage_limit_near: { ratio: 0.9 },
+      gated_feature_attempts: { minAttempts: 3 },
+      pricing_page_interest: { minViews: 3 },
+      business_growth: { growth: 0.2 },
+      adoption_maturity: { breadth: 0.8 },
+      renewal_expansion: { fromDays: 60, toDays: 90 },
+    });
+    const expansion = defaultRuleSet.rules.filter((rule) => rule.category === 'expansion').map((rule) => rule.id);
+    expect(expansion).toEqual(['seat_limit_near', 'usage_limit_near', 'gated_feature_attempts', 'pricing_page_interest', 'business_growth', 'adoption_maturity', 'renewal_expansion']);
+    // Rules that wait for a person cool down for at least their window, so one piece of evidence opens one alert.
+    for (const rule of defaultRuleSet.rules.filter((candidate) => !candidate.autoResolve && candidate.params['withinDays'] !== undefined)) {
+      expect(rule.cooldownHours).toBeGreaterThanOrEqual((rule.params['withinDays'] ?? 0) * 24);
+    }
+  });
+
   it('names every problem of a bad rule set', () => {
     const bad: RuleSet = {
       version: '',

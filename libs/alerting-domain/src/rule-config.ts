@@ -22,18 +22,51 @@ export interface RuleSet {
 }
 
 /**
- * The built-in rules. Risk rules resolve themselves when the condition clears; the 14-day drop
- * and the expansion rule wait for a person (the drop is an event, the cross-sell a conversation),
- * and their cool-downs cover the window so the same evidence does not re-open them.
+ * The built-in rules: every risk and expansion trigger of product.md "Alerts". Params are
+ * thresholds and windows (days unless named otherwise; shares as 0–1).
+ *
+ * - Risk rules over a state (red, churn risk, trends, billing still unpaid, renewal, onboarding,
+ *   neglect) resolve themselves when the condition clears.
+ * - Rules over a moment (the 14-day drop, an escalation, a downgrade request, a detractor
+ *   response) and the expansion rules wait for a person: a drop is an event, a cross-sell is a
+ *   conversation. Their cool-downs cover their windows, so the same evidence does not re-open them.
+ * - Windows of 7, 14, 30 and 60 days are those of the signals scoring publishes
+ *   (`ScoreChanged.signals`); rules over signals have no opinion on changes without them.
  */
 export const defaultRuleSet: RuleSet = {
-  version: 'default-2026.1',
+  version: 'default-2026.2',
   rules: [
+    // Risk: scores.
     { id: 'health_entered_red', version: 1, category: 'risk', severity: 'critical', enabled: true, cooldownHours: 24, autoResolve: true, params: {} },
     { id: 'health_dropped', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 14 * 24, autoResolve: false, params: { dropPoints: 15, withinDays: 14 } },
     { id: 'churn_risk_high', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 72, autoResolve: true, params: { threshold: 0.6 } },
     { id: 'segment_at_risk', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 72, autoResolve: true, params: {} },
+    // Risk: usage.
+    { id: 'activity_dropped', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 72, autoResolve: true, params: { maxTrend: 0.5, minWeeklyBaseline: 5 } },
+    { id: 'active_users_dropped', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { dropShare: 0.3, minPreviousUsers: 3 } },
+    { id: 'feature_contraction', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { minFeatures: 1 } },
+    // Risk: support.
+    { id: 'support_surge', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { multiple: 3, minTickets: 3 } },
+    { id: 'support_topic_repeated', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { minCount: 3 } },
+    { id: 'support_escalation', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: false, params: { withinDays: 7 } },
+    // Risk: billing.
+    { id: 'payment_failed', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 24, autoResolve: true, params: {} },
+    { id: 'invoice_overdue', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 24, autoResolve: true, params: {} },
+    { id: 'downgrade_requested', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { withinDays: 30 } },
+    // Risk: relationship.
+    { id: 'engagement_decay', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { dropShare: 0.5, minPreviousEmailOpens: 5, minPreviousEventsAttended: 2 } },
+    { id: 'nps_detractor', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 14 * 24, autoResolve: false, params: { maxScore: 6, withinDays: 14, slaHours: 48 } },
+    { id: 'renewal_at_risk', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { withinDays: 90 } },
+    { id: 'onboarding_stalled', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { stalledDays: 14 } },
+    { id: 'neglect', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { days: 45, minArrUsd: 50_000 } },
+    // Expansion: each says why now; suppressed while the account is at risk (see inhibition).
+    { id: 'seat_limit_near', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { ratio: 0.9 } },
+    { id: 'usage_limit_near', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { ratio: 0.9, maxAgeDays: 30 } },
+    { id: 'gated_feature_attempts', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { minAttempts: 3 } },
+    { id: 'pricing_page_interest', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { minViews: 3 } },
+    { id: 'business_growth', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { growth: 0.2, minPreviousUsers: 5 } },
     { id: 'adoption_maturity', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { breadth: 0.8 } },
+    { id: 'renewal_expansion', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 90 * 24, autoResolve: false, params: { fromDays: 60, toDays: 90 } },
   ],
 };
 

@@ -1,16 +1,60 @@
 import type { ScoreChanged } from '@bellwether/contracts';
+import { activeUsersDroppedRule } from './active-users-dropped.rule';
+import { activityDroppedRule } from './activity-dropped.rule';
 import { adoptionMaturityRule } from './adoption-maturity.rule';
+import { downgradeRequestedRule, invoiceOverdueRule, paymentFailedRule } from './billing-trouble.rule';
+import { businessGrowthRule } from './business-growth.rule';
 import { churnRiskHighRule } from './churn-risk-high.rule';
+import { engagementDecayRule } from './engagement-decay.rule';
+import { featureContractionRule } from './feature-contraction.rule';
+import { gatedFeatureAttemptsRule } from './gated-feature-attempts.rule';
 import { healthDroppedRule } from './health-dropped.rule';
 import { healthEnteredRedRule } from './health-entered-red.rule';
+import { neglectRule } from './neglect.rule';
+import { npsDetractorRule } from './nps-detractor.rule';
+import { onboardingStalledRule } from './onboarding-stalled.rule';
+import { pricingPageInterestRule } from './pricing-page-interest.rule';
+import { renewalAtRiskRule } from './renewal-at-risk.rule';
+import { renewalExpansionRule } from './renewal-expansion.rule';
 import type { RuleSet } from './rule-config';
 import type { RuleOutcome, ScorePoint, ScoreRule } from './rule.types';
+import { seatLimitNearRule } from './seat-limit-near.rule';
 import { segmentAtRiskRule } from './segment-at-risk.rule';
 import { maxSeverity } from './severity';
+import { supportEscalationRule } from './support-escalation.rule';
+import { supportSurgeRule } from './support-surge.rule';
+import { supportTopicRepeatedRule } from './support-topic-repeated.rule';
+import { usageLimitNearRule } from './usage-limit-near.rule';
 
 /** Evaluators over a score change, by rule id. Rules over other inputs get their own registry. */
 export const scoreRules: Readonly<Record<string, ScoreRule>> = Object.fromEntries(
-  [healthEnteredRedRule, healthDroppedRule, churnRiskHighRule, segmentAtRiskRule, adoptionMaturityRule].map((rule) => [rule.id, rule]),
+  [
+    healthEnteredRedRule,
+    healthDroppedRule,
+    churnRiskHighRule,
+    segmentAtRiskRule,
+    activityDroppedRule,
+    activeUsersDroppedRule,
+    featureContractionRule,
+    supportSurgeRule,
+    supportTopicRepeatedRule,
+    supportEscalationRule,
+    paymentFailedRule,
+    invoiceOverdueRule,
+    downgradeRequestedRule,
+    engagementDecayRule,
+    npsDetractorRule,
+    renewalAtRiskRule,
+    onboardingStalledRule,
+    neglectRule,
+    seatLimitNearRule,
+    usageLimitNearRule,
+    gatedFeatureAttemptsRule,
+    pricingPageInterestRule,
+    businessGrowthRule,
+    adoptionMaturityRule,
+    renewalExpansionRule,
+  ].map((rule) => [rule.id, rule]),
 );
 
 /** Params each score rule reads, for `validateRuleSet(ruleSet, scoreRuleParams)`. */

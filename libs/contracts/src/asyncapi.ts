@@ -106,6 +106,22 @@ const exampleScoreChange: ScoreChanged = {
   reasons: ['payment failed', 'usage down 60% from baseline'],
   scorecardVersion: 'default-2026.1',
   account: { csmId: 'csm-ana', mrr: 5000, plan: 'pro' },
+  signals: {
+    activity: { last7: 48, last30: 410, weeklyBaseline: 120, trend: 0.4 },
+    activeUsers: { last7: 6, last30: 14, thisPeriod: 9, previousPeriod: 17, periodStart: '2026-02-06', seats: 20 },
+    features: { keyUsed30: 3, keyConfigured: 5, contracted: ['automation'] },
+    usage: [{ metric: 'api_calls', value: 8200, limit: 10000, ratio: 0.82, at: '2026-02-28' }],
+    gatedAttempts14: 0,
+    gatedFeatures14: [],
+    pricingViews7: 0,
+    support: { tickets7: 2, tickets30: 5, weeklyBaseline: 0.5, topTopic: { topic: 'sso', count30: 3 }, escalations30: 1, lastEscalationAt: '2026-02-26' },
+    nps: { score: 5, category: 'detractor', at: '2026-02-20T09:12:00.000Z', comment: 'SSO keeps breaking' },
+    billing: { trouble: ['payment_failed'], paymentFailedAt: '2026-03-01', invoiceOverdueAt: null, downgradeRequestedAt: null },
+    engagement: { emailOpens30: 2, emailOpensPrevious30: 9, eventsAttended30: 0, eventsAttendedPrevious30: 1, communityPosts30: 0 },
+    onboarding: { inOnboarding: false, completed: 4, required: 4, daysSinceLastMilestone: 160, daysSinceStart: 240 },
+    csm: { daysSinceTouchpoint: 38, lastTouchpointAt: '2026-01-22' },
+    contract: { renewalDate: '2026-05-01', renewalInDays: 61, mrr: 5000, arrUsd: 60000, seats: 20, plan: 'pro' },
+  },
 };
 
 const topics: readonly TopicDoc[] = [
@@ -140,7 +156,7 @@ const topics: readonly TopicDoc[] = [
     message: 'ScoreChanged',
     schema: scoreChangedSchema,
     summary:
-      'A material change of an account’s scores: the band, segment or stage changed, health moved ≥ 1 point or churn risk ≥ 0.02. Carries before/after, drivers and reasons.',
+      'A material change of an account’s scores: the band, segment or stage changed, health moved ≥ 1 point or churn risk ≥ 0.02. Carries before/after, drivers, reasons and (optional) the signals behind them.',
     producer: { service: 'scoring', via: 'its outbox relay' },
     consumers: [
       { service: 'alerting', group: 'bellwether-alerting', purpose: 'evaluates the alert rules on every change' },

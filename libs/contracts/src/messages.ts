@@ -59,6 +59,130 @@ export interface ScoreChanged {
   readonly reasons: readonly string[];
   readonly scorecardVersion: string;
   readonly account: { readonly csmId?: string; readonly mrr?: number; readonly plan?: string };
+  /**
+   * The leading indicators behind the scores, as of `eventTime` (optional: changes published
+   * before it existed lack it). Alert rules read them; a consumer must not assume it is present.
+   */
+  readonly signals?: AccountSignals;
+}
+
+/**
+ * The signals of product.md as scoring saw them for one score change, in event time. Windows are
+ * rolling and end on the day of `eventTime`, inclusive ("last 7" = that day and the 6 before).
+ * Dates (`…At` fields) are UTC calendar days `YYYY-MM-DD`, the granularity scoring keeps, except
+ * `nps.at`, an ISO-8601 instant. Counts are bounded by the scoring state's caps (documented per
+ * field). Additive evolution: new optional fields may appear.
+ */
+export interface AccountSignals {
+  readonly activity: {
+    /** Activity events (product use, not billing/CRM/CSM events) in the last 7 and 30 days. */
+    readonly last7: number;
+    readonly last30: number;
+    /** Average events per week over the 28 days before the last 7; null with < 14 days of history. */
+    readonly weeklyBaseline: number | null;
+    /** last7 / weeklyBaseline (0 = silent, 1 = steady); null without a baseline. */
+    readonly trend: number | null;
+  };
+  readonly activeUsers: {
+    /** Distinct users active in the last 7 / 30 days. */
+    readonly last7: number;
+    readonly last30: number;
+    /**
+     * Distinct users active in the current fixed 30-day period (period = ⌊epoch day / 30⌋, so a
+     * period that has just begun holds few users) and in the whole previous period.
+     */
+    readonly thisPeriod: number;
+    readonly previousPeriod: number;
+    /** First day of the current period (the previous one starts 30 days earlier). */
+    readonly periodStart: string;
+    /** Licensed seats, when known. */
+    readonly seats: number | null;
+  };
+  readonly features: {
+    /** Distinct key features used in the last 30 days, of the scorecard's configured ones. */
+    readonly keyUsed30: number;
+    readonly keyConfigured: number;
+    /** Key features last used 31–60 days ago: used before, not in the last 30 days. */
+    readonly contracted: readonly string[];
+  };
+  /** Latest `usage.reported` per metric that has a limit (its own or the plan's), highest ratio first. */
+  readonly usage: readonly UsageSignal[];
+  /** `feature.gated` events in the last 14 days, and which gated features were tried (≤ 10, by name). */
+  readonly gatedAttempts14: number;
+  readonly gatedFeatures14: readonly string[];
+  /** `page.viewed` on a configured pricing/upgrade path in the last 7 days. */
+  readonly pricingViews7: number;
+  readonly support: {
+    readonly tickets7: number;
+    readonly tickets30: number;
+    /** Tickets per week over the 28 days before the last 7; null with < 14 days of history. */
+    readonly weeklyBaseline: number | null;
+    /** The topic with most tickets in 30 days (ties: most recent, then name). */
+    readonly topTopic: { readonly topic: string; readonly count30: number } | null;
+    /** Complaints/escalations (configured severities, negative sentiment, complaint topics) in 30 days. */
+    readonly escalations30: number;
+    readonly lastEscalationAt: string | null;
+  };
+  /** The latest NPS response. */
+  readonly nps: { readonly score: number; readonly category: 'promoter' | 'passive' | 'detractor'; readonly at: string; readonly comment?: string } | null;
+  readonly billing: {
+    /** Billing trouble still open (not cleared by a later payment, within the scorecard's memory). */
+    readonly trouble: readonly ('payment_failed' | 'invoice_overdue' | 'downgrade_requested')[];
+    /** Day of the latest such event, open or not. */
+    readonly paymentFailedAt: string | null;
+    readonly invoiceOverdueAt: string | null;
+    readonly downgradeRequestedAt: string | null;
+  };
+  readonly engagement: {
+    /** Last 30 days, and the 30 days before them (days 31–60). */
+    readonly emailOpens30: number;
+    readonly emailOpensPrevious30: number;
+    readonly eventsAttended30: number;
+    readonly eventsAttendedPrevious30: number;
+    readonly communityPosts30: number;
+  };
+  readonly onboarding: {
+    /** Within the onboarding period and not all required milestones done. */
+    readonly inOnboarding: boolean;
+    readonly completed: number;
+    readonly required: number;
+    /**
+     * Days since the last new milestone; null before the first one. For an account scored before
+     * milestone days were kept, counted from when they began to be kept (a lower bound).
+     */
+    readonly daysSinceLastMilestone: number | null;
+    /** Days since the contract start (or the first event when no start is known). */
+    readonly daysSinceStart: number | null;
+  };
+  readonly csm: {
+    /**
+     * Days since the last `csm.touchpoint`; null when none was ever seen. For an account scored
+     * before touchpoints were kept, counted from when they began to be kept (a lower bound).
+     */
+    readonly daysSinceTouchpoint: number | null;
+    readonly lastTouchpointAt: string | null;
+  };
+  readonly contract: {
+    readonly renewalDate: string | null;
+    /** Days until the renewal date (negative once it passed); null when unknown. */
+    readonly renewalInDays: number | null;
+    readonly mrr: number | null;
+    /** mrr × 12. */
+    readonly arrUsd: number | null;
+    readonly seats: number | null;
+    readonly plan: string | null;
+  };
+}
+
+/** One metric's latest reported usage against its limit. */
+export interface UsageSignal {
+  readonly metric: string;
+  readonly value: number;
+  readonly limit: number;
+  /** value / limit. */
+  readonly ratio: number;
+  /** Day of the report. */
+  readonly at: string;
 }
 
 export type AlertCategory = 'risk' | 'expansion';
@@ -90,7 +214,7 @@ export interface AlertLifecycleEvent {
   readonly occurredAt: string;
 }
 
-export type PlaybookRunEventKind = 'run.started' | 'step.done' | 'task.created' | 'run.ended';
+export type PlaybookRunEventKind = 'run.started' | 'step.done' | 'task.created' | 'run.parked' | 'run.ended';
 export type RunOutcome = 'recovered' | 'churned' | 'expanded' | 'completed' | 'failed';
 
 /** `bellwether.playbook-runs.v1`. */
@@ -105,6 +229,8 @@ export interface PlaybookRunEvent {
   readonly stepId?: string;
   readonly task?: { readonly taskId: string; readonly role: string; readonly title: string; readonly queue: string; readonly dueAt: string };
   readonly outcome?: RunOutcome;
+  /** Why a run was parked (a step kept failing); an operator can see and retry it. */
+  readonly error?: string;
   readonly occurredAt: string;
 }
 

@@ -18,6 +18,115 @@ const scoreSnapshot = {
   },
 } as const;
 
+const calendarDay = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+const optionalDay = { type: ['string', 'null'], pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const optionalCount = { type: ['integer', 'null'], minimum: 0 } as const;
+const optionalRate = { type: ['number', 'null'], minimum: 0 } as const;
+const optionalDays = { type: ['integer', 'null'] } as const;
+const optionalAmount = { type: ['number', 'null'], minimum: 0 } as const;
+const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+/** `AccountSignals` (messages.ts): the leading indicators a score change carries, as of its event time. */
+export const accountSignalsSchema = {
+  type: 'object',
+  description: 'The signals behind the scores as of eventTime (rolling windows ending that day). Dates are UTC days (YYYY-MM-DD) except nps.at.',
+  required: ['activity', 'activeUsers', 'features', 'usage', 'gatedAttempts14', 'gatedFeatures14', 'pricingViews7', 'support', 'nps', 'billing', 'engagement', 'onboarding', 'csm', 'contract'],
+  properties: {
+    activity: {
+      type: 'object',
+      required: ['last7', 'last30', 'weeklyBaseline', 'trend'],
+      properties: { last7: count, last30: count, weeklyBaseline: optionalRate, trend: optionalRate },
+    },
+    activeUsers: {
+      type: 'object',
+      required: ['last7', 'last30', 'thisPeriod', 'previousPeriod', 'periodStart', 'seats'],
+      properties: { last7: count, last30: count, thisPeriod: count, previousPeriod: count, periodStart: calendarDay, seats: optionalAmount },
+    },
+    features: {
+      type: 'object',
+      required: ['keyUsed30', 'keyConfigured', 'contracted'],
+      properties: { keyUsed30: count, keyConfigured: count, contracted: { type: 'array', maxItems: 200, items: name } },
+    },
+    usage: {
+      type: 'array',
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['metric', 'value', 'limit', 'ratio', 'at'],
+        properties: { metric: name, value: { type: 'number' }, limit: { type: 'number', exclusiveMinimum: 0 }, ratio: { type: 'number' }, at: calendarDay },
+      },
+    },
+    gatedAttempts14: count,
+    gatedFeatures14: { type: 'array', maxItems: 10, items: name },
+    pricingViews7: count,
+    support: {
+      type: 'object',
+      required: ['tickets7', 'tickets30', 'weeklyBaseline', 'topTopic', 'escalations30', 'lastEscalationAt'],
+      properties: {
+        tickets7: count,
+        tickets30: count,
+        weeklyBaseline: optionalRate,
+        topTopic: { oneOf: [{ type: 'null' }, { type: 'object', required: ['topic', 'count30'], properties: { topic: name, count30: count } }] },
+        escalations30: count,
+        lastEscalationAt: optionalDay,
+      },
+    },
+    nps: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['score', 'category', 'at'],
+          properties: {
+            score: { type: 'number', minimum: 0, maximum: 10 },
+            category: { enum: ['promoter', 'passive', 'detractor'] },
+            at: isoDateTime,
+            comment: { type: 'string', maxLength: 1000 },
+          },
+        },
+      ],
+    },
+    billing: {
+      type: 'object',
+      required: ['trouble', 'paymentFailedAt', 'invoiceOverdueAt', 'downgradeRequestedAt'],
+      properties: {
+        trouble: { type: 'array', maxItems: 3, items: { enum: ['payment_failed', 'invoice_overdue', 'downgrade_requested'] } },
+        paymentFailedAt: optionalDay,
+        invoiceOverdueAt: optionalDay,
+        downgradeRequestedAt: optionalDay,
+      },
+    },
+    engagement: {
+      type: 'object',
+      required: ['emailOpens30', 'emailOpensPrevious30', 'eventsAttended30', 'eventsAttendedPrevious30', 'communityPosts30'],
+      properties: { emailOpens30: count, emailOpensPrevious30: count, eventsAttended30: count, eventsAttendedPrevious30: count, communityPosts30: count },
+    },
+    onboarding: {
+      type: 'object',
+      required: ['inOnboarding', 'completed', 'required', 'daysSinceLastMilestone', 'daysSinceStart'],
+      properties: { inOnboarding: { type: 'boolean' }, completed: count, required: count, daysSinceLastMilestone: optionalCount, daysSinceStart: optionalDays },
+    },
+    csm: {
+      type: 'object',
+      required: ['daysSinceTouchpoint', 'lastTouchpointAt'],
+      properties: { daysSinceTouchpoint: optionalCount, lastTouchpointAt: optionalDay },
+    },
+    contract: {
+      type: 'object',
+      required: ['renewalDate', 'renewalInDays', 'mrr', 'arrUsd', 'seats', 'plan'],
+      properties: {
+        renewalDate: optionalDay,
+        renewalInDays: optionalDays,
+        mrr: optionalAmount,
+        arrUsd: optionalAmount,
+        seats: optionalAmount,
+        plan: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
+
 export const telemetryEventSchema = {
   $id: 'https://bellwether.dev/schemas/events.v1.json',
   title: 'bellwether.events.v1',
@@ -70,6 +179,7 @@ export const scoreChangedSchema = {
     reasons: { type: 'array', items: { type: 'string' } },
     scorecardVersion: { type: 'string' },
     account: { type: 'object' },
+    signals: accountSignalsSchema,
   },
 } as const;
 
@@ -107,7 +217,7 @@ export const playbookRunEventSchema = {
   properties: {
     schemaVersion: { const: 1 },
     eventId: identifier,
-    kind: { enum: ['run.started', 'step.done', 'task.created', 'run.ended'] },
+    kind: { enum: ['run.started', 'step.done', 'task.created', 'run.parked', 'run.ended'] },
     runId: identifier,
     playbookId: identifier,
     playbookVersion: { type: 'integer', minimum: 1 },
@@ -119,6 +229,7 @@ export const playbookRunEventSchema = {
       properties: { taskId: identifier, role: { type: 'string' }, title: { type: 'string' }, queue: identifier, dueAt: isoDateTime },
     },
     outcome: { enum: ['recovered', 'churned', 'expanded', 'completed', 'failed'] },
+    error: { type: 'string', maxLength: 2000 },
     occurredAt: isoDateTime,
   },
 } as const;

@@ -1,4 +1,5 @@
-import type { ScoreChanged, ScoreDriver, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
+import type { AccountSignals, ScoreChanged, ScoreDriver, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
+import { deriveAccountSignals } from './account-signals';
 import { applyEvent, emptyAccountState, type AccountState } from './account-state';
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
@@ -35,7 +36,7 @@ export function scoreAccountBatch(
 ): AccountBatchResult {
   const state: AccountState = previous ? structuredClone(previous.state) : emptyAccountState(accountId);
   const ordered = [...events].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
-  for (const event of ordered) applyEvent(state, event);
+  for (const event of ordered) applyEvent(state, event, scorecard.signals);
   const newest = ordered[ordered.length - 1];
   if (!newest) return { stored: previous ?? { state, snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null }, change: null };
   // A late event updates the windows it belongs to, but the evaluation never moves back in time,
@@ -64,7 +65,12 @@ function evaluate(
 ): AccountBatchResult {
   const evaluation = evaluateAccount(state, asOf, scorecard, previous?.snapshot ?? null);
   const before = previous?.snapshot ?? null;
-  if (!isMaterialChange(before, evaluation.snapshot, scorecard)) {
+  // Expansion triggers (pricing views, gated attempts, usage near a limit…) often leave the score
+  // where it was: a move of the signals the rules read is published too.
+  const signalsMoved =
+    previous?.evaluatedAsOf != null &&
+    signalFingerprint(deriveAccountSignals(previous.state, previous.evaluatedAsOf, scorecard)) !== signalFingerprint(deriveAccountSignals(state, asOf, scorecard));
+  if (!isMaterialChange(before, evaluation.snapshot, scorecard) && !signalsMoved) {
     return { stored: { state, snapshot: before, drivers: previous?.drivers ?? null, sequence: previous?.sequence ?? 0, evaluatedAsOf: asOf }, change: null };
   }
   const sequence = (previous?.sequence ?? 0) + 1;
@@ -85,6 +91,31 @@ function evaluate(
       ...(state.attributes.mrr !== undefined ? { mrr: state.attributes.mrr } : {}),
       ...(state.attributes.plan ? { plan: state.attributes.plan } : {}),
     },
+    signals: deriveAccountSignals(state, asOf, scorecard),
   };
   return { stored: { state, snapshot: evaluation.snapshot, drivers: evaluation.drivers, sequence, evaluatedAsOf: asOf }, change };
+}
+
+/**
+ * The signal values alert rules compare with thresholds, coarsened so that noise does not publish:
+ * counts capped at 10, ratios in tenths. Two evaluations with the same fingerprint raise and clear
+ * the same alerts.
+ */
+export function signalFingerprint(signals: AccountSignals): string {
+  const cap = (value: number) => Math.min(10, value);
+  const tenths = (ratio: number) => Math.floor(Math.min(2, ratio) * 10);
+  return JSON.stringify([
+    cap(signals.gatedAttempts14),
+    cap(signals.pricingViews7),
+    signals.usage.map((usage) => `${usage.metric}:${tenths(usage.ratio)}`).sort(),
+    signals.activeUsers.seats ? tenths(signals.activeUsers.last30 / signals.activeUsers.seats) : null,
+    cap(signals.support.tickets7),
+    cap(signals.support.escalations30),
+    signals.support.topTopic ? cap(signals.support.topTopic.count30) : 0,
+    signals.nps?.at ?? null,
+    signals.billing.trouble,
+    signals.features.contracted.length,
+    cap(signals.engagement.emailOpens30),
+    cap(signals.engagement.eventsAttended30),
+  ]);
 }

@@ -1,4 +1,5 @@
 import type { JsonObject, TelemetryEvent } from '@bellwether/contracts';
+import { defaultSignalSettings, type EventClassificationSettings } from './signal-settings';
 import { dayOf } from './time';
 
 /**
@@ -18,12 +19,59 @@ export interface AccountState {
   /** Last day each feature was used. */
   featureLastUsed: Record<string, number>;
   milestones: string[];
-  nps: { score: number; day: number } | null;
+  nps: NpsResponse | null;
   billing: { paymentFailedDay: number | null; invoiceOverdueDay: number | null; downgradeRequestedDay: number | null; lastPaymentOkDay: number | null };
   /** Newest event time seen for this account (day number), or null before the first event. */
   lastEventDay: number | null;
   firstEventDay: number | null;
   eventsApplied: number;
+
+  // Added with the published signals (`AccountSignals`). States stored before have none of the
+  // fields below: `upgradeState` fills them, and every reader goes through it.
+
+  /** `feature.gated` events per day. */
+  gatedByDay: Record<string, number>;
+  /** Last day each gated feature was tried (capped). */
+  gatedFeatureLastTried: Record<string, number>;
+  /** `page.viewed` on a pricing/upgrade path, per day. */
+  pricingViewsByDay: Record<string, number>;
+  /** Latest `usage.reported` per metric (capped). */
+  usageLatest: Record<string, UsageReport>;
+  /** Days of the tickets opened per topic, oldest first (topics and days per topic capped). */
+  ticketTopics: Record<string, number[]>;
+  /** Tickets that are complaints/escalations, per day. */
+  escalationsByDay: Record<string, number>;
+  emailOpensByDay: Record<string, number>;
+  eventsAttendedByDay: Record<string, number>;
+  communityPostsByDay: Record<string, number>;
+  lastTouchpointDay: number | null;
+  /** Day of the last milestone completed for the first time. */
+  lastMilestoneDay: number | null;
+  /** The fixed 30-day periods (⌊day / 30⌋) each user was active in: the newest 3, ascending. */
+  userPeriods: Record<string, number[]>;
+  /**
+   * The day from which the fields above were kept: null for a state that had them from its first
+   * event, else the last event day of the older state when it was upgraded. "Never seen since" is
+   * only known from that day on.
+   */
+  signalsTrackedSinceDay: number | null;
+  /** Counters older than this day were pruned (pruning runs again only when the horizon moves). */
+  prunedBeforeDay: number | null;
+}
+
+export interface NpsResponse {
+  score: number;
+  day: number;
+  /** The response's event time (ISO-8601); absent in states stored before it was kept. */
+  at?: string;
+  comment?: string;
+}
+
+export interface UsageReport {
+  value: number;
+  /** The limit the report carried, if any (the plan's `attributes.limits` apply otherwise). */
+  limit: number | null;
+  day: number;
 }
 
 export interface AccountAttributes {
@@ -33,12 +81,29 @@ export interface AccountAttributes {
   csmId?: string;
   renewalDate?: string;
   contractStart?: string;
+  /** Plan limits per usage metric (from `subscription.changed` `limits`), capped. */
+  limits?: Record<string, number>;
 }
 
 export const STATE_HORIZON_DAYS = 90;
 const MAX_TRACKED_USERS = 5000;
 const MAX_TRACKED_FEATURES = 200;
 const MAX_MILESTONES = 100;
+export const MAX_GATED_FEATURES = 50;
+export const MAX_USAGE_METRICS = 50;
+export const MAX_PLAN_LIMITS = 50;
+export const MAX_TICKET_TOPICS = 50;
+export const MAX_TICKETS_PER_TOPIC = 50;
+/** Per user, the newest this many 30-day periods: enough for this period vs the previous one. */
+export const MAX_PERIODS_PER_USER = 3;
+export const PERIOD_DAYS = 30;
+const MAX_NAME_LENGTH = 100;
+const MAX_COMMENT_LENGTH = 1000;
+
+/** The fixed 30-day period a day belongs to (periods start on multiples of 30 epoch days). */
+export function periodOf(day: number): number {
+  return Math.floor(day / PERIOD_DAYS);
+}
 
 export function emptyAccountState(accountId: string): AccountState {
   return {
@@ -54,7 +119,65 @@ export function emptyAccountState(accountId: string): AccountState {
     lastEventDay: null,
     firstEventDay: null,
     eventsApplied: 0,
+    ...emptySignalFields(null),
   };
+}
+
+type SignalFields = Pick<
+  AccountState,
+  | 'gatedByDay'
+  | 'gatedFeatureLastTried'
+  | 'pricingViewsByDay'
+  | 'usageLatest'
+  | 'ticketTopics'
+  | 'escalationsByDay'
+  | 'emailOpensByDay'
+  | 'eventsAttendedByDay'
+  | 'communityPostsByDay'
+  | 'lastTouchpointDay'
+  | 'lastMilestoneDay'
+  | 'userPeriods'
+  | 'signalsTrackedSinceDay'
+  | 'prunedBeforeDay'
+>;
+
+function emptySignalFields(trackedSince: number | null): SignalFields {
+  return {
+    gatedByDay: {},
+    gatedFeatureLastTried: {},
+    pricingViewsByDay: {},
+    usageLatest: {},
+    ticketTopics: {},
+    escalationsByDay: {},
+    emailOpensByDay: {},
+    eventsAttendedByDay: {},
+    communityPostsByDay: {},
+    lastTouchpointDay: null,
+    lastMilestoneDay: null,
+    userPeriods: {},
+    signalsTrackedSinceDay: trackedSince,
+    prunedBeforeDay: null,
+  };
+}
+
+/**
+ * Fills, in place, the fields a state stored by an older version lacks (Postgres keeps states
+ * as JSON), and returns it. Idempotent. Such a state is marked as tracked since its last event
+ * day, so signals like "no touchpoint for 45 days" do not count the time before it as silence.
+ */
+export function upgradeState(state: AccountState): AccountState {
+  const stored = state as Partial<AccountState>;
+  const defaults = emptySignalFields(stored.signalsTrackedSinceDay === undefined ? (state.lastEventDay ?? null) : null);
+  const target = state as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(defaults)) {
+    if (target[key] === undefined) target[key] = value;
+  }
+  return state;
+}
+
+/** A read-only view of a possibly older state with every field present (the input is not changed). */
+export function upgradedView(state: AccountState): AccountState {
+  return upgradeState({ ...state });
 }
 
 /** Event types that say nothing about product activity (they come from billing, CRM, CSMs). */
@@ -74,8 +197,12 @@ const nonActivityTypes: ReadonlySet<string> = new Set([
   'support.ticket_resolved',
 ]);
 
-/** Applies one event to the state in place (the caller owns the object). */
-export function applyEvent(state: AccountState, event: TelemetryEvent): void {
+/**
+ * Applies one event to the state in place (the caller owns the object). `settings` classify
+ * events (pricing pages, escalations); they default to the default scorecard's.
+ */
+export function applyEvent(state: AccountState, event: TelemetryEvent, settings: EventClassificationSettings = defaultSignalSettings): void {
+  upgradeState(state);
   const day = dayOf(event.timestamp);
   const properties = event.properties;
   state.eventsApplied += 1;
@@ -84,7 +211,10 @@ export function applyEvent(state: AccountState, event: TelemetryEvent): void {
 
   if (!nonActivityTypes.has(event.type)) {
     increment(state.activityByDay, day);
-    if (event.userId) touch(state.userLastSeen, event.userId, day, MAX_TRACKED_USERS);
+    if (event.userId) {
+      touch(state.userLastSeen, event.userId, day, MAX_TRACKED_USERS);
+      addPeriod(state.userPeriods, event.userId, periodOf(day));
+    }
   }
 
   switch (event.type) {
@@ -93,19 +223,58 @@ export function applyEvent(state: AccountState, event: TelemetryEvent): void {
       if (feature) touch(state.featureLastUsed, feature, day, MAX_TRACKED_FEATURES);
       break;
     }
+    case 'feature.gated': {
+      increment(state.gatedByDay, day);
+      const feature = nameProperty(properties, 'feature');
+      if (feature) touch(state.gatedFeatureLastTried, feature, day, MAX_GATED_FEATURES);
+      break;
+    }
+    case 'page.viewed': {
+      const path = stringProperty(properties, 'path') ?? stringProperty(properties, 'url');
+      if (path && isPricingPath(path, settings.pricingPaths)) increment(state.pricingViewsByDay, day);
+      break;
+    }
+    case 'usage.reported':
+      applyUsage(state.usageLatest, properties, day);
+      break;
     case 'onboarding.milestone_completed': {
       const milestone = stringProperty(properties, 'milestone');
-      if (milestone && !state.milestones.includes(milestone) && state.milestones.length < MAX_MILESTONES) state.milestones.push(milestone);
+      if (milestone && !state.milestones.includes(milestone)) {
+        state.lastMilestoneDay = later(state.lastMilestoneDay, day);
+        if (state.milestones.length < MAX_MILESTONES) state.milestones.push(milestone);
+      }
       break;
     }
-    case 'support.ticket_opened':
+    case 'support.ticket_opened': {
       increment(state.ticketsByDay, day);
+      const topic = nameProperty(properties, 'topic')?.toLowerCase();
+      if (topic) addTicketTopic(state.ticketTopics, topic, day);
+      if (isEscalation(properties, topic, settings)) increment(state.escalationsByDay, day);
       break;
+    }
     case 'nps.responded': {
       const score = numberProperty(properties, 'score');
-      if (score !== undefined && score >= 0 && score <= 10 && (state.nps === null || day >= state.nps.day)) state.nps = { score, day };
+      const ms = Date.parse(event.timestamp);
+      const at = Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+      const newer = state.nps === null || day > state.nps.day || (day === state.nps.day && (state.nps.at === undefined || at === undefined || at >= state.nps.at));
+      if (score !== undefined && score >= 0 && score <= 10 && newer) {
+        const comment = stringProperty(properties, 'comment')?.trim().slice(0, MAX_COMMENT_LENGTH);
+        state.nps = { score, day, ...(at ? { at } : {}), ...(comment ? { comment } : {}) };
+      }
       break;
     }
+    case 'engagement.email_opened':
+      increment(state.emailOpensByDay, day);
+      break;
+    case 'engagement.event_attended':
+      increment(state.eventsAttendedByDay, day);
+      break;
+    case 'community.posted':
+      increment(state.communityPostsByDay, day);
+      break;
+    case 'csm.touchpoint':
+      state.lastTouchpointDay = later(state.lastTouchpointDay, day);
+      break;
     case 'billing.payment_failed':
       state.billing.paymentFailedDay = later(state.billing.paymentFailedDay, day);
       break;
@@ -129,17 +298,121 @@ export function applyEvent(state: AccountState, event: TelemetryEvent): void {
     default:
       break;
   }
-  pruneBefore(state, (state.lastEventDay ?? day) - STATE_HORIZON_DAYS);
+  // Pruning scans the maps, so it runs when the horizon moved (once a day at most) or when a
+  // late event landed before it: O(1) amortised per event.
+  const oldestDay = (state.lastEventDay ?? day) - STATE_HORIZON_DAYS;
+  if (state.prunedBeforeDay === null || oldestDay > state.prunedBeforeDay || day < oldestDay) pruneBefore(state, oldestDay);
 }
 
 /** Drops day counters older than `oldestDay`; keeps state bounded as time passes. */
 export function pruneBefore(state: AccountState, oldestDay: number): void {
-  for (const counters of [state.activityByDay, state.ticketsByDay]) {
-    for (const key of Object.keys(counters)) if (Number(key) < oldestDay) delete counters[key];
+  upgradeState(state);
+  const counters = [
+    state.activityByDay,
+    state.ticketsByDay,
+    state.gatedByDay,
+    state.pricingViewsByDay,
+    state.escalationsByDay,
+    state.emailOpensByDay,
+    state.eventsAttendedByDay,
+    state.communityPostsByDay,
+  ];
+  for (const byDay of counters) {
+    for (const key of Object.keys(byDay)) if (Number(key) < oldestDay) delete byDay[key];
   }
-  for (const users of [state.userLastSeen, state.featureLastUsed]) {
-    for (const [key, lastDay] of Object.entries(users)) if (lastDay < oldestDay) delete users[key];
+  for (const lastSeen of [state.userLastSeen, state.featureLastUsed, state.gatedFeatureLastTried]) {
+    for (const [key, lastDay] of Object.entries(lastSeen)) if (lastDay < oldestDay) delete lastSeen[key];
   }
+  for (const [metric, report] of Object.entries(state.usageLatest)) if (report.day < oldestDay) delete state.usageLatest[metric];
+  for (const [topic, days] of Object.entries(state.ticketTopics)) {
+    const kept = days.filter((ticketDay) => ticketDay >= oldestDay);
+    if (kept.length > 0) state.ticketTopics[topic] = kept;
+    else delete state.ticketTopics[topic];
+  }
+  const oldestPeriod = periodOf(oldestDay);
+  for (const [user, periods] of Object.entries(state.userPeriods)) {
+    const kept = periods.filter((period) => period >= oldestPeriod);
+    if (kept.length > 0) state.userPeriods[user] = kept;
+    else delete state.userPeriods[user];
+  }
+  state.prunedBeforeDay = state.prunedBeforeDay === null ? oldestDay : Math.max(state.prunedBeforeDay, oldestDay);
+}
+
+/**
+ * Whether a viewed path is one of the pricing paths: equal to a prefix, or continuing it with
+ * `/`, `?` or `#`. Case-insensitive; a full URL is reduced to its path.
+ */
+export function isPricingPath(rawPath: string, prefixes: readonly string[]): boolean {
+  let path = rawPath.trim().toLowerCase();
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(path)) {
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      return false;
+    }
+  }
+  return prefixes.some((raw) => {
+    const prefix = raw.trim().toLowerCase().replace(/(.)\/+$/, '$1');
+    if (prefix.length === 0) return false;
+    if (path === prefix) return true;
+    if (prefix === '/') return path.startsWith('/');
+    return path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`) || path.startsWith(`${prefix}#`);
+  });
+}
+
+function isEscalation(properties: JsonObject, topic: string | undefined, settings: EventClassificationSettings): boolean {
+  const matches = (value: string | undefined, list: readonly string[]): boolean =>
+    value !== undefined && list.some((candidate) => candidate.toLowerCase() === value.toLowerCase());
+  return (
+    matches(stringProperty(properties, 'severity'), settings.escalationSeverities) ||
+    matches(stringProperty(properties, 'sentiment'), settings.escalationSentiments) ||
+    matches(topic, settings.escalationTopics)
+  );
+}
+
+function applyUsage(latest: Record<string, UsageReport>, properties: JsonObject, day: number): void {
+  const metric = nameProperty(properties, 'metric');
+  const value = numberProperty(properties, 'value');
+  if (!metric || value === undefined) return;
+  const limit = numberProperty(properties, 'limit');
+  const previous = latest[metric];
+  if (previous && previous.day > day) return;
+  if (!previous && Object.keys(latest).length >= MAX_USAGE_METRICS) return;
+  latest[metric] = { value, limit: limit !== undefined && limit > 0 ? limit : null, day };
+}
+
+/** Adds a ticket day to its topic; past the topic cap, the topic with the oldest last ticket makes room. */
+function addTicketTopic(topics: Record<string, number[]>, topic: string, day: number): void {
+  let days = topics[topic];
+  if (!days) {
+    const names = Object.keys(topics);
+    if (names.length >= MAX_TICKET_TOPICS) {
+      const lastDay = (name: string): number => topics[name]?.at(-1) ?? Number.NEGATIVE_INFINITY;
+      const stalest = names.reduce((a, b) => (lastDay(b) < lastDay(a) || (lastDay(b) === lastDay(a) && b < a) ? b : a));
+      if (lastDay(stalest) > day) return;
+      delete topics[stalest];
+    }
+    days = [];
+    topics[topic] = days;
+  }
+  let index = days.length;
+  while (index > 0 && (days[index - 1] ?? 0) > day) index -= 1;
+  days.splice(index, 0, day);
+  if (days.length > MAX_TICKETS_PER_TOPIC) days.splice(0, days.length - MAX_TICKETS_PER_TOPIC);
+}
+
+/** Records that a user was active in a period: distinct, ascending, the newest few only. */
+function addPeriod(userPeriods: Record<string, number[]>, user: string, period: number): void {
+  const periods = userPeriods[user];
+  if (!periods) {
+    if (Object.keys(userPeriods).length >= MAX_TRACKED_USERS) return;
+    userPeriods[user] = [period];
+    return;
+  }
+  if (periods.includes(period)) return;
+  periods.push(period);
+  periods.sort((a, b) => a - b);
+  if (periods.length > MAX_PERIODS_PER_USER) periods.splice(0, periods.length - MAX_PERIODS_PER_USER);
 }
 
 function applyAttributes(attributes: AccountAttributes, source: JsonObject): void {
@@ -155,6 +428,15 @@ function applyAttributes(attributes: AccountAttributes, source: JsonObject): voi
   if (csmId) attributes.csmId = csmId;
   if (renewalDate && !Number.isNaN(Date.parse(renewalDate))) attributes.renewalDate = renewalDate;
   if (contractStart && !Number.isNaN(Date.parse(contractStart))) attributes.contractStart = contractStart;
+  const limits = source['limits'];
+  if (limits && typeof limits === 'object' && !Array.isArray(limits)) {
+    const parsed: Record<string, number> = {};
+    for (const [metric, limit] of Object.entries(limits)) {
+      if (Object.keys(parsed).length >= MAX_PLAN_LIMITS) break;
+      if (metric.length > 0 && metric.length <= MAX_NAME_LENGTH && typeof limit === 'number' && Number.isFinite(limit) && limit > 0) parsed[metric] = limit;
+    }
+    attributes.limits = parsed;
+  }
 }
 
 function increment(counters: Record<string, number>, day: number): void {
@@ -178,6 +460,12 @@ function later(current: number | null, day: number): number {
 function stringProperty(source: JsonObject, name: string): string | undefined {
   const value = source[name];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** A short identifier-like property (topic, metric, feature): trimmed, at most 100 characters. */
+function nameProperty(source: JsonObject, name: string): string | undefined {
+  const value = stringProperty(source, name)?.trim();
+  return value ? value.slice(0, MAX_NAME_LENGTH) : undefined;
 }
 
 function numberProperty(source: JsonObject, name: string): number | undefined {

@@ -24,4 +24,14 @@ describe('scorecardFromConfig', () => {
     const zero = { product_usage: 0, feature_adoption: 0, support: 0, sentiment: 0, billing: 0, onboarding: 0 };
     expect(scorecardFromConfig({ version: 'x', weights: zero })).toEqual({ ok: false, problems: ['weights: must add up to more than 0'] });
   });
+
+  it('takes signal settings, checking their kinds', () => {
+    const result = scorecardFromConfig({ version: 'x', signals: { pricingPaths: ['/billing/plans'], escalationTopics: ['outage'] } });
+    expect(result.ok && result.scorecard.signals).toMatchObject({ pricingPaths: ['/billing/plans'], escalationTopics: ['outage'], escalationSeverities: ['high', 'urgent', 'critical'] });
+    expect(scorecardFromConfig({ version: 'x', signals: { pricingPaths: '/pricing', onboardingDays: -1, colour: 1 } })).toEqual({
+      ok: false,
+      problems: ['signals.pricingPaths: must be a list of non-empty strings', 'signals.onboardingDays: must be a number ≥ 0', 'signals.colour: is not a signal setting'],
+    });
+  });
 });
+

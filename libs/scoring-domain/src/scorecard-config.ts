@@ -2,6 +2,9 @@ import { defaultScorecard, type MeasureId, type Scorecard } from './scorecard';
 
 export type ScorecardValidation = { readonly ok: true; readonly scorecard: Scorecard } | { readonly ok: false; readonly problems: readonly string[] };
 
+/** Signal settings that are lists of strings; the others are numbers of days. */
+const stringListSettings: readonly string[] = ['keyFeatures', 'requiredMilestones', 'pricingPaths', 'escalationSeverities', 'escalationSentiments', 'escalationTopics'];
+
 const measureIds: readonly MeasureId[] = ['product_usage', 'feature_adoption', 'support', 'sentiment', 'billing', 'onboarding'];
 
 /**
@@ -32,6 +35,19 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
 
   const share = config['targetWeeklyActiveShare'] ?? defaultScorecard.targetWeeklyActiveShare;
   if (typeof share !== 'number' || share <= 0 || share > 1) problems.push('targetWeeklyActiveShare: must be a number in (0, 1]');
+
+  const signals = config['signals'];
+  if (signals !== undefined && !isObject(signals)) problems.push('signals: must be a JSON object');
+  if (isObject(signals)) {
+    for (const [key, value] of Object.entries(signals)) {
+      if (!(key in defaultScorecard.signals)) problems.push(`signals.${key}: is not a signal setting`);
+      else if (stringListSettings.includes(key) && !(Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0))) {
+        problems.push(`signals.${key}: must be a list of non-empty strings`);
+      } else if (!stringListSettings.includes(key) && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+        problems.push(`signals.${key}: must be a number ≥ 0`);
+      }
+    }
+  }
 
   if (problems.length > 0) return { ok: false, problems };
   return {

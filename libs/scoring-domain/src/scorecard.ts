@@ -1,4 +1,4 @@
-import type { SignalSettings } from './signals';
+import { defaultSignalSettings, type SignalSettings } from './signal-settings';
 
 export type MeasureId = 'product_usage' | 'feature_adoption' | 'support' | 'sentiment' | 'billing' | 'onboarding';
 
@@ -30,12 +30,7 @@ export const defaultScorecard: Scorecard = {
   version: 'default-2026.1',
   weights: { product_usage: 30, feature_adoption: 20, support: 15, sentiment: 15, billing: 10, onboarding: 10 },
   bands: { green: 70, yellow: 40 },
-  signals: {
-    keyFeatures: ['reports', 'dashboards', 'integrations', 'automation', 'api'],
-    requiredMilestones: ['account_setup', 'data_connected', 'first_report', 'team_invited'],
-    onboardingDays: 90,
-    billingMemoryDays: 60,
-  },
+  signals: defaultSignalSettings,
   targetWeeklyActiveShare: 0.6,
   churnModel: { intercept: -1.0, healthPer10: -0.9, billingTrouble: 1.2, detractor: 0.8, steepDecline: 1.0 },
   materialChange: { healthPoints: 1, churnRisk: 0.02 },

@@ -1,4 +1,5 @@
 import type { AccountState } from './account-state';
+import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
 
 /** The leading indicators of product.md, derived from the state as of a day. */
@@ -19,14 +20,6 @@ export interface Signals {
   readonly billingTrouble: readonly ('payment_failed' | 'invoice_overdue' | 'downgrade_requested')[];
   readonly onboarding: { readonly inOnboarding: boolean; readonly completed: number; readonly required: number };
   readonly daysSinceLastEvent: number | null;
-}
-
-export interface SignalSettings {
-  readonly keyFeatures: readonly string[];
-  readonly requiredMilestones: readonly string[];
-  readonly onboardingDays: number;
-  /** Billing trouble older than this without a later payment still counts; newer payments clear it. */
-  readonly billingMemoryDays: number;
 }
 
 export function deriveSignals(state: AccountState, asOfDay: number, settings: SignalSettings): Signals {

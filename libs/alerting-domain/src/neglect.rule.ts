@@ -1,0 +1,19 @@
+import { formatNumber, param } from './evidence.util';
+import { signalRule } from './signal-rule.util';
+import { addDays } from './time.util';
+
+/**
+ * Risk: no CSM touchpoint for `days` days (default 45) on an account with ARR of at least
+ * `minArrUsd` (default 50,000). An account never touched counts from its start. No opinion when
+ * the ARR or the dates are unknown.
+ */
+export const neglectRule = signalRule('neglect', ['days', 'minArrUsd'], (signals, change, config) => {
+  const { arrUsd } = signals.contract;
+  const quietDays = signals.csm.daysSinceTouchpoint ?? signals.onboarding.daysSinceStart;
+  if (arrUsd === null || quietDays === null) return null;
+  const days = param(config.params, 'days', 45);
+  const minArr = param(config.params, 'minArrUsd', 50_000);
+  const last = signals.csm.lastTouchpointAt ? `last on ${signals.csm.lastTouchpointAt}` : `none seen since ${addDays(change.eventTime, -quietDays)}`;
+  const line = `no CSM touchpoint for ${quietDays} days (${last}) on an account of ${formatNumber(arrUsd)} USD ARR (alert at ${days} days and ${formatNumber(minArr)} USD)`;
+  return { state: quietDays >= days && arrUsd >= minArr ? 'firing' : 'clear', evidence: [line] };
+});

@@ -1,0 +1,183 @@
+import type { AccountSignals, UsageSignal } from '@bellwether/contracts';
+import { periodOf, PERIOD_DAYS, upgradedView, type AccountState } from './account-state';
+import { npsCategory } from './measures';
+import type { Scorecard } from './scorecard';
+import { deriveSignals } from './signals';
+import { dayOf, isoDay } from './time';
+
+/** Window of `gatedAttempts14` (days, today included). */
+export const GATED_WINDOW_DAYS = 14;
+/** Window of `pricingViews7` (days, today included). */
+export const PRICING_WINDOW_DAYS = 7;
+const MAX_GATED_FEATURE_NAMES = 10;
+const MAX_USAGE_SIGNALS = 50;
+const MAX_CONTRACTED_FEATURES = 200;
+
+/**
+ * The signals published with a score change (`ScoreChanged.signals`), as of `asOf` (event time).
+ * Every window ends on the day of `asOf`, inclusive: "last 7" is that day and the 6 before it;
+ * "previous 30" is days 31–60 back. Reads states stored by older versions as if their missing
+ * fields were empty (see `upgradeState`); pure, and does not change `state`.
+ */
+export function deriveAccountSignals(state: AccountState, asOf: string, scorecard: Scorecard): AccountSignals {
+  const view = upgradedView(state);
+  const day = dayOf(asOf);
+  const base = deriveSignals(view, day, scorecard.signals);
+  const last = (counters: Record<string, number>, days: number): number => sumDays(counters, day - days + 1, day);
+  const previous30 = (counters: Record<string, number>): number => sumDays(counters, day - 59, day - 30);
+  const period = periodOf(day);
+  const contractStartDay = view.attributes.contractStart ? dayOf(view.attributes.contractStart) : view.firstEventDay;
+  // A renewal date is free text from the CRM: one outside years 0000–9999 is treated as unknown.
+  const renewalDay = view.attributes.renewalDate && isCalendarDay(isoDay(dayOf(view.attributes.renewalDate))) ? dayOf(view.attributes.renewalDate) : null;
+  const mrr = view.attributes.mrr ?? null;
+
+  return {
+    activity: { last7: base.eventsLast7, last30: base.eventsLast30, weeklyBaseline: base.weeklyBaseline, trend: base.activityTrend },
+    activeUsers: {
+      last7: base.activeUsers7,
+      last30: base.activeUsers30,
+      thisPeriod: usersInPeriod(view.userPeriods, period),
+      previousPeriod: usersInPeriod(view.userPeriods, period - 1),
+      periodStart: isoDay(period * PERIOD_DAYS),
+      seats: base.seats,
+    },
+    features: {
+      keyUsed30: base.keyFeaturesUsed30,
+      keyConfigured: scorecard.signals.keyFeatures.length,
+      contracted: scorecard.signals.keyFeatures
+        .filter((feature) => {
+          const lastUsed = view.featureLastUsed[feature];
+          return lastUsed !== undefined && lastUsed >= day - 59 && lastUsed <= day - 30;
+        })
+        .slice(0, MAX_CONTRACTED_FEATURES),
+    },
+    usage: usageSignals(view, day),
+    gatedAttempts14: last(view.gatedByDay, GATED_WINDOW_DAYS),
+    gatedFeatures14: Object.entries(view.gatedFeatureLastTried)
+      .filter(([, tried]) => tried > day - GATED_WINDOW_DAYS && tried <= day)
+      .sort(([a, dayA], [b, dayB]) => dayB - dayA || a.localeCompare(b))
+      .slice(0, MAX_GATED_FEATURE_NAMES)
+      .map(([feature]) => feature),
+    pricingViews7: last(view.pricingViewsByDay, PRICING_WINDOW_DAYS),
+    support: {
+      tickets7: last(view.ticketsByDay, 7),
+      tickets30: base.ticketsLast30,
+      weeklyBaseline: weeklyBaseline(view.ticketsByDay, view.firstEventDay, day),
+      topTopic: topTopic(view.ticketTopics, day),
+      escalations30: last(view.escalationsByDay, 30),
+      lastEscalationAt: lastDayWith(view.escalationsByDay, day),
+    },
+    nps: base.nps
+      ? {
+          score: base.nps.score,
+          category: npsCategory(base.nps.score),
+          at: view.nps?.at ?? `${isoDay(base.nps.day)}T00:00:00.000Z`,
+          ...(view.nps?.comment ? { comment: view.nps.comment } : {}),
+        }
+      : null,
+    billing: {
+      trouble: base.billingTrouble,
+      paymentFailedAt: dayUpTo(view.billing.paymentFailedDay, day),
+      invoiceOverdueAt: dayUpTo(view.billing.invoiceOverdueDay, day),
+      downgradeRequestedAt: dayUpTo(view.billing.downgradeRequestedDay, day),
+    },
+    engagement: {
+      emailOpens30: last(view.emailOpensByDay, 30),
+      emailOpensPrevious30: previous30(view.emailOpensByDay),
+      eventsAttended30: last(view.eventsAttendedByDay, 30),
+      eventsAttendedPrevious30: previous30(view.eventsAttendedByDay),
+      communityPosts30: last(view.communityPostsByDay, 30),
+    },
+    onboarding: {
+      ...base.onboarding,
+      daysSinceLastMilestone: daysSince(view.lastMilestoneDay ?? (view.milestones.length > 0 ? view.signalsTrackedSinceDay : null), day),
+      daysSinceStart: contractStartDay === null ? null : day - contractStartDay,
+    },
+    csm: {
+      daysSinceTouchpoint: daysSince(view.lastTouchpointDay ?? view.signalsTrackedSinceDay, day),
+      lastTouchpointAt: dayUpTo(view.lastTouchpointDay, day),
+    },
+    contract: {
+      renewalDate: renewalDay === null ? null : isoDay(renewalDay),
+      renewalInDays: renewalDay === null ? null : renewalDay - day,
+      mrr,
+      arrUsd: mrr === null || !Number.isFinite(mrr * 12) ? null : mrr * 12,
+      seats: view.attributes.seats ?? null,
+      plan: view.attributes.plan ?? null,
+    },
+  };
+}
+
+/** Latest report per metric that has a limit (its own, else the plan's), highest ratio first. */
+function usageSignals(state: AccountState, day: number): UsageSignal[] {
+  const planLimits = state.attributes.limits ?? {};
+  const signals: UsageSignal[] = [];
+  for (const [metric, report] of Object.entries(state.usageLatest)) {
+    const limit = report.limit ?? planLimits[metric];
+    if (report.day > day || limit === undefined || !(limit > 0)) continue;
+    const ratio = report.value / limit;
+    if (Number.isFinite(ratio)) signals.push({ metric, value: report.value, limit, ratio, at: isoDay(report.day) });
+  }
+  return signals.sort((a, b) => b.ratio - a.ratio || a.metric.localeCompare(b.metric)).slice(0, MAX_USAGE_SIGNALS);
+}
+
+/** Per week over the 28 days before the last 7, as for activity; null with < 14 days of history. */
+function weeklyBaseline(counters: Record<string, number>, firstEventDay: number | null, day: number): number | null {
+  const baselineDays = firstEventDay === null ? 0 : Math.min(28, day - 7 - firstEventDay + 1);
+  return baselineDays >= 14 ? (sumDays(counters, day - 34, day - 7) / baselineDays) * 7 : null;
+}
+
+/** The topic with most tickets in the last 30 days; ties go to the most recent, then the name. */
+function topTopic(topics: Record<string, number[]>, day: number): { topic: string; count30: number } | null {
+  let best: { topic: string; count30: number; lastDay: number } | null = null;
+  for (const [topic, days] of Object.entries(topics)) {
+    const inWindow = days.filter((ticketDay) => ticketDay > day - 30 && ticketDay <= day);
+    const lastDay = inWindow[inWindow.length - 1];
+    if (lastDay === undefined) continue;
+    const candidate = { topic, count30: inWindow.length, lastDay };
+    if (
+      best === null ||
+      candidate.count30 > best.count30 ||
+      (candidate.count30 === best.count30 && (candidate.lastDay > best.lastDay || (candidate.lastDay === best.lastDay && topic < best.topic)))
+    ) {
+      best = candidate;
+    }
+  }
+  return best && { topic: best.topic, count30: best.count30 };
+}
+
+function usersInPeriod(userPeriods: Record<string, number[]>, period: number): number {
+  let count = 0;
+  for (const periods of Object.values(userPeriods)) if (periods.includes(period)) count += 1;
+  return count;
+}
+
+function lastDayWith(counters: Record<string, number>, day: number): string | null {
+  let latest: number | null = null;
+  for (const [key, count] of Object.entries(counters)) {
+    const counterDay = Number(key);
+    if (count > 0 && counterDay <= day && (latest === null || counterDay > latest)) latest = counterDay;
+  }
+  return latest === null ? null : isoDay(latest);
+}
+
+function isCalendarDay(text: string): boolean {
+  return /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(text);
+}
+
+function dayUpTo(eventDay: number | null, day: number): string | null {
+  return eventDay === null || eventDay > day ? null : isoDay(eventDay);
+}
+
+function daysSince(eventDay: number | null, day: number): number | null {
+  return eventDay === null ? null : Math.max(0, day - eventDay);
+}
+
+function sumDays(counters: Record<string, number>, fromDay: number, toDay: number): number {
+  let total = 0;
+  for (const [key, count] of Object.entries(counters)) {
+    const counterDay = Number(key);
+    if (counterDay >= fromDay && counterDay <= toDay) total += count;
+  }
+  return total;
+}

@@ -10,6 +10,7 @@ runService('alerting', async (logger) => {
     service: 'alerting',
     port: env.PORT,
     logger,
-    transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
+    transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP,
+        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
   });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Topics, validateAlertLifecycleEvent, validateScoreChanged } from '@bellwether/contracts';
+import { Topics, validateAlertLifecycleEvent, validateScoreChanged, validateTelemetryEvent } from '@bellwether/contracts';
 import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
 import { PlaybookEnv } from './playbook.env';
 import { PLAYBOOK_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
@@ -13,7 +13,12 @@ runService('playbook', async (logger) => {
     transport: (app) =>
       consumerTransport(app, {
         groupId: PLAYBOOK_CONSUMER_GROUP,
-        decoders: { [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent), [Topics.scores]: decoderFrom(validateScoreChanged) },
+        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+        decoders: {
+          [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
+          [Topics.scores]: decoderFrom(validateScoreChanged),
+          [Topics.events]: decoderFrom(validateTelemetryEvent),
+        },
       }),
   });
 });

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Min } from 'class-validator';
 import { CommonEnv } from '@bellwether/platform';
 
 export class PlaybookEnv extends CommonEnv {
@@ -15,4 +15,23 @@ export class PlaybookEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   OUTBOX_RETENTION_HOURS = 72;
+
+  /** A folder of playbook definitions (*.json), validated at start, used instead of the built-ins. */
+  @IsOptional()
+  @IsString()
+  PLAYBOOKS_DIR?: string;
+
+  /** Email delivery adapter: each email step is POSTed here (an SMTP relay is a later adapter). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  EMAIL_WEBHOOK_URL?: string;
+
+  /** Attempts of an email or webhook step before its run is parked with the error. */
+  @IsInt()
+  @Min(1)
+  DELIVERY_MAX_ATTEMPTS = 6;
+
+  @IsInt()
+  @Min(10)
+  DELIVERY_BACKOFF_INITIAL_MS = 1000;
 }

@@ -1,10 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from './migrations';
 import { PlaybookEnv } from './playbook.env';
 import { PlaybookConsumer } from './runs/playbook.consumer';
 import { PlaybookRunner } from './runs/playbook-runner.service';
 import { WakeScheduler } from './runs/wake-scheduler';
+import { DeliveryWorker } from './runs/delivery-worker';
+import { loadPlaybookDefinitions, PLAYBOOK_DEFINITIONS } from './runs/playbook-definitions';
+import { TasksController } from './tasks/tasks.controller';
+import { PortfolioKpisController } from './kpis/portfolio-kpis.controller';
 
 export const PLAYBOOK_CONSUMER_GROUP = 'bellwether-playbook';
 
@@ -25,9 +30,16 @@ export class PlaybookModule {
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
         OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+        AuthModule.withKeyRing(),
       ],
-      controllers: [PlaybookConsumer],
-      providers: [{ provide: PlaybookEnv, useValue: env }, PlaybookRunner, WakeScheduler],
+      controllers: [PlaybookConsumer, TasksController, PortfolioKpisController],
+      providers: [
+        { provide: PlaybookEnv, useValue: env },
+        { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR) },
+        PlaybookRunner,
+        WakeScheduler,
+        DeliveryWorker,
+      ],
     };
   }
 }

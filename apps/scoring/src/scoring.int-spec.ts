@@ -22,6 +22,7 @@ const scoringEnv = {
   KAFKA_NAMESPACE: namespace,
   DAY_ROLL_INTERVAL_MS: '200',
   DAY_ROLL_CHUNK: '7',
+  KAFKA_SESSION_TIMEOUT_MS: '6000',
 };
 const scoring = new ServiceProcess('scoring', 4320, scoringEnv);
 let tail: TopicTail;

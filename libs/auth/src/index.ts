@@ -3,3 +3,4 @@ export * from './principal';
 export * from './api-key.guard';
 export * from './api-key-ring';
 export * from './auth.module';
+export * from './queue-access';

@@ -1,4 +1,4 @@
-import type { Principal } from '@bellwether/auth';
+import type { Principal } from './principal';
 import { mayUseQueue } from './queue-access';
 
 const key = (overrides: Partial<Principal>): Principal => ({ keyId: 'k', scopes: [], csmId: null, team: null, ...overrides });

@@ -1,4 +1,4 @@
-import { hasScope, type Principal } from '@bellwether/auth';
+import { hasScope, type Principal } from './principal';
 
 /**
  * Who may see and work which queue:

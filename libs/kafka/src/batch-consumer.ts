@@ -23,6 +23,7 @@ export interface BatchConsumerOptions<T> {
   readonly backoff?: BackoffPolicy;
   readonly fromBeginning?: boolean;
   readonly partitionsConsumedConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
   /** A loop with no finished batch for this long while it has work is reported unhealthy. */
   readonly stallAfterMs?: number;
 }
@@ -57,8 +58,8 @@ export class BatchConsumer<T> {
     this.consumer = connection.client.consumer({
       groupId: connection.group(options.groupId),
       allowAutoTopicCreation: false,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30000) / 3)),
       maxBytesPerPartition: 1024 * 1024,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
     });

@@ -14,6 +14,7 @@ export interface KafkaBatchTransportOptions {
   readonly deadLetters: MessageProducer;
   readonly logger: ConsumerLogger;
   readonly backoff?: BackoffPolicy;
+  readonly sessionTimeoutMs?: number;
 }
 
 /**
@@ -44,6 +45,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         deadLetters: this.options.deadLetters,
         logger: this.options.logger,
         backoff: this.options.backoff,
+        sessionTimeoutMs: this.options.sessionTimeoutMs,
       });
       await this.consumer.start();
       callback();

@@ -3,13 +3,13 @@ import type { DataSource } from 'typeorm';
 import { Histogram } from 'prom-client';
 import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome } from '@bellwether/contracts';
 import { acknowledge, resolve, snooze, type TransitionResult } from '@bellwether/alerting-domain';
-import { ApiKeyGuard, ApiKeyRing, RequireScope, type AuthenticatedRequest, type Principal } from '@bellwether/auth';
+import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RequireScope, type AuthenticatedRequest, type Principal, type QueueRight } from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
 import type { Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from '../alerts/alert.repository';
 import { AlertStream, type StreamMessage } from './alert-stream';
-import { mayUseQueue, type QueueRight } from './queue-access';
+
 
 const timeToAcknowledge = new Histogram({
   name: 'bellwether_alert_time_to_acknowledge_seconds',

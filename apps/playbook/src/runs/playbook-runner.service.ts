@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
 import {
   advance,
-  builtInPlaybooks,
   chooseVariant,
   playbooksFor,
   startRun,
@@ -18,12 +17,14 @@ import {
 } from '@bellwether/playbook-domain';
 import { enqueueOutbox } from '@bellwether/platform';
 import { PLAYBOOK_SCHEMA } from '../migrations';
+import { PLAYBOOK_DEFINITIONS } from './playbook-definitions';
 import { RunRepository } from './run.repository';
 
 const runMetrics = {
   started: new Counter({ name: 'bellwether_playbook_runs_started_total', help: 'Playbook runs started', labelNames: ['playbook', 'variant'] as const }),
   ended: new Counter({ name: 'bellwether_playbook_runs_ended_total', help: 'Playbook runs ended', labelNames: ['playbook', 'outcome'] as const }),
   tasks: new Counter({ name: 'bellwether_playbook_tasks_created_total', help: 'Tasks created in CSM queues', labelNames: ['playbook', 'role'] as const }),
+  parked: new Counter({ name: 'bellwether_playbook_runs_parked_total', help: 'Runs parked because a step kept failing', labelNames: ['playbook'] as const }),
 };
 
 /** Used until the first score change of the account arrives: neither recovered nor churned. */
@@ -37,7 +38,8 @@ const UNKNOWN_ACCOUNT: AccountSnapshot = { band: 'yellow', segment: 'stable', he
 @Injectable()
 export class PlaybookRunner {
   private readonly repository = new RunRepository();
-  private readonly definitions: readonly PlaybookDefinition[] = builtInPlaybooks;
+
+  constructor(@Inject(PLAYBOOK_DEFINITIONS) private readonly definitions: readonly PlaybookDefinition[]) {}
 
   /** Records message ids; returns the ones never processed before. */
   claim(manager: EntityManager, messageIds: readonly string[]): Promise<Set<string>> {
@@ -135,6 +137,33 @@ export class PlaybookRunner {
       ...(run.outcome ? { outcome: run.outcome } : {}),
       occurredAt: now,
     };
+  }
+
+  /**
+   * A step kept failing: the run is parked with the error visible (row and event), even if the
+   * state machine had already moved past the fire-and-forget step.
+   */
+  async park(manager: EntityManager, runId: string, error: string, now: string): Promise<void> {
+    const rows = (await manager.query(
+      // Wrapped in a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH parked AS (
+         UPDATE playbook.runs SET status = 'parked', last_error = $2, state = jsonb_set(state, '{status}', '"parked"'), updated_at = now()
+         WHERE id = $1 AND status <> 'parked' RETURNING state
+       ) SELECT state FROM parked`,
+      [runId, error.slice(0, 2000)],
+    )) as { state: RunState }[];
+    const run = rows[0]?.state;
+    if (!run) return;
+    runMetrics.parked.inc({ playbook: run.playbookId });
+    await this.emit(manager, [{ ...this.runEvent('run.parked', run, now), error: error.slice(0, 2000) }]);
+  }
+
+  /** A completed task is a step done, for integrators and KPIs. */
+  async taskCompleted(manager: EntityManager, task: { taskId: string; runId: string }, now: string): Promise<void> {
+    const [row] = (await manager.query('SELECT state FROM playbook.runs WHERE id = $1', [task.runId])) as { state: RunState }[];
+    if (!row) return;
+    const stepId = task.taskId.split(':')[1];
+    await this.emit(manager, [{ ...this.runEvent('step.done', row.state, now), eventId: `${task.taskId}:done`, ...(stepId ? { stepId } : {}) }]);
   }
 
   private async emit(manager: EntityManager, events: readonly PlaybookRunEvent[]): Promise<void> {

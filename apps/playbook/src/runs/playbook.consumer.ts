@@ -1,9 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource } from 'typeorm';
-import { Topics, type AlertLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import { Topics, type AlertLifecycleEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { KpiReadModelRepository } from '../kpis/kpi-read-model.repository';
 import { PlaybookRunner } from './playbook-runner.service';
 
 /**
@@ -19,15 +20,30 @@ export class PlaybookConsumer {
     private readonly relay: OutboxRelay,
   ) {}
 
+  private readonly kpis = new KpiReadModelRepository();
+
   @EventPattern(Topics.alerts)
   async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
     const started = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.runner.claim(manager, batch.records.map((record) => `alert:${record.value.eventId}`));
       let count = 0;
-      for (const record of batch.records) if (fresh.has(`alert:${record.value.eventId}`)) count += await this.runner.onAlert(manager, record.value);
+      for (const record of batch.records) {
+        if (!fresh.has(`alert:${record.value.eventId}`)) continue;
+        count += await this.runner.onAlert(manager, record.value);
+        await this.kpis.projectAlert(manager, record.value);
+      }
       return count;
     });
     if (started > 0) this.relay.nudge();
+    return new Map();
+  }
+
+  /** Revenue, NPS and onboarding events for the portfolio KPIs (idempotent on event ids). */
+  @EventPattern(Topics.events)
+  async handleEvents(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
+    await this.dataSource.transaction(async (manager) => {
+      for (const record of batch.records) await this.kpis.projectEvent(manager, record.value);
+    });
     return new Map();
   }
 

@@ -83,14 +83,49 @@ export class RunRepository {
       case 'send_email':
       case 'call_webhook': {
         const target = effect.kind === 'send_email' ? effect.template : effect.url;
+        const payload = { runId: run.runId, accountId: run.accountId, playbookId: run.playbookId, stepId: effect.stepId, ...(effect.kind === 'send_email' ? { template: effect.template, to: 'account_contact' } : {}) };
         const rows = (await manager.query(
-          `INSERT INTO playbook.deliveries (id, run_id, kind, target) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [effect.key, run.runId, effect.kind === 'send_email' ? 'email' : 'webhook', target],
+          `INSERT INTO playbook.deliveries (id, run_id, kind, target, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
+          [effect.key, run.runId, effect.kind === 'send_email' ? 'email' : 'webhook', target, JSON.stringify(payload)],
         )) as unknown[];
         return rows.length > 0;
       }
       default:
         return true;
     }
+  }
+}
+
+export interface TaskRow {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly accountId: string;
+  readonly role: string;
+  readonly title: string;
+  readonly template: string | null;
+  readonly queue: string;
+  readonly dueAt: Date;
+  readonly status: string;
+  readonly createdAt: Date;
+  readonly completedAt: Date | null;
+  readonly note: string | null;
+}
+
+const taskColumns = `id AS "taskId", run_id AS "runId", account_id AS "accountId", role, title, template, queue, due_at AS "dueAt",
+  status, created_at AS "createdAt", completed_at AS "completedAt", note`;
+
+/** Tasks of a queue (due first) and their completion. */
+export class TaskRepository {
+  async listQueue(manager: EntityManager, queue: string, status: string, limit: number): Promise<TaskRow[]> {
+    return (await manager.query(`SELECT ${taskColumns} FROM playbook.tasks WHERE queue = $1 AND status = $2 ORDER BY due_at, created_at LIMIT $3`, [queue, status, limit])) as TaskRow[];
+  }
+
+  async findForUpdate(manager: EntityManager, taskId: string): Promise<TaskRow | null> {
+    const [row] = (await manager.query(`SELECT ${taskColumns} FROM playbook.tasks WHERE id = $1 FOR UPDATE`, [taskId])) as TaskRow[];
+    return row ?? null;
+  }
+
+  async complete(manager: EntityManager, taskId: string, by: string, note: string | null): Promise<void> {
+    await manager.query(`UPDATE playbook.tasks SET status = 'done', completed_at = now(), completed_by = $2, note = $3 WHERE id = $1`, [taskId, by, note]);
   }
 }

@@ -15,6 +15,15 @@ export class CommonEnv {
   @Matches(/^[a-z0-9._-]{0,60}$/, { message: 'KAFKA_NAMESPACE may hold only a-z, 0-9, ".", "_" and "-" (at most 60)' })
   KAFKA_NAMESPACE = '';
 
+  /**
+   * How long the group waits for a silent consumer before giving its partitions to another
+   * (a crashed replica's partitions stall this long). The broker allows 6000 to 300000.
+   */
+  @IsInt()
+  @Min(6000)
+  @Max(300000)
+  KAFKA_SESSION_TIMEOUT_MS = 30000;
+
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 

@@ -10,7 +10,7 @@ import { APP_LOGGER } from '../tokens';
  */
 export function consumerTransport(
   app: INestApplication,
-  options: { groupId: string; decoders: Readonly<Record<string, RecordDecoder<unknown>>> },
+  options: { groupId: string; decoders: Readonly<Record<string, RecordDecoder<unknown>>>; sessionTimeoutMs?: number },
 ): KafkaBatchTransport {
   const transport = new KafkaBatchTransport({
     connection: app.get(KafkaConnection),
@@ -18,6 +18,7 @@ export function consumerTransport(
     logger: structuredLogger(app.get<AppLogger>(APP_LOGGER)),
     groupId: options.groupId,
     decoders: options.decoders,
+    sessionTimeoutMs: options.sessionTimeoutMs,
   });
   app.get(HealthRegistry).register('consumer', () => {
     const health = transport.health();

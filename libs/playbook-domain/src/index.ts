@@ -5,3 +5,4 @@ export * from './playbook-matching.util';
 export * from './variant.util';
 export * from './run-state.types';
 export * from './run-state-machine';
+export * from './kpis';

@@ -1,0 +1,13 @@
+export * from './kpi.types';
+export { startingCohort, payingAtEnd } from './account-record.util';
+export * from './churn.kpi';
+export * from './ltv.kpi';
+export * from './nps.kpi';
+export * from './upsell.kpi';
+export * from './onboarding.kpi';
+export * from './recovery.kpi';
+export * from './alerts.kpi';
+export * from './playbook-outcome.kpi';
+export * from './roi.kpi';
+export * from './portfolio-kpis';
+export * from './account-period.builder';

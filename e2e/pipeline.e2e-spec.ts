@@ -126,6 +126,42 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     expect(stack.records(Topics.events, accountId).filter((record) => (record.value as { id: string }).id === batch.events[0]?.id)).toHaveLength(1);
   });
 
+  describe('portfolio KPIs (playbook service)', () => {
+    it('computes churn, NPS, alert volume and playbook outcomes from what flowed through', async () => {
+      const manager = await stack.createKey('manager', ['--team', 'emea']);
+      const csm = await stack.createKey('csm', ['--csm-id', 'csm-kpi']);
+      const kpis = (key: string, query = '') => fetch(`${stack.services.playbook.baseUrl}/v1/portfolio/kpis${query}`, { headers: { authorization: `Bearer ${key}` } });
+      await waitFor(async () => (await kpis(manager)).status === 200, { description: 'the manager key to reach playbook' });
+      const churning = `acct-${randomUUID()}`;
+      const at = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+      const post = await stack.post(
+        '/v1/events',
+        {
+          events: [
+            { id: `evt_${randomUUID()}`, type: 'subscription.changed', accountId: churning, timestamp: at(40), properties: { plan: 'pro', seats: 5, mrr: 1200, startDate: at(400) } },
+            { id: `evt_${randomUUID()}`, type: 'nps.responded', accountId: churning, timestamp: at(5), properties: { score: 10 } },
+            { id: `evt_${randomUUID()}`, type: 'account.churned', accountId: churning, timestamp: at(2), properties: { reason: 'budget' } },
+          ],
+        },
+        { authorization: `Bearer ${ingestKey}` },
+      );
+      expect(post.status).toBe(202);
+      const body = await waitFor(
+        async () => {
+          const result = (await (await kpis(manager)).json()) as { churn: { logo: { value: number | null; n: number } }; nps: { overall: { n: number } } };
+          return result.churn?.logo?.value !== null && result.churn?.logo?.value !== undefined && result.churn.logo.value > 0 ? result : undefined;
+        },
+        { description: 'the churn to show in the KPIs' },
+      );
+      const text = JSON.stringify(body);
+      expect(text).toContain('health_entered_red');
+      expect(text).toContain('value-rediscovery');
+      expect((await kpis(csm)).status).toBe(403);
+      expect((await kpis(manager, '?segment=gold')).status).toBe(400);
+      expect((await kpis(manager, '?from=2026-05-01T00:00:00Z&to=2026-04-01T00:00:00Z')).status).toBe(400);
+    });
+  });
+
   describe('bad input', () => {
     it('rejects a malformed batch whole with 400, listing every problem, and publishes none of it', async () => {
       const accountId = `acct-${randomUUID()}`;

@@ -33,6 +33,7 @@ export class Stack {
       LOG_LEVEL: 'info',
       API_KEY_CACHE_SECONDS: '0',
       KAFKA_NAMESPACE: this.namespace,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
     };
     this.services = {
       ingestion: new ServiceProcess('ingestion', basePort, { ...env, ...extraEnv.ingestion }),

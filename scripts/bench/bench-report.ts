@@ -31,6 +31,16 @@ export interface IngestionRun extends LoadFigures {
   readonly drained: boolean;
 }
 
+export interface ConsumerLoopStats {
+  readonly batches: number;
+  readonly records: number;
+  readonly recordsPerBatch: number | null;
+  /** Mean time from receiving a partition batch to its offset commit. */
+  readonly meanBatchMs: number | null;
+  /** Seconds spent in batches ÷ seconds of the window: near 100 % the loop is saturated. */
+  readonly busyPercent: number | null;
+}
+
 export interface LatencyRun extends LoadFigures {
   readonly targetEventsPerSecond: number;
   readonly achievedEventsPerSecond: number | null;
@@ -44,6 +54,7 @@ export interface LatencyRun extends LoadFigures {
   readonly probesWithoutAlert: number;
   readonly scoreChangeSeenBeforeAck: number;
   readonly usage: WindowUsage;
+  readonly consumerLoops: Record<string, ConsumerLoopStats>;
   readonly drainAfterMs: number | null;
 }
 
@@ -65,6 +76,8 @@ export interface ScoringRun {
   readonly eventsPerSecond: number | null;
   readonly lagAfter: number | null;
   readonly usage: WindowUsage;
+  /** Heap in use of each service once everything caught up, MiB. */
+  readonly heapUsedAfterMiB: Record<string, number | null>;
   /** Alerting and playbook catching up with the run's score changes afterwards. */
   readonly downstream: { scoreChanges: number; caughtUp: boolean; ms: number | null; changesPerSecond: number | null; usage: WindowUsage };
 }
@@ -92,6 +105,8 @@ export interface LogScan {
 export interface BenchReport {
   readonly startedAt: string;
   finishedAt: string | null;
+  /** When run.sh compiled the tree this run executes. */
+  readonly builtAt: string | null;
   readonly command: string;
   readonly config: BenchConfig;
   machine: MachineFacts | null;
@@ -288,6 +303,7 @@ export function renderMarkdown(report: BenchReport): string {
       ['runtimes', m ? `Node ${m.node}; ${m.java}` : '—'],
       ['infrastructure', m ? `${m.kafka}; ${m.postgres}; ${m.redis} — all on this machine, traffic only on 127.0.0.1` : '—'],
       ['isolation', `topics and consumer groups under \`KAFKA_NAMESPACE=${report.config.namespace}\` (deleted at the end), database \`${new URL(report.config.databaseUrl).pathname.slice(1)}\` (service schemas dropped at the start), Redis db ${new URL(report.config.redisUrl).pathname.slice(1) || '0'}`],
+      ['code', `the working tree as of ${report.builtAt ?? '?'}, compiled by run.sh into a private \`${report.config.buildDir}/dist\` so that other engineers' rebuilds of \`dist/\` during the run do not change what runs`],
       ['services', `four processes on ports ${report.config.basePort}–${report.config.basePort + 3}, \`CLOCK_MODE=event LOG_LEVEL=warn RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=100000\``],
       ['events', `${report.config.eventBytes} bytes of JSON each on the HTTP side (${ing?.kafkaValueBytes ? `${ing.kafkaValueBytes} bytes once normalized on bellwether.events.v1` : 'normalized size not sampled'}); batches of ${report.config.eventsPerBatch}`],
     ],
@@ -405,6 +421,21 @@ export function renderMarkdown(report: BenchReport): string {
         `${entry.probesWithoutScoreChange} / ${entry.probesWithoutAlert}`,
       ]),
     );
+    line('Consumer loops during each run (from the services\' own `bellwether_kafka_batch_duration_seconds` and `bellwether_kafka_records_consumed_total`; a loop handles one partition batch at a time, from fetch to offset commit, so "busy" near 100 % means it is the bottleneck):');
+    line();
+    table(
+      ['rate', 'consumer loop', 'batches', 'records per batch', 'mean batch', 'busy'],
+      report.latency.flatMap((entry) =>
+        Object.entries(entry.consumerLoops ?? {}).map(([loop, stats]) => [
+          fmt(entry.targetEventsPerSecond),
+          loop,
+          fmt(stats.batches),
+          fmt(stats.recordsPerBatch),
+          ms(stats.meanBatchMs),
+          stats.busyPercent === null ? '—' : `${fmt(stats.busyPercent)} %`,
+        ]),
+      ),
+    );
     for (const entry of report.latency) {
       line(`CPU at ${fmt(entry.targetEventsPerSecond)} events/s (${machineNote(entry.usage)}):`);
       line();
@@ -435,6 +466,12 @@ export function renderMarkdown(report: BenchReport): string {
         entry.downstream.caughtUp ? `${fmt((entry.downstream.ms ?? 0) / 1000, 1)} s (${fmt(entry.downstream.changesPerSecond)} changes/s)` : `not caught up after ${fmt((entry.downstream.ms ?? 0) / 1000, 0)} s`,
         ['ingestion', 'scoring', 'alerting', 'playbook'].map((service) => `${fmt(peakRss(entry, service))}`).join(' / ') + ' MiB',
       ]),
+    );
+    line('Heap in use once everything had caught up (prom-client `nodejs_heap_size_used_bytes`; what the processes keep, as opposed to their peak working set):');
+    line();
+    table(
+      ['accounts', 'ingestion', 'scoring', 'alerting', 'playbook'],
+      report.scoring.map((entry) => [fmt(entry.accounts), ...['ingestion', 'scoring', 'alerting', 'playbook'].map((service) => `${fmt(entry.heapUsedAfterMiB?.[service])} MiB`)]),
     );
     for (const entry of report.scoring) {
       line(`CPU while scoring alone caught up with ${fmt(entry.accounts)} accounts (${machineNote(entry.usage)}):`);
@@ -470,7 +507,7 @@ export function renderMarkdown(report: BenchReport): string {
 
   line('## What stands in the way');
   line();
-  const analysisPath = join(__dirname, '..', '..', '..', 'scripts', 'bench', 'what-stands-in-the-way.md');
+  const analysisPath = join(process.cwd(), 'scripts', 'bench', 'what-stands-in-the-way.md');
   if (existsSync(analysisPath)) {
     line(readFileSync(analysisPath, 'utf8').trim());
   } else {
@@ -534,10 +571,14 @@ export function renderMarkdown(report: BenchReport): string {
       ['BENCH_PROFILE_SECONDS', String(report.config.profileSeconds), 'load while the hottest service is profiled'],
       ['BENCH_DRAIN_TIMEOUT_SECONDS', String(report.config.drainTimeoutMs / 1000), 'longest wait for the consumers to catch up'],
       ['BENCH_EVENT_BYTES / BENCH_BATCH_EVENTS', `${report.config.eventBytes} / ${report.config.eventsPerBatch}`, 'event size and batch size'],
-      ['BENCH_DB, BENCH_BASE_PORT, BENCH_KEEP_TOPICS, BENCH_KEEP_KAFKA, BENCH_DOCS_DIR', '', 'database (must contain "bench"), first port, keep the run\'s topics, leave a Kafka the run started running, where the report goes'],
+      ['BENCH_PROFILE_SERVICE', '', 'profile this service instead of the one that used the most CPU during saturation'],
+      ['BENCH_DB, BENCH_REDIS_DB, BENCH_BASE_PORT', '', 'database (its name must contain "bench"), Redis db (not 0 or 1), first of the four ports'],
+      ['BENCH_KEEP_TOPICS, BENCH_KEEP_KAFKA, BENCH_DOCS_DIR', '', 'keep the run\'s topics, leave running a Kafka the run started, where the report goes'],
     ],
   );
-  line('The same numbers, machine-readable: `benchmarks.json` next to this page.');
+  line('The same numbers, machine-readable: `benchmarks.json` next to this page. The "What stands in the way" section comes from');
+  line('`scripts/bench/what-stands-in-the-way.md`; after editing it, re-render this page from the JSON without running anything:');
+  line('`npx tsc -p tsconfig.build.json && node -r ./tools/runtime/register-paths.js dist/scripts/bench/bench-report.js docs/benchmarks.json`.');
   return out.join('\n') + '\n';
 
   function usageTable(usage: WindowUsage): void {

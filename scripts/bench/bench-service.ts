@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { processCpuSeconds, processMemory } from './proc-stats';
 import { sleep } from './stats';
 
+export interface ConsumerTotals {
+  readonly batches: number;
+  readonly seconds: number;
+  readonly records: number;
+}
+
 export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
 export const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
 
@@ -13,7 +19,7 @@ export interface ServiceStartOptions {
 }
 
 /**
- * One compiled service (dist/) as a child process of the benchmark: its log appended to
+ * One compiled service (<buildDir>/dist, see run.sh) as a child process of the benchmark: its log appended to
  * reports/bench/logs/<service>.log, its pid in reports/bench/run/<service>.pid (so run.sh's trap
  * can stop it if the driver itself dies). Stopped with SIGTERM, SIGKILL after 20 s.
  */
@@ -31,6 +37,7 @@ export class BenchService {
     readonly port: number,
     private readonly env: Readonly<Record<string, string>>,
     workDir: string,
+    private readonly buildDir: string,
   ) {
     mkdirSync(join(workDir, 'logs'), { recursive: true });
     mkdirSync(join(workDir, 'run'), { recursive: true });
@@ -55,11 +62,10 @@ export class BenchService {
     const nodeArgs: string[] = [];
     if (options.cpuProfileDir) {
       mkdirSync(options.cpuProfileDir, { recursive: true });
-      // Nest re-raises SIGTERM after its graceful shutdown, which skips Node's exit path and with
-      // it the profile write; this preload turns the re-raised signal into a normal exit.
-      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${this.name}.cpuprofile`, '-r', './dist/scripts/bench/exit-on-reraised-signal.js');
+      // Written when the process exits (the graceful SIGTERM stop included).
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${this.name}.cpuprofile`);
     }
-    nodeArgs.push('-r', './tools/runtime/register-paths.js', `dist/apps/${this.name}/src/main.js`);
+    nodeArgs.push('-r', `./${join(this.buildDir, 'tools/runtime/register-paths.js')}`, join(this.buildDir, `dist/apps/${this.name}/src/main.js`));
     this.logOffset = fileSize(this.logPath);
     const log = openSync(this.logPath, 'a');
     const child = spawn(process.execPath, nodeArgs, {
@@ -126,14 +132,29 @@ export class BenchService {
   }
 
   /** Several Prometheus values from one scrape of /metrics (null: absent or unreachable). */
-  async metrics(names: readonly string[]): Promise<Record<string, number | null>> {
-    let text = '';
+  async metrics(names: readonly string[], label?: string): Promise<Record<string, number | null>> {
+    const text = await this.scrape();
+    return Object.fromEntries(names.map((name) => [name, text ? metricValue(text, name, label) : null]));
+  }
+
+  /** The consumer loop's totals for one topic: partition batches, seconds in them, records. */
+  async consumerTotals(topic: string): Promise<ConsumerTotals | null> {
+    const text = await this.scrape();
+    if (!text) return null;
+    const label = `topic="${topic}"`;
+    return {
+      batches: metricValue(text, 'bellwether_kafka_batch_duration_seconds_count', label) ?? 0,
+      seconds: metricValue(text, 'bellwether_kafka_batch_duration_seconds_sum', label) ?? 0,
+      records: metricValue(text, 'bellwether_kafka_records_consumed_total', label) ?? 0,
+    };
+  }
+
+  private async scrape(): Promise<string> {
     try {
-      text = await (await fetch(`${this.baseUrl}/metrics`)).text();
+      return await (await fetch(`${this.baseUrl}/metrics`)).text();
     } catch {
-      // not answering: every value unknown
+      return '';
     }
-    return Object.fromEntries(names.map((name) => [name, text ? metricValue(text, name) : null]));
   }
 
   /** Last lines this process wrote to its log. */
@@ -150,13 +171,17 @@ export class BenchService {
   }
 }
 
-/** Sum of every sample of a Prometheus counter or gauge (all label sets). */
-export function metricValue(text: string, name: string): number | null {
+/**
+ * Sum of the samples of a Prometheus counter or gauge over every label set, or only over those
+ * carrying `label="value"` (e.g. `topic="bellwether.events.v1"`).
+ */
+export function metricValue(text: string, name: string, label?: string): number | null {
   let total: number | null = null;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
+    if (label && !(match[2] ?? '').includes(label)) continue;
     total = (total ?? 0) + Number(match[3]);
   }
   return total;

@@ -46,6 +46,8 @@ export interface BenchConfig {
   readonly keepTopics: boolean;
   readonly docsDir: string;
   readonly workDir: string;
+  /** Where run.sh built the code this run executes: <buildDir>/dist and its path register. */
+  readonly buildDir: string;
 }
 
 export function loadBenchConfig(): BenchConfig {
@@ -79,5 +81,6 @@ export function loadBenchConfig(): BenchConfig {
     keepTopics: process.env['BENCH_KEEP_TOPICS'] === '1',
     docsDir: process.env['BENCH_DOCS_DIR'] ?? 'docs',
     workDir: 'reports/bench',
+    buildDir: process.env['BENCH_BUILD_DIR'] ?? '.',
   };
 }

@@ -1,19 +1,19 @@
 /* eslint-disable no-console -- the benchmark reports its progress on stdout */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { Topics } from '@bellwether/contracts';
 import { KafkaConnection, TopicTail, type TailedRecord } from '@bellwether/kafka';
-import { BenchService, serviceNames, type ServiceName } from './bench-service';
+import { BenchService, serviceNames, type ConsumerTotals, type ServiceName } from './bench-service';
 import { loadBenchConfig, type BenchConfig } from './bench.config';
 import { summarizeCpuProfile } from './cpu-profile-summary';
 import { EventFactory, IngestClient, runClosedLoop, runSteadyRate, type LoadResult } from './ingest-load';
 import { createTopic, endToEndLatency, producerPerformance } from './kafka-baselines';
 import { PipelineObserver } from './pipeline-observer';
-import { machineFacts, scanServiceLog, writeReports, type BenchReport, type LatencyRun } from './bench-report';
+import { machineFacts, scanServiceLog, writeReports, type BenchReport, type ConsumerLoopStats, type LatencyRun } from './bench-report';
 import { ResourceSampler, type WindowUsage } from './resource-sampler';
 import { round, sleep, summarize } from './stats';
 
@@ -50,10 +50,10 @@ class Bench {
     };
     const ports: Record<ServiceName, number> = { ingestion: config.basePort, scoring: config.basePort + 1, alerting: config.basePort + 2, playbook: config.basePort + 3 };
     this.services = {
-      ingestion: new BenchService('ingestion', ports.ingestion, env, config.workDir),
-      scoring: new BenchService('scoring', ports.scoring, env, config.workDir),
-      alerting: new BenchService('alerting', ports.alerting, env, config.workDir),
-      playbook: new BenchService('playbook', ports.playbook, env, config.workDir),
+      ingestion: new BenchService('ingestion', ports.ingestion, env, config.workDir, config.buildDir),
+      scoring: new BenchService('scoring', ports.scoring, env, config.workDir, config.buildDir),
+      alerting: new BenchService('alerting', ports.alerting, env, config.workDir, config.buildDir),
+      playbook: new BenchService('playbook', ports.playbook, env, config.workDir, config.buildDir),
     };
     this.observer = new PipelineObserver(this.connection, this.db);
     this.events = new EventFactory(config.namespace.replace(/[^a-z0-9]/g, ''), config.eventBytes);
@@ -61,6 +61,7 @@ class Bench {
     this.report = {
       startedAt: new Date().toISOString(),
       finishedAt: null,
+      builtAt: builtAt(config.buildDir),
       command: commandLine(),
       config: { ...config },
       machine: null,
@@ -68,7 +69,7 @@ class Bench {
       ingestion: null,
       latency: [],
       scoring: [],
-      dayRoll: existsSync('dist/apps/scoring/src/scores/day-roller.js')
+      dayRoll: existsSync(join(config.buildDir, 'dist/apps/scoring/src/scores/day-roller.js'))
         ? 'not yet measured: a day-roll (apps/scoring/src/scores/day-roller.ts) appeared while this benchmark was being written; it runs only when the watermark passes midnight UTC and ingestion refuses event times more than 300 s ahead, so the benchmark cannot trigger one without a hook'
         : 'not yet measured: the day-roll is not implemented',
       cpuProfile: null,
@@ -169,7 +170,7 @@ class Bench {
     await Promise.all(['scoring', 'alerting', 'playbook'].map((name) => this.startWithOneRetry(this.services[name as ServiceName], 'start the four services')));
     const { stdout } = await run(
       process.execPath,
-      ['-r', './tools/runtime/register-paths.js', 'dist/apps/ingestion/src/cli/keys.cli.js', 'create', '--name', `bench-${this.config.namespace.replace(/\.$/, '')}`, '--scopes', 'ingest'],
+      ['-r', `./${join(this.config.buildDir, 'tools/runtime/register-paths.js')}`, join(this.config.buildDir, 'dist/apps/ingestion/src/cli/keys.cli.js'), 'create', '--name', `bench-${this.config.namespace.replace(/\.$/, '')}`, '--scopes', 'ingest'],
       { env: { ...process.env, DATABASE_URL: this.config.databaseUrl } },
     );
     this.key = (JSON.parse(stdout) as { key: string }).key;
@@ -189,6 +190,26 @@ class Bench {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /** Batch totals of each consumer loop on the pipeline's main topics. */
+  private async consumerLoops(): Promise<Record<string, ConsumerTotals | null>> {
+    return {
+      'scoring ← bellwether.events.v1': await this.services.scoring.consumerTotals(Topics.events),
+      'alerting ← bellwether.scores.v1': await this.services.alerting.consumerTotals(Topics.scores),
+      'playbook ← bellwether.scores.v1': await this.services.playbook.consumerTotals(Topics.scores),
+      'playbook ← bellwether.alerts.v1': await this.services.playbook.consumerTotals(Topics.alerts),
+    };
+  }
+
+  /** Heap in use of each running service now (prom-client's nodejs_heap_size_used_bytes), MiB. */
+  private async heapUsed(): Promise<Record<string, number | null>> {
+    const heap: Record<string, number | null> = {};
+    for (const service of this.all) {
+      const bytes = service.running ? await service.metric('bellwether_nodejs_heap_size_used_bytes') : null;
+      heap[service.name] = bytes === null ? null : round(bytes / 1024 / 1024, 0);
+    }
+    return heap;
   }
 
   private smallAccount(): string {
@@ -286,6 +307,7 @@ class Bench {
       if (!warmed) throw new Error('no probe came out as a score change and an alert within 60 s (pipeline blocked?)');
 
       log(`   background ${rate} events/s (batches of ${this.config.eventsPerBatch}, ${this.config.accountsSmall} warm accounts) + a probe account every ${this.config.probeIntervalMs} ms, for ${this.config.latencySeconds} s`);
+      const loopsBefore = await this.consumerLoops();
       this.sampler.start();
       const result = await runSteadyRate({
         client,
@@ -297,6 +319,7 @@ class Bench {
         probe: { intervalMs: this.config.probeIntervalMs, send: async () => void (await sendProbe(true)) },
       });
       const usage = this.sampler.stop();
+      const loops = consumerLoopDeltas(loopsBefore, await this.consumerLoops(), usage.seconds);
       // Let the last probes come out (bounded), then summarize.
       const waitUntil = Date.now() + 30_000;
       const complete = (): boolean => [...sent.entries()].every(([account, probe]) => probe.ackAt === null || (arrivals.get(account)?.score && arrivals.get(account)?.alert));
@@ -329,6 +352,7 @@ class Bench {
         probesWithoutAlert: acked - toAlert.length,
         scoreChangeSeenBeforeAck: arrivedBeforeAck,
         usage,
+        consumerLoops: loops,
         drainAfterMs: null,
       };
       log(
@@ -420,6 +444,7 @@ class Bench {
     const drain = await this.drain(`after the scoring run with ${accounts} accounts`);
     const downstreamUsage = this.sampler.stop();
     const downstreamMs = performance.now() - downstreamStarted;
+    const heapAfter = await this.heapUsed();
     log(`   alerting and playbook took ${(downstreamMs / 1000).toFixed(1)} s for ${changesBacklog} score changes`);
 
     this.report.scoring.push({
@@ -439,6 +464,7 @@ class Bench {
       eventsPerSecond: round(rate, 0),
       lagAfter,
       usage,
+      heapUsedAfterMiB: heapAfter,
       downstream: {
         scoreChanges: changesBacklog,
         caughtUp: drain.drained,
@@ -500,6 +526,29 @@ class Bench {
   }
 }
 
+function consumerLoopDeltas(
+  before: Record<string, ConsumerTotals | null>,
+  after: Record<string, ConsumerTotals | null>,
+  seconds: number,
+): Record<string, ConsumerLoopStats> {
+  const stats: Record<string, ConsumerLoopStats> = {};
+  for (const [loop, end] of Object.entries(after)) {
+    const start = before[loop];
+    if (!end || !start) continue;
+    const batches = end.batches - start.batches;
+    const busy = end.seconds - start.seconds;
+    const records = end.records - start.records;
+    stats[loop] = {
+      batches,
+      records,
+      recordsPerBatch: batches > 0 ? round(records / batches, 0) : null,
+      meanBatchMs: batches > 0 ? round((1000 * busy) / batches, 1) : null,
+      busyPercent: seconds > 0 ? round((100 * busy) / seconds, 0) : null,
+    };
+  }
+  return stats;
+}
+
 function loadFigures(result: LoadResult): { requests: number; acceptedEvents: number; elapsedMs: number; requestMs: ReturnType<typeof summarize>; statuses: Record<string, number>; problems: string[] } {
   return {
     requests: result.requests,
@@ -511,9 +560,17 @@ function loadFigures(result: LoadResult): { requests: number; acceptedEvents: nu
   };
 }
 
+function builtAt(buildDir: string): string | null {
+  try {
+    return readFileSync(join(buildDir, 'built-at'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 function commandLine(): string {
   const overrides = Object.entries(process.env)
-    .filter(([name]) => name.startsWith('BENCH_') && !['BENCH_DATABASE_URL', 'BENCH_REDIS_URL', 'BENCH_NAMESPACE'].includes(name))
+    .filter(([name]) => name.startsWith('BENCH_') && !['BENCH_DATABASE_URL', 'BENCH_REDIS_URL', 'BENCH_NAMESPACE', 'BENCH_BUILD_DIR'].includes(name))
     .map(([name, value]) => `${name}=${value}`);
   return [...overrides, 'npm run bench'].join(' ');
 }

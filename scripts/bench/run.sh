@@ -28,6 +28,7 @@ export BENCH_NAMESPACE="${BENCH_NAMESPACE:-bench-$(date +%s).}"
 
 log() { printf '[bench] %s\n' "$*"; }
 work=reports/bench
+build=$work/build
 mkdir -p "$work/run" "$work/logs"
 rm -f "$work"/logs/*.log
 
@@ -44,7 +45,7 @@ cleanup() {
   for pid_file in "$work"/run/*.pid; do
     [ -f "$pid_file" ] || continue
     pid=$(cat "$pid_file")
-    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'dist/apps/'; then
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$build/dist/apps/"; then
       log "stopping leftover $(basename "$pid_file" .pid) (pid $pid)"
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -60,6 +61,9 @@ cleanup() {
       bash scripts/kafka.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" --delete --topic "$ns_regex" >/dev/null 2>&1 || true
     fi
   fi
+  rm -rf "$build"
+  # The run's dedup keys and rate-limit state are of no use afterwards; give Redis its memory back.
+  redis-cli -h 127.0.0.1 -n "$BENCH_REDIS_DB" FLUSHDB >/dev/null 2>&1 || true
   if [ "$started_kafka" = 1 ] && [ "${BENCH_KEEP_KAFKA:-0}" != 1 ]; then
     log "stopping the Kafka broker this run started"
     bash scripts/kafka.sh stop >/dev/null 2>&1 || true
@@ -74,14 +78,22 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash scripts/kafka.sh status >/dev/null 2>&1 || started_kafka=1
 bash scripts/infra.sh up "$BENCH_DB"
-log "building"
-npx tsc -p tsconfig.build.json
+# A private build: other engineers rebuild the shared dist/ while they work, and a service restarted
+# mid-run must run the same code as at the start (and our build must not change theirs). Removed at
+# the end, so no compiled output is left under reports/.
+log "building into $build/dist (a snapshot of the tree as it is now)"
+mkdir -p "$build/tools/runtime"
+npx tsc -p tsconfig.build.json --outDir "$build/dist" --tsBuildInfoFile "$build/dist/.tsbuildinfo"
+cp tools/runtime/register-paths.js "$build/tools/runtime/register-paths.js"
+cp tsconfig.base.json "$build/tsconfig.base.json"
+date -u +%Y-%m-%dT%H:%M:%SZ >"$build/built-at"
+export BENCH_BUILD_DIR="$build"
 
 log "dropping the service schemas of $BENCH_DB and flushing Redis db $BENCH_REDIS_DB"
 PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -U postgres -d "$BENCH_DB" -v ON_ERROR_STOP=1 -qc \
   'DROP SCHEMA IF EXISTS ingestion CASCADE; DROP SCHEMA IF EXISTS scoring CASCADE; DROP SCHEMA IF EXISTS alerting CASCADE; DROP SCHEMA IF EXISTS playbook CASCADE;'
 redis-cli -h 127.0.0.1 -n "$BENCH_REDIS_DB" FLUSHDB >/dev/null
 
-node -r ./tools/runtime/register-paths.js dist/scripts/bench/bench.main.js &
+node -r "./$build/tools/runtime/register-paths.js" "$build/dist/scripts/bench/bench.main.js" &
 driver_pid=$!
 wait "$driver_pid"

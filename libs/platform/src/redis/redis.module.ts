@@ -11,7 +11,8 @@ class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.redis.connect();
+    // lazyConnect: an early command may already have started the connection; connect once only.
+    if (this.redis.status === 'wait') await this.redis.connect();
     this.health.register('redis', async () => ((await this.redis.ping()) === 'PONG' ? { ok: true } : { ok: false, detail: 'no PONG' }));
   }
 

@@ -15,3 +15,4 @@ export * from './http/service-bootstrap';
 export * from './outbox/outbox-relay.module';
 export * from './kafka/consumer-transport';
 export * from './database/migration-command';
+export * from './scheduling/interval-worker';

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { wake } from '@bellwether/alerting-domain';
 import { ApiKeyRing } from '@bellwether/auth';
-import { APP_LOGGER, type AppLogger, HealthRegistry, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
@@ -18,8 +18,7 @@ const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', hel
 @Injectable()
 export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly repository = new AlertRepository();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop: IntervalWorker;
   private lastError: string | null = null;
 
   constructor(
@@ -30,18 +29,17 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly env: AlertingEnv,
     private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
-  ) {}
+  ) {
+    this.loop = new IntervalWorker(this.env.ALERT_TIMERS_INTERVAL_MS, () => this.tick());
+  }
 
   onApplicationBootstrap(): void {
     this.health.register('alert-timers', () => (this.lastError ? { ok: false, detail: this.lastError } : { ok: true }));
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().then(() => undefined).finally(() => (this.running = null));
-    }, this.env.ALERT_TIMERS_INTERVAL_MS);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** One pass over due escalations and snoozes; returns how many alerts changed. */

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { backoffDelay } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, IntervalWorker, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 
 const deliveries = new Counter({ name: 'bellwether_webhook_deliveries_total', help: 'Webhook delivery attempts by result', labelNames: ['result'] as const });
@@ -27,8 +27,7 @@ interface DeliveryRow {
  */
 @Injectable()
 export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop = new IntervalWorker(500, () => this.sendDue());
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -38,14 +37,11 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     if (!this.env.WEBHOOK_URL || !this.env.WEBHOOK_SECRET) return;
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sendDue().finally(() => (this.running = null));
-    }, 500);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   private async sendDue(): Promise<void> {

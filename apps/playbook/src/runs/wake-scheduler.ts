@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { APP_LOGGER, type AppLogger, HealthRegistry, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
 import { PlaybookRunner } from './playbook-runner.service';
 
@@ -11,8 +11,7 @@ import { PlaybookRunner } from './playbook-runner.service';
  */
 @Injectable()
 export class WakeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop: IntervalWorker;
   private lastError: string | null = null;
 
   constructor(
@@ -22,18 +21,17 @@ export class WakeScheduler implements OnApplicationBootstrap, OnApplicationShutd
     private readonly env: PlaybookEnv,
     private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
-  ) {}
+  ) {
+    this.loop = new IntervalWorker(this.env.WAKE_POLL_INTERVAL_MS, () => this.tick());
+  }
 
   onApplicationBootstrap(): void {
     this.health.register('wake-scheduler', () => (this.lastError ? { ok: false, detail: this.lastError } : { ok: true }));
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().finally(() => (this.running = null));
-    }, this.env.WAKE_POLL_INTERVAL_MS);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   private async tick(): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { ScoreChanged } from '@bellwether/contracts';
-import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { rescoreAccount, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
 import { ScoringEnv } from '../scoring.env';
@@ -32,8 +32,7 @@ function startOfDay(iso: string): string {
 @Injectable()
 export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly repository = new AccountStateRepository();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop: IntervalWorker;
   private lastError: string | null = null;
 
   constructor(
@@ -44,30 +43,27 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     @Inject(SCORECARD) private readonly scorecard: Scorecard,
-  ) {}
+  ) {
+    this.loop = new IntervalWorker(this.env.DAY_ROLL_INTERVAL_MS, () => this.rollAll());
+  }
 
   onApplicationBootstrap(): void {
     this.health.register('day-roll', () => (this.lastError ? { ok: false, detail: this.lastError } : { ok: true }));
-    this.timer = setInterval(() => this.nudge(), this.env.DAY_ROLL_INTERVAL_MS);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Roll now if a day boundary was passed (no-op while a roll is under way). */
   nudge(): void {
-    if (this.running || !this.timer) return;
-    this.running = this.rollAll().finally(() => {
-      this.running = null;
-    });
+    this.loop.nudge();
   }
 
   private async rollAll(): Promise<void> {
     try {
-      while (this.timer && (await this.rollChunk()) > 0) {
+      while (this.loop.started && (await this.rollChunk()) > 0) {
         // keep going chunk by chunk until the roll is complete
       }
       this.lastError = null;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { waitFor } from './wait-for';
 
@@ -32,6 +33,8 @@ export class ServiceProcess {
   }
 
   async start(readyTimeoutMs = 60_000): Promise<void> {
+    // Another process on the port would answer the readiness probe in this one's place.
+    await assertPortFree(this.port, this.name);
     this.log = createWriteStream(this.logPath, { flags: 'a' });
     const child = spawn(process.execPath, ['-r', join(workspaceRoot, 'tools/runtime/register-paths.js'), join(workspaceRoot, `dist/apps/${this.name}/src/main.js`)], {
       cwd: workspaceRoot,
@@ -69,4 +72,14 @@ export class ServiceProcess {
     this.child = null;
     this.log?.end();
   }
+}
+
+function assertPortFree(port: number, name: string): Promise<void> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} for ${name} is already in use (another run? set E2E_PORT_OFFSET)` : error.message)),
+    );
+    probe.listen(port, '0.0.0.0', () => probe.close(() => resolvePort()));
+  });
 }

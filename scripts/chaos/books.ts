@@ -466,6 +466,33 @@ export async function auditHealth(services: Readonly<Record<ServiceName, ChaosTa
   return result;
 }
 
+/** Log lines worth a look after a run, by what they say. */
+export const notableLogLines: readonly { readonly label: string; readonly pattern: RegExp }[] = [
+  { label: 'record dead-lettered', pattern: /"msg":"record dead-lettered"/ },
+  { label: 'consumer batch failed, retried', pattern: /"msg":"batch failed, retrying"/ },
+  { label: 'outbox publish failed, retried', pattern: /"msg":"outbox publish failed, retrying"/ },
+  { label: 'kafka consumer crashed', pattern: /"msg":"kafka consumer crashed"/ },
+  { label: 'producer: out of order sequence number', pattern: /out of order sequence number/ },
+  { label: 'any error-level line', pattern: /"level":"(?:error|fatal)"/ },
+];
+
+/** How many lines of each service's log match each notable pattern. */
+export function countNotableLogLines(logs: Readonly<Record<ServiceName, string>>): { label: string; counts: Record<ServiceName, number> }[] {
+  const texts = Object.fromEntries(
+    serviceNames.map((name) => {
+      try {
+        return [name, readFileSync(logs[name], 'utf8').split('\n')];
+      } catch {
+        return [name, [] as string[]];
+      }
+    }),
+  ) as Record<ServiceName, string[]>;
+  return notableLogLines.map(({ label, pattern }) => ({
+    label,
+    counts: Object.fromEntries(serviceNames.map((name) => [name, texts[name].filter((line) => pattern.test(line)).length])) as Record<ServiceName, number>,
+  }));
+}
+
 export interface SecretFinding {
   readonly path: string;
   readonly secret: string;

@@ -9,6 +9,7 @@ import {
   auditPlaybook,
   auditScores,
   collectTopicFacts,
+  countNotableLogLines,
   scanLogsForSecrets,
   waitUntilSettled,
   type AlertBooks,
@@ -63,6 +64,7 @@ export interface ChaosOutcome {
   readonly deadLetters: DeadLetterBooks;
   readonly playbook: PlaybookBooks;
   readonly health: Record<ServiceName, { status: number; body: string }>;
+  readonly logLines: readonly { label: string; counts: Record<ServiceName, number> }[];
   readonly logScan: { files: number; bytes: number; secrets: number; findings: readonly SecretFinding[] };
   readonly checks: readonly CheckResult[];
   readonly failures: readonly CheckResult[];
@@ -114,7 +116,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosOutcome> 
   for (const [index, fault] of plan.entries()) {
     await sleep(random.int(options.plan.gapMinMs, Math.max(options.plan.gapMinMs, options.plan.gapMaxMs)));
     log(`fault ${index + 1}/${plan.length}: ${fault.kind === 'kill' ? `kill -9 ${fault.service}` : fault.kind} (sent ${ledger.sent}, accepted ${ledger.accepted.size}, open batches ${driver.openBatches})`);
-    await injector.inject(fault, options.plan.downMaxMs);
+    await injector.inject(fault, options.plan.downMaxMs, options.plan.brokerDownMaxMs);
   }
   await sleep(options.plan.tailMs);
   log('stopping the load; waiting for the open batches');
@@ -148,6 +150,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosOutcome> 
   ];
   const logPaths = Object.values(services).map((service) => service.logPath);
   const scan = scanLogsForSecrets(logPaths, secrets);
+  const logLines = countNotableLogLines(Object.fromEntries(Object.entries(services).map(([name, service]) => [name, service.logPath])) as Record<ServiceName, string>);
 
   const faultCounts = countFaults(injector.records);
   const failedFaults = injector.records.filter((record) => !record.ok);
@@ -191,6 +194,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosOutcome> 
     deadLetters,
     playbook,
     health,
+    logLines,
     logScan: { files: logPaths.length, bytes: scan.bytes, secrets: secrets.length, findings: scan.findings },
     checks,
     failures: checks.filter((entry) => !entry.ok),

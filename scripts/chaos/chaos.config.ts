@@ -34,6 +34,8 @@ export interface FaultPlanOptions {
   readonly gapMaxMs: number;
   /** How long a killed service stays down before its restart: random in [0, downMaxMs]. */
   readonly downMaxMs: number;
+  /** How long the broker stays down between its stop and its start: random in [0, brokerDownMaxMs]. */
+  readonly brokerDownMaxMs: number;
   /** Load before the first fault and after the last one. */
   readonly leadInMs: number;
   readonly tailMs: number;
@@ -123,6 +125,7 @@ export function loadChaosConfig(): ChaosConfig {
       gapMinMs: intFromEnv('CHAOS_GAP_MIN_MS', 3000, 0),
       gapMaxMs: intFromEnv('CHAOS_GAP_MAX_MS', 10_000, 0),
       downMaxMs: intFromEnv('CHAOS_DOWN_MAX_MS', 3000, 0),
+      brokerDownMaxMs: intFromEnv('CHAOS_BROKER_DOWN_MAX_MS', 10_000, 0),
       leadInMs: intFromEnv('CHAOS_LEAD_IN_MS', 10_000, 0),
       tailMs: intFromEnv('CHAOS_TAIL_MS', 10_000, 0),
       settleTimeoutMs: intFromEnv('CHAOS_SETTLE_TIMEOUT_MS', 300_000, 1000),
@@ -145,6 +148,7 @@ export function shortPlan(): { load: LoadOptions; plan: FaultPlanOptions } {
       gapMinMs: 1000,
       gapMaxMs: 3000,
       downMaxMs: 1000,
+      brokerDownMaxMs: 0,
       leadInMs: 3000,
       tailMs: 2000,
       settleTimeoutMs: 60_000,

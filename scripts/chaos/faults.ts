@@ -90,7 +90,7 @@ export class FaultInjector {
 
   constructor(private readonly deps: FaultInjectorDeps) {}
 
-  async inject(fault: PlannedFault, downMaxMs: number): Promise<FaultRecord> {
+  async inject(fault: PlannedFault, downMaxMs: number, brokerDownMaxMs = 0): Promise<FaultRecord> {
     const at = new Date().toISOString();
     const started = Date.now();
     const record = (kind: FaultKind, target: string, ok: boolean, detail: string): FaultRecord => {
@@ -104,7 +104,7 @@ export class FaultInjector {
         case 'kill':
           return record('kill -9', fault.service, true, await this.killAndRestart(fault.service, this.deps.random.int(0, downMaxMs)));
         case 'broker':
-          return record('broker restart', 'kafka', true, await this.restartBroker());
+          return record('broker restart', 'kafka', true, await this.restartBroker(this.deps.random.int(0, brokerDownMaxMs)));
         case 'postgres':
           return record('postgres restart', 'postgres', true, await this.restartPostgres());
         case 'redis':
@@ -141,16 +141,17 @@ export class FaultInjector {
   }
 
   /** The shared local broker: `scripts/kafka.sh stop`, then `start` (which waits until it answers). */
-  private async restartBroker(): Promise<string> {
+  private async restartBroker(downMs: number): Promise<string> {
     const [host, port] = (this.deps.brokers.split(',')[0] ?? '').split(':');
     if (this.deps.brokers.includes(',') || !['127.0.0.1', 'localhost'].includes(host ?? '')) throw new Error(`not the local single broker (${this.deps.brokers}); not restarting it`);
     const env = { ...process.env, KAFKA_PORT: port ?? '9092' };
     const stopping = Date.now();
     await run('bash', ['scripts/kafka.sh', 'stop'], { env, timeout: 120_000 });
     const stopMs = Date.now() - stopping;
+    await sleep(downMs);
     const starting = Date.now();
     await run('bash', ['scripts/kafka.sh', 'start'], { env, timeout: 180_000 });
-    return `stopped in ${stopMs} ms, back (answering) ${Date.now() - starting} ms after the start, at ${new Date().toISOString()}`;
+    return `stopped in ${stopMs} ms, down ${downMs} ms more, back (answering) ${Date.now() - starting} ms after the start, at ${new Date().toISOString()}`;
   }
 
   private async restartPostgres(): Promise<string> {

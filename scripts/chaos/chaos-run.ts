@@ -107,6 +107,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosOutcome> 
     runTag: options.runTag,
     postgresRestartCommand: options.plan.postgresRestartCommand,
     repost: (events) => driver.deliver(events),
+    probe: () => probeIngestion(client, `Bearer ${ingestKey}`, factory, ledger, 60_000),
   });
   const plan = planFaults(options.plan, random);
   log(`load: ~${options.load.eventsPerSecond} events/s over ${options.load.accounts} accounts; ${plan.length} faults planned (seed ${options.seed})`);

@@ -79,6 +79,8 @@ export interface FaultInjectorDeps {
   /** Prefix of this run's event ids: a scoped Redis flush deletes only these dedup keys. */
   readonly runTag: string;
   readonly postgresRestartCommand: string;
+  /** Posts one fresh event until it is accepted or 60 s pass: the system is whole again only once this works. */
+  readonly probe: () => Promise<{ ok: boolean; ms: number; last: string }>;
 }
 
 /** Injects one fault at a time and keeps the record of each. */
@@ -104,9 +106,9 @@ export class FaultInjector {
         case 'kill':
           return record('kill -9', fault.service, true, await this.killAndRestart(fault.service, this.deps.random.int(0, downMaxMs)));
         case 'broker':
-          return record('broker restart', 'kafka', true, await this.restartBroker(this.deps.random.int(0, brokerDownMaxMs)));
+          return record('broker restart', 'kafka', true, await this.thenProbe(await this.restartBroker(this.deps.random.int(0, brokerDownMaxMs))));
         case 'postgres':
-          return record('postgres restart', 'postgres', true, await this.restartPostgres());
+          return record('postgres restart', 'postgres', true, await this.thenProbe(await this.restartPostgres()));
         case 'redis':
           return record('redis flush', `redis db ${redisDbOf(this.deps.redisUrl)}`, true, await this.flushRedis());
         case 'poison':
@@ -121,6 +123,16 @@ export class FaultInjector {
         fault.kind === 'kill' ? 'kill -9' : ({ broker: 'broker restart', postgres: 'postgres restart', redis: 'redis flush', poison: 'poison message', redelivery: 'redelivery', 'client-retry': 'client retry' } as const)[fault.kind];
       return record(kind, fault.kind === 'kill' ? fault.service : fault.kind, false, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /**
+   * After a shared dependency came back, ingestion must accept a new batch again (within 60 s), before
+   * a later kill of ingestion could hide a client (producer, pool) that never recovered.
+   */
+  private async thenProbe(detail: string): Promise<string> {
+    const probe = await this.deps.probe();
+    if (!probe.ok) throw new Error(`${detail}; but ingestion accepted no new batch within ${probe.ms} ms after it (last answer ${probe.last})`);
+    return `${detail}; a new batch accepted ${probe.ms} ms after it`;
   }
 
   /** kill -9, a short random downtime, start again and wait for /readyz. */

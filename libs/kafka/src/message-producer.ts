@@ -14,16 +14,45 @@ export interface OutgoingRecord {
  * in-sync replicas, so callers may answer "accepted" (or mark an outbox row sent) after it.
  */
 export class MessageProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
+  /** Set by a failed send: the next send starts from a new producer (see `recycle`). */
+  private stale = false;
 
   constructor(private readonly connection: KafkaConnection) {
-    this.producer = connection.client.producer({
+    this.producer = this.create();
+  }
+
+  private create(): Producer {
+    return this.connection.client.producer({
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
+  }
+
+  /**
+   * kafkajs 2.2.4's idempotent producer keeps its producer id and sequence numbers after a failed
+   * send; once the broker restarted it then fails every send with "out of order sequence number"
+   * (tulios/kafkajs#598, found by the chaos run). A new producer gets a new id and starts clean.
+   */
+  private async recycle(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.create();
+    this.stale = false;
+    await old.disconnect().catch(() => undefined);
+    if (this.connected) await this.producer.connect();
+  }
+
+  private async withFreshProducerOnFailure(send: (producer: Producer) => Promise<unknown>): Promise<void> {
+    if (this.stale) await this.recycle();
+    try {
+      await send(this.producer);
+    } catch (error) {
+      this.stale = true;
+      throw error;
+    }
   }
 
   async connect(): Promise<void> {
@@ -38,7 +67,7 @@ export class MessageProducer {
   /** `topic` is the contract name; the connection's namespace is applied here. */
   async send(topic: string, records: readonly OutgoingRecord[], options: { timeoutMs?: number } = {}): Promise<void> {
     if (records.length === 0) return;
-    await this.producer.send({
+    await this.withFreshProducerOnFailure((producer) => producer.send({
       topic: this.connection.topic(topic),
       acks: -1,
       timeout: options.timeoutMs ?? 10000,
@@ -48,14 +77,14 @@ export class MessageProducer {
         value: JSON.stringify(record.value),
         headers: record.headers ? { ...record.headers } : undefined,
       })),
-    });
+    }));
     kafkaMetrics.produced.inc({ topic }, records.length);
   }
 
   /** Sends raw bytes unchanged (dead letters keep the original value). */
   async sendRaw(topic: string, records: readonly { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }[]): Promise<void> {
     if (records.length === 0) return;
-    await this.producer.send({ topic: this.connection.topic(topic), acks: -1, messages: records.map((record) => ({ ...record })) });
+    await this.withFreshProducerOnFailure((producer) => producer.send({ topic: this.connection.topic(topic), acks: -1, messages: records.map((record) => ({ ...record })) }));
     kafkaMetrics.produced.inc({ topic }, records.length);
   }
 

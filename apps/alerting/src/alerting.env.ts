@@ -43,8 +43,4 @@ export class AlertingEnv extends CommonEnv {
   @IsString()
   @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters when WEBHOOK_URL is set' })
   WEBHOOK_SECRET?: string;
-
-  @IsInt()
-  @Min(1)
-  WEBHOOK_MAX_ATTEMPTS = 8;
 }

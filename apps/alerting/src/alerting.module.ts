@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@bellwether/auth';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, retryConfig } from '@bellwether/platform';
 import { AlertEvents } from './alerts/alert-events';
 import { AlertTimers } from './alerts/alert-timers';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
@@ -27,8 +27,8 @@ export class AlertingModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-alerting',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
-        OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
+        OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
         AuthModule.withKeyRing(),
       ],
       controllers: [ScoreChangesConsumer, QueuesController],

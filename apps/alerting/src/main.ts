@@ -10,7 +10,6 @@ runService('alerting', async (logger) => {
     service: 'alerting',
     port: env.PORT,
     logger,
-    transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP,
-        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
+    transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, env, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
   });
 });

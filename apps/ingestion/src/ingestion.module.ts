@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyGuard, KEY_VERIFIER } from '@bellwether/auth';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -29,9 +29,9 @@ export class IngestionModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-ingestion',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:ingestion:'),
-        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA }),
+        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, OpenApiController],
       providers: [

@@ -13,7 +13,7 @@ runService('playbook', async (logger) => {
     transport: (app) =>
       consumerTransport(app, {
         groupId: PLAYBOOK_CONSUMER_GROUP,
-        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+        env,
         decoders: {
           [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
           [Topics.scores]: decoderFrom(validateScoreChanged),

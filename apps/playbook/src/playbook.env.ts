@@ -25,13 +25,4 @@ export class PlaybookEnv extends CommonEnv {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   EMAIL_WEBHOOK_URL?: string;
-
-  /** Attempts of an email or webhook step before its run is parked with the error. */
-  @IsInt()
-  @Min(1)
-  DELIVERY_MAX_ATTEMPTS = 6;
-
-  @IsInt()
-  @Min(10)
-  DELIVERY_BACKOFF_INITIAL_MS = 1000;
 }

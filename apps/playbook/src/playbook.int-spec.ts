@@ -4,9 +4,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
+import { PLAYBOOK_CONSUMER_GROUP } from './playbook.module';
 
 /** Playbook as a real process, with playbooks from a folder, triggered by alerts put on the topic. */
 const namespace = `it-playbook-${randomUUID().slice(0, 8)}.`;
@@ -93,7 +94,7 @@ beforeAll(async () => {
   await producer.connect();
   await new Promise<void>((resolve) => failing.listen(failingPort, '127.0.0.1', resolve));
   await playbook.start();
-  tail = new TopicTail(kafka, [Topics.playbookRuns]);
+  tail = new TopicTail(kafka, [Topics.playbookRuns, deadLetterTopicOf(Topics.alerts), deadLetterTopicOf(Topics.events)]);
   await tail.start();
 });
 
@@ -133,6 +134,40 @@ describe('the playbook executor on the real stack', () => {
       description: 'the run.parked event',
     });
     expect((parked.value as PlaybookRunEvent).error).toMatch(/answered 500/);
+  });
+
+  it('dead-letters once an alert or event it cannot store, and applies the ones after it on the same partition', async () => {
+    const key = `poison-${randomUUID()}`;
+    const telemetry = (accountId: string): TelemetryEvent => ({
+      schemaVersion: 1, id: `evt_${randomUUID()}`, type: 'nps.responded', accountId, userId: 'u1', timestamp: '2025-03-01T10:00:00.000Z',
+      receivedAt: '2025-03-01T10:00:00.000Z', source: 'native', properties: { score: 9 },
+    });
+    const rawRecord = (value: unknown) => ({ key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)), headers: {} });
+    // U+0000 is valid JSON and a valid identifier in the contract, but PostgreSQL text cannot hold it.
+    const alerts = [opened('kpi_only', `${key}-a`), opened('kpi_only', `${key}-\u0000`), opened('kpi_only', `${key}-b`)];
+    const events = [telemetry(`${key}-a`), telemetry(`${key}-\u0000`), telemetry(`${key}-b`)];
+    await producer.sendRaw(Topics.alerts, alerts.map(rawRecord));
+    await producer.sendRaw(Topics.events, events.map(rawRecord));
+
+    const kpiAlerts = async () => (await db.query('SELECT alert_id FROM playbook.kpi_alerts WHERE account_id LIKE $1', [`${key}%`])).rows.map((r: { alert_id: string }) => r.alert_id).sort();
+    const kpiAccounts = async () => (await db.query('SELECT account_id FROM playbook.kpi_accounts WHERE account_id LIKE $1', [`${key}%`])).rows.map((r: { account_id: string }) => r.account_id).sort();
+    await waitFor(async () => (await kpiAlerts()).length === 2 && (await kpiAccounts()).length === 2, { description: 'the alerts and events around the poison applied' });
+    expect(await kpiAlerts()).toEqual([alerts[0]?.alertId, alerts[2]?.alertId].sort());
+    expect(await kpiAccounts()).toEqual([`${key}-a`, `${key}-b`]);
+    const letters = (topic: string) => tail.records.filter((record) => record.topic === deadLetterTopicOf(topic) && record.headers['dlq_consumer_group'] === PLAYBOOK_CONSUMER_GROUP && record.key === key);
+    const alertLetter = await waitFor(() => letters(Topics.alerts)[0], { description: 'the alert in the DLQ' });
+    const eventLetter = await waitFor(() => letters(Topics.events)[0], { description: 'the event in the DLQ' });
+    expect((alertLetter.value as AlertLifecycleEvent).alertId).toBe(alerts[1]?.alertId);
+    expect((eventLetter.value as TelemetryEvent).id).toBe(events[1]?.id);
+    for (const letter of [alertLetter, eventLetter]) expect(letter.headers).toMatchObject({ dlq_step: 'handler', dlq_reason: expect.stringMatching(/0x00/) });
+
+    // Later records of the same partitions are applied after the poison's batches were committed: one dead letter each.
+    const later = { alert: opened('kpi_only', `${key}-c`), event: telemetry(`${key}-c`) };
+    await producer.sendRaw(Topics.alerts, [rawRecord(later.alert)]);
+    await producer.sendRaw(Topics.events, [rawRecord(later.event)]);
+    await waitFor(async () => (await kpiAlerts()).includes(later.alert.alertId) && (await kpiAccounts()).includes(`${key}-c`), { description: 'the later alert and event' });
+    expect(letters(Topics.alerts)).toHaveLength(1);
+    expect(letters(Topics.events)).toHaveLength(1);
   });
 
   it('refuses to start with a playbook file that is invalid, naming the file and the field', async () => {

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@bellwether/auth';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, retryConfig } from '@bellwether/platform';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from './migrations';
 import { PlaybookEnv } from './playbook.env';
 import { PlaybookConsumer } from './runs/playbook.consumer';
@@ -28,8 +28,8 @@ export class PlaybookModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-playbook',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
-        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
+        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
         AuthModule.withKeyRing(),
       ],
       controllers: [PlaybookConsumer, TasksController, PortfolioKpisController],

@@ -13,7 +13,7 @@ runService('scoring', async (logger) => {
     transport: (app) =>
       consumerTransport(app, {
         groupId: SCORING_CONSUMER_GROUP,
-        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+        env,
         decoders: {
           [Topics.events]: decoderFrom(validateTelemetryEvent),
           [Topics.clock]: decoderFrom(validateClockTick),

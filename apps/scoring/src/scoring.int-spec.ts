@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { SCORING_CONSUMER_GROUP } from './scoring.module';
@@ -48,6 +48,10 @@ const snapshots = async () =>
     sequence: number;
     applied: number;
   }[];
+const isApplied = async (id: string): Promise<boolean> => (await db.query('SELECT 1 FROM scoring.processed_events WHERE event_id = $1', [id])).rowCount === 1;
+const lettersOf = (topic: string, matches: (value: unknown) => boolean) =>
+  tail.records.filter((record) => record.topic === deadLetterTopicOf(topic) && record.headers['dlq_consumer_group'] === SCORING_CONSUMER_GROUP && matches(record.value));
+const rawRecord = (key: string, value: unknown) => ({ key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)), headers: {} });
 const changesOf = (accountId: string) => tail.records.filter((record) => record.topic === Topics.scores && record.key === accountId).map((record) => record.value as ScoreChanged);
 
 /** 20 busy days of an onboarded 5-seat account. */
@@ -64,7 +68,7 @@ beforeAll(async () => {
   await db.connect();
   await producer.connect();
   await scoring.start();
-  tail = new TopicTail(kafka, [Topics.scores, deadLetterTopicOf(Topics.events)]);
+  tail = new TopicTail(kafka, [Topics.scores, ...[Topics.events, Topics.alerts, Topics.playbookRuns].map(deadLetterTopicOf)]);
   await tail.start();
 });
 
@@ -160,6 +164,108 @@ describe('scoring on the real stack', () => {
       const sequences = [...new Set(changesOf(row.account_id).map((change) => change.sequence))].sort((a, b) => a - b);
       expect(sequences).toEqual(Array.from({ length: row.sequence }, (_, n) => n + 1));
     }
+  });
+
+  it('dead-letters once an event whose property holds an unpaired surrogate, and keeps scoring past it', async () => {
+    const account = `surrogate-${randomUUID()}`;
+    const bystander = `bystander-${randomUUID()}`;
+    const before = event(account, 'feature.used', day(61), { feature: 'reports' });
+    const poison = event(account, 'feature.used', day(61, 11), { feature: 'placeholder' });
+    const after = [event(account, 'feature.used', day(61, 12), { feature: 'dashboards' }), event(account, 'session.started', day(61, 13))];
+    // Half an emoji, JSON-escaped as a real client sends it: JSON.parse gives a lone surrogate that jsonb refuses.
+    const poisonJson = JSON.stringify(poison).replace('"placeholder"', '"x\\ud83d"');
+    expect(poisonJson).toContain('"feature":"x\\ud83d"');
+    // One produce request on one key: one partition, the poison in the middle of a batch.
+    await producer.sendRaw(Topics.events, [
+      rawRecord(account, before),
+      { key: Buffer.from(account), value: Buffer.from(poisonJson), headers: {} },
+      ...after.map((value) => rawRecord(account, value)),
+    ]);
+    const others = [event(bystander, 'subscription.changed', day(61), { seats: 5, mrr: 1000, startDate: day(1) }), event(bystander, 'feature.used', day(61, 14), { feature: 'api' })];
+    await send(others);
+
+    for (const applied of [before, ...after, ...others]) await waitFor(() => isApplied(applied.id), { description: `event ${applied.type} ${applied.id} applied` });
+    await waitFor(() => changesOf(bystander).length > 0, { description: 'the other account scored' });
+    const letter = await waitFor(() => lettersOf(Topics.events, (value) => (value as TelemetryEvent).id === poison.id)[0], { description: 'the poison event in the DLQ' });
+    expect(letter.headers).toMatchObject({ dlq_step: 'handler', dlq_topic: Topics.events });
+    expect(letter.headers['dlq_reason']).toMatch(/json/i);
+    expect((letter.value as TelemetryEvent).properties['feature']).toBe('x\ud83d');
+    expect(await isApplied(poison.id)).toBe(false);
+
+    // A later event of the account is applied after the poison's batch was committed: the poison was dead-lettered once.
+    const marker = event(account, 'session.started', day(61, 15));
+    await send([marker]);
+    await waitFor(() => isApplied(marker.id), { description: 'a later event of the account' });
+    expect(lettersOf(Topics.events, (value) => (value as TelemetryEvent).id === poison.id)).toHaveLength(1);
+    const [row] = (await snapshots()).filter((snapshot) => snapshot.account_id === account);
+    expect(row?.applied).toBe(4);
+  });
+
+  it('read models: an alert or run event the projection cannot store is dead-lettered once, the ones after it are applied', async () => {
+    const key = `rm-${randomUUID()}`;
+    const alert = (accountId: string): AlertLifecycleEvent => {
+      const alertId = `al_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+      return {
+        schemaVersion: 1, eventId: `${alertId}:1`, kind: 'opened', alertId, revision: 1, accountId, rule: 'churn_risk_high', category: 'risk', severity: 'high',
+        priority: 8, queue: 'csm:csm-it', status: 'open', evidence: ['test'], occurredAt: day(61),
+      };
+    };
+    const run = (accountId: string): PlaybookRunEvent => ({
+      schemaVersion: 1, eventId: `run_${randomUUID()}:started`, kind: 'run.started', runId: `run_${randomUUID()}`, playbookId: 'save-at-risk', playbookVersion: 1, accountId, occurredAt: day(61),
+    });
+    // U+0000 is valid JSON and a valid identifier in the contract, but PostgreSQL text cannot hold it.
+    const alerts = [alert(`${key}-a`), alert(`${key}-\u0000`), alert(`${key}-b`)];
+    const runs = [run(`${key}-a`), run(`${key}-\u0000`), run(`${key}-b`)];
+    await producer.sendRaw(Topics.alerts, alerts.map((value) => rawRecord(key, value)));
+    await producer.sendRaw(Topics.playbookRuns, runs.map((value) => rawRecord(key, value)));
+
+    const alertIds = async () => (await db.query('SELECT alert_id FROM scoring.account_alerts WHERE account_id LIKE $1', [`${key}%`])).rows.map((r: { alert_id: string }) => r.alert_id).sort();
+    const runIds = async () => (await db.query('SELECT run_id FROM scoring.account_runs WHERE account_id LIKE $1', [`${key}%`])).rows.map((r: { run_id: string }) => r.run_id).sort();
+    await waitFor(async () => (await alertIds()).length === 2 && (await runIds()).length === 2, { description: 'the alerts and runs around the poison projected' });
+    expect(await alertIds()).toEqual([alerts[0]?.alertId, alerts[2]?.alertId].sort());
+    expect(await runIds()).toEqual([runs[0]?.runId, runs[2]?.runId].sort());
+    const alertLetter = await waitFor(() => lettersOf(Topics.alerts, (value) => (value as AlertLifecycleEvent).alertId === alerts[1]?.alertId)[0], { description: 'the alert in the DLQ' });
+    const runLetter = await waitFor(() => lettersOf(Topics.playbookRuns, (value) => (value as PlaybookRunEvent).runId === runs[1]?.runId)[0], { description: 'the run in the DLQ' });
+    for (const letter of [alertLetter, runLetter]) {
+      expect(letter.headers['dlq_step']).toBe('handler');
+      expect(letter.headers['dlq_reason']).toMatch(/0x00/);
+    }
+
+    // Later records on the same partitions are applied, and nothing was dead-lettered twice.
+    const later = { alert: alert(`${key}-c`), run: run(`${key}-c`) };
+    await producer.sendRaw(Topics.alerts, [rawRecord(key, later.alert)]);
+    await producer.sendRaw(Topics.playbookRuns, [rawRecord(key, later.run)]);
+    await waitFor(async () => (await alertIds()).includes(later.alert.alertId) && (await runIds()).includes(later.run.runId), { description: 'the later alert and run' });
+    expect(lettersOf(Topics.alerts, (value) => (value as AlertLifecycleEvent).accountId.startsWith(key))).toHaveLength(1);
+    expect(lettersOf(Topics.playbookRuns, (value) => (value as PlaybookRunEvent).accountId.startsWith(key))).toHaveLength(1);
+  });
+
+  it('retries a batch whose database connection is killed mid-transaction: nothing dead-lettered, nothing lost', async () => {
+    const accounts = Array.from({ length: 4 }, (_, n) => `blip-${n}-${randomUUID().slice(0, 6)}`);
+    const events = accounts.flatMap((account) => busyAccount(account, 62, 2));
+    const locker = new Client({ connectionString: testEnvironment.databaseUrl });
+    await locker.connect();
+    try {
+      // Hold the accounts table, so scoring's transaction waits on the lock; then kill that connection,
+      // as a Postgres restart or failover would (SQLSTATE 57P01, admin_shutdown).
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE scoring.account_state IN ACCESS EXCLUSIVE MODE');
+      await send(events);
+      const waiting = await waitFor(async () => {
+        const { rows } = await locker.query(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = 'bellwether-scoring' AND wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return rows.length > 0 ? (rows as { pid: number }[]) : undefined;
+      }, { description: 'scoring waiting on the locked table' });
+      for (const { pid } of waiting) await locker.query('SELECT pg_terminate_backend($1)', [pid]);
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+    }
+    for (const applied of events) await waitFor(() => isApplied(applied.id), { description: `event ${applied.id} applied after the retry` });
+    const rows = (await snapshots()).filter((snapshot) => accounts.includes(snapshot.account_id));
+    expect(rows.map((row) => row.applied)).toEqual(accounts.map(() => events.length / accounts.length));
+    expect(lettersOf(Topics.events, (value) => accounts.includes((value as TelemetryEvent).accountId))).toEqual([]);
   });
 
   it('replaying the same events from the beginning gives the same scores', async () => {

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@bellwether/auth';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { AccountsController } from './accounts/accounts.controller';
 import { SCORING_SCHEMA, scoringMigrations } from './migrations';
 import { AccountCache } from './scores/account-cache';
@@ -28,9 +28,9 @@ export class ScoringModule {
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-scoring',
         }),
-        KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true' }),
+        KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:scoring:'),
-        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS }),
+        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
         AuthModule.withKeyRing(),
       ],
       controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController],

@@ -4,7 +4,7 @@ import { waitFor } from '@bellwether/testing';
 import { BatchConsumer } from './batch-consumer';
 import { KafkaConnection } from './kafka-connection';
 import { MessageProducer } from './message-producer';
-import { RecordResults, type BatchResults, type DecodedBatch } from './records';
+import { RecordResults, TransientError, type BatchResults, type DecodedBatch } from './records';
 import { TopicTail } from './topic-tail';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -89,14 +89,14 @@ describe('BatchConsumer on a real broker', () => {
     }
   });
 
-  it('retries a failing batch without committing, then commits after success: nothing lost, nothing skipped', async () => {
+  it('retries a transiently failing batch without committing, then commits after success: nothing lost, nothing skipped', async () => {
     await producer.send(topic, [1, 2, 3].map((n) => ({ key: 'k', value: { n } })));
     let attempts = 0;
     const seen: number[] = [];
     const groupId = `it-${randomUUID()}`;
     const consumer = await consume(groupId, async (batch) => {
       attempts += 1;
-      if (attempts <= 2) throw new Error('database is down');
+      if (attempts <= 2) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       seen.push(...batch.records.map((record) => record.value.n));
     });
     await waitFor(() => seen.length === 3, { description: 'the batch to succeed after retries' });
@@ -115,14 +115,14 @@ describe('BatchConsumer on a real broker', () => {
     await second.stop();
   });
 
-  it('reports the loop unhealthy while a batch keeps failing', async () => {
+  it('reports the loop not ready while a batch keeps failing transiently, and not live once it stalls', async () => {
     await producer.send(topic, [{ key: 'k', value: { n: 1 } }]);
     const consumer = new BatchConsumer<Payload>(connection, {
       groupId: `it-${randomUUID()}`,
       topics: [topic],
       decode,
       handle: async () => {
-        throw new Error('still down');
+        throw new TransientError('still down');
       },
       deadLetters: producer,
       logger: silentLogger,
@@ -136,7 +136,79 @@ describe('BatchConsumer on a real broker', () => {
         return current.healthy ? undefined : current;
       }, { description: 'an unhealthy consumer' });
       expect(health.detail).toContain('still down');
+      const stalled = await waitFor(() => {
+        const current = consumer.health();
+        return current.live ? undefined : current;
+      }, { description: 'the retrying loop to count as stalled' });
+      expect(stalled.detail).toMatch(/^stalled/);
     } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('isolates a record the handler throws on: only it is dead-lettered, the rest applied in order, the offset committed past it', async () => {
+    const values = [1, 2, 3, 4, 5, 6, 7];
+    await producer.send(topic, values.map((n) => ({ key: 'k', value: n === 4 ? { n, poison: true } : { n } })));
+    const applied: number[] = [];
+    let calls = 0;
+    const groupId = `it-${randomUUID()}`;
+    // Like a transactional handler: a sub-batch holding the poison applies nothing.
+    const consumer = await consume(groupId, async (batch) => {
+      calls += 1;
+      const poison = batch.records.find((record) => record.value.poison);
+      if (poison) throw new Error(`invalid input syntax for type json (record ${poison.value.n})`);
+      applied.push(...batch.records.map((record) => record.value.n));
+    });
+    const dlq = new TopicTail(connection, [deadLetterTopicOf(topic)]);
+    await dlq.start();
+    try {
+      await waitFor(() => applied.length === 6 && dlq.records.length === 1, { description: 'six applied records and one dead letter' });
+      expect(applied).toEqual([1, 2, 3, 5, 6, 7]);
+      expect(calls).toBeGreaterThan(1);
+      const [letter] = dlq.records;
+      expect(letter?.value).toEqual({ n: 4, poison: true });
+      expect(letter?.headers).toMatchObject({ dlq_step: 'handler', dlq_topic: topic, dlq_consumer_group: groupId });
+      expect(letter?.headers['dlq_reason']).toContain('invalid input syntax for type json (record 4)');
+      await consumer.stop();
+
+      // Committed past the poison: a new member of the group sees only what comes next.
+      const redelivered: number[] = [];
+      await producer.send(topic, [{ key: 'k', value: { n: 8 } }]);
+      const second = await consume(groupId, async (batch) => {
+        redelivered.push(...batch.records.map((record) => record.value.n));
+      });
+      await waitFor(() => redelivered.includes(8), { description: 'the next record' });
+      expect(redelivered).toEqual([8]);
+      await second.stop();
+      expect(dlq.records).toHaveLength(1);
+    } finally {
+      await dlq.stop();
+    }
+  });
+
+  it('retries a transient error met while isolating a poison record instead of dead-lettering', async () => {
+    await producer.send(topic, [1, 2, 3, 4].map((n) => ({ key: 'k', value: n === 2 ? { n, poison: true } : { n } })));
+    const applied: number[] = [];
+    let transientFailures = 0;
+    const consumer = await consume(`it-${randomUUID()}`, async (batch) => {
+      // The first sub-batch attempt after the split meets a database blip.
+      if (batch.records.length < 4 && transientFailures < 2) {
+        transientFailures += 1;
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      }
+      if (batch.records.some((record) => record.value.poison)) throw new Error('record 2 is bad');
+      applied.push(...batch.records.map((record) => record.value.n));
+    });
+    const dlq = new TopicTail(connection, [deadLetterTopicOf(topic)]);
+    await dlq.start();
+    try {
+      await waitFor(() => applied.length === 3 && dlq.records.length === 1, { description: 'three applied records and one dead letter' });
+      expect(transientFailures).toBe(2);
+      expect(applied).toEqual([1, 3, 4]);
+      expect((dlq.records[0]?.value as Payload).n).toBe(2);
+      expect(dlq.records[0]?.headers['dlq_reason']).toBe('record 2 is bad');
+    } finally {
+      await dlq.stop();
       await consumer.stop();
     }
   });

@@ -1,7 +1,8 @@
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { BatchConsumer, type ConsumerHealth, type ConsumerLogger } from './batch-consumer';
+import { BatchConsumer, type ConsumerLogger } from './batch-consumer';
 import type { BackoffPolicy } from './backoff';
+import type { ConsumerHealth } from './consumer-health';
 import type { KafkaConnection } from './kafka-connection';
 import type { MessageProducer } from './message-producer';
 import type { BatchResults, DecodedBatch, RecordDecoder } from './records';
@@ -15,12 +16,17 @@ export interface KafkaBatchTransportOptions {
   readonly logger: ConsumerLogger;
   readonly backoff?: BackoffPolicy;
   readonly sessionTimeoutMs?: number;
+  /** See `BatchConsumerOptions`: liveness limit, restarts after a crash, and what to do when they fail. */
+  readonly stallAfterMs?: number;
+  readonly restartAttempts?: number;
+  readonly onGaveUp?: (error: unknown) => void;
 }
 
 /**
  * Nest transport whose `@EventPattern(topic)` handlers receive a whole partition batch
- * (`DecodedBatch<T>`) and return `BatchResults`. Everything else — retries, dead letters,
- * commits — lives in `BatchConsumer`.
+ * (`DecodedBatch<T>`) and return `BatchResults`. Everything else — retries, poison isolation,
+ * dead letters, commits, restarts — lives in `BatchConsumer`. A handler may be called with part of
+ * a batch (while a poison record is isolated), so it must not assume it sees whole batches.
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
   private consumer: BatchConsumer<unknown> | null = null;
@@ -46,6 +52,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         logger: this.options.logger,
         backoff: this.options.backoff,
         sessionTimeoutMs: this.options.sessionTimeoutMs,
+        stallAfterMs: this.options.stallAfterMs,
+        restartAttempts: this.options.restartAttempts,
+        onGaveUp: this.options.onGaveUp,
       });
       await this.consumer.start();
       callback();
@@ -55,7 +64,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   health(): ConsumerHealth {
-    return this.consumer?.health() ?? { running: false, healthy: false, detail: 'not started' };
+    return this.consumer?.health() ?? { running: false, healthy: false, live: true, detail: 'not started' };
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,11 @@ export class MessageProducer {
   /** Set by a failed send: the next send starts from a new producer (see `recycle`). */
   private stale = false;
 
-  constructor(private readonly connection: KafkaConnection) {
+  /** `retries`: attempts of one produce request inside kafkajs before `send` fails (KAFKA_PRODUCER_RETRIES). */
+  constructor(
+    private readonly connection: KafkaConnection,
+    private readonly options: { readonly retries?: number } = {},
+  ) {
     this.producer = this.create();
   }
 
@@ -28,7 +32,7 @@ export class MessageProducer {
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+      retry: { retries: this.options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
   }
 

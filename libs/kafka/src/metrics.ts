@@ -13,8 +13,13 @@ export const kafkaMetrics = {
   }),
   batchRetries: new Counter({
     name: 'bellwether_kafka_batch_retries_total',
-    help: 'Batch handler attempts that failed and were retried',
+    help: 'Handler or dead-letter attempts that failed transiently and were retried',
     labelNames: ['topic', 'group'] as const,
+  }),
+  consumerRestarts: new Counter({
+    name: 'bellwether_kafka_consumer_restarts_total',
+    help: 'Consumers restarted after a crash kafkajs did not restart from, by group',
+    labelNames: ['group'] as const,
   }),
   batchDuration: new Histogram({
     name: 'bellwether_kafka_batch_duration_seconds',

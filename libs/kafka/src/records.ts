@@ -37,9 +37,10 @@ export type BatchResults = ReadonlyMap<string, RecordResult>;
 export type RecordDecoder<T> = (value: unknown) => { ok: true; value: T } | { ok: false; problem: string };
 
 /**
- * Thrown (or wrapped) by handlers for failures that are worth retrying: the batch is retried
- * with backoff and nothing is committed. Any other error is treated the same way, because
- * skipping a batch would lose events; poison records must be reported as `dlq` results instead.
+ * Thrown (or set as the `cause` of what is thrown) by handlers for failures that are worth
+ * retrying: the (sub-)batch is retried with backoff and nothing is committed. Connection and
+ * lock errors of Postgres, Redis and Kafka are recognised without it (`classifyError`). Any other
+ * error is taken as a fault of a record: the consumer isolates the record and dead-letters it.
  */
 export class TransientError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,5 +1,6 @@
 export * from './tokens';
 export * from './config/env';
+export * from './config/retry-env';
 export * from './logging/logger';
 export * from './health/health.registry';
 export * from './health/observability.module';

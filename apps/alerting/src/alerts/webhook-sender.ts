@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { backoffDelay } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, IntervalWorker, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, IntervalWorker, retryConfig, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 
 const deliveries = new Counter({ name: 'bellwether_webhook_deliveries_total', help: 'Webhook delivery attempts by result', labelNames: ['result'] as const });
@@ -22,7 +22,8 @@ interface DeliveryRow {
 
 /**
  * For teams without Kafka: each alert lifecycle event is POSTed to WEBHOOK_URL, signed, retried
- * with exponential backoff until it is answered 2xx or WEBHOOK_MAX_ATTEMPTS is reached (then it
+ * with exponential backoff (WEBHOOK_BACKOFF_*, shared retry config) until it is answered 2xx or
+ * WEBHOOK_MAX_ATTEMPTS is reached (then it
  * is marked failed and counted). Deliveries are rows, so restarts lose nothing.
  */
 @Injectable()
@@ -71,13 +72,13 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
           if (!error) {
             deliveries.inc({ result: 'delivered' });
             await manager.query(`UPDATE alerting.webhook_deliveries SET status = 'delivered', attempts = $2, last_error = NULL WHERE event_id = $1`, [delivery.event_id, attempts]);
-          } else if (attempts >= this.env.WEBHOOK_MAX_ATTEMPTS) {
+          } else if (attempts >= retryConfig(this.env).webhookMaxAttempts) {
             deliveries.inc({ result: 'failed' });
             this.logger.warn({ eventId: delivery.event_id, attempts, error }, 'webhook delivery failed for good');
             await manager.query(`UPDATE alerting.webhook_deliveries SET status = 'failed', attempts = $2, last_error = $3 WHERE event_id = $1`, [delivery.event_id, attempts, error]);
           } else {
             deliveries.inc({ result: 'retry' });
-            const delayMs = backoffDelay({ initialMs: 1000, maxMs: 10 * 60_000, factor: 2 }, attempts);
+            const delayMs = backoffDelay(retryConfig(this.env).webhookBackoff, attempts);
             await manager.query(
               `UPDATE alerting.webhook_deliveries SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE event_id = $1`,
               [delivery.event_id, attempts, error, delayMs / 1000],

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { backoffDelay } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, IntervalWorker, OutboxRelay, retryConfig, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
 import { PlaybookRunner } from './playbook-runner.service';
 
@@ -20,7 +20,8 @@ interface DeliveryRow {
 
 /**
  * Performs email and webhook steps. Each delivery is a row keyed by the step's idempotency key,
- * so it happens at most once in effect; a failure retries with exponential backoff, and after
+ * so it happens at most once in effect; a failure retries with exponential backoff
+ * (DELIVERY_BACKOFF_*, shared retry config), and after
  * DELIVERY_MAX_ATTEMPTS the delivery fails and its run is parked with the error. Emails go to
  * the EMAIL_WEBHOOK_URL adapter; without one they are marked skipped (visible, not lost silently).
  */
@@ -64,14 +65,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           if (!error) {
             deliveryMetrics.inc({ kind: delivery.kind, result: 'delivered' });
             await manager.query(`UPDATE playbook.deliveries SET status = 'delivered', attempts = $2, last_error = NULL WHERE id = $1`, [delivery.id, attempts]);
-          } else if (attempts >= this.env.DELIVERY_MAX_ATTEMPTS) {
+          } else if (attempts >= retryConfig(this.env).deliveryMaxAttempts) {
             deliveryMetrics.inc({ kind: delivery.kind, result: 'failed' });
             await manager.query(`UPDATE playbook.deliveries SET status = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, [delivery.id, attempts, error]);
             await this.runner.park(manager, delivery.run_id, `${delivery.kind} step ${String(delivery.payload['stepId'])} failed ${attempts} times: ${error}`, new Date().toISOString());
             parked = true;
           } else {
             deliveryMetrics.inc({ kind: delivery.kind, result: 'retry' });
-            const delayMs = backoffDelay({ initialMs: this.env.DELIVERY_BACKOFF_INITIAL_MS, maxMs: 30 * 60_000, factor: 2 }, attempts);
+            const delayMs = backoffDelay(retryConfig(this.env).deliveryBackoff, attempts);
             await manager.query(`UPDATE playbook.deliveries SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1`, [
               delivery.id,
               attempts,

@@ -100,7 +100,9 @@ export class EventsConsumer {
         await this.repository.advanceWatermark(manager, bounded);
       }
       scoringMetrics.applied.inc(freshEvents.length);
-      return { changes: published, touched: [...byAccount.keys()] };
+      // Every account of the batch, not only those with fresh events: a retry after the cache
+      // invalidation failed (Redis down) finds its events already claimed and must drop them again.
+      return { changes: published, touched: [...new Set(batch.records.map((record) => record.value.accountId))] };
     });
     await this.cache.invalidate(touched);
     for (const change of changes) scoringMetrics.changes.inc({ band: change.after.band, cause: 'event' });

@@ -1,9 +1,13 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { RetryEnv } from './retry-env';
 
-/** Variables every service reads. Each app declares its own class extending this one. */
-export class CommonEnv {
+/**
+ * Variables every service reads, with the retry section (`RetryEnv`). Each app declares its own
+ * class extending this one.
+ */
+export class CommonEnv extends RetryEnv {
   /** Comma-separated host:port list. */
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS!: string;

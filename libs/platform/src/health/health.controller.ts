@@ -1,17 +1,21 @@
-import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { register } from 'prom-client';
 import { HealthRegistry } from './health.registry';
 
-/** `/healthz` (the process answers), `/readyz` (its dependencies do), `/metrics` (Prometheus). */
+/**
+ * `/healthz` (liveness: the process answers and no consumer loop is stalled or dead; a 503 asks
+ * the orchestrator to restart it), `/readyz` (its dependencies answer and its consumer loop is
+ * not retrying), `/metrics` (Prometheus).
+ */
 @Controller()
 export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}
 
   @Get('healthz')
-  @HttpCode(200)
-  liveness(): { status: 'ok' } {
-    return { status: 'ok' };
+  async liveness(@Res() reply: FastifyReply): Promise<void> {
+    const { live, checks } = this.registry.liveness();
+    await reply.status(live ? 200 : 503).send(live ? { status: 'ok' } : { status: 'not_live', checks });
   }
 
   @Get('readyz')

@@ -9,13 +9,27 @@ export type DependencyCheck = () => Promise<DependencyStatus> | DependencyStatus
 
 const CHECK_TIMEOUT_MS = 2000;
 
-/** Readiness checks, one per dependency (database, Kafka, Redis, consumer loop, ...). */
+/**
+ * Readiness checks, one per dependency (database, Kafka, Redis, consumer loop, ...), and liveness
+ * checks: the few conditions a restart of the process cures (a stalled or dead consumer loop).
+ */
 @Injectable()
 export class HealthRegistry {
   private readonly checks = new Map<string, DependencyCheck>();
+  private readonly livenessChecks = new Map<string, () => DependencyStatus>();
 
   register(name: string, check: DependencyCheck): void {
     this.checks.set(name, check);
+  }
+
+  /** A liveness check answers from memory (no I/O): a dependency being down is no reason to restart. */
+  registerLiveness(name: string, check: () => DependencyStatus): void {
+    this.livenessChecks.set(name, check);
+  }
+
+  liveness(): { live: boolean; checks: Record<string, DependencyStatus> } {
+    const entries = [...this.livenessChecks].map(([name, check]) => [name, check()] as const);
+    return { live: entries.every(([, status]) => status.ok), checks: Object.fromEntries(entries) };
   }
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, DependencyStatus> }> {

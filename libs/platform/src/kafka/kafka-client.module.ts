@@ -11,6 +11,8 @@ export interface KafkaClientModuleOptions {
   readonly namespace: string;
   /** Create the contract's topics at start when missing (dev and tests; production runs it once). */
   readonly ensureTopics: boolean;
+  /** Retries of one produce request (KAFKA_PRODUCER_RETRIES, see `retryConfig`). */
+  readonly producerRetries?: number;
 }
 
 const KAFKA_CLIENT_OPTIONS = Symbol('KAFKA_CLIENT_OPTIONS');
@@ -57,7 +59,7 @@ export class KafkaClientModule {
               log: (level, message, extra) => logger[level]({ ...extra, source: 'kafkajs' }, message),
             }),
         },
-        { provide: MessageProducer, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new MessageProducer(connection) },
+        { provide: MessageProducer, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new MessageProducer(connection, { retries: options.producerRetries }) },
         KafkaLifecycle,
       ],
       exports: [KafkaConnection, MessageProducer],

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge } from 'prom-client';
-import { backoffDelay, defaultBackoff, type MessageProducer, type OutgoingRecord } from '@bellwether/kafka';
+import { backoffDelay, defaultBackoff, type BackoffPolicy, type MessageProducer, type OutgoingRecord } from '@bellwether/kafka';
 import type { AppLogger } from '../logging/logger';
 import type { DependencyStatus } from '../health/health.registry';
 
@@ -11,6 +11,8 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Published rows are kept this long as history (for audits and the chaos test), then pruned. */
   readonly retentionHours?: number;
+  /** Delay after a failed pass (OUTBOX_BACKOFF_*, see `retryConfig`); the kafka lib's default without it. */
+  readonly backoff?: BackoffPolicy;
 }
 
 const relayMetrics = {
@@ -110,7 +112,7 @@ export class OutboxRelay {
         this.lastError = error instanceof Error ? error.message : String(error);
         relayMetrics.failures.inc({ schema: this.options.schema });
         this.logger.warn({ schema: this.options.schema, attempt, error: this.lastError }, 'outbox publish failed, retrying');
-        await this.idle(backoffDelay(defaultBackoff, attempt));
+        await this.idle(backoffDelay(this.options.backoff ?? defaultBackoff, attempt));
       }
     }
   }

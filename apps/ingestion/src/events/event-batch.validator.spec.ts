@@ -11,10 +11,12 @@ function problemsOf(body: unknown) {
 }
 
 describe('validateEventBatch', () => {
-  it('accepts a valid batch', () => {
+  it('accepts a valid batch, with timestamps in toISOString form', () => {
+    const normalized = { ...valid, timestamp: '2026-03-01T10:00:00.000Z' };
     expect(validateEventBatch({ events: [valid, { ...valid, id: 'evt_2', userId: 'u1' }] }, limits, now)).toEqual({
       ok: true,
-      events: [valid, { ...valid, id: 'evt_2', userId: 'u1' }],
+      events: [normalized, { ...normalized, id: 'evt_2', userId: 'u1' }],
+      warnings: [],
     });
   });
 

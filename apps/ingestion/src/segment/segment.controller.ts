@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RequestRejected } from '@bellwether/platform';
+import { RequestRejected, type RequestProblem } from '@bellwether/platform';
 import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
@@ -15,6 +15,8 @@ export interface SegmentResponse {
   readonly accepted: number;
   readonly duplicates: number;
   readonly skipped: readonly { readonly index: number; readonly reason: string }[];
+  /** Only when there are any: strings changed to be storable, event times replaced by receivedAt. */
+  readonly warnings?: readonly RequestProblem[];
 }
 
 /**
@@ -66,6 +68,8 @@ export class SegmentController {
     // Links first: if publishing fails, the client's retry still resolves its users.
     await this.userAccounts.remember(result.links);
     const { accepted, duplicates } = await publishOrUnavailable(this.publisher, result.events, 'segment');
-    return { success: true, accepted, duplicates, skipped: result.skipped };
+    // Repeats of a messageId within the batch are duplicates too, like retries of an accepted one.
+    const answer: SegmentResponse = { success: true, accepted, duplicates: duplicates + result.duplicates, skipped: result.skipped };
+    return result.warnings.length > 0 ? { ...answer, warnings: result.warnings } : answer;
   }
 }

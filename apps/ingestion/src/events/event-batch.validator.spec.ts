@@ -83,3 +83,39 @@ describe('validateEventBatch', () => {
     expect(result.errors[0]).toMatchObject({ index: 0, path: '' });
   });
 });
+
+describe('validateEventBatch: accepted means processable', () => {
+  const accept = (events: unknown[]) => {
+    const result = validateEventBatch({ events }, limits, now);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result;
+  };
+
+  it('clamps a leap second instead of failing later (Date cannot hold :60)', () => {
+    const leap = { ...valid, timestamp: '2016-12-31T23:59:60Z' };
+    expect(accept([leap]).events[0]?.timestamp).toBe('2016-12-31T23:59:59.999Z');
+  });
+
+  it('normalizes an offset without colon to UTC', () => {
+    expect(accept([{ ...valid, timestamp: '2026-03-01T19:00:00+0900' }]).events[0]?.timestamp).toBe('2026-03-01T10:00:00.000Z');
+  });
+
+  it('replaces U+0000 and unpaired surrogates in values, keys and userId with U+FFFD, and warns for each', () => {
+    const result = accept([valid, { ...valid, id: 'evt_2', userId: 'u\ud83d', properties: { feature: 'x\ud83d', 'k\u0000': { note: 'a\u0000b' } } }]);
+    expect(result.events[1]).toMatchObject({ userId: 'u\ufffd', properties: { feature: 'x\ufffd', 'k\ufffd': { note: 'a\ufffdb' } } });
+    expect(result.warnings.map(({ index, path }) => ({ index, path }))).toEqual([
+      { index: 1, path: 'properties.feature' },
+      { index: 1, path: 'properties.k\ufffd' },
+      { index: 1, path: 'properties.k\ufffd.note' },
+      { index: 1, path: 'userId' },
+    ]);
+  });
+
+  it('still refuses an id that is not printable ASCII once replaced', () => {
+    expect(problemsOf({ events: [{ ...valid, id: 'evt\u0000' }] }).errors).toContainEqual(expect.objectContaining({ index: 0, path: 'id' }));
+  });
+
+  it('rejects a timestamp before 2000', () => {
+    expect(problemsOf({ events: [{ ...valid, timestamp: '1999-12-31T23:59:59Z' }] }).errors).toEqual([{ index: 0, path: 'timestamp', message: 'is before 2000-01-01' }]);
+  });
+});

@@ -157,7 +157,7 @@ describe('normalizeSegmentBatch: what the SDKs send', () => {
 
   it('counts a messageId repeated within the batch as a duplicate and accepts the rest', () => {
     const result = accepted({ batch: [track(), track({ properties: { feature: 'other' } }), track({ messageId: 'm2' })] });
-    expect(result.events.map((event) => [event.id, event.properties['feature']])).toEqual([
+    expect(result.events.map((event) => [event.id, event.properties?.['feature']])).toEqual([
       ['m1', 'reports'],
       ['m2', 'reports'],
     ]);

@@ -253,6 +253,17 @@ export function messageIdOf(message: Record<string, unknown>): string {
   return `seg_${createHash('sha256').update(basis).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The batch a single-call route (`/v1/track`, `/v1/identify`…) stands for: the body is one
+ * message whose type is the route's; `writeKey` and `sentAt` belong to the envelope. Null when
+ * the body is no JSON object.
+ */
+export function segmentCallAsBatch(type: SegmentType, body: unknown): Record<string, unknown> | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { writeKey, sentAt, ...message } = body as Record<string, unknown>;
+  return { batch: [{ ...message, type }], ...(writeKey ? { writeKey } : {}), ...(sentAt ? { sentAt } : {}) };
+}
+
 /** The user ids a batch mentions, to look up their accounts before normalizing. */
 export function userIdsOf(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];

@@ -6,7 +6,7 @@ import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
 import { EventPublisher } from '../events/event-publisher.service';
 import { IngestionEnv } from '../ingestion.env';
-import { normalizeSegmentBatch, segmentTypes, userIdsOf, type SegmentType } from './segment-batch.normalizer';
+import { normalizeSegmentBatch, segmentCallAsBatch, segmentTypes, userIdsOf, type SegmentType } from './segment-batch.normalizer';
 import { loadTrackEventMap, type TrackEventMap } from './track-event-map';
 import { UserAccountsRepository } from './user-accounts.repository';
 
@@ -51,9 +51,9 @@ export class SegmentController {
   @RequireScope('ingest')
   single(@Req() request: FastifyRequest, @Body() body: unknown): Promise<SegmentResponse> {
     const type = request.url.split('?')[0]?.split('/').pop() as SegmentType;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
-    const { writeKey, sentAt, ...message } = body as Record<string, unknown>;
-    return this.ingest({ batch: [{ ...message, type }], ...(writeKey ? { writeKey } : {}), ...(sentAt ? { sentAt } : {}) });
+    const batch = segmentCallAsBatch(type, body);
+    if (!batch) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
+    return this.ingest(batch);
   }
 
   private async ingest(body: unknown): Promise<SegmentResponse> {

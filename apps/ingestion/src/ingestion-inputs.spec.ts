@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { eventLimits, isStorableText, validateTelemetryEvent, type TelemetryEvent } from '@bellwether/contracts';
+import { eventLimits, ingestEventsRequestSchema, isStorableText, telemetryEventSchema, validateTelemetryEvent, type TelemetryEvent } from '@bellwether/contracts';
+import { IngestionEnv } from './ingestion.env';
 import { validateEventBatch, type NativeEvent } from './events/event-batch.validator';
 import { toTelemetryEvent } from './events/event-publisher.service';
 import { normalizeSegmentBatch, segmentCallAsBatch, segmentTypes, type SegmentNormalizeContext } from './segment/segment-batch.normalizer';
@@ -204,5 +205,36 @@ describe('every event an ingestion route accepts is decodable downstream and sto
     );
     // Alias calls carry no account signal: every other route published something.
     expect([...acceptedByRoute.entries()].filter(([, count]) => count > 0).map(([route]) => route).sort()).toEqual(['group', 'identify', 'page', 'screen', 'track']);
+  });
+});
+
+describe('the service limits are the shared ones', () => {
+  it('IngestionEnv defaults equal eventLimits, so the routes and the topic schema cannot drift', () => {
+    const env = new IngestionEnv();
+    expect({
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      maxEventBytes: env.MAX_EVENT_BYTES,
+      maxPropertyDepth: env.MAX_PROPERTY_DEPTH,
+      maxFutureSkewSeconds: env.MAX_FUTURE_SKEW_SECONDS,
+      maxEventsPerBatch: env.MAX_EVENTS_PER_BATCH,
+    }).toEqual({
+      maxBodyBytes: eventLimits.maxBodyBytes,
+      maxEventBytes: eventLimits.maxEventBytes,
+      maxPropertyDepth: eventLimits.maxPropertyDepth,
+      maxFutureSkewSeconds: eventLimits.maxFutureSkewSeconds,
+      maxEventsPerBatch: eventLimits.maxEventsPerBatch,
+    });
+  });
+
+  it('the topic schema and the native request schema take their lengths from eventLimits', () => {
+    expect(telemetryEventSchema.properties.id.maxLength).toBe(eventLimits.maxIdLength);
+    expect(telemetryEventSchema.properties.type.maxLength).toBe(eventLimits.maxTypeLength);
+    const native = ingestEventsRequestSchema.properties.events.items.properties;
+    expect([native.id.maxLength, native.accountId.maxLength, native.userId.maxLength, native.type.maxLength]).toEqual([
+      eventLimits.maxIdLength,
+      eventLimits.maxIdLength,
+      eventLimits.maxIdLength,
+      eventLimits.maxTypeLength,
+    ]);
   });
 });

@@ -30,7 +30,7 @@ function accepted(body: unknown) {
 describe('normalizeSegmentBatch', () => {
   it('maps a track call through the event table, keeping the account from context.groupId', () => {
     expect(accepted({ batch: [track()] }).events).toEqual([
-      { id: 'm1', type: 'feature.used', accountId: 'acme', userId: 'u1', timestamp: '2026-03-01T11:00:00.000Z', properties: { feature: 'reports', event: 'Feature Used' } },
+      { id: 'm1', type: 'feature.used', accountId: 'acme', userId: 'u1', timestamp: '2026-03-01T11:00:00.000Z', properties: { feature: 'reports' } },
     ]);
   });
 
@@ -222,8 +222,10 @@ describe('normalizeSegmentBatch: what the SDKs send', () => {
     expect(report?.properties).toEqual({ feature: 'reports', event: 'レポート出力' });
   });
 
-  it('keeps a client-sent properties.event', () => {
-    expect(accepted({ batch: [track({ properties: { event: 'mine' } })] }).events[0]?.properties).toEqual({ event: 'mine' });
+  it('adds the name only to derived types, and keeps a client-sent properties.event', () => {
+    expect(accepted({ batch: [track({ event: 'Report Exported' })] }).events[0]?.properties).toEqual({ feature: 'reports', event: 'Report Exported' });
+    expect(accepted({ batch: [track({ event: 'feature.used' })] }).events[0]?.properties).toEqual({ feature: 'reports' });
+    expect(accepted({ batch: [track({ event: 'レポート出力', properties: { event: 'mine' } })] }).events[0]?.properties).toEqual({ event: 'mine' });
   });
 });
 

@@ -204,9 +204,12 @@ function toEvent(message: Message, base: { id: string; accountId: string; userId
   const properties = objectOf(message['properties']);
   switch (message.type) {
     case 'track': {
-      // The original name stays with the event: the type may be a slug or a hash of it.
+      // A derived type (a slug, maybe with a hash) loses the name: it travels in properties.event,
+      // unless the client uses that key itself. Table entries and native names keep properties as sent.
       const name = String(message['event']);
-      return { ...common, type: bellwetherTypeOf(name, trackEventMap), properties: Object.hasOwn(properties, 'event') ? properties : { ...properties, event: name } };
+      const type = bellwetherTypeOf(name, trackEventMap);
+      const derived = type !== name && !Object.hasOwn(trackEventMap, name);
+      return { ...common, type, properties: derived && !Object.hasOwn(properties, 'event') ? { ...properties, event: name } : properties };
     }
     case 'page':
     case 'screen': {

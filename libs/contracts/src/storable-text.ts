@@ -28,6 +28,20 @@ export interface StorableTextChange {
   readonly message: string;
 }
 
+/** Deepest nesting `toStorableJson` walks: far above every limit on properties, far below the call stack. */
+export const MAX_STORABLE_JSON_DEPTH = 64;
+
+class NestingTooDeepError extends Error {
+  constructor(readonly path: string) {
+    super(`is nested deeper than ${MAX_STORABLE_JSON_DEPTH} levels`);
+  }
+}
+
+/** The storable value and each change made, or, for a value nested too deeply to walk, where (a 400 for callers). */
+export type StorableJson<T> =
+  | { readonly ok: true; readonly value: T; readonly changes: readonly StorableTextChange[] }
+  | { readonly ok: false; readonly problem: StorableTextChange };
+
 const REPLACED = 'contained U+0000 or an unpaired UTF-16 surrogate, which cannot be stored; replaced with U+FFFD';
 const KEY_REPLACED = `key ${REPLACED}`;
 const KEY_COLLIDED = 'key collides with another key once U+FFFD replaces its U+0000 or unpaired surrogate; this value was dropped';
@@ -39,25 +53,32 @@ const KEY_COLLIDED = 'key collides with another key once U+FFFD replaces its U+0
  *
  * Keys that become equal after replacement: a key the client sent clean wins over a replaced one,
  * and among replaced keys the first wins; the losers are dropped and reported. Copies define keys
- * as own data properties, so even a `__proto__` key can never touch a prototype.
+ * as own data properties, so even a `__proto__` key can never touch a prototype. A value nested
+ * deeper than MAX_STORABLE_JSON_DEPTH is not walked (`ok: false`), so a deep body can never
+ * overflow the stack.
  */
-export function toStorableJson<T extends JsonValue>(value: T, path = ''): { readonly value: T; readonly changes: readonly StorableTextChange[] } {
+export function toStorableJson<T extends JsonValue>(value: T, path = ''): StorableJson<T> {
   const changes: StorableTextChange[] = [];
-  const result = sanitize(value, path, changes) as T;
-  return { value: result, changes };
+  try {
+    return { ok: true, value: sanitize(value, path, changes, 0) as T, changes };
+  } catch (error) {
+    if (error instanceof NestingTooDeepError) return { ok: false, problem: { path: error.path, message: error.message } };
+    throw error;
+  }
 }
 
-function sanitize(value: JsonValue, path: string, changes: StorableTextChange[]): JsonValue {
+function sanitize(value: JsonValue, path: string, changes: StorableTextChange[], depth: number): JsonValue {
   if (typeof value === 'string') {
     if (isStorableText(value)) return value;
     changes.push({ path, message: REPLACED });
     return toStorableText(value);
   }
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_STORABLE_JSON_DEPTH) throw new NestingTooDeepError(path);
   if (Array.isArray(value)) {
     let copy: JsonValue[] | null = null;
     value.forEach((item, index) => {
-      const clean = sanitize(item, join(path, String(index)), changes);
+      const clean = sanitize(item, join(path, String(index)), changes, depth + 1);
       if (clean !== item) copy ??= value.slice();
       if (copy) copy[index] = clean;
     });
@@ -78,7 +99,7 @@ function sanitize(value: JsonValue, path: string, changes: StorableTextChange[])
       }
       changes.push({ path: join(path, outKey), message: KEY_REPLACED });
     }
-    const clean = sanitize(item as JsonValue, join(path, outKey), changes);
+    const clean = sanitize(item as JsonValue, join(path, outKey), changes, depth + 1);
     if (clean !== item) changed = true;
     Object.defineProperty(copy, outKey, { value: clean, enumerable: true, writable: true, configurable: true });
   }

@@ -118,4 +118,9 @@ describe('validateEventBatch: accepted means processable', () => {
   it('rejects a timestamp before 2000', () => {
     expect(problemsOf({ events: [{ ...valid, timestamp: '1999-12-31T23:59:59Z' }] }).errors).toEqual([{ index: 0, path: 'timestamp', message: 'is before 2000-01-01' }]);
   });
+
+  it('answers 400, not a stack overflow, for properties nested 100,000 levels deep', () => {
+    const deep = JSON.parse(`{"events":[{"id":"e","type":"feature.used","accountId":"acme","timestamp":"2026-03-01T10:00:00Z","properties":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]}`) as unknown;
+    expect(problemsOf(deep)).toMatchObject({ status: 400, errors: [{ index: 0, message: 'is nested deeper than 64 levels' }] });
+  });
 });

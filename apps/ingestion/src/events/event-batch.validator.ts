@@ -45,7 +45,9 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
   if (rawBody === null || rawBody === undefined || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
     return { ok: false, status: 400, errors: [{ path: '', message: 'body must be a JSON object with an "events" array' }] };
   }
-  const { value: body, changes } = toStorableJson(rawBody as JsonValue);
+  const storable = toStorableJson(rawBody as JsonValue);
+  if (!storable.ok) return { ok: false, status: 400, errors: [splitIndex(storable.problem)] };
+  const { value: body, changes } = storable;
   const eventsValue = (body as { events?: unknown }).events;
   if (Array.isArray(eventsValue) && eventsValue.length > limits.maxEventsPerBatch) {
     return { ok: false, status: 400, errors: [{ path: 'events', message: `at most ${limits.maxEventsPerBatch} events per batch (got ${eventsValue.length})` }] };

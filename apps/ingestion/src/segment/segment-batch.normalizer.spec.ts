@@ -151,6 +151,11 @@ describe('normalizeSegmentBatch: what the SDKs send', () => {
     expect(result.skipped).toEqual([{ index: 0, reason: 'no account attributes in the traits' }]);
   });
 
+  it('answers 400, not a stack overflow, for a message nested 100,000 levels deep', () => {
+    const deep = JSON.parse(`{"batch":[{"type":"track","userId":"u","event":"x","properties":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]}`) as unknown;
+    expect(normalizeSegmentBatch(deep, context)).toMatchObject({ ok: false, errors: [{ index: 0, message: 'is nested deeper than 64 levels' }] });
+  });
+
   it('keeps unknown keys inside a message without refusing it', () => {
     expect(accepted({ batch: [track({ channel: 'server', _metadata: { bundled: [] }, version: 2, library: 'x' })] }).events).toHaveLength(1);
   });

@@ -99,7 +99,9 @@ type Message = Record<string, JsonValue | undefined> & { type: SegmentType };
  *   receivedAt, with a warning (the SDK cannot fix the device clock, and refusing would drop the batch).
  */
 export function normalizeSegmentBatch(rawBody: unknown, context: SegmentNormalizeContext): SegmentNormalization {
-  const { value: body, changes } = toStorableJson(withoutAbsentFields(rawBody) as JsonValue);
+  const storable = toStorableJson(withoutAbsentFields(rawBody) as JsonValue);
+  if (!storable.ok) return { ok: false, errors: [splitBatchIndex(storable.problem)] };
+  const { value: body, changes } = storable;
   const warnings: RequestProblem[] = changes.map(splitBatchIndex);
   if (!validateBatch(body)) {
     return { ok: false, errors: toSchemaProblems(validateBatch.errors).map(splitBatchIndex) };

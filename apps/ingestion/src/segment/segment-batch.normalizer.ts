@@ -196,9 +196,9 @@ function withoutAbsent(object: Record<string, unknown>, keep: string): Record<st
  */
 function eventTimeOf(message: Message, batchSentAt: string | undefined, context: SegmentNormalizeContext): { ms: number; warning?: string } {
   const corrected = correctedTime(message, batchSentAt, context.receivedAtMs);
-  const problem = eventTimeProblem(corrected, context.receivedAtMs, context.limits.maxFutureSkewMs);
-  if (!problem) return { ms: corrected };
-  return { ms: context.receivedAtMs, warning: `${problem.replace(/;.*$/, '')} after clock-skew correction; the time of receipt was used instead` };
+  if (eventTimeProblem(corrected, context.receivedAtMs, context.limits.maxFutureSkewMs) === null) return { ms: corrected };
+  const why = corrected < eventLimits.earliestEventTimeMs ? 'is before 2000-01-01' : `is ${Math.round((corrected - context.receivedAtMs) / 1000)} s in the future`;
+  return { ms: context.receivedAtMs, warning: `${why} after clock-skew correction; the time of receipt was used instead` };
 }
 
 function toEvent(message: Message, base: { id: string; accountId: string; userId?: string; timestamp: string }, trackEventMap: TrackEventMap): NativeEvent | null {

@@ -1,10 +1,12 @@
+import { eventLimits, eventTypePattern, printableIdPattern } from './event-limits';
+
 /**
  * JSON Schemas (draft 2020-12 subset understood by Ajv) of the public messages. They are the
  * single source for the validators below, the AsyncAPI document and the HTTP contract tests.
  */
 
 const isoDateTime = { type: 'string', format: 'date-time', maxLength: 40 } as const;
-const identifier = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const identifier = { type: 'string', minLength: 1, maxLength: eventLimits.maxIdLength } as const;
 
 const scoreSnapshot = {
   type: 'object',
@@ -135,7 +137,7 @@ export const telemetryEventSchema = {
   properties: {
     schemaVersion: { const: 1 },
     id: identifier,
-    type: { type: 'string', minLength: 1, maxLength: 100 },
+    type: { type: 'string', minLength: 1, maxLength: eventLimits.maxTypeLength },
     accountId: identifier,
     userId: identifier,
     timestamp: isoDateTime,
@@ -259,12 +261,12 @@ export const apiKeyRecordSchema = {
   },
 } as const;
 
-/** Limits of the native ingestion endpoint (defaults; the service can lower them by config). */
+/** Limits of the native ingestion endpoint (defaults; the service can lower them by config). The shared set is `eventLimits`. */
 export const ingestLimits = {
-  maxEventsPerBatch: 500,
-  maxIdLength: 200,
-  maxTypeLength: 100,
-  maxPropertyDepth: 5,
+  maxEventsPerBatch: eventLimits.maxEventsPerBatch,
+  maxIdLength: eventLimits.maxIdLength,
+  maxTypeLength: eventLimits.maxTypeLength,
+  maxPropertyDepth: eventLimits.maxPropertyDepth,
 } as const;
 
 /** POST /v1/events request body. Unknown top-level fields are refused, not ignored. */
@@ -283,9 +285,9 @@ export const ingestEventsRequestSchema = {
         required: ['id', 'type', 'accountId', 'timestamp'],
         additionalProperties: false,
         properties: {
-          id: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength, pattern: '^[\\x21-\\x7e]+$' },
-          type: { type: 'string', minLength: 1, maxLength: ingestLimits.maxTypeLength, pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$' },
-          accountId: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength, pattern: '^[\\x21-\\x7e]+$' },
+          id: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength, pattern: printableIdPattern },
+          type: { type: 'string', minLength: 1, maxLength: ingestLimits.maxTypeLength, pattern: eventTypePattern },
+          accountId: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength, pattern: printableIdPattern },
           userId: { type: 'string', minLength: 1, maxLength: ingestLimits.maxIdLength },
           timestamp: { type: 'string', format: 'date-time', maxLength: 40 },
           properties: { type: 'object' },

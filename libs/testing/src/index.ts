@@ -2,3 +2,4 @@ export * from './wait-for';
 export * from './test-environment';
 export * from './service-process';
 export * from './migrations-round-trip';
+export * from './ingestion-inputs.arbitraries';

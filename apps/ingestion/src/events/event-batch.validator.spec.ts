@@ -11,10 +11,12 @@ function problemsOf(body: unknown) {
 }
 
 describe('validateEventBatch', () => {
-  it('accepts a valid batch', () => {
+  it('accepts a valid batch, with timestamps in toISOString form', () => {
+    const normalized = { ...valid, timestamp: '2026-03-01T10:00:00.000Z' };
     expect(validateEventBatch({ events: [valid, { ...valid, id: 'evt_2', userId: 'u1' }] }, limits, now)).toEqual({
       ok: true,
-      events: [valid, { ...valid, id: 'evt_2', userId: 'u1' }],
+      events: [normalized, { ...normalized, id: 'evt_2', userId: 'u1' }],
+      warnings: [],
     });
   });
 
@@ -79,5 +81,46 @@ describe('validateEventBatch', () => {
     const result = problemsOf({ events: [big] });
     expect(result.status).toBe(413);
     expect(result.errors[0]).toMatchObject({ index: 0, path: '' });
+  });
+});
+
+describe('validateEventBatch: accepted means processable', () => {
+  const accept = (events: unknown[]) => {
+    const result = validateEventBatch({ events }, limits, now);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result;
+  };
+
+  it('clamps a leap second instead of failing later (Date cannot hold :60)', () => {
+    const leap = { ...valid, timestamp: '2016-12-31T23:59:60Z' };
+    expect(accept([leap]).events[0]?.timestamp).toBe('2016-12-31T23:59:59.999Z');
+  });
+
+  it('normalizes an offset without colon to UTC', () => {
+    expect(accept([{ ...valid, timestamp: '2026-03-01T19:00:00+0900' }]).events[0]?.timestamp).toBe('2026-03-01T10:00:00.000Z');
+  });
+
+  it('replaces U+0000 and unpaired surrogates in values, keys and userId with U+FFFD, and warns for each', () => {
+    const result = accept([valid, { ...valid, id: 'evt_2', userId: 'u\ud83d', properties: { feature: 'x\ud83d', 'k\u0000': { note: 'a\u0000b' } } }]);
+    expect(result.events[1]).toMatchObject({ userId: 'u\ufffd', properties: { feature: 'x\ufffd', 'k\ufffd': { note: 'a\ufffdb' } } });
+    expect(result.warnings.map(({ index, path }) => ({ index, path }))).toEqual([
+      { index: 1, path: 'properties.feature' },
+      { index: 1, path: 'properties.k\ufffd' },
+      { index: 1, path: 'properties.k\ufffd.note' },
+      { index: 1, path: 'userId' },
+    ]);
+  });
+
+  it('still refuses an id that is not printable ASCII once replaced', () => {
+    expect(problemsOf({ events: [{ ...valid, id: 'evt\u0000' }] }).errors).toContainEqual(expect.objectContaining({ index: 0, path: 'id' }));
+  });
+
+  it('rejects a timestamp before 2000', () => {
+    expect(problemsOf({ events: [{ ...valid, timestamp: '1999-12-31T23:59:59Z' }] }).errors).toEqual([{ index: 0, path: 'timestamp', message: 'is before 2000-01-01' }]);
+  });
+
+  it('answers 400, not a stack overflow, for properties nested 100,000 levels deep', () => {
+    const deep = JSON.parse(`{"events":[{"id":"e","type":"feature.used","accountId":"acme","timestamp":"2026-03-01T10:00:00Z","properties":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]}`) as unknown;
+    expect(problemsOf(deep)).toMatchObject({ status: 400, errors: [{ index: 0, message: 'is nested deeper than 64 levels' }] });
   });
 });

@@ -1,4 +1,13 @@
-import { createAjv, ingestEventsRequestSchema, toSchemaProblems, type JsonObject } from '@bellwether/contracts';
+import {
+  createAjv,
+  eventTimeProblem,
+  ingestEventsRequestSchema,
+  parseEventTime,
+  toSchemaProblems,
+  toStorableJson,
+  type JsonObject,
+  type JsonValue,
+} from '@bellwether/contracts';
 import type { RequestProblem } from '@bellwether/platform';
 
 /** An event of a valid native batch, before normalization. */
@@ -19,23 +28,26 @@ export interface BatchLimits {
 }
 
 export type BatchValidation =
-  | { readonly ok: true; readonly events: readonly NativeEvent[] }
+  /** `warnings`: what was changed to make the events storable (U+FFFD replacements), by event index and path. */
+  | { readonly ok: true; readonly events: readonly NativeEvent[]; readonly warnings: readonly RequestProblem[] }
   | { readonly ok: false; readonly status: 400 | 413; readonly errors: readonly RequestProblem[] };
 
 const validateShape = createAjv().compile(ingestEventsRequestSchema);
 
-/** Oldest event time accepted: nothing predates the product category. */
-const EARLIEST_EVENT_MS = Date.parse('2000-01-01T00:00:00Z');
-
 /**
  * Checks a whole native batch and lists every problem, so a client fixes its batch in one round
  * trip. Any problem rejects the batch whole: nothing of it is published. Oversized events make it
- * a 413, everything else a 400.
+ * a 413, everything else a 400. Strings PostgreSQL cannot store (U+0000, unpaired surrogates) are
+ * first replaced with U+FFFD, and each replacement is reported as a warning. Accepted events carry
+ * their timestamp normalized to `toISOString()` form (a leap second clamped to :59.999).
  */
-export function validateEventBatch(body: unknown, limits: BatchLimits, nowMs: number): BatchValidation {
-  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
+export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs: number): BatchValidation {
+  if (rawBody === null || rawBody === undefined || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
     return { ok: false, status: 400, errors: [{ path: '', message: 'body must be a JSON object with an "events" array' }] };
   }
+  const storable = toStorableJson(rawBody as JsonValue);
+  if (!storable.ok) return { ok: false, status: 400, errors: [splitIndex(storable.problem)] };
+  const { value: body, changes } = storable;
   const eventsValue = (body as { events?: unknown }).events;
   if (Array.isArray(eventsValue) && eventsValue.length > limits.maxEventsPerBatch) {
     return { ok: false, status: 400, errors: [{ path: 'events', message: `at most ${limits.maxEventsPerBatch} events per batch (got ${eventsValue.length})` }] };
@@ -61,11 +73,10 @@ export function validateEventBatch(body: unknown, limits: BatchLimits, nowMs: nu
       else seenIds.set(candidate['id'], index);
     }
     if (typeof candidate['timestamp'] === 'string') {
-      const time = Date.parse(candidate['timestamp']);
-      if (!Number.isNaN(time) && time > nowMs + limits.maxFutureSkewMs) {
-        errors.push({ index, path: 'timestamp', message: `is ${Math.round((time - nowMs) / 1000)} s in the future; at most ${limits.maxFutureSkewMs / 1000} s of clock skew is allowed` });
-      }
-      if (!Number.isNaN(time) && time < EARLIEST_EVENT_MS) errors.push({ index, path: 'timestamp', message: 'is before 2000-01-01' });
+      const time = parseEventTime(candidate['timestamp']);
+      const flagged = errors.some((error) => error.index === index && error.path === 'timestamp');
+      const problem = time === null ? (flagged ? null : 'is not a date-time') : eventTimeProblem(time, nowMs, limits.maxFutureSkewMs);
+      if (problem) errors.push({ index, path: 'timestamp', message: problem });
     }
     const properties = candidate['properties'];
     if (properties !== undefined && typeof properties === 'object' && properties !== null && depthOf(properties) > limits.maxPropertyDepth) {
@@ -74,7 +85,9 @@ export function validateEventBatch(body: unknown, limits: BatchLimits, nowMs: nu
   });
 
   if (errors.length > 0) return { ok: false, status: oversized ? 413 : 400, errors: sortProblems(errors) };
-  return { ok: true, events: eventsValue as NativeEvent[] };
+  const events = (eventsValue as NativeEvent[]).map((event) => ({ ...event, timestamp: new Date(parseEventTime(event.timestamp) ?? Number.NaN).toISOString() }));
+  // Storability changes become warnings of the answer, `{index, path, message}` like the errors.
+  return { ok: true, events, warnings: changes.map(splitIndex) };
 }
 
 /** `events.3.timestamp` → `{index: 3, path: 'timestamp'}`, the contract's error shape. */

@@ -35,7 +35,7 @@ export class EventPublisher {
     const seen = await this.seenIds(events);
     const fresh = events.filter((_, index) => seen[index] === null);
     const receivedAt = new Date().toISOString();
-    const messages = fresh.map((event) => ({ key: event.accountId, value: normalize(event, receivedAt, source) }));
+    const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source) }));
     try {
       await this.producer.send(Topics.events, messages, { timeoutMs: this.env.PUBLISH_TIMEOUT_MS });
     } catch (error) {
@@ -73,7 +73,12 @@ function dedupKey(id: string): string {
   return `dedup:${id}`;
 }
 
-function normalize(event: NativeEvent, receivedAt: string, source: TelemetryEvent['source']): TelemetryEvent {
+/**
+ * The `bellwether.events.v1` message of an accepted event. Pure; every event the native
+ * validator or the Segment normalizer accepts becomes a message `validateTelemetryEvent` accepts
+ * (the property test in ingestion-inputs.spec.ts holds that).
+ */
+export function toTelemetryEvent(event: NativeEvent, receivedAt: string, source: TelemetryEvent['source']): TelemetryEvent {
   return {
     schemaVersion: 1,
     id: event.id,

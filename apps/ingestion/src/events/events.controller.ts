@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { RequestRejected } from '@bellwether/platform';
+import { RequestRejected, type RequestProblem } from '@bellwether/platform';
 import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { IngestionEnv } from '../ingestion.env';
@@ -24,13 +24,17 @@ export class EventsController {
     };
   }
 
-  /** Native batch: 202 only once every event is durably in Kafka; a bad batch is refused whole. */
+  /**
+   * Native batch: 202 only once every event is durably in Kafka; a bad batch is refused whole.
+   * `warnings` (only when there are any) lists strings changed to be storable.
+   */
   @Post('events')
   @HttpCode(202)
   @RequireScope('ingest')
-  async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number }> {
+  async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number; warnings?: readonly RequestProblem[] }> {
     const validation = validateEventBatch(body, this.limits, Date.now());
     if (!validation.ok) throw new RequestRejected(validation.status, validation.errors);
-    return publishOrUnavailable(this.publisher, validation.events, 'native');
+    const counts = await publishOrUnavailable(this.publisher, validation.events, 'native');
+    return validation.warnings.length > 0 ? { ...counts, warnings: validation.warnings } : counts;
   }
 }

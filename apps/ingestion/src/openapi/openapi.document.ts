@@ -16,6 +16,17 @@ const errorList = {
   },
 };
 
+const warningList = {
+  type: 'array',
+  description:
+    'Present only when something was changed to make the batch processable: strings holding U+0000 or an unpaired UTF-16 surrogate (values and keys, any depth) got U+FFFD; on the Segment routes, an event time outside 2000-01-01 … now + the allowed skew was replaced by the time of receipt.',
+  items: {
+    type: 'object',
+    required: ['path', 'message'],
+    properties: { index: { type: 'integer', description: 'the event (or message) in the batch' }, path: { type: 'string' }, message: { type: 'string' } },
+  },
+};
+
 const rateLimitHeaders = {
   'RateLimit-Limit': { schema: { type: 'integer' }, description: 'requests allowed in a burst' },
   'RateLimit-Remaining': { schema: { type: 'integer' } },
@@ -49,8 +60,9 @@ const segmentResponse = {
           properties: {
             success: { const: true },
             accepted: { type: 'integer' },
-            duplicates: { type: 'integer' },
+            duplicates: { type: 'integer', description: 'messages not published again: ids accepted within the dedup window, and repeats of a messageId within this batch' },
             skipped: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, reason: { type: 'string' } } } },
+            warnings: { $ref: '#/components/schemas/Warnings' },
           },
         },
       },
@@ -101,6 +113,7 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
       },
       schemas: {
         Errors: errorList,
+        Warnings: warningList,
         IngestEventsRequest: ingestEventsRequestSchema,
         SegmentMessage: segmentMessageSchema,
         SegmentBatch: segmentBatchSchema,
@@ -118,7 +131,11 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
             '202': {
               description: 'every event is durably in Kafka',
               headers: rateLimitHeaders,
-              content: { 'application/json': { schema: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' } } } } },
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, warnings: { $ref: '#/components/schemas/Warnings' } } },
+                },
+              },
             },
             ...commonRejections,
           },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createAjv, toSchemaProblems, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import { createAjv, eventLimits, eventTimeProblem, parseEventTime, toSchemaProblems, toStorableJson, toStorableText, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { RequestProblem } from '@bellwether/platform';
 import type { NativeEvent } from '../events/event-batch.validator';
 import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
@@ -8,21 +8,26 @@ import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
 export const segmentTypes = ['track', 'identify', 'group', 'page', 'screen', 'alias'] as const;
 export type SegmentType = (typeof segmentTypes)[number];
 
-const idLike = { anyOf: [{ type: 'string', minLength: 1, maxLength: 200 }, { type: 'number' }] };
-const time = { type: 'string', format: 'date-time', maxLength: 40 };
+const idLike = { anyOf: [{ type: 'string', minLength: 1, maxLength: eventLimits.maxIdLength }, { type: 'number' }] };
+/** Any RFC 3339 / ISO 8601 date-time an SDK or database writes; `parseEventTime` checks the form. */
+const time = { type: 'string', maxLength: eventLimits.maxTimestampLength };
 
-/** Segment messages carry many optional fields (integrations, _metadata, channel…); these are checked. */
+/**
+ * Segment messages carry many optional fields (integrations, _metadata, channel…); these are
+ * checked, unknown ones are kept as they are. `null` and `""` in an optional field mean absent
+ * (they are removed before this schema applies).
+ */
 export const segmentMessageSchema = {
   type: 'object',
   required: ['type'],
   properties: {
     type: { enum: segmentTypes },
-    messageId: { type: 'string', minLength: 1, maxLength: 200 },
+    messageId: { type: 'string', minLength: 1, maxLength: eventLimits.maxIdLength },
     userId: idLike,
     anonymousId: idLike,
     groupId: idLike,
-    event: { type: 'string', minLength: 1, maxLength: 200 },
-    name: { type: 'string', maxLength: 200 },
+    event: { type: 'string', minLength: 1, maxLength: eventLimits.maxNameLength },
+    name: { type: 'string', maxLength: eventLimits.maxNameLength },
     timestamp: time,
     originalTimestamp: time,
     sentAt: time,
@@ -71,6 +76,10 @@ export type SegmentNormalization =
       readonly links: ReadonlyMap<string, string>;
       /** Valid messages that carry nothing for Bellwether (no account, or an alias). */
       readonly skipped: readonly { readonly index: number; readonly reason: string }[];
+      /** Messages that repeat the messageId of an earlier message of the same batch (not published). */
+      readonly duplicates: number;
+      /** What was changed to make the messages processable: U+FFFD replacements, event times replaced by receivedAt. */
+      readonly warnings: readonly RequestProblem[];
     };
 
 /** Account attributes that `group` traits (and an identify's `company`) may set. */
@@ -80,10 +89,20 @@ type Message = Record<string, JsonValue | undefined> & { type: SegmentType };
 
 /**
  * Turns a Segment batch into native events, all or nothing: a malformed message fails the batch
- * with every problem listed. Event time gets Segment's clock-skew correction:
- * timestamp = receivedAt − (sentAt − timestamp) when the client sent `sentAt`.
+ * with every problem listed. What every message accepted here becomes is valid on
+ * `bellwether.events.v1` (limits from `eventLimits`) and storable in PostgreSQL:
+ * - strings with U+0000 or unpaired surrogates (values and keys, any depth) get U+FFFD, with a warning;
+ * - `null` or `""` in an optional message field means the field is absent;
+ * - a messageId repeated within the batch counts as a duplicate, the first copy is kept;
+ * - event time gets Segment's clock-skew correction, timestamp = receivedAt − (sentAt − timestamp)
+ *   when the client sent `sentAt`; a corrected time before 2000 or beyond the allowed skew becomes
+ *   receivedAt, with a warning (the SDK cannot fix the device clock, and refusing would drop the batch).
  */
-export function normalizeSegmentBatch(body: unknown, context: SegmentNormalizeContext): SegmentNormalization {
+export function normalizeSegmentBatch(rawBody: unknown, context: SegmentNormalizeContext): SegmentNormalization {
+  const storable = toStorableJson(withoutAbsentFields(rawBody) as JsonValue);
+  if (!storable.ok) return { ok: false, errors: [splitBatchIndex(storable.problem)] };
+  const { value: body, changes } = storable;
+  const warnings: RequestProblem[] = changes.map(splitBatchIndex);
   if (!validateBatch(body)) {
     return { ok: false, errors: toSchemaProblems(validateBatch.errors).map(splitBatchIndex) };
   }
@@ -93,14 +112,16 @@ export function normalizeSegmentBatch(body: unknown, context: SegmentNormalizeCo
   }
   const batchSentAt = (body as { sentAt?: string }).sentAt;
   const errors: RequestProblem[] = [];
+  if (batchSentAt !== undefined && parseEventTime(batchSentAt) === null) errors.push({ path: 'sentAt', message: NOT_A_DATE_TIME });
   const links = new Map<string, string>();
   const seenIds = new Map<string, number>();
+  let duplicates = 0;
 
   // First pass: links made by this batch count for every message of the batch.
   batch.forEach((message) => {
     const userId = stringOf(message['userId']);
     const accountId = message.type === 'group' ? stringOf(message['groupId']) : message.type === 'identify' ? companyIdOf(message) : undefined;
-    if (userId && accountId) links.set(userId, accountId);
+    if (userId && accountId && accountId.length <= eventLimits.maxIdLength) links.set(userId, accountId);
   });
 
   const events: NativeEvent[] = [];
@@ -108,38 +129,90 @@ export function normalizeSegmentBatch(body: unknown, context: SegmentNormalizeCo
   batch.forEach((message, index) => {
     if (message.type === 'track' && !message['event']) errors.push({ index, path: 'event', message: 'is required for a track call' });
     if (message.type === 'group' && message['groupId'] === undefined) errors.push({ index, path: 'groupId', message: 'is required for a group call' });
-    const timestamp = correctedTime(message, batchSentAt, context.receivedAtMs);
-    if (timestamp > context.receivedAtMs + context.limits.maxFutureSkewMs) {
-      errors.push({ index, path: 'timestamp', message: `is ${Math.round((timestamp - context.receivedAtMs) / 1000)} s in the future after clock-skew correction` });
+    for (const field of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
+      const value = message[field];
+      if (typeof value === 'string' && parseEventTime(value) === null) errors.push({ index, path: field, message: NOT_A_DATE_TIME });
     }
-    const id = messageIdOf(message);
-    const firstIndex = seenIds.get(id);
-    if (firstIndex !== undefined) errors.push({ index, path: 'messageId', message: `duplicates the messageId of message ${firstIndex} in this batch` });
-    else seenIds.set(id, index);
-    if (errors.length > 0) return;
-
     const userId = stringOf(message['userId']);
     const accountId = accountOf(message, userId, links, context.knownAccounts);
+    if (accountId !== undefined && accountId.length > eventLimits.maxIdLength) {
+      errors.push({ index, path: '', message: `names an account id of ${accountId.length} characters; the limit is ${eventLimits.maxIdLength}` });
+    }
+    if (errors.length > 0) return;
+
+    const id = messageIdOf(message);
+    const firstIndex = seenIds.get(id);
+    if (firstIndex !== undefined) {
+      duplicates += 1;
+      return;
+    }
+    seenIds.set(id, index);
+    const time = eventTimeOf(message, batchSentAt, context);
+    if (time.warning) warnings.push({ index, path: 'timestamp', message: time.warning });
+
     if (message.type === 'alias') {
       skipped.push({ index, reason: 'alias calls carry no account signal' });
     } else if (!accountId) {
       skipped.push({ index, reason: 'no account: send context.groupId or properties.accountId, or call group for this user first' });
     } else {
-      const event = toEvent(message, { id, accountId, userId, timestamp: new Date(timestamp).toISOString() }, context.trackEventMap);
+      const event = toEvent(message, { id, accountId, userId, timestamp: new Date(time.ms).toISOString() }, context.trackEventMap);
       if (event) events.push(event);
       else skipped.push({ index, reason: 'no account attributes in the traits' });
     }
   });
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, events, links, skipped };
+  return { ok: true, events, links, skipped, duplicates, warnings };
+}
+
+const NOT_A_DATE_TIME = 'must be an ISO 8601 date-time, like 2026-03-01T10:00:00Z';
+
+/**
+ * `null` and `""` in an optional field mean "absent", as the SDKs and Segment treat them: they are
+ * removed from each message (all fields but `type`) and from the batch envelope (all but `batch`).
+ */
+function withoutAbsentFields(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const envelope = withoutAbsent(body as Record<string, unknown>, 'batch');
+  const batch = envelope['batch'];
+  if (Array.isArray(batch)) {
+    envelope['batch'] = batch.map((message: unknown) => (typeof message === 'object' && message !== null && !Array.isArray(message) ? withoutAbsent(message as Record<string, unknown>, 'type') : message));
+  }
+  return envelope;
+}
+
+function withoutAbsent(object: Record<string, unknown>, keep: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (key !== keep && (value === null || value === '')) continue;
+    Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+/**
+ * The message's event time, epoch ms: Segment's clock-skew correction, or receivedAt when the
+ * message has no time, or when the corrected time is outside what Bellwether keeps (the native
+ * route's rule, `eventTimeProblem`); then `warning` says why.
+ */
+function eventTimeOf(message: Message, batchSentAt: string | undefined, context: SegmentNormalizeContext): { ms: number; warning?: string } {
+  const corrected = correctedTime(message, batchSentAt, context.receivedAtMs);
+  if (eventTimeProblem(corrected, context.receivedAtMs, context.limits.maxFutureSkewMs) === null) return { ms: corrected };
+  const why = corrected < eventLimits.earliestEventTimeMs ? 'is before 2000-01-01' : `is ${Math.round((corrected - context.receivedAtMs) / 1000)} s in the future`;
+  return { ms: context.receivedAtMs, warning: `${why} after clock-skew correction; the time of receipt was used instead` };
 }
 
 function toEvent(message: Message, base: { id: string; accountId: string; userId?: string; timestamp: string }, trackEventMap: TrackEventMap): NativeEvent | null {
   const common = { id: base.id, accountId: base.accountId, timestamp: base.timestamp, ...(base.userId ? { userId: base.userId } : {}) };
   const properties = objectOf(message['properties']);
   switch (message.type) {
-    case 'track':
-      return { ...common, type: bellwetherTypeOf(String(message['event']), trackEventMap), properties };
+    case 'track': {
+      // A derived type (a slug, maybe with a hash) loses the name: it travels in properties.event,
+      // unless the client uses that key itself. Table entries and native names keep properties as sent.
+      const name = String(message['event']);
+      const type = bellwetherTypeOf(name, trackEventMap);
+      const derived = type !== name && !Object.hasOwn(trackEventMap, name);
+      return { ...common, type, properties: derived && !Object.hasOwn(properties, 'event') ? { ...properties, event: name } : properties };
+    }
     case 'page':
     case 'screen': {
       const page = objectOf(objectOf(message['context'])['page']);
@@ -167,12 +240,14 @@ function accountOf(message: Message, userId: string | undefined, links: Readonly
   );
 }
 
+/** Inputs are parseable (checked before): receivedAt − (sentAt − timestamp), or the timestamp, or receivedAt. */
 function correctedTime(message: Message, batchSentAt: string | undefined, receivedAtMs: number): number {
   const original = stringOf(message['timestamp']) ?? stringOf(message['originalTimestamp']);
   const sentAt = stringOf(message['sentAt']) ?? batchSentAt;
-  if (!original) return receivedAtMs;
-  const originalMs = Date.parse(original);
-  return sentAt ? receivedAtMs - (Date.parse(sentAt) - originalMs) : originalMs;
+  const originalMs = original === undefined ? null : parseEventTime(original);
+  if (originalMs === null) return receivedAtMs;
+  const sentAtMs = sentAt === undefined ? null : parseEventTime(sentAt);
+  return sentAtMs === null ? originalMs : receivedAtMs - (sentAtMs - originalMs);
 }
 
 /** Segment's messageId, or a stable hash of the message so that a retried message dedups too. */
@@ -183,12 +258,25 @@ export function messageIdOf(message: Record<string, unknown>): string {
   return `seg_${createHash('sha256').update(basis).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The batch a single-call route (`/v1/track`, `/v1/identify`…) stands for: the body is one
+ * message whose type is the route's; `writeKey` and `sentAt` belong to the envelope. Null when
+ * the body is no JSON object.
+ */
+export function segmentCallAsBatch(type: SegmentType, body: unknown): Record<string, unknown> | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { writeKey, sentAt, ...message } = body as Record<string, unknown>;
+  return { batch: [{ ...message, type }], ...(writeKey ? { writeKey } : {}), ...(sentAt ? { sentAt } : {}) };
+}
+
 /** The user ids a batch mentions, to look up their accounts before normalizing. */
 export function userIdsOf(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
   const batch = (body as { batch?: unknown }).batch;
   if (!Array.isArray(batch)) return [];
-  return [...new Set(batch.map((message) => stringOf((message as Record<string, JsonValue>)?.['userId'])).filter((id): id is string => !!id))];
+  // Storable form, as the normalizer sees them (and PostgreSQL refuses U+0000 in a query parameter).
+  const ids = batch.map((message) => stringOf((message as Record<string, JsonValue> | null)?.['userId'])).filter((id): id is string => !!id);
+  return [...new Set(ids.map(toStorableText))];
 }
 
 function pickAccountTraits(source: JsonObject): JsonObject {

@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RequestRejected } from '@bellwether/platform';
+import { RequestRejected, type RequestProblem } from '@bellwether/platform';
 import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
 import { EventPublisher } from '../events/event-publisher.service';
 import { IngestionEnv } from '../ingestion.env';
-import { normalizeSegmentBatch, segmentTypes, userIdsOf, type SegmentType } from './segment-batch.normalizer';
+import { normalizeSegmentBatch, segmentCallAsBatch, segmentTypes, userIdsOf, type SegmentType } from './segment-batch.normalizer';
 import { loadTrackEventMap, type TrackEventMap } from './track-event-map';
 import { UserAccountsRepository } from './user-accounts.repository';
 
@@ -15,6 +15,8 @@ export interface SegmentResponse {
   readonly accepted: number;
   readonly duplicates: number;
   readonly skipped: readonly { readonly index: number; readonly reason: string }[];
+  /** Only when there are any: strings changed to be storable, event times replaced by receivedAt. */
+  readonly warnings?: readonly RequestProblem[];
 }
 
 /**
@@ -49,9 +51,9 @@ export class SegmentController {
   @RequireScope('ingest')
   single(@Req() request: FastifyRequest, @Body() body: unknown): Promise<SegmentResponse> {
     const type = request.url.split('?')[0]?.split('/').pop() as SegmentType;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
-    const { writeKey, sentAt, ...message } = body as Record<string, unknown>;
-    return this.ingest({ batch: [{ ...message, type }], ...(writeKey ? { writeKey } : {}), ...(sentAt ? { sentAt } : {}) });
+    const batch = segmentCallAsBatch(type, body);
+    if (!batch) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
+    return this.ingest(batch);
   }
 
   private async ingest(body: unknown): Promise<SegmentResponse> {
@@ -66,6 +68,8 @@ export class SegmentController {
     // Links first: if publishing fails, the client's retry still resolves its users.
     await this.userAccounts.remember(result.links);
     const { accepted, duplicates } = await publishOrUnavailable(this.publisher, result.events, 'segment');
-    return { success: true, accepted, duplicates, skipped: result.skipped };
+    // Repeats of a messageId within the batch are duplicates too, like retries of an accepted one.
+    const answer: SegmentResponse = { success: true, accepted, duplicates: duplicates + result.duplicates, skipped: result.skipped };
+    return result.warnings.length > 0 ? { ...answer, warnings: result.warnings } : answer;
   }
 }

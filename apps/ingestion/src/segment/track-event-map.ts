@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { eventLimits, eventTypePattern } from '@bellwether/contracts';
 
 /**
  * Segment `track` names → Bellwether event types. Names not in the table become
- * `track.<snake_case_name>` (accepted as activity); names already in native form pass through.
+ * `track.<snake_case_name>` (accepted as activity); names already in native form pass through
+ * (see `bellwetherTypeOf`).
  */
 export type TrackEventMap = Readonly<Record<string, string>>;
 
@@ -35,20 +38,44 @@ export const defaultTrackEventMap: TrackEventMap = {
   'Account Contracted': 'account.contracted',
 };
 
-const NATIVE_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+const NATIVE_TYPE = new RegExp(eventTypePattern);
+const TRACK_PREFIX = 'track.';
+/** Longest readable slug kept before the hash (the pre-hash mapping truncated here too). */
+const MAX_SLUG_LENGTH = 80;
+const HASH_LENGTH = 8;
+/** A letter or digit outside ASCII: the slug drops it, so the name needs a hash to stay distinct. */
+const NON_ASCII_WORD_CHARACTER = /\P{ASCII}/u;
 
+/**
+ * The Bellwether event type of a Segment `track` name, always within the type rules
+ * (`eventTypePattern`, at most `eventLimits.maxTypeLength` characters) and stable across calls:
+ * 1. a name in the table maps to its entry;
+ * 2. a name already in native form (and short enough) passes through;
+ * 3. an ASCII name becomes `track.<snake_case>` (`e_` first if it starts with a digit), exactly as
+ *    before the hash rule, so existing types keep their meaning;
+ * 4. a name the slug cannot keep whole (letters outside ASCII, e.g. "レポート出力", nothing
+ *    sluggable, or a slug over 80 characters) becomes `track.<slug>_<hash>`, where hash is the
+ *    first 8 hex digits of SHA-256 over the NFC form of the name, so different names get different
+ *    types: `track.e_<hash>` when nothing is sluggable.
+ * The original name travels in the event's `properties.event` (see the Segment normalizer).
+ */
 export function bellwetherTypeOf(trackName: string, map: TrackEventMap): string {
-  const mapped = map[trackName];
+  // Own entries only: "constructor" or "toString" must not find Object.prototype's members.
+  const mapped = Object.hasOwn(map, trackName) ? map[trackName] : undefined;
   if (mapped) return mapped;
-  if (NATIVE_TYPE.test(trackName)) return trackName;
+  if (NATIVE_TYPE.test(trackName) && trackName.length <= eventLimits.maxTypeLength) return trackName;
   const snake = trackName
     .trim()
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 80);
-  return `track.${/^[a-z]/.test(snake) ? snake : `e_${snake || 'unnamed'}`}`;
+    .replace(/^_+|_+$/g, '');
+  const slug = /^[a-z]/.test(snake) ? snake : `e_${snake}`.replace(/_+$/, '');
+  const lossy = snake === '' || snake.length > MAX_SLUG_LENGTH || NON_ASCII_WORD_CHARACTER.test(trackName.replace(/[^\p{L}\p{N}]/gu, ''));
+  if (!lossy) return `${TRACK_PREFIX}${slug}`;
+  const hash = createHash('sha256').update(trackName.normalize('NFC')).digest('hex').slice(0, HASH_LENGTH);
+  const head = slug.slice(0, MAX_SLUG_LENGTH).replace(/_+$/, '');
+  return `${TRACK_PREFIX}${head}_${hash}`;
 }
 
 /** The default table, overridden entry by entry by a JSON file (`TRACK_EVENT_MAP_FILE`). */
@@ -57,7 +84,9 @@ export function loadTrackEventMap(file: string | undefined): TrackEventMap {
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: the track event map must be a JSON object`);
   for (const [name, type] of Object.entries(parsed)) {
-    if (typeof type !== 'string' || !NATIVE_TYPE.test(type)) throw new Error(`${file}: "${name}" must map to an event type like "feature.used"`);
+    if (typeof type !== 'string' || !NATIVE_TYPE.test(type) || type.length > eventLimits.maxTypeLength) {
+      throw new Error(`${file}: "${name}" must map to an event type like "feature.used" of at most ${eventLimits.maxTypeLength} characters`);
+    }
   }
   return { ...defaultTrackEventMap, ...(parsed as Record<string, string>) };
 }

@@ -261,7 +261,8 @@ export const apiKeyRecordSchema = {
 
 /** Limits of the native ingestion endpoint (defaults; the service can lower them by config). */
 export const ingestLimits = {
-  maxEventsPerBatch: 500,
+  /** Segment limits batches by size, not count; this is far above what an SDK flushes at once. */
+  maxEventsPerBatch: 5000,
   maxIdLength: 200,
   maxTypeLength: 100,
   maxPropertyDepth: 5,

@@ -6,7 +6,7 @@ const context: SegmentNormalizeContext = {
   receivedAtMs,
   trackEventMap: defaultTrackEventMap,
   knownAccounts: new Map([['u-known', 'globex']]),
-  limits: { maxEventsPerBatch: 10, maxFutureSkewMs: 300_000 },
+  limits: { maxEventsPerBatch: 10, maxMessageBytes: 1024, maxPropertyDepth: 3, maxFutureSkewMs: 300_000 },
 };
 
 const track = (overrides: Record<string, unknown> = {}) => ({
@@ -41,7 +41,7 @@ describe('normalizeSegmentBatch', () => {
 
   it('rejects an event still far in the future after correction', () => {
     const result = normalizeSegmentBatch({ batch: [track({ timestamp: '2026-03-02T12:00:00Z' })] }, context);
-    expect(result).toEqual({ ok: false, errors: [{ index: 0, path: 'timestamp', message: 'is 86400 s in the future after clock-skew correction' }] });
+    expect(result).toEqual({ ok: false, status: 400, errors: [{ index: 0, path: 'timestamp', message: 'is 86400 s in the future after clock-skew correction' }] });
   });
 
   it('resolves the account from properties.accountId, from a group call in the same batch, or from an earlier group call', () => {
@@ -95,15 +95,53 @@ describe('normalizeSegmentBatch', () => {
     if (!result.ok) expect(result.errors).toContainEqual(expect.objectContaining({ index: 0, path }));
   });
 
-  it('rejects unknown top-level fields, an empty batch, too many messages and duplicate message ids', () => {
-    expect(normalizeSegmentBatch({ batch: [track()], extra: true }, context).ok).toBe(false);
+  it('rejects an empty batch, too many messages and duplicate message ids', () => {
     expect(normalizeSegmentBatch({ batch: [] }, context).ok).toBe(false);
     const many = Array.from({ length: 11 }, (_, n) => track({ messageId: `m${n}` }));
-    expect(normalizeSegmentBatch({ batch: many }, context)).toEqual({ ok: false, errors: [{ path: 'batch', message: 'at most 10 messages per batch (got 11)' }] });
+    expect(normalizeSegmentBatch({ batch: many }, context)).toEqual({ ok: false, status: 400, errors: [{ path: 'batch', message: 'at most 10 messages per batch (got 11)' }] });
     expect(normalizeSegmentBatch({ batch: [track(), track()] }, context)).toEqual({
       ok: false,
+      status: 400,
       errors: [{ index: 1, path: 'messageId', message: 'duplicates the messageId of message 0 in this batch' }],
     });
+  });
+});
+
+describe('the batch envelope and the size limits (what the real SDKs send)', () => {
+  it('ignores unknown envelope keys: RudderStack\'s timestamp, analytics-go\'s type, messageId and context (even null)', () => {
+    const rudderstack = { batch: [track()], timestamp: '2026-03-01T11:59:00.000Z', sentAt: '2026-03-01T11:59:00.000Z' };
+    const analyticsGo = { type: 'batch', messageId: '6f1e5f0e-1c2b-4c1a-9c55-0a1b2c3d4e5f', sentAt: '2026-03-01T11:59:00Z', batch: [track()], context: { library: { name: 'analytics-go', version: '3.3.0' } } };
+    const analyticsGoWithoutContext = { ...analyticsGo, context: null };
+    for (const body of [rudderstack, analyticsGo, analyticsGoWithoutContext]) expect(accepted(body).events.map((event) => event.id)).toEqual(['m1']);
+  });
+
+  it('keeps or ignores unknown keys inside a message, never refuses them', () => {
+    const sdkExtras = { channel: 'server', originalTimestamp: '2026-03-01T11:00:00Z', _metadata: { nodeVersion: '20.0.0' }, integrations: { All: true }, somethingNew: [1, { two: 2 }] };
+    expect(accepted({ batch: [track(sdkExtras)] }).events).toHaveLength(1);
+  });
+
+  it('answers 413 for a message over the per-message limit, listing each one, whatever else is wrong with the batch', () => {
+    const big = track({ messageId: 'big', properties: { blob: 'x'.repeat(1100) } });
+    const result = normalizeSegmentBatch({ batch: [track(), big, { ...big, messageId: 'big2', type: 'nonsense' }], unknown: true }, context);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.status).toBe(413);
+    expect(result.errors.map((error) => error.index)).toEqual([1, 2]);
+    expect(result.errors[0]?.message).toMatch(/^message is \d+ bytes; the limit is 1024$/);
+  });
+
+  it('answers 400 for properties or traits nested deeper than the limit (as on the native route)', () => {
+    const deep = { a: { b: { c: { d: 1 } } } }; // 4 levels; the limit here is 3
+    const result = normalizeSegmentBatch({ batch: [track({ properties: deep }), { type: 'group', messageId: 'g', userId: 'u1', groupId: 'acme', traits: deep }] }, context);
+    expect(result).toEqual({
+      ok: false,
+      status: 400,
+      errors: [
+        { index: 0, path: 'properties', message: 'is nested deeper than 3 levels' },
+        { index: 1, path: 'traits', message: 'is nested deeper than 3 levels' },
+      ],
+    });
+    expect(accepted({ batch: [track({ properties: { a: { b: { c: 1 } } } })] }).events).toHaveLength(1);
   });
 });
 

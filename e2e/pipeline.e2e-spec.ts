@@ -65,6 +65,20 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     troubledAccount = accountId;
   });
 
+  it('accepts a full 500 KB batch of 5,000 tiny events on one account, and publishes all of them', async () => {
+    // The count cap is 5,000 on every route; enveloped for Kafka, these events pass the broker's
+    // 1 MiB record-batch limit for one partition, so ingestion must split its sends.
+    const accountId = `tiny-${randomUUID().slice(0, 19)}`;
+    const run = randomUUID().slice(0, 4);
+    const events = Array.from({ length: 5000 }, (_, n) => ({ id: `${run}${n.toString(36)}`, type: 'a', accountId, timestamp: `${daysAgo(0).slice(0, 19)}Z` }));
+    const body = JSON.stringify({ events });
+    expect(body.length).toBeGreaterThan(500_000);
+    const response = await stack.post('/v1/events', body, { authorization: `Bearer ${ingestKey}` });
+    expect([response.status, await response.json()]).toEqual([202, { accepted: 5000, duplicates: 0 }]);
+    await waitFor(() => (stack.records(Topics.events, accountId).length >= 5000 ? true : undefined), { description: '5,000 events on bellwether.events.v1', timeoutMs: 60_000 });
+    expect(stack.records(Topics.events, accountId)).toHaveLength(5000);
+  });
+
   describe('the 360 view and score history (scoring read API)', () => {
     const scoringGet = (path: string, key?: string) =>
       fetch(`${stack.services.scoring.baseUrl}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });

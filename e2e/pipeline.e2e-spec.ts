@@ -65,6 +65,20 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     troubledAccount = accountId;
   });
 
+  it('accepts a full 500 KB batch of 5,000 tiny events on one account, and publishes all of them', async () => {
+    // The count cap is 5,000 on every route; enveloped for Kafka, these events pass the broker's
+    // 1 MiB record-batch limit for one partition, so ingestion must split its sends.
+    const accountId = `tiny-${randomUUID().slice(0, 19)}`;
+    const run = randomUUID().slice(0, 4);
+    const events = Array.from({ length: 5000 }, (_, n) => ({ id: `${run}${n.toString(36)}`, type: 'a', accountId, timestamp: `${daysAgo(0).slice(0, 19)}Z` }));
+    const body = JSON.stringify({ events });
+    expect(body.length).toBeGreaterThan(500_000);
+    const response = await stack.post('/v1/events', body, { authorization: `Bearer ${ingestKey}` });
+    expect([response.status, await response.json()]).toEqual([202, { accepted: 5000, duplicates: 0 }]);
+    await waitFor(() => (stack.records(Topics.events, accountId).length >= 5000 ? true : undefined), { description: '5,000 events on bellwether.events.v1', timeoutMs: 60_000 });
+    expect(stack.records(Topics.events, accountId)).toHaveLength(5000);
+  });
+
   describe('the 360 view and score history (scoring read API)', () => {
     const scoringGet = (path: string, key?: string) =>
       fetch(`${stack.services.scoring.baseUrl}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
@@ -208,7 +222,8 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     it.each([
       ['malformed JSON', '{"events": [', 'application/json', 400],
       ['an empty body', '', 'application/json', 400],
-      ['a text/plain body', 'hello', 'text/plain', 415],
+      ['a form body', 'events=1', 'application/x-www-form-urlencoded', 415],
+      ['a text/plain body that is not JSON', 'hello', 'text/plain', 400],
       ['a __proto__ key', '{"events":[],"__proto__":{"admin":true}}', 'application/json', 400],
     ])('answers %s with a clear 4xx', async (_, body, contentType, status) => {
       const response = await stack.post('/v1/events', body, { authorization: `Bearer ${ingestKey}`, 'content-type': contentType });
@@ -217,9 +232,16 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
       expect(payload.errors[0]?.message.length).toBeGreaterThan(0);
     });
 
-    it('answers 413 for a body over the limit', async () => {
-      const huge = { events: [{ id: 'big', type: 'session.started', accountId: 'a', timestamp: daysAgo(0), properties: { blob: 'x'.repeat(600_000) } }] };
-      expect((await stack.post('/v1/events', huge, { authorization: `Bearer ${ingestKey}` })).status).toBe(413);
+    it('answers 413 for a body over the limit, and the client always reads it', async () => {
+      // Sent with a Content-Length far over the limit and several times the socket buffers, so the
+      // client is still writing when the server has decided: the server must read the body to the
+      // end before answering, or the client sees EPIPE/ECONNRESET instead of the 413 (and an SDK
+      // retries the batch forever).
+      const huge = Buffer.from(JSON.stringify({ events: [{ id: 'big', type: 'session.started', accountId: 'a', timestamp: daysAgo(0), properties: { blob: 'x'.repeat(3_000_000) } }] }));
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const response = await stack.postRaw('/v1/events', huge, { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' });
+        expect([attempt, response.status, JSON.parse(response.text)]).toEqual([attempt, 413, { errors: [{ path: '', message: 'request body is larger than the limit of 512000 bytes' }] }]);
+      }
     });
   });
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -84,6 +85,57 @@ export class Stack {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  }
+
+  /**
+   * Posts raw bytes to ingestion with Node's http client: one request with a Content-Length on a
+   * fresh connection, sent in 64 KiB writes, no retry. Resolves once the answer is read and the body fully sent; rejects
+   * with the socket error (EPIPE, ECONNRESET) if the server cut the connection before either, even
+   * when an answer arrived first: a client that hits that error while sending treats the request
+   * as failed and retries it.
+   */
+  postRaw(path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+    return new Promise((resolvePost, rejectPost) => {
+      let answer: { status: number; headers: IncomingHttpHeaders; text: string } | undefined;
+      let sent = false;
+      const settleIfDone = () => {
+        if (answer && sent) resolvePost(answer);
+      };
+      const request = httpRequest(
+        `${this.services.ingestion.baseUrl}${path}`,
+        { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            answer = { status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
+            settleIfDone();
+          });
+          response.on('error', rejectPost);
+        },
+      );
+      request.on('error', rejectPost);
+      // Once an answer was read, Node reports a cut connection only as a close.
+      request.on('close', () => {
+        if (!sent) rejectPost(Object.assign(new Error('the server closed the connection before the body was sent'), { code: 'EPIPE' }));
+      });
+      // In 64 KiB writes, each after the last one reached the socket, as a client on a real network
+      // does: the server has answered long before the last byte is sent.
+      const writeFrom = (offset: number): void => {
+        if (offset >= body.length) {
+          request.end(() => {
+            sent = true;
+            settleIfDone();
+          });
+          return;
+        }
+        request.write(body.subarray(offset, offset + 65_536), (error) => {
+          if (error) rejectPost(error);
+          else setImmediate(writeFrom, offset + 65_536);
+        });
+      };
+      writeFrom(0);
     });
   }
 

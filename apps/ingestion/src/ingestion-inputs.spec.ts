@@ -26,7 +26,7 @@ const segmentContext: SegmentNormalizeContext = {
     ['u1', 'acme'],
     ['ユーザー', 'グローバル'],
   ]),
-  limits: { maxEventsPerBatch: eventLimits.maxEventsPerBatch, maxFutureSkewMs: nativeLimits.maxFutureSkewMs },
+  limits: { maxEventsPerBatch: eventLimits.maxEventsPerBatch, maxMessageBytes: eventLimits.maxEventBytes, maxPropertyDepth: eventLimits.maxPropertyDepth, maxFutureSkewMs: nativeLimits.maxFutureSkewMs },
 };
 
 function storable(value: unknown): boolean {

@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ingestLimits } from '@bellwether/contracts';
 import { CommonEnv } from '@bellwether/platform';
 
 export class IngestionEnv extends CommonEnv {
@@ -14,10 +15,16 @@ export class IngestionEnv extends CommonEnv {
   @Min(256)
   MAX_EVENT_BYTES = 32_768;
 
+  /**
+   * Most events (or Segment messages) in one request, on every route. Segment limits batches by
+   * size only (500 KB, 32 KB per message), and SDKs may flush hundreds at once (analytics-node's
+   * flushAt has no ceiling), so this only stops pathological batches: 5,000 events of ~100 bytes
+   * already fill 500 KB.
+   */
   @IsInt()
   @Min(1)
-  @Max(500)
-  MAX_EVENTS_PER_BATCH = 500;
+  @Max(ingestLimits.maxEventsPerBatch)
+  MAX_EVENTS_PER_BATCH = ingestLimits.maxEventsPerBatch;
 
   /** Deepest nesting allowed inside `properties`. */
   @IsInt()

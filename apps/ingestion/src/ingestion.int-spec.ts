@@ -32,7 +32,7 @@ async function boot(port: number, overrides: Record<string, string> = {}): Promi
 const now = () => new Date().toISOString();
 
 describe('ingestion over HTTP, on the real stack', () => {
-  const port = 4310;
+  const port = 4310 + Number(process.env['E2E_PORT_OFFSET'] ?? 0);
   const url = `http://127.0.0.1:${port}`;
   const badAccount = `bad-input-${randomUUID()}`;
   const kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'ingestion-int', namespace });
@@ -84,7 +84,7 @@ describe('ingestion over HTTP, on the real stack', () => {
       ['a timestamp far in the future', () => post('/v1/events', { events: [event({ timestamp: new Date(Date.now() + 86_400_000).toISOString() })] }), 400, /in the future/],
       ['a body over the limit', () => post('/v1/events', { events: [event({ properties: { blob: 'x'.repeat(520_000) } })] }), 413, /larger than the limit/],
       ['an event over the limit', () => post('/v1/events', { events: [event({ properties: { blob: 'x'.repeat(40_000) } })] }), 413, /bytes; the limit is 32768/],
-      ['more events than a batch may hold', () => post('/v1/events', { events: Array.from({ length: 501 }, () => event()) }), 400, /at most 500 events/],
+      ['more events than a batch may hold', () => post('/v1/events', { events: Array.from({ length: 5001 }, () => event({ id: randomUUID().slice(0, 8), accountId: 'a', timestamp: '2026-03-01T10:00:00Z' })) }), 400, /at most 5000 events/],
       ['duplicate ids inside one batch', () => post('/v1/events', { events: [event({ id: 'same' }), event({ id: 'same' })] }), 400, /duplicates the id of event 0/],
       ['deeply nested properties', () => post('/v1/events', { events: [event({ properties: deep(12) })] }), 400, /nested deeper than 8/],
       ['no key', () => post('/v1/events', { events: [event()] }, { authorization: '' }), 401, /API key is required/],
@@ -225,7 +225,7 @@ describe('ingestion over HTTP, on the real stack', () => {
 });
 
 describe('rate limiting per key', () => {
-  const port = 4311;
+  const port = 4311 + Number(process.env['E2E_PORT_OFFSET'] ?? 0);
   let app: NestFastifyApplication;
 
   beforeAll(async () => {

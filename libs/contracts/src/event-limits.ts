@@ -23,8 +23,8 @@ export const eventLimits = {
   maxEventBytes: 32_768,
   /** Largest request body, bytes (Segment documents 500 KB per request). */
   maxBodyBytes: 512_000,
-  /** Most events in one native batch. */
-  maxEventsPerBatch: 500,
+  /** Most events in one batch, on every route. Segment limits batches by size, not count; this is far above what an SDK flushes at once (analytics-node with flushAt 600, for one). */
+  maxEventsPerBatch: 5000,
 } as const;
 
 /** An event type: dot-separated lowercase snake_case words (`feature.used`, `track.report_exported`). */

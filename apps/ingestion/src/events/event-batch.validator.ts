@@ -79,7 +79,7 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
       if (problem) errors.push({ index, path: 'timestamp', message: problem });
     }
     const properties = candidate['properties'];
-    if (properties !== undefined && typeof properties === 'object' && properties !== null && depthOf(properties) > limits.maxPropertyDepth) {
+    if (properties !== undefined && typeof properties === 'object' && properties !== null && nestingDepthOf(properties) > limits.maxPropertyDepth) {
       errors.push({ index, path: 'properties', message: `is nested deeper than ${limits.maxPropertyDepth} levels` });
     }
   });
@@ -97,11 +97,17 @@ function splitIndex(problem: { path: string; message: string }): RequestProblem 
   return { index: Number(match[1]), path: match[2] ?? '', message: problem.message };
 }
 
-function depthOf(value: unknown, depth = 1): number {
+/**
+ * Levels of objects and arrays in a value: `{}` and `{a: 1}` are 1, `{a: {b: 1}}` is 2. Stops
+ * counting past 64, so a hostile body costs little to measure.
+ */
+export function nestingDepthOf(value: unknown, depth = 1): number {
   if (value === null || typeof value !== 'object') return depth - 1;
+  // Never descend past the cap: a 500 KB body can nest 250,000 levels, far beyond the call stack.
+  if (depth > 64) return depth;
   let deepest = depth;
   for (const child of Object.values(value as Record<string, unknown>)) {
-    if (child !== null && typeof child === 'object') deepest = Math.max(deepest, depthOf(child, depth + 1));
+    if (child !== null && typeof child === 'object') deepest = Math.max(deepest, nestingDepthOf(child, depth + 1));
     if (deepest > 64) break;
   }
   return deepest;

@@ -17,6 +17,42 @@ const ingestMetrics = {
 export class BrokerUnavailableError extends Error {}
 
 /**
+ * Bytes of records per producer send. One send puts all of a partition's records in one record
+ * batch, and the broker refuses a batch over its `message.max.bytes` (1 MiB by default) — for
+ * good, so the client would retry forever. A full 500 KB request of thousands of tiny events on
+ * one account grows past 1 MiB once enveloped (seen: 5,000 events → 503), so sends are split
+ * well below it.
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+
+/** A record's size on the wire, roughly: key, JSON value and ~64 bytes of record framing. */
+function recordBytes(record: { key: string; value: TelemetryEvent }): number {
+  return Buffer.byteLength(record.key, 'utf8') + Buffer.byteLength(JSON.stringify(record.value), 'utf8') + 64;
+}
+
+/**
+ * Splits items, in order, into runs whose sizes add up to at most `maxBytes` (an item larger than
+ * that alone gets a run of its own). Pure; `sizeOf` gives an item's bytes.
+ */
+export function splitBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let runBytes = 0;
+  for (const item of items) {
+    const bytes = sizeOf(item);
+    if (run.length > 0 && runBytes + bytes > maxBytes) {
+      runs.push(run);
+      run = [];
+      runBytes = 0;
+    }
+    run.push(item);
+    runBytes += bytes;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/**
  * Publishes normalized events keyed by accountId and answers only after Kafka acknowledged all
  * of them (acks=all, idempotent producer). Ids seen within the dedup window are skipped; they are
  * remembered only after the acknowledgement, so a failed batch can be retried in full. A batch
@@ -37,7 +73,7 @@ export class EventPublisher {
     const receivedAt = new Date().toISOString();
     const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source) }));
     try {
-      await this.producer.send(Topics.events, messages, { timeoutMs: this.env.PUBLISH_TIMEOUT_MS });
+      for (const chunk of splitBySize(messages, recordBytes, MAX_SEND_BYTES)) await this.producer.send(Topics.events, chunk, { timeoutMs: this.env.PUBLISH_TIMEOUT_MS });
     } catch (error) {
       ingestMetrics.unavailable.inc();
       throw new BrokerUnavailableError(error instanceof Error ? error.message : String(error));

@@ -43,8 +43,8 @@ const commonRejections = {
   '400': problem('malformed: every problem is listed; nothing was published'),
   '401': problem('no valid API key', { 'WWW-Authenticate': { schema: { type: 'string' } } }),
   '403': problem('the key lacks the ingest scope'),
-  '413': problem('body over MAX_BODY_BYTES, or an event over MAX_EVENT_BYTES'),
-  '415': problem('not application/json'),
+  '413': problem('body over MAX_BODY_BYTES (counted after decompression), or an event or Segment message over MAX_EVENT_BYTES'),
+  '415': problem('an uncompressed body that is not application/json, text/json or text/plain, or a Content-Encoding other than gzip'),
   '429': problem('over the per-key rate limit', { 'Retry-After': { schema: { type: 'integer' } }, ...rateLimitHeaders }),
   '503': problem('Kafka did not acknowledge; nothing was accepted', { 'Retry-After': { schema: { type: 'integer' } } }),
 };
@@ -71,12 +71,29 @@ const segmentResponse = {
   ...commonRejections,
 };
 
+/**
+ * Every ingestion route reads its body the same way: JSON, as application/json or text/plain
+ * (browser beacons), or gzip-compressed with any content type (RudderStack's SDK labels its gzip
+ * bodies application/x-www-form-urlencoded).
+ */
+const ingestBody = (schema: string) => ({
+  required: true,
+  description: 'JSON. May be sent with `Content-Encoding: gzip`, whatever the content type; the size limits apply to the decompressed body.',
+  content: {
+    'application/json': { schema: { $ref: `#/components/schemas/${schema}` } },
+    'text/plain': { schema: { $ref: `#/components/schemas/${schema}` } },
+  },
+});
+
+const contentEncoding = { name: 'Content-Encoding', in: 'header', required: false, schema: { enum: ['gzip', 'x-gzip', 'identity'] } };
+
 const segmentCall = (type: string) => ({
   post: {
     tags: ['segment'],
     summary: `Segment ${type} call`,
     security: [{ basic: [] }, { bearer: [] }],
-    requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SegmentMessage' } } } },
+    parameters: [contentEncoding],
+    requestBody: ingestBody('SegmentMessage'),
     responses: segmentResponse,
   },
 });
@@ -126,7 +143,8 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
           tags: ['native'],
           summary: 'Ingest a batch of events (all or nothing)',
           security: [{ bearer: [] }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/IngestEventsRequest' } } } },
+          parameters: [contentEncoding],
+          requestBody: ingestBody('IngestEventsRequest'),
           responses: {
             '202': {
               description: 'every event is durably in Kafka',
@@ -146,7 +164,8 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
           tags: ['segment'],
           summary: 'Segment batch',
           security: [{ basic: [] }, { bearer: [] }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/SegmentBatch' } } } },
+          parameters: [contentEncoding],
+          requestBody: ingestBody('SegmentBatch'),
           responses: segmentResponse,
         },
       },

@@ -7,7 +7,7 @@ const context: SegmentNormalizeContext = {
   receivedAtMs,
   trackEventMap: defaultTrackEventMap,
   knownAccounts: new Map([['u-known', 'globex']]),
-  limits: { maxEventsPerBatch: 10, maxFutureSkewMs: 300_000 },
+  limits: { maxEventsPerBatch: 10, maxMessageBytes: 1024, maxPropertyDepth: 3, maxFutureSkewMs: 300_000 },
 };
 
 const track = (overrides: Record<string, unknown> = {}) => ({
@@ -97,11 +97,10 @@ describe('normalizeSegmentBatch', () => {
     if (!result.ok) expect(result.errors).toContainEqual(expect.objectContaining({ index: 0, path }));
   });
 
-  it('rejects unknown top-level fields, an empty batch and too many messages', () => {
-    expect(normalizeSegmentBatch({ batch: [track()], extra: true }, context).ok).toBe(false);
+  it('rejects an empty batch and too many messages', () => {
     expect(normalizeSegmentBatch({ batch: [] }, context).ok).toBe(false);
     const many = Array.from({ length: 11 }, (_, n) => track({ messageId: `m${n}` }));
-    expect(normalizeSegmentBatch({ batch: many }, context)).toEqual({ ok: false, errors: [{ path: 'batch', message: 'at most 10 messages per batch (got 11)' }] });
+    expect(normalizeSegmentBatch({ batch: many }, context)).toEqual({ ok: false, status: 400, errors: [{ path: 'batch', message: 'at most 10 messages per batch (got 11)' }] });
   });
 });
 
@@ -202,6 +201,7 @@ describe('normalizeSegmentBatch: what the SDKs send', () => {
   ])('answers 400, not 5xx, for a %s that is no date-time', (path, overrides) => {
     expect(normalizeSegmentBatch({ batch: [track(overrides)] }, context)).toEqual({
       ok: false,
+      status: 400,
       errors: [{ index: 0, path, message: 'must be an ISO 8601 date-time, like 2026-03-01T10:00:00Z' }],
     });
   });
@@ -231,6 +231,44 @@ describe('normalizeSegmentBatch: what the SDKs send', () => {
     expect(accepted({ batch: [track({ event: 'Report Exported' })] }).events[0]?.properties).toEqual({ feature: 'reports', event: 'Report Exported' });
     expect(accepted({ batch: [track({ event: 'feature.used' })] }).events[0]?.properties).toEqual({ feature: 'reports' });
     expect(accepted({ batch: [track({ event: 'レポート出力', properties: { event: 'mine' } })] }).events[0]?.properties).toEqual({ event: 'mine' });
+  });
+});
+
+describe('the batch envelope and the size limits (what the real SDKs send)', () => {
+  it('ignores unknown envelope keys: RudderStack\'s timestamp, analytics-go\'s type, messageId and context (even null)', () => {
+    const rudderstack = { batch: [track()], timestamp: '2026-03-01T11:59:00.000Z', sentAt: '2026-03-01T11:59:00.000Z' };
+    const analyticsGo = { type: 'batch', messageId: '6f1e5f0e-1c2b-4c1a-9c55-0a1b2c3d4e5f', sentAt: '2026-03-01T11:59:00Z', batch: [track()], context: { library: { name: 'analytics-go', version: '3.3.0' } } };
+    const analyticsGoWithoutContext = { ...analyticsGo, context: null };
+    for (const body of [rudderstack, analyticsGo, analyticsGoWithoutContext]) expect(accepted(body).events.map((event) => event.id)).toEqual(['m1']);
+  });
+
+  it('keeps or ignores unknown keys inside a message, never refuses them', () => {
+    const sdkExtras = { channel: 'server', originalTimestamp: '2026-03-01T11:00:00Z', _metadata: { nodeVersion: '20.0.0' }, integrations: { All: true }, somethingNew: [1, { two: 2 }] };
+    expect(accepted({ batch: [track(sdkExtras)] }).events).toHaveLength(1);
+  });
+
+  it('answers 413 for a message over the per-message limit, listing each one, whatever else is wrong with the batch', () => {
+    const big = track({ messageId: 'big', properties: { blob: 'x'.repeat(1100) } });
+    const result = normalizeSegmentBatch({ batch: [track(), big, { ...big, messageId: 'big2', type: 'nonsense' }], unknown: true }, context);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.status).toBe(413);
+    expect(result.errors.map((error) => error.index)).toEqual([1, 2]);
+    expect(result.errors[0]?.message).toMatch(/^message is \d+ bytes; the limit is 1024$/);
+  });
+
+  it('answers 400 for properties or traits nested deeper than the limit (as on the native route)', () => {
+    const deep = { a: { b: { c: { d: 1 } } } }; // 4 levels; the limit here is 3
+    const result = normalizeSegmentBatch({ batch: [track({ properties: deep }), { type: 'group', messageId: 'g', userId: 'u1', groupId: 'acme', traits: deep }] }, context);
+    expect(result).toEqual({
+      ok: false,
+      status: 400,
+      errors: [
+        { index: 0, path: 'properties', message: 'is nested deeper than 3 levels' },
+        { index: 1, path: 'traits', message: 'is nested deeper than 3 levels' },
+      ],
+    });
+    expect(accepted({ batch: [track({ properties: { a: { b: { c: 1 } } } })] }).events).toHaveLength(1);
   });
 });
 
@@ -284,5 +322,13 @@ describe('bellwetherTypeOf: every name fits the type rules', () => {
 
   it('truncates a long slug and adds the hash', () => {
     expect(bellwetherTypeOf(`Report ${'x'.repeat(90)}`, defaultTrackEventMap)).toMatch(/^track\.report_x{73}_[0-9a-f]{8}$/);
+  });
+});
+
+describe('normalizeSegmentBatch: hostile nesting', () => {
+  it('answers 400, not a stack overflow, for a message nested 250,000 levels deep', () => {
+    const levels = 250_000;
+    const body = JSON.parse(`{"batch":[{"type":"track","messageId":"m","userId":"u1","event":"x","properties":{"a":${'['.repeat(levels)}${']'.repeat(levels)}}}]}`) as unknown;
+    expect(normalizeSegmentBatch(body, context)).toMatchObject({ ok: false, status: 400, errors: [{ index: 0, message: 'is nested deeper than 64 levels' }] });
   });
 });

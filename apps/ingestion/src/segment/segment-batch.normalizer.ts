@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createAjv, eventLimits, eventTimeProblem, parseEventTime, toSchemaProblems, toStorableJson, toStorableText, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { RequestProblem } from '@bellwether/platform';
-import type { NativeEvent } from '../events/event-batch.validator';
+import { nestingDepthOf, type NativeEvent } from '../events/event-batch.validator';
 import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
 
 /** The Segment HTTP Tracking API message types Bellwether understands. */
@@ -38,24 +38,30 @@ export const segmentMessageSchema = {
   anyOf: [{ required: ['userId'] }, { required: ['anonymousId'] }],
 } as const;
 
+/**
+ * The `/v1/batch` envelope. Other keys are ignored, as Segment does: RudderStack's Node SDK sends
+ * `timestamp` here, analytics-go sends `type: "batch"`, `messageId` and `context` (null in some
+ * versions). Only the keys Bellwether reads are checked.
+ */
 export const segmentBatchSchema = {
   type: 'object',
   required: ['batch'],
-  additionalProperties: false,
   properties: {
     batch: { type: 'array', minItems: 1, items: segmentMessageSchema },
     writeKey: { type: 'string' },
     sentAt: time,
-    context: { type: 'object' },
-    integrations: { type: 'object' },
-    _metadata: { type: 'object' },
   },
 } as const;
 
 const validateBatch = createAjv().compile(segmentBatchSchema);
 
 export interface SegmentLimits {
+  /** Most messages in one batch (MAX_EVENTS_PER_BATCH, shared with the native route). */
   readonly maxEventsPerBatch: number;
+  /** Largest message, bytes of its JSON (MAX_EVENT_BYTES; Segment documents 32 KB). Over it: 413. */
+  readonly maxMessageBytes: number;
+  /** Deepest nesting of `properties` and `traits` (MAX_PROPERTY_DEPTH, as on the native route). */
+  readonly maxPropertyDepth: number;
   readonly maxFutureSkewMs: number;
 }
 
@@ -68,7 +74,7 @@ export interface SegmentNormalizeContext {
 }
 
 export type SegmentNormalization =
-  | { readonly ok: false; readonly errors: readonly RequestProblem[] }
+  | { readonly ok: false; readonly status: 400 | 413; readonly errors: readonly RequestProblem[] }
   | {
       readonly ok: true;
       readonly events: readonly NativeEvent[];
@@ -99,17 +105,17 @@ type Message = Record<string, JsonValue | undefined> & { type: SegmentType };
  *   receivedAt, with a warning (the SDK cannot fix the device clock, and refusing would drop the batch).
  */
 export function normalizeSegmentBatch(rawBody: unknown, context: SegmentNormalizeContext): SegmentNormalization {
+  // Sizes first, on the body as sent, so an oversized batch is answered 413 whatever else is wrong with it.
+  const overLimits = checkBatchLimits(rawBody, context.limits);
+  if (overLimits) return overLimits;
   const storable = toStorableJson(withoutAbsentFields(rawBody) as JsonValue);
-  if (!storable.ok) return { ok: false, errors: [splitBatchIndex(storable.problem)] };
+  if (!storable.ok) return { ok: false, status: 400, errors: [splitBatchIndex(storable.problem)] };
   const { value: body, changes } = storable;
   const warnings: RequestProblem[] = changes.map(splitBatchIndex);
   if (!validateBatch(body)) {
-    return { ok: false, errors: toSchemaProblems(validateBatch.errors).map(splitBatchIndex) };
+    return { ok: false, status: 400, errors: toSchemaProblems(validateBatch.errors).map(splitBatchIndex) };
   }
-  const batch = (body as { batch: Message[]; sentAt?: string; context?: JsonObject }).batch;
-  if (batch.length > context.limits.maxEventsPerBatch) {
-    return { ok: false, errors: [{ path: 'batch', message: `at most ${context.limits.maxEventsPerBatch} messages per batch (got ${batch.length})` }] };
-  }
+  const batch = (body as { batch: Message[] }).batch;
   const batchSentAt = (body as { sentAt?: string }).sentAt;
   const errors: RequestProblem[] = [];
   if (batchSentAt !== undefined && parseEventTime(batchSentAt) === null) errors.push({ path: 'sentAt', message: NOT_A_DATE_TIME });
@@ -160,7 +166,7 @@ export function normalizeSegmentBatch(rawBody: unknown, context: SegmentNormaliz
       else skipped.push({ index, reason: 'no account attributes in the traits' });
     }
   });
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, status: 400, errors };
   return { ok: true, events, links, skipped, duplicates, warnings };
 }
 
@@ -199,6 +205,43 @@ function eventTimeOf(message: Message, batchSentAt: string | undefined, context:
   if (eventTimeProblem(corrected, context.receivedAtMs, context.limits.maxFutureSkewMs) === null) return { ms: corrected };
   const why = corrected < eventLimits.earliestEventTimeMs ? 'is before 2000-01-01' : `is ${Math.round((corrected - context.receivedAtMs) / 1000)} s in the future`;
   return { ms: context.receivedAtMs, warning: `${why} after clock-skew correction; the time of receipt was used instead` };
+}
+
+/**
+ * The size limits Segment documents, checked before the message schema so an oversized batch is
+ * answered 413 (which the SDKs do not retry) whatever else is wrong with it: every message over
+ * `maxMessageBytes` is listed. Then the message count (400) and the nesting of `properties` and
+ * `traits` (400). The 500 KB per request is the body reader's.
+ */
+function checkBatchLimits(body: unknown, limits: SegmentLimits): (SegmentNormalization & { ok: false }) | null {
+  const batch = typeof body === 'object' && body !== null ? (body as { batch?: unknown }).batch : undefined;
+  if (!Array.isArray(batch)) return null;
+  const oversized: RequestProblem[] = [];
+  batch.forEach((message: unknown, index) => {
+    // JSON.stringify recurses: a message nested deeper than anything storable is refused unmeasured.
+    if (nestingDepthOf(message) > 64) return;
+    const size = Buffer.byteLength(JSON.stringify(message) ?? '', 'utf8');
+    if (size > limits.maxMessageBytes) oversized.push({ index, path: '', message: `message is ${size} bytes; the limit is ${limits.maxMessageBytes}` });
+  });
+  if (oversized.length > 0) return { ok: false, status: 413, errors: oversized };
+  if (batch.length > limits.maxEventsPerBatch) {
+    return { ok: false, status: 400, errors: [{ path: 'batch', message: `at most ${limits.maxEventsPerBatch} messages per batch (got ${batch.length})` }] };
+  }
+  const tooDeep: RequestProblem[] = [];
+  batch.forEach((message: unknown, index) => {
+    if (typeof message !== 'object' || message === null) return;
+    if (nestingDepthOf(message) > 64) {
+      tooDeep.push({ index, path: '', message: 'is nested deeper than 64 levels' });
+      return;
+    }
+    for (const field of ['properties', 'traits'] as const) {
+      const value = (message as Record<string, unknown>)[field];
+      if (typeof value === 'object' && value !== null && nestingDepthOf(value) > limits.maxPropertyDepth) {
+        tooDeep.push({ index, path: field, message: `is nested deeper than ${limits.maxPropertyDepth} levels` });
+      }
+    }
+  });
+  return tooDeep.length > 0 ? { ok: false, status: 400, errors: tooDeep } : null;
 }
 
 function toEvent(message: Message, base: { id: string; accountId: string; userId?: string; timestamp: string }, trackEventMap: TrackEventMap): NativeEvent | null {

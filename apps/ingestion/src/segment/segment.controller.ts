@@ -62,9 +62,14 @@ export class SegmentController {
       receivedAtMs: Date.now(),
       trackEventMap: this.trackEventMap,
       knownAccounts,
-      limits: { maxEventsPerBatch: this.env.MAX_EVENTS_PER_BATCH, maxFutureSkewMs: this.env.MAX_FUTURE_SKEW_SECONDS * 1000 },
+      limits: {
+        maxEventsPerBatch: this.env.MAX_EVENTS_PER_BATCH,
+        maxMessageBytes: this.env.MAX_EVENT_BYTES,
+        maxPropertyDepth: this.env.MAX_PROPERTY_DEPTH,
+        maxFutureSkewMs: this.env.MAX_FUTURE_SKEW_SECONDS * 1000,
+      },
     });
-    if (!result.ok) throw new RequestRejected(400, result.errors);
+    if (!result.ok) throw new RequestRejected(result.status, result.errors);
     // Links first: if publishing fails, the client's retry still resolves its users.
     await this.userAccounts.remember(result.links);
     const { accepted, duplicates } = await publishOrUnavailable(this.publisher, result.events, 'segment');

@@ -29,6 +29,11 @@ export class ApiKeyRing implements KeyVerifier {
     await this.tail.stop();
   }
 
+  /** False once the reader of the keys topic is dead for good (then revocations would be missed). */
+  liveness(): { readonly ok: boolean; readonly detail?: string } {
+    return this.tail.liveness();
+  }
+
   get isReady(): boolean {
     return this.ready;
   }

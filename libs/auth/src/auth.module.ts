@@ -15,6 +15,7 @@ class ApiKeyRingLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   /** After every module's init: the Kafka module has created the topics by then. */
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('api-keys', () => (this.ring.isReady ? { ok: true, detail: `${this.ring.size} keys` } : { ok: false, detail: 'still reading bellwether.api-keys.v1' }));
+    this.health.registerLiveness('api-keys', () => this.ring.liveness());
     await this.ring.start();
   }
 

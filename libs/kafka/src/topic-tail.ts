@@ -29,6 +29,7 @@ export class TopicTail {
   private readonly catchUpTargets = new Map<string, bigint>();
   private caughtUpResolve: (() => void) | null = null;
   readonly caughtUp: Promise<void>;
+  private gaveUp: string | null = null;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -39,6 +40,22 @@ export class TopicTail {
       this.caughtUpResolve = resolve;
     });
     this.consumer = connection.client.consumer({ groupId: connection.group(`bellwether-tail-${randomUUID()}`), allowAutoTopicCreation: false });
+    // kafkajs restarts a crashed consumer itself unless the error is not retriable; then this
+    // reader is dead for good while the process lives on. `live` turns false so /healthz fails
+    // and the orchestrator restarts the process (a key ring that stops reading would miss revocations).
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (event.payload.restart) return;
+      const error = event.payload.error as unknown;
+      this.gaveUp = error instanceof Error ? error.message : String(error);
+    });
+  }
+
+  /**
+   * Whether the reader still reads: false once kafkajs crashed it without a restart (the reason
+   * is in `detail`). Register it as a liveness check of the process that owns the reader.
+   */
+  liveness(): { readonly ok: boolean; readonly detail?: string } {
+    return this.gaveUp === null ? { ok: true } : { ok: false, detail: `topic reader crashed without restart: ${this.gaveUp}` };
   }
 
   async start(): Promise<void> {

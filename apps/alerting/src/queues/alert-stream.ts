@@ -2,6 +2,7 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import { filter, interval, map, merge, Observable, Subject } from 'rxjs';
 import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
 import { KafkaConnection, TopicTail } from '@bellwether/kafka';
+import { HealthRegistry } from '@bellwether/platform';
 
 export interface StreamMessage {
   readonly type: string;
@@ -20,11 +21,16 @@ export class AlertStream implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly events = new Subject<AlertLifecycleEvent>();
   private readonly tail: TopicTail;
 
-  constructor(connection: KafkaConnection) {
+  constructor(
+    connection: KafkaConnection,
+    private readonly health: HealthRegistry,
+  ) {
     this.tail = new TopicTail(connection, [Topics.alerts], { fromBeginning: false, retain: false, onRecord: (record) => this.events.next(record.value as AlertLifecycleEvent) });
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // A dead reader would leave every open stream silent: let liveness restart the process.
+    this.health.registerLiveness('alert-stream', () => this.tail.liveness());
     await this.tail.start();
   }
 

@@ -4,3 +4,8 @@ export * from './api-key.guard';
 export * from './api-key-ring';
 export * from './auth.module';
 export * from './queue-access';
+export * from './rate-limit/rate-limiter';
+export * from './rate-limit/rate-limit.policy';
+export * from './rate-limit/rate-limit.guard';
+export * from './rate-limit/auth-failure-throttle';
+export * from './rate-limit/rate-limit.module';

@@ -8,6 +8,9 @@ import { AuthFailureThrottle } from './rate-limit/auth-failure-throttle';
 
 const REQUIRED_SCOPES = 'bellwether:required-scopes';
 
+/** The metadata key of `RequireScope` (for checks over controllers). */
+export const REQUIRED_SCOPES_METADATA = REQUIRED_SCOPES;
+
 /** The key must carry one of these scopes (admin carries all). */
 export const RequireScope = (...scopes: ApiKeyScope[]) => SetMetadata(REQUIRED_SCOPES, scopes);
 

@@ -9,3 +9,4 @@ export * from './rate-limit/rate-limit.policy';
 export * from './rate-limit/rate-limit.guard';
 export * from './rate-limit/auth-failure-throttle';
 export * from './rate-limit/rate-limit.module';
+export * from './rate-limit/rate-limit-coverage';

@@ -30,7 +30,8 @@ export class AlertingModule {
         KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
         AuthModule.withKeyRing(),
-        RedisModule.forRoot(env.REDIS_URL, 'bw:alerting:'),
+        // Redis holds only the rate limits here, which fail open: not a readiness dependency.
+        RedisModule.forRoot(env.REDIS_URL, 'bw:alerting:', { readiness: false }),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [ScoreChangesConsumer, QueuesController],

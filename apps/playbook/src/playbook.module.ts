@@ -31,7 +31,8 @@ export class PlaybookModule {
         KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
         AuthModule.withKeyRing(),
-        RedisModule.forRoot(env.REDIS_URL, 'bw:playbook:'),
+        // Redis holds only the rate limits here, which fail open: not a readiness dependency.
+        RedisModule.forRoot(env.REDIS_URL, 'bw:playbook:', { readiness: false }),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [PlaybookConsumer, TasksController, PortfolioKpisController],

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Topics, validateScoreChanged } from '@bellwether/contracts';
-import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
+import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { AlertingEnv } from './alerting.env';
 import { ALERTING_CONSUMER_GROUP, AlertingModule } from './alerting.module';
 
@@ -9,6 +9,7 @@ runService('alerting', async (logger) => {
   return startService(AlertingModule.forRoot(env, logger), {
     service: 'alerting',
     port: env.PORT,
+    trustProxy: trustProxySetting(env),
     logger,
     transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, env, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
   });

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startService, type AppLogger } from '@bellwether/platform';
+import { startService, trustProxySetting, type AppLogger } from '@bellwether/platform';
 import { useStrictJsonBodies } from './http/strict-json.parser';
 import type { IngestionEnv } from './ingestion.env';
 import { IngestionModule } from './ingestion.module';
@@ -15,6 +15,7 @@ export function startIngestion(env: IngestionEnv, logger: AppLogger): Promise<Ne
   return startService(IngestionModule.forRoot(env, logger), {
     service: 'ingestion',
     port: env.PORT,
+    trustProxy: trustProxySetting(env),
     logger,
     bodyLimitBytes: env.MAX_BODY_BYTES,
     bodyParser: false,

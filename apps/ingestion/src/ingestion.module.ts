@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ApiKeyGuard, KEY_VERIFIER } from '@bellwether/auth';
+import { ApiKeyGuard, authFailurePolicy, commonRatePolicies, KEY_VERIFIER, RateLimitModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
@@ -9,7 +9,6 @@ import { EventsController } from './events/events.controller';
 import { ClockTicker } from './clock/clock-ticker';
 import { IngestionEnv } from './ingestion.env';
 import { OpenApiController } from './openapi/openapi.controller';
-import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { SegmentController } from './segment/segment.controller';
 import { UserAccountsRepository } from './segment/user-accounts.repository';
 import { INGESTION_SCHEMA, ingestionMigrations } from './migrations';
@@ -31,6 +30,10 @@ export class IngestionModule {
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-ingestion', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:ingestion:'),
+        RateLimitModule.forRoot({
+          policies: { ...commonRatePolicies(env), ingest: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST } },
+          authFailures: authFailurePolicy(env),
+        }),
         OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, OpenApiController],
@@ -39,7 +42,6 @@ export class IngestionModule {
         ApiKeysService,
         { provide: KEY_VERIFIER, useExisting: ApiKeysService },
         ApiKeyGuard,
-        RateLimitGuard,
         EventPublisher,
         UserAccountsRepository,
         ClockTicker,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Topics, validateAlertLifecycleEvent, validateScoreChanged, validateTelemetryEvent } from '@bellwether/contracts';
-import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
+import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { PlaybookEnv } from './playbook.env';
 import { PLAYBOOK_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
 
@@ -9,6 +9,7 @@ runService('playbook', async (logger) => {
   return startService(PlaybookModule.forRoot(env, logger), {
     service: 'playbook',
     port: env.PORT,
+    trustProxy: trustProxySetting(env),
     logger,
     transport: (app) =>
       consumerTransport(app, {

@@ -25,4 +25,17 @@ export class PlaybookEnv extends CommonEnv {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   EMAIL_WEBHOOK_URL?: string;
+
+  /**
+   * How long a portfolio KPI answer is served from the cache, seconds: the most its data can lag
+   * the read models. 0 stores nothing (identical requests under way still share one computation).
+   */
+  @IsInt()
+  @Min(0)
+  KPI_CACHE_TTL_SECONDS = 30;
+
+  /** Most cached KPI answers (one per book scope, period and segment); the oldest is dropped first. */
+  @IsInt()
+  @Min(1)
+  KPI_CACHE_MAX_ENTRIES = 1000;
 }

@@ -61,7 +61,7 @@ const env = {
   DELIVERY_MAX_ATTEMPTS: '2',
   DELIVERY_BACKOFF_INITIAL_MS: '100',
 };
-const playbook = new ServiceProcess('playbook', 4330, env);
+const playbook = new ServiceProcess('playbook', 4330 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), env);
 let tail: TopicTail;
 
 function opened(rule: string, accountId: string): AlertLifecycleEvent {
@@ -176,7 +176,7 @@ describe('the playbook executor on the real stack', () => {
       join(badDir, 'broken.json'),
       JSON.stringify({ id: 'broken', version: 1, name: 'x', trigger: { kind: 'alert_rule', ruleIds: ['x'] }, steps: [{ kind: 'task', id: 'a', role: 'csm', title: 't', dueInHours: -1 }], exitCriteria: [] }),
     );
-    const broken = new ServiceProcess('playbook', 4331, { ...env, PLAYBOOKS_DIR: badDir });
+    const broken = new ServiceProcess('playbook', 4331 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), { ...env, PLAYBOOKS_DIR: badDir });
     await expect(broken.start(20_000)).rejects.toThrow(/exited with 78/);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(broken.logPath, 'utf8')).toMatch(/broken\.json: steps\.0\.dueInHours/);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Topics, validateAlertLifecycleEvent, validateClockTick, validatePlaybookRunEvent, validateTelemetryEvent } from '@bellwether/contracts';
-import { consumerTransport, decoderFrom, loadEnv, runService, startService } from '@bellwether/platform';
+import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { ScoringEnv } from './scoring.env';
 import { SCORING_CONSUMER_GROUP, ScoringModule } from './scoring.module';
 
@@ -9,6 +9,7 @@ runService('scoring', async (logger) => {
   return startService(ScoringModule.forRoot(env, logger), {
     service: 'scoring',
     port: env.PORT,
+    trustProxy: trustProxySetting(env),
     logger,
     transport: (app) =>
       consumerTransport(app, {

@@ -24,7 +24,7 @@ const scoringEnv = {
   DAY_ROLL_CHUNK: '7',
   KAFKA_SESSION_TIMEOUT_MS: '6000',
 };
-const scoring = new ServiceProcess('scoring', 4320, scoringEnv);
+const scoring = new ServiceProcess('scoring', 4320 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), scoringEnv);
 let tail: TopicTail;
 
 const day = (n: number, hour = 10) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000 + hour * 3_600_000).toISOString();
@@ -273,7 +273,7 @@ describe('scoring on the real stack', () => {
     const replayNamespace = `it-replay-${randomUUID().slice(0, 8)}.`;
     const replayKafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'scoring-replay', namespace: replayNamespace });
     const replayProducer = new MessageProducer(replayKafka);
-    const replaying = new ServiceProcess('scoring', 4321, { ...scoringEnv, KAFKA_NAMESPACE: replayNamespace });
+    const replaying = new ServiceProcess('scoring', 4321 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), { ...scoringEnv, KAFKA_NAMESPACE: replayNamespace });
     const accounts = Array.from({ length: 12 }, (_, n) => `replay-${n}`);
     const stream = accounts.flatMap((account, n) => [
       ...busyAccount(account, n * 3, 10 + n),

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@bellwether/auth';
+import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { AccountsController } from './accounts/accounts.controller';
 import { SCORING_SCHEMA, scoringMigrations } from './migrations';
@@ -32,6 +32,7 @@ export class ScoringModule {
         RedisModule.forRoot(env.REDIS_URL, 'bw:scoring:'),
         OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
         AuthModule.withKeyRing(),
+        RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController],
       providers: [{ provide: ScoringEnv, useValue: env }, { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) }, AccountCache, DayRoller],

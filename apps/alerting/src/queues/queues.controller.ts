@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { Histogram } from 'prom-client';
 import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome } from '@bellwether/contracts';
 import { acknowledge, resolve, snooze, type TransitionResult } from '@bellwether/alerting-domain';
-import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RequireScope, type AuthenticatedRequest, type Principal, type QueueRight } from '@bellwether/auth';
+import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest, type Principal, type QueueRight } from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
 import type { Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
@@ -25,7 +25,8 @@ const MAX_NOTE = 2000;
 
 /** CSM queues: list priority first, act on alerts, follow a queue live (contracts.md). */
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('read')
 export class QueuesController {
   private readonly repository = new AlertRepository();
 
@@ -68,6 +69,7 @@ export class QueuesController {
 
   @Post('alerts/:id/acknowledge')
   @HttpCode(200)
+  @RateLimitClass('action')
   @RequireScope('csm', 'manager')
   acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<unknown> {
     return this.act(id, request, 'acknowledged', (alert, now) => acknowledge(alert, now), { acknowledged: true });
@@ -75,6 +77,7 @@ export class QueuesController {
 
   @Post('alerts/:id/snooze')
   @HttpCode(200)
+  @RateLimitClass('action')
   @RequireScope('csm', 'manager')
   snooze(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<unknown> {
     const { until } = fields(body, ['until'], ['until']);
@@ -84,6 +87,7 @@ export class QueuesController {
 
   @Post('alerts/:id/resolve')
   @HttpCode(200)
+  @RateLimitClass('action')
   @RequireScope('csm', 'manager')
   resolve(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<unknown> {
     const { outcome, note } = fields(body, ['outcome', 'note'], ['outcome']);

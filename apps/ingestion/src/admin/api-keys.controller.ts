@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
+import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
 import { ApiKeysService, type ApiKeySummary } from '../api-keys/api-keys.service';
 import { CreateApiKeyDto } from './create-api-key.dto';
 
@@ -24,7 +24,8 @@ const KEY_ID = /^[A-Za-z0-9]{12}$/;
 
 /** API keys: create, list, rotate, revoke. Admin scope only. Secrets are shown once. */
 @Controller('v1/admin/api-keys')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('admin')
 @RequireScope('admin')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}

@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
 import { IngestionEnv } from '../ingestion.env';
 import { validateEventBatch, type BatchLimits } from './event-batch.validator';
 import { EventPublisher } from './event-publisher.service';
@@ -9,6 +8,7 @@ import { publishOrUnavailable } from './publish-or-unavailable';
 
 @Controller('v1')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('ingest')
 export class EventsController {
   private readonly limits: BatchLimits;
 

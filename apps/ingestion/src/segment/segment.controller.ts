@@ -1,8 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
-import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
 import { EventPublisher } from '../events/event-publisher.service';
 import { IngestionEnv } from '../ingestion.env';
@@ -27,6 +26,7 @@ export interface SegmentResponse {
  */
 @Controller('v1')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('ingest')
 export class SegmentController {
   private readonly trackEventMap: TrackEventMap;
 

@@ -1,27 +1,61 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, UseGuards } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { AlertCategory, AlertOutcome, RunOutcome, Segment } from '@bellwether/contracts';
-import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
-import { RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
+import { ApiKeyGuard, hasScope, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest, type Principal } from '@bellwether/auth';
+import { RequestRejected, SERVICE_DATA_SOURCE, SingleFlightCache, type RequestProblem } from '@bellwether/platform';
+import { PlaybookEnv } from '../playbook.env';
 import { accountPeriodRecord, computePortfolioKpis, type KpiPeriod, type PortfolioKpiInput, type PortfolioKpis, type RevenueEntry } from '@bellwether/playbook-domain';
 
 const DAY_MS = 86_400_000;
 const segments: readonly Segment[] = ['loyal', 'stable', 'at_risk'];
 const ONBOARDING_DAYS = 90;
 
+const cacheLookups = new Counter({
+  name: 'bellwether_kpi_cache_lookups_total',
+  help: 'Portfolio KPI lookups by outcome: hit (a stored answer), shared (joined a computation under way), miss (computed)',
+  labelNames: ['outcome'],
+});
+
+/**
+ * Whose book the caller sees, part of the cache key: today every manager and integrator key sees
+ * the whole portfolio, but a manager's answer is keyed by team so that scoping it later cannot
+ * serve one team's KPIs to another.
+ */
+export function kpiBookScope(principal: Principal | undefined): string {
+  if (!principal || hasScope(principal, 'integrator')) return 'portfolio';
+  return `team:${principal.team ?? ''}`;
+}
+
 /**
  * GET /v1/portfolio/kpis: the KPIs of product.md for a period (default the last 30 days),
  * optionally for one segment, computed by the pure KPI library from this service's read models
- * (revenue, NPS and onboarding events; alert times and outcomes; playbook runs).
+ * (revenue, NPS and onboarding events; alert times and outcomes; playbook runs). Answers are
+ * cached per (book scope, period, segment) for KPI_CACHE_TTL_SECONDS, and concurrent identical
+ * requests share one computation: the reads are whole-table scans, and one looping key must not
+ * slow everyone else. An answer is at most the TTL old; a period without `to` ends when the
+ * computation started.
  */
 @Controller('v1/portfolio')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('read')
 @RequireScope('manager', 'integrator')
 export class PortfolioKpisController {
-  constructor(@Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  private readonly cache: SingleFlightCache<PortfolioKpis>;
+
+  constructor(
+    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    env: PlaybookEnv,
+  ) {
+    this.cache = new SingleFlightCache({
+      ttlMs: env.KPI_CACHE_TTL_SECONDS * 1000,
+      maxEntries: env.KPI_CACHE_MAX_ENTRIES,
+      onLookup: (outcome) => cacheLookups.inc({ outcome }),
+    });
+  }
 
   @Get('kpis')
-  async kpis(@Query('from') from?: string, @Query('to') to?: string, @Query('segment') segment?: string): Promise<PortfolioKpis> {
+  async kpis(@Req() request: AuthenticatedRequest, @Query('from') from?: string, @Query('to') to?: string, @Query('segment') segment?: string): Promise<PortfolioKpis> {
     const problems: RequestProblem[] = [];
     if (from !== undefined && Number.isNaN(Date.parse(from))) problems.push({ path: 'from', message: 'must be an ISO-8601 date-time' });
     if (to !== undefined && Number.isNaN(Date.parse(to))) problems.push({ path: 'to', message: 'must be an ISO-8601 date-time' });
@@ -31,8 +65,11 @@ export class PortfolioKpisController {
     if (problems.length === 0 && start >= end) problems.push({ path: 'from', message: 'must be before to' });
     if (problems.length === 0 && end.getTime() - start.getTime() > 3 * 366 * DAY_MS) problems.push({ path: 'from', message: 'the period may span at most three years' });
     if (problems.length > 0) throw new RequestRejected(400, problems);
-    const period = { start: start.toISOString(), end: end.toISOString(), months: (end.getTime() - start.getTime()) / (30.4375 * DAY_MS) };
-    return computePortfolioKpis(await this.load(period), period, {}, segment ? { segment: segment as Segment } : {});
+    const key = [kpiBookScope(request.principal), from === undefined ? 'default' : start.toISOString(), to === undefined ? 'now' : end.toISOString(), segment ?? 'all'].join('|');
+    return this.cache.get(key, async () => {
+      const period = { start: start.toISOString(), end: end.toISOString(), months: (end.getTime() - start.getTime()) / (30.4375 * DAY_MS) };
+      return computePortfolioKpis(await this.load(period), period, {}, segment ? { segment: segment as Segment } : {});
+    });
   }
 
   private async load(period: KpiPeriod): Promise<PortfolioKpiInput> {

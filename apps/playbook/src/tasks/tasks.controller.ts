@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import { TaskRepository, type TaskRow } from '../runs/run.repository';
@@ -12,7 +12,8 @@ const QUEUE = /^(csm|team|manager):[A-Za-z0-9_.-]{1,100}$/;
  * `/v1/queues/{queue}/alerts`), with the same rules on who may see and work a queue.
  */
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('read')
 export class TasksController {
   private readonly tasks = new TaskRepository();
 
@@ -36,6 +37,7 @@ export class TasksController {
 
   @Post('tasks/:id/complete')
   @HttpCode(200)
+  @RateLimitClass('action')
   @RequireScope('csm', 'manager')
   async complete(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<TaskRow> {
     const note = typeof body === 'object' && body !== null ? (body as { note?: unknown }).note : undefined;

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ApiKeyGuard, ApiKeyRing, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { ApiKeyGuard, ApiKeyRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
@@ -28,7 +28,8 @@ export interface AccountView {
 
 /** The 360 view and the score history (contracts.md "Read and work APIs"). */
 @Controller('v1/accounts')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+@RateLimitClass('read')
 @RequireScope('integrator', 'csm', 'manager')
 export class AccountsController {
   private readonly repository = new AccountStateRepository();

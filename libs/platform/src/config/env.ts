@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { RetryEnv } from './retry-env';
 
 /**
@@ -54,6 +54,63 @@ export class CommonEnv extends RetryEnv {
   @IsString()
   @IsNotEmpty()
   SERVICE_INSTANCE_ID?: string;
+
+  /** Requests per second per API key on the read routes (GET; the alert stream's connect). */
+  @IsNumber()
+  @Min(0.01)
+  READ_RATE_LIMIT_PER_SECOND = 20;
+
+  /** Read requests a key may send at once above the smooth rate. */
+  @IsInt()
+  @Min(1)
+  READ_RATE_LIMIT_BURST = 100;
+
+  /** Requests per second per API key on the action routes (acknowledge, snooze, resolve, complete). */
+  @IsNumber()
+  @Min(0.01)
+  ACTION_RATE_LIMIT_PER_SECOND = 10;
+
+  @IsInt()
+  @Min(1)
+  ACTION_RATE_LIMIT_BURST = 50;
+
+  /** Requests per second per API key on the admin API. */
+  @IsNumber()
+  @Min(0.01)
+  ADMIN_RATE_LIMIT_PER_SECOND = 5;
+
+  @IsInt()
+  @Min(1)
+  ADMIN_RATE_LIMIT_BURST = 30;
+
+  /** Failed authentications (401) per minute one client address may make, smooth. */
+  @IsNumber()
+  @Min(0.01)
+  AUTH_FAILURE_LIMIT_PER_MINUTE = 60;
+
+  /** Failed authentications one client address may make at once before it gets 429. */
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_BURST = 30;
+
+  /**
+   * Which proxies may name the client address in X-Forwarded-For (Fastify's trustProxy):
+   * `false` (the default: the socket's peer is the client), `true` (trust every hop: only
+   * behind a proxy that overwrites the header), a hop count, or a comma-separated list of proxy
+   * addresses / CIDRs. The address is what the failed-authentication throttle counts by.
+   */
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs',
+  })
+  TRUST_PROXY = 'false';
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` option. */
+export function trustProxySetting(env: Pick<CommonEnv, 'TRUST_PROXY'>): boolean | number | string {
+  const value = String(env.TRUST_PROXY).trim();
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 export class ConfigError extends Error {

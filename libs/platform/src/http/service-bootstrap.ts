@@ -17,6 +17,11 @@ export interface ServiceStartOptions {
   readonly transport?: (app: INestApplication) => CustomTransportStrategy;
   /** false: the service installs its own body parsers in `configure` (Nest's are left out). */
   readonly bodyParser?: boolean;
+  /**
+   * Fastify's trustProxy (from TRUST_PROXY, see `trustProxySetting`): which proxies may name the
+   * client address in X-Forwarded-For. Default false: `request.ip` is the socket's peer.
+   */
+  readonly trustProxy?: boolean | number | string;
   /** Extra setup on the Fastify instance (content-type parsers, hooks) before listening. */
   readonly configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -33,6 +38,7 @@ export async function startService(rootModule: Type | ReturnType<() => object>, 
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    trustProxy: options.trustProxy ?? false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as Type, adapter, {
     logger: new NestPinoLogger(options.logger),

@@ -4,3 +4,5 @@ export * from './api-key.guard';
 export * from './api-key-ring';
 export * from './auth.module';
 export * from './queue-access';
+export * from './access-changes';
+export * from './live-access';

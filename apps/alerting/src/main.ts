@@ -9,6 +9,7 @@ runService('alerting', async (logger) => {
   return startService(AlertingModule.forRoot(env, logger), {
     service: 'alerting',
     port: env.PORT,
+    host: env.BIND_ADDRESS,
     logger,
     transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, env, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
   });

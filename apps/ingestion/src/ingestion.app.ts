@@ -15,6 +15,7 @@ export function startIngestion(env: IngestionEnv, logger: AppLogger): Promise<Ne
   return startService(IngestionModule.forRoot(env, logger), {
     service: 'ingestion',
     port: env.PORT,
+    host: env.BIND_ADDRESS,
     logger,
     bodyLimitBytes: env.MAX_BODY_BYTES,
     bodyParser: false,

@@ -9,6 +9,7 @@ runService('playbook', async (logger) => {
   return startService(PlaybookModule.forRoot(env, logger), {
     service: 'playbook',
     port: env.PORT,
+    host: env.BIND_ADDRESS,
     logger,
     transport: (app) =>
       consumerTransport(app, {

@@ -9,6 +9,7 @@ runService('scoring', async (logger) => {
   return startService(ScoringModule.forRoot(env, logger), {
     service: 'scoring',
     port: env.PORT,
+    host: env.BIND_ADDRESS,
     logger,
     transport: (app) =>
       consumerTransport(app, {

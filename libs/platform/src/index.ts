@@ -13,6 +13,7 @@ export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './http/http-error.filter';
 export * from './http/service-bootstrap';
+export * from './http/security-headers';
 export * from './outbox/outbox-relay.module';
 export * from './kafka/consumer-transport';
 export * from './database/migration-command';

@@ -2,6 +2,7 @@ export * from './tokens';
 export * from './config/env';
 export * from './config/retry-env';
 export * from './logging/logger';
+export * from './logging/safe-errors';
 export * from './health/health.registry';
 export * from './health/observability.module';
 export * from './metrics/process-metrics';

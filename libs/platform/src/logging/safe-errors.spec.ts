@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
 import { createLogger } from './logger';
+import { loggableMessage } from './safe-errors';
 
 /** A logger writing into a string, to read back what would reach stdout. */
 function capturedLogger(): { logger: ReturnType<typeof createLogger>; output: () => string } {
@@ -52,5 +53,16 @@ describe('logged errors', () => {
     logger.error({ err: new Error('broker unreachable'), apiKey: 'bwk_abc_secret' }, 'failed');
     expect(output()).toContain('broker unreachable');
     expect(output()).not.toContain('bwk_abc_secret');
+  });
+});
+
+describe('loggableMessage', () => {
+  it('names a database error by type, code and constraint, without the value its message quotes', () => {
+    const message = loggableMessage(failedInsert());
+    expect(message).toBe('QueryFailedError 23505 api_keys_secret_sha256_key');
+  });
+
+  it('keeps any other error’s message', () => {
+    expect(loggableMessage(new Error('broker unreachable'))).toBe('broker unreachable');
   });
 });

@@ -38,3 +38,16 @@ export function serializeLoggedError(value: unknown): unknown {
   if (isDatabaseError(value)) return describeDatabaseError(value);
   return value instanceof Error ? pino.stdSerializers.err(value) : value;
 }
+
+/**
+ * A one-line description of an error for health details and string log fields: a database error
+ * as its type, SQLSTATE code and constraint (its message may quote a value), any other error as
+ * its message.
+ */
+export function loggableMessage(error: unknown): string {
+  if (isDatabaseError(error)) {
+    const described = describeDatabaseError(error);
+    return [described['type'], described['code'], described['constraint']].filter((part) => typeof part === 'string').join(' ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}

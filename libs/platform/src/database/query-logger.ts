@@ -23,16 +23,18 @@ export class QueryLogger implements TypeOrmLogger {
     this.logger.warn({ query, durationMs: time }, 'slow query');
   }
 
+  // TypeORM calls these whatever `logging` says; like its own loggers under `logging: ['error']`,
+  // they stay quiet at the usual levels (the database module logs the migrations it applied).
   logSchemaBuild(message: string): void {
-    this.logger.info(message);
+    this.logger.debug(message);
   }
 
   logMigration(message: string): void {
-    this.logger.info(message);
+    this.logger.debug(message);
   }
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
     if (level === 'warn') this.logger.warn(String(message));
-    else this.logger.info(String(message));
+    else this.logger.debug(String(message));
   }
 }

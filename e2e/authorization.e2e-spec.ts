@@ -102,3 +102,165 @@ describe('authorization matrix', () => {
     expect((await fetch(`${ingestion()}/openapi.json`)).status).toBe(200);
   });
 });
+
+/** A live SSE stream read in the background: everything received so far, and whether it ended. */
+interface LiveStream {
+  readonly status: number;
+  readonly headers: Headers;
+  text: string;
+  ended: boolean;
+  close(): void;
+}
+
+async function openStream(url: string, key: string): Promise<LiveStream> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+  const stream: LiveStream = { status: response.status, headers: response.headers, text: '', ended: false, close: () => controller.abort() };
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  void (async () => {
+    try {
+      for (;;) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        stream.text += decoder.decode(chunk.value, { stream: true });
+      }
+    } catch {
+      // Aborted by the test.
+    }
+    stream.ended = true;
+  })();
+  return stream;
+}
+
+/**
+ * Issue 13 §Access 3 and §Limits: a live stream ends when its key is revoked or rotated, a key
+ * holds a bounded number of streams, and every service sends the security headers.
+ */
+describe('authorization matrix: live streams and security headers', () => {
+  // Periodic re-checks every 300 s: within the deadlines below only the change notification of
+  // the key ring can end a stream.
+  const stack = new Stack(4840, { alerting: { STREAM_ACCESS_CHECK_SECONDS: '300', MAX_STREAMS_PER_KEY: '2' } });
+  const keys: Record<string, string> = {};
+  const opened: LiveStream[] = [];
+  const alerting = () => stack.services.alerting.baseUrl;
+  const streamUrl = (queue: string) => `${alerting()}/v1/queues/${queue}/stream`;
+  const keyId = (key: string) => key.split('_')[1] ?? '';
+  const open = async (queue: string, key: string) => {
+    const stream = await openStream(streamUrl(queue), key);
+    opened.push(stream);
+    return stream;
+  };
+  const reachesAlerting = (key: string) =>
+    waitFor(async () => (await fetch(`${alerting()}/v1/queues/csm:nobody/alerts`, { headers: { authorization: `Bearer ${key}` } })).status !== 401, {
+      description: 'the key to reach alerting',
+    });
+  const endedByRevocation = (stream: LiveStream, what: string) =>
+    waitFor(() => stream.ended && stream.text.includes('event: access.revoked'), { description: `${what} to end the stream with access.revoked`, timeoutMs: 15_000 });
+
+  beforeAll(async () => {
+    await stack.start();
+    keys['admin'] = await stack.createKey('admin');
+    keys['csm'] = await stack.createKey('csm', ['--csm-id', 'csm-cut', '--team', 'emea']);
+    keys['rotated'] = await stack.createKey('csm', ['--csm-id', 'csm-rot', '--team', 'emea']);
+    keys['integrator'] = await stack.createKey('integrator');
+    for (const key of Object.values(keys)) await reachesAlerting(key);
+  });
+
+  afterAll(async () => {
+    for (const stream of opened) stream.close();
+    await stack.stop();
+  });
+
+  it('a stream cut off by revocation: it delivers alerts, then ends on revoke and delivers nothing after', async () => {
+    const stream = await open('csm:csm-cut', keys['csm'] as string);
+    expect(stream.status).toBe(200);
+    const accountId = `authz-stream-${randomUUID()}`;
+    const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId, userId: 'u1', timestamp, properties });
+    const ingestKey = await stack.createKey('ingest');
+    const posted = await stack.post(
+      '/v1/events',
+      {
+        events: [
+          event('subscription.changed', daysAgo(100), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
+          event('account.updated', daysAgo(100), { traits: { csmId: 'csm-cut' } }),
+          ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(1), { ticketId: `t${n}`, topic: 'x' })),
+          event('billing.payment_failed', daysAgo(1)),
+          event('nps.responded', daysAgo(1), { score: 1 }),
+        ],
+      },
+      { authorization: `Bearer ${ingestKey}` },
+    );
+    expect(posted.status).toBe(202);
+    await waitFor(() => stream.text.includes(accountId), { description: 'the alert on the live stream', timeoutMs: 60_000 });
+
+    await stack.revokeKey(keys['csm'] as string);
+    await endedByRevocation(stream, 'the revocation');
+    // The revocation event is the last thing the stream carried.
+    const afterRevocation = stream.text.slice(stream.text.lastIndexOf('event: access.revoked'));
+    expect(afterRevocation.split('\n\n').filter((block) => block.trim() !== '')).toHaveLength(1);
+    const again = await fetch(streamUrl('csm:csm-cut'), { headers: { authorization: `Bearer ${keys['csm']}` } });
+    expect(again.status).toBe(401);
+  });
+
+  it('a stream cut off by rotation: the old secret’s stream ends, the new secret may stream', async () => {
+    const stream = await open('csm:csm-rot', keys['rotated'] as string);
+    expect(stream.status).toBe(200);
+    const rotation = await fetch(`${stack.services.ingestion.baseUrl}/v1/admin/api-keys/${keyId(keys['rotated'] as string)}/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys['admin']}` },
+    });
+    expect(rotation.status).toBe(200);
+    const rotated = ((await rotation.json()) as { key: string }).key;
+    await endedByRevocation(stream, 'the rotation');
+    await reachesAlerting(rotated);
+    const renewed = await open('csm:csm-rot', rotated);
+    expect(renewed.status).toBe(200);
+  });
+
+  it('caps the streams one key holds open (MAX_STREAMS_PER_KEY) and frees a place when one closes', async () => {
+    const key = keys['integrator'] as string;
+    const first = await open('csm:anyone', key);
+    const second = await open('team:smb', key);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const refused = await fetch(streamUrl('csm:anyone'), { headers: { authorization: `Bearer ${key}` } });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain('MAX_STREAMS_PER_KEY');
+    // Another key is not held back by this one's streams.
+    const other = await open('csm:anyone', keys['admin'] as string);
+    expect(other.status).toBe(200);
+    const metrics = await (await fetch(`${alerting()}/metrics`)).text();
+    expect(Number(/^bellwether_open_streams(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+
+    first.close();
+    const third = await waitFor(
+      async () => {
+        const attempt = await openStream(streamUrl('csm:anyone'), key);
+        opened.push(attempt);
+        return attempt.status === 200 ? attempt : false;
+      },
+      { description: 'a place to free once a stream closed' },
+    );
+    expect(third.status).toBe(200);
+  });
+
+  it('sends X-Content-Type-Options: nosniff and Cache-Control: no-store on every service', async () => {
+    const admin = { authorization: `Bearer ${keys['admin']}` };
+    const routes: [string, string][] = [
+      [stack.services.ingestion.baseUrl, '/v1/admin/api-keys'],
+      [stack.services.scoring.baseUrl, '/v1/accounts/authz-none'],
+      [alerting(), '/v1/queues/csm:nobody/alerts'],
+      [stack.services.playbook.baseUrl, '/v1/portfolio/kpis'],
+    ];
+    for (const [base, path] of routes) {
+      const response = await fetch(`${base}${path}`, { headers: admin });
+      await response.arrayBuffer();
+      expect({ path, nosniff: response.headers.get('x-content-type-options'), cache: response.headers.get('cache-control') }).toEqual({ path, nosniff: 'nosniff', cache: 'no-store' });
+    }
+    const refused = await fetch(`${alerting()}/v1/queues/csm:nobody/alerts`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    const stream = await open('csm:nobody', keys['admin'] as string);
+    expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { CommonEnv } from '@bellwether/platform';
 
 export class AlertingEnv extends CommonEnv {
@@ -33,6 +33,22 @@ export class AlertingEnv extends CommonEnv {
   /** Team (manager queue) for escalations whose CSM names no team. */
   @Matches(/^[A-Za-z0-9_.-]{1,100}$/)
   DEFAULT_ESCALATION_TEAM = 'default';
+
+  /** Queue SSE streams one API key may hold open on a replica; one more is answered 429. */
+  @IsInt()
+  @Min(1)
+  MAX_STREAMS_PER_KEY = 5;
+
+  /**
+   * How often an open stream re-checks its key and access even without a change notification (a
+   * floor; revokes, rotations and access-data changes re-check at once). Keep it at most
+   * ingestion's API_KEY_CACHE_SECONDS (5), so a stream never outlives its key longer than a
+   * cached request would.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  STREAM_ACCESS_CHECK_SECONDS = 5;
 
   /** Optional: every lifecycle event is also POSTed here, signed with WEBHOOK_SECRET. */
   @IsOptional()

@@ -8,6 +8,7 @@ import { WebhookSender } from './alerts/webhook-sender';
 import { AlertingEnv } from './alerting.env';
 import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
 import { AlertStream } from './queues/alert-stream';
+import { OpenStreams } from './queues/open-streams';
 import { QueuesController } from './queues/queues.controller';
 
 export const ALERTING_CONSUMER_GROUP = 'bellwether-alerting';
@@ -35,7 +36,7 @@ export class AlertingModule {
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [ScoreChangesConsumer, QueuesController],
-      providers: [{ provide: AlertingEnv, useValue: env }, AlertEvents, AlertTimers, AlertStream, WebhookSender],
+      providers: [{ provide: AlertingEnv, useValue: env }, { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) }, AlertEvents, AlertTimers, AlertStream, WebhookSender],
     };
   }
 }

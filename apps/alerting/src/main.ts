@@ -10,6 +10,7 @@ runService('alerting', async (logger) => {
     service: 'alerting',
     port: env.PORT,
     trustProxy: trustProxySetting(env),
+    host: env.BIND_ADDRESS,
     logger,
     transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, env, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
   });

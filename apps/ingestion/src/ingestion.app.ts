@@ -16,6 +16,7 @@ export function startIngestion(env: IngestionEnv, logger: AppLogger): Promise<Ne
     service: 'ingestion',
     port: env.PORT,
     trustProxy: trustProxySetting(env),
+    host: env.BIND_ADDRESS,
     logger,
     bodyLimitBytes: env.MAX_BODY_BYTES,
     bodyParser: false,

@@ -10,6 +10,7 @@ runService('playbook', async (logger) => {
     service: 'playbook',
     port: env.PORT,
     trustProxy: trustProxySetting(env),
+    host: env.BIND_ADDRESS,
     logger,
     transport: (app) =>
       consumerTransport(app, {

@@ -10,6 +10,7 @@ runService('scoring', async (logger) => {
     service: 'scoring',
     port: env.PORT,
     trustProxy: trustProxySetting(env),
+    host: env.BIND_ADDRESS,
     logger,
     transport: (app) =>
       consumerTransport(app, {

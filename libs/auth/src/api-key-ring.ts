@@ -1,7 +1,8 @@
+import { type Observable, Subject } from 'rxjs';
 import { Topics, validateApiKeyRecord, type ApiKeyRecord } from '@bellwether/contracts';
 import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
 import { parseKey, secretMatches } from './api-key-secret';
-import type { KeyVerifier, Verification } from './principal';
+import type { KeyVerifier, Principal, Verification } from './principal';
 
 /**
  * Every API key's latest record, read from the compacted `bellwether.api-keys.v1` into memory
@@ -13,6 +14,14 @@ export class ApiKeyRing implements KeyVerifier {
   private readonly tail: TopicTail;
   private ready = false;
   private invalidRecords = 0;
+  private readonly changed = new Subject<readonly string[]>();
+
+  /**
+   * Ids of keys whose record changed (created, revoked, rotated, scopes or team edited), emitted
+   * right after the ring applied the change. Long-lived requests (SSE streams) re-check their
+   * access on it, so a revoke or rotate ends them at once instead of at the next poll.
+   */
+  readonly changes$: Observable<readonly string[]> = this.changed.asObservable();
 
   constructor(connection: KafkaConnection) {
     this.tail = new TopicTail(connection, [Topics.apiKeys], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) });
@@ -27,6 +36,7 @@ export class ApiKeyRing implements KeyVerifier {
 
   async stop(): Promise<void> {
     await this.tail.stop();
+    this.changed.complete();
   }
 
   /** False once the reader of the keys topic is dead for good (then revocations would be missed). */
@@ -48,10 +58,20 @@ export class ApiKeyRing implements KeyVerifier {
 
   async verify(plaintext: string | null): Promise<Verification> {
     if (!plaintext) return { ok: false, reason: 'missing' };
+    const principal = this.principalFor(plaintext);
+    return principal ? { ok: true, principal } : { ok: false, reason: 'invalid' };
+  }
+
+  /**
+   * The principal a presented key stands for now, from its latest record; null once the key is
+   * unknown, revoked or rotated (its secret no longer matches). Synchronous: live streams re-check
+   * with it on every change.
+   */
+  principalFor(plaintext: string): Principal | null {
     const parsed = parseKey(plaintext);
     const record = parsed ? this.keys.get(parsed.id) : undefined;
-    if (!parsed || !record || record.revoked || !secretMatches(parsed.secret, record.secretSha256)) return { ok: false, reason: 'invalid' };
-    return { ok: true, principal: { keyId: record.id, scopes: record.scopes, csmId: record.csmId, team: record.team } };
+    if (!parsed || !record || record.revoked || !secretMatches(parsed.secret, record.secretSha256)) return null;
+    return { keyId: record.id, scopes: record.scopes, csmId: record.csmId, team: record.team };
   }
 
   /** CSM ids of a team, from the csm keys that name one (who a manager may oversee). */
@@ -74,6 +94,9 @@ export class ApiKeyRing implements KeyVerifier {
       return;
     }
     const current = this.keys.get(result.value.id);
-    if (!current || current.updatedAt <= result.value.updatedAt) this.keys.set(result.value.id, result.value);
+    if (!current || current.updatedAt <= result.value.updatedAt) {
+      this.keys.set(result.value.id, result.value);
+      this.changed.next([result.value.id]);
+    }
   }
 }

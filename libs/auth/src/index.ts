@@ -10,3 +10,5 @@ export * from './rate-limit/rate-limit.guard';
 export * from './rate-limit/auth-failure-throttle';
 export * from './rate-limit/rate-limit.module';
 export * from './rate-limit/rate-limit-coverage';
+export * from './access-changes';
+export * from './live-access';

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { wake } from '@bellwether/alerting-domain';
 import { ApiKeyRing } from '@bellwether/auth';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
@@ -69,7 +69,7 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
       if (changed > 0) this.relay.nudge();
       return changed;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = loggableMessage(error);
       this.logger.warn({ error: this.lastError }, 'alert timers failed; will retry');
       return 0;
     }

@@ -3,12 +3,27 @@ import type { DataSource } from 'typeorm';
 import { Histogram } from 'prom-client';
 import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome } from '@bellwether/contracts';
 import { acknowledge, resolve, snooze, type TransitionResult } from '@bellwether/alerting-domain';
-import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest, type Principal, type QueueRight } from '@bellwether/auth';
+import {
+  AccessChanges,
+  ApiKeyGuard,
+  ApiKeyRing,
+  keyFromAuthorization,
+  mayUseQueue,
+  RateLimitClass,
+  RateLimitGuard,
+  RequireScope,
+  whileAccessAllowed,
+  type AuthenticatedRequest,
+  type Principal,
+  type QueueRight,
+} from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
-import type { Observable } from 'rxjs';
+import { finalize, interval, merge, type Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from '../alerts/alert.repository';
+import { AlertingEnv } from '../alerting.env';
 import { AlertStream, type StreamMessage } from './alert-stream';
+import { OpenStreams } from './open-streams';
 
 
 const timeToAcknowledge = new Histogram({
@@ -36,6 +51,9 @@ export class QueuesController {
     private readonly events: AlertEvents,
     private readonly relay: OutboxRelay,
     private readonly stream: AlertStream,
+    private readonly accessChanges: AccessChanges,
+    private readonly openStreams: OpenStreams,
+    private readonly env: AlertingEnv,
   ) {}
 
   @Get('queues/:queue/alerts')
@@ -64,7 +82,21 @@ export class QueuesController {
   @RequireScope('integrator', 'csm', 'manager')
   follow(@Param('queue') queue: string, @Req() request: AuthenticatedRequest): Observable<StreamMessage> {
     this.checkQueue(request.principal, queue, 'read');
-    return this.stream.forQueue(queue);
+    const keyId = request.principal?.keyId ?? '';
+    const release = this.openStreams.open(keyId);
+    if (!release) {
+      throw new RequestRejected(429, [{ path: 'authorization', message: `this API key already holds ${this.env.MAX_STREAMS_PER_KEY} open streams (MAX_STREAMS_PER_KEY); close one first` }]);
+    }
+    // The same rule as at connect, on the key's current record: a revoke or rotate (the secret
+    // no longer matches) or a change of the access data ends the stream.
+    const presented = keyFromAuthorization(request.headers.authorization) ?? '';
+    const stillAllowed = (): boolean => {
+      const principal = this.ring.principalFor(presented);
+      return principal !== null && this.mayUse(principal, queue, 'read');
+    };
+    const ended: StreamMessage = { type: 'access.revoked', data: { queue, message: 'the API key was revoked or rotated, or may no longer see this queue' } };
+    const triggers = merge(this.accessChanges.accessChanged$, interval(this.env.STREAM_ACCESS_CHECK_SECONDS * 1000));
+    return whileAccessAllowed(this.stream.forQueue(queue), { stillAllowed, triggers, ended }).pipe(finalize(release));
   }
 
   @Post('alerts/:id/acknowledge')
@@ -109,7 +141,7 @@ export class QueuesController {
     const now = new Date().toISOString();
     const result = await this.dataSource.transaction(async (manager) => {
       const alert = /^al_[0-9a-f]{24}$/.test(id) ? await this.repository.findForUpdate(manager, id) : null;
-      const visible = alert && principal && [alert.queue, alert.escalatedTo].some((queue) => queue && mayUseQueue(principal, queue, 'act', (team) => this.ring.csmsOfTeam(team)));
+      const visible = alert && principal && [alert.queue, alert.escalatedTo].some((queue) => queue && this.mayUse(principal, queue, 'act'));
       if (!alert || !visible) throw new RequestRejected(404, [{ path: 'id', message: `no alert ${id.slice(0, 100)} this key may act on` }]);
       const next = transition(alert, now);
       if (!next.ok) throw new RequestRejected(409, [{ path: '', message: next.error }]);
@@ -131,9 +163,14 @@ export class QueuesController {
   }
 
   private checkQueue(principal: Principal | undefined, queue: string, right: QueueRight): void {
-    if (!QUEUE.test(queue) || !principal || !mayUseQueue(principal, queue, right, (team) => this.ring.csmsOfTeam(team))) {
+    if (!QUEUE.test(queue) || !principal || !this.mayUse(principal, queue, right)) {
       throw new RequestRejected(404, [{ path: 'queue', message: `no queue ${queue.slice(0, 100)} visible to this key` }]);
     }
+  }
+
+  /** The queue rule on current data; connects and live re-checks of streams both use it. */
+  private mayUse(principal: Principal, queue: string, right: QueueRight): boolean {
+    return mayUseQueue(principal, queue, right, (team) => this.ring.csmsOfTeam(team));
   }
 }
 

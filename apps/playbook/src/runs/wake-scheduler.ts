@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
 import { PlaybookRunner } from './playbook-runner.service';
 
@@ -40,7 +40,7 @@ export class WakeScheduler implements OnApplicationBootstrap, OnApplicationShutd
       this.lastError = null;
       if (woken > 0) this.relay.nudge();
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = loggableMessage(error);
       this.logger.warn({ error: this.lastError }, 'waking due playbook runs failed; will retry');
     }
   }

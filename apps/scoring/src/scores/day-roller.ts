@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { ScoreChanged } from '@bellwether/contracts';
-import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, IntervalWorker, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { rescoreAccount, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
 import { ScoringEnv } from '../scoring.env';
@@ -68,7 +68,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       }
       this.lastError = null;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = loggableMessage(error);
       this.logger.warn({ error: this.lastError }, 'day-roll failed; will retry');
     }
   }

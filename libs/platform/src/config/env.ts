@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsIP, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { RetryEnv } from './retry-env';
 
 /**
@@ -42,6 +42,13 @@ export class CommonEnv extends RetryEnv {
   @Min(0)
   @Max(65535)
   PORT!: number;
+
+  /**
+   * The address the HTTP server listens on: an IPv4 or IPv6 address. 0.0.0.0 (the default) is
+   * every interface; 127.0.0.1 (or ::1) keeps the service on loopback, behind a local proxy.
+   */
+  @IsIP(undefined, { message: 'BIND_ADDRESS must be an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1' })
+  BIND_ADDRESS = '0.0.0.0';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' = 'info';

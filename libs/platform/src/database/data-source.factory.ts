@@ -1,4 +1,7 @@
+import pino from 'pino';
 import { DataSource, MigrationExecutor, type EntitySchema, type MixedList } from 'typeorm';
+import { createLogger, type AppLogger } from '../logging/logger';
+import { QueryLogger } from './query-logger';
 
 export interface ServiceDataSourceOptions {
   readonly url: string;
@@ -10,6 +13,8 @@ export interface ServiceDataSourceOptions {
   readonly migrations: MixedList<Function | string>;
   readonly poolSize?: number;
   readonly applicationName: string;
+  /** Where failed queries are logged (text and code, never parameters); JSON on stderr by default. */
+  readonly logger?: AppLogger;
 }
 
 /** TypeORM data source for one service: its own schema, migrations only, never synchronize. */
@@ -25,6 +30,8 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
+    // Without a service logger (the keys CLI), on stderr: stdout carries the command's answer.
+    logger: new QueryLogger(options.logger ?? createLogger(options.applicationName, 'info', pino.destination(2))),
     applicationName: options.applicationName,
     extra: { max: options.poolSize ?? 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 },
   });

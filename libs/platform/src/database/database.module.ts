@@ -46,7 +46,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       providers: [
         { provide: DATABASE_OPTIONS, useValue: options },
-        { provide: SERVICE_DATA_SOURCE, useFactory: () => createServiceDataSource(options) },
+        { provide: SERVICE_DATA_SOURCE, inject: [APP_LOGGER], useFactory: (logger: AppLogger) => createServiceDataSource({ ...options, logger }) },
         DatabaseLifecycle,
       ],
       exports: [SERVICE_DATA_SOURCE],

@@ -6,10 +6,13 @@ import { ConfigError } from '../config/env';
 import { createLogger, NestPinoLogger, type AppLogger } from '../logging/logger';
 import { startProcessMetrics } from '../metrics/process-metrics';
 import { HttpErrorFilter } from './http-error.filter';
+import { installSecurityHeaders } from './security-headers';
 
 export interface ServiceStartOptions {
   readonly service: string;
   readonly port: number;
+  /** Address to listen on (`BIND_ADDRESS`): 0.0.0.0 (every interface, the default) or e.g. 127.0.0.1. */
+  readonly host?: string;
   readonly logger: AppLogger;
   /** Largest request body accepted, in bytes; larger bodies get 413 before parsing. */
   readonly bodyLimitBytes?: number;
@@ -47,6 +50,7 @@ export async function startService(rootModule: Type | ReturnType<() => object>, 
     bodyParser: options.bodyParser ?? true,
   });
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
+  installSecurityHeaders(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await options.configure?.(app);
   // Module init first (migrations, topics, producer), then the consumers: a consumer that
@@ -56,8 +60,9 @@ export async function startService(rootModule: Type | ReturnType<() => object>, 
     app.connectMicroservice({ strategy: options.transport(app) }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
-  await app.listen({ port: options.port, host: '0.0.0.0' });
-  options.logger.info({ port: options.port }, `${options.service} listening`);
+  const host = options.host ?? '0.0.0.0';
+  await app.listen({ port: options.port, host });
+  options.logger.info({ port: options.port, host }, `${options.service} listening`);
   return app;
 }
 

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { serializeLoggedError } from './safe-errors';
 
 /** Paths whose values never reach a log line. */
 export const redactedPaths = [
@@ -22,16 +23,22 @@ export const redactedPaths = [
 
 export type AppLogger = Logger;
 
-/** JSON lines on stdout, one logger per service, secrets redacted. */
-export function createLogger(service: string, level: string = 'info'): AppLogger {
-  return pino({
+/**
+ * JSON lines on stdout (or `destination`, for tests), one logger per service, secrets redacted;
+ * errors under `err` or `error` are serialized without database parameters or quoted values
+ * (`serializeLoggedError`).
+ */
+export function createLogger(service: string, level: string = 'info', destination?: DestinationStream): AppLogger {
+  const options = {
     name: service,
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactedPaths, censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    serializers: { err: serializeLoggedError, error: serializeLoggedError },
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Routes Nest's own logging into the service's JSON logger. */

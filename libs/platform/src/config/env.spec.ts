@@ -1,0 +1,27 @@
+import { CommonEnv, ConfigError, loadEnv } from './env';
+
+const required = { KAFKA_BROKERS: 'localhost:9092', DATABASE_URL: 'postgres://x@localhost/db', REDIS_URL: 'redis://localhost', PORT: '3000' };
+
+const problemsOf = (source: NodeJS.ProcessEnv): readonly string[] => {
+  try {
+    loadEnv(CommonEnv, source);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('BIND_ADDRESS', () => {
+  it('listens on every interface unless told otherwise', () => {
+    expect(loadEnv(CommonEnv, required).BIND_ADDRESS).toBe('0.0.0.0');
+  });
+
+  it.each(['127.0.0.1', '::1', '10.0.3.7'])('takes the address %s', (address) => {
+    expect(loadEnv(CommonEnv, { ...required, BIND_ADDRESS: address }).BIND_ADDRESS).toBe(address);
+  });
+
+  it.each(['localhost', '127.0.0.256', '0.0.0.0:3000', 'every'])('refuses %s, naming the variable', (address) => {
+    expect(problemsOf({ ...required, BIND_ADDRESS: address }).join('\n')).toContain('BIND_ADDRESS must be an IPv4 or IPv6 address');
+  });
+});

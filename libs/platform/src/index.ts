@@ -17,3 +17,4 @@ export * from './outbox/outbox-relay.module';
 export * from './kafka/consumer-transport';
 export * from './database/migration-command';
 export * from './scheduling/interval-worker';
+export * from './http/request-schema';

@@ -1,13 +1,14 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { AlertCategory, AlertOutcome, RunOutcome, Segment } from '@bellwether/contracts';
 import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
-import { RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
+import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidQuery, type RequestProblem } from '@bellwether/platform';
 import { accountPeriodRecord, computePortfolioKpis, type KpiPeriod, type PortfolioKpiInput, type PortfolioKpis, type RevenueEntry } from '@bellwether/playbook-domain';
 
 const DAY_MS = 86_400_000;
 const segments: readonly Segment[] = ['loyal', 'stable', 'at_risk'];
 const ONBOARDING_DAYS = 90;
+const kpiQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant, segment: { enum: segments } } };
 
 /**
  * GET /v1/portfolio/kpis: the KPIs of product.md for a period (default the last 30 days),
@@ -21,18 +22,15 @@ export class PortfolioKpisController {
   constructor(@Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   @Get('kpis')
-  async kpis(@Query('from') from?: string, @Query('to') to?: string, @Query('segment') segment?: string): Promise<PortfolioKpis> {
+  async kpis(@ValidQuery(kpiQuery) { from, to, segment }: { from?: string; to?: string; segment?: Segment }): Promise<PortfolioKpis> {
     const problems: RequestProblem[] = [];
-    if (from !== undefined && Number.isNaN(Date.parse(from))) problems.push({ path: 'from', message: 'must be an ISO-8601 date-time' });
-    if (to !== undefined && Number.isNaN(Date.parse(to))) problems.push({ path: 'to', message: 'must be an ISO-8601 date-time' });
-    if (segment !== undefined && !segments.includes(segment as Segment)) problems.push({ path: 'segment', message: `must be one of ${segments.join(', ')}` });
-    const end = to ? new Date(to) : new Date();
-    const start = from ? new Date(from) : new Date(end.getTime() - 30 * DAY_MS);
-    if (problems.length === 0 && start >= end) problems.push({ path: 'from', message: 'must be before to' });
+    const end = to ? new Date(parseRequestTime(to) as number) : new Date();
+    const start = from ? new Date(parseRequestTime(from) as number) : new Date(end.getTime() - 30 * DAY_MS);
+    if (start >= end) problems.push({ path: 'from', message: 'must be before to' });
     if (problems.length === 0 && end.getTime() - start.getTime() > 3 * 366 * DAY_MS) problems.push({ path: 'from', message: 'the period may span at most three years' });
     if (problems.length > 0) throw new RequestRejected(400, problems);
     const period = { start: start.toISOString(), end: end.toISOString(), months: (end.getTime() - start.getTime()) / (30.4375 * DAY_MS) };
-    return computePortfolioKpis(await this.load(period), period, {}, segment ? { segment: segment as Segment } : {});
+    return computePortfolioKpis(await this.load(period), period, {}, segment ? { segment } : {});
   }
 
   private async load(period: KpiPeriod): Promise<PortfolioKpiInput> {

@@ -51,6 +51,11 @@ describe('createRequestValidator', () => {
 
   it('names a repeated query parameter', () => {
     expect(problemsOf(query({ limit: ['1', '2'], from: '2026-03-01T10:00:00Z' }))).toEqual([{ path: 'limit', message: 'must be given once' }]);
+    // ...and still the other problems of the query.
+    expect(problemsOf(query({ from: ['a', 'b'], page: '2' }))).toEqual([
+      { path: 'from', message: 'must be given once' },
+      { path: 'page', message: 'is not an allowed query parameter' },
+    ]);
   });
 
   it('names unknown parameters and fields, values out of the enum, bad dates and bad integers', () => {

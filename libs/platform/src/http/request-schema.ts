@@ -78,12 +78,12 @@ export function createRequestValidator<T>(part: RequestPart, schema: object): (v
     }
     const storable = toStorableJson(value as JsonValue);
     if (!storable.ok) return { ok: false, problems: [...problems, storable.problem] };
-    problems.push(...storable.changes.map((change) => ({ path: change.path, message: NOT_STORABLE })));
-    if (problems.length > 0) return { ok: false, problems };
-    if (validate(value)) return { ok: true, value };
+    if (storable.changes.length > 0) return { ok: false, problems: [...problems, ...storable.changes.map((change) => ({ path: change.path, message: NOT_STORABLE }))] };
+    if (validate(value)) return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
     // An `if` failure only says "must match then", after the problems inside `then` that it sums up.
     const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if');
-    return { ok: false, problems: toSchemaProblems(errors).map((problem, index) => ({ path: problem.path, message: describe(errors[index] as ErrorObject, part) ?? problem.message })) };
+    problems.push(...toSchemaProblems(errors).map((problem, index) => ({ path: problem.path, message: describe(errors[index] as ErrorObject, part) ?? problem.message })));
+    return { ok: false, problems };
   };
 }
 

@@ -35,6 +35,9 @@ export class Stack {
       API_KEY_CACHE_SECONDS: '0',
       KAFKA_NAMESPACE: this.namespace,
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      // Every e2e file sends some keyless or revoked-key requests from 127.0.0.1; the per-address
+      // auth-failure throttle has its own test (rate-limits.e2e-spec.ts), which sets it low again.
+      AUTH_FAILURE_BURST: '100000',
     };
     this.services = {
       ingestion: new ServiceProcess('ingestion', basePort, { ...env, ...extraEnv.ingestion }),

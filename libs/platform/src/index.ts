@@ -20,3 +20,4 @@ export * from './kafka/consumer-transport';
 export * from './database/migration-command';
 export * from './scheduling/interval-worker';
 export * from './cache/single-flight-cache';
+export * from './http/request-schema';

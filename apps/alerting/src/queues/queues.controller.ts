@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Sse, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Sse, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Histogram } from 'prom-client';
 import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome } from '@bellwether/contracts';
@@ -17,7 +17,7 @@ import {
   type Principal,
   type QueueRight,
 } from '@bellwether/auth';
-import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
+import { OutboxRelay, parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { finalize, interval, merge, type Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from '../alerts/alert.repository';
@@ -36,7 +36,30 @@ const timeToAcknowledge = new Histogram({
 const statuses = ['open', 'acknowledged', 'snoozed', 'resolved'] as const;
 const outcomes: readonly AlertOutcome[] = ['saved', 'churned', 'expanded', 'not_actionable'];
 const QUEUE = /^(csm|team|manager):[A-Za-z0-9_.-]{1,100}$/;
-const MAX_NOTE = 2000;
+
+const queueParams = { type: 'object', required: ['queue'], additionalProperties: false, properties: { queue: requestSchemas.pathId } };
+const alertParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
+const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', pattern: `^(${statuses.join('|')})(,(${statuses.join('|')}))*$`, maxLength: 100 },
+    category: { enum: ['risk', 'expansion'] },
+    rule: { type: 'string', minLength: 1, maxLength: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: 500 },
+  },
+};
+const emptyBody = { type: 'object', additionalProperties: false, properties: {} };
+const snoozeBody = { type: 'object', required: ['until'], additionalProperties: false, properties: { until: requestSchemas.instant } };
+const resolveBody = { type: 'object', required: ['outcome'], additionalProperties: false, properties: { outcome: { enum: outcomes }, note: requestSchemas.note } };
+
+interface ListQuery {
+  readonly status?: string;
+  readonly category?: string;
+  readonly rule?: string;
+  readonly limit?: number;
+}
 
 /** CSM queues: list priority first, act on alerts, follow a queue live (contracts.md). */
 @Controller('v1')
@@ -59,28 +82,19 @@ export class QueuesController {
   @Get('queues/:queue/alerts')
   @RequireScope('integrator', 'csm', 'manager')
   async list(
-    @Param('queue') queue: string,
-    @Query() query: Record<string, string | undefined>,
+    @ValidParams(queueParams) { queue }: { queue: string },
+    @ValidQuery(listQuery) query: ListQuery,
     @Req() request: AuthenticatedRequest,
   ): Promise<{ queue: string; alerts: unknown[] }> {
     this.checkQueue(request.principal, queue, 'read');
-    const problems: RequestProblem[] = [];
-    const unknownParams = Object.keys(query).filter((name) => !['status', 'category', 'rule', 'limit'].includes(name));
-    for (const name of unknownParams) problems.push({ path: name, message: 'is not a filter (status, category, rule, limit)' });
-    const wanted = (query['status'] ?? 'open').split(',');
-    const badStatus = wanted.filter((status) => !(statuses as readonly string[]).includes(status));
-    if (badStatus.length > 0) problems.push({ path: 'status', message: `must be among ${statuses.join(', ')}` });
-    if (query['category'] !== undefined && !['risk', 'expansion'].includes(query['category'])) problems.push({ path: 'category', message: 'must be risk or expansion' });
-    const limit = query['limit'] === undefined ? 100 : Number(query['limit']);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push({ path: 'limit', message: 'must be an integer from 1 to 500' });
-    if (problems.length > 0) throw new RequestRejected(400, problems);
-    const alerts = await this.repository.listQueue(this.dataSource.manager, queue, { statuses: wanted, category: query['category'], rule: query['rule'], limit });
+    const wanted = (query.status ?? 'open').split(',');
+    const alerts = await this.repository.listQueue(this.dataSource.manager, queue, { statuses: wanted, category: query.category, rule: query.rule, limit: query.limit ?? 100 });
     return { queue, alerts: alerts.map(present) };
   }
 
   @Sse('queues/:queue/stream')
   @RequireScope('integrator', 'csm', 'manager')
-  follow(@Param('queue') queue: string, @Req() request: AuthenticatedRequest): Observable<StreamMessage> {
+  follow(@ValidParams(queueParams) { queue }: { queue: string }, @ValidQuery(noQuery) _query: object, @Req() request: AuthenticatedRequest): Observable<StreamMessage> {
     this.checkQueue(request.principal, queue, 'read');
     const keyId = request.principal?.keyId ?? '';
     const release = this.openStreams.open(keyId);
@@ -103,7 +117,7 @@ export class QueuesController {
   @HttpCode(200)
   @RateLimitClass('action')
   @RequireScope('csm', 'manager')
-  acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<unknown> {
+  acknowledge(@ValidParams(alertParams) { id }: { id: string }, @ValidBody(emptyBody) _body: object, @Req() request: AuthenticatedRequest): Promise<unknown> {
     return this.act(id, request, 'acknowledged', (alert, now) => acknowledge(alert, now), { acknowledged: true });
   }
 
@@ -111,23 +125,17 @@ export class QueuesController {
   @HttpCode(200)
   @RateLimitClass('action')
   @RequireScope('csm', 'manager')
-  snooze(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<unknown> {
-    const { until } = fields(body, ['until'], ['until']);
-    if (typeof until !== 'string' || Number.isNaN(Date.parse(until))) throw new RequestRejected(400, [{ path: 'until', message: 'must be an ISO-8601 date-time' }]);
-    return this.act(id, request, 'snoozed', (alert, now) => snooze(alert, new Date(until).toISOString(), now), {});
+  snooze(@ValidParams(alertParams) { id }: { id: string }, @ValidBody(snoozeBody) body: { until: string }, @Req() request: AuthenticatedRequest): Promise<unknown> {
+    const until = new Date(parseRequestTime(body.until) as number).toISOString();
+    return this.act(id, request, 'snoozed', (alert, now) => snooze(alert, until, now), {});
   }
 
   @Post('alerts/:id/resolve')
   @HttpCode(200)
   @RateLimitClass('action')
   @RequireScope('csm', 'manager')
-  resolve(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<unknown> {
-    const { outcome, note } = fields(body, ['outcome', 'note'], ['outcome']);
-    const problems: RequestProblem[] = [];
-    if (!outcomes.includes(outcome as AlertOutcome)) problems.push({ path: 'outcome', message: `must be one of ${outcomes.join(', ')}` });
-    if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE)) problems.push({ path: 'note', message: `must be a string of at most ${MAX_NOTE} characters` });
-    if (problems.length > 0) throw new RequestRejected(400, problems);
-    return this.act(id, request, 'resolved', (alert, now) => resolve(alert, outcome as AlertOutcome, now), { note: note as string | undefined });
+  resolve(@ValidParams(alertParams) { id }: { id: string }, @ValidBody(resolveBody) body: { outcome: AlertOutcome; note?: string }, @Req() request: AuthenticatedRequest): Promise<unknown> {
+    return this.act(id, request, 'resolved', (alert, now) => resolve(alert, body.outcome, now), { note: body.note });
   }
 
   private async act(
@@ -196,16 +204,4 @@ function present(alert: StoredAlert): Record<string, unknown> {
     note: alert.note ?? null,
     evidence: alert.evidence,
   };
-}
-
-/** A JSON object body with only the named fields (400 naming the first problems otherwise). */
-function fields(body: unknown, allowed: readonly string[], required: readonly string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
-  const record = body as Record<string, unknown>;
-  const problems: RequestProblem[] = [
-    ...Object.keys(record).filter((name) => !allowed.includes(name)).map((name) => ({ path: name, message: 'is not an allowed field' })),
-    ...required.filter((name) => record[name] === undefined).map((name) => ({ path: name, message: 'is required' })),
-  ];
-  if (problems.length > 0) throw new RequestRejected(400, problems);
-  return record;
 }

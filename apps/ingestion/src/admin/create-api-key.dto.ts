@@ -1,27 +1,23 @@
-import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
-import type { ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes } from '@bellwether/auth';
 
-export class CreateApiKeyDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
-  name!: string;
+const PERSON_OR_TEAM = '^[A-Za-z0-9_.-]{1,100}$';
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayUnique()
-  @IsIn(apiKeyScopes, { each: true, message: `each scope must be one of ${apiKeyScopes.join(', ')}` })
-  scopes!: ApiKeyScope[];
-
-  /** Required for a csm key: the CSM whose queue and accounts it may see. */
-  @ValidateIf((dto: CreateApiKeyDto) => Array.isArray(dto.scopes) && dto.scopes.includes('csm'))
-  @IsString()
-  @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'csmId must be 1-100 letters, digits, dots, dashes or underscores' })
-  csmId?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'team must be 1-100 letters, digits, dots, dashes or underscores' })
-  team?: string;
-}
+/**
+ * The body of `POST /v1/admin/api-keys`, as a JSON Schema: the one the route validates with
+ * (ValidBody, so U+0000 and unpaired surrogates are refused too) and the one the OpenAPI
+ * document publishes. `csmId` is required when the scopes include `csm` (the CSM whose queue and
+ * accounts the key may see). The typed body is api-keys.service's CreateKeyRequest.
+ */
+export const createApiKeyRequestSchema = {
+  type: 'object',
+  required: ['name', 'scopes'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    scopes: { type: 'array', minItems: 1, maxItems: apiKeyScopes.length, uniqueItems: true, items: { enum: [...apiKeyScopes] } },
+    csmId: { type: 'string', pattern: PERSON_OR_TEAM },
+    team: { type: 'string', pattern: PERSON_OR_TEAM },
+  },
+  if: { required: ['scopes'], properties: { scopes: { type: 'array', contains: { const: 'csm' } } } },
+  then: { required: ['csmId'] },
+} as const;

@@ -1,4 +1,6 @@
 import { ingestEventsRequestSchema } from '@bellwether/contracts';
+import { errorListLimits, requestSchemas } from '@bellwether/platform';
+import { createApiKeyRequestSchema } from '../admin/create-api-key.dto';
 import { segmentBatchSchema, segmentMessageSchema } from '../segment/segment-batch.normalizer';
 
 const errorList = {
@@ -7,12 +9,15 @@ const errorList = {
   properties: {
     errors: {
       type: 'array',
+      maxItems: errorListLimits.maxProblems,
+      description: `the first ${errorListLimits.maxProblems} problems in order; each path and message is cut to ${errorListLimits.maxTextLength} characters (ending in …)`,
       items: {
         type: 'object',
         required: ['path', 'message'],
         properties: { index: { type: 'integer', description: 'the event (or message) in the batch' }, path: { type: 'string' }, message: { type: 'string' } },
       },
     },
+    truncated: { type: 'integer', minimum: 1, description: 'how many more problems were found but left out; absent when none were' },
   },
 };
 
@@ -180,12 +185,7 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
             required: true,
             content: {
               'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['name', 'scopes'],
-                  additionalProperties: false,
-                  properties: { name: { type: 'string' }, scopes: { type: 'array', items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin'] } }, csmId: { type: 'string' }, team: { type: 'string' } },
-                },
+                schema: createApiKeyRequestSchema,
               },
             },
           },
@@ -193,10 +193,10 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
         },
       },
       '/v1/admin/api-keys/{id}/rotate': {
-        post: { tags: ['admin'], summary: 'New secret for a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': newKey, '404': problem('no active key with this id') } },
+        post: { tags: ['admin'], summary: 'New secret for a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: requestSchemas.pathId }], responses: { '200': newKey, '404': problem('no active key with this id') } },
       },
       '/v1/admin/api-keys/{id}': {
-        delete: { tags: ['admin'], summary: 'Revoke a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'revoked' }, '404': problem('no active key with this id') } },
+        delete: { tags: ['admin'], summary: 'Revoke a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: requestSchemas.pathId }], responses: { '204': { description: 'revoked' }, '404': problem('no active key with this id') } },
       },
       '/healthz': { get: { tags: ['ops'], summary: 'Liveness', responses: { '200': { description: 'the process answers' } } } },
       '/readyz': { get: { tags: ['ops'], summary: 'Readiness of each dependency', responses: { '200': { description: 'ready' }, '503': { description: 'a dependency is down' } } } },

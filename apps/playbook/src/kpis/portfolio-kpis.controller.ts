@@ -1,15 +1,16 @@
-import { Controller, Get, Inject, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { AlertCategory, AlertOutcome, RunOutcome, Segment } from '@bellwether/contracts';
 import { ApiKeyGuard, hasScope, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest, type Principal } from '@bellwether/auth';
-import { RequestRejected, SERVICE_DATA_SOURCE, SingleFlightCache, type RequestProblem } from '@bellwether/platform';
+import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, SingleFlightCache, ValidQuery, type RequestProblem } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
 import { accountPeriodRecord, computePortfolioKpis, type KpiPeriod, type PortfolioKpiInput, type PortfolioKpis, type RevenueEntry } from '@bellwether/playbook-domain';
 
 const DAY_MS = 86_400_000;
 const segments: readonly Segment[] = ['loyal', 'stable', 'at_risk'];
 const ONBOARDING_DAYS = 90;
+const kpiQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant, segment: { enum: segments } } };
 
 const cacheLookups = new Counter({
   name: 'bellwether_kpi_cache_lookups_total',
@@ -55,20 +56,17 @@ export class PortfolioKpisController {
   }
 
   @Get('kpis')
-  async kpis(@Req() request: AuthenticatedRequest, @Query('from') from?: string, @Query('to') to?: string, @Query('segment') segment?: string): Promise<PortfolioKpis> {
+  async kpis(@Req() request: AuthenticatedRequest, @ValidQuery(kpiQuery) { from, to, segment }: { from?: string; to?: string; segment?: Segment }): Promise<PortfolioKpis> {
     const problems: RequestProblem[] = [];
-    if (from !== undefined && Number.isNaN(Date.parse(from))) problems.push({ path: 'from', message: 'must be an ISO-8601 date-time' });
-    if (to !== undefined && Number.isNaN(Date.parse(to))) problems.push({ path: 'to', message: 'must be an ISO-8601 date-time' });
-    if (segment !== undefined && !segments.includes(segment as Segment)) problems.push({ path: 'segment', message: `must be one of ${segments.join(', ')}` });
-    const end = to ? new Date(to) : new Date();
-    const start = from ? new Date(from) : new Date(end.getTime() - 30 * DAY_MS);
-    if (problems.length === 0 && start >= end) problems.push({ path: 'from', message: 'must be before to' });
+    const end = to ? new Date(parseRequestTime(to) as number) : new Date();
+    const start = from ? new Date(parseRequestTime(from) as number) : new Date(end.getTime() - 30 * DAY_MS);
+    if (start >= end) problems.push({ path: 'from', message: 'must be before to' });
     if (problems.length === 0 && end.getTime() - start.getTime() > 3 * 366 * DAY_MS) problems.push({ path: 'from', message: 'the period may span at most three years' });
     if (problems.length > 0) throw new RequestRejected(400, problems);
     const key = [kpiBookScope(request.principal), from === undefined ? 'default' : start.toISOString(), to === undefined ? 'now' : end.toISOString(), segment ?? 'all'].join('|');
     return this.cache.get(key, async () => {
       const period = { start: start.toISOString(), end: end.toISOString(), months: (end.getTime() - start.getTime()) / (30.4375 * DAY_MS) };
-      return computePortfolioKpis(await this.load(period), period, {}, segment ? { segment: segment as Segment } : {});
+      return computePortfolioKpis(await this.load(period), period, {}, segment ? { segment } : {});
     });
   }
 

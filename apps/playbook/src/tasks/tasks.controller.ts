@@ -1,11 +1,16 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { OutboxRelay, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import { TaskRepository, type TaskRow } from '../runs/run.repository';
 
 const QUEUE = /^(csm|team|manager):[A-Za-z0-9_.-]{1,100}$/;
+
+const queueParams = { type: 'object', required: ['queue'], additionalProperties: false, properties: { queue: requestSchemas.pathId } };
+const taskParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
+const listQuery = { type: 'object', additionalProperties: false, properties: { status: { enum: ['open', 'done'] } } };
+const completeBody = { type: 'object', additionalProperties: false, properties: { note: requestSchemas.note } };
 
 /**
  * Playbook tasks sit in the same queues as alerts (`/v1/queues/{queue}/tasks` next to
@@ -26,30 +31,30 @@ export class TasksController {
 
   @Get('queues/:queue/tasks')
   @RequireScope('integrator', 'csm', 'manager')
-  async list(@Param('queue') queue: string, @Query('status') status: string | undefined, @Req() request: AuthenticatedRequest): Promise<{ queue: string; tasks: TaskRow[] }> {
+  async list(
+    @ValidParams(queueParams) { queue }: { queue: string },
+    @ValidQuery(listQuery) { status }: { status?: 'open' | 'done' },
+    @Req() request: AuthenticatedRequest,
+  ): Promise<{ queue: string; tasks: TaskRow[] }> {
     if (!QUEUE.test(queue) || !request.principal || !mayUseQueue(request.principal, queue, 'read', (team) => this.ring.csmsOfTeam(team))) {
       throw new RequestRejected(404, [{ path: 'queue', message: `no queue ${queue.slice(0, 100)} visible to this key` }]);
     }
-    const wanted = status ?? 'open';
-    if (!['open', 'done'].includes(wanted)) throw new RequestRejected(400, [{ path: 'status', message: 'must be open or done' }]);
-    return { queue, tasks: await this.tasks.listQueue(this.dataSource.manager, queue, wanted, 200) };
+    return { queue, tasks: await this.tasks.listQueue(this.dataSource.manager, queue, status ?? 'open', 200) };
   }
 
   @Post('tasks/:id/complete')
   @HttpCode(200)
   @RateLimitClass('action')
   @RequireScope('csm', 'manager')
-  async complete(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<TaskRow> {
-    const note = typeof body === 'object' && body !== null ? (body as { note?: unknown }).note : undefined;
-    if (note !== undefined && (typeof note !== 'string' || note.length > 2000)) throw new RequestRejected(400, [{ path: 'note', message: 'must be a string of at most 2000 characters' }]);
+  async complete(@ValidParams(taskParams) { id }: { id: string }, @ValidBody(completeBody) { note }: { note?: string }, @Req() request: AuthenticatedRequest): Promise<TaskRow> {
     const principal = request.principal;
     const task = await this.dataSource.transaction(async (manager) => {
-      const found = id.length <= 300 ? await this.tasks.findForUpdate(manager, id) : null;
+      const found = await this.tasks.findForUpdate(manager, id);
       if (!found || !principal || !mayUseQueue(principal, found.queue, 'act', (team) => this.ring.csmsOfTeam(team))) {
         throw new RequestRejected(404, [{ path: 'id', message: 'no task with this id this key may act on' }]);
       }
       if (found.status === 'done') throw new RequestRejected(409, [{ path: '', message: 'the task is already done' }]);
-      await this.tasks.complete(manager, id, principal.keyId, (note as string | undefined) ?? null);
+      await this.tasks.complete(manager, id, principal.keyId, note ?? null);
       await this.runner.taskCompleted(manager, found, new Date().toISOString());
       return (await this.tasks.findForUpdate(manager, id)) as TaskRow;
     });

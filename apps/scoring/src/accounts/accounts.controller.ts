@@ -1,15 +1,18 @@
-import { Controller, Get, Inject, Param, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, ApiKeyRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidParams, ValidQuery } from '@bellwether/platform';
 import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
 import { AccountStateRepository } from '../scores/account-state.repository';
 import { SCORECARD } from '../scores/scorecard.provider';
 import { mayReadAccount } from './account-access';
 
-const ACCOUNT_ID = /^[\x21-\x7e]{1,200}$/;
 const MAX_HISTORY = 1000;
+
+const accountParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
+const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const historyQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant } };
 
 export interface AccountView {
   readonly accountId: string;
@@ -42,7 +45,7 @@ export class AccountsController {
   ) {}
 
   @Get(':id')
-  async view(@Param('id') accountId: string, @Req() request: AuthenticatedRequest): Promise<AccountView> {
+  async view(@ValidParams(accountParams) { id: accountId }: { id: string }, @ValidQuery(noQuery) _query: object, @Req() request: AuthenticatedRequest): Promise<AccountView> {
     const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
     this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
     return view;
@@ -50,16 +53,12 @@ export class AccountsController {
 
   @Get(':id/scores')
   async history(
-    @Param('id') accountId: string,
-    @Query('from') from: string | undefined,
-    @Query('to') to: string | undefined,
+    @ValidParams(accountParams) { id: accountId }: { id: string },
+    @ValidQuery(historyQuery) query: { from?: string; to?: string },
     @Req() request: AuthenticatedRequest,
   ): Promise<{ accountId: string; scores: unknown[] }> {
-    const problems = [
-      ...(from !== undefined && Number.isNaN(Date.parse(from)) ? [{ path: 'from', message: 'must be an ISO-8601 date-time' }] : []),
-      ...(to !== undefined && Number.isNaN(Date.parse(to)) ? [{ path: 'to', message: 'must be an ISO-8601 date-time' }] : []),
-    ];
-    if (problems.length > 0) throw new RequestRejected(400, problems);
+    // Validated instants, handed to PostgreSQL in one canonical form.
+    const [from, to] = [query.from, query.to].map((text) => (text === undefined ? null : new Date(parseRequestTime(text) as number).toISOString()));
     const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
     this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
     const scores = await this.repository.scoreHistory(this.dataSource.manager, accountId, from ?? null, to ?? null, MAX_HISTORY);
@@ -72,7 +71,6 @@ export class AccountsController {
   }
 
   private async assemble(accountId: string): Promise<AccountView> {
-    if (!ACCOUNT_ID.test(accountId)) throw notFound(accountId);
     const manager = this.dataSource.manager;
     const stored = await this.repository.findAccount(manager, accountId);
     if (!stored) throw notFound(accountId);

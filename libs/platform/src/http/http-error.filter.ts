@@ -27,7 +27,43 @@ interface FastifyErrorLike {
 }
 
 /**
- * Every error leaves as JSON `{"errors":[{path,message}]}`. Fastify's own errors (body too
+ * How much of a problem list an answer carries: the first `maxProblems` problems, each path and
+ * message cut to `maxTextLength` UTF-16 code units. A 640 KB bad body once produced a 2.7 MB
+ * answer; bounded, the largest error answer is about 100 × 2 × 300 characters.
+ */
+export const errorListLimits = { maxProblems: 100, maxTextLength: 300 } as const;
+
+/** A rendered error answer: `errors` bounded by errorListLimits, `truncated` counting the problems left out (absent when none were). */
+export interface ErrorAnswer {
+  readonly errors: readonly RequestProblem[];
+  readonly truncated?: number;
+}
+
+/**
+ * The body of an error answer for a problem list, bounded by errorListLimits: the first problems
+ * in order, long paths and messages cut (never inside a surrogate pair) and marked with `…`, and
+ * `truncated: N` when N problems were left out.
+ */
+export function renderErrors(problems: readonly RequestProblem[]): ErrorAnswer {
+  const kept = problems.slice(0, errorListLimits.maxProblems).map((problem) => ({
+    ...(problem.index === undefined ? {} : { index: problem.index }),
+    path: cut(String(problem.path)),
+    message: cut(String(problem.message)),
+  }));
+  const left = problems.length - kept.length;
+  return left > 0 ? { errors: kept, truncated: left } : { errors: kept };
+}
+
+function cut(text: string): string {
+  if (text.length <= errorListLimits.maxTextLength) return text;
+  let end = errorListLimits.maxTextLength - 1;
+  // Never split a surrogate pair: the answer must stay well-formed text.
+  if (/[\ud800-\udbff]/.test(text.charAt(end - 1))) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * Every error leaves as JSON `{"errors":[{path,message}]}`, bounded by renderErrors. Fastify's own errors (body too
  * large, bad JSON, bad content type) keep their 4xx status; unknown errors are 500 with no
  * detail leaked, and logged.
  */
@@ -39,23 +75,23 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof RequestRejected) {
-      void reply.status(exception.getStatus()).headers(exception.headers).send({ errors: exception.errors });
+      void reply.status(exception.getStatus()).headers(exception.headers).send(renderErrors(exception.errors));
       return;
     }
     if (exception instanceof HttpException) {
       const known = statusMessages[exception.getStatus()];
       if (known) {
-        void reply.status(exception.getStatus()).send({ errors: [{ path: '', message: known }] });
+        void reply.status(exception.getStatus()).send(renderErrors([{ path: '', message: known }]));
         return;
       }
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      void reply.status(exception.getStatus()).send({ errors: [{ path: '', message: Array.isArray(message) ? message.join('; ') : String(message) }] });
+      void reply.status(exception.getStatus()).send(renderErrors([{ path: '', message: Array.isArray(message) ? message.join('; ') : String(message) }]));
       return;
     }
     const fastifyError = exception as FastifyErrorLike;
     if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      void reply.status(fastifyError.statusCode).send({ errors: [{ path: '', message: describeFastifyError(fastifyError) }] });
+      void reply.status(fastifyError.statusCode).send(renderErrors([{ path: '', message: describeFastifyError(fastifyError) }]));
       return;
     }
     this.logger.error({ err: exception }, 'unhandled error in request');

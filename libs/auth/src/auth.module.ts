@@ -3,12 +3,14 @@ import { KafkaConnection } from '@bellwether/kafka';
 import { HealthRegistry } from '@bellwether/platform';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRing } from './api-key-ring';
+import { DirectoryRing } from './directory-ring';
 import { KEY_VERIFIER } from './principal';
 
 @Injectable()
-class ApiKeyRingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+class KeyAndDirectoryRingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     private readonly health: HealthRegistry,
   ) {}
 
@@ -16,15 +18,20 @@ class ApiKeyRingLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('api-keys', () => (this.ring.isReady ? { ok: true, detail: `${this.ring.size} keys` } : { ok: false, detail: 'still reading bellwether.api-keys.v1' }));
     this.health.registerLiveness('api-keys', () => this.ring.liveness());
-    await this.ring.start();
+    this.health.register('directory', () => (this.directory.isReady ? { ok: true, detail: `${this.directory.size} entries` } : { ok: false, detail: 'still reading bellwether.directory.v1' }));
+    this.health.registerLiveness('directory', () => this.directory.liveness());
+    await Promise.all([this.ring.start(), this.directory.start()]);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.ring.stop();
+    await Promise.all([this.ring.stop(), this.directory.stop()]);
   }
 }
 
-/** API-key checks for a service that does not own the keys: the ring over the keys topic. */
+/**
+ * API-key checks for a service that does not own the keys: the ring over the keys topic, and the
+ * directory ring (team membership) the access checks read.
+ */
 @Global()
 @Module({})
 export class AuthModule {
@@ -33,11 +40,12 @@ export class AuthModule {
       module: AuthModule,
       providers: [
         { provide: ApiKeyRing, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new ApiKeyRing(connection) },
+        { provide: DirectoryRing, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new DirectoryRing(connection) },
         { provide: KEY_VERIFIER, useExisting: ApiKeyRing },
-        ApiKeyRingLifecycle,
+        KeyAndDirectoryRingLifecycle,
         ApiKeyGuard,
       ],
-      exports: [ApiKeyRing, KEY_VERIFIER, ApiKeyGuard],
+      exports: [ApiKeyRing, DirectoryRing, KEY_VERIFIER, ApiKeyGuard],
     };
   }
 }

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { Histogram } from 'prom-client';
 import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome } from '@bellwether/contracts';
 import { acknowledge, resolve, snooze, type TransitionResult } from '@bellwether/alerting-domain';
-import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RequireScope, type AuthenticatedRequest, type Principal, type QueueRight } from '@bellwether/auth';
+import { ApiKeyGuard, DirectoryRing, mayUseQueue, RequireScope, type AuthenticatedRequest, type Principal, type QueueRight } from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE, type RequestProblem } from '@bellwether/platform';
 import type { Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
@@ -31,7 +31,7 @@ export class QueuesController {
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
-    private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     private readonly events: AlertEvents,
     private readonly relay: OutboxRelay,
     private readonly stream: AlertStream,
@@ -105,7 +105,7 @@ export class QueuesController {
     const now = new Date().toISOString();
     const result = await this.dataSource.transaction(async (manager) => {
       const alert = /^al_[0-9a-f]{24}$/.test(id) ? await this.repository.findForUpdate(manager, id) : null;
-      const visible = alert && principal && [alert.queue, alert.escalatedTo].some((queue) => queue && mayUseQueue(principal, queue, 'act', (team) => this.ring.csmsOfTeam(team)));
+      const visible = alert && principal && [alert.queue, alert.escalatedTo].some((queue) => queue && mayUseQueue(principal, queue, 'act', (team) => this.directory.csmsOfTeam(team)));
       if (!alert || !visible) throw new RequestRejected(404, [{ path: 'id', message: `no alert ${id.slice(0, 100)} this key may act on` }]);
       const next = transition(alert, now);
       if (!next.ok) throw new RequestRejected(409, [{ path: '', message: next.error }]);
@@ -127,7 +127,7 @@ export class QueuesController {
   }
 
   private checkQueue(principal: Principal | undefined, queue: string, right: QueueRight): void {
-    if (!QUEUE.test(queue) || !principal || !mayUseQueue(principal, queue, right, (team) => this.ring.csmsOfTeam(team))) {
+    if (!QUEUE.test(queue) || !principal || !mayUseQueue(principal, queue, right, (team) => this.directory.csmsOfTeam(team))) {
       throw new RequestRejected(404, [{ path: 'queue', message: `no queue ${queue.slice(0, 100)} visible to this key` }]);
     }
   }

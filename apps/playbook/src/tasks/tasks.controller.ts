@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { ApiKeyGuard, DirectoryRing, mayUseQueue, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import { TaskRepository, type TaskRow } from '../runs/run.repository';
@@ -18,7 +18,7 @@ export class TasksController {
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
-    private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     private readonly runner: PlaybookRunner,
     private readonly relay: OutboxRelay,
   ) {}
@@ -26,7 +26,7 @@ export class TasksController {
   @Get('queues/:queue/tasks')
   @RequireScope('integrator', 'csm', 'manager')
   async list(@Param('queue') queue: string, @Query('status') status: string | undefined, @Req() request: AuthenticatedRequest): Promise<{ queue: string; tasks: TaskRow[] }> {
-    if (!QUEUE.test(queue) || !request.principal || !mayUseQueue(request.principal, queue, 'read', (team) => this.ring.csmsOfTeam(team))) {
+    if (!QUEUE.test(queue) || !request.principal || !mayUseQueue(request.principal, queue, 'read', (team) => this.directory.csmsOfTeam(team))) {
       throw new RequestRejected(404, [{ path: 'queue', message: `no queue ${queue.slice(0, 100)} visible to this key` }]);
     }
     const wanted = status ?? 'open';
@@ -43,7 +43,7 @@ export class TasksController {
     const principal = request.principal;
     const task = await this.dataSource.transaction(async (manager) => {
       const found = id.length <= 300 ? await this.tasks.findForUpdate(manager, id) : null;
-      if (!found || !principal || !mayUseQueue(principal, found.queue, 'act', (team) => this.ring.csmsOfTeam(team))) {
+      if (!found || !principal || !mayUseQueue(principal, found.queue, 'act', (team) => this.directory.csmsOfTeam(team))) {
         throw new RequestRejected(404, [{ path: 'id', message: 'no task with this id this key may act on' }]);
       }
       if (found.status === 'done') throw new RequestRejected(409, [{ path: '', message: 'the task is already done' }]);

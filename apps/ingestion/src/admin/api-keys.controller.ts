@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RequireScope } from '@bellwether/auth';
+import { ApiKeyGuard, keyIdentityProblems, RequireScope } from '@bellwether/auth';
 import { ApiKeysService, type ApiKeySummary } from '../api-keys/api-keys.service';
 import { CreateApiKeyDto } from './create-api-key.dto';
 
@@ -37,6 +37,9 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   create(@Body(strictBody) body: CreateApiKeyDto): Promise<{ id: string; key: string }> {
+    // A key names who it acts for, nothing more: a csmId or team its scopes do not use is refused.
+    const problems = keyIdentityProblems(body);
+    if (problems.length > 0) throw new RequestRejected(400, problems);
     return this.keys.create(body);
   }
 

@@ -1,0 +1,42 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Req, UseGuards } from '@nestjs/common';
+import { eventLimits } from '@bellwether/contracts';
+import { RequestRejected } from '@bellwether/platform';
+import { ApiKeyGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { strictBody } from '../admin/api-keys.controller';
+import { actorOf } from '../directory/directory.controller';
+import { PatchAccountOwnershipDto } from '../directory/directory.dto';
+import { AccountOwnershipService, type AccountOwnership, type OwnershipPatch } from './account-ownership.service';
+
+/**
+ * Account ownership (owner CSM, team, tier) from the admin API: a trusted source (issue 13).
+ * Admin scope only. GET answers what this API last set (not changes a CRM sync sent as events).
+ */
+@Controller('v1/admin/accounts')
+@UseGuards(ApiKeyGuard)
+@RequireScope('admin')
+export class AccountOwnershipController {
+  constructor(private readonly ownership: AccountOwnershipService) {}
+
+  @Get(':id')
+  get(@Param('id') accountId: string): Promise<AccountOwnership> {
+    return this.ownership.get(checkedAccountId(accountId));
+  }
+
+  /** 200 with the ownership after the change; it reaches scoring as a trusted `account.updated` event. */
+  @Patch(':id')
+  @HttpCode(200)
+  patch(@Param('id') accountId: string, @Body(strictBody) body: PatchAccountOwnershipDto, @Req() request: AuthenticatedRequest): Promise<AccountOwnership> {
+    const patch: OwnershipPatch = Object.fromEntries((['csmId', 'team', 'tier'] as const).filter((name) => body[name] !== undefined).map((name) => [name, body[name] ?? null]));
+    if (Object.keys(patch).length === 0) throw new RequestRejected(400, [{ path: '', message: 'name at least one of csmId, team, tier (null unassigns)' }]);
+    return this.ownership.patch(actorOf(request), checkedAccountId(accountId), patch);
+  }
+}
+
+function checkedAccountId(accountId: string): string {
+  // Account ids are the events' accountId: 1..maxIdLength characters, no control characters.
+  // eslint-disable-next-line no-control-regex
+  if (accountId.length === 0 || accountId.length > eventLimits.maxIdLength || /[\u0000-\u001f\u007f]/.test(accountId)) {
+    throw new RequestRejected(400, [{ path: 'id', message: `must be 1-${eventLimits.maxIdLength} characters without control characters` }]);
+  }
+  return accountId;
+}

@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { RequestRejected } from '@bellwether/platform';
+import { ApiKeyGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { strictBody } from '../admin/api-keys.controller';
+import type { StoredAuditEntry } from './admin-audit';
+import { AuditQueryDto, DIRECTORY_ID, PutCsmDto, PutTeamDto } from './directory.dto';
+import { DirectoryService, type CsmEntry, type DirectoryRefusal, type TeamEntry } from './directory.service';
+
+/**
+ * The directory of CSMs, teams and their managers (admin scope only). Team membership for every
+ * access check comes from here (published on `bellwether.directory.v1`), never from keys. Every
+ * change is audited (`GET /v1/admin/directory/audit`).
+ */
+@Controller('v1/admin/directory')
+@UseGuards(ApiKeyGuard)
+@RequireScope('admin')
+export class DirectoryController {
+  constructor(private readonly directory: DirectoryService) {}
+
+  @Get()
+  list(): Promise<{ teams: TeamEntry[]; csms: CsmEntry[] }> {
+    return this.directory.list();
+  }
+
+  @Get('audit')
+  async audit(@Query(strictBody) query: AuditQueryDto): Promise<{ entries: StoredAuditEntry[] }> {
+    return { entries: await this.directory.audit(query.limit ?? 100, query.subject) };
+  }
+
+  @Put('teams/:team')
+  @HttpCode(200)
+  putTeam(@Param('team') team: string, @Body(strictBody) body: PutTeamDto, @Req() request: AuthenticatedRequest): Promise<TeamEntry> {
+    return this.directory.putTeam(actorOf(request), checkedId('team', team), body.managers);
+  }
+
+  @Delete('teams/:team')
+  @HttpCode(204)
+  async deleteTeam(@Param('team') team: string, @Req() request: AuthenticatedRequest): Promise<void> {
+    const refusal = await this.directory.deleteTeam(actorOf(request), checkedId('team', team));
+    if (refusal) throw rejection(refusal, 'team', team);
+  }
+
+  @Put('csms/:csmId')
+  @HttpCode(200)
+  async putCsm(@Param('csmId') csmId: string, @Body(strictBody) body: PutCsmDto, @Req() request: AuthenticatedRequest): Promise<CsmEntry> {
+    const result = await this.directory.putCsm(actorOf(request), checkedId('csmId', csmId), body.team);
+    if ('refused' in result) throw rejection(result, 'team', body.team ?? '');
+    return result;
+  }
+
+  @Delete('csms/:csmId')
+  @HttpCode(204)
+  async deleteCsm(@Param('csmId') csmId: string, @Req() request: AuthenticatedRequest): Promise<void> {
+    const refusal = await this.directory.deleteCsm(actorOf(request), checkedId('csmId', csmId));
+    if (refusal) throw rejection(refusal, 'csmId', csmId);
+  }
+}
+
+/** The key that made the change, for the audit (the guard has set the principal). */
+export function actorOf(request: AuthenticatedRequest): string {
+  if (!request.principal) throw new RequestRejected(401, [{ path: 'authorization', message: 'an API key is required (Authorization: Bearer <key>)' }]);
+  return request.principal.keyId;
+}
+
+/** A path id in the directory's form, else 400 naming the parameter. */
+export function checkedId(name: string, value: string): string {
+  if (!DIRECTORY_ID.test(value)) throw new RequestRejected(400, [{ path: name, message: 'must be 1-100 letters, digits, dots, dashes or underscores' }]);
+  return value;
+}
+
+function rejection(refusal: DirectoryRefusal, path: string, value: string): RequestRejected {
+  switch (refusal.refused) {
+    case 'unknown-team':
+      return new RequestRejected(400, [{ path, message: `team ${value} is not in the directory (PUT /v1/admin/directory/teams/${value} first)` }]);
+    case 'team-has-csms':
+      return new RequestRejected(409, [{ path, message: `team ${value} still has CSMs (${(refusal.detail ?? []).join(', ')}): move them first` }]);
+    case 'not-found':
+      return new RequestRejected(404, [{ path, message: `${value} is not in the directory` }]);
+  }
+}

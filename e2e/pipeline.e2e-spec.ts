@@ -32,7 +32,8 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
 
   beforeAll(async () => {
     await stack.start();
-    ingestKey = await stack.createKey('ingest');
+    // Its events set owners (csmId): a trusted source, as a CRM sync would be.
+    ingestKey = await stack.createKey('ingest,accounts:write');
   });
 
   afterAll(async () => {

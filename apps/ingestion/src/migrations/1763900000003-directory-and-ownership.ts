@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The directory (which team each CSM is in, who manages each team), account ownership as the admin
- * API sets it, and an audit of every admin change to them (issue 13).
+ * API sets it, an audit of every admin change to them, and the `accounts:write` key scope (issue 13).
  */
 export class DirectoryAndOwnership1763900000003 implements MigrationInterface {
   name = 'DirectoryAndOwnership1763900000003';
@@ -35,9 +35,18 @@ export class DirectoryAndOwnership1763900000003 implements MigrationInterface {
       after jsonb
     )`);
     await runner.query('CREATE INDEX admin_audit_subject ON ingestion.admin_audit (subject, at)');
+    await runner.query('ALTER TABLE ingestion.api_keys DROP CONSTRAINT api_keys_scopes_known');
+    await runner.query(
+      "ALTER TABLE ingestion.api_keys ADD CONSTRAINT api_keys_scopes_known CHECK (scopes <@ ARRAY['ingest','integrator','csm','manager','admin','accounts:write']::text[] AND cardinality(scopes) > 0)",
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {
+    await runner.query("DELETE FROM ingestion.api_keys WHERE 'accounts:write' = ANY (scopes)");
+    await runner.query('ALTER TABLE ingestion.api_keys DROP CONSTRAINT api_keys_scopes_known');
+    await runner.query(
+      "ALTER TABLE ingestion.api_keys ADD CONSTRAINT api_keys_scopes_known CHECK (scopes <@ ARRAY['ingest','integrator','csm','manager','admin']::text[] AND cardinality(scopes) > 0)",
+    );
     await runner.query('DROP TABLE ingestion.admin_audit');
     await runner.query('DROP TABLE ingestion.account_ownership');
     await runner.query('DROP TABLE ingestion.directory_csms');

@@ -13,6 +13,7 @@ export class DirectoryRing implements TeamDirectory {
   private readonly tail: TopicTail;
   private ready = false;
   private invalidRecords = 0;
+  private readonly listeners = new Set<() => void>();
 
   constructor(connection: KafkaConnection) {
     this.tail = new TopicTail(connection, [Topics.directory], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) });
@@ -58,12 +59,21 @@ export class DirectoryRing implements TeamDirectory {
     return this.state.managersOf(team);
   }
 
+  /**
+   * Calls `listener` after every directory change applied (e.g. so open streams re-check who may
+   * still see them). Returns the function that unsubscribes it.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   private apply(value: unknown): void {
     const result = validateDirectoryRecord(value);
     if (!result.ok) {
       this.invalidRecords += 1;
       return;
     }
-    this.state.apply(result.value);
+    if (this.state.apply(result.value)) for (const listener of this.listeners) listener();
   }
 }

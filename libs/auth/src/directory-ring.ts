@@ -74,6 +74,13 @@ export class DirectoryRing implements TeamDirectory {
       this.invalidRecords += 1;
       return;
     }
-    if (this.state.apply(result.value)) for (const listener of this.listeners) listener();
+    if (!this.state.apply(result.value)) return;
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own: the ring keeps reading, or it would miss later changes.
+      }
+    }
   }
 }

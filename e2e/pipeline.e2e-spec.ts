@@ -112,11 +112,14 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     });
 
     it('lets a CSM see only their own accounts, and a manager only their team’s', async () => {
-      const owner = await keyFor('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
-      const otherCsm = await keyFor('csm', ['--csm-id', 'csm-zed', '--team', 'apac']);
+      const owner = await keyFor('csm', ['--csm-id', 'csm-ana']);
+      const otherCsm = await keyFor('csm', ['--csm-id', 'csm-zed']);
       const emeaManager = await keyFor('manager', ['--team', 'emea']);
       const apacManager = await keyFor('manager', ['--team', 'apac']);
       const ingest = await keyFor('ingest');
+      // Team membership is directory data (issue 13); it reaches scoring over bellwether.directory.v1.
+      await stack.putDirectory(await stack.createKey('admin'), { emea: ['csm-ana'], apac: ['csm-zed'] });
+      await waitFor(async () => (await scoringGet(`/v1/accounts/${troubledAccount}`, emeaManager)).status === 200, { description: 'the directory to reach scoring' });
       expect((await scoringGet(`/v1/accounts/${troubledAccount}`, owner)).status).toBe(200);
       expect((await scoringGet(`/v1/accounts/${troubledAccount}`, otherCsm)).status).toBe(404);
       expect((await scoringGet(`/v1/accounts/${troubledAccount}/scores`, otherCsm)).status).toBe(404);

@@ -29,7 +29,8 @@ describe('alerts from real events', () => {
 
   beforeAll(async () => {
     await stack.start();
-    ingest = await stack.createKey('ingest');
+    // Its events set owners (csmId): a trusted source, as a CRM sync would be.
+    ingest = await stack.createKey('ingest,accounts:write');
   });
 
   afterAll(async () => {

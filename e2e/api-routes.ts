@@ -3,7 +3,7 @@ import type { ServiceName } from '@bellwether/testing';
 /** Where a route takes input from: path parameters, query parameters, a JSON body. */
 export interface ApiRoute {
   readonly service: ServiceName;
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify/Nest path template, `:name` for a path parameter (as the controllers declare it). */
   readonly path: string;
   /** Query parameters the route reads (the property test also sends unknown and repeated ones). */
@@ -36,6 +36,14 @@ export const apiRoutes: readonly ApiRoute[] = [
   { service: 'ingestion', method: 'POST', path: '/v1/admin/api-keys', query: [], body: ['name', 'scopes', 'csmId', 'team'] },
   { service: 'ingestion', method: 'POST', path: '/v1/admin/api-keys/:id/rotate', query: [], body: null, destructive: true },
   { service: 'ingestion', method: 'DELETE', path: '/v1/admin/api-keys/:id', query: [], body: null, destructive: true },
+  { service: 'ingestion', method: 'GET', path: '/v1/admin/accounts/:id', query: [], body: null },
+  { service: 'ingestion', method: 'PATCH', path: '/v1/admin/accounts/:id', query: [], body: ['csmId', 'team', 'tier'], destructive: true },
+  { service: 'ingestion', method: 'GET', path: '/v1/admin/directory', query: [], body: null },
+  { service: 'ingestion', method: 'GET', path: '/v1/admin/directory/audit', query: ['limit', 'subject'], body: null },
+  { service: 'ingestion', method: 'PUT', path: '/v1/admin/directory/teams/:team', query: [], body: ['managers'], destructive: true },
+  { service: 'ingestion', method: 'DELETE', path: '/v1/admin/directory/teams/:team', query: [], body: null, destructive: true },
+  { service: 'ingestion', method: 'PUT', path: '/v1/admin/directory/csms/:csmId', query: [], body: ['team'], destructive: true },
+  { service: 'ingestion', method: 'DELETE', path: '/v1/admin/directory/csms/:csmId', query: [], body: null, destructive: true },
   { service: 'ingestion', method: 'GET', path: '/openapi.json', query: [], body: null },
   // scoring
   { service: 'scoring', method: 'GET', path: '/v1/accounts/:id', query: [], body: null },

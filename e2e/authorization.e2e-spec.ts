@@ -23,23 +23,26 @@ describe('authorization matrix', () => {
     await stack.start();
     keys.ingest = await stack.createKey('ingest');
     keys.integrator = await stack.createKey('integrator');
-    keys.otherCsm = await stack.createKey('csm', ['--csm-id', 'csm-zed', '--team', 'apac']);
-    keys.csm = await stack.createKey('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
+    keys.otherCsm = await stack.createKey('csm', ['--csm-id', 'csm-zed']);
+    keys.csm = await stack.createKey('csm', ['--csm-id', 'csm-ana']);
     keys.manager = await stack.createKey('manager', ['--team', 'emea']);
     keys.admin = await stack.createKey('admin');
+    // Team membership is directory data (issue 13), not something keys carry.
+    await stack.putDirectory(keys.admin, { emea: ['csm-ana'], apac: ['csm-zed'] });
     const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId, userId: 'u1', timestamp, properties });
     const posted = await stack.post(
       '/v1/events',
       {
         events: [
           event('subscription.changed', daysAgo(100), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
+          // Ownership from a trusted source: the admin key (an ingest key's csmId would be ignored).
           event('account.updated', daysAgo(100), { traits: { csmId: 'csm-ana' } }),
           ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(1), { ticketId: `t${n}`, topic: 'x' })),
           event('billing.payment_failed', daysAgo(1)),
           event('nps.responded', daysAgo(1), { score: 1 }),
         ],
       },
-      { authorization: `Bearer ${keys.ingest}` },
+      { authorization: `Bearer ${keys.admin}` },
     );
     expect(posted.status).toBe(202);
     alertId = ((await stack.waitForRecord(Topics.alerts, 'an alert', (value) => value['accountId'] === accountId && value['kind'] === 'opened')).value as AlertLifecycleEvent).alertId;
@@ -52,6 +55,11 @@ describe('authorization matrix', () => {
           description: `keys to reach ${service.name}`,
         });
       }
+      // The directory reaches them over bellwether.directory.v1: the manager sees csm-ana's book once it has.
+      const teamView = { scoring: `/v1/accounts/${accountId}`, alerting: '/v1/queues/csm:csm-ana/alerts', playbook: '/v1/queues/csm:csm-ana/tasks' }[service.name as 'scoring'];
+      await waitFor(async () => (await fetch(`${service.baseUrl}${teamView}`, { headers: { authorization: `Bearer ${keys.manager}` } })).status === 200, {
+        description: `the directory to reach ${service.name}`,
+      });
     }
   });
 
@@ -161,8 +169,8 @@ describe('authorization matrix: live streams and security headers', () => {
   beforeAll(async () => {
     await stack.start();
     keys['admin'] = await stack.createKey('admin');
-    keys['csm'] = await stack.createKey('csm', ['--csm-id', 'csm-cut', '--team', 'emea']);
-    keys['rotated'] = await stack.createKey('csm', ['--csm-id', 'csm-rot', '--team', 'emea']);
+    keys['csm'] = await stack.createKey('csm', ['--csm-id', 'csm-cut']);
+    keys['rotated'] = await stack.createKey('csm', ['--csm-id', 'csm-rot']);
     keys['integrator'] = await stack.createKey('integrator');
     for (const key of Object.values(keys)) await reachesAlerting(key);
   });
@@ -177,7 +185,8 @@ describe('authorization matrix: live streams and security headers', () => {
     expect(stream.status).toBe(200);
     const accountId = `authz-stream-${randomUUID()}`;
     const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId, userId: 'u1', timestamp, properties });
-    const ingestKey = await stack.createKey('ingest');
+    // The owner comes from a trusted source: a key with accounts:write (a CRM sync).
+    const ingestKey = await stack.createKey('ingest,accounts:write');
     const posted = await stack.post(
       '/v1/events',
       {
@@ -262,5 +271,157 @@ describe('authorization matrix: live streams and security headers', () => {
     expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
     const stream = await open('csm:nobody', keys['admin'] as string);
     expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+/**
+ * Issue 13, access: ownership only from trusted sources, and team membership from the directory,
+ * never from keys. Own stack, so the views it changes never touch the matrix above.
+ */
+describe('authorization matrix: ownership and the directory', () => {
+  const stack = new Stack(4900);
+  let admin = '';
+  let ingest = '';
+  let crmSync = '';
+  let integrator = '';
+  const managers: Record<'emea' | 'apac', string> = { emea: '', apac: '' };
+  const run = randomUUID().slice(0, 8);
+  const anaAccount = `own-ana-${run}`;
+  const zedAccount = `own-zed-${run}`;
+  const zedCsm = `csm-zed-${run}`;
+
+  const get = (base: string, path: string, key: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  const scoringStatus = async (accountId: string, key: string) => (await get(stack.services.scoring.baseUrl, `/v1/accounts/${accountId}`, key)).status;
+  const attributesOf = async (accountId: string): Promise<Record<string, unknown>> => {
+    const response = await get(stack.services.scoring.baseUrl, `/v1/accounts/${accountId}`, integrator);
+    return response.status === 200 ? ((await response.json()) as { attributes: Record<string, unknown> }).attributes : {};
+  };
+  /** What each manager may open of a CSM's book: the account (scoring), the alert and task queues. */
+  const viewOf = async (manager: string, csmId: string, accountId: string) => ({
+    account: await scoringStatus(accountId, manager),
+    alerts: (await get(stack.services.alerting.baseUrl, `/v1/queues/csm:${csmId}/alerts`, manager)).status,
+    tasks: (await get(stack.services.playbook.baseUrl, `/v1/queues/csm:${csmId}/tasks`, manager)).status,
+  });
+  const seen = { account: 200, alerts: 200, tasks: 200 };
+  const hidden = { account: 404, alerts: 404, tasks: 404 };
+  const ignoredOwnership = async (): Promise<number> => {
+    const text = await (await fetch(`${stack.services.ingestion.baseUrl}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('bellwether_ingest_ownership_changes_ignored_total'))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  };
+
+  beforeAll(async () => {
+    await stack.start();
+    admin = await stack.createKey('admin');
+    ingest = await stack.createKey('ingest');
+    crmSync = await stack.createKey('ingest,accounts:write');
+    integrator = await stack.createKey('integrator');
+    managers.emea = await stack.createKey('manager', ['--team', 'emea']);
+    managers.apac = await stack.createKey('manager', ['--team', 'apac']);
+    await stack.putDirectory(admin, { emea: ['csm-ana'], apac: [zedCsm] });
+    // Two accounts with telemetry, owned through the admin API: ana's (emea) and zed's (apac).
+    for (const [accountId, csmId] of [
+      [anaAccount, 'csm-ana'],
+      [zedAccount, zedCsm],
+    ] as const) {
+      const posted = await stack.post(
+        '/v1/events',
+        { events: [{ id: `evt_${randomUUID()}`, type: 'subscription.changed', accountId, timestamp: daysAgo(3), properties: { plan: 'pro', seats: 5, mrr: 1000 } }] },
+        { authorization: `Bearer ${ingest}` },
+      );
+      expect(posted.status).toBe(202);
+      const patched = await stack.send('PATCH', `/v1/admin/accounts/${accountId}`, admin, { csmId });
+      expect(patched.status).toBe(200);
+    }
+    await waitFor(async () => (await attributesOf(anaAccount))['csmId'] === 'csm-ana' && (await attributesOf(zedAccount))['csmId'] === zedCsm, { description: 'admin-set owners to reach scoring' });
+    await waitFor(async () => (await scoringStatus(anaAccount, managers.emea)) === 200 && (await scoringStatus(zedAccount, managers.apac)) === 200, { description: 'keys and directory to reach scoring' });
+    for (const [manager, csmId] of [
+      [managers.emea, 'csm-ana'],
+      [managers.apac, zedCsm],
+    ] as const) {
+      for (const [base, path] of [
+        [stack.services.alerting.baseUrl, `/v1/queues/csm:${csmId}/alerts`],
+        [stack.services.playbook.baseUrl, `/v1/queues/csm:${csmId}/tasks`],
+      ] as const) {
+        await waitFor(async () => (await get(base, path, manager)).status === 200, { description: `the directory to reach ${base}` });
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('an ingest key cannot move an account: the csmId is ignored, warned and counted, the other traits apply', async () => {
+    const before = await ignoredOwnership();
+    const group = await stack.post('/v1/group', { userId: `u-${run}`, groupId: anaAccount, traits: { csmId: zedCsm, team: 'apac', plan: 'enterprise' } }, { authorization: `Bearer ${ingest}` });
+    expect(group.status).toBe(200);
+    const answer = (await group.json()) as { warnings?: { path: string }[] };
+    expect(answer.warnings?.map((warning) => warning.path)).toEqual(['properties.traits.csmId', 'properties.traits.team']);
+    const native = await stack.post(
+      '/v1/events',
+      { events: [{ id: `evt_${randomUUID()}`, type: 'account.updated', accountId: anaAccount, timestamp: daysAgo(0), properties: { traits: { csmId: zedCsm, seats: 7 } } }] },
+      { authorization: `Bearer ${ingest}` },
+    );
+    expect(native.status).toBe(202);
+    expect(((await native.json()) as { warnings?: { index?: number; path: string }[] }).warnings).toEqual([expect.objectContaining({ index: 0, path: 'properties.traits.csmId' })]);
+    expect(await ignoredOwnership()).toBe(before + 3);
+    // Both events were processed (their other traits applied) and the owner stayed.
+    const attributes = await waitFor(
+      async () => {
+        const current = await attributesOf(anaAccount);
+        return current['plan'] === 'enterprise' && current['seats'] === 7 ? current : undefined;
+      },
+      { description: 'the telemetry traits to reach scoring' },
+    );
+    expect(attributes['csmId']).toBe('csm-ana');
+    expect(await viewOf(managers.emea, 'csm-ana', anaAccount)).toEqual(seen);
+    expect(await scoringStatus(anaAccount, managers.apac)).toBe(404);
+  });
+
+  it('a key with accounts:write (a CRM sync) moves an account to another book', async () => {
+    const group = await stack.post('/v1/group', { userId: `crm-${run}`, groupId: anaAccount, traits: { csmId: zedCsm } }, { authorization: `Bearer ${crmSync}` });
+    expect(group.status).toBe(200);
+    expect(((await group.json()) as { warnings?: unknown[] }).warnings).toBeUndefined();
+    await waitFor(async () => (await attributesOf(anaAccount))['csmId'] === zedCsm, { description: 'the CRM owner to reach scoring' });
+    expect(await scoringStatus(anaAccount, managers.apac)).toBe(200);
+    expect(await scoringStatus(anaAccount, managers.emea)).toBe(404);
+  });
+
+  it('the admin API moves an account back, reads it back and audits who did it', async () => {
+    const patched = await stack.send('PATCH', `/v1/admin/accounts/${anaAccount}`, admin, { csmId: 'csm-ana', tier: 'enterprise' });
+    expect(patched.status).toBe(200);
+    await waitFor(async () => (await attributesOf(anaAccount))['csmId'] === 'csm-ana', { description: 'the admin owner to reach scoring' });
+    expect(await attributesOf(anaAccount)).toMatchObject({ csmId: 'csm-ana', tier: 'enterprise' });
+    expect(await scoringStatus(anaAccount, managers.emea)).toBe(200);
+    expect(await scoringStatus(anaAccount, managers.apac)).toBe(404);
+    expect(await (await stack.send('GET', `/v1/admin/accounts/${anaAccount}`, admin)).json()).toMatchObject({ accountId: anaAccount, csmId: 'csm-ana', tier: 'enterprise' });
+    const audit = (await (await stack.send('GET', `/v1/admin/directory/audit?subject=account:${anaAccount}`, admin)).json()) as { entries: { action: string; actorKeyId: string; after: unknown }[] };
+    expect(audit.entries[0]).toMatchObject({ action: 'account.ownership.patch', actorKeyId: admin.split('_')[1], after: { csmId: 'csm-ana', tier: 'enterprise' } });
+    // Only an admin may.
+    expect((await stack.send('PATCH', `/v1/admin/accounts/${anaAccount}`, crmSync, { csmId: zedCsm })).status).toBe(403);
+  });
+
+  it('refuses a key with a stray csmId or team, and the manager’s view stays as it was', async () => {
+    const stray = await stack.send('POST', '/v1/admin/api-keys', admin, { name: 'stray', scopes: ['ingest'], csmId: zedCsm, team: 'emea' });
+    expect(stray.status).toBe(400);
+    expect(((await stray.json()) as { errors: { path: string }[] }).errors.map((error) => error.path)).toEqual(['csmId', 'team']);
+    const csmWithTeam = await stack.send('POST', '/v1/admin/api-keys', admin, { name: 'csm-in-team', scopes: ['csm'], csmId: zedCsm, team: 'emea' });
+    expect(csmWithTeam.status).toBe(400);
+    const keys = (await (await stack.send('GET', '/v1/admin/api-keys', admin)).json()) as { keys: { name: string }[] };
+    expect(keys.keys.map((key) => key.name)).not.toEqual(expect.arrayContaining(['stray']));
+    expect(await viewOf(managers.emea, zedCsm, zedAccount)).toEqual(hidden);
+    expect(await viewOf(managers.apac, zedCsm, zedAccount)).toEqual(seen);
+  });
+
+  it('moving a CSM to another team in the directory moves their book between the managers’ views', async () => {
+    const moved = await stack.send('PUT', `/v1/admin/directory/csms/${zedCsm}`, admin, { team: 'emea' });
+    expect(moved.status).toBe(200);
+    await waitFor(async () => JSON.stringify(await viewOf(managers.emea, zedCsm, zedAccount)) === JSON.stringify(seen), { description: 'emea’s manager to see the moved CSM’s book' });
+    expect(await viewOf(managers.apac, zedCsm, zedAccount)).toEqual(hidden);
+    const audit = (await (await stack.send('GET', `/v1/admin/directory/audit?subject=csm:${zedCsm}`, admin)).json()) as { entries: { action: string; before: unknown; after: unknown }[] };
+    expect(audit.entries[0]).toMatchObject({ action: 'directory.csm.put', before: { team: 'apac' }, after: { team: 'emea' } });
   });
 });

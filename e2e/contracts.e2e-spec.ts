@@ -127,7 +127,8 @@ describe('the Kafka contract (docs/asyncapi.yaml and libs/contracts) against the
     connection = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e-contracts', namespace: stack.namespace });
     extraTail = new TopicTail(connection, extraTopics, { fromBeginning: true });
     await extraTail.start();
-    ingestKey = await stack.createKey('ingest');
+    // Its events set owners (csmId): a trusted source, as a CRM sync would be.
+    ingestKey = await stack.createKey('ingest,accounts:write');
   });
 
   afterAll(async () => {

@@ -33,7 +33,8 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
 
   beforeAll(async () => {
     await stack.start();
-    ingestKey = await stack.createKey('ingest');
+    // Its events set owners (csmId): a trusted source, as a CRM sync would be.
+    ingestKey = await stack.createKey('ingest,accounts:write');
   });
 
   afterAll(async () => {
@@ -112,11 +113,14 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     });
 
     it('lets a CSM see only their own accounts, and a manager only their team’s', async () => {
-      const owner = await keyFor('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
-      const otherCsm = await keyFor('csm', ['--csm-id', 'csm-zed', '--team', 'apac']);
+      const owner = await keyFor('csm', ['--csm-id', 'csm-ana']);
+      const otherCsm = await keyFor('csm', ['--csm-id', 'csm-zed']);
       const emeaManager = await keyFor('manager', ['--team', 'emea']);
       const apacManager = await keyFor('manager', ['--team', 'apac']);
       const ingest = await keyFor('ingest');
+      // Team membership is directory data (issue 13); it reaches scoring over bellwether.directory.v1.
+      await stack.putDirectory(await stack.createKey('admin'), { emea: ['csm-ana'], apac: ['csm-zed'] });
+      await waitFor(async () => (await scoringGet(`/v1/accounts/${troubledAccount}`, emeaManager)).status === 200, { description: 'the directory to reach scoring' });
       expect((await scoringGet(`/v1/accounts/${troubledAccount}`, owner)).status).toBe(200);
       expect((await scoringGet(`/v1/accounts/${troubledAccount}`, otherCsm)).status).toBe(404);
       expect((await scoringGet(`/v1/accounts/${troubledAccount}/scores`, otherCsm)).status).toBe(404);

@@ -55,16 +55,20 @@ describe('alert queues (alerting work API)', () => {
   beforeAll(async () => {
     await new Promise<void>((resolve) => receiver.listen(webhookPort, '127.0.0.1', resolve));
     await stack.start();
-    keys['ingest'] = await stack.createKey('ingest');
-    keys['ana'] = await stack.createKey('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
-    keys['zed'] = await stack.createKey('csm', ['--csm-id', 'csm-zed', '--team', 'apac']);
+    // The events below set the owner: a trusted source (accounts:write), as a CRM sync would.
+    keys['ingest'] = await stack.createKey('ingest,accounts:write');
+    keys['ana'] = await stack.createKey('csm', ['--csm-id', 'csm-ana']);
+    keys['zed'] = await stack.createKey('csm', ['--csm-id', 'csm-zed']);
     keys['emea'] = await stack.createKey('manager', ['--team', 'emea']);
     keys['apac'] = await stack.createKey('manager', ['--team', 'apac']);
     keys['integrator'] = await stack.createKey('integrator');
-    // Keys travel to alerting over bellwether.api-keys.v1.
+    // Team membership is directory data (issue 13): it decides managers' views and escalations.
+    await stack.putDirectory(await stack.createKey('admin'), { emea: ['csm-ana'], apac: ['csm-zed'] });
+    // Keys travel to alerting over bellwether.api-keys.v1, the directory over bellwether.directory.v1.
     for (const key of Object.values(keys)) {
       await waitFor(async () => (await api('GET', '/v1/queues/csm:nobody/alerts', key)).status !== 401, { description: 'keys to reach alerting' });
     }
+    await waitFor(async () => (await api('GET', '/v1/queues/csm:csm-ana/alerts', keys['emea'])).status === 200, { description: 'the directory to reach alerting' });
     accountId = `q-${randomUUID()}`;
     expect((await stack.post('/v1/events', { events: troubled(accountId, 'csm-ana') }, { authorization: `Bearer ${keys['ingest']}` })).status).toBe(202);
     const opened = await stack.waitForRecord(Topics.alerts, 'the critical alert', (value) => value['accountId'] === accountId && value['rule'] === 'health_entered_red');

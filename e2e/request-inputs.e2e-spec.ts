@@ -43,12 +43,14 @@ describe('parameters and bodies on every route against the running services', ()
 
   beforeAll(async () => {
     await stack.start();
-    keys.ingest = await stack.createKey('ingest');
+    // The ingest key also carries accounts:write: the setup below sets owners with csmId traits.
+    keys.ingest = await stack.createKey('ingest,accounts:write');
     keys.integrator = await stack.createKey('integrator');
-    keys.csm = await stack.createKey('csm', ['--csm-id', 'csm-ana', '--team', 'emea']);
-    keys.otherCsm = await stack.createKey('csm', ['--csm-id', 'csm-zed', '--team', 'apac']);
+    keys.csm = await stack.createKey('csm', ['--csm-id', 'csm-ana']);
+    keys.otherCsm = await stack.createKey('csm', ['--csm-id', 'csm-zed']);
     keys.manager = await stack.createKey('manager', ['--team', 'emea']);
     keys.admin = await stack.createKey('admin');
+    await stack.putDirectory(keys.admin, { emea: ['csm-ana'], apac: ['csm-zed'] });
     for (const [csmId, entry] of [['csm-ana', book.mine], ['csm-zed', book.theirs]] as const) {
       const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId: entry.accountId, userId: 'u1', timestamp, properties });
       const posted = await stack.post(

@@ -13,7 +13,8 @@ describe('Segment-compatible clients against the running services', () => {
 
   beforeAll(async () => {
     await stack.start();
-    writeKey = await stack.createKey('ingest');
+    // The SDKs' group calls set the owner (csmId): a server-side key with accounts:write, as a CRM sync's.
+    writeKey = await stack.createKey('ingest,accounts:write');
   });
 
   afterAll(async () => {

@@ -83,6 +83,31 @@ export class Stack {
     });
   }
 
+  /** Any call on ingestion's API (the admin routes: directory, accounts, keys) with a bearer key. */
+  send(method: string, path: string, key: string, body?: unknown): Promise<Response> {
+    return fetch(`${this.services.ingestion.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /**
+   * Puts each team (with no managers listed) and its CSMs in the directory through the admin API.
+   * The directory reaches the other services over `bellwether.directory.v1`: wait for the view
+   * a test needs before asserting on it.
+   */
+  async putDirectory(adminKey: string, teams: Readonly<Record<string, readonly string[]>>): Promise<void> {
+    for (const [team, csms] of Object.entries(teams)) {
+      const put = await this.send('PUT', `/v1/admin/directory/teams/${team}`, adminKey, { managers: [] });
+      if (put.status !== 200) throw new Error(`PUT team ${team}: ${put.status} ${await put.text()}`);
+      for (const csmId of csms) {
+        const member = await this.send('PUT', `/v1/admin/directory/csms/${csmId}`, adminKey, { team });
+        if (member.status !== 200) throw new Error(`PUT csm ${csmId}: ${member.status} ${await member.text()}`);
+      }
+    }
+  }
+
   post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.services.ingestion.baseUrl}${path}`, {
       method: 'POST',

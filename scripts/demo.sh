@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for a fresh machine: start the whole stack (Kafka, Postgres, Redis, the four
-# services), create an ingest key, post a small demo load, and print the score changes, alerts
+# services), create an ingest key (with accounts:write: the demo sets owner CSMs), post a small demo load, and print the score changes, alerts
 # and playbook tasks as they come out of the pipeline. The stack keeps running afterwards
 # (stop it with: bash scripts/stack.sh stop).
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/stack.sh start
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bellwether}"
-key=$(node -r ./tools/runtime/register-paths.js dist/apps/ingestion/src/cli/keys.cli.js create --name "demo-$(date +%s)" --scopes ingest | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
+key=$(node -r ./tools/runtime/register-paths.js dist/apps/ingestion/src/cli/keys.cli.js create --name "demo-$(date +%s)" --scopes ingest,accounts:write | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
 echo
 node -r ./tools/runtime/register-paths.js dist/scripts/demo/demo-load.js --key "$key" --accounts "${DEMO_ACCOUNTS:-12}"
 cat <<TXT

@@ -83,8 +83,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosOutcome> 
   const client = new IngestClient(services.ingestion.baseUrl, options.load.requestTimeoutMs);
   const factory = new ChaosEventFactory(options.runTag, options.load.accounts, random);
 
-  // Keys: an ingest key through the admin API, then every way of presenting it once.
-  const created = await client.post('/v1/admin/api-keys', JSON.stringify({ name: `${options.runTag}-ingest`, scopes: ['ingest'] }), { authorization: `Bearer ${options.adminKey}` });
+  // Keys: an ingest key through the admin API (with accounts:write: the load sets owners), then every way of presenting it once.
+  const created = await client.post('/v1/admin/api-keys', JSON.stringify({ name: `${options.runTag}-ingest`, scopes: ['ingest', 'accounts:write'] }), { authorization: `Bearer ${options.adminKey}` });
   if (created.status !== 201) throw new Error(`creating the ingest key answered ${created.status}: ${created.body.slice(0, 300)}`);
   const ingestKey = (JSON.parse(created.body) as { key: string }).key;
   const driver = new LoadDriver(client, `Bearer ${ingestKey}`, factory, ledger, options.load, random);

@@ -96,7 +96,7 @@ function describe(record: TailedRecord): string | null {
 }
 
 async function main(): Promise<void> {
-  if (!values.key) throw new Error('--key is required (an API key with the ingest scope)');
+  if (!values.key) throw new Error('--key is required (an API key with the ingest scope; with accounts:write too, its csmId traits set owners)');
   const runId = randomUUID().slice(0, 6);
   const accountIds: string[] = [];
   const kafka = new KafkaConnection({ brokers: values.brokers.split(','), clientId: 'bellwether-demo' });

@@ -56,7 +56,7 @@ describe('ingestion over HTTP, on the real stack', () => {
     const keys = app.get(ApiKeysService);
     ingestKey = (await keys.create({ name: 'int-ingest', scopes: ['ingest'] })).key;
     adminKey = (await keys.create({ name: 'int-admin', scopes: ['admin'] })).key;
-    tail = new TopicTail(kafka, [Topics.events]);
+    tail = new TopicTail(kafka, [Topics.events, Topics.directory]);
     await tail.start();
   });
 
@@ -215,6 +215,90 @@ describe('ingestion over HTTP, on the real stack', () => {
       expect(errors.map((error) => error.path).sort()).toEqual(['name', 'scopes.0', 'sudo']);
       const csmWithoutId = await admin('POST', '/v1/admin/api-keys', { name: 'x', scopes: ['csm'] });
       expect(((await csmWithoutId.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe('csmId');
+    });
+
+    it('refuses a csmId or team on a key whose scopes do not use them (issue 13)', async () => {
+      const paths = async (body: object) => {
+        const response = await admin('POST', '/v1/admin/api-keys', body);
+        return [response.status, ((await response.json()) as { errors?: { path: string }[] }).errors?.map((error) => error.path)];
+      };
+      expect(await paths({ name: 'stray', scopes: ['ingest'], csmId: 'csm-ana', team: 'emea' })).toEqual([400, ['csmId', 'team']]);
+      expect(await paths({ name: 'csm-in-team', scopes: ['csm'], csmId: 'csm-ana', team: 'emea' })).toEqual([400, ['team']]);
+      expect(await paths({ name: 'manager-without-team', scopes: ['manager'] })).toEqual([400, ['team']]);
+      expect((await admin('POST', '/v1/admin/api-keys', { name: 'crm', scopes: ['ingest', 'accounts:write'] })).status).toBe(201);
+    });
+  });
+
+  describe('ownership from trusted sources only (issue 13)', () => {
+    const admin = (method: string, path: string, body?: object) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+
+    it('drops csmId/team/tier from an ingest key’s events and publishes the rest unmarked', async () => {
+      const accountId = `own-${randomUUID()}`;
+      const response = await post('/v1/events', { events: [event({ accountId, type: 'account.updated', properties: { traits: { csmId: 'csm-x', tier: 'enterprise', plan: 'pro' } } })] });
+      expect(response.status).toBe(202);
+      expect(((await response.json()) as { warnings: { path: string }[] }).warnings.map((warning) => warning.path)).toEqual(['properties.traits.csmId', 'properties.traits.tier']);
+      const [published] = await waitFor(() => (eventsOn(accountId).length > 0 ? eventsOn(accountId) : undefined), { description: 'the event on the topic' });
+      expect(published?.value).toMatchObject({ properties: { traits: { plan: 'pro' } } });
+      expect(published?.value).not.toHaveProperty('trustedAttributes');
+      expect(JSON.stringify(published?.value)).not.toContain('csm-x');
+    });
+
+    it('publishes an admin ownership change as a trusted account.updated event, and reads it back', async () => {
+      const accountId = `own-${randomUUID()}`;
+      expect(await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json()).toEqual({ accountId, csmId: null, team: null, tier: null, updatedAt: null });
+      const patched = await admin('PATCH', `/v1/admin/accounts/${accountId}`, { csmId: 'csm-ana', team: 'emea' });
+      expect(patched.status).toBe(200);
+      expect(await patched.json()).toMatchObject({ accountId, csmId: 'csm-ana', team: 'emea', tier: null });
+      const [published] = await waitFor(() => (eventsOn(accountId).length > 0 ? eventsOn(accountId) : undefined), { description: 'the trusted event on the topic' });
+      expect(published?.value).toMatchObject({ type: 'account.updated', accountId, trustedAttributes: true, properties: { traits: { csmId: 'csm-ana', team: 'emea' } } });
+      expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, { csmId: 'csm-ana', owner: 'x' })).status).toBe(400);
+      expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, {})).status).toBe(400);
+      expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, { tier: 5 })).status).toBe(400);
+    });
+  });
+
+  describe('the directory (issue 13)', () => {
+    const admin = (method: string, path: string, body?: object) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const directoryRecords = (key: string) => tail.records.filter((record) => record.topic === Topics.directory && record.key === key);
+
+    it('keeps teams and CSMs, refuses what would break it, publishes and audits every change', async () => {
+      const team = `t-${randomUUID().slice(0, 8)}`;
+      const csm = `c-${randomUUID().slice(0, 8)}`;
+      expect((await admin('PUT', `/v1/admin/directory/csms/${csm}`, { team })).status).toBe(400);
+      expect((await admin('PUT', `/v1/admin/directory/teams/${team}`, { managers: ['mia'] })).status).toBe(200);
+      expect((await admin('PUT', `/v1/admin/directory/csms/${csm}`, { team })).status).toBe(200);
+      expect((await admin('DELETE', `/v1/admin/directory/teams/${team}`)).status).toBe(409);
+      const listed = (await (await admin('GET', '/v1/admin/directory')).json()) as { teams: { team: string }[]; csms: { csmId: string; team: string }[] };
+      expect(listed.csms).toContainEqual(expect.objectContaining({ csmId: csm, team }));
+      await waitFor(() => directoryRecords(`csm:${csm}`).length > 0 && directoryRecords(`team:${team}`).length > 0, { description: 'the directory records' });
+      expect(directoryRecords(`csm:${csm}`)[0]?.value).toMatchObject({ schemaVersion: 1, kind: 'csm', id: csm, team, deleted: false });
+      expect((await admin('DELETE', `/v1/admin/directory/csms/${csm}`)).status).toBe(204);
+      expect((await admin('DELETE', `/v1/admin/directory/csms/${csm}`)).status).toBe(404);
+      expect((await admin('DELETE', `/v1/admin/directory/teams/${team}`)).status).toBe(204);
+      await waitFor(() => directoryRecords(`csm:${csm}`).some((record) => (record.value as { deleted: boolean }).deleted), { description: 'the deletion record' });
+      const audit = (await (await admin('GET', `/v1/admin/directory/audit?subject=csm:${csm}`)).json()) as { entries: { action: string }[] };
+      expect(audit.entries.map((entry) => entry.action)).toEqual(['directory.csm.delete', 'directory.csm.put']);
+    });
+
+    it('names the bad field or parameter', async () => {
+      expect((await admin('PUT', '/v1/admin/directory/teams/bad%20team', { managers: [] })).status).toBe(400);
+      const badManagers = await admin('PUT', '/v1/admin/directory/teams/ok', { managers: ['a b'], extra: 1 });
+      expect(badManagers.status).toBe(400);
+      expect(((await badManagers.json()) as { errors: { path: string }[] }).errors.map((error) => error.path).sort()).toEqual(['extra', 'managers']);
+      expect((await admin('PUT', '/v1/admin/directory/csms/ana', {})).status).toBe(400);
+      expect((await admin('GET', '/v1/admin/directory/audit?limit=0')).status).toBe(400);
+      const asIngest = await fetch(`${url}/v1/admin/directory`, { headers: { authorization: `Bearer ${ingestKey}` } });
+      expect(asIngest.status).toBe(403);
     });
   });
 

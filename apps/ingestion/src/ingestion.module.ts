@@ -1,9 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyGuard, authFailurePolicy, commonRatePolicies, KEY_VERIFIER, RateLimitModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { AccountOwnershipController } from './accounts/account-ownership.controller';
+import { AccountOwnershipService } from './accounts/account-ownership.service';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { DirectoryController } from './directory/directory.controller';
+import { DirectoryService } from './directory/directory.service';
 import { EventPublisher } from './events/event-publisher.service';
 import { EventsController } from './events/events.controller';
 import { ClockTicker } from './clock/clock-ticker';
@@ -36,10 +40,12 @@ export class IngestionModule {
         }),
         OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
       ],
-      controllers: [EventsController, SegmentController, ApiKeysController, OpenApiController],
+      controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],
       providers: [
         { provide: IngestionEnv, useValue: env },
         ApiKeysService,
+        DirectoryService,
+        AccountOwnershipService,
         { provide: KEY_VERIFIER, useExisting: ApiKeysService },
         ApiKeyGuard,
         EventPublisher,

@@ -2,7 +2,7 @@ import { type Observable, Subject } from 'rxjs';
 import { Topics, validateApiKeyRecord, type ApiKeyRecord } from '@bellwether/contracts';
 import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
 import { parseKey, secretMatches } from './api-key-secret';
-import type { KeyVerifier, Principal, Verification } from './principal';
+import { principalOf, type KeyVerifier, type Principal, type Verification } from './principal';
 
 /**
  * Every API key's latest record, read from the compacted `bellwether.api-keys.v1` into memory
@@ -71,20 +71,7 @@ export class ApiKeyRing implements KeyVerifier {
     const parsed = parseKey(plaintext);
     const record = parsed ? this.keys.get(parsed.id) : undefined;
     if (!parsed || !record || record.revoked || !secretMatches(parsed.secret, record.secretSha256)) return null;
-    return { keyId: record.id, scopes: record.scopes, csmId: record.csmId, team: record.team };
-  }
-
-  /** CSM ids of a team, from the csm keys that name one (who a manager may oversee). */
-  csmsOfTeam(team: string): Set<string> {
-    const csms = new Set<string>();
-    for (const record of this.keys.values()) if (!record.revoked && record.team === team && record.csmId) csms.add(record.csmId);
-    return csms;
-  }
-
-  /** The team a CSM belongs to, from their csm key (for escalations to the team's manager). */
-  teamOfCsm(csmId: string): string | null {
-    for (const record of this.keys.values()) if (!record.revoked && record.csmId === csmId && record.team) return record.team;
-    return null;
+    return principalOf(record);
   }
 
   private apply(value: unknown): void {

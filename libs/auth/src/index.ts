@@ -12,3 +12,5 @@ export * from './rate-limit/rate-limit.module';
 export * from './rate-limit/rate-limit-coverage';
 export * from './access-changes';
 export * from './live-access';
+export * from './directory';
+export * from './directory-ring';

@@ -2,7 +2,7 @@ import { hasScope, type Principal } from './principal';
 
 /**
  * Who may see and work which queue:
- * - `csm:<id>`: that CSM; a manager whose team has that CSM;
+ * - `csm:<id>`: that CSM; a manager whose team has that CSM (per the directory, `csmsOfTeam`);
  * - `team:<tier>` (unowned accounts): managers;
  * - `manager:<team>` (escalations): that team's manager;
  * - integrators read every queue and act on none; admins do everything.

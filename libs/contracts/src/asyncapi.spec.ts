@@ -5,12 +5,13 @@ import addFormats from 'ajv-formats';
 import asyncApiSpecs from '@asyncapi/specs';
 import { parse } from 'yaml';
 import { asyncApiSchemasByTopic, buildAsyncApiDocument, deadLetterHeaderNames } from './asyncapi';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs } from './topics';
 import {
   createAjv,
   validateAlertLifecycleEvent,
   validateApiKeyRecord,
+  validateDirectoryRecord,
   validateClockTick,
   validatePlaybookRunEvent,
   validateScoreChanged,
@@ -59,8 +60,9 @@ describe('docs/asyncapi.yaml', () => {
       [Topics.playbookRuns]: validatePlaybookRunEvent,
       [Topics.clock]: validateClockTick,
       [Topics.apiKeys]: validateApiKeyRecord,
+      [Topics.directory]: validateDirectoryRecord,
     };
-    const exampleKeys: Record<string, string> = { [Topics.clock]: 'clock', [Topics.apiKeys]: 'Q7ZK2M9XWPLA' };
+    const exampleKeys: Record<string, string> = { [Topics.clock]: 'clock', [Topics.apiKeys]: 'Q7ZK2M9XWPLA', [Topics.directory]: 'csm:csm-ana' };
 
     it.each(Object.values(Topics))('%s: one message, keyed as documented, whose example passes the schema and the library validator', (topic) => {
       const [entry, ...others] = byTopic.get(topic) ?? [];
@@ -87,6 +89,7 @@ describe('docs/asyncapi.yaml', () => {
       expect(embedded(Topics.playbookRuns)).toEqual(playbookRunEventSchema);
       expect(embedded(Topics.clock)).toEqual(clockTickSchema);
       expect(embedded(Topics.apiKeys)).toEqual(apiKeyRecordSchema);
+      expect(embedded(Topics.directory)).toEqual(directoryRecordSchema);
     });
 
     it('describes the dead-letter topics with their headers', () => {

@@ -1,5 +1,5 @@
 import type { ScoreChanged } from './messages';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
 
 /**
@@ -52,7 +52,13 @@ const apiKeyIdSchema = {
   description: 'The API key id (the part of the key between `bwk_` and the next `_`).',
 } as const;
 
-const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, ApiKeyId: apiKeyIdSchema } as const;
+const directoryKeySchema = {
+  type: 'string',
+  pattern: '^(csm|team):[A-Za-z0-9_.-]{1,100}$',
+  description: 'The entry: `csm:<csmId>` or `team:<team>`.',
+} as const;
+
+const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema } as const;
 
 const idHeader = (name: string, description: string) => ({
   type: 'object',
@@ -81,7 +87,7 @@ interface TopicDoc {
   readonly producer: { readonly service: string; readonly via: string };
   readonly consumers: readonly ConsumerDoc[];
   /** Which Kafka key schema the topic uses. */
-  readonly key: 'AccountKey' | 'ClockKey' | 'ApiKeyId';
+  readonly key: 'AccountKey' | 'ClockKey' | 'ApiKeyId' | 'DirectoryKey';
   readonly headers?: object;
   /** The message id integrators deduplicate on. */
   readonly idempotencyKey: string;
@@ -292,6 +298,20 @@ const topics: readonly TopicDoc[] = [
       updatedAt: '2026-03-01T10:00:00.000Z',
     },
   },
+  {
+    id: 'directory',
+    topic: Topics.directory,
+    title: 'Directory of CSMs and teams (internal, compacted)',
+    message: 'DirectoryRecord',
+    schema: directoryRecordSchema,
+    summary: 'Which team each CSM belongs to and who manages each team, as kept by the admin API. Every access check that needs team membership (a manager’s view, escalations) reads it; keys only name who they act for.',
+    producer: { service: 'ingestion', via: 'its outbox relay, when an admin changes the directory (and all entries at start)' },
+    consumers: [{ service: 'directory ring', purpose: 'each service with an HTTP API or escalations reads the whole topic into memory (libs/auth DirectoryRing)' }],
+    key: 'DirectoryKey',
+    idempotencyKey: '`kind` and `id` (keep the newest record per entry)',
+    notes: ['Internal: not for integrators.', 'A removed entry is published with `deleted: true`.'],
+    example: { schemaVersion: 1, kind: 'csm', id: 'csm-ana', team: 'emea', managers: [], deleted: false, updatedAt: '2026-03-01T10:00:00.000Z' },
+  },
 ];
 
 function specOf(topic: string): TopicSpec {
@@ -325,6 +345,7 @@ function channelDescription(doc: TopicDoc, spec: TopicSpec): string {
     AccountKey: 'Key: the `accountId`. One account’s messages share a partition and keep the order they were produced in; there is no order across accounts.',
     ClockKey: 'Key: `clock`; one partition, so ticks are totally ordered.',
     ApiKeyId: 'Key: the API key id; one partition, so every record is read in order.',
+    DirectoryKey: 'Key: `csm:<csmId>` or `team:<team>`; one partition, so every record is read in order.',
   }[doc.key];
   return [
     doc.summary,

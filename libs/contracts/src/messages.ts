@@ -19,7 +19,21 @@ export interface TelemetryEvent {
   readonly receivedAt: string;
   readonly source: 'native' | 'segment';
   readonly properties: JsonObject;
+  /**
+   * Set (to `true`) by ingestion alone, only on events it accepted from a trusted source: a key
+   * with the `accounts:write` scope, or its admin accounts API. Ownership attributes
+   * (`ownershipAttributes`: csmId, team, tier) apply only from such events. No client field maps
+   * to it; absent on everything else.
+   */
+  readonly trustedAttributes?: true;
 }
+
+/**
+ * Account attributes that decide who sees an account (the owner CSM, the team, the tier queue).
+ * Only trusted sources may set them (see `TelemetryEvent.trustedAttributes` and docs/security.md).
+ */
+export const ownershipAttributes = ['csmId', 'team', 'tier'] as const;
+export type OwnershipAttribute = (typeof ownershipAttributes)[number];
 
 export type HealthBand = 'green' | 'yellow' | 'red';
 export type Segment = 'loyal' | 'stable' | 'at_risk';
@@ -240,7 +254,11 @@ export interface ClockTick {
   readonly watermark: string;
 }
 
-export type ApiKeyScope = 'ingest' | 'integrator' | 'csm' | 'manager' | 'admin';
+/**
+ * `accounts:write`: the key's events may change account ownership (csmId, team, tier), e.g. a
+ * CRM sync. It does not let the key send events by itself (that is `ingest`).
+ */
+export type ApiKeyScope = 'ingest' | 'integrator' | 'csm' | 'manager' | 'admin' | 'accounts:write';
 
 /**
  * `bellwether.api-keys.v1` (internal, compacted, keyed by key id): the latest state of an API
@@ -254,5 +272,22 @@ export interface ApiKeyRecord {
   readonly csmId: string | null;
   readonly team: string | null;
   readonly revoked: boolean;
+  readonly updatedAt: string;
+}
+
+/**
+ * `bellwether.directory.v1` (internal, compacted, keyed by `<kind>:<id>`): the latest state of one
+ * directory entry, kept by ingestion's admin API.
+ * - `kind: 'csm'`: CSM `id` belongs to `team` (null: in no team);
+ * - `kind: 'team'`: team `id`, with the ids of its `managers` (who oversees it).
+ * A removed entry is published once more with `deleted: true`.
+ */
+export interface DirectoryRecord {
+  readonly schemaVersion: 1;
+  readonly kind: 'csm' | 'team';
+  readonly id: string;
+  readonly team: string | null;
+  readonly managers: readonly string[];
+  readonly deleted: boolean;
   readonly updatedAt: string;
 }

@@ -144,6 +144,7 @@ export const telemetryEventSchema = {
     receivedAt: isoDateTime,
     source: { enum: ['native', 'segment'] },
     properties: { type: 'object' },
+    trustedAttributes: { const: true },
   },
 } as const;
 
@@ -253,10 +254,29 @@ export const apiKeyRecordSchema = {
     schemaVersion: { const: 1 },
     id: { type: 'string', pattern: '^[A-Za-z0-9]{12}$' },
     secretSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    scopes: { type: 'array', minItems: 1, items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin'] } },
+    scopes: { type: 'array', minItems: 1, items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin', 'accounts:write'] } },
     csmId: { type: ['string', 'null'] },
     team: { type: ['string', 'null'] },
     revoked: { type: 'boolean' },
+    updatedAt: isoDateTime,
+  },
+} as const;
+
+/** Directory ids (CSM, team, manager): the same form the admin API accepts for key csmId/team. */
+export const directoryIdPattern = '^[A-Za-z0-9_.-]{1,100}$';
+
+export const directoryRecordSchema = {
+  $id: 'https://bellwether.dev/schemas/directory.v1.json',
+  title: 'bellwether.directory.v1',
+  type: 'object',
+  required: ['schemaVersion', 'kind', 'id', 'team', 'managers', 'deleted', 'updatedAt'],
+  properties: {
+    schemaVersion: { const: 1 },
+    kind: { enum: ['csm', 'team'] },
+    id: { type: 'string', pattern: directoryIdPattern },
+    team: { type: ['string', 'null'], pattern: directoryIdPattern },
+    managers: { type: 'array', maxItems: 100, items: { type: 'string', pattern: directoryIdPattern } },
+    deleted: { type: 'boolean' },
     updatedAt: isoDateTime,
   },
 } as const;

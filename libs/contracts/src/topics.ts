@@ -8,6 +8,8 @@ export const Topics = {
   clock: 'bellwether.clock.v1',
   /** Internal: API key records (hashes only) from ingestion, so every service can verify keys. */
   apiKeys: 'bellwether.api-keys.v1',
+  /** Internal: the directory of CSMs, teams and their managers from ingestion's admin API (access checks read it). */
+  directory: 'bellwether.directory.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -35,6 +37,7 @@ export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.playbookRuns, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.clock, partitions: 1, compacted: false, retentionMs: WEEK_MS },
   { name: Topics.apiKeys, partitions: 1, compacted: true },
+  { name: Topics.directory, partitions: 1, compacted: true },
   ...[Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock].map((topic) => ({
     name: deadLetterTopicOf(topic),
     partitions: 1,

@@ -1,10 +1,11 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AlertLifecycleEvent, ApiKeyRecord, ClockTick, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import type { AlertLifecycleEvent, ApiKeyRecord, ClockTick, DirectoryRecord, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
 import {
   alertLifecycleEventSchema,
   apiKeyRecordSchema,
   clockTickSchema,
+  directoryRecordSchema,
   playbookRunEventSchema,
   scoreChangedSchema,
   telemetryEventSchema,
@@ -56,3 +57,4 @@ export const validateAlertLifecycleEvent = compile<AlertLifecycleEvent>(sharedAj
 export const validatePlaybookRunEvent = compile<PlaybookRunEvent>(sharedAjv, playbookRunEventSchema);
 export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
 export const validateApiKeyRecord = compile<ApiKeyRecord>(sharedAjv, apiKeyRecordSchema);
+export const validateDirectoryRecord = compile<DirectoryRecord>(sharedAjv, directoryRecordSchema);

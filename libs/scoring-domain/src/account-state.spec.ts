@@ -214,3 +214,23 @@ describe('event classification', () => {
     expect(state.attributes.limits).toEqual({ projects: 50, api_calls: 1e6 });
   });
 });
+
+describe('ownership attributes (issue 13: only from trusted sources)', () => {
+  const ownership = { csmId: 'csm-mallory', team: 'apac', tier: 'enterprise', plan: 'pro', seats: 12 };
+
+  it('applies telemetry traits but not ownership from an untrusted account.updated or subscription.changed', () => {
+    const state = emptyAccountState('acme');
+    applyEvent(state, event('account.updated', TODAY, { traits: ownership }));
+    applyEvent(state, event('subscription.changed', TODAY, { ...ownership, mrr: 900 }));
+    expect(state.attributes).toEqual({ plan: 'pro', seats: 12, mrr: 900 });
+  });
+
+  it('applies ownership from an event ingestion marked trusted, and unassigns on an explicit null', () => {
+    const state = emptyAccountState('acme');
+    applyEvent(state, { ...event('account.updated', TODAY, { traits: ownership }), trustedAttributes: true });
+    expect(state.attributes).toMatchObject({ csmId: 'csm-mallory', team: 'apac', tier: 'enterprise', plan: 'pro' });
+    applyEvent(state, { ...event('account.updated', TODAY, { traits: { csmId: null } }), trustedAttributes: true });
+    expect(state.attributes.csmId).toBeUndefined();
+    expect(state.attributes.team).toBe('apac');
+  });
+});

@@ -78,7 +78,12 @@ export interface AccountAttributes {
   plan?: string;
   seats?: number;
   mrr?: number;
+  /** The owner CSM. Set only by trusted events (`trustedAttributes`), like `team` and `tier`. */
   csmId?: string;
+  /** The team that owns the account (trusted events only). */
+  team?: string;
+  /** The account's tier as the CRM or an admin sets it (trusted events only). */
+  tier?: string;
   renewalDate?: string;
   contractStart?: string;
   /** Plan limits per usage metric (from `subscription.changed` `limits`), capped. */
@@ -288,11 +293,11 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
       state.billing.downgradeRequestedDay = later(state.billing.downgradeRequestedDay, day);
       break;
     case 'subscription.changed':
-      applyAttributes(state.attributes, properties);
+      applyAttributes(state.attributes, properties, event.trustedAttributes === true);
       break;
     case 'account.updated': {
       const traits = properties['traits'];
-      if (traits && typeof traits === 'object' && !Array.isArray(traits)) applyAttributes(state.attributes, traits);
+      if (traits && typeof traits === 'object' && !Array.isArray(traits)) applyAttributes(state.attributes, traits, event.trustedAttributes === true);
       break;
     }
     default:
@@ -415,17 +420,21 @@ function addPeriod(userPeriods: Record<string, number[]>, user: string, period: 
   if (periods.length > MAX_PERIODS_PER_USER) periods.splice(0, periods.length - MAX_PERIODS_PER_USER);
 }
 
-function applyAttributes(attributes: AccountAttributes, source: JsonObject): void {
+/**
+ * Applies the attributes an event carries. Ownership (csmId, team, tier: who sees the account)
+ * only from a trusted event, one ingestion marked as coming from the admin API or a key with the
+ * `accounts:write` scope; telemetry may carry the rest (plan, seats, MRR…). See docs/security.md.
+ */
+function applyAttributes(attributes: AccountAttributes, source: JsonObject, trusted: boolean): void {
   const plan = stringProperty(source, 'plan');
   const seats = numberProperty(source, 'seats');
   const mrr = numberProperty(source, 'mrr');
-  const csmId = stringProperty(source, 'csmId');
   const renewalDate = stringProperty(source, 'renewalDate');
   const contractStart = stringProperty(source, 'startDate') ?? stringProperty(source, 'contractStart');
   if (plan) attributes.plan = plan;
   if (seats !== undefined && seats >= 0) attributes.seats = seats;
   if (mrr !== undefined && mrr >= 0) attributes.mrr = mrr;
-  if (csmId) attributes.csmId = csmId;
+  if (trusted) applyOwnership(attributes, source);
   if (renewalDate && !Number.isNaN(Date.parse(renewalDate))) attributes.renewalDate = renewalDate;
   if (contractStart && !Number.isNaN(Date.parse(contractStart))) attributes.contractStart = contractStart;
   const limits = source['limits'];
@@ -437,6 +446,17 @@ function applyAttributes(attributes: AccountAttributes, source: JsonObject): voi
     }
     attributes.limits = parsed;
   }
+}
+
+function applyOwnership(attributes: AccountAttributes, source: JsonObject): void {
+  const csmId = nameProperty(source, 'csmId');
+  const team = nameProperty(source, 'team');
+  const tier = nameProperty(source, 'tier');
+  if (csmId) attributes.csmId = csmId;
+  if (team) attributes.team = team;
+  if (tier) attributes.tier = tier;
+  // An explicit null unassigns (the admin API's way to take an account out of a book).
+  for (const name of ['csmId', 'team', 'tier'] as const) if (source[name] === null) delete attributes[name];
 }
 
 function increment(counters: Record<string, number>, day: number): void {

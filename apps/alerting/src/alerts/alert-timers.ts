@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { wake } from '@bellwether/alerting-domain';
-import { ApiKeyRing } from '@bellwether/auth';
+import { DirectoryRing } from '@bellwether/auth';
 import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
@@ -23,7 +23,7 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
-    private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     private readonly events: AlertEvents,
     private readonly relay: OutboxRelay,
     private readonly env: AlertingEnv,
@@ -49,7 +49,7 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
         const now = new Date().toISOString();
         const emitted = [];
         for (const alert of await this.repository.dueForEscalation(manager, 100)) {
-          const team = (alert.csmId ? this.ring.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
+          const team = (alert.csmId ? this.directory.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
           const escalated: StoredAlert = { ...alert, escalatedTo: `manager:${team}`, revision: alert.revision + 1 };
           await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string);
           escalations.inc({ rule: alert.ruleId });

@@ -7,6 +7,7 @@ import {
   AccessChanges,
   ApiKeyGuard,
   ApiKeyRing,
+  DirectoryRing,
   keyFromAuthorization,
   mayUseQueue,
   RateLimitClass,
@@ -71,6 +72,7 @@ export class QueuesController {
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     private readonly events: AlertEvents,
     private readonly relay: OutboxRelay,
     private readonly stream: AlertStream,
@@ -178,7 +180,7 @@ export class QueuesController {
 
   /** The queue rule on current data; connects and live re-checks of streams both use it. */
   private mayUse(principal: Principal, queue: string, right: QueueRight): boolean {
-    return mayUseQueue(principal, queue, right, (team) => this.ring.csmsOfTeam(team));
+    return mayUseQueue(principal, queue, right, (team) => this.directory.csmsOfTeam(team));
   }
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { RequestRejected, requestSchemas, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
-import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
+import { ApiKeyGuard, keyIdentityProblems, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
 import { ApiKeysService, type ApiKeySummary, type CreateKeyRequest } from '../api-keys/api-keys.service';
 import { createApiKeyRequestSchema } from './create-api-key.dto';
 
@@ -25,6 +25,9 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   create(@ValidBody(createApiKeyRequestSchema) body: CreateKeyRequest): Promise<{ id: string; key: string }> {
+    // A key names who it acts for, nothing more: a csmId or team its scopes do not use is refused.
+    const problems = keyIdentityProblems(body);
+    if (problems.length > 0) throw new RequestRejected(400, problems);
     return this.keys.create(body);
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type ApiKeyRecord, type ApiKeyScope } from '@bellwether/contracts';
-import { apiKeyScopes, generateKey, parseKey, secretMatches, type KeyVerifier, type Principal, type Verification } from '@bellwether/auth';
+import { apiKeyScopes, generateKey, keyIdentityProblems, parseKey, principalOf, secretMatches, type KeyVerifier, type Principal, type Verification } from '@bellwether/auth';
 import { enqueueOutbox, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { INGESTION_SCHEMA } from '../migrations';
 import { IngestionEnv } from '../ingestion.env';
@@ -58,7 +58,8 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
       this.cache.delete(plaintext);
       return { ok: false, reason: 'invalid' };
     }
-    const principal: Principal = { keyId: row.id, scopes: row.scopes, csmId: row.csmId, team: row.team };
+    // A csmId or team the key's scopes do not use (keys stored before they were refused) grants nothing.
+    const principal: Principal = principalOf(row);
     if (this.env.API_KEY_CACHE_SECONDS > 0) this.cache.set(plaintext, { principal, expiresAt: Date.now() + this.env.API_KEY_CACHE_SECONDS * 1000 });
     return { ok: true, principal };
   }
@@ -67,7 +68,8 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   async create(request: CreateKeyRequest): Promise<{ id: string; key: string }> {
     const unknown = request.scopes.filter((scope) => !apiKeyScopes.includes(scope));
     if (request.scopes.length === 0 || unknown.length > 0) throw new Error(`scopes must be some of ${apiKeyScopes.join(', ')}`);
-    if (request.scopes.includes('csm') && !request.csmId) throw new Error('a csm key needs a csmId');
+    const identity = keyIdentityProblems(request);
+    if (identity.length > 0) throw new Error(identity.map((problem) => `${problem.path} ${problem.message}`).join('; '));
     const generated = generateKey();
     await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ApiKeyEntity);

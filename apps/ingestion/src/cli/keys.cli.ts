@@ -16,7 +16,7 @@ class KeysCliEnv {
 }
 
 const usage = `usage:
-  keys create --name NAME --scopes ingest[,integrator,csm,manager,admin] [--csm-id ID] [--team TEAM]
+  keys create --name NAME --scopes ingest[,integrator,csm,manager,admin,accounts:write] [--csm-id ID (csm keys)] [--team TEAM (manager keys)]
   keys rotate --id KEY_ID      a new secret for the key; the old one stops working
   keys revoke --id KEY_ID
   keys list

@@ -12,7 +12,17 @@ const ingestMetrics = {
   duplicates: new Counter({ name: 'bellwether_ingest_events_duplicate_total', help: 'Events skipped as retries of an already accepted id', labelNames: ['source'] as const }),
   unavailable: new Counter({ name: 'bellwether_ingest_publish_failures_total', help: 'Batches answered 503 because Kafka did not acknowledge them' }),
   dedupDegraded: new Counter({ name: 'bellwether_ingest_dedup_unavailable_total', help: 'Batches published without the Redis dedup check (scoring still drops repeats by id)' }),
+  ownershipIgnored: new Counter({
+    name: 'bellwether_ingest_ownership_changes_ignored_total',
+    help: 'Ownership attributes (csmId, team, tier) dropped from events of keys without the accounts:write scope',
+    labelNames: ['source'] as const,
+  }),
 };
+
+/** Counts ownership attributes dropped from an untrusted key's events (see ownership-trust.ts). */
+export function countIgnoredOwnership(source: TelemetryEvent['source'], attributes: number): void {
+  if (attributes > 0) ingestMetrics.ownershipIgnored.inc({ source }, attributes);
+}
 
 export class BrokerUnavailableError extends Error {}
 
@@ -67,11 +77,12 @@ export class EventPublisher {
     private readonly env: IngestionEnv,
   ) {}
 
-  async publish(events: readonly NativeEvent[], source: TelemetryEvent['source']): Promise<{ accepted: number; duplicates: number }> {
+  /** `trusted`: the events come from a trusted source (see `toTelemetryEvent`). */
+  async publish(events: readonly NativeEvent[], source: TelemetryEvent['source'], trusted = false): Promise<{ accepted: number; duplicates: number }> {
     const seen = await this.seenIds(events);
     const fresh = events.filter((_, index) => seen[index] === null);
     const receivedAt = new Date().toISOString();
-    const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source) }));
+    const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source, trusted) }));
     try {
       for (const chunk of splitBySize(messages, recordBytes, MAX_SEND_BYTES)) await this.producer.send(Topics.events, chunk, { timeoutMs: this.env.PUBLISH_TIMEOUT_MS });
     } catch (error) {
@@ -112,9 +123,11 @@ function dedupKey(id: string): string {
 /**
  * The `bellwether.events.v1` message of an accepted event. Pure; every event the native
  * validator or the Segment normalizer accepts becomes a message `validateTelemetryEvent` accepts
- * (the property test in ingestion-inputs.spec.ts holds that).
+ * (the property test in ingestion-inputs.spec.ts holds that). `trusted` (the key has the
+ * `accounts:write` scope, or the admin API made the event) sets `trustedAttributes`, the only way
+ * ownership attributes reach scoring; nothing a client sends maps to it.
  */
-export function toTelemetryEvent(event: NativeEvent, receivedAt: string, source: TelemetryEvent['source']): TelemetryEvent {
+export function toTelemetryEvent(event: NativeEvent, receivedAt: string, source: TelemetryEvent['source'], trusted = false): TelemetryEvent {
   return {
     schemaVersion: 1,
     id: event.id,
@@ -125,5 +138,6 @@ export function toTelemetryEvent(event: NativeEvent, receivedAt: string, source:
     receivedAt,
     source,
     properties: event.properties ?? {},
+    ...(trusted ? { trustedAttributes: true as const } : {}),
   };
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
+import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { mayChangeOwnership } from './ownership-trust';
 import { IngestionEnv } from '../ingestion.env';
 import { validateEventBatch, type BatchLimits } from './event-batch.validator';
 import { EventPublisher } from './event-publisher.service';
@@ -26,15 +27,17 @@ export class EventsController {
 
   /**
    * Native batch: 202 only once every event is durably in Kafka; a bad batch is refused whole.
-   * `warnings` (only when there are any) lists strings changed to be storable.
+   * `warnings` (only when there are any) lists strings changed to be storable and ownership
+   * attributes ignored because the key lacks the accounts:write scope.
    */
   @Post('events')
   @HttpCode(202)
   @RequireScope('ingest')
-  async ingest(@Body() body: unknown): Promise<{ accepted: number; duplicates: number; warnings?: readonly RequestProblem[] }> {
+  async ingest(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<{ accepted: number; duplicates: number; warnings?: readonly RequestProblem[] }> {
     const validation = validateEventBatch(body, this.limits, Date.now());
     if (!validation.ok) throw new RequestRejected(validation.status, validation.errors);
-    const counts = await publishOrUnavailable(this.publisher, validation.events, 'native');
-    return validation.warnings.length > 0 ? { ...counts, warnings: validation.warnings } : counts;
+    const { ignored, ...counts } = await publishOrUnavailable(this.publisher, validation.events, 'native', { trusted: mayChangeOwnership(request.principal) });
+    const warnings = [...validation.warnings, ...ignored];
+    return warnings.length > 0 ? { ...counts, warnings } : counts;
   }
 }

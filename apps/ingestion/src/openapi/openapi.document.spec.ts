@@ -10,7 +10,7 @@ describe('docs/openapi.json', () => {
 
   it('documents every ingestion route', () => {
     expect(Object.keys(buildIngestionOpenApi()['paths'] as object)).toEqual(
-      expect.arrayContaining(['/v1/events', '/v1/batch', '/v1/track', '/v1/identify', '/v1/group', '/v1/page', '/v1/admin/api-keys']),
+      expect.arrayContaining(['/v1/events', '/v1/batch', '/v1/track', '/v1/identify', '/v1/group', '/v1/page', '/v1/admin/api-keys', '/v1/admin/directory', '/v1/admin/directory/teams/{team}', '/v1/admin/directory/csms/{csmId}', '/v1/admin/accounts/{id}']),
     );
   });
 });

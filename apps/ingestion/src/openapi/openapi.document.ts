@@ -108,11 +108,82 @@ const apiKeySummary = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    scopes: { type: 'array', items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin'] } },
+    scopes: { type: 'array', items: { enum: ['ingest', 'integrator', 'csm', 'manager', 'admin', 'accounts:write'] } },
     csmId: { type: ['string', 'null'] },
     team: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
     revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+const adminDenied = { '401': problem('no valid key'), '403': problem('not an admin key') };
+const directoryId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' };
+const pathId = (name: string) => ({ name, in: 'path', required: true, schema: directoryId });
+const jsonBody = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+const jsonAnswer = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } });
+const teamEntry = { type: 'object', properties: { team: { type: 'string' }, managers: { type: 'array', items: { type: 'string' } }, updatedAt: { type: 'string', format: 'date-time' } } };
+const csmEntry = { type: 'object', properties: { csmId: { type: 'string' }, team: { type: ['string', 'null'] }, updatedAt: { type: 'string', format: 'date-time' } } };
+const nullableId = { anyOf: [directoryId, { type: 'null' }] };
+const accountOwnership = {
+  type: 'object',
+  properties: {
+    accountId: { type: 'string' },
+    csmId: { type: ['string', 'null'] },
+    team: { type: ['string', 'null'] },
+    tier: { type: ['string', 'null'] },
+    updatedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+/** The directory (teams, CSMs) and account ownership admin routes (issue 13). */
+const directoryAndOwnershipPaths = {
+  '/v1/admin/directory': {
+    get: { tags: ['admin'], summary: 'The directory: teams with their managers, CSMs with their team', security: [{ bearer: [] }], responses: { '200': jsonAnswer('the directory', { type: 'object', properties: { teams: { type: 'array', items: teamEntry }, csms: { type: 'array', items: csmEntry } } }), ...adminDenied } },
+  },
+  '/v1/admin/directory/audit': {
+    get: {
+      tags: ['admin'],
+      summary: 'Who changed the directory or account ownership, newest first',
+      security: [{ bearer: [] }],
+      parameters: [
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        { name: 'subject', in: 'query', schema: { type: 'string', description: 'csm:<id>, team:<team> or account:<id>' } },
+      ],
+      responses: { '200': { description: 'entries: id, at, actorKeyId, action, subject, before, after' }, '400': problem('invalid parameter (named)'), ...adminDenied },
+    },
+  },
+  '/v1/admin/directory/teams/{team}': {
+    put: {
+      tags: ['admin'],
+      summary: 'Create or replace a team and its managers',
+      security: [{ bearer: [] }],
+      parameters: [pathId('team')],
+      requestBody: jsonBody({ type: 'object', required: ['managers'], additionalProperties: false, properties: { managers: { type: 'array', maxItems: 100, uniqueItems: true, items: directoryId } } }),
+      responses: { '200': jsonAnswer('the team', teamEntry), '400': problem('invalid field (named)'), ...adminDenied },
+    },
+    delete: { tags: ['admin'], summary: 'Remove a team (refused while CSMs are in it)', security: [{ bearer: [] }], parameters: [pathId('team')], responses: { '204': { description: 'removed' }, '404': problem('no such team'), '409': problem('the team still has CSMs'), ...adminDenied } },
+  },
+  '/v1/admin/directory/csms/{csmId}': {
+    put: {
+      tags: ['admin'],
+      summary: 'Put a CSM in a team (one in the directory), or in none (null)',
+      security: [{ bearer: [] }],
+      parameters: [pathId('csmId')],
+      requestBody: jsonBody({ type: 'object', required: ['team'], additionalProperties: false, properties: { team: nullableId } }),
+      responses: { '200': jsonAnswer('the CSM', csmEntry), '400': problem('invalid field, or a team not in the directory'), ...adminDenied },
+    },
+    delete: { tags: ['admin'], summary: 'Remove a CSM from the directory', security: [{ bearer: [] }], parameters: [pathId('csmId')], responses: { '204': { description: 'removed' }, '404': problem('no such CSM'), ...adminDenied } },
+  },
+  '/v1/admin/accounts/{id}': {
+    get: { tags: ['admin'], summary: 'Account ownership as the admin API last set it', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': jsonAnswer('the ownership (nulls if never set)', accountOwnership), '400': problem('invalid id'), ...adminDenied } },
+    patch: {
+      tags: ['admin'],
+      summary: 'Change account ownership (owner CSM, team, tier): a trusted source; absent fields stay, null unassigns',
+      security: [{ bearer: [] }],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      requestBody: jsonBody({ type: 'object', minProperties: 1, additionalProperties: false, properties: { csmId: nullableId, team: nullableId, tier: nullableId } }),
+      responses: { '200': jsonAnswer('the ownership after the change', accountOwnership), '400': problem('invalid field (named)'), ...adminDenied },
+    },
   },
 };
 
@@ -198,6 +269,7 @@ export function buildIngestionOpenApi(): Record<string, unknown> {
       '/v1/admin/api-keys/{id}': {
         delete: { tags: ['admin'], summary: 'Revoke a key', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: requestSchemas.pathId }], responses: { '204': { description: 'revoked' }, '404': problem('no active key with this id') } },
       },
+      ...directoryAndOwnershipPaths,
       '/healthz': { get: { tags: ['ops'], summary: 'Liveness', responses: { '200': { description: 'the process answers' } } } },
       '/readyz': { get: { tags: ['ops'], summary: 'Readiness of each dependency', responses: { '200': { description: 'ready' }, '503': { description: 'a dependency is down' } } } },
       '/metrics': { get: { tags: ['ops'], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },

@@ -88,8 +88,12 @@ export type SegmentNormalization =
       readonly warnings: readonly RequestProblem[];
     };
 
-/** Account attributes that `group` traits (and an identify's `company`) may set. */
-const accountTraits = ['name', 'plan', 'seats', 'mrr', 'renewalDate', 'contractStart', 'startDate', 'csmId', 'industry', 'employees'] as const;
+/**
+ * Account attributes that `group` traits (and an identify's `company`) may set. The ownership ones
+ * (csmId, team, tier) count only from a key with the accounts:write scope (a CRM sync); the
+ * controller drops them from any other key's events.
+ */
+const accountTraits = ['name', 'plan', 'seats', 'mrr', 'renewalDate', 'contractStart', 'startDate', 'csmId', 'team', 'tier', 'industry', 'employees'] as const;
 
 type Message = Record<string, JsonValue | undefined> & { type: SegmentType };
 

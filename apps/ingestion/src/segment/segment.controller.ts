@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
-import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
+import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { mayChangeOwnership } from '../events/ownership-trust';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
 import { EventPublisher } from '../events/event-publisher.service';
 import { IngestionEnv } from '../ingestion.env';
@@ -14,7 +14,10 @@ export interface SegmentResponse {
   readonly accepted: number;
   readonly duplicates: number;
   readonly skipped: readonly { readonly index: number; readonly reason: string }[];
-  /** Only when there are any: strings changed to be storable, event times replaced by receivedAt. */
+  /**
+   * Only when there are any: strings changed to be storable, event times replaced by receivedAt,
+   * ownership traits (csmId, team, tier) ignored because the key lacks the accounts:write scope.
+   */
   readonly warnings?: readonly RequestProblem[];
 }
 
@@ -41,22 +44,23 @@ export class SegmentController {
   @Post('batch')
   @HttpCode(200)
   @RequireScope('ingest')
-  batch(@Body() body: unknown): Promise<SegmentResponse> {
-    return this.ingest(body);
+  batch(@Req() request: AuthenticatedRequest, @Body() body: unknown): Promise<SegmentResponse> {
+    return this.ingest(body, mayChangeOwnership(request.principal));
   }
 
   /** A single call; its type is the path. */
   @Post([...segmentTypes])
   @HttpCode(200)
   @RequireScope('ingest')
-  single(@Req() request: FastifyRequest, @Body() body: unknown): Promise<SegmentResponse> {
+  single(@Req() request: AuthenticatedRequest, @Body() body: unknown): Promise<SegmentResponse> {
     const type = request.url.split('?')[0]?.split('/').pop() as SegmentType;
     const batch = segmentCallAsBatch(type, body);
     if (!batch) throw new RequestRejected(400, [{ path: '', message: 'body must be a JSON object' }]);
-    return this.ingest(batch);
+    return this.ingest(batch, mayChangeOwnership(request.principal));
   }
 
-  private async ingest(body: unknown): Promise<SegmentResponse> {
+  /** `trusted`: the key may change account ownership (csmId, team, tier); otherwise those traits are ignored. */
+  private async ingest(body: unknown, trusted: boolean): Promise<SegmentResponse> {
     const knownAccounts = await this.userAccounts.accountsOf(userIdsOf(body));
     const result = normalizeSegmentBatch(body, {
       receivedAtMs: Date.now(),
@@ -72,9 +76,10 @@ export class SegmentController {
     if (!result.ok) throw new RequestRejected(result.status, result.errors);
     // Links first: if publishing fails, the client's retry still resolves its users.
     await this.userAccounts.remember(result.links);
-    const { accepted, duplicates } = await publishOrUnavailable(this.publisher, result.events, 'segment');
+    const { accepted, duplicates, ignored } = await publishOrUnavailable(this.publisher, result.events, 'segment', { trusted, indexOf: () => undefined });
     // Repeats of a messageId within the batch are duplicates too, like retries of an accepted one.
     const answer: SegmentResponse = { success: true, accepted, duplicates: duplicates + result.duplicates, skipped: result.skipped };
-    return result.warnings.length > 0 ? { ...answer, warnings: result.warnings } : answer;
+    const warnings = [...result.warnings, ...ignored];
+    return warnings.length > 0 ? { ...answer, warnings } : answer;
   }
 }

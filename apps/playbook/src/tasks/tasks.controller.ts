@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ApiKeyGuard, ApiKeyRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { ApiKeyGuard, DirectoryRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { OutboxRelay, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import { TaskRepository, type TaskRow } from '../runs/run.repository';
@@ -24,7 +24,7 @@ export class TasksController {
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
-    private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     private readonly runner: PlaybookRunner,
     private readonly relay: OutboxRelay,
   ) {}
@@ -36,7 +36,7 @@ export class TasksController {
     @ValidQuery(listQuery) { status }: { status?: 'open' | 'done' },
     @Req() request: AuthenticatedRequest,
   ): Promise<{ queue: string; tasks: TaskRow[] }> {
-    if (!QUEUE.test(queue) || !request.principal || !mayUseQueue(request.principal, queue, 'read', (team) => this.ring.csmsOfTeam(team))) {
+    if (!QUEUE.test(queue) || !request.principal || !mayUseQueue(request.principal, queue, 'read', (team) => this.directory.csmsOfTeam(team))) {
       throw new RequestRejected(404, [{ path: 'queue', message: `no queue ${queue.slice(0, 100)} visible to this key` }]);
     }
     return { queue, tasks: await this.tasks.listQueue(this.dataSource.manager, queue, status ?? 'open', 200) };
@@ -50,7 +50,7 @@ export class TasksController {
     const principal = request.principal;
     const task = await this.dataSource.transaction(async (manager) => {
       const found = await this.tasks.findForUpdate(manager, id);
-      if (!found || !principal || !mayUseQueue(principal, found.queue, 'act', (team) => this.ring.csmsOfTeam(team))) {
+      if (!found || !principal || !mayUseQueue(principal, found.queue, 'act', (team) => this.directory.csmsOfTeam(team))) {
         throw new RequestRejected(404, [{ path: 'id', message: 'no task with this id this key may act on' }]);
       }
       if (found.status === 'done') throw new RequestRejected(409, [{ path: '', message: 'the task is already done' }]);

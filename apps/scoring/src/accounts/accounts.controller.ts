@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ApiKeyGuard, ApiKeyRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { ApiKeyGuard, DirectoryRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidParams, ValidQuery } from '@bellwether/platform';
 import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
@@ -40,7 +40,7 @@ export class AccountsController {
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly cache: AccountCache,
-    private readonly ring: ApiKeyRing,
+    private readonly directory: DirectoryRing,
     @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {}
 
@@ -67,7 +67,7 @@ export class AccountsController {
 
   private authorize(request: AuthenticatedRequest, accountId: string, ownerCsmId: string | undefined): void {
     const principal = request.principal;
-    if (!principal || !mayReadAccount(principal, ownerCsmId, (team) => this.ring.csmsOfTeam(team))) throw notFound(accountId);
+    if (!principal || !mayReadAccount(principal, ownerCsmId, (team) => this.directory.csmsOfTeam(team))) throw notFound(accountId);
   }
 
   private async assemble(accountId: string): Promise<AccountView> {

@@ -1,0 +1,48 @@
+import type { NativeEvent } from './event-batch.validator';
+import { toTelemetryEvent } from './event-publisher.service';
+import { mayChangeOwnership, withoutUntrustedOwnership } from './ownership-trust';
+
+const at = '2026-03-01T10:00:00.000Z';
+const group: NativeEvent = { id: 'g1', type: 'account.updated', accountId: 'acme', timestamp: at, properties: { traits: { csmId: 'csm-mallory', team: 'apac', plan: 'pro', seats: 9 } } };
+const subscription: NativeEvent = { id: 's1', type: 'subscription.changed', accountId: 'acme', timestamp: at, properties: { plan: 'pro', mrr: 900, tier: 'enterprise' } };
+const usage: NativeEvent = { id: 'f1', type: 'feature.used', accountId: 'acme', timestamp: at, properties: { feature: 'reports', team: 'growth' } };
+
+describe('withoutUntrustedOwnership', () => {
+  it('drops csmId, team and tier from an untrusted key’s attribute events, keeps the other traits, and names each dropped field', () => {
+    const result = withoutUntrustedOwnership([usage, group, subscription], false);
+    expect(result.events).toEqual([usage, { ...group, properties: { traits: { plan: 'pro', seats: 9 } } }, { ...subscription, properties: { plan: 'pro', mrr: 900 } }]);
+    expect(result.ignored.map((problem) => [problem.index, problem.path])).toEqual([
+      [1, 'properties.traits.csmId'],
+      [1, 'properties.traits.team'],
+      [2, 'properties.tier'],
+    ]);
+  });
+
+  it('passes a trusted key’s events unchanged', () => {
+    expect(withoutUntrustedOwnership([group, subscription], true)).toEqual({ events: [group, subscription], ignored: [] });
+  });
+
+  it('leaves the index out when positions do not map to what the client sent (Segment)', () => {
+    expect(withoutUntrustedOwnership([group], false, () => undefined).ignored[0]).not.toHaveProperty('index');
+  });
+});
+
+describe('mayChangeOwnership', () => {
+  const key = (scopes: ('ingest' | 'accounts:write' | 'admin' | 'csm')[]) => ({ keyId: 'k', scopes, csmId: null, team: null });
+  it.each([
+    [['ingest'], false],
+    [['ingest', 'csm'], false],
+    [['ingest', 'accounts:write'], true],
+    [['admin'], true],
+  ] as const)('%j → %s', (scopes, trusted) => {
+    expect(mayChangeOwnership(key([...scopes]))).toBe(trusted);
+  });
+});
+
+describe('toTelemetryEvent', () => {
+  it('marks trustedAttributes only when ingestion says the source is trusted; a client property of that name stays a property', () => {
+    const forged: NativeEvent = { ...group, properties: { trustedAttributes: true, traits: { csmId: 'csm-mallory' } } };
+    expect(toTelemetryEvent(forged, at, 'native')).not.toHaveProperty('trustedAttributes');
+    expect(toTelemetryEvent(group, at, 'native', true)).toMatchObject({ trustedAttributes: true });
+  });
+});

@@ -1,0 +1,65 @@
+import { ownershipAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import type { RequestProblem } from '@bellwether/platform';
+import { hasScope, type Principal } from '@bellwether/auth';
+import type { NativeEvent } from './event-batch.validator';
+
+/** The event types whose properties scoring applies as account attributes, and where. */
+const attributeCarriers: Readonly<Record<string, 'properties' | 'traits'>> = {
+  'subscription.changed': 'properties',
+  'account.updated': 'traits',
+};
+
+/** A trusted source of ownership: a key with the `accounts:write` scope (admin holds every scope). */
+export function mayChangeOwnership(principal: Principal | undefined): boolean {
+  return principal !== undefined && hasScope(principal, 'accounts:write');
+}
+
+export interface OwnershipFiltering {
+  /** The events to publish: from an untrusted key, without ownership attributes. */
+  readonly events: readonly NativeEvent[];
+  /** One warning per dropped attribute, naming the event (its position and id) and the field. */
+  readonly ignored: readonly RequestProblem[];
+}
+
+/**
+ * Drops ownership changes (csmId, team, tier: who sees an account) from events of an untrusted
+ * key, keeping the rest of their attributes (plan, seats, MRR…). Trusted sources are the admin API
+ * and keys with the `accounts:write` scope (issue 13, docs/security.md); their events pass as
+ * they are. Pure. Only the events whose attributes scoring applies are looked at
+ * (`subscription.changed` properties, `account.updated` traits); other events keep their
+ * properties. `indexOf` maps an event's position to the index the client knows (none for Segment,
+ * whose messages do not map one to one).
+ */
+export function withoutUntrustedOwnership(events: readonly NativeEvent[], trusted: boolean, indexOf: (position: number) => number | undefined = (position) => position): OwnershipFiltering {
+  if (trusted) return { events, ignored: [] };
+  const ignored: RequestProblem[] = [];
+  const filtered = events.map((event, position) => {
+    const carrier = attributeCarriers[event.type];
+    const properties = event.properties;
+    if (!carrier || !properties) return event;
+    const source = carrier === 'properties' ? properties : objectOf(properties['traits']);
+    if (!source) return event;
+    const dropped = ownershipAttributes.filter((name) => name in source);
+    if (dropped.length === 0) return event;
+    const index = indexOf(position);
+    const prefix = carrier === 'properties' ? 'properties' : 'properties.traits';
+    for (const name of dropped) {
+      ignored.push({
+        ...(index !== undefined ? { index } : {}),
+        path: `${prefix}.${name}`,
+        message: `ignored on event ${event.id}: ownership (csmId, team, tier) may only be set by the admin API or a key with the accounts:write scope`,
+      });
+    }
+    const kept = withoutKeys(source, dropped);
+    return { ...event, properties: carrier === 'properties' ? kept : { ...properties, traits: kept } };
+  });
+  return { events: filtered, ignored };
+}
+
+function objectOf(value: JsonValue | undefined): JsonObject | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}
+
+function withoutKeys(source: JsonObject, names: readonly string[]): JsonObject {
+  return Object.fromEntries(Object.entries(source).filter(([name]) => !names.includes(name)));
+}

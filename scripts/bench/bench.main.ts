@@ -170,7 +170,7 @@ class Bench {
     await Promise.all(['scoring', 'alerting', 'playbook'].map((name) => this.startWithOneRetry(this.services[name as ServiceName], 'start the four services')));
     const { stdout } = await run(
       process.execPath,
-      ['-r', `./${join(this.config.buildDir, 'tools/runtime/register-paths.js')}`, join(this.config.buildDir, 'dist/apps/ingestion/src/cli/keys.cli.js'), 'create', '--name', `bench-${this.config.namespace.replace(/\.$/, '')}`, '--scopes', 'ingest'],
+      ['-r', `./${join(this.config.buildDir, 'tools/runtime/register-paths.js')}`, join(this.config.buildDir, 'dist/apps/ingestion/src/cli/keys.cli.js'), 'create', '--name', `bench-${this.config.namespace.replace(/\.$/, '')}`, '--scopes', 'ingest,accounts:write'],
       { env: { ...process.env, DATABASE_URL: this.config.databaseUrl } },
     );
     this.key = (JSON.parse(stdout) as { key: string }).key;

@@ -18,7 +18,7 @@ import {
   type Principal,
   type QueueRight,
 } from '@bellwether/auth';
-import { OutboxRelay, parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { OutboxRelay, parseRequestTime, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { finalize, interval, merge, type Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
 import { AlertRepository, lifecycleEvent, type StoredAlert } from '../alerts/alert.repository';
@@ -38,9 +38,9 @@ const statuses = ['open', 'acknowledged', 'snoozed', 'resolved'] as const;
 const outcomes: readonly AlertOutcome[] = ['saved', 'churned', 'expanded', 'not_actionable'];
 const QUEUE = /^(csm|team|manager):[A-Za-z0-9_.-]{1,100}$/;
 
-const queueParams = { type: 'object', required: ['queue'], additionalProperties: false, properties: { queue: requestSchemas.pathId } };
-const alertParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
-const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const queueParams = pathIdParams('queue');
+const alertParams = pathIdParams('id');
+const noQuery = requestSchemas.nothing;
 const listQuery = {
   type: 'object',
   additionalProperties: false,
@@ -51,7 +51,7 @@ const listQuery = {
     limit: { type: 'integer', minimum: 1, maximum: 500 },
   },
 };
-const emptyBody = { type: 'object', additionalProperties: false, properties: {} };
+const emptyBody = requestSchemas.nothing;
 const snoozeBody = { type: 'object', required: ['until'], additionalProperties: false, properties: { until: requestSchemas.instant } };
 const resolveBody = { type: 'object', required: ['outcome'], additionalProperties: false, properties: { outcome: { enum: outcomes }, note: requestSchemas.note } };
 

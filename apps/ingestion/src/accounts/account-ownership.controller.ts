@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode, Patch, Req, UseGuards } from '@nestjs/common';
 import { eventLimits } from '@bellwether/contracts';
-import { RequestRejected, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { RequestRejected, ValidBody, ValidParams, ValidQuery, requestSchemas } from '@bellwether/platform';
 import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { actorOf } from '../directory/directory.controller';
 import { patchAccountOwnershipSchema, type PatchAccountOwnershipBody } from '../directory/directory.dto';
 
 // The id is checked by checkedAccountId (the events' accountId rule), after the shared storable-text rule.
 const accountParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' } } };
-const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const noQuery = requestSchemas.nothing;
 import { AccountOwnershipService, type AccountOwnership, type OwnershipPatch } from './account-ownership.service';
 
 /**

@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { RequestRejected, requestSchemas, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { RequestRejected, pathIdParams, requestSchemas, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { ApiKeyGuard, keyIdentityProblems, RateLimitClass, RateLimitGuard, RequireScope } from '@bellwether/auth';
 import { ApiKeysService, type ApiKeySummary, type CreateKeyRequest } from '../api-keys/api-keys.service';
 import { createApiKeyRequestSchema } from './create-api-key.dto';
 
-const keyParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
-const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const keyParams = pathIdParams('id');
+const noQuery = requestSchemas.nothing;
 
 const KEY_ID = /^[A-Za-z0-9]{12}$/;
 

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Put, Req, UseGuards } from '@nestjs/common';
-import { RequestRejected, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { RequestRejected, ValidBody, ValidParams, ValidQuery, requestSchemas } from '@bellwether/platform';
 import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import type { StoredAuditEntry } from './admin-audit';
 import { auditQuerySchema, DIRECTORY_ID, putCsmSchema, putTeamSchema, type AuditQuery, type PutCsmBody, type PutTeamBody } from './directory.dto';
@@ -7,7 +7,7 @@ import { auditQuerySchema, DIRECTORY_ID, putCsmSchema, putTeamSchema, type Audit
 // Path ids are checked by checkedId (the directory's own form), after the shared storable-text rule.
 const teamParams = { type: 'object', required: ['team'], additionalProperties: false, properties: { team: { type: 'string' } } };
 const csmParams = { type: 'object', required: ['csmId'], additionalProperties: false, properties: { csmId: { type: 'string' } } };
-const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const noQuery = requestSchemas.nothing;
 import { DirectoryService, type CsmEntry, type DirectoryRefusal, type TeamEntry } from './directory.service';
 
 /**

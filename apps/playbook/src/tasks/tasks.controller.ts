@@ -1,14 +1,14 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, DirectoryRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { OutboxRelay, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { OutboxRelay, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import { TaskRepository, type TaskRow } from '../runs/run.repository';
 
 const QUEUE = /^(csm|team|manager):[A-Za-z0-9_.-]{1,100}$/;
 
-const queueParams = { type: 'object', required: ['queue'], additionalProperties: false, properties: { queue: requestSchemas.pathId } };
-const taskParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
+const queueParams = pathIdParams('queue');
+const taskParams = pathIdParams('id');
 const listQuery = { type: 'object', additionalProperties: false, properties: { status: { enum: ['open', 'done'] } } };
 const completeBody = { type: 'object', additionalProperties: false, properties: { note: requestSchemas.note } };
 

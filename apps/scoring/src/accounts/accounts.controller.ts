@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, DirectoryRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, ValidParams, ValidQuery } from '@bellwether/platform';
+import { parseRequestTime, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidParams, ValidQuery } from '@bellwether/platform';
 import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
 import { AccountStateRepository } from '../scores/account-state.repository';
@@ -10,8 +10,8 @@ import { mayReadAccount } from './account-access';
 
 const MAX_HISTORY = 1000;
 
-const accountParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: requestSchemas.pathId } };
-const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+const accountParams = pathIdParams('id');
+const noQuery = requestSchemas.nothing;
 const historyQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant } };
 
 export interface AccountView {

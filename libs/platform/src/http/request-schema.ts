@@ -35,13 +35,20 @@ export function parseRequestTime(text: string): number | null {
 /**
  * Schema pieces the controllers share. `instant` is a string in the `instant` format
  * (parseRequestTime); `pathId` an id in a URL path: 1-200 printable ASCII characters without
- * spaces (the native id rule of eventLimits); `note` free text of at most 2,000 characters.
+ * spaces (the native id rule of eventLimits); `note` free text of at most 2,000 characters;
+ * `nothing` an object with no properties (a route that reads no query, or an empty body).
  */
 export const requestSchemas = {
   instant: { type: 'string', format: 'instant' },
   pathId: { type: 'string', minLength: 1, maxLength: eventLimits.maxIdLength, pattern: printableIdPattern },
   note: { type: 'string', maxLength: 2000 },
+  nothing: { type: 'object', additionalProperties: false, properties: {} },
 } as const;
+
+/** Path parameters of a route whose only parameter is one `pathId`, e.g. `pathIdParams('id')` for `/alerts/:id`. */
+export function pathIdParams(name: string): object {
+  return { type: 'object', required: [name], additionalProperties: false, properties: { [name]: requestSchemas.pathId } };
+}
 
 function requestAjv(coerceTypes: boolean): Ajv {
   // The options of contracts' createAjv; path and query values are text, so numbers are coerced there.

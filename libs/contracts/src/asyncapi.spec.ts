@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import asyncApiSpecs from '@asyncapi/specs';
 import { parse } from 'yaml';
 import { asyncApiSchemasByTopic, buildAsyncApiDocument, deadLetterHeaderNames } from './asyncapi';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs } from './topics';
 import {
   createAjv,
@@ -13,6 +13,7 @@ import {
   validateApiKeyRecord,
   validateDirectoryRecord,
   validateClockTick,
+  validatePipelineWatermark,
   validatePlaybookRunEvent,
   validateScoreChanged,
   validateTelemetryEvent,
@@ -59,10 +60,11 @@ describe('docs/asyncapi.yaml', () => {
       [Topics.alerts]: validateAlertLifecycleEvent,
       [Topics.playbookRuns]: validatePlaybookRunEvent,
       [Topics.clock]: validateClockTick,
+      [Topics.watermarks]: validatePipelineWatermark,
       [Topics.apiKeys]: validateApiKeyRecord,
       [Topics.directory]: validateDirectoryRecord,
     };
-    const exampleKeys: Record<string, string> = { [Topics.clock]: 'clock', [Topics.apiKeys]: 'Q7ZK2M9XWPLA', [Topics.directory]: 'csm:csm-ana' };
+    const exampleKeys: Record<string, string> = { [Topics.clock]: 'clock', [Topics.watermarks]: 'pipeline', [Topics.apiKeys]: 'Q7ZK2M9XWPLA', [Topics.directory]: 'csm:csm-ana' };
 
     it.each(Object.values(Topics))('%s: one message, keyed as documented, whose example passes the schema and the library validator', (topic) => {
       const [entry, ...others] = byTopic.get(topic) ?? [];
@@ -88,6 +90,7 @@ describe('docs/asyncapi.yaml', () => {
       expect(embedded(Topics.alerts)).toEqual(alertLifecycleEventSchema);
       expect(embedded(Topics.playbookRuns)).toEqual(playbookRunEventSchema);
       expect(embedded(Topics.clock)).toEqual(clockTickSchema);
+      expect(embedded(Topics.watermarks)).toEqual(pipelineWatermarkSchema);
       expect(embedded(Topics.apiKeys)).toEqual(apiKeyRecordSchema);
       expect(embedded(Topics.directory)).toEqual(directoryRecordSchema);
     });

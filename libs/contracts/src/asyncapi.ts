@@ -1,5 +1,5 @@
 import type { ScoreChanged } from './messages';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
 
 /**
@@ -47,6 +47,8 @@ const accountKeySchema = {
 
 const clockKeySchema = { type: 'string', const: 'clock', description: 'Always `clock`: the topic has one partition and every tick uses the same key.' } as const;
 
+const pipelineKeySchema = { type: 'string', const: 'pipeline', description: 'Always `pipeline`: one partition, compacted, so the newest watermark is kept.' } as const;
+
 const apiKeyIdSchema = {
   ...apiKeyRecordSchema.properties.id,
   description: 'The API key id (the part of the key between `bwk_` and the next `_`).',
@@ -58,7 +60,7 @@ const directoryKeySchema = {
   description: 'The entry: `csm:<csmId>` or `team:<team>`.',
 } as const;
 
-const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema } as const;
+const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, PipelineKey: pipelineKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema } as const;
 
 const idHeader = (name: string, description: string) => ({
   type: 'object',
@@ -87,7 +89,7 @@ interface TopicDoc {
   readonly producer: { readonly service: string; readonly via: string };
   readonly consumers: readonly ConsumerDoc[];
   /** Which Kafka key schema the topic uses. */
-  readonly key: 'AccountKey' | 'ClockKey' | 'ApiKeyId' | 'DirectoryKey';
+  readonly key: 'AccountKey' | 'ClockKey' | 'PipelineKey' | 'ApiKeyId' | 'DirectoryKey';
   readonly headers?: object;
   /** The message id integrators deduplicate on. */
   readonly idempotencyKey: string;
@@ -276,6 +278,24 @@ const topics: readonly TopicDoc[] = [
     example: { schemaVersion: 1, watermark: '2026-03-01T10:00:00.000Z' },
   },
   {
+    id: 'watermarks',
+    topic: Topics.watermarks,
+    title: 'Pipeline watermark (internal, compacted)',
+    message: 'PipelineWatermark',
+    schema: pipelineWatermarkSchema,
+    summary:
+      'Scoring’s pipeline watermark: the minimum event time over the events topic’s partitions (idle partitions excluded), and the last day boundary every account was scored through. In event mode (replays) it is the clock of alerting’s SLA and snooze timers and of playbook waits.',
+    producer: { service: 'scoring', via: 'its outbox relay, each time the watermark advances' },
+    consumers: [
+      { service: 'alerting', purpose: 'the pipeline clock of SLA escalations and snooze wake-ups in event mode' },
+      { service: 'playbook', purpose: 'the pipeline clock of wait steps and task due dates in event mode' },
+    ],
+    key: 'PipelineKey',
+    idempotencyKey: '`watermark` (take the maximum; it only moves forward)',
+    notes: ['Internal: not meant for integrators.'],
+    example: { schemaVersion: 1, watermark: '2026-03-01T10:00:00.000Z', closedThrough: '2026-02-28T00:00:00.000Z' },
+  },
+  {
     id: 'apiKeys',
     topic: Topics.apiKeys,
     title: 'API key records (internal, compacted)',
@@ -344,6 +364,7 @@ function channelDescription(doc: TopicDoc, spec: TopicSpec): string {
   const key = {
     AccountKey: 'Key: the `accountId`. One account’s messages share a partition and keep the order they were produced in; there is no order across accounts.',
     ClockKey: 'Key: `clock`; one partition, so ticks are totally ordered.',
+    PipelineKey: 'Key: `pipeline`; one partition, compacted, so a reader from the beginning gets the newest watermark.',
     ApiKeyId: 'Key: the API key id; one partition, so every record is read in order.',
     DirectoryKey: 'Key: `csm:<csmId>` or `team:<team>`; one partition, so every record is read in order.',
   }[doc.key];

@@ -255,6 +255,20 @@ export interface ClockTick {
 }
 
 /**
+ * `bellwether.watermarks.v1` (internal, compacted, key `pipeline`): scoring's pipeline watermark,
+ * the minimum over the events topic's partitions (docs/architecture.md, "Event time"). Published
+ * each time it advances. Alerting's SLA and snooze timers and playbook's waits read it as their
+ * clock in event mode (CLOCK_MODE=event); in wall mode they use the wall clock.
+ */
+export interface PipelineWatermark {
+  readonly schemaVersion: 1;
+  /** Event time (ISO-8601) up to which every partition of the events topic has been read. */
+  readonly watermark: string;
+  /** The last day boundary (00:00 UTC) whose day every account has been scored through, or null before the first. */
+  readonly closedThrough: string | null;
+}
+
+/**
  * `accounts:write`: the key's events may change account ownership (csmId, team, tier), e.g. a
  * CRM sync. It does not let the key send events by itself (that is `ingest`).
  */

@@ -245,6 +245,14 @@ export const clockTickSchema = {
   properties: { schemaVersion: { const: 1 }, watermark: isoDateTime },
 } as const;
 
+export const pipelineWatermarkSchema = {
+  $id: 'https://bellwether.dev/schemas/watermarks.v1.json',
+  title: 'bellwether.watermarks.v1',
+  type: 'object',
+  required: ['schemaVersion', 'watermark', 'closedThrough'],
+  properties: { schemaVersion: { const: 1 }, watermark: isoDateTime, closedThrough: { anyOf: [isoDateTime, { type: 'null' }] } },
+} as const;
+
 export const apiKeyRecordSchema = {
   $id: 'https://bellwether.dev/schemas/api-keys.v1.json',
   title: 'bellwether.api-keys.v1',

@@ -6,6 +6,8 @@ export const Topics = {
   alerts: 'bellwether.alerts.v1',
   playbookRuns: 'bellwether.playbook-runs.v1',
   clock: 'bellwether.clock.v1',
+  /** Internal: the pipeline's event-time watermark, from scoring, so alerting's and playbook's timers follow it in event mode. */
+  watermarks: 'bellwether.watermarks.v1',
   /** Internal: API key records (hashes only) from ingestion, so every service can verify keys. */
   apiKeys: 'bellwether.api-keys.v1',
   /** Internal: the directory of CSMs, teams and their managers from ingestion's admin API (access checks read it). */
@@ -36,6 +38,7 @@ export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.alerts, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.playbookRuns, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.clock, partitions: 1, compacted: false, retentionMs: WEEK_MS },
+  { name: Topics.watermarks, partitions: 1, compacted: true },
   { name: Topics.apiKeys, partitions: 1, compacted: true },
   { name: Topics.directory, partitions: 1, compacted: true },
   ...[Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock].map((topic) => ({

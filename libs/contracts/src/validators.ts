@@ -1,10 +1,11 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AlertLifecycleEvent, ApiKeyRecord, ClockTick, DirectoryRecord, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import type { AlertLifecycleEvent, ApiKeyRecord, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
 import {
   alertLifecycleEventSchema,
   apiKeyRecordSchema,
   clockTickSchema,
+  pipelineWatermarkSchema,
   directoryRecordSchema,
   playbookRunEventSchema,
   scoreChangedSchema,
@@ -56,5 +57,6 @@ export const validateScoreChanged = compile<ScoreChanged>(sharedAjv, scoreChange
 export const validateAlertLifecycleEvent = compile<AlertLifecycleEvent>(sharedAjv, alertLifecycleEventSchema);
 export const validatePlaybookRunEvent = compile<PlaybookRunEvent>(sharedAjv, playbookRunEventSchema);
 export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
+export const validatePipelineWatermark = compile<PipelineWatermark>(sharedAjv, pipelineWatermarkSchema);
 export const validateApiKeyRecord = compile<ApiKeyRecord>(sharedAjv, apiKeyRecordSchema);
 export const validateDirectoryRecord = compile<DirectoryRecord>(sharedAjv, directoryRecordSchema);

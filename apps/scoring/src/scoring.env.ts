@@ -7,11 +7,24 @@ export class ScoringEnv extends CommonEnv {
   @IsIn(['true', 'false'])
   KAFKA_ENSURE_TOPICS: 'true' | 'false' = 'true';
 
-  /** Events older than the watermark by more than this are dead-lettered as too late. */
+  /**
+   * Events more than this many days behind their account's newest event are recorded but not
+   * scored (they fall outside the windows a score reads); they are never dead-lettered.
+   */
   @IsInt()
   @Min(0)
   @Max(90)
   ALLOWED_LATENESS_DAYS = 30;
+
+  /**
+   * Bounded out-of-orderness: a day is closed for accounts whose own events have not closed it
+   * only once the pipeline watermark is this many hours past its end, so data that arrives up to
+   * this late never reads as silence. See docs/architecture.md, "Event time".
+   */
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  GRACE_PERIOD_HOURS = 48;
 
   /** Accounts re-scored per transaction during a day-roll. */
   @IsInt()

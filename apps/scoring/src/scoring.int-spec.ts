@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PipelineWatermark, type PlaybookRunEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
+import { applyAccountEvents, closeAccountDays, defaultScorecard } from '@bellwether/scoring-domain';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { SCORING_CONSUMER_GROUP } from './scoring.module';
 
@@ -68,7 +69,7 @@ beforeAll(async () => {
   await db.connect();
   await producer.connect();
   await scoring.start();
-  tail = new TopicTail(kafka, [Topics.scores, ...[Topics.events, Topics.alerts, Topics.playbookRuns].map(deadLetterTopicOf)]);
+  tail = new TopicTail(kafka, [Topics.scores, Topics.watermarks, ...[Topics.events, Topics.alerts, Topics.playbookRuns].map(deadLetterTopicOf)]);
   await tail.start();
 });
 
@@ -81,46 +82,51 @@ afterAll(async () => {
 });
 
 describe('scoring on the real stack', () => {
-  it('an account that goes silent loses health as the watermark passes days', async () => {
+  it('an account that goes silent loses health day by day once the pipeline watermark is a grace period past each day', async () => {
     const quiet = `quiet-${randomUUID()}`;
     const busy = `busy-${randomUUID()}`;
-    await send(busyAccount(quiet, 0));
+    const quietEvents = busyAccount(quiet, 0);
+    await send(quietEvents);
     await waitFor(() => changesOf(quiet).length > 0, { description: 'a first score for the quiet account' });
     const before = changesOf(quiet).at(-1)?.after.health ?? 0;
-    // Only the other account keeps sending: its events carry the watermark 40 days on.
+    // Only the other account keeps sending: its events carry the watermark to day 60.
     for (let d = 20; d <= 60; d += 10) await send([event(busy, 'session.started', day(d))]);
-    const decayed = await waitFor(() => changesOf(quiet).find((change) => change.cause.kind === 'watermark' && change.after.band === 'red'), {
-      description: 'a watermark-caused red score for the silent account',
+    // Every partition caught up: the watermark is day 60 10:00, and with the 48-hour grace period
+    // days up to day 57 are closed, each as of its last millisecond, in order.
+    const closedThrough = new Date(Date.UTC(2025, 0, 1) + 58 * 86_400_000).toISOString();
+    await waitFor(() => tail.records.find((record) => record.topic === Topics.watermarks && (record.value as PipelineWatermark).closedThrough === closedThrough), {
+      description: `a pipeline watermark closed through ${closedThrough}`,
     });
-    expect(decayed.after.health).toBeLessThan(before);
-    // A day-roll re-scores as of a passed midnight. Which midnight turns the account red depends on
-    // how the roller interleaves with the five sends (it may roll at day 30, 40, 50 or only at 60),
-    // so the test pins what holds for every interleaving: a UTC midnight the watermark reached,
-    // after the account's last event (day 19) and no later than the busy account's last (day 60).
-    const decayedAt = Date.parse(decayed.eventTime);
-    expect(decayedAt % 86_400_000).toBe(0);
-    expect(decayedAt).toBeGreaterThan(Date.parse(day(19)));
-    expect(decayedAt).toBeLessThanOrEqual(Date.UTC(2025, 0, 1) + 60 * 86_400_000);
-    expect(decayed.reasons.join(' ')).toMatch(/product_usage/);
+    const closes = changesOf(quiet).filter((change) => change.cause.kind === 'watermark');
+    const decayed = closes.find((change) => change.after.band === 'red');
+    expect(decayed?.after.health).toBeLessThan(before);
+    // Days are closed one by one, so each close explains that day's move.
+    expect(decayed?.reasons.length).toBeGreaterThan(0);
+    expect(decayed?.drivers.find((driver) => driver.measure === 'product_usage')?.score).toBeLessThan(50);
+    // The same as the pure domain gives for these events alone: whatever the interleaving of the
+    // sends and the roller, the red day and every close before it are functions of the events.
+    const expected = closeAccountDays(quiet, applyAccountEvents(quiet, null, quietEvents, defaultScorecard, { allowedLatenessDays: 30 }).stored, closedThrough, defaultScorecard);
+    expect(closes.map((change) => [change.eventTime, change.after])).toEqual(expected.changes.map((change) => [change.eventTime, change.after]));
+    expect(closes.every((change) => change.eventTime.endsWith('T23:59:59.999Z') && change.eventTime < closedThrough)).toBe(true);
   });
 
-  it('applies a late event within the allowed lateness and dead-letters one beyond it', async () => {
+  it('re-scores an event late within the allowed lateness as of its own time; one beyond it is recorded, not scored and not dead-lettered', async () => {
     const account = `late-${randomUUID()}`;
-    // The account's partition has seen day 60: lateness is judged against that partition's watermark.
     const current = event(account, 'session.started', day(60));
     await send([current]);
-    await waitFor(async () => (await db.query('SELECT 1 FROM scoring.processed_events WHERE event_id = $1', [current.id])).rowCount === 1, { description: 'the current event' });
+    await waitFor(() => isApplied(current.id), { description: 'the current event' });
     const withinLateness = event(account, 'nps.responded', day(50), { score: 2 });
     const tooLate = event(account, 'session.started', day(5));
     await send([withinLateness, tooLate]);
-    const letter = await waitFor(() => tail.records.find((record) => record.topic === deadLetterTopicOf(Topics.events) && (record.value as TelemetryEvent).id === tooLate.id), {
-      description: 'the too-late event in the DLQ',
+    const rescored = await waitFor(() => changesOf(account).find((change) => change.cause.kind === 'event' && change.cause.eventId === withinLateness.id), {
+      description: 'the late event re-scored',
     });
-    expect(letter.headers).toMatchObject({ dlq_step: 'lateness', dlq_topic: Topics.events });
-    expect(letter.headers['dlq_reason']).toMatch(/more than 30 days behind the watermark/);
-    await waitFor(async () => (await db.query('SELECT 1 FROM scoring.processed_events WHERE event_id = $1', [withinLateness.id])).rowCount === 1, {
-      description: 'the late-but-allowed event applied',
-    });
+    expect(rescored.eventTime).toBe(day(50));
+    expect(rescored.after.segment).toBe('at_risk');
+    await waitFor(() => isApplied(tooLate.id), { description: 'the too-late event recorded' });
+    const [row] = (await db.query("SELECT (state->>'eventsApplied')::int AS applied FROM scoring.account_state WHERE account_id = $1", [account])).rows as { applied: number }[];
+    expect(row?.applied).toBe(2);
+    expect(lettersOf(Topics.events, (value) => (value as TelemetryEvent).id === tooLate.id)).toEqual([]);
   });
 
   it('counts a duplicated event once', async () => {

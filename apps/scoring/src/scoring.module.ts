@@ -11,7 +11,7 @@ import { ReadModelsConsumer } from './scores/read-models.consumer';
 import { loadScorecard, SCORECARD } from './scores/scorecard.provider';
 import { ScoringEnv } from './scoring.env';
 
-export const SCORING_CONSUMER_GROUP = 'bellwether-scoring';
+export { SCORING_CONSUMER_GROUP } from './scoring.consumer-group';
 
 @Module({})
 export class ScoringModule {

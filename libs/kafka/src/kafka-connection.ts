@@ -108,6 +108,28 @@ export class KafkaConnection {
     }
   }
 
+  /**
+   * Per partition of a topic: the consumer group's committed offset (null if it never committed)
+   * and the log's start and end offsets, as decimal strings. The committed offsets are read
+   * before the log ends, so a partition that looks caught up was caught up with every record
+   * produced before the call (the pipeline watermark's idle rule relies on this order).
+   */
+  async consumerPositions(groupId: string, topic: string): Promise<{ partition: number; committedOffset: string | null; lowOffset: string; highOffset: string }[]> {
+    const admin = this.client.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: this.group(groupId), topics: [this.topic(topic)] });
+      const ends = await admin.fetchTopicOffsets(this.topic(topic));
+      const committedByPartition = new Map((committed?.partitions ?? []).map((entry) => [entry.partition, entry.offset]));
+      return ends.map((end) => {
+        const offset = committedByPartition.get(end.partition);
+        return { partition: end.partition, committedOffset: offset === undefined || offset === '-1' ? null : offset, lowOffset: end.low, highOffset: end.high };
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** True when the cluster answers a metadata request. */
   async ping(): Promise<boolean> {
     const admin = this.client.admin();

@@ -1,7 +1,8 @@
 import { validateScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
-import { rescoreAccount, scoreAccountBatch, type StoredAccount } from './account-scoring';
+import { applyAccountEvents, closeAccountDays, type StoredAccount } from './account-scoring';
 import type { AccountState } from './account-state';
 import { defaultScorecard } from './scorecard';
+import { dayOf } from './time';
 
 const event = (id: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => ({
   schemaVersion: 1,
@@ -15,60 +16,116 @@ const event = (id: string, type: string, timestamp: string, properties: Telemetr
   properties,
 });
 
-describe('scoreAccountBatch', () => {
+const options = { allowedLatenessDays: 30 };
+const apply = (previous: StoredAccount | null, events: TelemetryEvent[]) => applyAccountEvents('acme', previous, events, defaultScorecard, options);
+/** The last published change of a batch (or undefined). */
+const lastChange = (result: ReturnType<typeof apply>) => result.changes[result.changes.length - 1];
+const daily = (from: number, days: number, prefix = 'e') =>
+  [...Array(days).keys()].map((n) => event(`${prefix}${n}`, 'feature.used', new Date(Date.UTC(2026, 2, from + n, 10)).toISOString(), { feature: 'reports' }));
+
+describe('applyAccountEvents', () => {
   it('publishes a first score with sequence 1 and a change id built from it', () => {
-    const { change, stored } = scoreAccountBatch('acme', null, [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })], defaultScorecard);
-    expect(change).toMatchObject({ accountId: 'acme', changeId: 'acme:1', sequence: 1, before: null, cause: { kind: 'event', eventId: 'e1' } });
+    const { changes, stored } = apply(null, [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })]);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ accountId: 'acme', changeId: 'acme:1', sequence: 1, before: null, cause: { kind: 'event', eventId: 'e1' }, eventTime: '2026-03-01T10:00:00.000Z' });
     expect(stored.sequence).toBe(1);
-    expect(change?.drivers).toHaveLength(6);
+    expect(stored.closedThrough).toBe('2026-03-01T00:00:00.000Z');
+    expect(changes[0]?.drivers).toHaveLength(6);
   });
 
-  it('does not publish when nothing moved, and keeps the sequence', () => {
-    const first = scoreAccountBatch('acme', null, [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })], defaultScorecard);
-    const second = scoreAccountBatch('acme', first.stored, [event('e2', 'feature.used', '2026-03-01T11:00:00Z', { feature: 'reports' })], defaultScorecard);
-    expect(second.change).toBeNull();
+  it('does not evaluate again for more routine activity the same day, and keeps the sequence', () => {
+    const first = apply(null, [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })]);
+    const second = apply(first.stored, [event('e2', 'feature.used', '2026-03-01T11:00:00Z', { feature: 'reports' })]);
+    expect(second.changes).toEqual([]);
     expect(second.stored.sequence).toBe(1);
     expect(second.stored.state.eventsApplied).toBe(2);
+    expect(second.stored.evaluatedAsOf).toBe('2026-03-01T10:00:00.000Z');
   });
 
   it('publishes a move of the signals alert rules read, even when the score stays put', () => {
-    const first = scoreAccountBatch('acme', null, [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })], defaultScorecard);
-    const view = (id: string, hour: number) => event(id, 'page.viewed', `2026-03-01T${hour}:00:00Z`, { path: '/pricing' });
-    const second = scoreAccountBatch('acme', first.stored, [view('p1', 11)], defaultScorecard);
-    expect(second.change?.signals?.pricingViews7).toBe(1);
-    expect(second.change?.after).toEqual(first.change?.after);
+    const first = apply(null, [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })]);
+    const second = apply(first.stored, [event('p1', 'page.viewed', '2026-03-01T11:00:00Z', { path: '/pricing' })]);
+    expect(lastChange(second)?.signals?.pricingViews7).toBe(1);
+    expect(lastChange(second)?.after).toEqual(lastChange(first)?.after);
   });
 
   it('does not mutate the previous state', () => {
-    const first = scoreAccountBatch('acme', null, [event('e1', 'session.started', '2026-03-01T10:00:00Z')], defaultScorecard);
-    scoreAccountBatch('acme', first.stored, [event('e2', 'nps.responded', '2026-03-02T10:00:00Z', { score: 2 })], defaultScorecard);
+    const first = apply(null, [event('e1', 'session.started', '2026-03-01T10:00:00Z')]);
+    apply(first.stored, [event('e2', 'nps.responded', '2026-03-02T10:00:00Z', { score: 2 })]);
     expect(first.stored.state.nps).toBeNull();
+    expect(first.stored.closedThrough).toBe('2026-03-01T00:00:00.000Z');
   });
 
-  it('re-scoring as of a later day publishes the decay of a silent account, with a watermark cause', () => {
-    const busy = [...Array(20).keys()].map((n) => event(`e${n}`, 'feature.used', `2026-03-${String(n + 1).padStart(2, '0')}T10:00:00Z`, { feature: 'reports' }));
-    const first = scoreAccountBatch('acme', null, busy, defaultScorecard);
-    const later = rescoreAccount('acme', first.stored, '2026-04-15T00:00:00.000Z', defaultScorecard);
-    expect(later.change?.cause).toEqual({ kind: 'watermark' });
-    expect(later.change?.after.health).toBeLessThan(first.change?.after.health ?? 0);
-    expect(later.stored.evaluatedAsOf).toBe('2026-04-15T00:00:00.000Z');
-    expect(rescoreAccount('acme', later.stored, '2026-04-10T00:00:00.000Z', defaultScorecard).change).toBeNull();
+  it('closes every day the account crosses, in order, each as of its last millisecond, before applying the event', () => {
+    const first = apply(null, daily(1, 20));
+    const back = apply(first.stored, [event('b1', 'feature.used', '2026-04-15T10:00:00Z', { feature: 'reports' })]);
+    const closes = back.changes.filter((change) => change.cause.kind === 'watermark');
+    expect(closes.length).toBeGreaterThan(3);
+    expect(closes.every((change) => change.eventTime.endsWith('T23:59:59.999Z'))).toBe(true);
+    expect(closes.map((change) => change.eventTime)).toEqual([...closes.map((change) => change.eventTime)].sort());
+    expect(closes.every((change) => change.eventTime < '2026-04-15T00:00:00.000Z')).toBe(true);
+    expect(back.changes.at(-1)?.cause).toMatchObject({ kind: 'event', eventId: 'b1' });
+    // The silence shows before the activity that ends it.
+    expect(Math.min(...closes.map((change) => change.after.health))).toBeLessThan(lastChange(first)?.after.health ?? 0);
+    expect(back.stored.closedThrough).toBe('2026-04-15T00:00:00.000Z');
+    expect(back.changes.map((change) => change.sequence)).toEqual(back.changes.map((_, index) => (first.stored.sequence) + index + 1));
   });
 
-  it('an account whose events arrive after a day-roll is scored as of the watermark day, as the roll would have', () => {
-    const events = [event('e1', 'feature.used', '2026-03-01T10:00:00Z', { feature: 'reports' })];
-    const arrivedLate = scoreAccountBatch('acme', null, events, defaultScorecard, '2026-04-20T00:00:00.000Z');
-    const first = scoreAccountBatch('acme', null, events, defaultScorecard);
-    const rolled = rescoreAccount('acme', first.stored, '2026-04-20T00:00:00.000Z', defaultScorecard);
-    expect(arrivedLate.change?.eventTime).toBe('2026-04-20T00:00:00.000Z');
-    expect(arrivedLate.stored.snapshot).toEqual(rolled.stored.snapshot);
+  it('gives the same changes however the events are batched, and whether the roll or the account closes a day', () => {
+    const events = [
+      ...daily(1, 12),
+      event('n1', 'nps.responded', '2026-03-12T12:00:00Z', { score: 3 }),
+      event('x1', 'feature.used', '2026-03-12T13:00:00Z', { feature: 'reports' }),
+      event('g1', 'feature.gated', '2026-03-20T09:00:00Z', { feature: 'sso' }),
+      event('p1', 'billing.payment_failed', '2026-03-25T09:00:00Z'),
+      ...daily(26, 5, 'late'),
+    ];
+    const whole = apply(null, events);
+    const summary = (changes: readonly { sequence: number; eventTime: string; after: unknown; cause: unknown }[]) => changes.map(({ sequence, eventTime, after, cause }) => ({ sequence, eventTime, after, cause }));
+    for (let split = 1; split < events.length; split += 1) {
+      const head = apply(null, events.slice(0, split));
+      const tail = apply(head.stored, events.slice(split));
+      expect(summary([...head.changes, ...tail.changes])).toEqual(summary(whole.changes));
+      // The roller closing every day up to the next event's day first changes nothing either.
+      const next = events[split];
+      if (!next) continue;
+      const boundary = new Date(dayOf(next.timestamp) * 86_400_000).toISOString();
+      const rolled = closeAccountDays('acme', head.stored, boundary, defaultScorecard);
+      const after = apply(rolled.stored, events.slice(split));
+      expect(summary([...head.changes, ...rolled.changes, ...after.changes])).toEqual(summary(whole.changes));
+    }
   });
 
-  it('a late event does not move the evaluation time backwards', () => {
-    const first = scoreAccountBatch('acme', null, [event('e1', 'session.started', '2026-03-10T10:00:00Z')], defaultScorecard);
-    const late = scoreAccountBatch('acme', first.stored, [event('e0', 'nps.responded', '2026-03-01T10:00:00Z', { score: 1 })], defaultScorecard);
-    expect(late.change?.eventTime.startsWith('2026-03-10')).toBe(true);
-    expect(late.change?.after.segment).toBe('at_risk');
+  it('re-scores a late event (its day already closed) as of its own event time', () => {
+    const first = apply(null, daily(1, 10));
+    const late = apply(first.stored, [event('n0', 'nps.responded', '2026-03-03T10:00:00Z', { score: 1 })]);
+    expect(late.late).toBe(1);
+    expect(lastChange(late)?.eventTime).toBe('2026-03-03T10:00:00.000Z');
+    expect(lastChange(late)?.after.segment).toBe('at_risk');
+    expect(late.stored.closedThrough).toBe(first.stored.closedThrough);
+  });
+
+  it('does not score an event further behind the account than the allowed lateness, and says which', () => {
+    const first = apply(null, daily(1, 10));
+    const ancient = apply(first.stored, [event('old', 'subscription.changed', '2010-01-01T00:00:00Z', { plan: 'legacy', mrr: 1 })]);
+    expect(ancient.beyondLateness).toEqual(['old']);
+    expect(ancient.changes).toEqual([]);
+    expect(ancient.stored.state.attributes.plan).toBeUndefined();
+  });
+
+  it('a day or two at risk does not make a recovered account a reactivation; a sustained stretch does', () => {
+    const reactivatedAfter = (atRiskDays: number) => {
+      const contract = event('c1', 'subscription.changed', '2026-03-01T00:00:00Z', { plan: 'pro', seats: 1, mrr: 100, startDate: '2025-01-01' });
+      const busy = apply(null, [contract, ...daily(1, 40)]);
+      // A detractor answer puts the account at risk; a promoter answer ends it `atRiskDays` later.
+      const detractor = apply(busy.stored, [event('d1', 'nps.responded', '2026-04-10T10:00:00Z', { score: 2 })]);
+      const promoterDay = new Date(Date.UTC(2026, 3, 10 + atRiskDays, 10)).toISOString();
+      const activity = daily(41, atRiskDays + 2, 'r').filter((candidate) => candidate.timestamp > '2026-04-10T11:00:00Z');
+      const recovered = apply(detractor.stored, [...activity.filter((candidate) => candidate.timestamp < promoterDay), event('pr', 'nps.responded', promoterDay, { score: 10 })]);
+      return lastChange(recovered)?.after.stage;
+    };
+    expect(reactivatedAfter(1)).not.toBe('reactivation');
+    expect(reactivatedAfter(5)).toBe('reactivation');
   });
 
   it('publishes the signals behind the scores with every change, valid against the contract', () => {
@@ -78,7 +135,7 @@ describe('scoreAccountBatch', () => {
       event('e2', 'page.viewed', '2026-03-02T10:05:00Z', { path: '/pricing' }),
       event('e3', 'nps.responded', '2026-03-02T11:00:00Z', { score: 3, comment: 'too slow' }),
     ];
-    const { change } = scoreAccountBatch('acme', null, events, defaultScorecard);
+    const change = lastChange(apply(null, events));
     expect(change?.signals).toMatchObject({
       gatedAttempts14: 1,
       gatedFeatures14: ['sso'],
@@ -89,22 +146,27 @@ describe('scoreAccountBatch', () => {
     expect(validateScoreChanged(change)).toEqual({ ok: true, value: change });
   });
 
-  it('publishes signals on a watermark re-score too', () => {
-    const first = scoreAccountBatch('acme', null, [event('e1', 'feature.gated', '2026-03-01T10:00:00Z', { feature: 'sso' })], defaultScorecard);
-    const later = rescoreAccount('acme', first.stored, '2026-03-20T00:00:00.000Z', defaultScorecard);
-    expect(later.change?.signals?.gatedAttempts14).toBe(0);
-    expect(later.change?.signals?.activity.last30).toBe(1);
+  it('publishes signals on a day close too', () => {
+    const first = apply(null, [event('e1', 'feature.gated', '2026-03-01T10:00:00Z', { feature: 'sso' })]);
+    const later = closeAccountDays('acme', first.stored, '2026-03-20T00:00:00.000Z', defaultScorecard);
+    const last = later.changes.at(-1);
+    expect(last?.cause).toEqual({ kind: 'watermark' });
+    expect(last?.signals?.gatedAttempts14).toBe(0);
+    expect(last?.signals?.activity.last30).toBe(1);
+    expect(closeAccountDays('acme', later.stored, '2026-03-10T00:00:00.000Z', defaultScorecard).changes).toEqual([]);
   });
 
-  it('scores a state stored before the signal fields existed', () => {
-    const first = scoreAccountBatch('acme', null, [event('e1', 'session.started', '2026-03-01T10:00:00Z')], defaultScorecard);
+  it('scores a state stored before the signal fields and day closing existed', () => {
+    const first = apply(null, [event('e1', 'session.started', '2026-03-01T10:00:00Z')]);
     const legacy = JSON.parse(JSON.stringify(first.stored.state)) as Record<string, unknown>;
-    for (const field of ['gatedByDay', 'pricingViewsByDay', 'usageLatest', 'ticketTopics', 'userPeriods', 'lastTouchpointDay', 'signalsTrackedSinceDay', 'prunedBeforeDay']) delete legacy[field];
-    const stored: StoredAccount = { ...first.stored, state: legacy as unknown as AccountState };
-    const rescored = rescoreAccount('acme', stored, '2026-04-20T00:00:00.000Z', defaultScorecard);
-    expect(rescored.change?.signals?.csm).toEqual({ daysSinceTouchpoint: 50, lastTouchpointAt: null });
-    expect(validateScoreChanged(rescored.change).ok).toBe(true);
-    const next = scoreAccountBatch('acme', stored, [event('e2', 'feature.gated', '2026-04-21T10:00:00Z', { feature: 'sso' })], defaultScorecard);
+    for (const field of ['gatedByDay', 'pricingViewsByDay', 'usageLatest', 'ticketTopics', 'userPeriods', 'lastTouchpointDay', 'signalsTrackedSinceDay', 'prunedBeforeDay', 'atRiskClosedDays', 'lastSignalsFingerprint']) delete legacy[field];
+    const stored: StoredAccount = { ...first.stored, closedThrough: null, state: legacy as unknown as AccountState };
+    const rescored = closeAccountDays('acme', stored, '2026-04-21T00:00:00.000Z', defaultScorecard);
+    const last = rescored.changes.at(-1);
+    // Silence is counted from the day the legacy state was tracked from, not from the epoch.
+    expect(last?.signals?.csm).toEqual({ daysSinceTouchpoint: dayOf(last?.eventTime ?? '') - dayOf('2026-03-01'), lastTouchpointAt: null });
+    expect(validateScoreChanged(last).ok).toBe(true);
+    const next = apply(stored, [event('e2', 'feature.gated', '2026-04-21T10:00:00Z', { feature: 'sso' })]);
     expect(next.stored.state.gatedByDay).toEqual({ [String(Date.UTC(2026, 3, 21) / 86_400_000)]: 1 });
     expect(next.stored.state.signalsTrackedSinceDay).toBe(Date.UTC(2026, 2, 1) / 86_400_000);
     expect(legacy['gatedByDay']).toBeUndefined();
@@ -120,9 +182,8 @@ describe('scoreAccountBatch', () => {
       event('o6', 'feature.gated', '2026-03-01T05:00:00Z', { feature: '   ' }),
       event('o7', 'page.viewed', '2026-03-01T06:00:00Z', { path: 'http://[bad' }),
     ];
-    const { change } = scoreAccountBatch('acme', null, odd, defaultScorecard);
+    const change = lastChange(apply(null, odd));
     expect(validateScoreChanged(change)).toMatchObject({ ok: true });
     expect(change?.signals?.contract).toMatchObject({ arrUsd: null, renewalDate: '1969-12-31', renewalInDays: -20_514 });
   });
 });
-

@@ -1,9 +1,10 @@
 import type { AccountSignals, ScoreChanged, ScoreDriver, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
 import { deriveAccountSignals } from './account-signals';
-import { applyEvent, emptyAccountState, type AccountState } from './account-state';
+import { applyEvent, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
-import { evaluateAccount } from './scores';
+import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
+import { DAY_MS, dayOf } from './time';
 
 /** What scoring keeps per account between batches. */
 export interface StoredAccount {
@@ -11,50 +12,183 @@ export interface StoredAccount {
   readonly snapshot: ScoreSnapshot | null;
   readonly drivers: readonly ScoreDriver[] | null;
   readonly sequence: number;
-  /** Event time of the last evaluation; later evaluations never go back before it. */
+  /** Event time of the last evaluation (a late event's re-score sets it back to its own time). */
   readonly evaluatedAsOf: string | null;
+  /**
+   * A day boundary (00:00 UTC, ISO-8601): every day of the account before it is closed, that is,
+   * it was evaluated as of its end. Null only for an account stored before days were closed;
+   * it then counts from its last evaluation.
+   */
+  readonly closedThrough: string | null;
 }
 
-export interface AccountBatchResult {
+/** What applying one account's new events gave. */
+export interface AccountEventsResult {
   readonly stored: StoredAccount;
-  /** The change to publish, or null when the score did not move materially. */
-  readonly change: ScoreChanged | null;
+  /** The changes to publish, in order (sequence ascending); empty when nothing moved materially. */
+  readonly changes: readonly ScoreChanged[];
+  /** Events in a day the account had already closed, re-scored as of their own event time. */
+  readonly late: number;
+  /** Ids of events more than `allowedLatenessDays` behind the account's newest event: not scored. */
+  readonly beyondLateness: readonly string[];
+}
+
+export interface ApplyOptions {
+  /** Events further behind the account's newest event than this (days) are not scored. */
+  readonly allowedLatenessDays: number;
 }
 
 /**
- * Applies one account's new events (already deduplicated) and re-scores it once, as of the
- * newest event time seen for the account. Pure: the same stored state and events give the
- * same result, whatever the wall clock says.
+ * Days of silence closed one by one at most: beyond a full state horizon of silence every window
+ * is empty, so older days are closed without an evaluation (bounds the work of a far jump).
  */
-export function scoreAccountBatch(
+export const MAX_DAYS_EVALUATED_PER_CLOSE = STATE_HORIZON_DAYS + 60;
+
+/** Event types whose every occurrence is an evaluation point; plain activity is not (see below). */
+const signalEventTypes: ReadonlySet<string> = new Set([
+  'feature.gated',
+  'usage.reported',
+  'onboarding.milestone_completed',
+  'support.ticket_opened',
+  'support.ticket_resolved',
+  'nps.responded',
+  'billing.payment_failed',
+  'billing.payment_succeeded',
+  'billing.invoice_overdue',
+  'subscription.changed',
+  'subscription.downgrade_requested',
+  'engagement.email_opened',
+  'engagement.event_attended',
+  'community.posted',
+  'csm.touchpoint',
+  'account.updated',
+  'account.churned',
+  'account.renewed',
+  'account.expanded',
+  'account.contracted',
+]);
+
+/**
+ * Applies one account's new events (deduplicated, in the order they were read from the
+ * partition) and evaluates the account at points that depend on the events alone, never on how
+ * they were batched or how far other partitions are:
+ * 1. Before an event of a later day is applied, every day of the account up to that day is
+ *    **closed**: evaluated as of its last millisecond, in order, none coalesced (`closeAccountDays`).
+ * 2. After an event, the account is evaluated as of that event's own time when the event is an
+ *    evaluation point: a signal event (billing, NPS, tickets, subscription, touchpoints…), the
+ *    first activity of its day, a pricing page view, or the first use of a key feature in 30 days.
+ *    Other activity shows at the next point or when its day closes.
+ * A late event (its day already closed) is an evaluation point too, as of its own event time.
+ * Events more than `allowedLatenessDays` behind the account's newest event are not scored: they
+ * fall outside every window a score reads. Pure.
+ */
+export function applyAccountEvents(
   accountId: string,
   previous: StoredAccount | null,
   events: readonly TelemetryEvent[],
   scorecard: Scorecard,
-  /** The last day boundary the pipeline's watermark passed: an account is never scored as of earlier. */
-  watermarkDay: string | null = null,
-): AccountBatchResult {
-  const state: AccountState = previous ? structuredClone(previous.state) : emptyAccountState(accountId);
-  const ordered = [...events].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.id.localeCompare(b.id));
-  for (const event of ordered) applyEvent(state, event, scorecard.signals);
-  const newest = ordered[ordered.length - 1];
-  if (!newest) return { stored: previous ?? { state, snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null }, change: null };
-  // A late event updates the windows it belongs to, but the evaluation never moves back in time,
-  // and never lags the watermark: an account whose events arrive after a day-roll is scored as
-  // the roll would have scored it. So the final score does not depend on arrival order.
-  const asOf = [newest.timestamp, previous?.evaluatedAsOf ?? '', watermarkDay ?? ''].reduce((latest, time) => (time > latest ? time : latest));
-  return evaluate(accountId, previous, state, asOf, { kind: 'event', eventId: newest.id, eventType: newest.type }, scorecard);
+  options: ApplyOptions,
+): AccountEventsResult {
+  const changes: ScoreChanged[] = [];
+  const beyondLateness: string[] = [];
+  let late = 0;
+  let current: StoredAccount | null = previous ? { ...previous, state: structuredClone(previous.state) } : null;
+  const keyFeatures = new Set(scorecard.signals.keyFeatures);
+  for (const event of events) {
+    const eventTime = new Date(Date.parse(event.timestamp)).toISOString();
+    const day = dayOf(eventTime);
+    const boundary = boundaryOf(day);
+    if (current === null) {
+      current = { state: emptyAccountState(accountId), snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null, closedThrough: boundary };
+    }
+    const state = current.state;
+    if (state.lastEventDay !== null && day < state.lastEventDay - options.allowedLatenessDays) {
+      beyondLateness.push(event.id);
+      continue;
+    }
+    const closedThrough = closedThroughOf(current, boundary);
+    if (boundary > closedThrough) {
+      const closed = closeDays(accountId, { ...current, closedThrough }, boundary, scorecard);
+      current = closed.stored;
+      changes.push(...closed.changes);
+    }
+    const isLate = boundary < (current.closedThrough ?? boundary);
+    if (isLate) late += 1;
+    const activityBefore = current.state.activityByDay[day] ?? 0;
+    const pricingBefore = current.state.pricingViewsByDay[day] ?? 0;
+    const feature = typeof event.properties['feature'] === 'string' ? event.properties['feature'] : undefined;
+    const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? current.state.featureLastUsed[feature] : undefined;
+    const newKeyFeature = feature !== undefined && keyFeatures.has(feature) && event.type === 'feature.used' && (featureLastUsed === undefined || featureLastUsed <= day - 30);
+    applyEvent(current.state, event, scorecard.signals);
+    const evaluationPoint =
+      isLate ||
+      signalEventTypes.has(event.type) ||
+      (activityBefore === 0 && (current.state.activityByDay[day] ?? 0) > 0) ||
+      (current.state.pricingViewsByDay[day] ?? 0) > pricingBefore ||
+      newKeyFeature;
+    if (evaluationPoint) {
+      const result = evaluate(accountId, current, current.state, eventTime, { kind: 'event', eventId: event.id, eventType: event.type }, scorecard);
+      current = result.stored;
+      if (result.change) changes.push(result.change);
+    }
+  }
+  const stored = current ?? { state: emptyAccountState(accountId), snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null, closedThrough: null };
+  return { stored, changes, late, beyondLateness };
 }
 
 /**
- * Re-scores an account with no new events, as of a later moment: the watermark passed a day
- * boundary, so windows moved and silence counts. Returns no change when the score did not move.
+ * Closes the account's days up to `through` (a day boundary, 00:00 UTC): each day not closed yet
+ * is evaluated as of its last millisecond, oldest first, with a `watermark` cause. The day-roller
+ * calls it for accounts whose events have not crossed the boundary themselves, once the pipeline
+ * watermark is a grace period past it. Returns the account unchanged when it is closed already.
+ * Pure; `previous` is not changed.
  */
-export function rescoreAccount(accountId: string, previous: StoredAccount, asOf: string, scorecard: Scorecard): AccountBatchResult {
-  if (previous.evaluatedAsOf && previous.evaluatedAsOf >= asOf) return { stored: previous, change: null };
-  return evaluate(accountId, previous, previous.state, asOf, { kind: 'watermark' }, scorecard);
+export function closeAccountDays(accountId: string, previous: StoredAccount, through: string, scorecard: Scorecard): { stored: StoredAccount; changes: ScoreChanged[] } {
+  const closedThrough = closedThroughOf(previous, through);
+  if (closedThrough >= through) return { stored: previous, changes: [] };
+  return closeDays(accountId, { ...previous, state: structuredClone(previous.state), closedThrough }, through, scorecard);
 }
 
+/** Closes days in place on a working copy (its state is owned by the caller). */
+function closeDays(accountId: string, working: StoredAccount, through: string, scorecard: Scorecard): { stored: StoredAccount; changes: ScoreChanged[] } {
+  const changes: ScoreChanged[] = [];
+  const lastDay = dayOf(through) - 1;
+  let current = working;
+  const firstDay = Math.max(dayOf(working.closedThrough ?? through), lastDay - MAX_DAYS_EVALUATED_PER_CLOSE + 1);
+  for (let day = firstDay; day <= lastDay; day += 1) {
+    const endOfDay = new Date(boundaryMs(day + 1) - 1).toISOString();
+    const result = evaluate(accountId, current, current.state, endOfDay, { kind: 'watermark' }, scorecard);
+    current = result.stored;
+    if (result.change) changes.push(result.change);
+    rememberClosedSegment(current.state, day, current.snapshot?.segment ?? null);
+  }
+  return { stored: { ...current, closedThrough: through }, changes };
+}
+
+/** Keeps the window of closed at-risk days that `stageOf` reads. */
+function rememberClosedSegment(state: AccountState, day: number, segment: string | null): void {
+  upgradeState(state);
+  const kept = state.atRiskClosedDays.filter((atRiskDay) => atRiskDay > day - REACTIVATION_WINDOW_DAYS);
+  if (segment === 'at_risk') kept.push(day);
+  state.atRiskClosedDays = kept;
+}
+
+/** The closed-through boundary, for an account stored before it existed: its last evaluation's day. */
+function closedThroughOf(stored: StoredAccount, fallback: string): string {
+  if (stored.closedThrough) return stored.closedThrough;
+  return stored.evaluatedAsOf ? boundaryOf(dayOf(stored.evaluatedAsOf)) : fallback;
+}
+
+function boundaryMs(day: number): number {
+  return day * DAY_MS;
+}
+
+/** The ISO-8601 instant at 00:00 UTC of a day number. */
+function boundaryOf(day: number): string {
+  return new Date(boundaryMs(day)).toISOString();
+}
+
+/** One evaluation of the account as of `asOf`; `state` is the (already updated) working state. */
 function evaluate(
   accountId: string,
   previous: StoredAccount | null,
@@ -62,16 +196,20 @@ function evaluate(
   asOf: string,
   cause: ScoreChanged['cause'],
   scorecard: Scorecard,
-): AccountBatchResult {
-  const evaluation = evaluateAccount(state, asOf, scorecard, previous?.snapshot ?? null);
+): { stored: StoredAccount; change: ScoreChanged | null } {
+  upgradeState(state);
+  const evaluation = evaluateAccount(state, asOf, scorecard);
   const before = previous?.snapshot ?? null;
+  const signals = deriveAccountSignals(state, asOf, scorecard);
   // Expansion triggers (pricing views, gated attempts, usage near a limit…) often leave the score
-  // where it was: a move of the signals the rules read is published too.
-  const signalsMoved =
-    previous?.evaluatedAsOf != null &&
-    signalFingerprint(deriveAccountSignals(previous.state, previous.evaluatedAsOf, scorecard)) !== signalFingerprint(deriveAccountSignals(state, asOf, scorecard));
+  // where it was: a move of the signals the rules read is published too. The fingerprint of the
+  // last evaluation is kept in the state, because the state is updated in place between points.
+  const fingerprint = signalFingerprint(signals);
+  const signalsMoved = state.lastSignalsFingerprint !== null && state.lastSignalsFingerprint !== fingerprint;
+  state.lastSignalsFingerprint = fingerprint;
+  const closedThrough = previous?.closedThrough ?? null;
   if (!isMaterialChange(before, evaluation.snapshot, scorecard) && !signalsMoved) {
-    return { stored: { state, snapshot: before, drivers: previous?.drivers ?? null, sequence: previous?.sequence ?? 0, evaluatedAsOf: asOf }, change: null };
+    return { stored: { state, snapshot: before, drivers: previous?.drivers ?? null, sequence: previous?.sequence ?? 0, evaluatedAsOf: asOf, closedThrough }, change: null };
   }
   const sequence = (previous?.sequence ?? 0) + 1;
   const change: ScoreChanged = {
@@ -91,9 +229,9 @@ function evaluate(
       ...(state.attributes.mrr !== undefined ? { mrr: state.attributes.mrr } : {}),
       ...(state.attributes.plan ? { plan: state.attributes.plan } : {}),
     },
-    signals: deriveAccountSignals(state, asOf, scorecard),
+    signals,
   };
-  return { stored: { state, snapshot: evaluation.snapshot, drivers: evaluation.drivers, sequence, evaluatedAsOf: asOf }, change };
+  return { stored: { state, snapshot: evaluation.snapshot, drivers: evaluation.drivers, sequence, evaluatedAsOf: asOf, closedThrough }, change };
 }
 
 /**

@@ -57,6 +57,14 @@ export interface AccountState {
   signalsTrackedSinceDay: number | null;
   /** Counters older than this day were pruned (pruning runs again only when the horizon moves). */
   prunedBeforeDay: number | null;
+  /**
+   * The closed days (day numbers, ascending) on which the account ended in the `at_risk` segment,
+   * the last `REACTIVATION_WINDOW_DAYS` only. The lifecycle stage reads this window rather than
+   * one evaluation, so a transient at-risk score cannot decide the stage (see `stageOf`).
+   */
+  atRiskClosedDays: number[];
+  /** `signalFingerprint` of the signals at the last evaluation (null before one): a move publishes. */
+  lastSignalsFingerprint: string | null;
 }
 
 export interface NpsResponse {
@@ -144,6 +152,8 @@ type SignalFields = Pick<
   | 'userPeriods'
   | 'signalsTrackedSinceDay'
   | 'prunedBeforeDay'
+  | 'atRiskClosedDays'
+  | 'lastSignalsFingerprint'
 >;
 
 function emptySignalFields(trackedSince: number | null): SignalFields {
@@ -162,6 +172,8 @@ function emptySignalFields(trackedSince: number | null): SignalFields {
     userPeriods: {},
     signalsTrackedSinceDay: trackedSince,
     prunedBeforeDay: null,
+    atRiskClosedDays: [],
+    lastSignalsFingerprint: null,
   };
 }
 

@@ -10,3 +10,4 @@ export * from './score-change';
 export * from './account-scoring';
 export * from './ltv';
 export * from './scorecard-config';
+export * from './watermark';

@@ -56,7 +56,7 @@ describe('NPS category', () => {
 
 describe('evaluateAccount', () => {
   it('scores an engaged, onboarded account green and stable, with drivers summing to the health', () => {
-    const evaluation = evaluateAccount(healthyAccount(), day(34), defaultScorecard, null);
+    const evaluation = evaluateAccount(healthyAccount(), day(34), defaultScorecard);
     expect(evaluation.snapshot.band).toBe('green');
     expect(evaluation.snapshot.segment).toBe('stable');
     const sum = evaluation.drivers.reduce((total, driver) => total + driver.contribution, 0);
@@ -66,9 +66,9 @@ describe('evaluateAccount', () => {
 
   it('an account that goes silent loses health as the evaluation day moves on', () => {
     const state = healthyAccount();
-    const active = evaluateAccount(state, day(34), defaultScorecard, null).snapshot.health;
-    const silentTwoWeeks = evaluateAccount(state, day(48), defaultScorecard, null).snapshot.health;
-    const silentTwoMonths = evaluateAccount(state, day(94), defaultScorecard, null).snapshot;
+    const active = evaluateAccount(state, day(34), defaultScorecard).snapshot.health;
+    const silentTwoWeeks = evaluateAccount(state, day(48), defaultScorecard).snapshot.health;
+    const silentTwoMonths = evaluateAccount(state, day(94), defaultScorecard).snapshot;
     expect(silentTwoWeeks).toBeLessThan(active);
     expect(silentTwoMonths.health).toBeLessThan(silentTwoWeeks);
     expect(silentTwoMonths.band).toBe('red');
@@ -77,9 +77,9 @@ describe('evaluateAccount', () => {
 
   it('a detractor NPS puts the account at risk and says so in the reasons', () => {
     const state = healthyAccount();
-    const before = evaluateAccount(state, day(34), defaultScorecard, null);
+    const before = evaluateAccount(state, day(34), defaultScorecard);
     applyEvent(state, event('nps.responded', day(34), { score: 3 }));
-    const after = evaluateAccount(state, day(34), defaultScorecard, before.snapshot);
+    const after = evaluateAccount(state, day(34), defaultScorecard);
     expect(after.snapshot.segment).toBe('at_risk');
     expect(after.snapshot.churnRisk).toBeGreaterThan(before.snapshot.churnRisk);
     expect(reasonsForChange(before.drivers, after)[0]).toContain('NPS 3 (detractor)');
@@ -88,9 +88,9 @@ describe('evaluateAccount', () => {
   it('a failed payment is cleared by a later successful one', () => {
     const state = healthyAccount();
     applyEvent(state, event('billing.payment_failed', day(30)));
-    expect(evaluateAccount(state, day(34), defaultScorecard, null).signals.billingTrouble).toEqual(['payment_failed']);
+    expect(evaluateAccount(state, day(34), defaultScorecard).signals.billingTrouble).toEqual(['payment_failed']);
     applyEvent(state, event('billing.payment_succeeded', day(32)));
-    expect(evaluateAccount(state, day(34), defaultScorecard, null).signals.billingTrouble).toEqual([]);
+    expect(evaluateAccount(state, day(34), defaultScorecard).signals.billingTrouble).toEqual([]);
   });
 
   it('activity below half the baseline is a steep decline (at risk); exactly half counts, just above does not', () => {
@@ -101,8 +101,8 @@ describe('evaluateAccount', () => {
       for (let d = 28; d < 35; d += 1) for (let n = 0; n < lastWeekPerDay; n += 1) applyEvent(state, event('session.started', day(d), {}, 'u1'));
       return state;
     };
-    expect(evaluateAccount(build(5), day(34), defaultScorecard, null).snapshot.segment).toBe('at_risk');
-    expect(evaluateAccount(build(6), day(34), defaultScorecard, null).signals.activityTrend).toBeCloseTo(0.6);
+    expect(evaluateAccount(build(5), day(34), defaultScorecard).snapshot.segment).toBe('at_risk');
+    expect(evaluateAccount(build(6), day(34), defaultScorecard).signals.activityTrend).toBeCloseTo(0.6);
   });
 
   it('replaying the same events in another order gives the same scores', () => {
@@ -117,7 +117,7 @@ describe('evaluateAccount', () => {
     const backward = emptyAccountState('acme');
     events.forEach((e) => applyEvent(forward, e));
     [...events].reverse().forEach((e) => applyEvent(backward, e));
-    expect(evaluateAccount(forward, day(5), defaultScorecard, null)).toEqual(evaluateAccount(backward, day(5), defaultScorecard, null));
+    expect(evaluateAccount(forward, day(5), defaultScorecard)).toEqual(evaluateAccount(backward, day(5), defaultScorecard));
   });
 
   it('keeps state bounded: day counters older than the horizon are pruned', () => {

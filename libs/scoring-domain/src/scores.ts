@@ -44,16 +44,27 @@ export function segmentOf(band: HealthBand, signals: Signals, scorecard: Scoreca
   return 'stable';
 }
 
-/** onboarding → adoption → growth → renewal window; reactivation right after leaving at_risk. */
-export function stageOf(state: AccountState, signals: Signals, segment: Segment, previous: ScoreSnapshot | null, scorecard: Scorecard): LifecycleStage {
+/** How far back a closed at-risk day still makes a recovered account a reactivation (days). */
+export const REACTIVATION_WINDOW_DAYS = 30;
+/** Closed at-risk days within the window needed for a reactivation: one wobble is not a rescue. */
+export const REACTIVATION_MIN_AT_RISK_DAYS = 3;
+
+/**
+ * onboarding → adoption → growth, the renewal window, and reactivation: an account that is not
+ * at risk now but closed at least REACTIVATION_MIN_AT_RISK_DAYS days at risk within the last
+ * REACTIVATION_WINDOW_DAYS. It reads the state's closed-day window, never the previous
+ * evaluation, so the stage is a function of the events alone and not of when evaluations ran.
+ */
+export function stageOf(state: AccountState, signals: Signals, segment: Segment, scorecard: Scorecard): LifecycleStage {
   if (signals.onboarding.inOnboarding) return 'onboarding';
   const renewalDate = state.attributes.renewalDate;
   if (renewalDate) {
     const daysToRenewal = dayOf(renewalDate) - signals.asOfDay;
     if (daysToRenewal >= 0 && daysToRenewal <= 90) return 'renewal';
   }
-  if (previous && segment !== 'at_risk' && (previous.segment === 'at_risk' || previous.stage === 'reactivation') && segment !== 'loyal') {
-    return 'reactivation';
+  if (segment !== 'at_risk' && segment !== 'loyal') {
+    const recentAtRisk = (state.atRiskClosedDays ?? []).filter((day) => day < signals.asOfDay && signals.asOfDay - day <= REACTIVATION_WINDOW_DAYS).length;
+    if (recentAtRisk >= REACTIVATION_MIN_AT_RISK_DAYS) return 'reactivation';
   }
   const keyFeatures = scorecard.signals.keyFeatures.length;
   const growing = segment === 'loyal' || (keyFeatures > 0 && signals.keyFeaturesUsed30 / keyFeatures >= 0.6);
@@ -61,7 +72,7 @@ export function stageOf(state: AccountState, signals: Signals, segment: Segment,
 }
 
 /** Scores the account as of `asOf` (event time). Pure: same state, day and scorecard → same result. */
-export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, previous: ScoreSnapshot | null): AccountEvaluation {
+export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard): AccountEvaluation {
   const signals = deriveSignals(state, dayOf(asOf), scorecard.signals);
   const totalWeight = Object.values(scorecard.weights).reduce((sum, weight) => sum + weight, 0);
   const results = (Object.keys(scorecard.weights) as MeasureId[])
@@ -77,7 +88,7 @@ export function evaluateAccount(state: AccountState, asOf: string, scorecard: Sc
   const band = bandOf(health, scorecard.bands);
   const segment = segmentOf(band, signals, scorecard);
   return {
-    snapshot: { health, band, churnRisk: churnRisk(health, signals, scorecard), segment, stage: stageOf(state, signals, segment, previous, scorecard) },
+    snapshot: { health, band, churnRisk: churnRisk(health, signals, scorecard), segment, stage: stageOf(state, signals, segment, scorecard) },
     drivers,
     explanations: Object.fromEntries(results.map(([id, result]) => [id, result.explanation])),
     signals,

@@ -9,17 +9,28 @@ interface AccountRow {
   drivers: StoredAccount['drivers'];
   sequence: number;
   evaluated_as_of: Date | null;
+  closed_through: Date | null;
 }
 
 export interface WatermarkRow {
+  /** The pipeline watermark (minimum over the events topic's partitions; see `pipelineWatermark`). */
   readonly watermark: string | null;
+  /** The newest wall-clock tick (wall mode only): where idle partitions stand. */
+  readonly clockTick: string | null;
   readonly rolledThrough: string | null;
   readonly rollTarget: string | null;
   readonly rollCursor: string | null;
 }
 
 function toStored(row: AccountRow): StoredAccount {
-  return { state: row.state, snapshot: row.snapshot, drivers: row.drivers, sequence: row.sequence, evaluatedAsOf: row.evaluated_as_of ? row.evaluated_as_of.toISOString() : null };
+  return {
+    state: row.state,
+    snapshot: row.snapshot,
+    drivers: row.drivers,
+    sequence: row.sequence,
+    evaluatedAsOf: row.evaluated_as_of ? row.evaluated_as_of.toISOString() : null,
+    closedThrough: row.closed_through ? row.closed_through.toISOString() : null,
+  };
 }
 
 export interface ScoreHistoryRow {
@@ -53,45 +64,52 @@ export class AccountStateRepository {
   /** Loads and row-locks the accounts, so concurrent consumers of a rebalanced partition serialize. */
   async lockAccounts(manager: EntityManager, accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
     const rows = (await manager.query(
-      `SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of FROM scoring.account_state
+      `SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through FROM scoring.account_state
        WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE`,
       [accountIds],
     )) as AccountRow[];
     return new Map(rows.map((row) => [row.account_id, toStored(row)]));
   }
 
-  /** The next chunk of accounts after `cursor` (by id), locked, for the day-roll. */
-  async lockAccountsAfter(manager: EntityManager, cursor: string | null, limit: number): Promise<Map<string, StoredAccount>> {
+  /** The next chunk of accounts after `cursor` (by id) not closed through `boundary`, locked, for the day-roll. */
+  async lockAccountsToClose(manager: EntityManager, cursor: string | null, boundary: string, limit: number): Promise<Map<string, StoredAccount>> {
     const rows = (await manager.query(
-      `SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of FROM scoring.account_state
-       WHERE account_id > $1 ORDER BY account_id LIMIT $2 FOR UPDATE`,
-      [cursor ?? '', limit],
+      `SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through FROM scoring.account_state
+       WHERE account_id > $1 AND (closed_through IS NULL OR closed_through < $2) ORDER BY account_id LIMIT $3 FOR UPDATE`,
+      [cursor ?? '', boundary, limit],
     )) as AccountRow[];
     return new Map(rows.map((row) => [row.account_id, toStored(row)]));
   }
 
   async findAccount(manager: EntityManager, accountId: string): Promise<(StoredAccount & { updatedAt: string }) | null> {
     const [row] = (await manager.query(
-      'SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of, updated_at FROM scoring.account_state WHERE account_id = $1',
+      'SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, updated_at FROM scoring.account_state WHERE account_id = $1',
       [accountId],
     )) as (AccountRow & { updated_at: Date })[];
     return row ? { ...toStored(row), updatedAt: row.updated_at.toISOString() } : null;
   }
 
   async readWatermark(manager: EntityManager): Promise<WatermarkRow> {
-    const [row] = (await manager.query('SELECT watermark, rolled_through, roll_target, roll_cursor FROM scoring.watermark WHERE id = 1')) as { watermark: Date | null; rolled_through: Date | null; roll_target: Date | null; roll_cursor: string | null }[];
+    const [row] = (await manager.query('SELECT watermark, clock_tick, rolled_through, roll_target, roll_cursor FROM scoring.watermark WHERE id = 1')) as {
+      watermark: Date | null;
+      clock_tick: Date | null;
+      rolled_through: Date | null;
+      roll_target: Date | null;
+      roll_cursor: string | null;
+    }[];
     return {
       watermark: row?.watermark?.toISOString() ?? null,
+      clockTick: row?.clock_tick?.toISOString() ?? null,
       rolledThrough: row?.rolled_through?.toISOString() ?? null,
       rollTarget: row?.roll_target?.toISOString() ?? null,
       rollCursor: row?.roll_cursor ?? null,
     };
   }
 
-  /** The event-time watermark of one partition of the events topic (null before its first event). */
-  async partitionWatermark(manager: EntityManager, partition: number): Promise<string | null> {
-    const [row] = (await manager.query('SELECT watermark FROM scoring.partition_watermarks WHERE partition = $1', [partition])) as { watermark: Date }[];
-    return row ? row.watermark.toISOString() : null;
+  /** The newest event time read from each partition of the events topic that has had one. */
+  async partitionWatermarks(manager: EntityManager): Promise<Map<number, string>> {
+    const rows = (await manager.query('SELECT partition, watermark FROM scoring.partition_watermarks')) as { partition: number; watermark: Date }[];
+    return new Map(rows.map((row) => [row.partition, row.watermark.toISOString()]));
   }
 
   async advancePartitionWatermark(manager: EntityManager, partition: number, to: string): Promise<void> {
@@ -102,9 +120,21 @@ export class AccountStateRepository {
     );
   }
 
-  /** Moves the watermark forward only. */
-  async advanceWatermark(manager: EntityManager, to: string): Promise<void> {
-    await manager.query('UPDATE scoring.watermark SET watermark = GREATEST(COALESCE(watermark, $1::timestamptz), $1::timestamptz) WHERE id = 1', [to]);
+  /** Moves the pipeline watermark forward only; returns the new value when it moved, else null. */
+  async advanceWatermark(manager: EntityManager, to: string): Promise<string | null> {
+    const rows = (await manager.query(
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH moved AS (
+         UPDATE scoring.watermark SET watermark = $1::timestamptz WHERE id = 1 AND (watermark IS NULL OR watermark < $1::timestamptz) RETURNING watermark
+       ) SELECT watermark FROM moved`,
+      [to],
+    )) as { watermark: Date }[];
+    return rows[0]?.watermark.toISOString() ?? null;
+  }
+
+  /** Keeps the newest wall-clock tick (forward only). */
+  async advanceClockTick(manager: EntityManager, to: string): Promise<void> {
+    await manager.query('UPDATE scoring.watermark SET clock_tick = GREATEST(COALESCE(clock_tick, $1::timestamptz), $1::timestamptz) WHERE id = 1', [to]);
   }
 
   async saveRollProgress(manager: EntityManager, progress: { rollTarget: string | null; rollCursor: string | null; rolledThrough?: string }): Promise<void> {
@@ -173,12 +203,13 @@ export class AccountStateRepository {
     if (accounts.size === 0) return;
     const entries = [...accounts];
     await manager.query(
-      `INSERT INTO scoring.account_state (account_id, state, snapshot, drivers, sequence, evaluated_as_of, updated_at)
-       SELECT id, state, snapshot, drivers, sequence, evaluated_as_of, now()
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::jsonb[], $5::int[], $6::timestamptz[]) AS t(id, state, snapshot, drivers, sequence, evaluated_as_of)
+      `INSERT INTO scoring.account_state (account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, updated_at)
+       SELECT id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, now()
+       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::jsonb[], $5::int[], $6::timestamptz[], $7::timestamptz[])
+         AS t(id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through)
        ON CONFLICT (account_id) DO UPDATE SET
-         state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, drivers = EXCLUDED.drivers,
-         sequence = EXCLUDED.sequence, evaluated_as_of = EXCLUDED.evaluated_as_of, updated_at = now()`,
+         state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, drivers = EXCLUDED.drivers, sequence = EXCLUDED.sequence,
+         evaluated_as_of = EXCLUDED.evaluated_as_of, closed_through = EXCLUDED.closed_through, updated_at = now()`,
       [
         entries.map(([id]) => id),
         entries.map(([, stored]) => JSON.stringify(stored.state)),
@@ -186,6 +217,7 @@ export class AccountStateRepository {
         entries.map(([, stored]) => (stored.drivers ? JSON.stringify(stored.drivers) : null)),
         entries.map(([, stored]) => stored.sequence),
         entries.map(([, stored]) => stored.evaluatedAsOf),
+        entries.map(([, stored]) => stored.closedThrough),
       ],
     );
   }

@@ -9,8 +9,9 @@ import { AccountStateRepository } from './account-state.repository';
 import { DayRoller } from './day-roller';
 
 /**
- * Wall-clock ticks move the watermark in live mode, so silent accounts lose health even when no
- * events arrive. In event mode (replays) ticks are ignored: only event time counts.
+ * Wall-clock ticks are where idle partitions stand in live mode (`pipelineWatermark`), so silent
+ * accounts lose health even when no events arrive. In event mode (replays) ticks are ignored:
+ * only event time counts.
  */
 @Controller()
 export class ClockConsumer {
@@ -27,7 +28,7 @@ export class ClockConsumer {
     if (this.env.CLOCK_MODE !== 'wall') return new Map();
     const latest = batch.records.reduce((max, record) => (record.value.watermark > max ? record.value.watermark : max), '');
     const ceiling = new Date(Date.now() + 60_000).toISOString();
-    if (latest) await this.dataSource.transaction((manager) => this.repository.advanceWatermark(manager, latest < ceiling ? latest : ceiling));
+    if (latest) await this.dataSource.transaction((manager) => this.repository.advanceClockTick(manager, latest < ceiling ? latest : ceiling));
     this.roller.nudge();
     return new Map();
   }

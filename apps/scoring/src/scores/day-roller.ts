@@ -1,10 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { Counter } from 'prom-client';
-import type { ScoreChanged } from '@bellwether/contracts';
+import { Counter, Gauge } from 'prom-client';
+import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
+import { KafkaConnection } from '@bellwether/kafka';
 import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { rescoreAccount, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
+import { closableBoundary, closeAccountDays, pipelineWatermark, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
+import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
 import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
@@ -12,22 +14,24 @@ import { scoreChangeMessages } from './score-change-messages';
 import { SCORECARD } from './scorecard.provider';
 
 const rollMetrics = {
-  accounts: new Counter({ name: 'bellwether_scoring_day_roll_accounts_total', help: 'Accounts re-scored by day-rolls' }),
-  changes: new Counter({ name: 'bellwether_scoring_score_changes_watermark_total', help: 'Score changes caused by the watermark passing a day' }),
+  accounts: new Counter({ name: 'bellwether_scoring_day_roll_accounts_total', help: 'Accounts whose days were closed by day-rolls' }),
+  changes: new Counter({ name: 'bellwether_scoring_score_changes_watermark_total', help: 'Score changes caused by the watermark closing a day' }),
   days: new Counter({ name: 'bellwether_scoring_day_rolls_total', help: 'Completed day-rolls' }),
+  watermark: new Gauge({ name: 'bellwether_scoring_pipeline_watermark_seconds', help: 'The pipeline watermark (minimum over the events partitions), Unix seconds' }),
+  closedThrough: new Gauge({ name: 'bellwether_scoring_closed_through_seconds', help: 'The day boundary every account is closed through, Unix seconds' }),
 };
 
-const DAY_MS = 86_400_000;
-
-function startOfDay(iso: string): string {
-  return new Date(Math.floor(Date.parse(iso) / DAY_MS) * DAY_MS).toISOString();
-}
-
 /**
- * When the watermark passes a day boundary, every account is re-scored as of that boundary, in
- * chunks of DAY_ROLL_CHUNK accounts per transaction. Progress (target day, cursor) is stored with
- * each chunk, so a crash resumes where it stopped, and a transaction-scoped advisory lock keeps
- * replicas from rolling twice. Several days passed at once roll once, to the latest day.
+ * The pipeline clock of scoring. Each pass:
+ * 1. computes the pipeline watermark, the minimum over the events topic's partitions with the idle
+ *    rule (`pipelineWatermark`), from each partition's newest event time (Postgres), the consumer
+ *    group's committed offsets and the log ends (Kafka), in that order; stores it (forward only)
+ *    and publishes it on `bellwether.watermarks.v1` for alerting's and playbook's timers;
+ * 2. closes the days that ended a grace period (GRACE_PERIOD_HOURS) before the watermark, for
+ *    every account whose own events have not closed them yet (`closeAccountDays`: each day
+ *    evaluated as of its end, in order), in chunks of DAY_ROLL_CHUNK accounts per transaction.
+ * Progress (target boundary, cursor) is stored with each chunk, so a crash resumes where it
+ * stopped, and a transaction-scoped advisory lock keeps replicas from rolling twice.
  */
 @Injectable()
 export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +41,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly kafka: KafkaConnection,
     private readonly relay: OutboxRelay,
     private readonly cache: AccountCache,
     private readonly env: ScoringEnv,
@@ -44,7 +49,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {
-    this.loop = new IntervalWorker(this.env.DAY_ROLL_INTERVAL_MS, () => this.rollAll());
+    this.loop = new IntervalWorker(this.env.DAY_ROLL_INTERVAL_MS, () => this.pass());
   }
 
   onApplicationBootstrap(): void {
@@ -56,15 +61,16 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.loop.stop();
   }
 
-  /** Roll now if a day boundary was passed (no-op while a roll is under way). */
+  /** A pass now (no-op while one is under way). */
   nudge(): void {
     this.loop.nudge();
   }
 
-  private async rollAll(): Promise<void> {
+  private async pass(): Promise<void> {
     try {
+      await this.advanceWatermark();
       while (this.loop.started && (await this.rollChunk()) > 0) {
-        // keep going chunk by chunk until the roll is complete
+        // keep going chunk by chunk until every closable day is closed
       }
       this.lastError = null;
     } catch (error) {
@@ -73,48 +79,73 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
-  /** One chunk of the current roll; returns how many accounts it re-scored. Exposed for tests. */
+  /** Recomputes the pipeline watermark; returns it when it moved forward. Exposed for tests. */
+  async advanceWatermark(): Promise<string | null> {
+    // Order matters (see pipelineWatermark): event times, then committed offsets, then log ends.
+    const [partitionTimes, stored] = await this.dataSource.transaction(async (manager) => [await this.repository.partitionWatermarks(manager), await this.repository.readWatermark(manager)] as const);
+    const positions = await this.kafka.consumerPositions(SCORING_CONSUMER_GROUP, Topics.events);
+    const computed = pipelineWatermark(
+      positions.map((position) => ({ ...position, watermark: partitionTimes.get(position.partition) ?? null })),
+      this.env.CLOCK_MODE,
+      stored.clockTick,
+    );
+    if (computed === null) return null;
+    const moved = await this.dataSource.transaction(async (manager) => {
+      const advanced = await this.repository.advanceWatermark(manager, computed);
+      if (advanced) await enqueueOutbox(manager, SCORING_SCHEMA, [watermarkMessage(advanced, stored.rolledThrough)]);
+      return advanced;
+    });
+    if (moved) {
+      rollMetrics.watermark.set(Date.parse(moved) / 1000);
+      this.relay.nudge();
+    }
+    return moved;
+  }
+
+  /** One chunk of the current roll; returns how many accounts it closed. Exposed for tests. */
   async rollChunk(): Promise<number> {
-    const { processed, changes } = await this.dataSource.transaction(async (manager) => {
+    const { processed, changes, finished } = await this.dataSource.transaction(async (manager) => {
+      const idle = { processed: 0, changes: [] as ScoreChanged[], finished: null as string | null };
       const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', ['bellwether-scoring-day-roll'])) as { locked: boolean }[];
-      if (!locked) return { processed: 0, changes: [] as ScoreChanged[] };
-      // No row lock here: accounts are locked first and the watermark row last, in the consumer too,
-      // so the two never wait on each other in opposite order. The advisory lock keeps rollers single.
+      if (!locked) return idle;
+      // No row lock on the watermark row: accounts are locked first, and the consumer never
+      // touches that row. The advisory lock keeps rollers single.
       const progress = await this.repository.readWatermark(manager);
-      if (!progress.watermark) return { processed: 0, changes: [] };
-      const latestDay = startOfDay(progress.watermark);
-      let target = progress.rollTarget;
-      if (!target) {
-        if (progress.rolledThrough && progress.rolledThrough >= latestDay) return { processed: 0, changes: [] };
-        target = latestDay;
-      }
-      const chunk = await this.repository.lockAccountsAfter(manager, progress.rollCursor, this.env.DAY_ROLL_CHUNK);
+      const latest = closableBoundary(progress.watermark, this.env.GRACE_PERIOD_HOURS * 3_600_000);
+      const target = progress.rollTarget ?? (latest !== null && (progress.rolledThrough === null || latest > progress.rolledThrough) ? latest : null);
+      if (target === null) return idle;
+      const chunk = await this.repository.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
       const updated = new Map<string, StoredAccount>();
       const published: ScoreChanged[] = [];
       for (const [accountId, stored] of chunk) {
-        const result = rescoreAccount(accountId, stored, target, this.scorecard);
-        if (result.stored !== stored) updated.set(accountId, result.stored);
-        if (result.change) published.push(result.change);
+        const result = closeAccountDays(accountId, stored, target, this.scorecard);
+        updated.set(accountId, result.stored);
+        published.push(...result.changes);
       }
       await this.repository.saveAccounts(manager, updated);
       await this.repository.appendHistory(manager, published);
-      await enqueueOutbox(manager, SCORING_SCHEMA, published.flatMap(scoreChangeMessages));
-      const lastId = [...chunk.keys()].pop() ?? null;
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
+      await enqueueOutbox(manager, SCORING_SCHEMA, [...published.flatMap(scoreChangeMessages), ...(done && progress.watermark ? [watermarkMessage(progress.watermark, target)] : [])]);
+      const lastId = [...chunk.keys()].pop() ?? null;
       await this.repository.saveRollProgress(manager, done ? { rollTarget: null, rollCursor: null, rolledThrough: target } : { rollTarget: target, rollCursor: lastId });
-      if (done) {
-        rollMetrics.days.inc();
-        this.logger.info({ day: target, lastChunk: chunk.size }, 'day-roll complete');
-      }
-      // A finished roll with a later day already passed starts over at once.
-      return { processed: done && progress.rolledThrough !== null && target < latestDay ? Math.max(chunk.size, 1) : chunk.size, changes: published };
+      // A finished roll goes on at once when a later boundary is closable already.
+      const more = done && latest !== null && target < latest;
+      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: published, finished: done ? target : null };
     });
     rollMetrics.accounts.inc(processed);
     rollMetrics.changes.inc(changes.length);
-    if (changes.length > 0) {
-      await this.cache.invalidate(changes.map((change) => change.accountId));
-      this.relay.nudge();
+    if (finished) {
+      rollMetrics.days.inc();
+      rollMetrics.closedThrough.set(Date.parse(finished) / 1000);
+      this.logger.info({ closedThrough: finished }, 'day-roll complete');
     }
+    if (changes.length > 0) await this.cache.invalidate([...new Set(changes.map((change) => change.accountId))]);
+    if (changes.length > 0 || finished) this.relay.nudge();
     return processed;
   }
+}
+
+function watermarkMessage(watermark: string, closedThrough: string | null) {
+  const payload: PipelineWatermark = { schemaVersion: 1, watermark, closedThrough };
+  return { topic: Topics.watermarks, key: 'pipeline', payload };
 }

@@ -396,8 +396,8 @@ class Bench {
     await this.startWithOneRetry(this.services.scoring, `scoring ${label}`);
     const readyAt = performance.now();
     this.sampler.start();
-    // Consumed = applied + skipped as already applied (a redelivery) + dead-lettered as too late.
-    const counters = ['bellwether_scoring_events_applied_total', 'bellwether_scoring_events_redelivered_total', 'bellwether_scoring_events_too_late_total'];
+    // Consumed = applied (beyond-lateness ones included: recorded, not scored) + skipped as already applied (a redelivery).
+    const counters = ['bellwether_scoring_events_applied_total', 'bellwether_scoring_events_redelivered_total'];
     let firstAt: number | null = null;
     let firstConsumed = 0;
     let consumed = 0;
@@ -421,17 +421,17 @@ class Bench {
       }
       await sleep(200);
     }
-    const final = await this.services.scoring.metrics([...counters, 'bellwether_scoring_score_changes_total']);
+    const final = await this.services.scoring.metrics([...counters, 'bellwether_scoring_score_changes_total', 'bellwether_scoring_events_beyond_lateness_total']);
     const changes = final['bellwether_scoring_score_changes_total'] ?? null;
     const usage = this.sampler.stop();
     const lagAfter = await this.observer.groupLag('bellwether-scoring', [Topics.events]).catch(() => null);
     const rate = firstAt !== null && doneAt !== null && doneAt > firstAt ? ((consumed - firstConsumed) * 1000) / (doneAt - firstAt) : null;
     const redelivered = final['bellwether_scoring_events_redelivered_total'] ?? null;
-    const tooLate = final['bellwether_scoring_events_too_late_total'] ?? null;
+    const tooLate = final['bellwether_scoring_events_beyond_lateness_total'] ?? null;
     log(
       doneAt === null
         ? `   scoring did not catch up within ${this.config.drainTimeoutMs / 1000} s: consumed ${consumed} of ${backlog}`
-        : `   scoring consumed ${consumed} events (applied ${applied}, redelivered ${redelivered ?? '?'}, too late ${tooLate ?? '?'}; ${changes ?? '?'} score changes); ${round(rate, 0)} events/s from the first applied batch to the last`,
+        : `   scoring consumed ${consumed} events (applied ${applied}, redelivered ${redelivered ?? '?'}, beyond lateness ${tooLate ?? '?'}; ${changes ?? '?'} score changes); ${round(rate, 0)} events/s from the first applied batch to the last`,
     );
     if (doneAt === null) this.report.problems.push({ phase: `scoring ${label}`, problem: `scoring consumed ${consumed} of ${backlog} events within ${this.config.drainTimeoutMs / 1000} s`, logLines: this.crashLogs() });
 

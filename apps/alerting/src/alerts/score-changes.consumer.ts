@@ -66,7 +66,10 @@ export class ScoreChangesConsumer {
     await this.repository.lockAccount(manager, change.accountId);
     const history = await this.repository.recentScores(manager, change.accountId, change.eventTime);
     const { active, lastResolved } = await this.repository.alertsOf(manager, change.accountId);
-    const periodStart = new Date(Date.parse(change.eventTime) - this.env.CONTACT_BUDGET_PERIOD_DAYS * 86_400_000).toISOString();
+    // A late event's re-score carries its own (earlier) event time; the account's alert lifecycle
+    // still only moves forward, so its decisions are stamped with the latest time the account saw.
+    const now = [...active, ...lastResolved.values()].reduce((latest, alert) => [alert.lastSeenAt, alert.resolvedAt ?? ''].reduce((max, time) => (time > max ? time : max), latest), change.eventTime);
+    const periodStart = new Date(Date.parse(now) - this.env.CONTACT_BUDGET_PERIOD_DAYS * 86_400_000).toISOString();
     let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.repository.openedSince(manager, change.accountId, periodStart));
     const arrUsd = arrUsdFromMrr(change.account.mrr);
     const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
@@ -77,7 +80,7 @@ export class ScoreChangesConsumer {
       if (!rule) continue;
       const existing = active.find((alert) => alert.ruleId === rule.id) ?? lastResolved.get(rule.id) ?? null;
       const decision = decide(existing, outcome, {
-        now: change.eventTime,
+        now,
         accountId: change.accountId,
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
@@ -91,7 +94,7 @@ export class ScoreChangesConsumer {
           active.push(alert);
           budgetLeft -= 1;
           alertMetrics.opened.inc({ rule: rule.id, category: rule.category });
-          emitted.push(lifecycleEvent('opened', alert, change.eventTime));
+          emitted.push(lifecycleEvent('opened', alert, now));
           break;
         }
         case 'update':
@@ -102,7 +105,7 @@ export class ScoreChangesConsumer {
           await this.repository.update(manager, alert);
           active.splice(active.indexOf(previous), 1, ...(decision.kind === 'update' ? [alert] : []));
           (decision.kind === 'update' ? alertMetrics.updated : alertMetrics.resolved).inc({ rule: rule.id });
-          emitted.push(lifecycleEvent(decision.kind === 'update' ? 'updated' : 'resolved', alert, change.eventTime));
+          emitted.push(lifecycleEvent(decision.kind === 'update' ? 'updated' : 'resolved', alert, now));
           break;
         }
         case 'suppress':

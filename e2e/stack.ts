@@ -4,8 +4,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { Topics } from '@bellwether/contracts';
-import { KafkaConnection, TopicTail, type TailedRecord } from '@bellwether/kafka';
+import { Topics, type PipelineWatermark } from '@bellwether/contracts';
+import { KafkaConnection, MessageProducer, TopicTail, type TailedRecord } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor, type ServiceName } from '@bellwether/testing';
 
 const run = promisify(execFile);
@@ -22,6 +22,7 @@ export class Stack {
   readonly namespace = `e2e-${randomUUID().slice(0, 8)}.`;
   private readonly kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e', namespace: this.namespace });
   private tail: TopicTail | null = null;
+  private producer: MessageProducer | null = null;
 
   /** `E2E_PORT_OFFSET` lets two checkouts run the e2e suite side by side on one machine. */
   constructor(basePort: number, extraEnv: Partial<Record<ServiceName, Record<string, string>>> = {}) {
@@ -42,7 +43,8 @@ export class Stack {
     this.services = {
       ingestion: new ServiceProcess('ingestion', basePort, { ...env, ...extraEnv.ingestion }),
       scoring: new ServiceProcess('scoring', basePort + 1, { ...env, ...extraEnv.scoring }),
-      // A short P1 SLA and fast timers, so escalation is observable within a test.
+      // A short P1 SLA and fast timers, so escalation is observable within a test once the
+      // pipeline clock passes the due time (`publishWatermark`).
       alerting: new ServiceProcess('alerting', basePort + 2, { ...env, ESCALATION_SLA_SECONDS: '4', ALERT_TIMERS_INTERVAL_MS: '250', ...extraEnv.alerting }),
       playbook: new ServiceProcess('playbook', basePort + 3, { ...env, ...extraEnv.playbook }),
     };
@@ -60,6 +62,7 @@ export class Stack {
 
   async stop(): Promise<void> {
     await this.tail?.stop();
+    await this.producer?.disconnect();
     await Promise.all(Object.values(this.services).map((service) => service.stop()));
     await this.db.end();
     await this.kafka.deleteNamespaceTopics();
@@ -165,6 +168,21 @@ export class Stack {
       };
       writeFrom(0);
     });
+  }
+
+  /**
+   * Moves the pipeline clock: publishes a `PipelineWatermark` on this run's watermarks topic, as
+   * scoring does when its watermark advances. The services run with CLOCK_MODE=event, so alerting's
+   * SLA and snooze timers and playbook's waits fire only once a watermark reaches their due time.
+   * The readers keep the maximum, so publishing a time behind the current watermark changes nothing.
+   */
+  async publishWatermark(watermark: string, closedThrough: string | null = null): Promise<void> {
+    if (!this.producer) {
+      this.producer = new MessageProducer(this.kafka);
+      await this.producer.connect();
+    }
+    const value: PipelineWatermark = { schemaVersion: 1, watermark, closedThrough };
+    await this.producer.send(Topics.watermarks, [{ key: 'pipeline', value }]);
   }
 
   /** Records seen so far on a topic, optionally only one account's. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type ScoreChanged } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type ApiKeyRecord, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
+import { generateKey } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { ALERTING_CONSUMER_GROUP } from './alerting.module';
@@ -17,6 +18,8 @@ const alerting = new ServiceProcess('alerting', 4340 + Number(process.env['E2E_P
   CLOCK_MODE: 'event',
   KAFKA_NAMESPACE: namespace,
   KAFKA_SESSION_TIMEOUT_MS: '6000',
+  ESCALATION_SLA_SECONDS: '3600',
+  ALERT_TIMERS_INTERVAL_MS: '200',
 });
 let tail: TopicTail;
 
@@ -37,6 +40,50 @@ function scoreChange(accountId: string, sequence: number): ScoreChanged {
     account: { csmId: 'csm-9', mrr: 2000 },
   };
 }
+
+/** A change that takes a green account into red at `eventTime`: it opens a critical (P1) health_entered_red alert. */
+function redChange(accountId: string, eventTime: string): ScoreChanged {
+  return {
+    ...scoreChange(accountId, 1),
+    eventTime,
+    before: { health: 72, band: 'green', churnRisk: 0.2, segment: 'stable', stage: 'adoption' },
+    after: { health: 30, band: 'red', churnRisk: 0.3, segment: 'at_risk', stage: 'adoption' },
+  };
+}
+
+/** Publishes scoring's pipeline watermark as scoring does: key `pipeline` on the (namespaced) watermarks topic. */
+async function publishWatermark(watermark: string): Promise<void> {
+  const value: PipelineWatermark = { schemaVersion: 1, watermark, closedThrough: null };
+  await producer.send(Topics.watermarks, [{ key: 'pipeline', value }]);
+}
+
+/**
+ * Resolves once the alert timers finished a pass at pipeline time `at` (their readiness detail),
+ * so that a test can say what a pass at that time did not do.
+ */
+async function timersPassedAt(at: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const body = (await (await fetch(`${alerting.baseUrl}/readyz`)).json()) as { checks: Record<string, { detail?: string }> };
+      return body.checks['alert-timers']?.detail === `last pass at pipeline time ${at}`;
+    },
+    { description: `an alert-timers pass at pipeline time ${at}` },
+  );
+}
+
+interface AlertRow {
+  id: string;
+  status: string;
+  sla_due_at: Date | null;
+  escalated_to: string | null;
+  snoozed_until: Date | null;
+}
+const alertOf = async (accountId: string): Promise<AlertRow | undefined> =>
+  (await db.query(`SELECT id, status, sla_due_at, escalated_to, snoozed_until FROM alerting.alerts WHERE account_id = $1 AND rule_id = 'health_entered_red'`, [accountId])).rows[0] as
+    | AlertRow
+    | undefined;
+const lifecycleKinds = async (alertId: string): Promise<string[]> =>
+  ((await db.query(`SELECT payload->>'kind' AS kind FROM alerting.outbox WHERE payload->>'alertId' = $1 ORDER BY id`, [alertId])).rows as { kind: string }[]).map((row) => row.kind);
 
 const processed = async (changeIds: readonly string[]): Promise<string[]> =>
   ((await db.query('SELECT change_id FROM alerting.processed_changes WHERE change_id = ANY($1::text[])', [changeIds])).rows as { change_id: string }[]).map((row) => row.change_id).sort();
@@ -82,5 +129,63 @@ describe('alerting on the real stack', () => {
     await producer.sendRaw(Topics.scores, [rawRecord(key, later)]);
     await waitFor(async () => (await processed([later.changeId])).length === 1, { description: 'a later change on the same partition' });
     expect(letters()).toHaveLength(1);
+  });
+});
+
+describe('alerting timers on the pipeline clock (CLOCK_MODE=event)', () => {
+  it('escalates a P1 only once the pipeline watermark reaches its due time: the opening event time plus the SLA', async () => {
+    const accountId = `sla-${randomUUID()}`;
+    await producer.send(Topics.scores, [{ key: accountId, value: redChange(accountId, '2026-04-01T08:00:00.000Z') }]);
+    const opened = await waitFor(() => alertOf(accountId), { description: 'the P1 alert' });
+    // Due at event time + ESCALATION_SLA_SECONDS, not at the database's now() + SLA.
+    expect(opened.sla_due_at?.toISOString()).toBe('2026-04-01T09:00:00.000Z');
+
+    // Wall time is months past the due time; only the watermark counts. A second short of it: nothing.
+    await publishWatermark('2026-04-01T08:59:59.000Z');
+    await timersPassedAt('2026-04-01T08:59:59.000Z');
+    expect(await alertOf(accountId)).toMatchObject({ status: 'open', escalated_to: null });
+    expect(await lifecycleKinds(opened.id)).toEqual(['opened']);
+
+    await publishWatermark('2026-04-01T09:00:00.000Z');
+    await waitFor(async () => (await alertOf(accountId))?.escalated_to === 'manager:default', { description: 'the escalation once the watermark reached the due time' });
+    expect(await lifecycleKinds(opened.id)).toEqual(['opened', 'escalated']);
+    const [escalated] = (await db.query(`SELECT payload->>'occurredAt' AS at FROM alerting.outbox WHERE payload->>'alertId' = $1 AND payload->>'kind' = 'escalated'`, [opened.id])).rows as { at: string }[];
+    expect(escalated?.at).toBe('2026-04-01T09:00:00.000Z');
+  });
+
+  it('judges a snooze’s until against the pipeline clock, and wakes it only once the watermark reaches it', async () => {
+    const key = generateKey();
+    const record: ApiKeyRecord = { schemaVersion: 1, id: key.id, secretSha256: key.secretSha256, scopes: ['csm'], csmId: 'csm-9', team: null, revoked: false, updatedAt: new Date().toISOString() };
+    await producer.send(Topics.apiKeys, [{ key: key.id, value: record }]);
+    const api = (path: string, body?: unknown) =>
+      fetch(`${alerting.baseUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${key.plaintext}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    await waitFor(async () => (await api('/v1/queues/csm:csm-9/alerts')).status === 200, { description: 'the key to reach alerting' });
+
+    const accountId = `snooze-${randomUUID()}`;
+    await producer.send(Topics.scores, [{ key: accountId, value: redChange(accountId, '2026-06-01T08:00:00.000Z') }]);
+    const opened = await waitFor(() => alertOf(accountId), { description: 'the alert' });
+
+    // The pipeline clock trails this account's event time: a snooze is judged from the later of the two.
+    expect((await api(`/v1/alerts/${opened.id}/snooze`, { until: '2026-06-01T07:00:00Z' })).status).toBe(409);
+    // Months in the wall clock's past, a day ahead in pipeline time: accepted.
+    const snoozed = await api(`/v1/alerts/${opened.id}/snooze`, { until: '2026-06-02T08:00:00Z' });
+    expect([snoozed.status, await snoozed.json()]).toEqual([200, expect.objectContaining({ status: 'snoozed', snoozedUntil: '2026-06-02T08:00:00.000Z' })]);
+
+    await publishWatermark('2026-06-01T20:00:00.000Z');
+    await timersPassedAt('2026-06-01T20:00:00.000Z');
+    expect(await alertOf(accountId)).toMatchObject({ status: 'snoozed' });
+    // Now the pipeline clock is ahead of the alert's own time: an until before it is in the past.
+    const late = await api(`/v1/alerts/${opened.id}/snooze`, { until: '2026-06-01T12:00:00Z' });
+    expect([late.status, JSON.stringify(await late.json())]).toEqual([409, expect.stringContaining('now 2026-06-01T20:00:00.000Z')]);
+
+    await publishWatermark('2026-06-02T08:00:00.000Z');
+    await waitFor(async () => (await alertOf(accountId))?.status === 'open', { description: 'the snooze to run out on the pipeline clock' });
+    expect(await alertOf(accountId)).toMatchObject({ snoozed_until: null });
+    // (A P1 woken past its SLA escalates on a later pass; that is the first test's subject.)
+    expect((await lifecycleKinds(opened.id)).slice(0, 3)).toEqual(['opened', 'snoozed', 'updated']);
   });
 });

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type TelemetryEvent } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PipelineWatermark, type PlaybookRunEvent, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { PLAYBOOK_CONSUMER_GROUP } from './playbook.module';
@@ -27,7 +27,7 @@ writeFileSync(
     trigger: { kind: 'alert_rule', ruleIds: ['test_wait'] },
     steps: [
       { kind: 'task', id: 'before', role: 'csm', title: 'Before the wait', dueInHours: 1 },
-      { kind: 'wait', id: 'pause', hours: 0.0015 },
+      { kind: 'wait', id: 'pause', hours: 14 * 24 },
       { kind: 'task', id: 'after', role: 'csm', title: 'After the wait', dueInHours: 1 },
       { kind: 'end', id: 'done' },
     ],
@@ -64,7 +64,7 @@ const env = {
 const playbook = new ServiceProcess('playbook', 4330 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), env);
 let tail: TopicTail;
 
-function opened(rule: string, accountId: string): AlertLifecycleEvent {
+function opened(rule: string, accountId: string, occurredAt = new Date().toISOString()): AlertLifecycleEvent {
   const alertId = `al_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
   return {
     schemaVersion: 1,
@@ -80,8 +80,26 @@ function opened(rule: string, accountId: string): AlertLifecycleEvent {
     queue: 'csm:csm-it',
     status: 'open',
     evidence: ['test'],
-    occurredAt: new Date().toISOString(),
+    occurredAt,
   };
+}
+
+/** Publishes scoring's pipeline watermark as scoring does: key `pipeline` on the (namespaced) watermarks topic. */
+async function publishWatermark(watermark: string): Promise<void> {
+  const value: PipelineWatermark = { schemaVersion: 1, watermark, closedThrough: null };
+  await producer.send(Topics.watermarks, [{ key: 'pipeline', value }]);
+}
+
+/** Resolves once the wake scheduler finished a pass at pipeline time `at` (its readiness detail). */
+async function schedulerPassedAt(at: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const response = await fetch(`${playbook.baseUrl}/readyz`).catch(() => undefined);
+      const body = response ? ((await response.json()) as { checks: Record<string, { detail?: string }> }) : undefined;
+      return body?.checks['wake-scheduler']?.detail === `last pass at pipeline time ${at}`;
+    },
+    { description: `a wake-scheduler pass at pipeline time ${at}` },
+  );
 }
 
 const runOf = async (accountId: string) =>
@@ -108,15 +126,27 @@ afterAll(async () => {
 });
 
 describe('the playbook executor on the real stack', () => {
-  it('keeps a run’s timer through a kill -9 in the middle of a wait, and does each step once', async () => {
+  it('waits 14 days of pipeline time, not of wall time, keeps the timer through a kill -9, and does each step once', async () => {
     const accountId = `wait-${randomUUID()}`;
-    await producer.send(Topics.alerts, [{ key: accountId, value: opened('test_wait', accountId) }]);
+    // Triggered at event time 2026-05-01T10:00Z: the 14-day wait ends at 2026-05-15T10:00Z on the
+    // pipeline clock, though the wall clock passed that long ago.
+    await producer.send(Topics.alerts, [{ key: accountId, value: opened('test_wait', accountId, '2026-05-01T10:00:00.000Z') }]);
     await waitFor(async () => (await runOf(accountId))?.status === 'waiting', { description: 'the run to wait' });
     expect(await tasksOf(accountId)).toEqual(['before']);
 
+    await publishWatermark('2026-05-15T09:59:59.000Z');
+    await schedulerPassedAt('2026-05-15T09:59:59.000Z');
+    expect((await runOf(accountId))?.status).toBe('waiting');
+
     await playbook.stop('SIGKILL');
     await playbook.start();
-    await waitFor(async () => (await runOf(accountId))?.status === 'completed', { description: 'the run to resume after its wait and complete', timeoutMs: 60_000 });
+    // The restarted clock reads the watermark back from the topic: still a second short.
+    await schedulerPassedAt('2026-05-15T09:59:59.000Z');
+    expect((await runOf(accountId))?.status).toBe('waiting');
+    expect(await tasksOf(accountId)).toEqual(['before']);
+
+    await publishWatermark('2026-05-15T10:00:00.000Z');
+    await waitFor(async () => (await runOf(accountId))?.status === 'completed', { description: 'the run to resume once the watermark reached its wake time, and complete' });
     expect(await tasksOf(accountId)).toEqual(['before', 'after']);
   });
 

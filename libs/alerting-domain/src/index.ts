@@ -39,6 +39,7 @@ export {
   type TransitionResult,
 } from './alert-lifecycle';
 export { isInhibited } from './inhibition';
+export { slaDueAt } from './sla';
 export { compareSeverity, maxSeverity } from './severity';
 export { accountTierOf, arrBandOf, arrUsdFromMrr, type AccountTier, type ArrBand } from './arr-tier';
 export { arrBandMultiplier, priorityOf, severityWeight } from './priority';

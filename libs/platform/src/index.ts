@@ -21,3 +21,6 @@ export * from './database/migration-command';
 export * from './scheduling/interval-worker';
 export * from './cache/single-flight-cache';
 export * from './http/request-schema';
+export * from './clock/pipeline-time';
+export * from './clock/pipeline-clock';
+export * from './clock/pipeline-clock.module';

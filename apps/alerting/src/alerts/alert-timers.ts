@@ -3,23 +3,29 @@ import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { wake } from '@bellwether/alerting-domain';
 import { DirectoryRing } from '@bellwether/auth';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
-import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
+import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
 
 const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', help: 'Alerts escalated to a manager queue for missing their SLA', labelNames: ['rule'] as const });
 
 /**
- * Wall-clock timers of the queue: an open alert past its SLA (P1, or a rule's own such as the
- * 48-hour NPS closed loop) escalates to its CSM's team manager queue; a snooze that ran out puts
- * the alert back in the queue. Rows are locked with SKIP LOCKED, so replicas never act twice.
+ * Timers of the queue, on the pipeline clock (`PipelineClock`: the wall clock live, the pipeline
+ * watermark in event mode): an open alert past its SLA (P1, or a rule's own such as the 48-hour
+ * NPS closed loop) escalates to its CSM's team manager queue; a snooze that ran out puts the
+ * alert back in the queue. Before the first watermark of an event-mode run nothing is due. Each
+ * advance of the watermark runs a pass at once; the interval is the floor. Rows are locked with
+ * SKIP LOCKED, so replicas never act twice.
  */
 @Injectable()
 export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly repository = new AlertRepository();
   private readonly loop: IntervalWorker;
   private lastError: string | null = null;
+  /** The pipeline time of the last completed pass; null before the first (readiness shows it). */
+  private lastPassAt: string | null = null;
+  private stopFollowingClock: () => void = () => undefined;
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -28,37 +34,46 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly relay: OutboxRelay,
     private readonly env: AlertingEnv,
     private readonly health: HealthRegistry,
+    private readonly clock: PipelineClock,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {
     this.loop = new IntervalWorker(this.env.ALERT_TIMERS_INTERVAL_MS, () => this.tick());
   }
 
   onApplicationBootstrap(): void {
-    this.health.register('alert-timers', () => (this.lastError ? { ok: false, detail: this.lastError } : { ok: true }));
+    this.health.register('alert-timers', () =>
+      this.lastError ? { ok: false, detail: this.lastError } : { ok: true, detail: this.lastPassAt ? `last pass at pipeline time ${this.lastPassAt}` : 'waiting for the pipeline clock' },
+    );
+    this.stopFollowingClock = this.clock.onAdvance(() => this.loop.nudge());
     this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopFollowingClock();
     await this.loop.stop();
   }
 
-  /** One pass over due escalations and snoozes; returns how many alerts changed. */
+  /**
+   * One pass over the escalations and snoozes due at the pipeline clock's now; returns how many
+   * alerts changed (0, doing nothing, while the clock has no time yet).
+   */
   async tick(): Promise<number> {
+    const now = this.clock.now();
+    if (now === null) return 0;
     try {
       const changed = await this.dataSource.transaction(async (manager) => {
-        const now = new Date().toISOString();
         const emitted = [];
-        for (const alert of await this.repository.dueForEscalation(manager, 100)) {
+        for (const alert of await this.repository.dueForEscalation(manager, now, 100)) {
           const team = (alert.csmId ? this.directory.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
           const escalated: StoredAlert = { ...alert, escalatedTo: `manager:${team}`, revision: alert.revision + 1 };
-          await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string);
+          await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string, now);
           escalations.inc({ rule: alert.ruleId });
           emitted.push(lifecycleEvent('escalated', escalated, now));
         }
-        for (const alert of await this.repository.dueToWake(manager, 100)) {
+        for (const alert of await this.repository.dueToWake(manager, now, 100)) {
           const woken = wake(alert, now);
           if (!woken.ok) continue;
-          const updated: StoredAlert = { ...alert, ...woken.alert };
+          const updated = withState(alert, woken.alert);
           await this.repository.update(manager, updated);
           emitted.push(lifecycleEvent('updated', updated, now));
         }
@@ -66,6 +81,7 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
         return emitted.length;
       });
       this.lastError = null;
+      this.lastPassAt = now;
       if (changed > 0) this.relay.nudge();
       return changed;
     } catch (error) {

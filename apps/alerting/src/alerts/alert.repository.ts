@@ -7,7 +7,10 @@ export interface StoredAlert extends AlertState {
   readonly priority: number;
   readonly queue: string;
   readonly csmId: string | null;
-  /** Wall-clock deadline for acknowledgement; past it an open alert escalates. */
+  /**
+   * Deadline for acknowledgement on the pipeline clock (`slaDueAt` of the domain: the opening event
+   * time plus the SLA); once the pipeline clock passes it, an open alert escalates.
+   */
   readonly slaDueAt?: string | null;
   readonly escalatedTo?: string | null;
   readonly acknowledgedAt?: string | null;
@@ -102,13 +105,17 @@ export class AlertRepository {
     return row?.opened ?? 0;
   }
 
-  /** `slaSeconds`: how long the alert may stay unacknowledged (wall clock) before it escalates. */
-  async insert(manager: EntityManager, alert: StoredAlert, slaSeconds: number | null): Promise<void> {
+  /**
+   * `alert.slaDueAt`: when the alert escalates unless acknowledged, on the pipeline clock (null:
+   * never). Computed by the caller from event time, never from the database's `now()`, so a replay
+   * escalates at the same event time as the live run did.
+   */
+  async insert(manager: EntityManager, alert: StoredAlert): Promise<void> {
     await manager.query(
       `INSERT INTO alerting.alerts (id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
          opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17, now() + make_interval(secs => $18))`,
-      [...toParams(alert), slaSeconds],
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+      [...toParams(alert), alert.slaDueAt ?? null],
     );
   }
 
@@ -117,7 +124,10 @@ export class AlertRepository {
     return row ? fromRow(row) : null;
   }
 
-  /** A human action: the transition's state plus who acted, when, and an optional note. */
+  /**
+   * A human action: the transition's state plus who acted, when (wall clock: `acknowledged_at` is
+   * when a person acted, for the time-to-acknowledge metric), and an optional note.
+   */
   async recordAction(manager: EntityManager, alert: StoredAlert, action: { actedBy: string; note?: string; acknowledged?: boolean }): Promise<void> {
     await this.update(manager, alert);
     await manager.query(
@@ -146,25 +156,34 @@ export class AlertRepository {
     return rows.map(fromRow);
   }
 
-  /** Open alerts past their SLA, locked so that replicas escalate each one once. */
-  async dueForEscalation(manager: EntityManager, limit: number): Promise<StoredAlert[]> {
+  /**
+   * Open alerts whose SLA is due at `now` (the pipeline clock, ISO-8601), locked so that replicas
+   * escalate each one once.
+   */
+  async dueForEscalation(manager: EntityManager, now: string, limit: number): Promise<StoredAlert[]> {
     const rows = (await manager.query(
-      `SELECT * FROM alerting.alerts WHERE status = 'open' AND escalated_at IS NULL AND sla_due_at <= now()
-       ORDER BY sla_due_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+      `SELECT * FROM alerting.alerts WHERE status = 'open' AND escalated_at IS NULL AND sla_due_at <= $1::timestamptz
+       ORDER BY sla_due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
     )) as AlertRow[];
     return rows.map(fromRow);
   }
 
-  async markEscalated(manager: EntityManager, alert: StoredAlert, to: string): Promise<void> {
-    await manager.query('UPDATE alerting.alerts SET escalated_at = now(), escalated_to = $2, revision = $3, updated_at = now() WHERE id = $1', [alert.alertId, to, alert.revision]);
+  /** `at`: the pipeline time of the escalation (the one its lifecycle event carries). */
+  async markEscalated(manager: EntityManager, alert: StoredAlert, to: string, at: string): Promise<void> {
+    await manager.query('UPDATE alerting.alerts SET escalated_at = $4, escalated_to = $2, revision = $3, updated_at = now() WHERE id = $1', [
+      alert.alertId,
+      to,
+      alert.revision,
+      at,
+    ]);
   }
 
-  /** Snoozed alerts whose time is up, back to open. */
-  async dueToWake(manager: EntityManager, limit: number): Promise<StoredAlert[]> {
+  /** Snoozed alerts whose snooze has run out at `now` (the pipeline clock, ISO-8601), to put back to open. */
+  async dueToWake(manager: EntityManager, now: string, limit: number): Promise<StoredAlert[]> {
     const rows = (await manager.query(
-      `SELECT * FROM alerting.alerts WHERE status = 'snoozed' AND snoozed_until <= now() ORDER BY snoozed_until LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+      `SELECT * FROM alerting.alerts WHERE status = 'snoozed' AND snoozed_until <= $1::timestamptz ORDER BY snoozed_until LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
     )) as AlertRow[];
     return rows.map(fromRow);
   }
@@ -185,6 +204,16 @@ export class AlertRepository {
       toParams(alert),
     );
   }
+}
+
+/**
+ * The stored alert after a domain transition: the alert state is the transition's whole (a field
+ * it dropped, such as a woken or acknowledged alert's `snoozedUntil`, is dropped here too), the
+ * routing and work fields stay the stored ones.
+ */
+export function withState(stored: StoredAlert, next: AlertState): StoredAlert {
+  const { priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note } = stored;
+  return { ...next, priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note };
 }
 
 export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occurredAt: string): AlertLifecycleEvent {

@@ -13,13 +13,14 @@ import {
   isInhibited,
   priorityOf,
   routeTo,
+  slaDueAt,
   type AlertRuleConfig,
 } from '@bellwether/alerting-domain';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { OutboxRelay, PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
-import { AlertRepository, lifecycleEvent, type StoredAlert } from './alert.repository';
+import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
 
 const alertMetrics = {
   opened: new Counter({ name: 'bellwether_alerts_opened_total', help: 'Alerts opened, by rule', labelNames: ['rule', 'category'] as const }),
@@ -43,6 +44,7 @@ export class ScoreChangesConsumer {
     private readonly relay: OutboxRelay,
     private readonly env: AlertingEnv,
     private readonly events: AlertEvents,
+    private readonly clock: PipelineClock,
   ) {}
 
   @EventPattern(Topics.scores)
@@ -89,8 +91,18 @@ export class ScoreChangesConsumer {
       });
       switch (decision.kind) {
         case 'open': {
-          const alert: StoredAlert = { ...decision.alert, priority: priorityOf(decision.alert.severity, arrUsd), queue: route.queue, csmId: change.account.csmId ?? null };
-          await this.repository.insert(manager, alert, slaSecondsOf(rule, this.env.ESCALATION_SLA_SECONDS));
+          const slaSeconds = slaSecondsOf(rule, this.env.ESCALATION_SLA_SECONDS);
+          // Live, the SLA starts no earlier than now (late data keeps its whole SLA); in event mode
+          // only the opening event time counts, so a replay escalates at the same event time.
+          const queuedAt = this.clock.mode === 'wall' ? this.clock.now() : null;
+          const alert: StoredAlert = {
+            ...decision.alert,
+            priority: priorityOf(decision.alert.severity, arrUsd),
+            queue: route.queue,
+            csmId: change.account.csmId ?? null,
+            slaDueAt: slaSeconds === null ? null : slaDueAt(decision.alert.openedAt, slaSeconds, queuedAt),
+          };
+          await this.repository.insert(manager, alert);
           active.push(alert);
           budgetLeft -= 1;
           alertMetrics.opened.inc({ rule: rule.id, category: rule.category });
@@ -101,7 +113,7 @@ export class ScoreChangesConsumer {
         case 'resolve': {
           const previous = active.find((alert) => alert.alertId === decision.alert.alertId);
           if (!previous) break;
-          const alert: StoredAlert = { ...previous, ...decision.alert, priority: priorityOf(decision.alert.severity, arrUsd) };
+          const alert: StoredAlert = { ...withState(previous, decision.alert), priority: priorityOf(decision.alert.severity, arrUsd) };
           await this.repository.update(manager, alert);
           active.splice(active.indexOf(previous), 1, ...(decision.kind === 'update' ? [alert] : []));
           (decision.kind === 'update' ? alertMetrics.updated : alertMetrics.resolved).inc({ rule: rule.id });

@@ -18,10 +18,10 @@ import {
   type Principal,
   type QueueRight,
 } from '@bellwether/auth';
-import { OutboxRelay, parseRequestTime, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { OutboxRelay, parseRequestTime, PipelineClock, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { finalize, interval, merge, type Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
-import { AlertRepository, lifecycleEvent, type StoredAlert } from '../alerts/alert.repository';
+import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from '../alerts/alert.repository';
 import { AlertingEnv } from '../alerting.env';
 import { AlertStream, type StreamMessage } from './alert-stream';
 import { OpenStreams } from './open-streams';
@@ -79,6 +79,7 @@ export class QueuesController {
     private readonly accessChanges: AccessChanges,
     private readonly openStreams: OpenStreams,
     private readonly env: AlertingEnv,
+    private readonly clock: PipelineClock,
   ) {}
 
   @Get('queues/:queue/alerts')
@@ -140,6 +141,15 @@ export class QueuesController {
     return this.act(id, request, 'resolved', (alert, now) => resolve(alert, body.outcome, now), { note: body.note });
   }
 
+  /**
+   * Applies a person's transition. The transition's time (a snooze's "must be in the future", the
+   * resolution time that starts the rule's cool-down, the lifecycle event's `occurredAt`) is on
+   * the pipeline clock, like every other time of an alert: in event mode the alert lives in event
+   * time, and a snooze is woken by the pipeline clock, so `until` must be after the pipeline's now,
+   * not the wall clock's. It is never before the alert's own last event time (the watermark may
+   * trail one account's events, or be unknown yet). `acknowledgedAt` stays the wall time a person
+   * acted, for the time-to-acknowledge metric.
+   */
   private async act(
     id: string,
     request: AuthenticatedRequest,
@@ -148,19 +158,19 @@ export class QueuesController {
     extra: { acknowledged?: boolean; note?: string },
   ): Promise<unknown> {
     const principal = request.principal;
-    const now = new Date().toISOString();
+    const actedAt = new Date().toISOString();
     const result = await this.dataSource.transaction(async (manager) => {
       const alert = /^al_[0-9a-f]{24}$/.test(id) ? await this.repository.findForUpdate(manager, id) : null;
       const visible = alert && principal && [alert.queue, alert.escalatedTo].some((queue) => queue && this.mayUse(principal, queue, 'act'));
       if (!alert || !visible) throw new RequestRejected(404, [{ path: 'id', message: `no alert ${id.slice(0, 100)} this key may act on` }]);
+      const now = laterInstant(this.clock.now(), alert.lastSeenAt);
       const next = transition(alert, now);
       if (!next.ok) throw new RequestRejected(409, [{ path: '', message: next.error }]);
       if (next.alert === alert) return { alert, changed: false };
       const updated: StoredAlert = {
-        ...alert,
-        ...next.alert,
+        ...withState(alert, next.alert),
         note: extra.note ?? alert.note ?? null,
-        acknowledgedAt: extra.acknowledged ? (alert.acknowledgedAt ?? now) : (alert.acknowledgedAt ?? null),
+        acknowledgedAt: extra.acknowledged ? (alert.acknowledgedAt ?? actedAt) : (alert.acknowledgedAt ?? null),
       };
       await this.repository.recordAction(manager, updated, { actedBy: principal?.keyId ?? 'unknown', ...extra });
       if (extra.acknowledged) timeToAcknowledge.observe({ severity: alert.severity, category: alert.category }, await this.repository.secondsSinceCreated(manager, alert.alertId));
@@ -182,6 +192,11 @@ export class QueuesController {
   private mayUse(principal: Principal, queue: string, right: QueueRight): boolean {
     return mayUseQueue(principal, queue, right, (team) => this.directory.csmsOfTeam(team));
   }
+}
+
+/** The later of two ISO-8601 instants, `b` when `a` is null. */
+function laterInstant(a: string | null, b: string): string {
+  return a !== null && Date.parse(a) > Date.parse(b) ? a : b;
 }
 
 function present(alert: StoredAlert): Record<string, unknown> {

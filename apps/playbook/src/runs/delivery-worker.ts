@@ -24,6 +24,8 @@ interface DeliveryRow {
  * (DELIVERY_BACKOFF_*, shared retry config), and after
  * DELIVERY_MAX_ATTEMPTS the delivery fails and its run is parked with the error. Emails go to
  * the EMAIL_WEBHOOK_URL adapter; without one they are marked skipped (visible, not lost silently).
+ * Deliveries run on the wall clock in every CLOCK_MODE, unlike waits: a retry's backoff waits for
+ * a real endpoint to recover, and a parked run's time is when the operator's problem began.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -55,6 +55,8 @@ export class TasksController {
       }
       if (found.status === 'done') throw new RequestRejected(409, [{ path: '', message: 'the task is already done' }]);
       await this.tasks.complete(manager, id, principal.keyId, note ?? null);
+      // A person's action keeps the wall time they acted at, in every CLOCK_MODE: it drives no
+      // timer (waits and due dates follow the pipeline clock), it records when the work was done.
       await this.runner.taskCompleted(manager, found, new Date().toISOString());
       return (await this.tasks.findForUpdate(manager, id)) as TaskRow;
     });

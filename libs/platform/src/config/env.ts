@@ -34,7 +34,11 @@ export class CommonEnv extends RetryEnv {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL!: string;
 
-  /** `wall`: live, the wall clock ticks the watermark. `event`: replays, only event time moves it. */
+  /**
+   * `wall`: live, the wall clock ticks the watermark and drives the timers (SLAs, snoozes, playbook
+   * waits). `event`: replays, only event time moves it, and the timers follow the pipeline
+   * watermark on `bellwether.watermarks.v1` (`PipelineClock`).
+   */
   @IsIn(['wall', 'event'])
   CLOCK_MODE: 'wall' | 'event' = 'wall';
 

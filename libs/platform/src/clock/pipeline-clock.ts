@@ -1,0 +1,103 @@
+import { Topics } from '@bellwether/contracts';
+import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
+import type { DependencyStatus } from '../health/health.registry';
+import { type ClockMode, PipelineTime } from './pipeline-time';
+
+/**
+ * The clock of the timers that act on pipeline time: alerting's SLA escalations and snooze
+ * wake-ups, playbook's waits. In `CLOCK_MODE=wall` it is the wall clock. In `CLOCK_MODE=event`
+ * (replays, simulations) it is scoring's pipeline watermark, read from the beginning of the
+ * compacted `bellwether.watermarks.v1` into memory (like `ApiKeyRing`), so a replay of 120 days
+ * takes 14-day waits at their event-time pace instead of collapsing them into seconds.
+ *
+ * `now()` is null in event mode before the first watermark: timers then do nothing yet. Loops
+ * that want to act as soon as the watermark moves subscribe with `onAdvance`. Ready once it has
+ * read everything the topic held when it started (at once in wall mode, which reads nothing).
+ */
+export class PipelineClock {
+  private readonly time: PipelineTime;
+  private readonly tail: TopicTail | null;
+  private ready: boolean;
+  private readonly listeners = new Set<(watermark: string) => void>();
+
+  /**
+   * @param wallClock epoch milliseconds now; the wall clock unless a test pins it.
+   */
+  constructor(
+    mode: ClockMode,
+    connection: KafkaConnection,
+    private readonly wallClock: () => number = Date.now,
+  ) {
+    this.time = new PipelineTime(mode);
+    this.ready = mode === 'wall';
+    this.tail = mode === 'event' ? new TopicTail(connection, [Topics.watermarks], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) }) : null;
+    void this.tail?.caughtUp.then(() => {
+      this.ready = true;
+    });
+  }
+
+  get mode(): ClockMode {
+    return this.time.mode;
+  }
+
+  /**
+   * The pipeline's now (ISO-8601, UTC): the wall clock in wall mode; in event mode the newest
+   * watermark read, or null before the first.
+   */
+  now(): string | null {
+    return this.time.now(this.wallClock());
+  }
+
+  /**
+   * Calls `listener` with the new watermark each time the event-mode clock moves forward (never in
+   * wall mode, where the loops' own intervals follow the wall clock). Returns the function that
+   * unsubscribes it. A listener's error is its own and never stops the clock.
+   */
+  onAdvance(listener: (watermark: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    await this.tail?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.tail?.stop();
+    this.listeners.clear();
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Values on the watermarks topic that were not valid `PipelineWatermark` records (ignored). */
+  get rejectedRecords(): number {
+    return this.time.rejectedRecords;
+  }
+
+  /** For `/readyz`: which clock, the watermark and the records ignored; not ready while it reads the topic's backlog. */
+  readiness(): DependencyStatus {
+    if (this.mode === 'wall') return { ok: true, detail: 'wall clock' };
+    if (!this.ready) return { ok: false, detail: `still reading ${Topics.watermarks}` };
+    const rejected = this.rejectedRecords > 0 ? `; ${this.rejectedRecords} invalid records ignored` : '';
+    return { ok: true, detail: `${this.time.watermark === null ? 'no watermark yet: timers wait' : `watermark ${this.time.watermark}`}${rejected}` };
+  }
+
+  /** False once the reader of the watermarks topic is dead for good (then event-mode timers would stop). */
+  liveness(): DependencyStatus {
+    return this.tail?.liveness() ?? { ok: true };
+  }
+
+  private apply(value: unknown): void {
+    const advanced = this.time.offer(value);
+    if (advanced === null) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(advanced);
+      } catch {
+        // A listener's failure is its own: the clock keeps reading, or every timer would stop.
+      }
+    }
+  }
+}

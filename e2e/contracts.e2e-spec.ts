@@ -81,7 +81,7 @@ function catalogueEvents(accountId: string, churnedAccountId: string): NativeEve
 function troubledEvents(accountId: string): NativeEvent[] {
   return [
     event(accountId, 'subscription.changed', daysAgo(25), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
-    event(accountId, 'account.updated', daysAgo(24), { traits: { csmId: 'csm-ana' } }),
+    event(accountId, 'account.updated', daysAgo(25), { traits: { csmId: 'csm-ana' } }),
     event(accountId, 'feature.used', daysAgo(3), { feature: 'reports' }, 'u1'),
     ...Array.from({ length: 5 }, (_, n) => event(accountId, 'support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
     event(accountId, 'billing.payment_failed', daysAgo(2)),
@@ -94,7 +94,7 @@ function thrivingEvents(accountId: string): NativeEvent[] {
   const features = ['reports', 'dashboards', 'integrations', 'alerts', 'exports', 'api'];
   return [
     event(accountId, 'subscription.changed', daysAgo(25), { plan: 'business', seats: 50, mrr: 12000, startDate: daysAgo(300) }),
-    event(accountId, 'account.updated', daysAgo(24), { traits: { csmId: 'csm-bo' } }),
+    event(accountId, 'account.updated', daysAgo(25), { traits: { csmId: 'csm-bo' } }),
     ...Array.from({ length: 22 }, (_, day) => event(accountId, 'session.started', daysAgo(22 - day), {}, `u${day % 7}`)),
     ...features.flatMap((feature, n) => [event(accountId, 'feature.used', daysAgo(10 - n), { feature }, 'u1'), event(accountId, 'feature.used', daysAgo(3), { feature }, 'u2')]),
     event(accountId, 'nps.responded', daysAgo(2), { score: 10 }, 'u1'),

@@ -17,7 +17,8 @@ function troubledAccountEvents(accountId: string) {
   });
   return [
     event('subscription.changed', daysAgo(200), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
-    event('account.updated', daysAgo(199), { traits: { csmId: 'csm-ana' } }),
+    // A CRM sync: the owner arrives with the subscription, so the first score already has its owner.
+    event('account.updated', daysAgo(200), { traits: { csmId: 'csm-ana' } }),
     event('feature.used', daysAgo(3), { feature: 'reports' }, 'u1'),
     ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
     event('billing.payment_failed', daysAgo(2)),

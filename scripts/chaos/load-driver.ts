@@ -138,7 +138,7 @@ export class ChaosEventFactory {
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
     return [
       { id: this.nextId(), type: 'subscription.changed', accountId, timestamp: daysAgo(200), properties: { plan: 'pro', seats: 10, mrr: 500 * this.random.int(1, 40), startDate: daysAgo(200) } },
-      { id: this.nextId(), type: 'account.updated', accountId, timestamp: daysAgo(199), properties: { traits: { csmId: `csm-${index % 7}` } } },
+      { id: this.nextId(), type: 'account.updated', accountId, timestamp: daysAgo(200), properties: { traits: { csmId: `csm-${index % 7}` } } },
     ];
   }
 

@@ -42,7 +42,7 @@ function eventsFor(accountId: string, archetype: Archetype, index: number): Demo
     events.push({ id: `demo_${randomUUID()}`, type, accountId, timestamp: at(daysAgo), properties, ...(userId ? { userId } : {}) });
   const onboarding = archetype === 'onboarding';
   add('subscription.changed', onboarding ? 10 : 240, { plan: index % 3 === 0 ? 'enterprise' : 'pro', seats: 10, mrr: 1000 + index * 900, startDate: at(onboarding ? 10 : 240) });
-  add('account.updated', onboarding ? 10 : 239, { traits: { csmId: csms[index % csms.length] } });
+  add('account.updated', onboarding ? 10 : 240, { traits: { csmId: csms[index % csms.length] } });
   if (onboarding) {
     add('onboarding.milestone_completed', 9, { milestone: 'account_setup' });
     add('onboarding.milestone_completed', 6, { milestone: 'data_connected' });

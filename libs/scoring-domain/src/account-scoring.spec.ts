@@ -49,6 +49,19 @@ describe('applyAccountEvents', () => {
     expect(lastChange(second)?.after).toEqual(lastChange(first)?.after);
   });
 
+  it('does not create a first score from attribute events: the owner set right after the subscription is on the first change', () => {
+    const synced = apply(null, [
+      event('s1', 'subscription.changed', '2026-03-01T09:00:00Z', { plan: 'pro', seats: 10, mrr: 5000 }),
+      { ...event('a1', 'account.updated', '2026-03-01T09:00:01Z', { traits: { csmId: 'csm-ana' } }), trustedAttributes: true },
+    ]);
+    expect(synced.changes).toEqual([]);
+    const first = apply(synced.stored, [event('n1', 'nps.responded', '2026-03-02T10:00:00Z', { score: 3 })]);
+    expect(first.changes[0]?.account.csmId).toBe('csm-ana');
+    // Once scored, an attribute event is an evaluation point like any signal.
+    const seats = apply(first.stored, [event('s2', 'subscription.changed', '2026-03-02T11:00:00Z', { plan: 'pro', seats: 1, mrr: 500 })]);
+    expect(seats.stored.evaluatedAsOf).toBe('2026-03-02T11:00:00.000Z');
+  });
+
   it('does not mutate the previous state', () => {
     const first = apply(null, [event('e1', 'session.started', '2026-03-01T10:00:00Z')]);
     apply(first.stored, [event('e2', 'nps.responded', '2026-03-02T10:00:00Z', { score: 2 })]);
@@ -107,10 +120,15 @@ describe('applyAccountEvents', () => {
 
   it('does not score an event further behind the account than the allowed lateness, and says which', () => {
     const first = apply(null, daily(1, 10));
-    const ancient = apply(first.stored, [event('old', 'subscription.changed', '2010-01-01T00:00:00Z', { plan: 'legacy', mrr: 1 })]);
+    const ancient = apply(first.stored, [event('old', 'nps.responded', '2010-01-01T00:00:00Z', { score: 0 })]);
     expect(ancient.beyondLateness).toEqual(['old']);
     expect(ancient.changes).toEqual([]);
-    expect(ancient.stored.state.attributes.plan).toBeUndefined();
+    expect(ancient.stored.state.nps).toBeNull();
+    // An attribute event is never too late: a CRM backfill of the owner still lands, without re-scoring 2010.
+    const backfill = apply(first.stored, [{ ...event('crm', 'account.updated', '2010-01-01T00:00:00Z', { traits: { csmId: 'csm-ana' } }), trustedAttributes: true }]);
+    expect(backfill.beyondLateness).toEqual([]);
+    expect(backfill.changes).toEqual([]);
+    expect(backfill.stored.state.attributes.csmId).toBe('csm-ana');
   });
 
   it('a day or two at risk does not make a recovered account a reactivation; a sustained stretch does', () => {

@@ -68,6 +68,9 @@ const signalEventTypes: ReadonlySet<string> = new Set([
   'account.contracted',
 ]);
 
+/** Events that set attributes rather than signal health. */
+const attributeEventTypes: ReadonlySet<string> = new Set(['subscription.changed', 'account.updated']);
+
 /**
  * Applies one account's new events (deduplicated, in the order they were read from the
  * partition) and evaluates the account at points that depend on the events alone, never on how
@@ -77,10 +80,12 @@ const signalEventTypes: ReadonlySet<string> = new Set([
  * 2. After an event, the account is evaluated as of that event's own time when the event is an
  *    evaluation point: a signal event (billing, NPS, tickets, subscription, touchpoints…), the
  *    first activity of its day, a pricing page view, or the first use of a key feature in 30 days.
- *    Other activity shows at the next point or when its day closes.
+ *    Other activity shows at the next point or when its day closes. Attribute events
+ *    (`subscription.changed`, `account.updated`) do not create an account's first score.
  * A late event (its day already closed) is an evaluation point too, as of its own event time.
  * Events more than `allowedLatenessDays` behind the account's newest event are not scored: they
- * fall outside every window a score reads. Pure.
+ * fall outside every window a score reads. Attribute events are never too late: they are applied
+ * (the newest applied wins, as before), and a late one shows at the next evaluation point. Pure.
  */
 export function applyAccountEvents(
   accountId: string,
@@ -102,7 +107,9 @@ export function applyAccountEvents(
       current = { state: emptyAccountState(accountId), snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null, closedThrough: boundary };
     }
     const state = current.state;
-    if (state.lastEventDay !== null && day < state.lastEventDay - options.allowedLatenessDays) {
+    const describes = attributeEventTypes.has(event.type);
+    // Attribute events set state rather than fill windows: a CRM backfill of the owner is never too late.
+    if (!describes && state.lastEventDay !== null && day < state.lastEventDay - options.allowedLatenessDays) {
       beyondLateness.push(event.id);
       continue;
     }
@@ -120,12 +127,18 @@ export function applyAccountEvents(
     const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? current.state.featureLastUsed[feature] : undefined;
     const newKeyFeature = feature !== undefined && keyFeatures.has(feature) && event.type === 'feature.used' && (featureLastUsed === undefined || featureLastUsed <= day - 30);
     applyEvent(current.state, event, scorecard.signals);
+    // Attribute events describe the account (plan, seats, owner); they do not create its first
+    // score, so a CRM sync that sets the owner right after the subscription scores the account
+    // once, with its owner, instead of alerting an unowned queue first. A late one (a backfill)
+    // is applied and shows at the next evaluation point rather than re-scoring an old day.
+    const describesOnly = describes && (current.snapshot === null || isLate);
     const evaluationPoint =
-      isLate ||
-      signalEventTypes.has(event.type) ||
-      (activityBefore === 0 && (current.state.activityByDay[day] ?? 0) > 0) ||
-      (current.state.pricingViewsByDay[day] ?? 0) > pricingBefore ||
-      newKeyFeature;
+      !describesOnly &&
+      (isLate ||
+        signalEventTypes.has(event.type) ||
+        (activityBefore === 0 && (current.state.activityByDay[day] ?? 0) > 0) ||
+        (current.state.pricingViewsByDay[day] ?? 0) > pricingBefore ||
+        newKeyFeature);
     if (evaluationPoint) {
       const result = evaluate(accountId, current, current.state, eventTime, { kind: 'event', eventId: event.id, eventType: event.type }, scorecard);
       current = result.stored;

@@ -34,9 +34,9 @@ describe('authorization matrix', () => {
       '/v1/events',
       {
         events: [
-          event('subscription.changed', daysAgo(100), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
+          event('subscription.changed', daysAgo(1), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
           // Ownership from a trusted source: the admin key (an ingest key's csmId would be ignored).
-          event('account.updated', daysAgo(100), { traits: { csmId: 'csm-ana' } }),
+          event('account.updated', daysAgo(1), { traits: { csmId: 'csm-ana' } }),
           ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(1), { ticketId: `t${n}`, topic: 'x' })),
           event('billing.payment_failed', daysAgo(1)),
           event('nps.responded', daysAgo(1), { score: 1 }),
@@ -191,8 +191,8 @@ describe('authorization matrix: live streams and security headers', () => {
       '/v1/events',
       {
         events: [
-          event('subscription.changed', daysAgo(100), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
-          event('account.updated', daysAgo(100), { traits: { csmId: 'csm-cut' } }),
+          event('subscription.changed', daysAgo(1), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
+          event('account.updated', daysAgo(1), { traits: { csmId: 'csm-cut' } }),
           ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(1), { ticketId: `t${n}`, topic: 'x' })),
           event('billing.payment_failed', daysAgo(1)),
           event('nps.responded', daysAgo(1), { score: 1 }),

@@ -16,9 +16,10 @@ function troubledAccountEvents(accountId: string) {
     ...(userId ? { userId } : {}),
   });
   return [
-    event('subscription.changed', daysAgo(200), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
     // A CRM sync: the owner arrives with the subscription, so the first score already has its owner.
-    event('account.updated', daysAgo(200), { traits: { csmId: 'csm-ana' } }),
+    // The history begins 3 days ago (the contract 200): every day from then on is scored.
+    event('subscription.changed', daysAgo(3), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
+    event('account.updated', daysAgo(3), { traits: { csmId: 'csm-ana' } }),
     event('feature.used', daysAgo(3), { feature: 'reports' }, 'u1'),
     ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
     event('billing.payment_failed', daysAgo(2)),
@@ -57,7 +58,11 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     const opened = await stack.waitForRecord(Topics.alerts, 'a health_entered_red alert', (value) => value['accountId'] === accountId && value['rule'] === 'health_entered_red');
     expect(opened.value).toMatchObject({ kind: 'opened', queue: 'csm:csm-ana', category: 'risk', severity: 'critical', status: 'open' });
 
-    const task = await stack.waitForRecord(Topics.playbookRuns, 'a playbook task', (value) => value['accountId'] === accountId && value['kind'] === 'task.created');
+    const task = await stack.waitForRecord(
+      Topics.playbookRuns,
+      'a value re-discovery task',
+      (value) => value['accountId'] === accountId && value['kind'] === 'task.created' && value['playbookId'] === 'value-rediscovery',
+    );
     expect(task.value).toMatchObject({ playbookId: 'value-rediscovery', task: { queue: 'csm:csm-ana', role: 'csm' } });
 
     // The queue store agrees with the topics: exactly one active alert for the rule, the task in the CSM's queue.

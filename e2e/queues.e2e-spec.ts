@@ -10,8 +10,9 @@ const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_00
 function troubled(accountId: string, csmId: string) {
   const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId, userId: 'u1', timestamp, properties });
   return [
-    event('subscription.changed', daysAgo(200), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
-    event('account.updated', daysAgo(200), { traits: { csmId } }),
+    // The account's history begins 3 days ago (its contract long before): no silent months to replay.
+    event('subscription.changed', daysAgo(3), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
+    event('account.updated', daysAgo(3), { traits: { csmId } }),
     event('feature.used', daysAgo(3), { feature: 'reports' }),
     ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
     event('billing.payment_failed', daysAgo(2)),

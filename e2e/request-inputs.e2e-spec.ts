@@ -57,8 +57,8 @@ describe('parameters and bodies on every route against the running services', ()
         '/v1/events',
         {
           events: [
-            event('subscription.changed', daysAgo(100), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
-            event('account.updated', daysAgo(100), { traits: { csmId } }),
+            event('subscription.changed', daysAgo(1), { seats: 10, mrr: 4000, startDate: daysAgo(300) }),
+            event('account.updated', daysAgo(1), { traits: { csmId } }),
             ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(1), { ticketId: `t${n}`, topic: 'x' })),
             event('billing.payment_failed', daysAgo(1)),
             event('nps.responded', daysAgo(1), { score: 1 }),

@@ -5,3 +5,5 @@ export * from './migrations-round-trip';
 export * from './ingestion-inputs.arbitraries';
 export * from './seeded-random';
 export * from './customer-base';
+export * from './replay';
+export * from './replay-diff';

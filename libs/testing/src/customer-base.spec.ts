@@ -144,6 +144,18 @@ describe('generateCustomerBase', () => {
     }
   });
 
+  it('leaves seats unused on ordinary accounts, while an expanding one grows into all of its seats', () => {
+    const bigger = generateCustomerBase({ ...options, accounts: 14, seats: [10, 20] });
+    const usersIn30Days = (accountId: string, untilMs: number) =>
+      new Set(bigger.events.filter(({ event }) => event.accountId === accountId && event.userId && ms(event.timestamp) < untilMs && ms(event.timestamp) >= untilMs - 30 * DAY_MS).map(({ event }) => event.userId)).size;
+    for (const account of bigger.accounts) {
+      const endMs = account.outcome.expandedAt ? ms(account.outcome.expandedAt) : ms(bigger.endTime);
+      const used = usersIn30Days(account.accountId, endMs) / account.seats;
+      if (account.archetype === 'expanding') expect(used).toBeGreaterThanOrEqual(0.9);
+      else expect(used).toBeLessThan(0.9);
+    }
+  });
+
   it('has a weekday/weekend rhythm for a healthy account', () => {
     const sessions = base.accounts.filter((account) => account.archetype === 'healthy').flatMap((account) => eventsOf(account.accountId).filter((event) => event.type === 'session.started'));
     const weekend = sessions.filter((event) => [0, 6].includes(new Date(event.timestamp).getUTCDay())).length;

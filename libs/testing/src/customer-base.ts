@@ -198,7 +198,8 @@ function assignArchetypes(seed: string, count: number, mix: Partial<Record<Custo
 interface AccountScript {
   /** Product activity relative to normal on a day (before weekday and noise). */
   readonly level: (day: number) => number;
-  readonly activeShare: (day: number) => number;
+  /** Share of the seats whose users use the product at all (the rest of the seats stay unused). */
+  readonly seatsInUse: (day: number) => number;
   readonly churnDay: number | null;
   readonly trouble: { kind: KnownTrouble['kind']; fromDay: number; fromHour: number; untilDay: number | null } | null;
   readonly expansionDay: number | null;
@@ -207,8 +208,8 @@ interface AccountScript {
   readonly nps: { day: number; score: number } | null;
 }
 
-function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRandom, baseShare: number): AccountScript {
-  const steady = { level: () => 1, activeShare: () => baseShare, churnDay: null, trouble: null, expansionDay: null, expandedDay: null, paymentFailure: null };
+function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRandom, seatShare: number): AccountScript {
+  const steady = { level: () => 1, seatsInUse: () => seatShare, churnDay: null, trouble: null, expansionDay: null, expandedDay: null, paymentFailure: null };
   const friendlyNps = (low: number, high: number) => (random.chance(0.5) ? { day: random.int(3, days - 3), score: random.int(low, high) } : null);
   switch (archetype) {
     case 'healthy':
@@ -233,7 +234,8 @@ function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRan
       return {
         ...steady,
         level: (day: number) => 1 + 0.4 * progress(day),
-        activeShare: (day: number) => baseShare + (0.95 - baseShare) * progress(day),
+        // It grows into every seat it has: seats near the limit.
+        seatsInUse: (day: number) => seatShare + (1 - seatShare) * progress(day),
         expansionDay,
         expandedDay,
         nps: friendlyNps(9, 10),
@@ -266,7 +268,9 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
   const touchInterval = random.int(20, 35);
   const touchOffset = random.int(0, touchInterval - 1);
   const usageWeekday = random.int(0, 6);
-  const script = scriptFor(archetype, days, random, random.between(0.55, 0.8));
+  // Most accounts leave some seats unused (below the 90 % that reads as "seats near the limit").
+  const script = scriptFor(archetype, days, random, random.between(0.55, 0.85));
+  const dailyShare = random.between(0.6, 0.85);
   const delivery: SimulatedAccount['delivery'] = archetype === 'late_reporter' ? 'daily_bulk' : 'prompt';
   // Hour of each day's bulk delivery: between 01:00 and 15:00, so two deliveries are at most 38 h apart.
   const bulkHours = Array.from({ length: days + 3 }, () => random.between(1, 15));
@@ -322,9 +326,10 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
     const active = day <= lastActiveDay ? level : 0;
 
     // Product usage: each active user starts a session and does a few things.
-    const activeUsers = Math.min(seats, random.roundRandomly(seats * script.activeShare(day) * active * (weekend ? 0.2 : 1) * random.between(0.85, 1.15)));
+    const usersInUse = users.slice(0, Math.max(1, Math.round(seats * script.seatsInUse(day))));
+    const activeUsers = Math.min(usersInUse.length, random.roundRandomly(usersInUse.length * dailyShare * active * (weekend ? 0.2 : 1) * random.between(0.85, 1.15)));
     const featuresToday = keyFeatures.slice(0, Math.max(1, Math.round(keyFeatures.length * Math.min(1, level))));
-    for (const userId of random.sample(users, activeUsers)) {
+    for (const userId of random.sample(usersInUse, activeUsers)) {
       const sessionMs = dayMs + (workStartHour + random.between(0, 8.5)) * HOUR_MS;
       emit('session.started', sessionMs, {}, userId);
       const actions = random.poisson(context.eventsPerActiveUser - 1);
@@ -334,7 +339,7 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
         else emit('page.viewed', atMs, { path: random.pick(APP_PAGES) }, userId);
       }
     }
-    const someone = () => random.pick(users);
+    const someone = () => random.pick(usersInUse);
     const workTime = () => dayMs + (workStartHour + random.between(0, 8.5)) * HOUR_MS;
 
     // Expansion: pricing pages, gated features, usage near the plan limit.

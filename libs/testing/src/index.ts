@@ -7,3 +7,4 @@ export * from './seeded-random';
 export * from './customer-base';
 export * from './replay';
 export * from './replay-diff';
+export * from './signal-quality';

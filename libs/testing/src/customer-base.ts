@@ -268,6 +268,7 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
   const touchInterval = random.int(20, 35);
   const touchOffset = random.int(0, touchInterval - 1);
   const usageWeekday = random.int(0, 6);
+  const newsletterWeekday = random.int(1, 5);
   // Most accounts leave some seats unused (below the 90 % that reads as "seats near the limit").
   const script = scriptFor(archetype, days, random, random.between(0.55, 0.85));
   const dailyShare = random.between(0.6, 0.85);
@@ -371,7 +372,10 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
     }
 
     // Engagement and the CSM's own touchpoints.
-    if (active > 0 && random.chance(0.3 * Math.min(1, active))) emit('engagement.email_opened', workTime(), { campaign: 'newsletter' }, someone());
+    // A weekly newsletter: each user in use opens it or not, so the monthly count is steady (no decay from noise alone).
+    if (weekday === newsletterWeekday && active > 0) {
+      for (const userId of usersInUse) if (random.chance(0.4 * Math.min(1, active))) emit('engagement.email_opened', workTime(), { campaign: `newsletter-${day}` }, userId);
+    }
     if ((day + touchOffset) % touchInterval === 0) emit('csm.touchpoint', dayMs + 15 * HOUR_MS, { kind: random.pick(['call', 'meeting', 'email', 'qbr']) });
 
     // NPS.

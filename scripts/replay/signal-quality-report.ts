@@ -61,6 +61,10 @@ csmId), posted with a key that has \`accounts:write\`. Archetypes and their know
 | payment_failure | as healthy, with \`billing.payment_failed\` (and a retry) and \`billing.payment_succeeded\` 3–10 days later | trouble until the payment |
 | nps_detractor | slightly less use, a few tickets, then an NPS answer of 1–5 | trouble from the answer |
 
+An account's first events are its contract and owner, before any usage: a pipeline that scores
+an account at once scores it without usage (on the code of the \`before\` run: red, so a
+\`health_entered_red\` that resolves on the first day, once usage arrives).
+
 Events are posted in **arrival order** (event time + delivery delay; ordinary accounts arrive
 seconds to minutes late, at most 15 min; nothing arrives more than 40 h late), 500 per request,
 one request at a time. The run waits until every consumer group has no lag, every outbox is

@@ -119,13 +119,20 @@ export const pipelineConsumerGroups: Readonly<Record<string, readonly string[]>>
 /** The schemas whose outboxes feed the topics. */
 const outboxSchemas = ['ingestion', 'scoring', 'alerting', 'playbook'];
 
+/**
+ * Topics that carry clocks and access data rather than results (clock ticks, the pipeline
+ * watermark, keys, the directory). A service may republish them on a timer, so what is written to
+ * them is left out of the "nothing new written" fingerprint; their consumers' effects are in it.
+ */
+const signalTopics: readonly string[] = [Topics.clock, Topics.watermarks, Topics.apiKeys, Topics.directory];
+
 /** One look at the pipeline: what is still to be consumed or published, and what has been written. */
 export interface PipelineState {
   /** Per consumer group: Σ (end offset − committed offset) over the partitions of its topics. */
   readonly lagByGroup: Readonly<Record<string, number>>;
   /** Per schema: outbox rows not yet published. */
   readonly unpublishedBySchema: Readonly<Record<string, number>>;
-  /** Records ever written to the namespace's topics, score history rows, alerts and their revisions, outbox rows: changes whenever anything happens. */
+  /** Records written to the namespace's result topics, score history rows, alerts and their revisions, outbox rows of result topics: changes whenever a result does. */
   readonly fingerprint: string;
 }
 
@@ -146,7 +153,7 @@ export async function readPipelineState(connection: KafkaConnection, db: Queryab
     for (const topic of namespaceTopics) {
       const offsets = await admin.fetchTopicOffsets(topic);
       ends.set(topic, offsets.map((entry) => ({ partition: entry.partition, high: BigInt(entry.high), low: BigInt(entry.low) })));
-      for (const entry of offsets) written += BigInt(entry.high);
+      if (!signalTopics.includes(connection.logicalTopic(topic))) for (const entry of offsets) written += BigInt(entry.high);
     }
     for (const [group, logicalTopics] of Object.entries(groups)) {
       // The known topics, plus any other topic of the namespace the group has committed on (a consumer added later).
@@ -170,9 +177,15 @@ export async function readPipelineState(connection: KafkaConnection, db: Queryab
   const unpublishedBySchema: Record<string, number> = {};
   const tables: Record<string, string> = {};
   for (const schema of outboxSchemas) {
-    const outbox = await countIfPresent(db, `SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS n, coalesce(max(id), 0)::text AS last FROM "${schema}".outbox`);
+    const outbox = await countIfPresent(
+      db,
+      `SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS n,
+              coalesce(max(id) FILTER (WHERE NOT (topic = ANY($1::text[]) OR topic = ANY($2::text[]))), 0)::text AS last
+       FROM "${schema}".outbox`,
+      [signalTopics, signalTopics.map((topic) => connection.topic(topic))],
+    );
     unpublishedBySchema[schema] = outbox?.n ?? 0;
-    tables[`${schema}.outbox`] = outbox ? `${outbox.n}/${outbox.last}` : '-';
+    tables[`${schema}.outbox`] = outbox?.last ?? '-';
   }
   const history = await countIfPresent(db, 'SELECT count(*)::int AS n, coalesce(max(id), 0)::text AS last FROM scoring.score_history');
   tables['scoring.score_history'] = history ? `${history.n}/${history.last}` : '-';
@@ -182,9 +195,9 @@ export async function readPipelineState(connection: KafkaConnection, db: Queryab
 }
 
 /** A count query on a table that may not exist (yet): null then. */
-async function countIfPresent(db: Queryable, sql: string): Promise<{ n: number; last: string } | null> {
+async function countIfPresent(db: Queryable, sql: string, parameters: unknown[] = []): Promise<{ n: number; last: string } | null> {
   try {
-    const result = await db.query<{ n: number; last: string }>(sql);
+    const result = await db.query<{ n: number; last: string }>(sql, parameters);
     return result.rows[0] ?? null;
   } catch (error) {
     if ((error as { code?: string }).code === '42P01') return null;

@@ -4,12 +4,17 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { Topics, type PipelineWatermark } from '@bellwether/contracts';
+import { topicSpecs, Topics, type PipelineWatermark, type TopicName } from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail, type TailedRecord } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor, type ServiceName } from '@bellwether/testing';
 
 const run = promisify(execFile);
 const workspaceRoot = resolve(__dirname, '..');
+
+export interface StackOptions {
+  /** Partition counts that differ from the contract's (topicSpecs), e.g. `{ [Topics.events]: 2 }`. */
+  readonly topicPartitions?: Readonly<Partial<Record<TopicName, number>>>;
+}
 
 /**
  * The four services as real processes on the real broker, Postgres and Redis, plus an outside
@@ -20,12 +25,17 @@ export class Stack {
   readonly db = new Client({ connectionString: testEnvironment.databaseUrl });
   /** Each run gets its own topics and consumer groups, so runs (and benchmarks) never mix. */
   readonly namespace = `e2e-${randomUUID().slice(0, 8)}.`;
-  private readonly kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e', namespace: this.namespace });
+  /** The run's Kafka client, in its namespace (offsets, lag, topics). */
+  readonly kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'bellwether-e2e', namespace: this.namespace });
   private tail: TopicTail | null = null;
   private producer: MessageProducer | null = null;
 
   /** `E2E_PORT_OFFSET` lets two checkouts run the e2e suite side by side on one machine. */
-  constructor(basePort: number, extraEnv: Partial<Record<ServiceName, Record<string, string>>> = {}) {
+  constructor(
+    basePort: number,
+    extraEnv: Partial<Record<ServiceName, Record<string, string>>> = {},
+    private readonly options: StackOptions = {},
+  ) {
     basePort += Number(process.env['E2E_PORT_OFFSET'] ?? 0);
     const env = {
       KAFKA_BROKERS: testEnvironment.kafkaBrokers,
@@ -53,6 +63,11 @@ export class Stack {
   async start(): Promise<void> {
     await resetTestDatabase();
     await this.db.connect();
+    // Topics with another partition count than the contract's, created before any service does:
+    // the services create only missing topics and leave existing ones as they are.
+    const partitions = this.options.topicPartitions ?? {};
+    const custom = topicSpecs.filter((spec) => partitions[spec.name as TopicName] !== undefined).map((spec) => ({ ...spec, partitions: partitions[spec.name as TopicName] as number }));
+    if (custom.length > 0) await this.kafka.ensureTopics(custom);
     // Ingestion first: it creates the topics the others consume.
     await this.services.ingestion.start();
     await Promise.all([this.services.scoring.start(), this.services.alerting.start(), this.services.playbook.start()]);

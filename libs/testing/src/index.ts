@@ -3,3 +3,8 @@ export * from './test-environment';
 export * from './service-process';
 export * from './migrations-round-trip';
 export * from './ingestion-inputs.arbitraries';
+export * from './seeded-random';
+export * from './customer-base';
+export * from './replay';
+export * from './replay-diff';
+export * from './signal-quality';

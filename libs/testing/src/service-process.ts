@@ -8,6 +8,16 @@ const workspaceRoot = resolve(__dirname, '../../..');
 
 export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
 
+export interface ServiceProcessOptions {
+  /**
+   * The tree to run: `<rootDir>/dist/apps/<name>/src/main.js` with `<rootDir>/tools/runtime/register-paths.js`.
+   * Default: this workspace. Scripts that run a private build (npm run replay) point it there.
+   */
+  readonly rootDir?: string;
+  /** Where the log goes (default <workspace>/reports/tmp). */
+  readonly logDir?: string;
+}
+
 /**
  * One compiled service (dist/) as a real child process, its JSON log in reports/tmp/. Started
  * and awaited until /readyz answers 200; stopped with SIGTERM (or killed with SIGKILL to test
@@ -17,13 +27,16 @@ export class ServiceProcess {
   private child: ChildProcess | null = null;
   private log: WriteStream | null = null;
   readonly logPath: string;
+  private readonly rootDir: string;
 
   constructor(
     readonly name: ServiceName,
     readonly port: number,
     private readonly env: Readonly<Record<string, string>>,
+    options: ServiceProcessOptions = {},
   ) {
-    const logDir = join(workspaceRoot, 'reports', 'tmp');
+    this.rootDir = options.rootDir ?? workspaceRoot;
+    const logDir = options.logDir ?? join(workspaceRoot, 'reports', 'tmp');
     mkdirSync(logDir, { recursive: true });
     this.logPath = join(logDir, `${name}-${port}.log`);
   }
@@ -32,12 +45,17 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The process id while the service runs (for a caller's pid file), else null. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   async start(readyTimeoutMs = 60_000): Promise<void> {
     // Another process on the port would answer the readiness probe in this one's place.
     await assertPortFree(this.port, this.name);
     this.log = createWriteStream(this.logPath, { flags: 'a' });
-    const child = spawn(process.execPath, ['-r', join(workspaceRoot, 'tools/runtime/register-paths.js'), join(workspaceRoot, `dist/apps/${this.name}/src/main.js`)], {
-      cwd: workspaceRoot,
+    const child = spawn(process.execPath, ['-r', join(this.rootDir, 'tools/runtime/register-paths.js'), join(this.rootDir, `dist/apps/${this.name}/src/main.js`)], {
+      cwd: this.rootDir,
       env: { PATH: process.env['PATH'] ?? '', ...this.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

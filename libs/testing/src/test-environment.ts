@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 /** Addresses of the real services the integration and e2e tiers run against. */
@@ -19,5 +20,22 @@ export async function resetTestDatabase(databaseUrl: string = testEnvironment.da
     for (const schema of serviceSchemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Empties the Redis database of `redisUrl` (ingestion's dedup window and rate-limit state, scoring's
+ * cache), so a replay of the same event ids is not taken for duplicates. Refuses database 0 (the
+ * dev stack's).
+ */
+export async function resetTestRedis(redisUrl: string = testEnvironment.redisUrl): Promise<void> {
+  const db = Number(new URL(redisUrl).pathname.replace(/^\//, '') || '0');
+  if (!Number.isInteger(db) || db === 0) throw new Error(`refusing to flush Redis database ${db} of ${redisUrl}: use a test database (1 or higher)`);
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  try {
+    await client.connect();
+    await client.flushdb();
+  } finally {
+    client.disconnect();
   }
 }

@@ -1,0 +1,182 @@
+/* eslint-disable no-console -- the replay reports its progress on stdout */
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { deadLetterTopicOf, Topics } from '@bellwether/contracts';
+import { KafkaConnection } from '@bellwether/kafka';
+import {
+  generateCustomerBase,
+  measureSignalQuality,
+  postInArrivalOrder,
+  readAlertEpisodes,
+  ServiceProcess,
+  waitForPipelineDrain,
+  type ServiceName,
+} from '@bellwether/testing';
+import { machineFacts } from '../chaos/chaos-report';
+import { assertReplayDatabase, loadReplayConfig, type ReplayConfig } from './replay.config';
+import { writeSignalQualityReport } from './signal-quality-report';
+
+const run = promisify(execFile);
+const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
+
+function log(message: string): void {
+  console.log(`[replay ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+async function createKey(config: ReplayConfig, scopes: string): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    ['-r', `./${join(config.buildDir, 'tools/runtime/register-paths.js')}`, join(config.buildDir, 'dist/apps/ingestion/src/cli/keys.cli.js'), 'create', '--name', `replay-${scopes}`, '--scopes', scopes],
+    { env: { ...process.env, DATABASE_URL: config.databaseUrl } },
+  );
+  return (JSON.parse(stdout) as { key: string }).key;
+}
+
+/**
+ * `npm run replay` (run.sh prepares the build, database and Redis): generates the simulated base,
+ * runs the four services in their own namespace with CLOCK_MODE=event, posts the base in arrival
+ * order, waits for the pipeline to drain, and writes the signal-quality figures of the alert
+ * episodes to docs/signal-quality.md.
+ */
+async function main(): Promise<number> {
+  const config = loadReplayConfig();
+  assertReplayDatabase(config.databaseUrl);
+  const startedAt = new Date().toISOString();
+  const started = Date.now();
+  const workDir = resolve(config.workDir);
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+  mkdirSync(join(workDir, 'run'), { recursive: true });
+
+  const generating = Date.now();
+  const base = generateCustomerBase({
+    seed: config.base.seed,
+    accounts: config.base.accounts,
+    days: config.base.days,
+    nowMs: Date.parse(`${config.base.anchorDay}T00:00:00Z`),
+    eventsPerActiveUser: config.base.eventsPerActiveUser,
+    seats: config.base.seats,
+  });
+  const generateMs = Date.now() - generating;
+  log(`base: ${base.accounts.length} accounts × ${base.days} days (${base.startTime.slice(0, 10)} to ${base.endTime.slice(0, 10)}), ${base.events.length} events, generated in ${generateMs} ms`);
+
+  const env = {
+    KAFKA_BROKERS: config.brokers,
+    KAFKA_NAMESPACE: config.namespace,
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    CLOCK_MODE: 'event',
+    LOG_LEVEL: 'warn',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    // One sender posting as fast as the answers come: the ingest rate limit is not what is measured.
+    RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_BURST: '100000',
+  };
+  const services = Object.fromEntries(
+    serviceNames.map((name, index) => [name, new ServiceProcess(name, config.basePort + index, env, { rootDir: resolve(config.buildDir), logDir: join(workDir, 'logs') })]),
+  ) as Record<ServiceName, ServiceProcess>;
+  const connection = new KafkaConnection({ brokers: config.brokers.split(','), clientId: 'bellwether-replay', namespace: config.namespace });
+  const db = new Client({ connectionString: config.databaseUrl });
+  // Pid files let run.sh stop what this driver started if the driver itself dies.
+  const pidFile = (name: ServiceName) => join(workDir, 'run', `${name}.pid`);
+  const startService = async (name: ServiceName) => {
+    await services[name].start(120_000);
+    writeFileSync(pidFile(name), `${services[name].pid ?? ''}\n`);
+  };
+  const stopAll = () =>
+    Promise.all(
+      serviceNames.map(async (name) => {
+        await services[name].stop().catch(() => undefined);
+        rmSync(pidFile(name), { force: true });
+      }),
+    );
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the services`);
+    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+
+  try {
+    const machine = await machineFacts(config.databaseUrl, config.redisUrl);
+    log(`namespace ${config.namespace}, database ${new URL(config.databaseUrl).pathname.slice(1)}, redis ${config.redisUrl}, ports ${config.basePort}-${config.basePort + 3}`);
+    // Ingestion first: it creates the topics the others consume.
+    await startService('ingestion');
+    await Promise.all([startService('scoring'), startService('alerting'), startService('playbook')]);
+    log('the four services are ready');
+    await db.connect();
+    // A CRM-like sync: its events may set owners (csmId).
+    const key = await createKey(config, 'ingest,accounts:write');
+
+    let nextReport = 0.1;
+    const posted = await postInArrivalOrder(base.events, {
+      baseUrl: services.ingestion.baseUrl,
+      key,
+      batchSize: config.batchSize,
+      afterBatch: ({ posted: done, total }) => {
+        if (done / total >= nextReport) {
+          log(`posted ${done} of ${total} events (${Math.round((done / total) * 100)} %)`);
+          nextReport += 0.1;
+        }
+      },
+    });
+    log(`posted in ${Math.round(posted.ms / 1000)} s: ${posted.requests} requests, ${posted.accepted} accepted, ${posted.duplicates} duplicates, ${posted.retries} retries`);
+
+    const drained = await waitForPipelineDrain(connection, db, { timeoutMs: config.drainTimeoutMs, log });
+    log(`drained ${Math.round(drained.ms / 1000)} s after the last request`);
+
+    const episodes = await readAlertEpisodes(db);
+    const scoreHistoryRows = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM scoring.score_history')).rows[0]?.n ?? 0);
+    const deadLetters = await countDeadLetters(connection);
+    writeFileSync(join(workDir, `episodes-${config.label}.json`), JSON.stringify({ command: config.command, gitCommit: config.gitCommit, base: { ...config.base }, episodes }, null, 1));
+    const quality = measureSignalQuality(base, episodes);
+    writeSignalQualityReport(config.reportPath, config, base, quality, {
+      startedAt,
+      generateMs,
+      postMs: posted.ms,
+      requests: posted.requests,
+      retries: posted.retries,
+      accepted: posted.accepted,
+      duplicates: posted.duplicates,
+      drainMs: drained.ms,
+      totalMs: Date.now() - started,
+      scoreHistoryRows,
+      deadLetters,
+      machine,
+    });
+    log(`alert episodes: ${JSON.stringify(quality.byCategory)}; flap rate risk ${(quality.flapRisk.rate * 100).toFixed(1)} %, all ${(quality.flapAll.rate * 100).toFixed(1)} %`);
+    log(`risk alerts per healthy account-quarter ${quality.healthyRiskPerAccountQuarter.rate}; precision ${(quality.precision.rate * 100).toFixed(1)} %; churners warned ${quality.churnRecall.warned}/${quality.churnRecall.churners}`);
+    log(`report: ${config.reportPath} (section "${config.label}"), in ${Math.round((Date.now() - started) / 1000)} s`);
+    return 0;
+  } finally {
+    await db.end().catch(() => undefined);
+    await stopAll();
+    if (process.env['REPLAY_KEEP_TOPICS'] !== '1') await connection.deleteNamespaceTopics().catch((error: unknown) => log(`could not delete the run's topics: ${String(error)}`));
+  }
+}
+
+/** Records on each consumer's dead-letter topic (lateness and poison), by topic. */
+async function countDeadLetters(connection: KafkaConnection): Promise<Record<string, number>> {
+  const admin = connection.client.admin();
+  await admin.connect();
+  try {
+    const counts: Record<string, number> = {};
+    for (const topic of [Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock].map(deadLetterTopicOf)) {
+      const ends = await admin.fetchTopicOffsets(connection.topic(topic)).catch(() => []);
+      counts[topic] = ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
+    }
+    return counts;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[replay] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('scoring on the real stack', () => {
-  it('an account that goes silent loses health day by day once the pipeline watermark is a grace period past each day', async () => {
+  it('an account that goes silent loses health day by day once the pipeline watermark is two grace periods past each day', async () => {
     const quiet = `quiet-${randomUUID()}`;
     const busy = `busy-${randomUUID()}`;
     const quietEvents = busyAccount(quiet, 0);
@@ -91,9 +91,9 @@ describe('scoring on the real stack', () => {
     const before = changesOf(quiet).at(-1)?.after.health ?? 0;
     // Only the other account keeps sending: its events carry the watermark to day 60.
     for (let d = 20; d <= 60; d += 10) await send([event(busy, 'session.started', day(d))]);
-    // Every partition caught up: the watermark is day 60 10:00, and with the 48-hour grace period
-    // days up to day 57 are closed, each as of its last millisecond, in order.
-    const closedThrough = new Date(Date.UTC(2025, 0, 1) + 58 * 86_400_000).toISOString();
+    // Every partition caught up: the watermark is day 60 10:00, and two 48-hour grace periods
+    // before it, days up to day 55 are closed, each as of its last millisecond, in order.
+    const closedThrough = new Date(Date.UTC(2025, 0, 1) + 56 * 86_400_000).toISOString();
     await waitFor(() => tail.records.find((record) => record.topic === Topics.watermarks && (record.value as PipelineWatermark).closedThrough === closedThrough), {
       description: `a pipeline watermark closed through ${closedThrough}`,
     });
@@ -105,8 +105,10 @@ describe('scoring on the real stack', () => {
     expect(decayed?.drivers.find((driver) => driver.measure === 'product_usage')?.score).toBeLessThan(50);
     // The same as the pure domain gives for these events alone: whatever the interleaving of the
     // sends and the roller, the red day and every close before it are functions of the events.
-    const expected = closeAccountDays(quiet, applyAccountEvents(quiet, null, quietEvents, defaultScorecard, { allowedLatenessDays: 30 }).stored, closedThrough, defaultScorecard);
-    expect(closes.map((change) => [change.eventTime, change.after])).toEqual(expected.changes.map((change) => [change.eventTime, change.after]));
+    const ownStream = applyAccountEvents(quiet, null, quietEvents, defaultScorecard, { allowedLatenessDays: 30, gracePeriodMs: 48 * 3_600_000 });
+    const rolled = closeAccountDays(quiet, ownStream.stored, closedThrough, defaultScorecard);
+    const expected = [...ownStream.changes, ...rolled.changes].filter((change) => change.cause.kind === 'watermark');
+    expect(closes.map((change) => [change.eventTime, change.after])).toEqual(expected.map((change) => [change.eventTime, change.after]));
     expect(closes.every((change) => change.eventTime.endsWith('T23:59:59.999Z') && change.eventTime < closedThrough)).toBe(true);
   });
 

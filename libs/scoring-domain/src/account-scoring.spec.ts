@@ -3,6 +3,7 @@ import { applyAccountEvents, closeAccountDays, type StoredAccount } from './acco
 import type { AccountState } from './account-state';
 import { defaultScorecard } from './scorecard';
 import { dayOf } from './time';
+import { closableBoundary } from './watermark';
 
 const event = (id: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => ({
   schemaVersion: 1,
@@ -16,7 +17,7 @@ const event = (id: string, type: string, timestamp: string, properties: Telemetr
   properties,
 });
 
-const options = { allowedLatenessDays: 30 };
+const options = { allowedLatenessDays: 30, gracePeriodMs: 48 * 3_600_000 };
 const apply = (previous: StoredAccount | null, events: TelemetryEvent[]) => applyAccountEvents('acme', previous, events, defaultScorecard, options);
 /** The last published change of a batch (or undefined). */
 const lastChange = (result: ReturnType<typeof apply>) => result.changes[result.changes.length - 1];
@@ -55,8 +56,13 @@ describe('applyAccountEvents', () => {
       { ...event('a1', 'account.updated', '2026-03-01T09:00:01Z', { traits: { csmId: 'csm-ana' } }), trustedAttributes: true },
     ]);
     expect(synced.changes).toEqual([]);
-    const first = apply(synced.stored, [event('n1', 'nps.responded', '2026-03-02T10:00:00Z', { score: 3 })]);
+    // Nor from a signal before any product activity: the first score comes with the activity.
+    const signalOnly = apply(synced.stored, [event('n1', 'nps.responded', '2026-03-01T10:00:00Z', { score: 3 })]);
+    expect(signalOnly.changes).toEqual([]);
+    const first = apply(signalOnly.stored, [event('u1', 'feature.used', '2026-03-01T11:00:00Z', { feature: 'reports' })]);
+    expect(first.changes).toHaveLength(1);
     expect(first.changes[0]?.account.csmId).toBe('csm-ana');
+    expect(first.changes[0]?.signals?.nps?.score).toBe(3);
     // Once scored, an attribute event is an evaluation point like any signal.
     const seats = apply(first.stored, [event('s2', 'subscription.changed', '2026-03-02T11:00:00Z', { plan: 'pro', seats: 1, mrr: 500 })]);
     expect(seats.stored.evaluatedAsOf).toBe('2026-03-02T11:00:00.000Z');
@@ -99,14 +105,43 @@ describe('applyAccountEvents', () => {
       const head = apply(null, events.slice(0, split));
       const tail = apply(head.stored, events.slice(split));
       expect(summary([...head.changes, ...tail.changes])).toEqual(summary(whole.changes));
-      // The roller closing every day up to the next event's day first changes nothing either.
-      const next = events[split];
-      if (!next) continue;
-      const boundary = new Date(dayOf(next.timestamp) * 86_400_000).toISOString();
+      // The roller closing what it may at that point (the watermark two grace periods past a
+      // day's end; this stream is in time order) changes nothing either.
+      const watermark = events[split - 1]?.timestamp ?? '';
+      const boundary = closableBoundary(new Date(Date.parse(watermark)).toISOString(), 2 * options.gracePeriodMs);
+      if (!boundary) continue;
       const rolled = closeAccountDays('acme', head.stored, boundary, defaultScorecard);
       const after = apply(rolled.stored, events.slice(split));
       expect(summary([...head.changes, ...rolled.changes, ...after.changes])).toEqual(summary(whole.changes));
     }
+  });
+
+  it('a late reporter: a prompt ticket does not close the day whose telemetry is still in flight, and counts only closed days', () => {
+    const usage = (day: number) => [0, 1, 2].map((user) => ({ ...event(`d${day}u${user}`, 'feature.used', new Date(Date.UTC(2026, 2, day, 9 + user)).toISOString(), { feature: 'reports' }), userId: `u${user}` }));
+    const history = [...Array(27).keys()].flatMap((n) => usage(n + 1));
+    const ticket = event('t1', 'support.ticket_opened', '2026-03-29T09:00:00Z', { ticketId: 't1', topic: 'sso' });
+    const onTime = apply(null, [...history, ...usage(28), ticket, ...usage(29), ...usage(30)]);
+    const late = apply(null, [...history, ticket, ...usage(28), ...usage(29), ...usage(30)]);
+    // Day 28 is closed on its full telemetry in both orders: the same state, the same health.
+    expect(late.stored.closedThrough).toBe('2026-03-30T00:00:00.000Z');
+    expect(late.stored.snapshot).toEqual(onTime.stored.snapshot);
+    const lowest = (result: ReturnType<typeof apply>) => Math.min(...result.changes.map((change) => change.after.health));
+    expect(lowest(late)).toBe(lowest(onTime));
+    // The ticket's own evaluation counts activity through the last closed day only, so the
+    // telemetry still in flight does not read as a drop.
+    const atTicket = late.changes.find((change) => change.cause.kind === 'event' && change.cause.eventId === 't1');
+    expect(atTicket?.signals?.activity.trend).toBeGreaterThan(0.9);
+    expect(late.changes.every((change) => change.after.segment !== 'at_risk')).toBe(true);
+  });
+
+  it('never moves the evaluation back for an event merely out of order within days still open', () => {
+    const first = apply(null, daily(1, 20));
+    // A prompt email open today, then yesterday's usage report delivered after it.
+    const prompt = apply(first.stored, [{ ...event('m1', 'engagement.email_opened', '2026-03-21T06:00:00Z'), userId: 'u2' }]);
+    const bulk = apply(prompt.stored, [event('r1', 'usage.reported', '2026-03-20T23:00:00Z', { metric: 'api_calls', value: 10, limit: 100 })]);
+    expect(bulk.late).toBe(0);
+    expect(bulk.stored.evaluatedAsOf).toBe('2026-03-21T06:00:00.000Z');
+    expect(bulk.changes.every((change) => change.eventTime >= '2026-03-21T06:00:00.000Z')).toBe(true);
   });
 
   it('re-scores a late event (its day already closed) as of its own event time', () => {

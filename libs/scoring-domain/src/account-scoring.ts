@@ -36,6 +36,11 @@ export interface AccountEventsResult {
 export interface ApplyOptions {
   /** Events further behind the account's newest event than this (days) are not scored. */
   readonly allowedLatenessDays: number;
+  /**
+   * Bounded out-of-orderness (ms): an event this far past the end of a day closes that day for
+   * its account even before the account's activity moves on (see `applyAccountEvents`).
+   */
+  readonly gracePeriodMs: number;
 }
 
 /**
@@ -68,6 +73,36 @@ const signalEventTypes: ReadonlySet<string> = new Set([
   'account.contracted',
 ]);
 
+/**
+ * Events that come from systems other than the product (support desk, billing, CRM, surveys,
+ * marketing, CSMs). They often arrive on another path, with another delay, than the product's
+ * telemetry, so they neither close an account's day early nor create its first score.
+ */
+const outOfBandEventTypes: ReadonlySet<string> = new Set([
+  'support.ticket_opened',
+  'support.ticket_resolved',
+  'nps.responded',
+  'billing.payment_failed',
+  'billing.payment_succeeded',
+  'billing.invoice_overdue',
+  'subscription.changed',
+  'subscription.downgrade_requested',
+  'engagement.email_opened',
+  'engagement.event_attended',
+  'community.posted',
+  'csm.touchpoint',
+  'account.updated',
+  'account.churned',
+  'account.renewed',
+  'account.expanded',
+  'account.contracted',
+]);
+
+/** Product telemetry: usage the product itself reports (features, pages, usage, milestones, custom track events). */
+function isProductTelemetry(type: string): boolean {
+  return !outOfBandEventTypes.has(type);
+}
+
 /** Events that set attributes rather than signal health. */
 const attributeEventTypes: ReadonlySet<string> = new Set(['subscription.changed', 'account.updated']);
 
@@ -75,13 +110,15 @@ const attributeEventTypes: ReadonlySet<string> = new Set(['subscription.changed'
  * Applies one account's new events (deduplicated, in the order they were read from the
  * partition) and evaluates the account at points that depend on the events alone, never on how
  * they were batched or how far other partitions are:
- * 1. Before an event of a later day is applied, every day of the account up to that day is
- *    **closed**: evaluated as of its last millisecond, in order, none coalesced (`closeAccountDays`).
+ * 1. Before product activity of a later day is applied, or any event a grace period past the end
+ *    of a day, every day of the account up to it is **closed**: evaluated as of its last
+ *    millisecond, in order, none coalesced (`closeAccountDays`).
  * 2. After an event, the account is evaluated as of that event's own time when the event is an
  *    evaluation point: a signal event (billing, NPS, tickets, subscription, touchpoints…), the
  *    first activity of its day, a pricing page view, or the first use of a key feature in 30 days.
- *    Other activity shows at the next point or when its day closes. Attribute events
- *    (`subscription.changed`, `account.updated`) do not create an account's first score.
+ *    Other activity shows at the next point or when its day closes. Activity counts at such a
+ *    point end at the last closed day, so a partial day is never compared with full ones. An
+ *    account's first score comes with its first product activity (or its first day close).
  * A late event (its day already closed) is an evaluation point too, as of its own event time.
  * Events more than `allowedLatenessDays` behind the account's newest event are not scored: they
  * fall outside every window a score reads. Attribute events are never too late: they are applied
@@ -114,10 +151,13 @@ export function applyAccountEvents(
       continue;
     }
     const closedThrough = closedThroughOf(current, boundary);
-    if (boundary > closedThrough) {
-      const closed = closeDays(accountId, { ...current, closedThrough }, boundary, scorecard);
+    const closeThrough = closingBoundary(event.type, eventTime, options.gracePeriodMs);
+    if (closeThrough > closedThrough) {
+      const closed = closeDays(accountId, { ...current, closedThrough }, closeThrough, scorecard);
       current = closed.stored;
       changes.push(...closed.changes);
+    } else if (current.closedThrough === null) {
+      current = { ...current, closedThrough };
     }
     const isLate = boundary < (current.closedThrough ?? boundary);
     if (isLate) late += 1;
@@ -127,20 +167,30 @@ export function applyAccountEvents(
     const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? current.state.featureLastUsed[feature] : undefined;
     const newKeyFeature = feature !== undefined && keyFeatures.has(feature) && event.type === 'feature.used' && (featureLastUsed === undefined || featureLastUsed <= day - 30);
     applyEvent(current.state, event, scorecard.signals);
-    // Attribute events describe the account (plan, seats, owner); they do not create its first
-    // score, so a CRM sync that sets the owner right after the subscription scores the account
-    // once, with its owner, instead of alerting an unowned queue first. A late one (a backfill)
-    // is applied and shows at the next evaluation point rather than re-scoring an old day.
-    const describesOnly = describes && (current.snapshot === null || isLate);
+    // An account's first score comes with its first product activity (or its first day close):
+    // a subscription, an owner or a billing event alone says nothing about its health yet, and a
+    // CRM sync that sets the owner after the subscription must not alert an unowned queue first.
+    // A late attribute event (a backfill) shows at the next point rather than re-scoring an old day.
+    const noOpinionYet = current.snapshot === null && !isProductTelemetry(event.type);
     const evaluationPoint =
-      !describesOnly &&
+      !noOpinionYet &&
+      !(describes && isLate) &&
       (isLate ||
         signalEventTypes.has(event.type) ||
         (activityBefore === 0 && (current.state.activityByDay[day] ?? 0) > 0) ||
         (current.state.pricingViewsByDay[day] ?? 0) > pricingBefore ||
         newKeyFeature);
     if (evaluationPoint) {
-      const result = evaluate(accountId, current, current.state, eventTime, { kind: 'event', eventId: event.id, eventType: event.type }, scorecard);
+      // A late event is re-scored as of its own time; one merely out of order within days still
+      // open (a bulk delivered after a prompt email open) never moves the evaluation back.
+      const asOf = !isLate && current.evaluatedAsOf !== null && current.evaluatedAsOf > eventTime ? current.evaluatedAsOf : eventTime;
+      const asOfDay = dayOf(asOf);
+      // Activity counts end at the last closed day (a late event's own day is closed: complete),
+      // except while no closed day holds the account's activity yet (its first day).
+      const lastClosedDay = dayOf(current.closedThrough ?? boundary) - 1;
+      const firstDay = current.state.firstEventDay ?? asOfDay;
+      const volumeThroughDay = lastClosedDay < firstDay ? asOfDay : Math.min(asOfDay, lastClosedDay);
+      const result = evaluate(accountId, current, current.state, asOf, { kind: 'event', eventId: event.id, eventType: event.type }, scorecard, volumeThroughDay);
       current = result.stored;
       if (result.change) changes.push(result.change);
     }
@@ -170,12 +220,28 @@ function closeDays(accountId: string, working: StoredAccount, through: string, s
   const firstDay = Math.max(dayOf(working.closedThrough ?? through), lastDay - MAX_DAYS_EVALUATED_PER_CLOSE + 1);
   for (let day = firstDay; day <= lastDay; day += 1) {
     const endOfDay = new Date(boundaryMs(day + 1) - 1).toISOString();
-    const result = evaluate(accountId, current, current.state, endOfDay, { kind: 'watermark' }, scorecard);
+    // A close advances the activity counts to the full day. When the account was already scored
+    // later (a billing or support event that arrived before the day's telemetry was complete),
+    // everything else stays as of that later time, so the score never steps back in time.
+    const latest = current.evaluatedAsOf !== null && current.evaluatedAsOf > endOfDay ? current.evaluatedAsOf : endOfDay;
+    const result = evaluate(accountId, current, current.state, latest, { kind: 'watermark' }, scorecard, day);
     current = result.stored;
     if (result.change) changes.push(result.change);
     rememberClosedSegment(current.state, day, current.snapshot?.segment ?? null);
   }
   return { stored: { ...current, closedThrough: through }, changes };
+}
+
+/**
+ * The day boundary an event closes its account through (before it is applied): every day before
+ * the event's own day when it is product telemetry (the account's usage has moved on), else
+ * every day that ended at least a grace period before it (a signal, billing or CRM event arriving
+ * while the account's activity is still in flight, as a late reporter's is, closes nothing early).
+ */
+function closingBoundary(type: string, eventTime: string, gracePeriodMs: number): string {
+  const graceBoundary = Math.floor((Date.parse(eventTime) - gracePeriodMs) / DAY_MS);
+  const ownDay = dayOf(eventTime);
+  return boundaryOf(isProductTelemetry(type) ? Math.max(ownDay, graceBoundary) : graceBoundary);
 }
 
 /** Keeps the window of closed at-risk days that `stageOf` reads. */
@@ -209,11 +275,12 @@ function evaluate(
   asOf: string,
   cause: ScoreChanged['cause'],
   scorecard: Scorecard,
+  volumeThroughDay: number,
 ): { stored: StoredAccount; change: ScoreChanged | null } {
   upgradeState(state);
-  const evaluation = evaluateAccount(state, asOf, scorecard);
+  const evaluation = evaluateAccount(state, asOf, scorecard, volumeThroughDay);
   const before = previous?.snapshot ?? null;
-  const signals = deriveAccountSignals(state, asOf, scorecard);
+  const signals = deriveAccountSignals(state, asOf, scorecard, volumeThroughDay);
   // Expansion triggers (pricing views, gated attempts, usage near a limit…) often leave the score
   // where it was: a move of the signals the rules read is published too. The fingerprint of the
   // last evaluation is kept in the state, because the state is updated in place between points.

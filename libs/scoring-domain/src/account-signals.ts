@@ -16,13 +16,14 @@ const MAX_CONTRACTED_FEATURES = 200;
 /**
  * The signals published with a score change (`ScoreChanged.signals`), as of `asOf` (event time).
  * Every window ends on the day of `asOf`, inclusive: "last 7" is that day and the 6 before it;
- * "previous 30" is days 31–60 back. Reads states stored by older versions as if their missing
+ * "previous 30" is days 31–60 back; activity volumes end at `volumeThroughDay` (see
+ * `deriveSignals`). Reads states stored by older versions as if their missing
  * fields were empty (see `upgradeState`); pure, and does not change `state`.
  */
-export function deriveAccountSignals(state: AccountState, asOf: string, scorecard: Scorecard): AccountSignals {
+export function deriveAccountSignals(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number): AccountSignals {
   const view = upgradedView(state);
   const day = dayOf(asOf);
-  const base = deriveSignals(view, day, scorecard.signals);
+  const base = deriveSignals(view, day, scorecard.signals, volumeThroughDay);
   const last = (counters: Record<string, number>, days: number): number => sumDays(counters, day - days + 1, day);
   const previous30 = (counters: Record<string, number>): number => sumDays(counters, day - 59, day - 30);
   const period = periodOf(day);

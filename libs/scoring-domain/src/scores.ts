@@ -71,9 +71,12 @@ export function stageOf(state: AccountState, signals: Signals, segment: Segment,
   return growing ? 'growth' : 'adoption';
 }
 
-/** Scores the account as of `asOf` (event time). Pure: same state, day and scorecard → same result. */
-export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard): AccountEvaluation {
-  const signals = deriveSignals(state, dayOf(asOf), scorecard.signals);
+/**
+ * Scores the account as of `asOf` (event time), with activity volumes complete through
+ * `volumeThroughDay` (default: the day of `asOf`). Pure: same inputs → same result.
+ */
+export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number): AccountEvaluation {
+  const signals = deriveSignals(state, dayOf(asOf), scorecard.signals, volumeThroughDay);
   const totalWeight = Object.values(scorecard.weights).reduce((sum, weight) => sum + weight, 0);
   const results = (Object.keys(scorecard.weights) as MeasureId[])
     .filter((id) => scorecard.weights[id] > 0)

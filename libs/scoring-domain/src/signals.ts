@@ -22,17 +22,26 @@ export interface Signals {
   readonly daysSinceLastEvent: number | null;
 }
 
-export function deriveSignals(state: AccountState, asOfDay: number, settings: SignalSettings): Signals {
-  const eventsLast7 = sumDays(state.activityByDay, asOfDay - 6, asOfDay);
-  const baselineDays = state.firstEventDay === null ? 0 : Math.min(28, asOfDay - 7 - state.firstEventDay + 1);
-  const baselineEvents = sumDays(state.activityByDay, asOfDay - 34, asOfDay - 7);
+/**
+ * The signals as of a day. `volumeThroughDay` (default `asOfDay`) is the last day whose activity
+ * is complete: event counts (last 7, last 30) and the baseline end there, and users and key
+ * features count as active when seen in the window ending there or at any time since. Between
+ * day closes it is the account's last closed day, so an evaluation during a day never compares a
+ * partial day with full ones, nor drops a user whose latest day is still in flight (see
+ * `applyAccountEvents`).
+ */
+export function deriveSignals(state: AccountState, asOfDay: number, settings: SignalSettings, volumeThroughDay: number = asOfDay): Signals {
+  const volumeDay = Math.min(volumeThroughDay, asOfDay);
+  const eventsLast7 = sumDays(state.activityByDay, volumeDay - 6, volumeDay);
+  const baselineDays = state.firstEventDay === null ? 0 : Math.min(28, volumeDay - 7 - state.firstEventDay + 1);
+  const baselineEvents = sumDays(state.activityByDay, volumeDay - 34, volumeDay - 7);
   // A baseline needs two weeks of history, or it would call every new account "declining".
   const weeklyBaseline = baselineDays >= 14 ? (baselineEvents / baselineDays) * 7 : null;
   // No activity before and none now is not "steady": it is a dead account, trend 0.
   const activityTrend = weeklyBaseline === null ? null : weeklyBaseline === 0 ? (eventsLast7 > 0 ? 2 : 0) : eventsLast7 / weeklyBaseline;
   const keyFeatures = new Set(settings.keyFeatures);
   const keyFeaturesUsed30 = Object.entries(state.featureLastUsed).filter(
-    ([feature, day]) => keyFeatures.has(feature) && day > asOfDay - 30 && day <= asOfDay,
+    ([feature, day]) => keyFeatures.has(feature) && day > volumeDay - 30 && day <= asOfDay,
   ).length;
   const contractStartDay = state.attributes.contractStart ? dayOf(state.attributes.contractStart) : state.firstEventDay;
   const inOnboarding = contractStartDay !== null && asOfDay - contractStartDay < settings.onboardingDays;
@@ -40,11 +49,11 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
   return {
     asOfDay,
     eventsLast7,
-    eventsLast30: sumDays(state.activityByDay, asOfDay - 29, asOfDay),
+    eventsLast30: sumDays(state.activityByDay, volumeDay - 29, volumeDay),
     weeklyBaseline,
     activityTrend,
-    activeUsers7: countSince(state.userLastSeen, asOfDay - 6, asOfDay),
-    activeUsers30: countSince(state.userLastSeen, asOfDay - 29, asOfDay),
+    activeUsers7: countSince(state.userLastSeen, volumeDay - 6, asOfDay),
+    activeUsers30: countSince(state.userLastSeen, volumeDay - 29, asOfDay),
     seats: state.attributes.seats ?? null,
     keyFeaturesUsed30,
     ticketsLast30: sumDays(state.ticketsByDay, asOfDay - 29, asOfDay),

@@ -27,7 +27,7 @@ const rollMetrics = {
  *    rule (`pipelineWatermark`), from each partition's newest event time (Postgres), the consumer
  *    group's committed offsets and the log ends (Kafka), in that order; stores it (forward only)
  *    and publishes it on `bellwether.watermarks.v1` for alerting's and playbook's timers;
- * 2. closes the days that ended a grace period (GRACE_PERIOD_HOURS) before the watermark, for
+ * 2. closes the days that ended two grace periods (GRACE_PERIOD_HOURS) before the watermark, for
  *    every account whose own events have not closed them yet (`closeAccountDays`: each day
  *    evaluated as of its end, in order), in chunks of DAY_ROLL_CHUNK accounts per transaction.
  * Progress (target boundary, cursor) is stored with each chunk, so a crash resumes where it
@@ -111,7 +111,10 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       // No row lock on the watermark row: accounts are locked first, and the consumer never
       // touches that row. The advisory lock keeps rollers single.
       const progress = await this.repository.readWatermark(manager);
-      const latest = closableBoundary(progress.watermark, this.env.GRACE_PERIOD_HOURS * 3_600_000);
+      // Two grace periods: one for the data still in flight on the partitions, one more for the
+      // account's own events still in flight (an account closes a day by itself a grace period
+      // after it), so the roller and the account close a day on the very same events.
+      const latest = closableBoundary(progress.watermark, 2 * this.env.GRACE_PERIOD_HOURS * 3_600_000);
       const target = progress.rollTarget ?? (latest !== null && (progress.rolledThrough === null || latest > progress.rolledThrough) ? latest : null);
       if (target === null) return idle;
       const chunk = await this.repository.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);

@@ -71,6 +71,7 @@ export class EventsConsumer {
       for (const [accountId, records] of byAccount) {
         const result = applyAccountEvents(accountId, stored.get(accountId) ?? null, records.map((record) => record.value), this.scorecard, {
           allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
+          gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
         });
         updated.set(accountId, result.stored);
         published.push(...result.changes);

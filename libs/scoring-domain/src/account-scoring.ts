@@ -1,4 +1,4 @@
-import type { AccountSignals, ScoreChanged, ScoreDriver, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
+import { isKnownEventType, type AccountSignals, type ScoreChanged, type ScoreDriver, type ScoreSnapshot, type TelemetryEvent } from '@bellwether/contracts';
 import { deriveAccountSignals } from './account-signals';
 import { applyEvent, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
 import { isMaterialChange, reasonsForChange } from './score-change';
@@ -49,58 +49,27 @@ export interface ApplyOptions {
  */
 export const MAX_DAYS_EVALUATED_PER_CLOSE = STATE_HORIZON_DAYS + 60;
 
-/** Event types whose every occurrence is an evaluation point; plain activity is not (see below). */
-const signalEventTypes: ReadonlySet<string> = new Set([
-  'feature.gated',
-  'usage.reported',
-  'onboarding.milestone_completed',
-  'support.ticket_opened',
-  'support.ticket_resolved',
-  'nps.responded',
-  'billing.payment_failed',
-  'billing.payment_succeeded',
-  'billing.invoice_overdue',
-  'subscription.changed',
-  'subscription.downgrade_requested',
-  'engagement.email_opened',
-  'engagement.event_attended',
-  'community.posted',
-  'csm.touchpoint',
-  'account.updated',
-  'account.churned',
-  'account.renewed',
-  'account.expanded',
-  'account.contracted',
-]);
+/**
+ * Routine usage: an evaluation point only as the first activity of its day, a pricing page view or
+ * a key feature's first use in 30 days. Every other contract event type is a signal, and every
+ * occurrence of it is a point. (Custom track types are routine usage too.)
+ */
+const routineUsageTypes: ReadonlySet<string> = new Set(['session.started', 'feature.used', 'page.viewed']);
+
+function isSignalEvent(type: string): boolean {
+  return isKnownEventType(type) && !routineUsageTypes.has(type);
+}
 
 /**
- * Events that come from systems other than the product (support desk, billing, CRM, surveys,
- * marketing, CSMs). They often arrive on another path, with another delay, than the product's
- * telemetry, so they neither close an account's day early nor create its first score.
+ * Contract event types the product itself reports. Every other contract type comes from another
+ * system (support desk, billing, CRM, surveys, marketing, CSMs) and often arrives on another path,
+ * with another delay, than the product's telemetry: such events neither close an account's day
+ * early nor create its first score. Custom track types count as product telemetry.
  */
-const outOfBandEventTypes: ReadonlySet<string> = new Set([
-  'support.ticket_opened',
-  'support.ticket_resolved',
-  'nps.responded',
-  'billing.payment_failed',
-  'billing.payment_succeeded',
-  'billing.invoice_overdue',
-  'subscription.changed',
-  'subscription.downgrade_requested',
-  'engagement.email_opened',
-  'engagement.event_attended',
-  'community.posted',
-  'csm.touchpoint',
-  'account.updated',
-  'account.churned',
-  'account.renewed',
-  'account.expanded',
-  'account.contracted',
-]);
+const productTelemetryTypes: ReadonlySet<string> = new Set(['session.started', 'feature.used', 'feature.gated', 'page.viewed', 'usage.reported', 'onboarding.milestone_completed']);
 
-/** Product telemetry: usage the product itself reports (features, pages, usage, milestones, custom track events). */
 function isProductTelemetry(type: string): boolean {
-  return !outOfBandEventTypes.has(type);
+  return !isKnownEventType(type) || productTelemetryTypes.has(type);
 }
 
 /** Events that set attributes rather than signal health. */
@@ -176,7 +145,7 @@ export function applyAccountEvents(
       !noOpinionYet &&
       !(describes && isLate) &&
       (isLate ||
-        signalEventTypes.has(event.type) ||
+        isSignalEvent(event.type) ||
         (activityBefore === 0 && (current.state.activityByDay[day] ?? 0) > 0) ||
         (current.state.pricingViewsByDay[day] ?? 0) > pricingBefore ||
         newKeyFeature);

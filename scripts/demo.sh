@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/stack.sh start
+# The demo load watches the topics on the stack's broker (KAFKA_PORT moves it, as for stack.sh).
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bellwether}"
 key=$(node -r ./tools/runtime/register-paths.js dist/apps/ingestion/src/cli/keys.cli.js create --name "demo-$(date +%s)" --scopes ingest,accounts:write | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).key')
 echo

@@ -56,10 +56,8 @@ describe('applyAccountEvents', () => {
       { ...event('a1', 'account.updated', '2026-03-01T09:00:01Z', { traits: { csmId: 'csm-ana' } }), trustedAttributes: true },
     ]);
     expect(synced.changes).toEqual([]);
-    // Nor from a signal before any product activity: the first score comes with the activity.
-    const signalOnly = apply(synced.stored, [event('n1', 'nps.responded', '2026-03-01T10:00:00Z', { score: 3 })]);
-    expect(signalOnly.changes).toEqual([]);
-    const first = apply(signalOnly.stored, [event('u1', 'feature.used', '2026-03-01T11:00:00Z', { feature: 'reports' })]);
+    // A signal does, telemetry or not: a detractor of an account without product telemetry alerts.
+    const first = apply(synced.stored, [event('n1', 'nps.responded', '2026-03-01T10:00:00Z', { score: 3 })]);
     expect(first.changes).toHaveLength(1);
     expect(first.changes[0]?.account.csmId).toBe('csm-ana');
     expect(first.changes[0]?.signals?.nps?.score).toBe(3);

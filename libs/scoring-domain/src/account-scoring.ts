@@ -64,7 +64,7 @@ function isSignalEvent(type: string): boolean {
  * Contract event types the product itself reports. Every other contract type comes from another
  * system (support desk, billing, CRM, surveys, marketing, CSMs) and often arrives on another path,
  * with another delay, than the product's telemetry: such events neither close an account's day
- * early nor create its first score. Custom track types count as product telemetry.
+ * early. Custom track types count as product telemetry.
  */
 const productTelemetryTypes: ReadonlySet<string> = new Set(['session.started', 'feature.used', 'feature.gated', 'page.viewed', 'usage.reported', 'onboarding.milestone_completed']);
 
@@ -87,7 +87,7 @@ const attributeEventTypes: ReadonlySet<string> = new Set(['subscription.changed'
  *    first activity of its day, a pricing page view, or the first use of a key feature in 30 days.
  *    Other activity shows at the next point or when its day closes. Activity counts at such a
  *    point end at the last closed day, so a partial day is never compared with full ones. An
- *    account's first score comes with its first product activity (or its first day close).
+ *    account's first score never comes from an attribute event (subscription, owner) alone.
  * A late event (its day already closed) is an evaluation point too, as of its own event time.
  * Events more than `allowedLatenessDays` behind the account's newest event are not scored: they
  * fall outside every window a score reads. Attribute events are never too late: they are applied
@@ -136,11 +136,12 @@ export function applyAccountEvents(
     const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? current.state.featureLastUsed[feature] : undefined;
     const newKeyFeature = feature !== undefined && keyFeatures.has(feature) && event.type === 'feature.used' && (featureLastUsed === undefined || featureLastUsed <= day - 30);
     applyEvent(current.state, event, scorecard.signals);
-    // An account's first score comes with its first product activity (or its first day close):
-    // a subscription, an owner or a billing event alone says nothing about its health yet, and a
-    // CRM sync that sets the owner after the subscription must not alert an unowned queue first.
-    // A late attribute event (a backfill) shows at the next point rather than re-scoring an old day.
-    const noOpinionYet = current.snapshot === null && !isProductTelemetry(event.type);
+    // Attribute events describe the account (plan, seats, owner): they do not create its first
+    // score, so a CRM sync that sets the owner after the subscription does not alert an unowned
+    // queue first. Signals do, telemetry or not: a failed payment of an account whose product
+    // telemetry is not connected still alerts. A late attribute event (a backfill) shows at the
+    // next point rather than re-scoring an old day.
+    const noOpinionYet = current.snapshot === null && describes;
     const evaluationPoint =
       !noOpinionYet &&
       !(describes && isLate) &&

@@ -1,12 +1,6 @@
 /** Every knob of `npm run bench`, from the environment, with the defaults of the committed run. */
 
-function intFromEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
-}
+import { intFromEnv } from '../common/run-knobs';
 
 function intListFromEnv(name: string, fallback: readonly number[]): number[] {
   const raw = process.env[name];

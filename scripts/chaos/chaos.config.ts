@@ -3,6 +3,8 @@
  * full run. The short version inside the e2e suite builds its own plan with `shortPlan()`.
  */
 
+import { assertScratchDatabase, intFromEnv } from '../common/run-knobs';
+
 export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
 export const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
 
@@ -64,22 +66,13 @@ export interface ChaosConfig {
   readonly command: string;
 }
 
-function intFromEnv(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
-}
-
 function flagFromEnv(name: string): boolean {
   return process.env[name] === '1' || process.env[name] === 'true';
 }
 
 /** A database the chaos run may wipe: its name must say so. */
 export function assertChaosDatabase(databaseUrl: string): void {
-  const name = new URL(databaseUrl).pathname.replace(/^\//, '');
-  if (!name.includes('chaos')) throw new Error(`refusing to use database "${name}": its name does not contain "chaos"`);
+  assertScratchDatabase(databaseUrl, 'chaos');
 }
 
 /** Redis db 0 is the dev stack's and 1 the tests' default: never flushed by a chaos run. */

@@ -3,7 +3,8 @@
  * documented run (docs/signal-quality.md). run.sh sets the database, Redis db, namespace and build.
  */
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '@bellwether/testing';
+import { assertScratchDatabase, intFromEnv, numberFromEnv } from '../common/run-knobs';
 
 export interface ReplayConfig {
   readonly databaseUrl: string;
@@ -34,26 +35,9 @@ export interface ReplayConfig {
   readonly command: string;
 }
 
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
-}
-
-function numberFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min} (got "${raw}")`);
-  return value;
-}
-
 /** A database the replay may wipe: its name must say so. */
 export function assertReplayDatabase(databaseUrl: string): void {
-  const name = new URL(databaseUrl).pathname.replace(/^\//, '');
-  if (!name.includes('replay')) throw new Error(`refusing to use database "${name}": its name does not contain "replay"`);
+  assertScratchDatabase(databaseUrl, 'replay');
 }
 
 export function loadReplayConfig(): ReplayConfig {

@@ -4,7 +4,7 @@ import { applyEvent, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type A
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
 import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
-import { DAY_MS, dayOf } from './time';
+import { DAY_MS, dayEnd, dayOf, dayStart } from './time';
 
 /** What scoring keeps per account between batches. */
 export interface StoredAccount {
@@ -108,7 +108,7 @@ export function applyAccountEvents(
   for (const event of events) {
     const eventTime = new Date(Date.parse(event.timestamp)).toISOString();
     const day = dayOf(eventTime);
-    const boundary = boundaryOf(day);
+    const boundary = dayStart(day);
     if (current === null) {
       current = { state: emptyAccountState(accountId), snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null, closedThrough: boundary };
     }
@@ -189,7 +189,7 @@ function closeDays(accountId: string, working: StoredAccount, through: string, s
   let current = working;
   const firstDay = Math.max(dayOf(working.closedThrough ?? through), lastDay - MAX_DAYS_EVALUATED_PER_CLOSE + 1);
   for (let day = firstDay; day <= lastDay; day += 1) {
-    const endOfDay = new Date(boundaryMs(day + 1) - 1).toISOString();
+    const endOfDay = dayEnd(day);
     // A close advances the activity counts to the full day. When the account was already scored
     // later (a billing or support event that arrived before the day's telemetry was complete),
     // everything else stays as of that later time, so the score never steps back in time.
@@ -211,7 +211,7 @@ function closeDays(accountId: string, working: StoredAccount, through: string, s
 function closingBoundary(type: string, eventTime: string, gracePeriodMs: number): string {
   const graceBoundary = Math.floor((Date.parse(eventTime) - gracePeriodMs) / DAY_MS);
   const ownDay = dayOf(eventTime);
-  return boundaryOf(isProductTelemetry(type) ? Math.max(ownDay, graceBoundary) : graceBoundary);
+  return dayStart(isProductTelemetry(type) ? Math.max(ownDay, graceBoundary) : graceBoundary);
 }
 
 /** Keeps the window of closed at-risk days that `stageOf` reads. */
@@ -225,17 +225,9 @@ function rememberClosedSegment(state: AccountState, day: number, segment: string
 /** The closed-through boundary, for an account stored before it existed: its last evaluation's day. */
 function closedThroughOf(stored: StoredAccount, fallback: string): string {
   if (stored.closedThrough) return stored.closedThrough;
-  return stored.evaluatedAsOf ? boundaryOf(dayOf(stored.evaluatedAsOf)) : fallback;
+  return stored.evaluatedAsOf ? dayStart(dayOf(stored.evaluatedAsOf)) : fallback;
 }
 
-function boundaryMs(day: number): number {
-  return day * DAY_MS;
-}
-
-/** The ISO-8601 instant at 00:00 UTC of a day number. */
-function boundaryOf(day: number): string {
-  return new Date(boundaryMs(day)).toISOString();
-}
 
 /** One evaluation of the account as of `asOf`; `state` is the (already updated) working state. */
 function evaluate(

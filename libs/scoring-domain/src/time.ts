@@ -8,3 +8,13 @@ export function dayOf(iso: string): number {
 export function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
+
+/** The instant 00:00 UTC of a day number, ISO-8601 (a day boundary: `dayStart(dayOf(t)) <= t`). */
+export function dayStart(day: number): string {
+  return new Date(day * DAY_MS).toISOString();
+}
+
+/** The last millisecond of a day number, ISO-8601 (`…T23:59:59.999Z`), the instant a day close is scored as of. */
+export function dayEnd(day: number): string {
+  return new Date((day + 1) * DAY_MS - 1).toISOString();
+}

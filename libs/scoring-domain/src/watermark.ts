@@ -1,4 +1,4 @@
-import { DAY_MS } from './time';
+import { DAY_MS, dayStart } from './time';
 
 /**
  * Where scoring stands on one partition of the events topic, as the day-roller sees it: the
@@ -82,5 +82,5 @@ export function closableBoundary(watermark: string | null, gracePeriodMs: number
   if (watermark === null) return null;
   const ms = Date.parse(watermark) - gracePeriodMs;
   if (!Number.isFinite(ms)) return null;
-  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString();
+  return dayStart(Math.floor(ms / DAY_MS));
 }

@@ -70,7 +70,8 @@ export class ScoreChangesConsumer {
     const { active, lastResolved } = await this.repository.alertsOf(manager, change.accountId);
     // A late event's re-score carries its own (earlier) event time; the account's alert lifecycle
     // still only moves forward, so its decisions are stamped with the latest time the account saw.
-    const now = [...active, ...lastResolved.values()].reduce((latest, alert) => [alert.lastSeenAt, alert.resolvedAt ?? ''].reduce((max, time) => (time > max ? time : max), latest), change.eventTime);
+    const seen = [...active, ...lastResolved.values()].flatMap((alert) => [alert.lastSeenAt, alert.resolvedAt ?? '']);
+    const now = seen.reduce((latest, time) => (time > latest ? time : latest), change.eventTime);
     const periodStart = new Date(Date.parse(now) - this.env.CONTACT_BUDGET_PERIOD_DAYS * 86_400_000).toISOString();
     let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.repository.openedSince(manager, change.accountId, periodStart));
     const arrUsd = arrUsdFromMrr(change.account.mrr);

@@ -248,6 +248,13 @@ export interface PlaybookRunEvent {
   readonly occurredAt: string;
 }
 
+/**
+ * `CLOCK_MODE` (contracts.md, "Configuration"): `wall` for live traffic, where the wall clock ticks
+ * and timers follow it; `event` for replays and simulations, where only event time counts and
+ * timers follow the pipeline watermark.
+ */
+export type ClockMode = 'wall' | 'event';
+
 /** `bellwether.clock.v1`: the wall clock as a watermark, in live mode only. */
 export interface ClockTick {
   readonly schemaVersion: 1;

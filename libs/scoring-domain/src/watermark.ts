@@ -1,3 +1,4 @@
+import type { ClockMode } from '@bellwether/contracts';
 import { DAY_MS, dayStart } from './time';
 
 /**
@@ -16,9 +17,6 @@ export interface PartitionProgress {
   /** The partition's log end offset (the offset the next produced record gets). */
   readonly highOffset: string;
 }
-
-/** `wall`: live traffic, the wall clock ticks; `event`: replays, only event time counts. */
-export type ClockMode = 'wall' | 'event';
 
 /**
  * Whether scoring has read everything the partition holds: its committed offset is at the log

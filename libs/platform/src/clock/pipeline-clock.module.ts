@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Injectable, Module, type OnApplicationBoots
 import { KafkaConnection } from '@bellwether/kafka';
 import { HealthRegistry } from '../health/health.registry';
 import { PipelineClock } from './pipeline-clock';
-import type { ClockMode } from './pipeline-time';
+import type { ClockMode } from '@bellwether/contracts';
 
 @Injectable()
 class PipelineClockLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -1,7 +1,7 @@
-import { Topics } from '@bellwether/contracts';
+import { Topics, type ClockMode } from '@bellwether/contracts';
 import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
 import type { DependencyStatus } from '../health/health.registry';
-import { type ClockMode, PipelineTime } from './pipeline-time';
+import { PipelineTime } from './pipeline-time';
 
 /**
  * The clock of the timers that act on pipeline time: alerting's SLA escalations and snooze

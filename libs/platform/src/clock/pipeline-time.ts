@@ -1,7 +1,4 @@
-import { parseEventTime, validatePipelineWatermark } from '@bellwether/contracts';
-
-/** `CLOCK_MODE`: `wall` live (timers follow the wall clock), `event` for replays (they follow the watermark). */
-export type ClockMode = 'wall' | 'event';
+import { parseEventTime, validatePipelineWatermark, type ClockMode } from '@bellwether/contracts';
 
 /**
  * The pure part of the pipeline clock, with no I/O: which clock a mode reads, and the newest

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
+import type { ClockMode } from '@bellwether/contracts';
 import { IsIn, IsInt, IsIP, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { RetryEnv } from './retry-env';
 
@@ -40,7 +41,7 @@ export class CommonEnv extends RetryEnv {
    * watermark on `bellwether.watermarks.v1` (`PipelineClock`).
    */
   @IsIn(['wall', 'event'])
-  CLOCK_MODE: 'wall' | 'event' = 'wall';
+  CLOCK_MODE: ClockMode = 'wall';
 
   @IsInt()
   @Min(0)

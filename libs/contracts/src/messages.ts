@@ -72,7 +72,17 @@ export interface ScoreChanged {
   /** Top human-readable reasons for the movement, most important first. */
   readonly reasons: readonly string[];
   readonly scorecardVersion: string;
-  readonly account: { readonly csmId?: string; readonly mrr?: number; readonly plan?: string };
+  readonly account: {
+    readonly csmId?: string;
+    readonly mrr?: number;
+    readonly plan?: string;
+    /**
+     * Event time (ISO-8601) of the `account.churned` event, present while the account is churned:
+     * it gets no new alerts and its playbook runs exit. Absent for a customer, including one
+     * reactivated since by `account.renewed` or a new subscription (`subscription.changed`).
+     */
+    readonly churnedAt?: string;
+  };
   /**
    * The leading indicators behind the scores, as of `eventTime` (optional: changes published
    * before it existed lack it). Alert rules read them; a consumer must not assume it is present.

@@ -181,7 +181,10 @@ export const scoreChangedSchema = {
     },
     reasons: { type: 'array', items: { type: 'string' } },
     scorecardVersion: { type: 'string' },
-    account: { type: 'object' },
+    account: {
+      type: 'object',
+      properties: { csmId: { type: 'string' }, mrr: { type: 'number' }, plan: { type: 'string' }, churnedAt: isoDateTime },
+    },
     signals: accountSignalsSchema,
   },
 } as const;

@@ -45,16 +45,35 @@ export interface ScoreDriver {
   /** The measure's own 0–100 score. */
   readonly score: number;
   readonly weight: number;
-  /** Points this measure adds to the health score (score × weight / total weight). */
+  /**
+   * Points this measure adds to the health score: score × weight / the weight of the measures
+   * that have data (so the contributions add up to health); 0 for a measure without data.
+   * (Before issue 15 every measure had data and the divisor was the total weight.)
+   */
   readonly contribution: number;
+  /**
+   * Present (true) when the measure has too little history to judge (a week-old account's usage,
+   * no NPS answer yet…): it does not count in health, its contribution is 0, and `score` is only
+   * its provisional reading. See docs/architecture.md "Scoring model".
+   */
+  readonly insufficientData?: true;
 }
 
 export interface ScoreSnapshot {
+  /** Weighted mean of the measures that have data (0–100); 50 when none has. */
   readonly health: number;
   readonly band: HealthBand;
   readonly churnRisk: number;
   readonly segment: Segment;
   readonly stage: LifecycleStage;
+  /**
+   * Present (true) when too little of the scorecard's weight has data (a new account, one whose
+   * product telemetry is not connected): health and band are then no opinion. Alert rules over
+   * health, band, segment or churn risk ignore such a snapshot; rules over event signals (a failed
+   * payment, a detractor) do not. The segment reads only event signals then (never `at_risk` for
+   * lack of data).
+   */
+  readonly insufficientData?: true;
 }
 
 /** `bellwether.scores.v1`: a material change of an account's scores. */
@@ -121,6 +140,17 @@ export interface AccountSignals {
     readonly periodStart: string;
     /** Licensed seats, when known. */
     readonly seats: number | null;
+    /**
+     * Day of the latest seat reduction (seats set below the seats in force before), when it is
+     * within the last 30 days; null otherwise. Absent in changes published before issue 15.
+     */
+    readonly seatsReducedAt?: string | null;
+    /**
+     * Distinct users active after the day of that reduction (up to eventTime): the users a cut
+     * plan still serves, since users active only before it may be the ones who left. Null when
+     * there is no reduction in the last 30 days.
+     */
+    readonly sinceSeatsReduced?: number | null;
   };
   readonly features: {
     /** Distinct key features used in the last 30 days, of the scorecard's configured ones. */
@@ -185,6 +215,13 @@ export interface AccountSignals {
      */
     readonly daysSinceTouchpoint: number | null;
     readonly lastTouchpointAt: string | null;
+    /**
+     * Days since Bellwether first observed the account (its first event of any kind: activity,
+     * touchpoint, billing, CRM); null before any. With no touchpoint known, neglect counts from
+     * here rather than from a contract start long before the account's history began. Absent in
+     * changes published before issue 15.
+     */
+    readonly daysObserved?: number | null;
   };
   readonly contract: {
     readonly renewalDate: string | null;

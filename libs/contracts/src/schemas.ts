@@ -17,6 +17,7 @@ const scoreSnapshot = {
     churnRisk: { type: 'number', minimum: 0, maximum: 1 },
     segment: { enum: ['loyal', 'stable', 'at_risk'] },
     stage: { enum: ['onboarding', 'adoption', 'growth', 'renewal', 'reactivation'] },
+    insufficientData: { const: true, description: 'Too little of the scorecard weight has data: health and band are no opinion.' },
   },
 } as const;
 
@@ -43,7 +44,16 @@ export const accountSignalsSchema = {
     activeUsers: {
       type: 'object',
       required: ['last7', 'last30', 'thisPeriod', 'previousPeriod', 'periodStart', 'seats'],
-      properties: { last7: count, last30: count, thisPeriod: count, previousPeriod: count, periodStart: calendarDay, seats: optionalAmount },
+      properties: {
+        last7: count,
+        last30: count,
+        thisPeriod: count,
+        previousPeriod: count,
+        periodStart: calendarDay,
+        seats: optionalAmount,
+        seatsReducedAt: optionalDay,
+        sinceSeatsReduced: optionalCount,
+      },
     },
     features: {
       type: 'object',
@@ -112,7 +122,7 @@ export const accountSignalsSchema = {
     csm: {
       type: 'object',
       required: ['daysSinceTouchpoint', 'lastTouchpointAt'],
-      properties: { daysSinceTouchpoint: optionalCount, lastTouchpointAt: optionalDay },
+      properties: { daysSinceTouchpoint: optionalCount, lastTouchpointAt: optionalDay, daysObserved: optionalCount },
     },
     contract: {
       type: 'object',
@@ -176,6 +186,7 @@ export const scoreChangedSchema = {
           score: { type: 'number', minimum: 0, maximum: 100 },
           weight: { type: 'number', minimum: 0 },
           contribution: { type: 'number' },
+          insufficientData: { const: true, description: 'The measure has too little history: not counted in health, contribution 0, score provisional.' },
         },
       },
     },

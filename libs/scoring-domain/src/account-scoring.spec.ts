@@ -215,7 +215,7 @@ describe('applyAccountEvents', () => {
     const rescored = closeAccountDays('acme', stored, '2026-04-21T00:00:00.000Z', defaultScorecard);
     const last = rescored.changes.at(-1);
     // Silence is counted from the day the legacy state was tracked from, not from the epoch.
-    expect(last?.signals?.csm).toEqual({ daysSinceTouchpoint: dayOf(last?.eventTime ?? '') - dayOf('2026-03-01'), lastTouchpointAt: null });
+    expect(last?.signals?.csm).toEqual({ daysSinceTouchpoint: dayOf(last?.eventTime ?? '') - dayOf('2026-03-01'), lastTouchpointAt: null, daysObserved: dayOf(last?.eventTime ?? '') - dayOf('2026-03-01') });
     expect(validateScoreChanged(last).ok).toBe(true);
     const next = apply(stored, [event('e2', 'feature.gated', '2026-04-21T10:00:00Z', { feature: 'sso' })]);
     expect(next.stored.state.gatedByDay).toEqual({ [String(Date.UTC(2026, 3, 21) / 86_400_000)]: 1 });

@@ -1,6 +1,6 @@
 import { isKnownEventType, type AccountSignals, type ScoreChanged, type ScoreDriver, type ScoreSnapshot, type TelemetryEvent } from '@bellwether/contracts';
 import { deriveAccountSignals } from './account-signals';
-import { applyEvent, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
+import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
 import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
@@ -246,7 +246,11 @@ function evaluate(
   // Expansion triggers (pricing views, gated attempts, usage near a limit…) often leave the score
   // where it was: a move of the signals the rules read is published too. The fingerprint of the
   // last evaluation is kept in the state, because the state is updated in place between points.
-  const fingerprint = signalFingerprint(signals);
+  // The churn is part of the fingerprint (only while it lasts, so other accounts' fingerprints
+  // stay as stored): `account.churned` and the reactivation publish a change though the score
+  // stays put, and alerting learns of both.
+  const churnedAt = churnedAsOf(state, asOf);
+  const fingerprint = signalFingerprint(signals) + (churnedAt === null ? '' : `|churned:${churnedAt}`);
   const signalsMoved = state.lastSignalsFingerprint !== null && state.lastSignalsFingerprint !== fingerprint;
   state.lastSignalsFingerprint = fingerprint;
   const closedThrough = previous?.closedThrough ?? null;
@@ -270,6 +274,7 @@ function evaluate(
       ...(state.attributes.csmId ? { csmId: state.attributes.csmId } : {}),
       ...(state.attributes.mrr !== undefined ? { mrr: state.attributes.mrr } : {}),
       ...(state.attributes.plan ? { plan: state.attributes.plan } : {}),
+      ...(churnedAt !== null ? { churnedAt } : {}),
     },
     signals,
   };
@@ -289,6 +294,8 @@ export function signalFingerprint(signals: AccountSignals): string {
     cap(signals.pricingViews7),
     signals.usage.map((usage) => `${usage.metric}:${tenths(usage.ratio)}`).sort(),
     signals.activeUsers.seats ? tenths(signals.activeUsers.last30 / signals.activeUsers.seats) : null,
+    // Only while a seat cut is recent, so fingerprints stored before it stay as they were.
+    ...(signals.activeUsers.seatsReducedAt ? [`cut:${signals.activeUsers.seatsReducedAt}:${cap(signals.activeUsers.sinceSeatsReduced ?? 0)}`] : []),
     cap(signals.support.tickets7),
     cap(signals.support.escalations30),
     signals.support.topTopic ? cap(signals.support.topTopic.count30) : 0,

@@ -91,7 +91,7 @@ describe('deriveAccountSignals', () => {
         event('session.started', periodStart, {}, 'u2'),
         event('session.started', TODAY, {}, 'u4'),
       ]);
-      expect(signals.activeUsers).toEqual({ last7: 1, last30: 3, thisPeriod: 2, previousPeriod: 3, periodStart: '2026-03-08', seats: null });
+      expect(signals.activeUsers).toEqual({ last7: 1, last30: 3, thisPeriod: 2, previousPeriod: 3, periodStart: '2026-03-08', seats: null, seatsReducedAt: null, sinceSeatsReduced: null });
     });
   });
 
@@ -199,7 +199,7 @@ describe('deriveAccountSignals', () => {
       event('csm.touchpoint', TODAY - 12, { kind: 'call' }),
     ]);
     expect(signals.onboarding).toEqual({ inOnboarding: true, completed: 2, required: 4, daysSinceLastMilestone: 16, daysSinceStart: 30 });
-    expect(signals.csm).toEqual({ daysSinceTouchpoint: 12, lastTouchpointAt: isoDay(TODAY - 12) });
+    expect(signals.csm).toEqual({ daysSinceTouchpoint: 12, lastTouchpointAt: isoDay(TODAY - 12), daysObserved: 30 });
     expect(signals.contract).toEqual({ renewalDate: isoDay(TODAY + 75), renewalInDays: 75, mrr: 5000, arrUsd: 60_000, seats: 25, plan: 'team' });
     expect(signals.activeUsers.seats).toBe(25);
   });
@@ -212,7 +212,7 @@ describe('deriveAccountSignals', () => {
   it('reports unknowns as null, not zero', () => {
     const signals = signalsOf([event('session.started', TODAY)]);
     expect(signals.onboarding.daysSinceLastMilestone).toBeNull();
-    expect(signals.csm).toEqual({ daysSinceTouchpoint: null, lastTouchpointAt: null });
+    expect(signals.csm).toEqual({ daysSinceTouchpoint: null, lastTouchpointAt: null, daysObserved: 0 });
     expect(signals.contract).toEqual({ renewalDate: null, renewalInDays: null, mrr: null, arrUsd: null, seats: null, plan: null });
     expect(signals.activity).toEqual({ last7: 1, last30: 1, weeklyBaseline: null, trend: null });
   });

@@ -1,5 +1,5 @@
 import type { AccountSignals, UsageSignal } from '@bellwether/contracts';
-import { periodOf, PERIOD_DAYS, upgradedView, type AccountState } from './account-state';
+import { periodOf, PERIOD_DAYS, seatsReducedDay, upgradedView, type AccountState } from './account-state';
 import { npsCategory } from './measures';
 import type { Scorecard } from './scorecard';
 import { deriveSignals } from './signals';
@@ -31,6 +31,9 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
   // A renewal date is free text from the CRM: one outside years 0000–9999 is treated as unknown.
   const renewalDay = view.attributes.renewalDate && isCalendarDay(isoDay(dayOf(view.attributes.renewalDate))) ? dayOf(view.attributes.renewalDate) : null;
   const mrr = view.attributes.mrr ?? null;
+  // A seat cut within the last 30 days: users active only before it may be the ones who left.
+  const reducedDay = seatsReducedDay(view, day);
+  const recentCut = reducedDay !== null && reducedDay > day - 30 ? reducedDay : null;
 
   return {
     activity: { last7: base.eventsLast7, last30: base.eventsLast30, weeklyBaseline: base.weeklyBaseline, trend: base.activityTrend },
@@ -41,6 +44,8 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
       previousPeriod: usersInPeriod(view.userPeriods, period - 1),
       periodStart: isoDay(period * PERIOD_DAYS),
       seats: base.seats,
+      seatsReducedAt: recentCut === null ? null : isoDay(recentCut),
+      sinceSeatsReduced: recentCut === null ? null : Object.values(view.userLastSeen).filter((seen) => seen > recentCut && seen <= day).length,
     },
     features: {
       keyUsed30: base.keyFeaturesUsed30,
@@ -97,6 +102,7 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
     csm: {
       daysSinceTouchpoint: daysSince(view.lastTouchpointDay ?? view.signalsTrackedSinceDay, day),
       lastTouchpointAt: dayUpTo(view.lastTouchpointDay, day),
+      daysObserved: daysSince(view.firstEventDay, day),
     },
     contract: {
       renewalDate: renewalDay === null ? null : isoDay(renewalDay),

@@ -70,7 +70,7 @@ describe('states stored before the signal fields existed', () => {
     const signals = deriveAccountSignals(state, `${isoDay(TODAY)}T12:00:00Z`, defaultScorecard);
     expect(JSON.stringify(state)).toBe(before);
     // No touchpoint is known, but none could have been seen before day TODAY − 50: a lower bound.
-    expect(signals.csm).toEqual({ daysSinceTouchpoint: 50, lastTouchpointAt: null });
+    expect(signals.csm).toEqual({ daysSinceTouchpoint: 50, lastTouchpointAt: null, daysObserved: 200 });
     expect(signals.onboarding.daysSinceLastMilestone).toBe(50);
     expect(signals.nps).toEqual({ score: 8, category: 'passive', at: `${isoDay(TODAY - 60)}T00:00:00.000Z` });
     expect(signals.activeUsers).toMatchObject({ thisPeriod: 0, previousPeriod: 0, seats: 10 });

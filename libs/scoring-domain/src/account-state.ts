@@ -65,6 +65,26 @@ export interface AccountState {
   atRiskClosedDays: number[];
   /** `signalFingerprint` of the signals at the last evaluation (null before one): a move publishes. */
   lastSignalsFingerprint: string | null;
+
+  // Added with cold start, churn and seat cuts (issue 15). States stored before have none of the
+  // fields below: `upgradeState` fills them too (see `emptyLifecycleFields`).
+
+  /**
+   * First day with product activity (an event that counts in `activityByDay`), or null before one.
+   * Usage measures need `minObservedDays` of history from it (see measures.ts). Never pruned.
+   */
+  firstActivityDay: number | null;
+  /** Event time (ISO-8601) of the latest `account.churned`, or null. See `churnedAsOf`. */
+  churnedAt: string | null;
+  /** Day of the earliest `account.churned`: from then on the account is a churned or returning customer. */
+  firstChurnDay: number | null;
+  /** Event time (ISO-8601) of the latest `account.renewed` or `subscription.changed`: a reactivation after a churn. */
+  reactivatedAt: string | null;
+  /**
+   * Seats by the day (event time) they were set, when they differ from the seats in force before
+   * that day; the newest `MAX_SEAT_CHANGES` days. The latest reduction is read by `seatsReducedDay`.
+   */
+  seatsByDay: Record<string, number>;
 }
 
 export interface NpsResponse {
@@ -110,6 +130,8 @@ export const MAX_TICKETS_PER_TOPIC = 50;
 /** Per user, the newest this many 30-day periods: enough for this period vs the previous one. */
 export const MAX_PERIODS_PER_USER = 3;
 export const PERIOD_DAYS = 30;
+/** Seat changes kept per account (the newest days): enough to see the latest cut. */
+export const MAX_SEAT_CHANGES = 20;
 const MAX_NAME_LENGTH = 100;
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -133,6 +155,11 @@ export function emptyAccountState(accountId: string): AccountState {
     firstEventDay: null,
     eventsApplied: 0,
     ...emptySignalFields(null),
+    firstActivityDay: null,
+    churnedAt: null,
+    firstChurnDay: null,
+    reactivatedAt: null,
+    seatsByDay: {},
   };
 }
 
@@ -184,12 +211,69 @@ function emptySignalFields(trackedSince: number | null): SignalFields {
  */
 export function upgradeState(state: AccountState): AccountState {
   const stored = state as Partial<AccountState>;
-  const defaults = emptySignalFields(stored.signalsTrackedSinceDay === undefined ? (state.lastEventDay ?? null) : null);
+  const defaults = { ...emptySignalFields(stored.signalsTrackedSinceDay === undefined ? (state.lastEventDay ?? null) : null), ...emptyLifecycleFields(state) };
   const target = state as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(defaults)) {
     if (target[key] === undefined) target[key] = value;
   }
   return state;
+}
+
+type LifecycleFields = Pick<AccountState, 'firstActivityDay' | 'churnedAt' | 'firstChurnDay' | 'reactivatedAt' | 'seatsByDay'>;
+
+/**
+ * The issue-15 fields for a state stored before them. Such an account was scored on its usage
+ * already, so its activity history counts from its first event (a lower bound: it keeps the
+ * opinion it had rather than turning "insufficient" on upgrade), and the seats it has are taken
+ * as set on that day. A churn it had before is unknown to it.
+ */
+function emptyLifecycleFields(state: AccountState): LifecycleFields {
+  const seats = state.attributes?.seats;
+  const since = state.firstEventDay ?? state.lastEventDay;
+  return {
+    firstActivityDay: state.firstEventDay ?? null,
+    churnedAt: null,
+    firstChurnDay: null,
+    reactivatedAt: null,
+    seatsByDay: seats !== undefined && since !== null && since !== undefined ? { [since]: seats } : {},
+  };
+}
+
+/**
+ * The event time of the account's churn when it is churned as of `asOf` (ISO-8601), else null:
+ * its latest `account.churned` is at or before `asOf` and no reactivation (`account.renewed`, a
+ * `subscription.changed`) came after it, up to `asOf`. Kept as latest times, so events applied in
+ * any order give the same answer. Reads a state of any version.
+ */
+export function churnedAsOf(state: AccountState, asOf: string): string | null {
+  const churnedAt = state.churnedAt ?? null;
+  if (churnedAt === null || churnedAt > asOf) return null;
+  const reactivatedAt = state.reactivatedAt ?? null;
+  return reactivatedAt !== null && reactivatedAt > churnedAt && reactivatedAt <= asOf ? null : churnedAt;
+}
+
+/** Whether the account had churned by `day` (day number): it is then a churned or returning customer, not a new one. */
+export function hasChurnedBy(state: AccountState, day: number): boolean {
+  const firstChurnDay = state.firstChurnDay ?? null;
+  return firstChurnDay !== null && firstChurnDay <= day;
+}
+
+/**
+ * The day of the latest seat reduction at or before `day` (seats set below the seats in force
+ * before), or null when seats never went down. Read from `seatsByDay`, in event-time order.
+ */
+export function seatsReducedDay(state: AccountState, day: number): number | null {
+  const changes = Object.entries(state.seatsByDay ?? {})
+    .map(([key, seats]) => [Number(key), seats] as const)
+    .filter(([changeDay]) => changeDay <= day)
+    .sort(([a], [b]) => a - b);
+  let reduced: number | null = null;
+  for (let index = 1; index < changes.length; index += 1) {
+    const previous = changes[index - 1];
+    const current = changes[index];
+    if (previous && current && current[1] < previous[1]) reduced = current[0];
+  }
+  return reduced;
 }
 
 /** A read-only view of a possibly older state with every field present (the input is not changed). */
@@ -228,6 +312,7 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
 
   if (!nonActivityTypes.has(event.type)) {
     increment(state.activityByDay, day);
+    state.firstActivityDay = state.firstActivityDay === null ? day : Math.min(state.firstActivityDay, day);
     if (event.userId) {
       touch(state.userLastSeen, event.userId, day, MAX_TRACKED_USERS);
       addPeriod(state.userPeriods, event.userId, periodOf(day));
@@ -306,12 +391,25 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
       break;
     case 'subscription.changed':
       applyAttributes(state.attributes, properties, event.trustedAttributes === true);
+      recordSeats(state.seatsByDay, properties, day);
+      // A new subscription after a churn brings the customer back (see `churnedAsOf`).
+      state.reactivatedAt = laterTime(state.reactivatedAt, event.timestamp);
       break;
     case 'account.updated': {
       const traits = properties['traits'];
-      if (traits && typeof traits === 'object' && !Array.isArray(traits)) applyAttributes(state.attributes, traits, event.trustedAttributes === true);
+      if (traits && typeof traits === 'object' && !Array.isArray(traits)) {
+        applyAttributes(state.attributes, traits, event.trustedAttributes === true);
+        recordSeats(state.seatsByDay, traits, day);
+      }
       break;
     }
+    case 'account.churned':
+      state.churnedAt = laterTime(state.churnedAt, event.timestamp);
+      state.firstChurnDay = state.firstChurnDay === null ? day : Math.min(state.firstChurnDay, day);
+      break;
+    case 'account.renewed':
+      state.reactivatedAt = laterTime(state.reactivatedAt, event.timestamp);
+      break;
     default:
       break;
   }
@@ -483,6 +581,33 @@ function touch(lastSeen: Record<string, number>, key: string, day: number, cap: 
   }
   if (Object.keys(lastSeen).length >= cap) return;
   lastSeen[key] = day;
+}
+
+/**
+ * Records the seats an event sets on its day, unless they equal the seats in force before that
+ * day (a CRM sync repeating them is no change); the newest `MAX_SEAT_CHANGES` days are kept.
+ */
+function recordSeats(seatsByDay: Record<string, number>, source: JsonObject, day: number): void {
+  const seats = numberProperty(source, 'seats');
+  if (seats === undefined || seats < 0) return;
+  const earlier = Object.keys(seatsByDay)
+    .map(Number)
+    .filter((changeDay) => changeDay < day)
+    .sort((a, b) => b - a)[0];
+  if (seatsByDay[day] === undefined && earlier !== undefined && seatsByDay[earlier] === seats) return;
+  seatsByDay[day] = seats;
+  const days = Object.keys(seatsByDay)
+    .map(Number)
+    .sort((a, b) => b - a);
+  for (const old of days.slice(MAX_SEAT_CHANGES)) delete seatsByDay[old];
+}
+
+/** The later of two instants, as a normalised ISO-8601 string (an unparsable time changes nothing). */
+function laterTime(current: string | null, time: string): string | null {
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms)) return current;
+  const iso = new Date(ms).toISOString();
+  return current === null || iso > current ? iso : current;
 }
 
 function later(current: number | null, day: number): number {

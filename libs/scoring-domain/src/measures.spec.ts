@@ -17,6 +17,8 @@ const base: Signals = {
   billingTrouble: [],
   onboarding: { inOnboarding: false, completed: 4, required: 4 },
   daysSinceLastEvent: 0,
+  activityDaysObserved: 200,
+  daysSinceStart: 300,
 };
 const signals = (overrides: Partial<Signals>): Signals => ({ ...base, ...overrides });
 
@@ -49,11 +51,11 @@ describe('support', () => {
     [5, 0],
     [7, 0],
   ])('%i tickets in 30 days → %i', (tickets, score) => {
-    expect(support(signals({ ticketsLast30: tickets })).score).toBe(score);
+    expect(support(signals({ ticketsLast30: tickets }), defaultScorecard).score).toBe(score);
   });
 
   it('scores a silent account neutral, not perfect', () => {
-    expect(support(signals({ eventsLast30: 0, ticketsLast30: 0 })).score).toBe(60);
+    expect(support(signals({ eventsLast30: 0, ticketsLast30: 0 }), defaultScorecard).score).toBe(60);
   });
 });
 
@@ -86,6 +88,6 @@ describe('onboarding', () => {
     [{ inOnboarding: true, completed: 1, required: 4 }, 25],
     [{ inOnboarding: true, completed: 0, required: 4 }, 0],
   ])('%j → %i', (state, score) => {
-    expect(onboarding(signals({ onboarding: state })).score).toBe(score);
+    expect(onboarding(signals({ onboarding: state }), defaultScorecard).score).toBe(score);
   });
 });

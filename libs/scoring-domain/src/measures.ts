@@ -2,10 +2,40 @@ import type { MeasureId, Scorecard } from './scorecard';
 import type { Signals } from './signals';
 import { isoDay } from './time';
 
-/** A measure's 0–100 score and the sentence that explains it. */
+/**
+ * A measure's 0–100 score and the sentence that explains it. With `insufficientData` the measure
+ * has no opinion yet (too little history to judge): `score` is only its provisional reading, it
+ * does not count in health, and its driver says so (see `evaluateAccount`).
+ */
 export interface MeasureResult {
   readonly score: number;
   readonly explanation: string;
+  readonly insufficientData?: true;
+}
+
+/**
+ * Marks a result as having too little data, and says why in its explanation. Which measures can
+ * lack data, and when (`minObservedDays`, default 14, from the scorecard's signal settings):
+ * - product_usage, feature_adoption: fewer than `minObservedDays` days of product activity since
+ *   the account's first activity (none at all included): a week-old account's breadth and trend
+ *   are noise, and an account whose telemetry is not connected has no usage to judge;
+ * - support: no ticket in 30 days and fewer than `minObservedDays` days of activity (no tickets
+ *   from an account just arrived is not good news yet; a ticket is data at once);
+ * - sentiment: no NPS answer yet;
+ * - onboarding: in the onboarding period's first `minObservedDays` days (no milestone is due yet);
+ * - billing: never (billing trouble arrives as events; its absence is the normal state).
+ */
+function insufficient(result: MeasureResult, why: string): MeasureResult {
+  return { ...result, explanation: `insufficient data (${why}); ${result.explanation}`, insufficientData: true };
+}
+
+/** Whether the account has at least `minObservedDays` days of product activity history. */
+function hasUsageHistory(signals: Signals, scorecard: Scorecard): boolean {
+  return signals.activityDaysObserved !== null && signals.activityDaysObserved >= scorecard.signals.minObservedDays;
+}
+
+function usageHistoryText(signals: Signals, scorecard: Scorecard): string {
+  return `${signals.activityDaysObserved ?? 0} of ${scorecard.signals.minObservedDays} days of product activity observed`;
 }
 
 const clamp = (value: number, low = 0, high = 100): number => Math.min(high, Math.max(low, value));
@@ -22,30 +52,35 @@ export function productUsage(signals: Signals, scorecard: Scorecard): MeasureRes
     signals.activityTrend === null
       ? `${signals.eventsLast7} events in 7 days (no baseline yet)`
       : `activity ${formatPercentChange(signals.activityTrend)} vs 4-week baseline`;
-  return {
+  const result: MeasureResult = {
     score: Math.round((breadth + trend) / 2),
     explanation: `${signals.activeUsers7} weekly active users of ${signals.seats ?? '?'} seats; ${trendText}`,
   };
+  return hasUsageHistory(signals, scorecard) ? result : insufficient(result, usageHistoryText(signals, scorecard));
 }
 
 export function featureAdoption(signals: Signals, scorecard: Scorecard): MeasureResult {
   const configured = scorecard.signals.keyFeatures.length;
   const ratio = configured === 0 ? 1 : signals.keyFeaturesUsed30 / configured;
-  return { score: Math.round(clamp(ratio * 100)), explanation: `${signals.keyFeaturesUsed30} of ${configured} key features used in 30 days` };
+  const result: MeasureResult = { score: Math.round(clamp(ratio * 100)), explanation: `${signals.keyFeaturesUsed30} of ${configured} key features used in 30 days` };
+  return hasUsageHistory(signals, scorecard) ? result : insufficient(result, usageHistoryText(signals, scorecard));
 }
 
 /**
  * Each ticket in 30 days costs 20 points: five tickets a month is a support crisis. An account
  * with no activity at all files no tickets either; that silence scores neutral, not perfect.
  */
-export function support(signals: Signals): MeasureResult {
+export function support(signals: Signals, scorecard: Scorecard): MeasureResult {
+  if (signals.ticketsLast30 === 0 && !hasUsageHistory(signals, scorecard)) {
+    return insufficient({ score: 60, explanation: 'no tickets in 30 days' }, usageHistoryText(signals, scorecard));
+  }
   if (signals.eventsLast30 === 0 && signals.ticketsLast30 === 0) return { score: 60, explanation: 'no activity and no tickets in 30 days' };
   return { score: clamp(100 - 20 * signals.ticketsLast30), explanation: `${signals.ticketsLast30} support tickets in 30 days` };
 }
 
-/** Latest NPS × 10; with no answer yet, a neutral 60 (neither rewards nor punishes silence). */
+/** Latest NPS × 10; with no answer yet, no opinion (its provisional reading is a neutral 60). */
 export function sentiment(signals: Signals): MeasureResult {
-  if (!signals.nps) return { score: 60, explanation: 'no NPS response yet' };
+  if (!signals.nps) return insufficient({ score: 60, explanation: 'no NPS response yet' }, 'no NPS answer');
   return {
     score: signals.nps.score * 10,
     explanation: `NPS ${signals.nps.score} (${npsCategory(signals.nps.score)}) on ${isoDay(signals.nps.day)}`,
@@ -60,10 +95,13 @@ export function billing(signals: Signals): MeasureResult {
 }
 
 /** During onboarding: share of required milestones done; afterwards the account counts as onboarded. */
-export function onboarding(signals: Signals): MeasureResult {
+export function onboarding(signals: Signals, scorecard: Scorecard): MeasureResult {
   if (!signals.onboarding.inOnboarding) return { score: 100, explanation: 'onboarded' };
   const { completed, required } = signals.onboarding;
-  return { score: required === 0 ? 100 : Math.round((completed / required) * 100), explanation: `${completed} of ${required} onboarding milestones done` };
+  const result: MeasureResult = { score: required === 0 ? 100 : Math.round((completed / required) * 100), explanation: `${completed} of ${required} onboarding milestones done` };
+  const days = signals.daysSinceStart;
+  const minDays = scorecard.signals.minObservedDays;
+  return days !== null && days >= minDays ? result : insufficient(result, `day ${days ?? 0} of onboarding, judged from day ${minDays}`);
 }
 
 export const measures: Readonly<Record<MeasureId, (signals: Signals, scorecard: Scorecard) => MeasureResult>> = {

@@ -9,22 +9,29 @@ export function isMaterialChange(before: ScoreSnapshot | null, after: ScoreSnaps
     before.band !== after.band ||
     before.segment !== after.segment ||
     before.stage !== after.stage ||
+    (before.insufficientData ?? false) !== (after.insufficientData ?? false) ||
     Math.abs(before.health - after.health) >= scorecard.materialChange.healthPoints ||
     Math.abs(before.churnRisk - after.churnRisk) >= scorecard.materialChange.churnRisk
   );
 }
 
 /**
- * The top reasons a score moved, largest contribution change first, in words a CSM can act on
+ * The top reasons a score moved, largest change first, in words a CSM can act on
  * ("product_usage −12.0 pts: 2 weekly active users of 10 seats; activity −60% vs 4-week baseline").
+ * A measure's move is its score's change × its weight / the weight with data (its contribution's
+ * change while the measures with data stay the same); a measure that just got data moves from its
+ * provisional reading. Measures without data are left out: they explain nothing about the score.
  * For a first score, the weakest measures explain it.
  */
 export function reasonsForChange(previousDrivers: readonly ScoreDriver[] | null, evaluation: AccountEvaluation, limit = 3): string[] {
-  const previousByMeasure = new Map((previousDrivers ?? []).map((driver) => [driver.measure, driver.contribution]));
-  const ranked = evaluation.drivers
+  const previousByMeasure = new Map((previousDrivers ?? []).map((driver) => [driver.measure, driver]));
+  const counted = evaluation.drivers.filter((driver) => !driver.insufficientData);
+  const weightWithData = counted.reduce((sum, driver) => sum + driver.weight, 0);
+  const ranked = counted
     .map((driver) => {
-      const delta = previousDrivers ? driver.contribution - (previousByMeasure.get(driver.measure) ?? 0) : driver.score - 100;
-      return { driver, delta };
+      const previous = previousByMeasure.get(driver.measure);
+      const moved = previous && weightWithData > 0 ? ((driver.score - previous.score) * driver.weight) / weightWithData : driver.contribution;
+      return { driver, delta: previousDrivers ? moved : driver.score - 100 };
     })
     .filter(({ delta }) => Math.abs(delta) >= 0.05)
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))

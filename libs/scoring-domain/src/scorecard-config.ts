@@ -16,7 +16,7 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, problems: ['scorecard: must be a JSON object'] };
   const config = input as Record<string, unknown>;
   const problems: string[] = [];
-  const known = new Set(['version', 'weights', 'bands', 'signals', 'targetWeeklyActiveShare', 'churnModel', 'materialChange']);
+  const known = new Set(['version', 'weights', 'bands', 'signals', 'targetWeeklyActiveShare', 'churnModel', 'materialChange', 'minWeightWithData']);
   for (const key of Object.keys(config)) if (!known.has(key)) problems.push(`${key}: is not a scorecard field`);
   if (typeof config['version'] !== 'string' || config['version'].length === 0) problems.push('version: is required (a string naming this scorecard)');
 
@@ -35,6 +35,9 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
 
   const share = config['targetWeeklyActiveShare'] ?? defaultScorecard.targetWeeklyActiveShare;
   if (typeof share !== 'number' || share <= 0 || share > 1) problems.push('targetWeeklyActiveShare: must be a number in (0, 1]');
+
+  const minWeightWithData = config['minWeightWithData'] ?? defaultScorecard.minWeightWithData;
+  if (typeof minWeightWithData !== 'number' || !Number.isFinite(minWeightWithData) || minWeightWithData < 0 || minWeightWithData > 1) problems.push('minWeightWithData: must be a number in [0, 1]');
 
   const signals = config['signals'];
   if (signals !== undefined && !isObject(signals)) problems.push('signals: must be a JSON object');
@@ -58,6 +61,7 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
       weights: weights as Scorecard['weights'],
       bands: bands as unknown as Scorecard['bands'],
       targetWeeklyActiveShare: share as number,
+      minWeightWithData: minWeightWithData as number,
       signals: { ...defaultScorecard.signals, ...(isObject(config['signals']) ? (config['signals'] as object) : {}) },
       churnModel: { ...defaultScorecard.churnModel, ...(isObject(config['churnModel']) ? (config['churnModel'] as object) : {}) },
       materialChange: { ...defaultScorecard.materialChange, ...(isObject(config['materialChange']) ? (config['materialChange'] as object) : {}) },

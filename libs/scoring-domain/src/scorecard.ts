@@ -14,6 +14,11 @@ export interface Scorecard {
   readonly churnModel: ChurnModel;
   /** A change smaller than this in health (points) and churn risk is not published. */
   readonly materialChange: { readonly healthPoints: number; readonly churnRisk: number };
+  /**
+   * Share (0–1) of the scorecard's weight whose measures must have data for the score to be an
+   * opinion; below it the snapshot is marked `insufficientData` and score-based rules ignore it.
+   */
+  readonly minWeightWithData: number;
 }
 
 export interface ChurnModel {
@@ -34,4 +39,5 @@ export const defaultScorecard: Scorecard = {
   targetWeeklyActiveShare: 0.6,
   churnModel: { intercept: -1.0, healthPer10: -0.9, billingTrouble: 1.2, detractor: 0.8, steepDecline: 1.0 },
   materialChange: { healthPoints: 1, churnRisk: 0.02 },
+  minWeightWithData: 0.5,
 };

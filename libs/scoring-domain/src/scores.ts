@@ -23,6 +23,11 @@ export function bandOf(health: number, bands: Scorecard['bands']): HealthBand {
   return 'red';
 }
 
+/**
+ * The churn probability. `health` is the score's health; on insufficient data `evaluateAccount`
+ * passes the health with every measure lacking data read as a neutral 50, so the model's
+ * intercept (the prior) carries what is not known while event signals still count.
+ */
 export function churnRisk(health: number, signals: Signals, scorecard: Scorecard): number {
   const model = scorecard.churnModel;
   const z =
@@ -34,9 +39,14 @@ export function churnRisk(health: number, signals: Signals, scorecard: Scorecard
   return Math.round((1 / (1 + Math.exp(-z))) * 1000) / 1000;
 }
 
-export function segmentOf(band: HealthBand, signals: Signals, scorecard: Scorecard): Segment {
+/**
+ * The segment. With `insufficientData` the band is no opinion: only event signals (a detractor,
+ * billing trouble, a steep decline) put the account at risk, and it cannot be `loyal` yet.
+ */
+export function segmentOf(band: HealthBand, signals: Signals, scorecard: Scorecard, insufficientData = false): Segment {
   const detractor = signals.nps !== null && npsCategory(signals.nps.score) === 'detractor';
-  if (band === 'red' || detractor || isSteepDecline(signals) || signals.billingTrouble.length > 0) return 'at_risk';
+  if ((band === 'red' && !insufficientData) || detractor || isSteepDecline(signals) || signals.billingTrouble.length > 0) return 'at_risk';
+  if (insufficientData) return 'stable';
   const promoter = signals.nps !== null && npsCategory(signals.nps.score) === 'promoter';
   const keyFeatures = scorecard.signals.keyFeatures.length;
   const highAdoption = keyFeatures > 0 && signals.keyFeaturesUsed30 / keyFeatures >= 0.6;
@@ -71,9 +81,19 @@ export function stageOf(state: AccountState, signals: Signals, segment: Segment,
   return growing ? 'growth' : 'adoption';
 }
 
+/** The health a score with no measure that has data reads as (and the neutral value of a measure lacking data in the churn model). */
+export const NEUTRAL_HEALTH = 50;
+
 /**
  * Scores the account as of `asOf` (event time), with activity volumes complete through
  * `volumeThroughDay` (default: the day of `asOf`). Pure: same inputs → same result.
+ *
+ * Health is the weighted mean over the measures that have data; a measure without enough history
+ * (see measures.ts) has a driver marked `insufficientData` with contribution 0 (its `score` is its
+ * provisional reading). Contributions are score × weight / the weight with data, so they add up
+ * to health. When less than `minWeightWithData` of the weight has data, the snapshot is marked
+ * `insufficientData`: score-based rules have no opinion on it, its segment reads only event
+ * signals, and its churn risk reads the missing measures as neutral.
  */
 export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number): AccountEvaluation {
   const signals = deriveSignals(state, dayOf(asOf), scorecard.signals, volumeThroughDay);
@@ -81,17 +101,30 @@ export function evaluateAccount(state: AccountState, asOf: string, scorecard: Sc
   const results = (Object.keys(scorecard.weights) as MeasureId[])
     .filter((id) => scorecard.weights[id] > 0)
     .map((id): [MeasureId, MeasureResult] => [id, measures[id](signals, scorecard)]);
+  const withData = results.filter(([, result]) => !result.insufficientData);
+  const weightWithData = withData.reduce((sum, [id]) => sum + scorecard.weights[id], 0);
+  const weightedScores = withData.reduce((sum, [id, result]) => sum + result.score * scorecard.weights[id], 0);
   const drivers: ScoreDriver[] = results.map(([measure, result]) => ({
     measure,
     score: result.score,
     weight: scorecard.weights[measure],
-    contribution: round1((result.score * scorecard.weights[measure]) / totalWeight),
+    contribution: result.insufficientData || weightWithData === 0 ? 0 : round1((result.score * scorecard.weights[measure]) / weightWithData),
+    ...(result.insufficientData ? { insufficientData: true as const } : {}),
   }));
-  const health = totalWeight === 0 ? 0 : Math.round(results.reduce((sum, [id, result]) => sum + result.score * scorecard.weights[id], 0) / totalWeight);
+  const health = weightWithData === 0 ? NEUTRAL_HEALTH : Math.round(weightedScores / weightWithData);
+  const insufficientData = totalWeight === 0 || weightWithData / totalWeight < scorecard.minWeightWithData;
   const band = bandOf(health, scorecard.bands);
-  const segment = segmentOf(band, signals, scorecard);
+  const segment = segmentOf(band, signals, scorecard, insufficientData);
+  const riskHealth = insufficientData && totalWeight > 0 ? (weightedScores + NEUTRAL_HEALTH * (totalWeight - weightWithData)) / totalWeight : health;
   return {
-    snapshot: { health, band, churnRisk: churnRisk(health, signals, scorecard), segment, stage: stageOf(state, signals, segment, scorecard) },
+    snapshot: {
+      health,
+      band,
+      churnRisk: churnRisk(riskHealth, signals, scorecard),
+      segment,
+      stage: stageOf(state, signals, segment, scorecard),
+      ...(insufficientData ? { insufficientData: true as const } : {}),
+    },
     drivers,
     explanations: Object.fromEntries(results.map(([id, result]) => [id, result.explanation])),
     signals,

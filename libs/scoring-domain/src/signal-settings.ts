@@ -8,6 +8,12 @@ export interface SignalSettings {
   readonly keyFeatures: readonly string[];
   readonly requiredMilestones: readonly string[];
   readonly onboardingDays: number;
+  /**
+   * Days of history a measure needs before it has an opinion (see measures.ts): usage and
+   * adoption from the first product activity, support without tickets, the onboarding period's
+   * start. Before that the measure has insufficient data and does not count in health.
+   */
+  readonly minObservedDays: number;
   /** Billing trouble older than this without a later payment still counts; newer payments clear it. */
   readonly billingMemoryDays: number;
   /**
@@ -30,6 +36,7 @@ export const defaultSignalSettings: SignalSettings = {
   keyFeatures: ['reports', 'dashboards', 'integrations', 'automation', 'api'],
   requiredMilestones: ['account_setup', 'data_connected', 'first_report', 'team_invited'],
   onboardingDays: 90,
+  minObservedDays: 14,
   billingMemoryDays: 60,
   pricingPaths: ['/pricing', '/plans', '/upgrade'],
   escalationSeverities: ['high', 'urgent', 'critical'],

@@ -1,4 +1,4 @@
-import type { AccountState } from './account-state';
+import { hasChurnedBy, type AccountState } from './account-state';
 import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
 
@@ -20,6 +20,13 @@ export interface Signals {
   readonly billingTrouble: readonly ('payment_failed' | 'invoice_overdue' | 'downgrade_requested')[];
   readonly onboarding: { readonly inOnboarding: boolean; readonly completed: number; readonly required: number };
   readonly daysSinceLastEvent: number | null;
+  /**
+   * Days of product-activity history through the last complete day (from the first activity,
+   * inclusive), or null before any activity. Measures that read usage need `minObservedDays`.
+   */
+  readonly activityDaysObserved: number | null;
+  /** Days since the contract start (or the first event when no start is known); null when neither is known. */
+  readonly daysSinceStart: number | null;
 }
 
 /**
@@ -44,7 +51,11 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
     ([feature, day]) => keyFeatures.has(feature) && day > volumeDay - 30 && day <= asOfDay,
   ).length;
   const contractStartDay = state.attributes.contractStart ? dayOf(state.attributes.contractStart) : state.firstEventDay;
-  const inOnboarding = contractStartDay !== null && asOfDay - contractStartDay < settings.onboardingDays;
+  // A churned account, and one that came back after a churn, is a returning customer: its new
+  // subscription does not start onboarding again.
+  const inOnboarding = contractStartDay !== null && asOfDay - contractStartDay < settings.onboardingDays && !hasChurnedBy(state, asOfDay);
+  // A state stored before the field was kept counts its history from its first event (as `upgradeState` does).
+  const firstActivityDay = state.firstActivityDay !== undefined ? state.firstActivityDay : state.firstEventDay;
   const completed = settings.requiredMilestones.filter((milestone) => state.milestones.includes(milestone)).length;
   return {
     asOfDay,
@@ -61,6 +72,8 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
     billingTrouble: billingTrouble(state, asOfDay, settings.billingMemoryDays),
     onboarding: { inOnboarding: inOnboarding && completed < settings.requiredMilestones.length, completed, required: settings.requiredMilestones.length },
     daysSinceLastEvent: state.lastEventDay === null ? null : Math.max(0, asOfDay - state.lastEventDay),
+    activityDaysObserved: firstActivityDay === null || firstActivityDay > volumeDay ? null : volumeDay - firstActivityDay + 1,
+    daysSinceStart: contractStartDay === null ? null : asOfDay - contractStartDay,
   };
 }
 

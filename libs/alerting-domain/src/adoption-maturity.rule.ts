@@ -1,4 +1,5 @@
 import { formatHealth, formatPercent, param } from './evidence.util';
+import { scoresLackData } from './insufficient-data.util';
 import type { ScoreRule } from './rule.types';
 import { isoDate, windowText } from './time.util';
 
@@ -8,14 +9,14 @@ export const featureBreadthMeasure = 'feature_adoption';
 /**
  * Expansion: key-feature breadth at or above `breadth` (0–1) with green health — the moment to
  * cross-sell a complementary product. Breadth comes from the change's `feature_adoption` driver;
- * without it the rule has no opinion (null).
+ * without it, or on a snapshot with insufficient data, the rule has no opinion (null).
  */
 export const adoptionMaturityRule: ScoreRule = {
   id: 'adoption_maturity',
   requiredParams: ['breadth'],
   evaluate({ change }, config) {
     const driver = change.drivers.find((d) => d.measure === featureBreadthMeasure);
-    if (!driver) return null;
+    if (!driver || driver.insufficientData || scoresLackData(change)) return null;
     const target = param(config.params, 'breadth', 0.8);
     const breadth = driver.score / 100;
     const { after } = change;

@@ -1,4 +1,5 @@
 import { formatHealth, param, withReasons } from './evidence.util';
+import { scoresLackData } from './insufficient-data.util';
 import type { ScoreRule } from './rule.types';
 import { DAY_MS, instantMs, isoDate } from './time.util';
 
@@ -7,6 +8,8 @@ import { DAY_MS, instantMs, isoDate } from './time.util';
  * `withinDays` days (inclusive: a point exactly `withinDays` earlier counts). The candidates are
  * the history points in that window and the score just before this change (`before`), which was
  * in force up to the change itself. History points after the change's event time are ignored.
+ * No opinion on a snapshot with insufficient data, and a `before` with insufficient data is no
+ * peak (a partial score is not a height the account fell from).
  */
 export const healthDroppedRule: ScoreRule = {
   id: 'health_dropped',
@@ -14,11 +17,12 @@ export const healthDroppedRule: ScoreRule = {
   evaluate({ change, history }, config) {
     const dropPoints = param(config.params, 'dropPoints', 15);
     const withinDays = param(config.params, 'withinDays', 14);
+    if (scoresLackData(change)) return null;
     const at = instantMs(change.eventTime);
     if (at === null) return null;
     const windowStart = at - withinDays * DAY_MS;
 
-    let peak: { health: number; when: string } | null = change.before
+    let peak: { health: number; when: string } | null = change.before && !change.before.insufficientData
       ? { health: change.before.health, when: 'just before' }
       : null;
     for (const point of history) {

@@ -20,6 +20,37 @@ describe('seat_limit_near', () => {
     expect(evaluate(90, 100)?.state).toBe('firing');
   });
 
+  describe('after a seat cut', () => {
+    // 20 users were active on 25 seats; on 2026-02-20 the customer cut to 12 seats; 10 users stayed.
+    const afterCut = (eventTime: string, sinceSeatsReduced: number) =>
+      seatLimitNearRule.evaluate(
+        { change: { ...signalChange({ activeUsers: { last30: 20, seats: 12, seatsReducedAt: '2026-02-20', sinceSeatsReduced } }), eventTime }, history: [] },
+        config,
+      );
+
+    it('has no opinion until 14 days have passed since the cut', () => {
+      expect(afterCut('2026-02-21T10:00:00.000Z', 10)).toBeNull();
+      expect(afterCut('2026-03-05T10:00:00.000Z', 10)).toBeNull();
+    });
+
+    it('then counts only the users active since the cut: 10 of 12 seats is no reason to sell more', () => {
+      expect(afterCut('2026-03-06T10:00:00.000Z', 10)).toEqual({
+        state: 'clear',
+        evidence: ['10 of 12 seats (83%) used by distinct users since the seat cut on 2026-02-20 (threshold 90%)'],
+      });
+    });
+
+    it('and fires when the remaining team really fills the cut plan', () => {
+      expect(afterCut('2026-03-06T10:00:00.000Z', 11)?.state).toBe('firing');
+    });
+
+    it('waits as long as its param says', () => {
+      const patient = ruleConfig({ ...config, params: { ratio: 0.9, minDaysSinceSeatCut: 21 } });
+      const change = { ...signalChange({ activeUsers: { last30: 20, seats: 12, seatsReducedAt: '2026-02-20', sinceSeatsReduced: 11 } }), eventTime: '2026-03-06T10:00:00.000Z' };
+      expect(seatLimitNearRule.evaluate({ change, history: [] }, patient)).toBeNull();
+    });
+  });
+
   it('has no opinion without seats or without signals', () => {
     expect(evaluate(5, null)).toBeNull();
     expect(evaluate(5, 0)).toBeNull();

@@ -71,6 +71,8 @@ export class AlertRepository {
   }
 
   async recordScore(manager: EntityManager, change: ScoreChanged): Promise<void> {
+    // A score on insufficient data is no opinion: it is not a height health could fall from.
+    if (change.after.insufficientData) return;
     await manager.query(
       `INSERT INTO alerting.score_points (account_id, event_time, health) VALUES ($1, $2, $3)
        ON CONFLICT (account_id, event_time) DO UPDATE SET health = EXCLUDED.health`,

@@ -112,7 +112,7 @@ const exampleScoreChange: ScoreChanged = {
     { measure: 'billing', score: 20, weight: 10, contribution: 2 },
   ],
   reasons: ['payment failed', 'usage down 60% from baseline'],
-  scorecardVersion: 'default-2026.1',
+  scorecardVersion: 'default-2026.2',
   account: { csmId: 'csm-ana', mrr: 5000, plan: 'pro' },
   signals: {
     activity: { last7: 48, last30: 410, weeklyBaseline: 120, trend: 0.4 },

@@ -32,7 +32,7 @@ export interface ChurnModel {
 
 /** product.md's default groups: usage 30, adoption 20, support 15, sentiment 15, billing 10, onboarding 10. */
 export const defaultScorecard: Scorecard = {
-  version: 'default-2026.1',
+  version: 'default-2026.2',
   weights: { product_usage: 30, feature_adoption: 20, support: 15, sentiment: 15, billing: 10, onboarding: 10 },
   bands: { green: 70, yellow: 40 },
   signals: defaultSignalSettings,

@@ -188,4 +188,18 @@ describe('alerting timers on the pipeline clock (CLOCK_MODE=event)', () => {
     // (A P1 woken past its SLA escalates on a later pass; that is the first test's subject.)
     expect((await lifecycleKinds(opened.id)).slice(0, 3)).toEqual(['opened', 'snoozed', 'updated']);
   });
+
+  it('keeps no health point from a score on insufficient data: the first score with data after it is no 45-point drop', async () => {
+    const accountId = `young-${randomUUID()}`;
+    // A new account's partial score (billing only: 100), then its first score with data (55, yellow).
+    const partial = { health: 100, band: 'green', churnRisk: 0.2, segment: 'stable', stage: 'onboarding', insufficientData: true } as const;
+    const judged = { health: 55, band: 'yellow', churnRisk: 0.3, segment: 'stable', stage: 'onboarding' } as const;
+    const first: ScoreChanged = { ...scoreChange(accountId, 1), eventTime: '2026-03-01T10:00:00.000Z', before: null, after: partial };
+    const second: ScoreChanged = { ...scoreChange(accountId, 2), eventTime: '2026-03-02T10:00:00.000Z', before: partial, after: judged };
+    await producer.send(Topics.scores, [first, second].map((value) => ({ key: accountId, value })));
+    await waitFor(async () => (await processed([first.changeId, second.changeId])).length === 2, { description: 'both changes processed' });
+    const points = (await db.query('SELECT health FROM alerting.score_points WHERE account_id = $1', [accountId])).rows as { health: number }[];
+    expect(points).toEqual([{ health: 55 }]);
+    expect((await db.query('SELECT rule_id FROM alerting.alerts WHERE account_id = $1', [accountId])).rows).toEqual([]);
+  });
 });

@@ -91,3 +91,34 @@ describe('onboarding', () => {
     expect(onboarding(signals({ onboarding: state }), defaultScorecard).score).toBe(score);
   });
 });
+
+describe('insufficient data (issue 15): which measures have no opinion, and when', () => {
+  const lacksData = (result: { insufficientData?: true }) => result.insufficientData === true;
+  const young = (days: number | null, overrides: Partial<Signals> = {}) => signals({ activityDaysObserved: days, ...overrides });
+
+  it('usage and adoption need 14 days of product activity since the first one', () => {
+    expect(lacksData(productUsage(young(null), defaultScorecard))).toBe(true);
+    expect(lacksData(productUsage(young(13), defaultScorecard))).toBe(true);
+    expect(lacksData(productUsage(young(14), defaultScorecard))).toBe(false);
+    expect(lacksData(featureAdoption(young(13), defaultScorecard))).toBe(true);
+    expect(lacksData(featureAdoption(young(14), defaultScorecard))).toBe(false);
+    // The provisional reading is kept and the explanation says why it does not count.
+    expect(productUsage(young(3), defaultScorecard)).toMatchObject({ score: 100, explanation: expect.stringMatching(/^insufficient data \(3 of 14 days of product activity observed\)/) });
+  });
+
+  it('support: a ticket is data at once; no tickets needs the 14 days', () => {
+    expect(lacksData(support(young(3, { ticketsLast30: 0 }), defaultScorecard))).toBe(true);
+    expect(support(young(3, { ticketsLast30: 2 }), defaultScorecard)).toEqual({ score: 60, explanation: '2 support tickets in 30 days' });
+    expect(lacksData(support(young(14, { ticketsLast30: 0 }), defaultScorecard))).toBe(false);
+  });
+
+  it('sentiment without an NPS answer, and onboarding in its first 14 days, have no opinion; billing always has one', () => {
+    expect(lacksData(sentiment(signals({ nps: null })))).toBe(true);
+    expect(lacksData(sentiment(signals({ nps: { score: 7, day: 19_990 } })))).toBe(false);
+    const onboardingOn = (daysSinceStart: number | null) => onboarding(signals({ daysSinceStart, onboarding: { inOnboarding: true, completed: 0, required: 4 } }), defaultScorecard);
+    expect(lacksData(onboardingOn(0))).toBe(true);
+    expect(lacksData(onboardingOn(13))).toBe(true);
+    expect(onboardingOn(14)).toEqual({ score: 0, explanation: '0 of 4 onboarding milestones done' });
+    expect(lacksData(billing(young(null)))).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import type { JsonObject, TelemetryEvent } from '@bellwether/contracts';
 import { defaultSignalSettings, type EventClassificationSettings } from './signal-settings';
-import { dayOf } from './time';
+import { dayOf, weekOf } from './time';
 
 /**
  * Everything scoring remembers about one account. Bounded: day counters cover the longest
@@ -65,6 +65,18 @@ export interface AccountState {
   atRiskClosedDays: number[];
   /** `signalFingerprint` of the signals at the last evaluation (null before one): a move publishes. */
   lastSignalsFingerprint: string | null;
+
+  // Added with the long-horizon signals (issue 15). States stored before lack both: `upgradeState`
+  // fills them and marks the counts as kept since the state's last event day.
+
+  /**
+   * Activity events per user per week (`weekOf(day)` → count), for the champion: weeks within the
+   * state horizon only, at most `MAX_ACTIVITY_USERS` users (past the cap a new user replaces the
+   * least active one, so the top users always stay).
+   */
+  userWeeklyActivity: Record<string, Record<string, number>>;
+  /** The day from which `userWeeklyActivity` was kept: null when kept from the first event. */
+  userActivityTrackedSinceDay: number | null;
 }
 
 export interface NpsResponse {
@@ -110,6 +122,12 @@ export const MAX_TICKETS_PER_TOPIC = 50;
 /** Per user, the newest this many 30-day periods: enough for this period vs the previous one. */
 export const MAX_PERIODS_PER_USER = 3;
 export const PERIOD_DAYS = 30;
+/**
+ * Users whose weekly activity is kept (for the champion). A top user of an account with more
+ * users than this still stays (the least active is replaced); beyond a few hundred users no one
+ * user's departure is a lost champion anyway. Bounds the state at 200 × 14 weekly counts.
+ */
+export const MAX_ACTIVITY_USERS = 200;
 const MAX_NAME_LENGTH = 100;
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -133,6 +151,8 @@ export function emptyAccountState(accountId: string): AccountState {
     firstEventDay: null,
     eventsApplied: 0,
     ...emptySignalFields(null),
+    userWeeklyActivity: {},
+    userActivityTrackedSinceDay: null,
   };
 }
 
@@ -184,6 +204,10 @@ function emptySignalFields(trackedSince: number | null): SignalFields {
  */
 export function upgradeState(state: AccountState): AccountState {
   const stored = state as Partial<AccountState>;
+  if (stored.userWeeklyActivity === undefined) {
+    state.userWeeklyActivity = {};
+    state.userActivityTrackedSinceDay = state.lastEventDay ?? null;
+  }
   const defaults = emptySignalFields(stored.signalsTrackedSinceDay === undefined ? (state.lastEventDay ?? null) : null);
   const target = state as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(defaults)) {
@@ -231,6 +255,7 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
     if (event.userId) {
       touch(state.userLastSeen, event.userId, day, MAX_TRACKED_USERS);
       addPeriod(state.userPeriods, event.userId, periodOf(day));
+      addUserActivity(state.userWeeklyActivity, event.userId, weekOf(day));
     }
   }
 
@@ -352,6 +377,11 @@ export function pruneBefore(state: AccountState, oldestDay: number): void {
     if (kept.length > 0) state.userPeriods[user] = kept;
     else delete state.userPeriods[user];
   }
+  const oldestWeek = weekOf(oldestDay);
+  for (const [user, weeks] of Object.entries(state.userWeeklyActivity)) {
+    for (const week of Object.keys(weeks)) if (Number(week) < oldestWeek) delete weeks[week];
+    if (Object.keys(weeks).length === 0) delete state.userWeeklyActivity[user];
+  }
   state.prunedBeforeDay = state.prunedBeforeDay === null ? oldestDay : Math.max(state.prunedBeforeDay, oldestDay);
 }
 
@@ -430,6 +460,31 @@ function addPeriod(userPeriods: Record<string, number[]>, user: string, period: 
   periods.push(period);
   periods.sort((a, b) => a - b);
   if (periods.length > MAX_PERIODS_PER_USER) periods.splice(0, periods.length - MAX_PERIODS_PER_USER);
+}
+
+/**
+ * Counts a user's activity in a week. Past `MAX_ACTIVITY_USERS`, the user with the least activity
+ * kept (ties: the earliest last week, then the greatest id) makes room, so a top user is never
+ * displaced by newcomers. Deterministic for a given event order.
+ */
+function addUserActivity(activity: Record<string, Record<string, number>>, user: string, week: number): void {
+  let weeks = activity[user];
+  if (!weeks) {
+    const users = Object.keys(activity);
+    if (users.length >= MAX_ACTIVITY_USERS) {
+      const total = (name: string): number => Object.values(activity[name] ?? {}).reduce((sum, count) => sum + count, 0);
+      const latest = (name: string): number => Math.max(...Object.keys(activity[name] ?? {}).map(Number));
+      let weakest = users[0] as string;
+      for (const candidate of users) {
+        const order = total(candidate) - total(weakest) || latest(candidate) - latest(weakest) || (candidate > weakest ? -1 : 1);
+        if (order < 0) weakest = candidate;
+      }
+      delete activity[weakest];
+    }
+    weeks = {};
+    activity[user] = weeks;
+  }
+  weeks[week] = (weeks[week] ?? 0) + 1;
 }
 
 /**

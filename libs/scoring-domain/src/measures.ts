@@ -1,3 +1,4 @@
+import { isChampionLost } from './long-horizon';
 import type { MeasureId, Scorecard } from './scorecard';
 import type { Signals } from './signals';
 import { isoDay } from './time';
@@ -66,13 +67,51 @@ export function onboarding(signals: Signals): MeasureResult {
   return { score: required === 0 ? 100 : Math.round((completed / required) * 100), explanation: `${completed} of ${required} onboarding milestones done` };
 }
 
-export const measures: Readonly<Record<MeasureId, (signals: Signals, scorecard: Scorecard) => MeasureResult>> = {
+/** Usage level ratio at or above which `usage_level` scores 100, and at or below which it scores 0. */
+export const USAGE_LEVEL_FULL = 0.9;
+export const USAGE_LEVEL_NONE = 0.4;
+
+/**
+ * Usage against the account's own 90-day level: the best week of the last 4 vs the best 4-week
+ * level of the last 90 days (see `usageLevelOf`). 100 at ≥ 90% of the level, 0 at ≤ 40%, linear
+ * between. No opinion (null) with less than 6 weeks of history or no activity in 90 days.
+ */
+export function usageLevel(signals: Signals): MeasureResult | null {
+  const level = signals.usageLevel;
+  if (!level) return null;
+  const score = Math.round(clamp(((level.ratio - USAGE_LEVEL_NONE) / (USAGE_LEVEL_FULL - USAGE_LEVEL_NONE)) * 100));
+  return { score, explanation: `usage is ${Math.round(level.ratio * 100)}% of its 90-day level (${formatRate(level.current)} vs ${formatRate(level.reference)} events/week)` };
+}
+
+/**
+ * The account's most active user of the last 90 days: 100 while they are around (or their leaving
+ * left usage where it was), else 100 − 150 × their share (a 38% user gone: 43; a 67% user: 0).
+ * No opinion (null) without 6 weeks of per-user history or a known user.
+ */
+export function champion(signals: Signals): MeasureResult | null {
+  const top = signals.champion;
+  if (!top) return null;
+  const who = `top user ${top.userId} (${Math.round(top.share * 100)}% of activity)`;
+  if (top.daysSinceSeen < 14) return { score: 100, explanation: `${who} active ${top.daysSinceSeen === 0 ? 'today' : `${top.daysSinceSeen} days ago`}` };
+  const since = top.weeklySince !== null && top.weeklyBefore > 0 ? `; account activity ${formatPercentChange(top.weeklySince / top.weeklyBefore)} since (${formatRate(top.weeklySince)} vs ${formatRate(top.weeklyBefore)} events/week)` : '';
+  const text = `${who} not seen for ${top.daysSinceSeen} days${since}`;
+  if (!isChampionLost(top)) return { score: 100, explanation: top.othersActive14 === 0 ? `${text}; nobody else active either` : `${text}; usage held up or the share is small` };
+  return { score: Math.round(clamp(100 - 150 * top.share)), explanation: text };
+}
+
+/**
+ * The measures by id. A measure without an opinion (null: not enough history for it) is left out
+ * of the health score, and its weight out of the total.
+ */
+export const measures: Readonly<Record<MeasureId, (signals: Signals, scorecard: Scorecard) => MeasureResult | null>> = {
   product_usage: productUsage,
   feature_adoption: featureAdoption,
   support,
   sentiment,
   billing,
   onboarding,
+  usage_level: usageLevel,
+  champion,
 };
 
 export type NpsCategory = 'promoter' | 'passive' | 'detractor';
@@ -81,6 +120,11 @@ export function npsCategory(score: number): NpsCategory {
   if (score >= 9) return 'promoter';
   if (score >= 7) return 'passive';
   return 'detractor';
+}
+
+/** Events per week for people: whole numbers from 10 up, one decimal below. */
+function formatRate(perWeek: number): string {
+  return perWeek >= 10 ? String(Math.round(perWeek)) : String(Math.round(perWeek * 10) / 10);
 }
 
 function formatPercentChange(ratio: number): string {

@@ -1,4 +1,5 @@
 import type { AccountState } from './account-state';
+import { championOf, usageLevelOf, type Champion, type UsageLevel } from './long-horizon';
 import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
 
@@ -20,6 +21,10 @@ export interface Signals {
   readonly billingTrouble: readonly ('payment_failed' | 'invoice_overdue' | 'downgrade_requested')[];
   readonly onboarding: { readonly inOnboarding: boolean; readonly completed: number; readonly required: number };
   readonly daysSinceLastEvent: number | null;
+  /** Usage now against the account's own 90-day level (see `usageLevelOf`); null or absent: no opinion. */
+  readonly usageLevel?: UsageLevel | null;
+  /** The account's most active user of the last 90 days (see `championOf`); null or absent: no opinion. */
+  readonly champion?: Champion | null;
 }
 
 /**
@@ -61,6 +66,8 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
     billingTrouble: billingTrouble(state, asOfDay, settings.billingMemoryDays),
     onboarding: { inOnboarding: inOnboarding && completed < settings.requiredMilestones.length, completed, required: settings.requiredMilestones.length },
     daysSinceLastEvent: state.lastEventDay === null ? null : Math.max(0, asOfDay - state.lastEventDay),
+    usageLevel: usageLevelOf(state, volumeDay),
+    champion: championOf(state, asOfDay, volumeDay),
   };
 }
 

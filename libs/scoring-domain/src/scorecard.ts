@@ -39,7 +39,7 @@ export interface ChurnModel {
  * their weight is left out, so a young account scores as it did without them.
  */
 export const defaultScorecard: Scorecard = {
-  version: 'default-2026.1',
+  version: 'default-2026.2',
   weights: { product_usage: 30, feature_adoption: 20, support: 15, sentiment: 15, billing: 10, onboarding: 10, usage_level: 15, champion: 10 },
   bands: { green: 70, yellow: 40 },
   signals: defaultSignalSettings,

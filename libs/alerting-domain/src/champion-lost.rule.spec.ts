@@ -36,6 +36,26 @@ describe('champion_lost', () => {
     });
   });
 
+  it('fires for a key feature whose owner is gone, naming the feature, even when the top user stays', () => {
+    const verdict = championLostRule.evaluate(
+      {
+        change: signalChange({
+          champion: { ...gone, daysSinceSeen: 2, weeklySince: null },
+          keyFeatureOwnersLost: [{ feature: 'automation', userId: 'u_7', share: 0.8, lastSeenAt: '2026-02-07', daysSinceSeen: 23, weeklyUsesBefore: 20, weeklyUsesSince: 4 }],
+        }),
+        history: [],
+      },
+      config,
+    );
+    expect(verdict?.state).toBe('firing');
+    expect(verdict?.evidence[1]).toBe('key feature automation: its top user u_7 (80% of its use) not seen for 23 days (last 2026-02-07); its use 4 a week since vs 20 before (−80%)');
+    const early = championLostRule.evaluate(
+      { change: signalChange({ keyFeatureOwnersLost: [{ feature: 'automation', userId: 'u_7', share: 0.8, lastSeenAt: '2026-02-14', daysSinceSeen: 16, weeklyUsesBefore: 20, weeklyUsesSince: 4 }] }), history: [] },
+      config,
+    );
+    expect(early?.state).toBe('clear');
+  });
+
   it('has no opinion without the signal', () => {
     expect(championLostRule.evaluate({ change: signalChange({ champion: null }), history: [] }, config)).toBeNull();
     expect(championLostRule.evaluate({ change: scoreChange(), history: [] }, config)).toBeNull();

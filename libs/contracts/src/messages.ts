@@ -230,6 +230,22 @@ export interface AccountSignals {
     /** The account's activity events per week since the champion's last day; null until 7 days passed. */
     readonly weeklySince: number | null;
   } | null;
+  /**
+   * Key features (the scorecard's) whose owner is gone: the user with ≥ 50% of the feature's uses
+   * over 13 weeks, not seen for ≥ 14 days, and the feature's weekly uses in the complete weeks
+   * since ≤ 50% of the 4 weeks before. Highest share first, at most 10. Absent on changes
+   * published before it existed; null with less than 6 weeks of per-user history.
+   */
+  readonly keyFeatureOwnersLost?: readonly {
+    readonly feature: string;
+    readonly userId: string;
+    /** The owner's share of the feature's uses (0–1). */
+    readonly share: number;
+    readonly lastSeenAt: string;
+    readonly daysSinceSeen: number;
+    readonly weeklyUsesBefore: number;
+    readonly weeklyUsesSince: number;
+  }[] | null;
 }
 
 /** One metric's latest reported usage against its limit. */

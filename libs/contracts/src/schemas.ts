@@ -155,6 +155,28 @@ export const accountSignalsSchema = {
         },
       ],
     },
+    keyFeatureOwnersLost: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'array',
+          maxItems: 10,
+          items: {
+            type: 'object',
+            required: ['feature', 'userId', 'share', 'lastSeenAt', 'daysSinceSeen', 'weeklyUsesBefore', 'weeklyUsesSince'],
+            properties: {
+              feature: name,
+              userId: identifier,
+              share: { type: 'number', minimum: 0, maximum: 1 },
+              lastSeenAt: calendarDay,
+              daysSinceSeen: count,
+              weeklyUsesBefore: { type: 'number', minimum: 0 },
+              weeklyUsesSince: { type: 'number', minimum: 0 },
+            },
+          },
+        },
+      ],
+    },
   },
 } as const;
 

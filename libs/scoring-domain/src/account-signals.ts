@@ -119,6 +119,17 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
           weeklySince: base.champion.weeklySince === null ? null : round2(base.champion.weeklySince),
         }
       : null,
+    keyFeatureOwnersLost: base.keyFeatureOwnersLost
+      ? base.keyFeatureOwnersLost.map((loss) => ({
+          feature: loss.feature,
+          userId: loss.userId,
+          share: round3(loss.share),
+          lastSeenAt: isoDay(loss.lastSeenDay),
+          daysSinceSeen: loss.daysSinceSeen,
+          weeklyUsesBefore: round2(loss.weeklyUsesBefore),
+          weeklyUsesSince: round2(loss.weeklyUsesSince),
+        }))
+      : null,
   };
 }
 

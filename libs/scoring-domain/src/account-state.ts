@@ -77,6 +77,13 @@ export interface AccountState {
   userWeeklyActivity: Record<string, Record<string, number>>;
   /** The day from which `userWeeklyActivity` was kept: null when kept from the first event. */
   userActivityTrackedSinceDay: number | null;
+  /**
+   * Uses of each key feature (the scorecard's, as events are applied) per user per week (feature →
+   * user → week → uses), for the key features' owners: weeks within the horizon, at most
+   * `MAX_USERS_PER_KEY_FEATURE` users per feature (the least active makes room) and
+   * `MAX_OWNER_FEATURES` features. Kept since `userActivityTrackedSinceDay`, like the above.
+   */
+  keyFeatureUsers: Record<string, Record<string, Record<string, number>>>;
 }
 
 export interface NpsResponse {
@@ -128,6 +135,10 @@ export const PERIOD_DAYS = 30;
  * user's departure is a lost champion anyway. Bounds the state at 200 × 14 weekly counts.
  */
 export const MAX_ACTIVITY_USERS = 200;
+/** Key features whose per-user use is kept (the scorecard lists five by default). */
+export const MAX_OWNER_FEATURES = 20;
+/** Users kept per key feature: its owner is one of its most active users. */
+export const MAX_USERS_PER_KEY_FEATURE = 20;
 const MAX_NAME_LENGTH = 100;
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -153,6 +164,7 @@ export function emptyAccountState(accountId: string): AccountState {
     ...emptySignalFields(null),
     userWeeklyActivity: {},
     userActivityTrackedSinceDay: null,
+    keyFeatureUsers: {},
   };
 }
 
@@ -208,6 +220,7 @@ export function upgradeState(state: AccountState): AccountState {
     state.userWeeklyActivity = {};
     state.userActivityTrackedSinceDay = state.lastEventDay ?? null;
   }
+  if (stored.keyFeatureUsers === undefined) state.keyFeatureUsers = {};
   const defaults = emptySignalFields(stored.signalsTrackedSinceDay === undefined ? (state.lastEventDay ?? null) : null);
   const target = state as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(defaults)) {
@@ -255,7 +268,7 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
     if (event.userId) {
       touch(state.userLastSeen, event.userId, day, MAX_TRACKED_USERS);
       addPeriod(state.userPeriods, event.userId, periodOf(day));
-      addUserActivity(state.userWeeklyActivity, event.userId, weekOf(day));
+      addUserActivity(state.userWeeklyActivity, event.userId, weekOf(day), MAX_ACTIVITY_USERS);
     }
   }
 
@@ -263,6 +276,12 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
     case 'feature.used': {
       const feature = stringProperty(properties, 'feature');
       if (feature) touch(state.featureLastUsed, feature, day, MAX_TRACKED_FEATURES);
+      if (feature && event.userId && settings.keyFeatures?.includes(feature)) {
+        if (state.keyFeatureUsers[feature] || Object.keys(state.keyFeatureUsers).length < MAX_OWNER_FEATURES) {
+          const users = (state.keyFeatureUsers[feature] ??= {});
+          addUserActivity(users, event.userId, weekOf(day), MAX_USERS_PER_KEY_FEATURE);
+        }
+      }
       break;
     }
     case 'feature.gated': {
@@ -378,9 +397,16 @@ export function pruneBefore(state: AccountState, oldestDay: number): void {
     else delete state.userPeriods[user];
   }
   const oldestWeek = weekOf(oldestDay);
-  for (const [user, weeks] of Object.entries(state.userWeeklyActivity)) {
-    for (const week of Object.keys(weeks)) if (Number(week) < oldestWeek) delete weeks[week];
-    if (Object.keys(weeks).length === 0) delete state.userWeeklyActivity[user];
+  const pruneWeeks = (activity: Record<string, Record<string, number>>): void => {
+    for (const [user, weeks] of Object.entries(activity)) {
+      for (const week of Object.keys(weeks)) if (Number(week) < oldestWeek) delete weeks[week];
+      if (Object.keys(weeks).length === 0) delete activity[user];
+    }
+  };
+  pruneWeeks(state.userWeeklyActivity);
+  for (const [feature, users] of Object.entries(state.keyFeatureUsers)) {
+    pruneWeeks(users);
+    if (Object.keys(users).length === 0) delete state.keyFeatureUsers[feature];
   }
   state.prunedBeforeDay = state.prunedBeforeDay === null ? oldestDay : Math.max(state.prunedBeforeDay, oldestDay);
 }
@@ -463,15 +489,15 @@ function addPeriod(userPeriods: Record<string, number[]>, user: string, period: 
 }
 
 /**
- * Counts a user's activity in a week. Past `MAX_ACTIVITY_USERS`, the user with the least activity
+ * Counts a user's activity in a week. Past `cap` users, the user with the least activity
  * kept (ties: the earliest last week, then the greatest id) makes room, so a top user is never
  * displaced by newcomers. Deterministic for a given event order.
  */
-function addUserActivity(activity: Record<string, Record<string, number>>, user: string, week: number): void {
+function addUserActivity(activity: Record<string, Record<string, number>>, user: string, week: number, cap: number): void {
   let weeks = activity[user];
   if (!weeks) {
     const users = Object.keys(activity);
-    if (users.length >= MAX_ACTIVITY_USERS) {
+    if (users.length >= cap) {
       const total = (name: string): number => Object.values(activity[name] ?? {}).reduce((sum, count) => sum + count, 0);
       const latest = (name: string): number => Math.max(...Object.keys(activity[name] ?? {}).map(Number));
       let weakest = users[0] as string;

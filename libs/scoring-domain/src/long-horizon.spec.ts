@@ -38,6 +38,8 @@ interface Simulation {
   readonly usersPerDay: Readonly<Record<string, number>>;
   /** The account's level on a day (1 = its usual self); per user when given. */
   readonly level: (day: number, user: string) => number;
+  /** The feature a user's n-th event of a day uses (default: each user cycles through four key features). */
+  readonly featureOf?: (user: string, index: number, n: number, day: number) => string;
 }
 
 /** Builds the account day by day and scores it at the end of each day, with both scorecards. */
@@ -53,7 +55,10 @@ function simulate(simulation: Simulation): { state: AccountState; now: AccountEv
     Object.entries(simulation.usersPerDay).forEach(([user, perDay], index) => {
       const mean = perDay * simulation.level(offset, user) * (weekend ? 0.2 : 1) * noise(day * 31 + index, 0.3);
       const count = Math.round(mean);
-      for (let n = 0; n < count; n += 1) applyEvent(state, event('feature.used', day, user, { feature: features[(index + n) % features.length] ?? 'reports' }));
+      for (let n = 0; n < count; n += 1) {
+        const feature = simulation.featureOf?.(user, index, n, offset) ?? features[(index + n) % features.length] ?? 'reports';
+        applyEvent(state, event('feature.used', day, user, { feature }), defaultScorecard.signals);
+      }
     });
     now.push(evaluateAccount(state, dayEnd(day), defaultScorecard));
     then.push(evaluateAccount(state, dayEnd(day), before));
@@ -185,6 +190,47 @@ describe('a lost champion', () => {
     const top = large.now[95]?.signals.champion;
     expect(top?.share).toBeLessThan(0.2);
     expect(isChampionLost(top)).toBe(false);
+  });
+});
+
+describe('a key feature’s owner lost', () => {
+  const LEAVES = 70;
+  // u4 alone uses `automation` (its 3 events a day are ~12% of the account's); the rest never do.
+  const features = ['reports', 'dashboards', 'integrations'];
+  const owner = simulate({
+    days: 100,
+    usersPerDay: { u0: 6, u1: 5, u2: 5, u3: 4, u4: 3 },
+    level: (day, user) => (user === 'u4' && day >= LEAVES ? 0 : 1),
+    featureOf: (user, index, n) => (user === 'u4' ? 'automation' : (features[(index + n) % features.length] ?? 'reports')),
+  });
+
+  it('names the feature and its owner once they are gone two weeks and its use fell; the champion stays', () => {
+    const early = owner.now[LEAVES + 10] as AccountEvaluation;
+    expect(early.signals.keyFeatureOwnersLost).toEqual([]);
+    const later = owner.now[LEAVES + 20] as AccountEvaluation;
+    expect(later.signals.champion?.userId).toBe('u0');
+    expect(isChampionLost(later.signals.champion)).toBe(false);
+    expect(later.signals.keyFeatureOwnersLost).toMatchObject([{ feature: 'automation', userId: 'u4', share: 1, daysSinceSeen: 21, weeklyUsesSince: 0 }]);
+    expect(later.explanations['champion']).toContain('key feature automation: its top user u4 (100% of its use) not seen for 21 days; its use −100% since');
+    expect(later.drivers.find((driver) => driver.measure === 'champion')?.score).toBe(70);
+    expect(later.snapshot.churnRisk).toBeGreaterThan(owner.then[LEAVES + 20]?.snapshot.churnRisk ?? 1);
+  });
+
+  it('is published with the signals', () => {
+    const signals = deriveAccountSignals(owner.state, dayEnd(START + 99), defaultScorecard);
+    expect(signals.keyFeatureOwnersLost).toMatchObject([{ feature: 'automation', userId: 'u4', lastSeenAt: isoDay(START + LEAVES - 1) }]);
+  });
+
+  it('a handover that keeps the feature in use loses nothing; a token one does', () => {
+    const takeover = (uses: number) =>
+      simulate({
+        days: 100,
+        usersPerDay: { u0: 6, u1: 5, u2: 5, u3: 4, u4: 3 },
+        level: (day, user) => (user === 'u4' && day >= LEAVES ? 0 : 1),
+        featureOf: (user, index, n, day) => (user === 'u4' || (user === 'u3' && day >= LEAVES && n < uses) ? 'automation' : (features[(index + n) % features.length] ?? 'reports')),
+      }).now[95]?.signals.keyFeatureOwnersLost;
+    expect(takeover(3)).toEqual([]);
+    expect(takeover(1)?.map((loss) => [loss.feature, loss.userId])).toEqual([['automation', 'u4']]);
   });
 });
 

@@ -115,6 +115,80 @@ export function championOf(state: AccountState, asOfDay: number, volumeDay: numb
   };
 }
 
+/** A key feature whose top user is gone and whose use fell since. Counts are uses per week. */
+export interface KeyFeatureOwnerLoss {
+  readonly feature: string;
+  readonly userId: string;
+  /** Their share of the feature's uses over the last 13 weeks (0–1). */
+  readonly share: number;
+  readonly lastSeenDay: number;
+  readonly daysSinceSeen: number;
+  /** The feature's uses per week in the 4 weeks up to the owner's last week. */
+  readonly weeklyUsesBefore: number;
+  /** Its uses per week in the complete weeks since. */
+  readonly weeklyUsesSince: number;
+}
+
+/** An owner: at least this share of the feature's uses. */
+export const KEY_FEATURE_OWNER_MIN_SHARE = 0.5;
+/** Gone: not seen for this many days… */
+export const KEY_FEATURE_OWNER_MIN_DAYS_UNSEEN = 14;
+/** …and the feature's weekly use since is at most this share of before. */
+export const KEY_FEATURE_OWNER_MAX_USE_KEPT = 0.5;
+const MAX_OWNERS_LOST = 10;
+
+/**
+ * Key features whose owner is gone: the user with most uses of the feature over the last 13
+ * weeks (≥ 50% of them) has not been seen for ≥ 14 days, and the feature's weekly uses in the
+ * complete weeks since their last week are ≤ 50% of the 4 weeks before. Highest share first, ≤ 10.
+ * Null while the per-user counts cover less than `LONG_HORIZON_MIN_HISTORY_DAYS`.
+ */
+export function keyFeatureOwnersLostOf(state: AccountState, keyFeatures: readonly string[], asOfDay: number, volumeDay: number): KeyFeatureOwnerLoss[] | null {
+  const trackedSince = Math.max(state.firstEventDay ?? Number.POSITIVE_INFINITY, state.userActivityTrackedSinceDay ?? Number.NEGATIVE_INFINITY);
+  if (!Number.isFinite(trackedSince) || volumeDay - trackedSince + 1 < LONG_HORIZON_MIN_HISTORY_DAYS) return null;
+  const lastWeek = weekOf(asOfDay);
+  const firstWeek = lastWeek - CHAMPION_WINDOW_WEEKS + 1;
+  const lastCompleteWeek = weekOf(volumeDay + 1) - 1;
+  const losses: KeyFeatureOwnerLoss[] = [];
+  for (const feature of keyFeatures) {
+    const users = state.keyFeatureUsers?.[feature];
+    if (!users) continue;
+    const byWeek = new Map<number, number>();
+    let total = 0;
+    let owner: { userId: string; uses: number; lastSeenDay: number } | null = null;
+    for (const [userId, weeks] of Object.entries(users)) {
+      let uses = 0;
+      for (const [key, count] of Object.entries(weeks)) {
+        const week = Number(key);
+        byWeek.set(week, (byWeek.get(week) ?? 0) + count);
+        if (week >= firstWeek && week <= lastWeek) uses += count;
+      }
+      total += uses;
+      const lastSeenDay = state.userLastSeen[userId];
+      if (uses === 0 || lastSeenDay === undefined || lastSeenDay > asOfDay) continue;
+      if (owner === null || uses > owner.uses || (uses === owner.uses && (lastSeenDay > owner.lastSeenDay || (lastSeenDay === owner.lastSeenDay && userId < owner.userId)))) {
+        owner = { userId, uses, lastSeenDay };
+      }
+    }
+    if (owner === null || total === 0) continue;
+    const share = owner.uses / total;
+    const daysSinceSeen = asOfDay - owner.lastSeenDay;
+    const ownerWeek = weekOf(owner.lastSeenDay);
+    const weeksSince = lastCompleteWeek - ownerWeek;
+    if (share < KEY_FEATURE_OWNER_MIN_SHARE || daysSinceSeen < KEY_FEATURE_OWNER_MIN_DAYS_UNSEEN || weeksSince < 1) continue;
+    const usesIn = (from: number, to: number): number => {
+      let sum = 0;
+      for (let week = from; week <= to; week += 1) sum += byWeek.get(week) ?? 0;
+      return sum;
+    };
+    const weeklyUsesBefore = usesIn(ownerWeek - 3, ownerWeek) / 4;
+    const weeklyUsesSince = usesIn(ownerWeek + 1, lastCompleteWeek) / weeksSince;
+    if (weeklyUsesBefore <= 0 || weeklyUsesSince > KEY_FEATURE_OWNER_MAX_USE_KEPT * weeklyUsesBefore + 1e-9) continue;
+    losses.push({ feature, userId: owner.userId, share, lastSeenDay: owner.lastSeenDay, daysSinceSeen, weeklyUsesBefore, weeklyUsesSince });
+  }
+  return losses.sort((a, b) => b.share - a.share || a.feature.localeCompare(b.feature)).slice(0, MAX_OWNERS_LOST);
+}
+
 /** A champion is lost when their share, absence, others' presence and the account's fall all say so. */
 export interface ChampionLossCriteria {
   /** Least share of the account's activity (0–1). */

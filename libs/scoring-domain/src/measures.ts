@@ -84,19 +84,38 @@ export function usageLevel(signals: Signals): MeasureResult | null {
 }
 
 /**
- * The account's most active user of the last 90 days: 100 while they are around (or their leaving
- * left usage where it was), else 100 − 150 × their share (a 38% user gone: 43; a 67% user: 0).
- * No opinion (null) without 6 weeks of per-user history or a known user.
+ * The account's most active user of the last 90 days, and the owners of its key features: 100
+ * while they are around (or their leaving left usage where it was); a lost champion scores
+ * 100 − 150 × their share (a 38% user gone: 43; a 67% user: 0), and each key feature whose owner
+ * is gone and whose use fell costs 30 (at most down to 40 for those alone). No opinion (null)
+ * without 6 weeks of per-user history or a known user.
  */
 export function champion(signals: Signals): MeasureResult | null {
   const top = signals.champion;
-  if (!top) return null;
-  const who = `top user ${top.userId} (${Math.round(top.share * 100)}% of activity)`;
-  if (top.daysSinceSeen < 14) return { score: 100, explanation: `${who} active ${top.daysSinceSeen === 0 ? 'today' : `${top.daysSinceSeen} days ago`}` };
-  const since = top.weeklySince !== null && top.weeklyBefore > 0 ? `; account activity ${formatPercentChange(top.weeklySince / top.weeklyBefore)} since (${formatRate(top.weeklySince)} vs ${formatRate(top.weeklyBefore)} events/week)` : '';
-  const text = `${who} not seen for ${top.daysSinceSeen} days${since}`;
-  if (!isChampionLost(top)) return { score: 100, explanation: top.othersActive14 === 0 ? `${text}; nobody else active either` : `${text}; usage held up or the share is small` };
-  return { score: Math.round(clamp(100 - 150 * top.share)), explanation: text };
+  const owners = signals.keyFeatureOwnersLost ?? [];
+  if (!top && owners.length === 0) return null;
+  const parts: string[] = [];
+  let score = 100;
+  if (top) {
+    const who = `top user ${top.userId} (${Math.round(top.share * 100)}% of activity)`;
+    if (top.daysSinceSeen < 14) parts.push(`${who} active ${top.daysSinceSeen === 0 ? 'today' : `${top.daysSinceSeen} days ago`}`);
+    else {
+      const since = top.weeklySince !== null && top.weeklyBefore > 0 ? `; account activity ${formatPercentChange(top.weeklySince / top.weeklyBefore)} since (${formatRate(top.weeklySince)} vs ${formatRate(top.weeklyBefore)} events/week)` : '';
+      const text = `${who} not seen for ${top.daysSinceSeen} days${since}`;
+      if (isChampionLost(top)) {
+        score = Math.round(clamp(100 - 150 * top.share));
+        parts.push(text);
+      } else parts.push(top.othersActive14 === 0 ? `${text}; nobody else active either` : `${text}; usage held up or the share is small`);
+    }
+  }
+  for (const loss of owners) {
+    parts.push(
+      `key feature ${loss.feature}: its top user ${loss.userId} (${Math.round(loss.share * 100)}% of its use) not seen for ${loss.daysSinceSeen} days; ` +
+        `its use ${formatPercentChange(loss.weeklyUsesBefore > 0 ? loss.weeklyUsesSince / loss.weeklyUsesBefore : 0)} since`,
+    );
+  }
+  if (owners.length > 0) score = Math.min(score, Math.max(40, 100 - 30 * owners.length));
+  return { score, explanation: parts.join('; ') };
 }
 
 /**

@@ -28,7 +28,7 @@ export interface ChurnModel {
    * linear between (see `longDeclineOf`).
    */
   readonly longDecline: number;
-  /** When the account's top user is gone and its activity fell (see `isChampionLost`). */
+  /** When the account's top user is gone and its activity fell (`isChampionLost`), or a key feature's owner is (`keyFeatureOwnersLostOf`). */
   readonly championLost: number;
 }
 

@@ -33,7 +33,7 @@ export function churnRisk(health: number, signals: Signals, scorecard: Scorecard
     model.detractor * (signals.nps && npsCategory(signals.nps.score) === 'detractor' ? 1 : 0) +
     model.steepDecline * (isSteepDecline(signals) ? 1 : 0) +
     (model.longDecline ?? 0) * longDeclineOf(signals) +
-    (model.championLost ?? 0) * (isChampionLost(signals.champion) ? 1 : 0);
+    (model.championLost ?? 0) * (isChampionLost(signals.champion) || (signals.keyFeatureOwnersLost ?? []).length > 0 ? 1 : 0);
   return Math.round((1 / (1 + Math.exp(-z))) * 1000) / 1000;
 }
 

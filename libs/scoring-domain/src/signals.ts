@@ -1,5 +1,5 @@
 import type { AccountState } from './account-state';
-import { championOf, usageLevelOf, type Champion, type UsageLevel } from './long-horizon';
+import { championOf, keyFeatureOwnersLostOf, usageLevelOf, type Champion, type KeyFeatureOwnerLoss, type UsageLevel } from './long-horizon';
 import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
 
@@ -25,6 +25,8 @@ export interface Signals {
   readonly usageLevel?: UsageLevel | null;
   /** The account's most active user of the last 90 days (see `championOf`); null or absent: no opinion. */
   readonly champion?: Champion | null;
+  /** Key features whose owner is gone and whose use fell (see `keyFeatureOwnersLostOf`); null or absent: no opinion. */
+  readonly keyFeatureOwnersLost?: readonly KeyFeatureOwnerLoss[] | null;
 }
 
 /**
@@ -68,6 +70,7 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
     daysSinceLastEvent: state.lastEventDay === null ? null : Math.max(0, asOfDay - state.lastEventDay),
     usageLevel: usageLevelOf(state, volumeDay),
     champion: championOf(state, asOfDay, volumeDay),
+    keyFeatureOwnersLost: keyFeatureOwnersLostOf(state, settings.keyFeatures, asOfDay, volumeDay),
   };
 }
 

@@ -10,6 +10,8 @@ export { signalRule } from './signal-rule.util';
 export { activityDroppedRule } from './activity-dropped.rule';
 export { activeUsersDroppedRule } from './active-users-dropped.rule';
 export { featureContractionRule } from './feature-contraction.rule';
+export { usageDeclinedLongRule } from './usage-declined-long.rule';
+export { championLostRule } from './champion-lost.rule';
 export { supportSurgeRule } from './support-surge.rule';
 export { supportTopicRepeatedRule } from './support-topic-repeated.rule';
 export { supportEscalationRule } from './support-escalation.rule';

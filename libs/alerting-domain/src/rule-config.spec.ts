@@ -18,6 +18,8 @@ describe('rule configuration', () => {
       activity_dropped: { maxTrend: 0.5 },
       active_users_dropped: { dropShare: 0.3 },
       support_surge: { multiple: 3 },
+      usage_declined_long: { maxRatio: 0.8, highRatio: 0.5, minWeeklyLevel: 10 },
+      champion_lost: { minShare: 0.25, minDaysUnseen: 21, minOthersActive: 1, maxActivityKept: 0.85 },
       support_topic_repeated: { minCount: 3 },
       engagement_decay: { dropShare: 0.5 },
       nps_detractor: { maxScore: 6, slaHours: 48 },

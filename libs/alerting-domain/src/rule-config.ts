@@ -34,7 +34,7 @@ export interface RuleSet {
  *   (`ScoreChanged.signals`); rules over signals have no opinion on changes without them.
  */
 export const defaultRuleSet: RuleSet = {
-  version: 'default-2026.2',
+  version: 'default-2026.3',
   rules: [
     // Risk: scores.
     { id: 'health_entered_red', version: 1, category: 'risk', severity: 'critical', enabled: true, cooldownHours: 24, autoResolve: true, params: {} },
@@ -45,6 +45,9 @@ export const defaultRuleSet: RuleSet = {
     { id: 'activity_dropped', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 72, autoResolve: true, params: { maxTrend: 0.5, minWeeklyBaseline: 5 } },
     { id: 'active_users_dropped', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { dropShare: 0.3, minPreviousUsers: 3 } },
     { id: 'feature_contraction', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { minFeatures: 1 } },
+    // Long horizon (issue 15): a slow slide the 4-week baseline follows down, and a lost top user.
+    { id: 'usage_declined_long', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { maxRatio: 0.8, highRatio: 0.5, minWeeklyLevel: 10 } },
+    { id: 'champion_lost', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 30 * 24, autoResolve: true, params: { minShare: 0.25, minDaysUnseen: 21, minOthersActive: 1, maxActivityKept: 0.85 } },
     // Risk: support.
     { id: 'support_surge', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { multiple: 3, minTickets: 3 } },
     { id: 'support_topic_repeated', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { minCount: 3 } },

@@ -57,6 +57,25 @@ describe('evaluateScoreRules', () => {
     expect(outcomes.filter((o) => o.state === 'firing')).toEqual([]);
   });
 
+  it('sees a slow decline and a lost champion that the short-horizon rules miss', () => {
+    const sliding = scoreChange({
+      before: snapshot({ health: 84 }),
+      after: snapshot({ health: 82 }),
+      signals: accountSignals({
+        // −20% against the 4-week baseline (which slid down too), −35% against the 90-day level.
+        activity: { last7: 52, weeklyBaseline: 65, trend: 0.8 },
+        activeUsers: { last30: 8, previousPeriod: 10 },
+        usageLevel: { current: 58, reference: 90, ratio: 0.644 },
+        champion: { userId: 'u_42', share: 0.38, events: 520, lastSeenAt: '2026-02-09', daysSinceSeen: 21, othersActive14: 7, weeklyBefore: 90, weeklySince: 58 },
+      }),
+    });
+    const firing = evaluateScoreRules(sliding, [], defaultRuleSet).filter((o) => o.state === 'firing');
+    expect(firing.map((o) => [o.ruleId, o.severity])).toEqual([
+      ['usage_declined_long', 'medium'],
+      ['champion_lost', 'high'],
+    ]);
+  });
+
   it('raises each trigger of product.md from the signals of one troubled account', () => {
     const troubled = scoreChange({
       before: snapshot({ health: 66, band: 'yellow' }),

@@ -4,6 +4,7 @@ import { activityDroppedRule } from './activity-dropped.rule';
 import { adoptionMaturityRule } from './adoption-maturity.rule';
 import { downgradeRequestedRule, invoiceOverdueRule, paymentFailedRule } from './billing-trouble.rule';
 import { businessGrowthRule } from './business-growth.rule';
+import { championLostRule } from './champion-lost.rule';
 import { churnRiskHighRule } from './churn-risk-high.rule';
 import { engagementDecayRule } from './engagement-decay.rule';
 import { featureContractionRule } from './feature-contraction.rule';
@@ -24,6 +25,7 @@ import { maxSeverity } from './severity';
 import { supportEscalationRule } from './support-escalation.rule';
 import { supportSurgeRule } from './support-surge.rule';
 import { supportTopicRepeatedRule } from './support-topic-repeated.rule';
+import { usageDeclinedLongRule } from './usage-declined-long.rule';
 import { usageLimitNearRule } from './usage-limit-near.rule';
 
 /** Evaluators over a score change, by rule id. Rules over other inputs get their own registry. */
@@ -36,6 +38,8 @@ export const scoreRules: Readonly<Record<string, ScoreRule>> = Object.fromEntrie
     activityDroppedRule,
     activeUsersDroppedRule,
     featureContractionRule,
+    usageDeclinedLongRule,
+    championLostRule,
     supportSurgeRule,
     supportTopicRepeatedRule,
     supportEscalationRule,

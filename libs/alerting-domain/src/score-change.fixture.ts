@@ -51,6 +51,8 @@ export function accountSignals(overrides: SignalOverrides = {}): AccountSignals 
     onboarding: { inOnboarding: false, completed: 4, required: 4, daysSinceLastMilestone: 120, daysSinceStart: 200 },
     csm: { daysSinceTouchpoint: 10, lastTouchpointAt: '2026-02-20' },
     contract: { renewalDate: '2026-09-01', renewalInDays: 183, mrr: 2000, arrUsd: 24_000, seats: 20, plan: 'pro' },
+    usageLevel: { current: 75, reference: 72, ratio: 1.042 },
+    champion: { userId: 'u_42', share: 0.3, events: 380, lastSeenAt: '2026-03-01', daysSinceSeen: 1, othersActive14: 9, weeklyBefore: 70, weeklySince: null },
   };
   const merged: Record<string, unknown> = { ...calm };
   for (const [key, value] of Object.entries(overrides)) {

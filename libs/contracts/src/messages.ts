@@ -233,6 +233,56 @@ export interface AccountSignals {
     readonly seats: number | null;
     readonly plan: string | null;
   };
+  /**
+   * Usage now against the account's own 90-day level, a reference a slow decline does not drag
+   * down (absent on changes published before it existed; null with less than 6 weeks of history
+   * or no activity in 90 days). Activity events per week.
+   */
+  readonly usageLevel?: {
+    /** The best 7-day window of the last 28 days (events): absences up to 3 weeks do not lower it. */
+    readonly current: number;
+    /** The best 28-day window of the last 90 days, per week. */
+    readonly reference: number;
+    /** current / reference. */
+    readonly ratio: number;
+  } | null;
+  /**
+   * The account's most active user over the last 13 weeks and whether they are still around
+   * (absent on changes published before it existed; null with less than 6 weeks of per-user
+   * history or no identified user). A lost champion: a large share, unseen for weeks while others
+   * are still active, and the account's activity fell since.
+   */
+  readonly champion?: {
+    readonly userId: string;
+    /** Their share of the account's activity events over the 13 weeks (0–1). */
+    readonly share: number;
+    /** Their activity events over the 13 weeks. */
+    readonly events: number;
+    readonly lastSeenAt: string;
+    readonly daysSinceSeen: number;
+    /** Other users active in the last 14 days. */
+    readonly othersActive14: number;
+    /** The account's activity events per week in the 28 days up to the champion's last day. */
+    readonly weeklyBefore: number;
+    /** The account's activity events per week since the champion's last day; null until 7 days passed. */
+    readonly weeklySince: number | null;
+  } | null;
+  /**
+   * Key features (the scorecard's) whose owner is gone: the user with ≥ 50% of the feature's uses
+   * over 13 weeks, not seen for ≥ 14 days, and the feature's weekly uses in the complete weeks
+   * since ≤ 50% of the 4 weeks before. Highest share first, at most 10. Absent on changes
+   * published before it existed; null with less than 6 weeks of per-user history.
+   */
+  readonly keyFeatureOwnersLost?: readonly {
+    readonly feature: string;
+    readonly userId: string;
+    /** The owner's share of the feature's uses (0–1). */
+    readonly share: number;
+    readonly lastSeenAt: string;
+    readonly daysSinceSeen: number;
+    readonly weeklyUsesBefore: number;
+    readonly weeklyUsesSince: number;
+  }[] | null;
 }
 
 /** One metric's latest reported usage against its limit. */

@@ -136,6 +136,57 @@ export const accountSignalsSchema = {
         plan: { type: ['string', 'null'] },
       },
     },
+    usageLevel: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['current', 'reference', 'ratio'],
+          properties: { current: { type: 'number', minimum: 0 }, reference: { type: 'number', exclusiveMinimum: 0 }, ratio: { type: 'number', minimum: 0 } },
+        },
+      ],
+    },
+    champion: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['userId', 'share', 'events', 'lastSeenAt', 'daysSinceSeen', 'othersActive14', 'weeklyBefore', 'weeklySince'],
+          properties: {
+            userId: identifier,
+            share: { type: 'number', minimum: 0, maximum: 1 },
+            events: count,
+            lastSeenAt: calendarDay,
+            daysSinceSeen: count,
+            othersActive14: count,
+            weeklyBefore: { type: 'number', minimum: 0 },
+            weeklySince: optionalRate,
+          },
+        },
+      ],
+    },
+    keyFeatureOwnersLost: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'array',
+          maxItems: 10,
+          items: {
+            type: 'object',
+            required: ['feature', 'userId', 'share', 'lastSeenAt', 'daysSinceSeen', 'weeklyUsesBefore', 'weeklyUsesSince'],
+            properties: {
+              feature: name,
+              userId: identifier,
+              share: { type: 'number', minimum: 0, maximum: 1 },
+              lastSeenAt: calendarDay,
+              daysSinceSeen: count,
+              weeklyUsesBefore: { type: 'number', minimum: 0 },
+              weeklyUsesSince: { type: 'number', minimum: 0 },
+            },
+          },
+        },
+      ],
+    },
   },
 } as const;
 

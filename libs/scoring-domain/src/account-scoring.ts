@@ -304,5 +304,10 @@ export function signalFingerprint(signals: AccountSignals): string {
     signals.features.contracted.length,
     cap(signals.engagement.emailOpens30),
     cap(signals.engagement.eventsAttended30),
+    // Appended for the long-horizon rules (issue 15): the usage level in tenths, and the champion
+    // with their absence in weeks (so a day more of it does not publish).
+    signals.usageLevel ? tenths(Math.min(1, signals.usageLevel.ratio)) : null,
+    signals.champion ? `${signals.champion.userId}:${Math.min(8, Math.floor(signals.champion.daysSinceSeen / 7))}` : null,
+    (signals.keyFeatureOwnersLost ?? []).map((loss) => `${loss.feature}:${loss.userId}:${Math.min(8, Math.floor(loss.daysSinceSeen / 7))}`),
   ]);
 }

@@ -112,6 +112,30 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
       seats: view.attributes.seats ?? null,
       plan: view.attributes.plan ?? null,
     },
+    usageLevel: base.usageLevel ? { current: base.usageLevel.current, reference: round2(base.usageLevel.reference), ratio: round3(base.usageLevel.ratio) } : null,
+    champion: base.champion
+      ? {
+          userId: base.champion.userId,
+          share: round3(base.champion.share),
+          events: base.champion.events,
+          lastSeenAt: isoDay(base.champion.lastSeenDay),
+          daysSinceSeen: base.champion.daysSinceSeen,
+          othersActive14: base.champion.othersActive14,
+          weeklyBefore: round2(base.champion.weeklyBefore),
+          weeklySince: base.champion.weeklySince === null ? null : round2(base.champion.weeklySince),
+        }
+      : null,
+    keyFeatureOwnersLost: base.keyFeatureOwnersLost
+      ? base.keyFeatureOwnersLost.map((loss) => ({
+          feature: loss.feature,
+          userId: loss.userId,
+          share: round3(loss.share),
+          lastSeenAt: isoDay(loss.lastSeenDay),
+          daysSinceSeen: loss.daysSinceSeen,
+          weeklyUsesBefore: round2(loss.weeklyUsesBefore),
+          weeklyUsesSince: round2(loss.weeklyUsesSince),
+        }))
+      : null,
   };
 }
 
@@ -166,6 +190,14 @@ function lastDayWith(counters: Record<string, number>, day: number): string | nu
     if (count > 0 && counterDay <= day && (latest === null || counterDay > latest)) latest = counterDay;
   }
   return latest === null ? null : isoDay(latest);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function isCalendarDay(text: string): boolean {

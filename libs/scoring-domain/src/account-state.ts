@@ -1,6 +1,6 @@
 import type { JsonObject, TelemetryEvent } from '@bellwether/contracts';
 import { defaultSignalSettings, type EventClassificationSettings } from './signal-settings';
-import { dayOf } from './time';
+import { dayOf, weekOf } from './time';
 
 /**
  * Everything scoring remembers about one account. Bounded: day counters cover the longest
@@ -85,6 +85,25 @@ export interface AccountState {
    * that day; the newest `MAX_SEAT_CHANGES` days. The latest reduction is read by `seatsReducedDay`.
    */
   seatsByDay: Record<string, number>;
+
+  // Added with the long-horizon signals (issue 15). States stored before lack both: `upgradeState`
+  // fills them and marks the counts as kept since the state's last event day.
+
+  /**
+   * Activity events per user per week (`weekOf(day)` → count), for the champion: weeks within the
+   * state horizon only, at most `MAX_ACTIVITY_USERS` users (past the cap a new user replaces the
+   * least active one, so the top users always stay).
+   */
+  userWeeklyActivity: Record<string, Record<string, number>>;
+  /** The day from which `userWeeklyActivity` was kept: null when kept from the first event. */
+  userActivityTrackedSinceDay: number | null;
+  /**
+   * Uses of each key feature (the scorecard's, as events are applied) per user per week (feature →
+   * user → week → uses), for the key features' owners: weeks within the horizon, at most
+   * `MAX_USERS_PER_KEY_FEATURE` users per feature (the least active makes room) and
+   * `MAX_OWNER_FEATURES` features. Kept since `userActivityTrackedSinceDay`, like the above.
+   */
+  keyFeatureUsers: Record<string, Record<string, Record<string, number>>>;
 }
 
 export interface NpsResponse {
@@ -132,6 +151,16 @@ export const MAX_PERIODS_PER_USER = 3;
 export const PERIOD_DAYS = 30;
 /** Seat changes kept per account (the newest days): enough to see the latest cut. */
 export const MAX_SEAT_CHANGES = 20;
+/**
+ * Users whose weekly activity is kept (for the champion). A top user of an account with more
+ * users than this still stays (the least active is replaced); beyond a few hundred users no one
+ * user's departure is a lost champion anyway. Bounds the state at 200 × 14 weekly counts.
+ */
+export const MAX_ACTIVITY_USERS = 200;
+/** Key features whose per-user use is kept (the scorecard lists five by default). */
+export const MAX_OWNER_FEATURES = 20;
+/** Users kept per key feature: its owner is one of its most active users. */
+export const MAX_USERS_PER_KEY_FEATURE = 20;
 const MAX_NAME_LENGTH = 100;
 const MAX_COMMENT_LENGTH = 1000;
 
@@ -160,6 +189,9 @@ export function emptyAccountState(accountId: string): AccountState {
     firstChurnDay: null,
     reactivatedAt: null,
     seatsByDay: {},
+    userWeeklyActivity: {},
+    userActivityTrackedSinceDay: null,
+    keyFeatureUsers: {},
   };
 }
 
@@ -211,6 +243,11 @@ function emptySignalFields(trackedSince: number | null): SignalFields {
  */
 export function upgradeState(state: AccountState): AccountState {
   const stored = state as Partial<AccountState>;
+  if (stored.userWeeklyActivity === undefined) {
+    state.userWeeklyActivity = {};
+    state.userActivityTrackedSinceDay = state.lastEventDay ?? null;
+  }
+  if (stored.keyFeatureUsers === undefined) state.keyFeatureUsers = {};
   const defaults = { ...emptySignalFields(stored.signalsTrackedSinceDay === undefined ? (state.lastEventDay ?? null) : null), ...emptyLifecycleFields(state) };
   const target = state as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(defaults)) {
@@ -316,6 +353,7 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
     if (event.userId) {
       touch(state.userLastSeen, event.userId, day, MAX_TRACKED_USERS);
       addPeriod(state.userPeriods, event.userId, periodOf(day));
+      addUserActivity(state.userWeeklyActivity, event.userId, weekOf(day), MAX_ACTIVITY_USERS);
     }
   }
 
@@ -323,6 +361,12 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
     case 'feature.used': {
       const feature = stringProperty(properties, 'feature');
       if (feature) touch(state.featureLastUsed, feature, day, MAX_TRACKED_FEATURES);
+      if (feature && event.userId && settings.keyFeatures?.includes(feature)) {
+        if (state.keyFeatureUsers[feature] || Object.keys(state.keyFeatureUsers).length < MAX_OWNER_FEATURES) {
+          const users = (state.keyFeatureUsers[feature] ??= {});
+          addUserActivity(users, event.userId, weekOf(day), MAX_USERS_PER_KEY_FEATURE);
+        }
+      }
       break;
     }
     case 'feature.gated': {
@@ -450,6 +494,18 @@ export function pruneBefore(state: AccountState, oldestDay: number): void {
     if (kept.length > 0) state.userPeriods[user] = kept;
     else delete state.userPeriods[user];
   }
+  const oldestWeek = weekOf(oldestDay);
+  const pruneWeeks = (activity: Record<string, Record<string, number>>): void => {
+    for (const [user, weeks] of Object.entries(activity)) {
+      for (const week of Object.keys(weeks)) if (Number(week) < oldestWeek) delete weeks[week];
+      if (Object.keys(weeks).length === 0) delete activity[user];
+    }
+  };
+  pruneWeeks(state.userWeeklyActivity);
+  for (const [feature, users] of Object.entries(state.keyFeatureUsers)) {
+    pruneWeeks(users);
+    if (Object.keys(users).length === 0) delete state.keyFeatureUsers[feature];
+  }
   state.prunedBeforeDay = state.prunedBeforeDay === null ? oldestDay : Math.max(state.prunedBeforeDay, oldestDay);
 }
 
@@ -528,6 +584,31 @@ function addPeriod(userPeriods: Record<string, number[]>, user: string, period: 
   periods.push(period);
   periods.sort((a, b) => a - b);
   if (periods.length > MAX_PERIODS_PER_USER) periods.splice(0, periods.length - MAX_PERIODS_PER_USER);
+}
+
+/**
+ * Counts a user's activity in a week. Past `cap` users, the user with the least activity
+ * kept (ties: the earliest last week, then the greatest id) makes room, so a top user is never
+ * displaced by newcomers. Deterministic for a given event order.
+ */
+function addUserActivity(activity: Record<string, Record<string, number>>, user: string, week: number, cap: number): void {
+  let weeks = activity[user];
+  if (!weeks) {
+    const users = Object.keys(activity);
+    if (users.length >= cap) {
+      const total = (name: string): number => Object.values(activity[name] ?? {}).reduce((sum, count) => sum + count, 0);
+      const latest = (name: string): number => Math.max(...Object.keys(activity[name] ?? {}).map(Number));
+      let weakest = users[0] as string;
+      for (const candidate of users) {
+        const order = total(candidate) - total(weakest) || latest(candidate) - latest(weakest) || (candidate > weakest ? -1 : 1);
+        if (order < 0) weakest = candidate;
+      }
+      delete activity[weakest];
+    }
+    weeks = {};
+    activity[user] = weeks;
+  }
+  weeks[week] = (weeks[week] ?? 0) + 1;
 }
 
 /**

@@ -2,6 +2,7 @@ export * from './time';
 export * from './account-state';
 export * from './signal-settings';
 export * from './signals';
+export * from './long-horizon';
 export * from './account-signals';
 export * from './scorecard';
 export * from './measures';

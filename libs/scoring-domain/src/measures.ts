@@ -1,3 +1,4 @@
+import { isChampionLost } from './long-horizon';
 import type { MeasureId, Scorecard } from './scorecard';
 import type { Signals } from './signals';
 import { isoDay } from './time';
@@ -104,13 +105,70 @@ export function onboarding(signals: Signals, scorecard: Scorecard): MeasureResul
   return days !== null && days >= minDays ? result : insufficient(result, `day ${days ?? 0} of onboarding, judged from day ${minDays}`);
 }
 
-export const measures: Readonly<Record<MeasureId, (signals: Signals, scorecard: Scorecard) => MeasureResult>> = {
+/** Usage level ratio at or above which `usage_level` scores 100, and at or below which it scores 0. */
+export const USAGE_LEVEL_FULL = 0.9;
+export const USAGE_LEVEL_NONE = 0.4;
+
+/**
+ * Usage against the account's own 90-day level: the best week of the last 4 vs the best 4-week
+ * level of the last 90 days (see `usageLevelOf`). 100 at ≥ 90% of the level, 0 at ≤ 40%, linear
+ * between. No opinion (null) with less than 6 weeks of history or no activity in 90 days.
+ */
+export function usageLevel(signals: Signals): MeasureResult | null {
+  const level = signals.usageLevel;
+  if (!level) return null;
+  const score = Math.round(clamp(((level.ratio - USAGE_LEVEL_NONE) / (USAGE_LEVEL_FULL - USAGE_LEVEL_NONE)) * 100));
+  return { score, explanation: `usage is ${Math.round(level.ratio * 100)}% of its 90-day level (${formatRate(level.current)} vs ${formatRate(level.reference)} events/week)` };
+}
+
+/**
+ * The account's most active user of the last 90 days, and the owners of its key features: 100
+ * while they are around (or their leaving left usage where it was); a lost champion scores
+ * 100 − 150 × their share (a 38% user gone: 43; a 67% user: 0), and each key feature whose owner
+ * is gone and whose use fell costs 30 (at most down to 40 for those alone). No opinion (null)
+ * without 6 weeks of per-user history or a known user.
+ */
+export function champion(signals: Signals): MeasureResult | null {
+  const top = signals.champion;
+  const owners = signals.keyFeatureOwnersLost ?? [];
+  if (!top && owners.length === 0) return null;
+  const parts: string[] = [];
+  let score = 100;
+  if (top) {
+    const who = `top user ${top.userId} (${Math.round(top.share * 100)}% of activity)`;
+    if (top.daysSinceSeen < 14) parts.push(`${who} active ${top.daysSinceSeen === 0 ? 'today' : `${top.daysSinceSeen} days ago`}`);
+    else {
+      const since = top.weeklySince !== null && top.weeklyBefore > 0 ? `; account activity ${formatPercentChange(top.weeklySince / top.weeklyBefore)} since (${formatRate(top.weeklySince)} vs ${formatRate(top.weeklyBefore)} events/week)` : '';
+      const text = `${who} not seen for ${top.daysSinceSeen} days${since}`;
+      if (isChampionLost(top)) {
+        score = Math.round(clamp(100 - 150 * top.share));
+        parts.push(text);
+      } else parts.push(top.othersActive14 === 0 ? `${text}; nobody else active either` : `${text}; usage held up or the share is small`);
+    }
+  }
+  for (const loss of owners) {
+    parts.push(
+      `key feature ${loss.feature}: its top user ${loss.userId} (${Math.round(loss.share * 100)}% of its use) not seen for ${loss.daysSinceSeen} days; ` +
+        `its use ${formatPercentChange(loss.weeklyUsesBefore > 0 ? loss.weeklyUsesSince / loss.weeklyUsesBefore : 0)} since`,
+    );
+  }
+  if (owners.length > 0) score = Math.min(score, Math.max(40, 100 - 30 * owners.length));
+  return { score, explanation: parts.join('; ') };
+}
+
+/**
+ * The measures by id. A measure without an opinion (null: not enough history for it) is left out
+ * of the health score, and its weight out of the total.
+ */
+export const measures: Readonly<Record<MeasureId, (signals: Signals, scorecard: Scorecard) => MeasureResult | null>> = {
   product_usage: productUsage,
   feature_adoption: featureAdoption,
   support,
   sentiment,
   billing,
   onboarding,
+  usage_level: usageLevel,
+  champion,
 };
 
 export type NpsCategory = 'promoter' | 'passive' | 'detractor';
@@ -119,6 +177,11 @@ export function npsCategory(score: number): NpsCategory {
   if (score >= 9) return 'promoter';
   if (score >= 7) return 'passive';
   return 'detractor';
+}
+
+/** Events per week for people: whole numbers from 10 up, one decimal below. */
+function formatRate(perWeek: number): string {
+  return perWeek >= 10 ? String(Math.round(perWeek)) : String(Math.round(perWeek * 10) / 10);
 }
 
 function formatPercentChange(ratio: number): string {

@@ -14,14 +14,14 @@ describe('scorecardFromConfig', () => {
         'colour: is not a scorecard field',
         'version: is required (a string naming this scorecard)',
         'weights.billing: must be a number ≥ 0',
-        'weights.usage: is not a measure (product_usage, feature_adoption, support, sentiment, billing, onboarding)',
+        'weights.usage: is not a measure (product_usage, feature_adoption, support, sentiment, billing, onboarding, usage_level, champion)',
         'bands.yellow: must be a number ≥ 0 and below bands.green',
       ]);
     }
   });
 
   it('refuses weights that add up to nothing', () => {
-    const zero = { product_usage: 0, feature_adoption: 0, support: 0, sentiment: 0, billing: 0, onboarding: 0 };
+    const zero = { product_usage: 0, feature_adoption: 0, support: 0, sentiment: 0, billing: 0, onboarding: 0, usage_level: 0, champion: 0 };
     expect(scorecardFromConfig({ version: 'x', weights: zero })).toEqual({ ok: false, problems: ['weights: must add up to more than 0'] });
   });
 

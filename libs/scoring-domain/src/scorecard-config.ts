@@ -5,7 +5,7 @@ export type ScorecardValidation = { readonly ok: true; readonly scorecard: Score
 /** Signal settings that are lists of strings; the others are numbers of days. */
 const stringListSettings: readonly string[] = ['keyFeatures', 'requiredMilestones', 'pricingPaths', 'escalationSeverities', 'escalationSentiments', 'escalationTopics'];
 
-const measureIds: readonly MeasureId[] = ['product_usage', 'feature_adoption', 'support', 'sentiment', 'billing', 'onboarding'];
+const measureIds: readonly MeasureId[] = ['product_usage', 'feature_adoption', 'support', 'sentiment', 'billing', 'onboarding', 'usage_level', 'champion'];
 
 /**
  * A scorecard from configuration (JSON), laid over the default one: a new `version` is

@@ -1,6 +1,6 @@
 import { defaultSignalSettings, type SignalSettings } from './signal-settings';
 
-export type MeasureId = 'product_usage' | 'feature_adoption' | 'support' | 'sentiment' | 'billing' | 'onboarding';
+export type MeasureId = 'product_usage' | 'feature_adoption' | 'support' | 'sentiment' | 'billing' | 'onboarding' | 'usage_level' | 'champion';
 
 /** A configurable, versioned scorecard: which measures count and how much. */
 export interface Scorecard {
@@ -28,16 +28,28 @@ export interface ChurnModel {
   readonly billingTrouble: number;
   readonly detractor: number;
   readonly steepDecline: number;
+  /**
+   * Per unit of long-horizon decline: 0 with usage at ≥ 90% of its 90-day level, 1 at ≤ 40%,
+   * linear between (see `longDeclineOf`).
+   */
+  readonly longDecline: number;
+  /** When the account's top user is gone and its activity fell (`isChampionLost`), or a key feature's owner is (`keyFeatureOwnersLostOf`). */
+  readonly championLost: number;
 }
 
-/** product.md's default groups: usage 30, adoption 20, support 15, sentiment 15, billing 10, onboarding 10. */
+/**
+ * product.md's default groups: usage 30, adoption 20, support 15, sentiment 15, billing 10,
+ * onboarding 10; and the long-horizon usage measures (usage level 15, champion 10), which count
+ * only once the account has the history they need (6 weeks): before, they have no opinion and
+ * their weight is left out, so a young account scores as it did without them.
+ */
 export const defaultScorecard: Scorecard = {
   version: 'default-2026.2',
-  weights: { product_usage: 30, feature_adoption: 20, support: 15, sentiment: 15, billing: 10, onboarding: 10 },
+  weights: { product_usage: 30, feature_adoption: 20, support: 15, sentiment: 15, billing: 10, onboarding: 10, usage_level: 15, champion: 10 },
   bands: { green: 70, yellow: 40 },
   signals: defaultSignalSettings,
   targetWeeklyActiveShare: 0.6,
-  churnModel: { intercept: -1.0, healthPer10: -0.9, billingTrouble: 1.2, detractor: 0.8, steepDecline: 1.0 },
+  churnModel: { intercept: -1.0, healthPer10: -0.9, billingTrouble: 1.2, detractor: 0.8, steepDecline: 1.0, longDecline: 3.0, championLost: 1.0 },
   materialChange: { healthPoints: 1, churnRisk: 0.02 },
   minWeightWithData: 0.5,
 };

@@ -1,6 +1,7 @@
 import type { HealthBand, LifecycleStage, ScoreDriver, ScoreSnapshot, Segment } from '@bellwether/contracts';
 import type { AccountState } from './account-state';
-import { measures, npsCategory, type MeasureResult } from './measures';
+import { isChampionLost } from './long-horizon';
+import { measures, npsCategory, USAGE_LEVEL_FULL, USAGE_LEVEL_NONE, type MeasureResult } from './measures';
 import type { MeasureId, Scorecard } from './scorecard';
 import { deriveSignals, type Signals } from './signals';
 import { dayOf } from './time';
@@ -35,7 +36,9 @@ export function churnRisk(health: number, signals: Signals, scorecard: Scorecard
     model.healthPer10 * ((health - 50) / 10) +
     model.billingTrouble * (signals.billingTrouble.length > 0 ? 1 : 0) +
     model.detractor * (signals.nps && npsCategory(signals.nps.score) === 'detractor' ? 1 : 0) +
-    model.steepDecline * (isSteepDecline(signals) ? 1 : 0);
+    model.steepDecline * (isSteepDecline(signals) ? 1 : 0) +
+    (model.longDecline ?? 0) * longDeclineOf(signals) +
+    (model.championLost ?? 0) * (isChampionLost(signals.champion) || (signals.keyFeatureOwnersLost ?? []).length > 0 ? 1 : 0);
   return Math.round((1 / (1 + Math.exp(-z))) * 1000) / 1000;
 }
 
@@ -45,7 +48,7 @@ export function churnRisk(health: number, signals: Signals, scorecard: Scorecard
  */
 export function segmentOf(band: HealthBand, signals: Signals, scorecard: Scorecard, insufficientData = false): Segment {
   const detractor = signals.nps !== null && npsCategory(signals.nps.score) === 'detractor';
-  if ((band === 'red' && !insufficientData) || detractor || isSteepDecline(signals) || signals.billingTrouble.length > 0) return 'at_risk';
+  if ((band === 'red' && !insufficientData) || detractor || isSteepDecline(signals) || isLongDecline(signals) || signals.billingTrouble.length > 0) return 'at_risk';
   if (insufficientData) return 'stable';
   const promoter = signals.nps !== null && npsCategory(signals.nps.score) === 'promoter';
   const keyFeatures = scorecard.signals.keyFeatures.length;
@@ -97,10 +100,14 @@ export const NEUTRAL_HEALTH = 50;
  */
 export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number): AccountEvaluation {
   const signals = deriveSignals(state, dayOf(asOf), scorecard.signals, volumeThroughDay);
-  const totalWeight = Object.values(scorecard.weights).reduce((sum, weight) => sum + weight, 0);
   const results = (Object.keys(scorecard.weights) as MeasureId[])
-    .filter((id) => scorecard.weights[id] > 0)
-    .map((id): [MeasureId, MeasureResult] => [id, measures[id](signals, scorecard)]);
+    .filter((id) => scorecard.weights[id] > 0 && measures[id] !== undefined)
+    .map((id): [MeasureId, MeasureResult | null] => [id, measures[id](signals, scorecard)])
+    .filter((entry): entry is [MeasureId, MeasureResult] => entry[1] !== null);
+  // A long-horizon measure without its history (null) is left out with its weight, so a young
+  // account scores as it did without it; a measure with insufficient data keeps its driver and
+  // counts against the scorecard's coverage (`minWeightWithData`).
+  const totalWeight = results.reduce((sum, [id]) => sum + scorecard.weights[id], 0);
   const withData = results.filter(([, result]) => !result.insufficientData);
   const weightWithData = withData.reduce((sum, [id]) => sum + scorecard.weights[id], 0);
   const weightedScores = withData.reduce((sum, [id, result]) => sum + result.score * scorecard.weights[id], 0);
@@ -130,6 +137,24 @@ export function evaluateAccount(state: AccountState, asOf: string, scorecard: Sc
     signals,
     scorecardVersion: scorecard.version,
   };
+}
+
+/**
+ * How far usage fell below its own 90-day level, 0–1: 0 at ≥ 90% of the level, 1 at ≤ 40%
+ * (the `usage_level` measure's scale, read by the churn model). 0 without the signal.
+ */
+export function longDeclineOf(signals: Signals): number {
+  const ratio = signals.usageLevel?.ratio;
+  if (ratio === undefined) return 0;
+  return Math.min(1, Math.max(0, (USAGE_LEVEL_FULL - ratio) / (USAGE_LEVEL_FULL - USAGE_LEVEL_NONE)));
+}
+
+/**
+ * Usage at or below half its own 90-day level (the best week of the last 4 vs the best 4-week
+ * level): as steep as `STEEP_DECLINE_TREND`, but against a level a slow slide does not drag down.
+ */
+export function isLongDecline(signals: Signals): boolean {
+  return signals.usageLevel !== undefined && signals.usageLevel !== null && signals.usageLevel.ratio <= STEEP_DECLINE_TREND;
 }
 
 function isSteepDecline(signals: Signals): boolean {

@@ -29,8 +29,12 @@ export interface SignalSettings {
   readonly escalationTopics: readonly string[];
 }
 
-/** The event classification part of the settings: what `applyEvent` needs. */
-export type EventClassificationSettings = Pick<SignalSettings, 'pricingPaths' | 'escalationSeverities' | 'escalationSentiments' | 'escalationTopics'>;
+/**
+ * The event classification part of the settings: what `applyEvent` needs. With `keyFeatures`, the
+ * per-user use of those features is kept too (for their owners); without, it is not.
+ */
+export type EventClassificationSettings = Pick<SignalSettings, 'pricingPaths' | 'escalationSeverities' | 'escalationSentiments' | 'escalationTopics'> &
+  Partial<Pick<SignalSettings, 'keyFeatures'>>;
 
 export const defaultSignalSettings: SignalSettings = {
   keyFeatures: ['reports', 'dashboards', 'integrations', 'automation', 'api'],

@@ -1,4 +1,5 @@
 import { hasChurnedBy, type AccountState } from './account-state';
+import { championOf, keyFeatureOwnersLostOf, usageLevelOf, type Champion, type KeyFeatureOwnerLoss, type UsageLevel } from './long-horizon';
 import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
 
@@ -27,6 +28,12 @@ export interface Signals {
   readonly activityDaysObserved: number | null;
   /** Days since the contract start (or the first event when no start is known); null when neither is known. */
   readonly daysSinceStart: number | null;
+  /** Usage now against the account's own 90-day level (see `usageLevelOf`); null or absent: no opinion. */
+  readonly usageLevel?: UsageLevel | null;
+  /** The account's most active user of the last 90 days (see `championOf`); null or absent: no opinion. */
+  readonly champion?: Champion | null;
+  /** Key features whose owner is gone and whose use fell (see `keyFeatureOwnersLostOf`); null or absent: no opinion. */
+  readonly keyFeatureOwnersLost?: readonly KeyFeatureOwnerLoss[] | null;
 }
 
 /**
@@ -74,6 +81,9 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
     daysSinceLastEvent: state.lastEventDay === null ? null : Math.max(0, asOfDay - state.lastEventDay),
     activityDaysObserved: firstActivityDay === null || firstActivityDay > volumeDay ? null : volumeDay - firstActivityDay + 1,
     daysSinceStart: contractStartDay === null ? null : asOfDay - contractStartDay,
+    usageLevel: usageLevelOf(state, volumeDay),
+    champion: championOf(state, asOfDay, volumeDay),
+    keyFeatureOwnersLost: keyFeatureOwnersLostOf(state, settings.keyFeatures, asOfDay, volumeDay),
   };
 }
 

@@ -18,3 +18,8 @@ export function dayStart(day: number): string {
 export function dayEnd(day: number): string {
   return new Date((day + 1) * DAY_MS - 1).toISOString();
 }
+
+/** The week (⌊epoch day / 7⌋) a day number belongs to: the unit of the per-user activity counts. */
+export function weekOf(day: number): number {
+  return Math.floor(day / 7);
+}

@@ -36,6 +36,8 @@ export interface BacktestConfig {
   readonly aucAheadDays: number;
   readonly batchSize: number;
   readonly drainTimeoutMs: number;
+  /** The services' Kafka consumer session timeout (BACKTEST_KAFKA_SESSION_TIMEOUT_MS, default 30 s). */
+  readonly sessionTimeoutMs: number;
   /** The commit the build was made from (`<sha>` or `<sha>+dirty`). */
   readonly gitCommit: string;
   /** The command that reproduces this run, as a person would type it. */
@@ -59,14 +61,14 @@ export function loadBacktestConfig(): BacktestConfig {
   const anchorDay = process.env['BACKTEST_ANCHOR'] ?? new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(anchorDay) || Number.isNaN(Date.parse(`${anchorDay}T00:00:00Z`))) throw new Error(`BACKTEST_ANCHOR must be a day, YYYY-MM-DD (got "${anchorDay}")`);
   if (Date.parse(`${anchorDay}T00:00:00Z`) > Date.now()) throw new Error(`BACKTEST_ANCHOR ${anchorDay} is in the future: the events must lie in the past`);
-  const seatsText = process.env['BACKTEST_SEATS'] ?? '4-16';
+  const seatsText = process.env['BACKTEST_SEATS'] ?? '4-12';
   const seatsMatch = /^(\d+)-(\d+)$/.exec(seatsText);
   if (!seatsMatch) throw new Error(`BACKTEST_SEATS must be <min>-<max> (got "${seatsText}")`);
   const synthetic = {
     seed: process.env['BACKTEST_SEED'] ?? '15',
     accounts: intFromEnv('BACKTEST_ACCOUNTS', 300, 1),
     days: intFromEnv('BACKTEST_DAYS', 180, 14),
-    eventsPerActiveUser: numberFromEnv('BACKTEST_EVENTS_PER_ACTIVE_USER', 2.5, 1),
+    eventsPerActiveUser: numberFromEnv('BACKTEST_EVENTS_PER_ACTIVE_USER', 2, 1),
     seats: [Number(seatsMatch[1]), Number(seatsMatch[2])] as const,
     accountsPerCsm: intFromEnv('BACKTEST_ACCOUNTS_PER_CSM', 50, 1),
     anchorDay,
@@ -82,8 +84,8 @@ export function loadBacktestConfig(): BacktestConfig {
           ...(synthetic.seed !== '15' ? [`BACKTEST_SEED=${synthetic.seed}`] : []),
           ...(synthetic.accounts !== 300 ? [`BACKTEST_ACCOUNTS=${synthetic.accounts}`] : []),
           ...(synthetic.days !== 180 ? [`BACKTEST_DAYS=${synthetic.days}`] : []),
-          ...(synthetic.eventsPerActiveUser !== 2.5 ? [`BACKTEST_EVENTS_PER_ACTIVE_USER=${synthetic.eventsPerActiveUser}`] : []),
-          ...(seatsText !== '4-16' ? [`BACKTEST_SEATS=${seatsText}`] : []),
+          ...(synthetic.eventsPerActiveUser !== 2 ? [`BACKTEST_EVENTS_PER_ACTIVE_USER=${synthetic.eventsPerActiveUser}`] : []),
+          ...(seatsText !== '4-12' ? [`BACKTEST_SEATS=${seatsText}`] : []),
           ...(synthetic.accountsPerCsm !== 50 ? [`BACKTEST_ACCOUNTS_PER_CSM=${synthetic.accountsPerCsm}`] : []),
         ]),
     ...(aucAheadDays !== 30 ? [`BACKTEST_AUC_DAYS=${aucAheadDays}`] : []),
@@ -106,6 +108,7 @@ export function loadBacktestConfig(): BacktestConfig {
     aucAheadDays,
     batchSize: intFromEnv('BACKTEST_BATCH', 500, 1),
     drainTimeoutMs: intFromEnv('BACKTEST_DRAIN_TIMEOUT_SECONDS', 3600, 10) * 1000,
+    sessionTimeoutMs: intFromEnv('BACKTEST_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6000),
     gitCommit: process.env['BACKTEST_GIT_COMMIT'] ?? 'unknown',
     command,
   };

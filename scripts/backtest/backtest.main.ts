@@ -86,7 +86,8 @@ async function main(): Promise<number> {
     REDIS_URL: config.redisUrl,
     CLOCK_MODE: 'event',
     LOG_LEVEL: 'warn',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    // No service is killed in a backtest; on a loaded machine a short session drops consumers into rebalance loops.
+    KAFKA_SESSION_TIMEOUT_MS: String(config.sessionTimeoutMs),
     // One sender posting as fast as the answers come: the ingest rate limit is not what is measured.
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
@@ -111,7 +112,10 @@ async function main(): Promise<number> {
     );
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping the services`);
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopAll()
+      .then(() => (process.env['BACKTEST_KEEP_TOPICS'] === '1' ? undefined : connection.deleteNamespaceTopics()))
+      .catch((error: unknown) => log(`could not clean up: ${String(error)}`))
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

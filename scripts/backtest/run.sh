@@ -59,7 +59,9 @@ cleanup() {
     rm -f "$pid_file"
   done
   # The run's topics, if the driver did not get to delete them.
-  if [ "${BACKTEST_KEEP_TOPICS:-0}" != 1 ] && bash scripts/kafka.sh status >/dev/null 2>&1; then
+  # Any broker that answers (a shared one too: `kafka.sh status` only knows the one it started).
+  broker="${KAFKA_BROKERS%%,*}"
+  if [ "${BACKTEST_KEEP_TOPICS:-0}" != 1 ] && timeout 2 bash -c "exec 3<>/dev/tcp/${broker%:*}/${broker##*:}" 2>/dev/null; then
     ns_regex="$(printf '%s' "$BACKTEST_NAMESPACE" | sed 's/\./\\./g').*"
     if bash scripts/kafka.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" --list 2>/dev/null | grep -q "^$BACKTEST_NAMESPACE"; then
       log "deleting the run's leftover topics ($BACKTEST_NAMESPACE*)"

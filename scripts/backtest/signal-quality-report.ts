@@ -136,7 +136,7 @@ service schemas of its database (\`BACKTEST_DB\`, default \`bellwether_backtest\
 contain "backtest") and flushes its Redis db (\`BACKTEST_REDIS_DB\`, default 5), runs the services on
 \`BACKTEST_BASE_PORT\` (5400)…+3 in their own Kafka namespace, replays, writes its section here,
 and deletes its topics, processes and build, also on failure. Synthetic size: \`BACKTEST_ACCOUNTS\`
-(300), \`BACKTEST_DAYS\` (180), \`BACKTEST_EVENTS_PER_ACTIVE_USER\` (2.5), \`BACKTEST_SEATS\` (4-16),
+(300), \`BACKTEST_DAYS\` (180), \`BACKTEST_EVENTS_PER_ACTIVE_USER\` (2), \`BACKTEST_SEATS\` (4-12),
 \`BACKTEST_ACCOUNTS_PER_CSM\` (50), \`BACKTEST_SEED\` (15); \`BACKTEST_ANCHOR\` (today) fixes the days.
 The run's alerts and incidents are kept in reports/backtest/result-<label>.json.
 

@@ -429,7 +429,8 @@ function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRan
 function simulateAccount(context: BaseContext, index: number, accountId: string, archetype: CustomerArchetype): { account: SimulatedAccount; events: { arrivedMs: number; event: SimulatedEvent }[] } {
   const { startMs, days } = context;
   const random = new SeededRandom(`${context.seed}:account:${index}`);
-  const seats = random.int(context.minSeats, context.maxSeats);
+  // A contraction needs seats to cut: at least 8, so the 50–65 % left are 4 or more and 75 % of them stay under the 90 % of "seats near the limit".
+  const seats = Math.max(random.int(context.minSeats, context.maxSeats), archetype === 'seat_contraction' ? 8 : 1);
   const plan: PlanName = seats <= 10 ? 'starter' : seats <= 25 ? 'pro' : 'business';
   const mrr = seats * PLANS[plan].pricePerSeat;
   const apiLimit = PLANS[plan].apiLimit;

@@ -1,8 +1,7 @@
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { JsonObject } from '@bellwether/contracts';
-import type { ArrivingEvent, CustomerBase, SimulatedEvent } from '@bellwether/testing';
+import { parseHistoryLine, type ArrivingEvent, type CustomerBase } from '@bellwether/testing';
 
 /**
  * The backtest's input: an event history as NDJSON (docs/signal-quality.md, "The history file").
@@ -14,7 +13,7 @@ import type { ArrivingEvent, CustomerBase, SimulatedEvent } from '@bellwether/te
  *
  * A line may instead wrap the event as `{"arrivedAt":"<ISO-8601>","event":{…}}` (arrivedAt is
  * informational: the order of the lines is what counts). Blank lines are skipped. `id` may be
- * left out: the line's number gives one (`line-<n>`), so a re-run deduplicates the same way.
+ * left out: the line's number gives one (`line-<n>`). The rules are `parseHistoryLine`'s (libs/testing).
  * Outcomes are read from the history: `account.churned`, `account.renewed`, `account.expanded`;
  * owners from `account.updated` traits.csmId.
  *
@@ -37,39 +36,19 @@ export function labelsPathOf(historyPath: string): string {
   return `${historyPath}.labels.json`;
 }
 
-/**
- * Reads a history file into arrival order. Throws `<path>:<line>: <reason>` on a line that is not
- * a JSON object, or whose event lacks a string type, accountId or a readable timestamp.
- */
+/** Reads a history file into arrival order (`parseHistoryLine` per line). Throws `<path>: line <n>: <reason>` on a bad line. */
 export async function readHistoryFile(path: string): Promise<ArrivingEvent[]> {
   const events: ArrivingEvent[] = [];
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber += 1;
-    if (line.trim() === '') continue;
-    const fail = (reason: string): never => {
-      throw new Error(`${path}:${lineNumber}: ${reason}`);
-    };
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      const arriving = parseHistoryLine(line, lineNumber);
+      if (arriving) events.push(arriving);
     } catch (error) {
-      fail(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (!isObject(parsed)) return fail('not a JSON object');
-    const wrapped = isObject(parsed['event']);
-    const raw = (wrapped ? parsed['event'] : parsed) as JsonObject;
-    if (typeof raw['type'] !== 'string') fail('the event has no string "type"');
-    if (typeof raw['accountId'] !== 'string' || raw['accountId'] === '') fail('the event has no "accountId"');
-    if (typeof raw['timestamp'] !== 'string' || Number.isNaN(Date.parse(raw['timestamp']))) fail('the event has no readable "timestamp"');
-    const event = { ...raw, id: typeof raw['id'] === 'string' ? raw['id'] : `line-${lineNumber}`, properties: isObject(raw['properties']) ? raw['properties'] : {} } as unknown as SimulatedEvent;
-    const arrivedAt = wrapped && typeof parsed['arrivedAt'] === 'string' ? parsed['arrivedAt'] : event.timestamp;
-    events.push({ arrivedAt, event });
   }
   return events;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

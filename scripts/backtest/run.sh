@@ -107,7 +107,7 @@ PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PGPORT" -U pos
   'DROP SCHEMA IF EXISTS ingestion CASCADE; DROP SCHEMA IF EXISTS scoring CASCADE; DROP SCHEMA IF EXISTS alerting CASCADE; DROP SCHEMA IF EXISTS playbook CASCADE;'
 redis-cli -h 127.0.0.1 -n "$BACKTEST_REDIS_DB" FLUSHDB >/dev/null
 
-# The history (about half a million events by default) is held in memory while it is posted.
+# The history (about a third of a million events by default) is held in memory while it is posted.
 node --max-old-space-size=6144 -r "./$build/tools/runtime/register-paths.js" "$build/dist/scripts/backtest/backtest.main.js" &
 driver_pid=$!
 wait "$driver_pid"

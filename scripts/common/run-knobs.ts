@@ -1,5 +1,5 @@
 /**
- * The knobs of the project's own runs (`npm run bench`, `npm run chaos`, `npm run replay`), read
+ * The knobs of the project's own runs (`npm run bench`, `npm run chaos`, `npm run backtest`), read
  * from the environment. An unset or empty variable takes the fallback; anything else must parse,
  * or the run stops at once with a message that names the variable.
  */
@@ -23,7 +23,7 @@ export function numberFromEnv(name: string, fallback: number, min: number): numb
 }
 
 /**
- * A database a run may wipe: its name must contain `marker` (`chaos`, `replay`…), so a mistyped
+ * A database a run may wipe: its name must contain `marker` (`chaos`, `backtest`…), so a mistyped
  * URL can never drop the schemas of the dev stack or of the tests.
  */
 export function assertScratchDatabase(databaseUrl: string, marker: string): void {

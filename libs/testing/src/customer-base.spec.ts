@@ -1,5 +1,5 @@
 import { createAjv, eventLimits, ingestEventsRequestSchema } from '@bellwether/contracts';
-import { customerArchetypes, DAY_MS, generateCustomerBase, maxDeliveryDelayMs, maxPromptDelayMs, minBulkDelayMs, type CustomerBase, type SimulatedEvent } from './customer-base';
+import { backtestArchetypeMix, customerArchetypes, DAY_MS, defaultArchetypeMix, generateCustomerBase, maxDeliveryDelayMs, maxPromptDelayMs, minBulkDelayMs, type CustomerBase, type SimulatedEvent } from './customer-base';
 
 const nowMs = Date.parse('2026-03-01T12:34:56Z');
 const options = { seed: 7, accounts: 21, days: 40, nowMs, eventsPerActiveUser: 2, seats: [3, 6] as const };
@@ -62,8 +62,8 @@ describe('generateCustomerBase', () => {
     expect(longest).toBeGreaterThan(24 * 3_600_000);
   });
 
-  it('gives the first seven accounts one archetype each', () => {
-    expect(new Set(base.accounts.slice(0, 7).map((account) => account.archetype))).toEqual(new Set(customerArchetypes));
+  it('gives the first seven accounts one archetype each (the default mix is issue 14\'s seven)', () => {
+    expect(new Set(base.accounts.slice(0, 7).map((account) => account.archetype))).toEqual(new Set(Object.keys(defaultArchetypeMix)));
   });
 
   it('starts every account with its trusted contract and owner: plan, seats, MRR, renewal date, csmId', () => {
@@ -187,3 +187,142 @@ describe('generateCustomerBase', () => {
     expect(healthyOnly.accounts.map((account) => account.archetype)).toEqual(Array(10).fill('healthy'));
   });
 });
+
+describe('generateCustomerBase with the backtest mix (issue 15)', () => {
+  const backtest = generateCustomerBase({ seed: 'shapes', accounts: 100, days: 180, nowMs, eventsPerActiveUser: 2, seats: [6, 12], mix: backtestArchetypeMix, accountsPerCsm: 50 });
+  const byAccount = new Map<string, SimulatedEvent[]>();
+  for (const { event } of backtest.events) {
+    const list = byAccount.get(event.accountId);
+    if (list) list.push(event);
+    else byAccount.set(event.accountId, [event]);
+  }
+  const eventsIn = (accountId: string) => byAccount.get(accountId) ?? [];
+  const inTimeOrder = (accountId: string) => byEventTime(eventsIn(accountId));
+  const membersOf = (archetype: string) => {
+    const members = backtest.accounts.filter((account) => account.archetype === archetype);
+    if (members.length === 0) throw new Error(`no ${archetype} in the base`);
+    return members;
+  };
+  const productTypes = new Set(['session.started', 'feature.used', 'page.viewed', 'feature.gated']);
+  const weeklyActivity = (events: SimulatedEvent[], endMs: number, weeks: number) =>
+    Array.from({ length: weeks }, (_, week) => {
+      const fromMs = endMs - (weeks - week) * 7 * DAY_MS;
+      return events.filter((event) => productTypes.has(event.type) && ms(event.timestamp) >= fromMs && ms(event.timestamp) < fromMs + 7 * DAY_MS).length;
+    });
+
+  it('has every archetype, and spreads the accounts over CSMs of 50 accounts each', () => {
+    expect(new Set(backtest.accounts.map((account) => account.archetype))).toEqual(new Set(customerArchetypes));
+    const perCsm = new Map<string, number>();
+    for (const account of backtest.accounts) perCsm.set(account.csmId, (perCsm.get(account.csmId) ?? 0) + 1);
+    expect([...perCsm.values()]).toEqual([50, 50]);
+  });
+
+  it('slides a slow decline over 60–90 days: weekly activity falls week over week (in 3-week steps) to under 40 %, then account.churned', () => {
+    for (const account of membersOf('slow_decline')) {
+      const events = inTimeOrder(account.accountId);
+      const churnMs = ms(account.outcome.churnedAt ?? '');
+      const fromMs = ms(account.outcome.trouble?.from ?? '');
+      expect(account.outcome.trouble?.kind).toBe('decline');
+      expect(churnMs - fromMs).toBeGreaterThanOrEqual(60 * DAY_MS);
+      expect(events.at(-1)?.type).toBe('account.churned');
+      // Nine weeks of the slide, summed in three-week steps (a week alone is noisy): each step lower.
+      const weekly = weeklyActivity(events, fromMs + 63 * DAY_MS, 9);
+      const steps = [0, 1, 2].map((step) => weekly.slice(step * 3, step * 3 + 3).reduce((sum, n) => sum + n, 0));
+      expect(steps[1]).toBeLessThan(steps[0] as number);
+      expect(steps[2]).toBeLessThan(steps[1] as number);
+      const lastWeeks = weeklyActivity(events, churnMs, 2).reduce((sum, n) => sum + n, 0) / 2;
+      const firstWeeks = weeklyActivity(events, fromMs, 2).reduce((sum, n) => sum + n, 0) / 2;
+      expect(lastWeeks).toBeLessThan(0.4 * firstWeeks);
+      // Neutral tickets and no NPS.
+      expect(events.filter((event) => event.type === 'nps.responded')).toEqual([]);
+      expect(events.filter((event) => event.type === 'support.ticket_opened' && event.properties['sentiment'] !== undefined)).toEqual([]);
+    }
+  });
+
+  it('cuts a contraction\'s seats, after which the users beyond the new seats are gone and those left stay under 90 % of them', () => {
+    for (const account of membersOf('seat_contraction')) {
+      const events = inTimeOrder(account.accountId);
+      const cutMs = ms(account.outcome.seatsCutAt ?? '');
+      const cut = events.find((event) => event.type === 'subscription.changed' && ms(event.timestamp) === cutMs);
+      const newSeats = cut?.properties['seats'] as number;
+      expect(newSeats).toBeLessThan(account.seats);
+      const usersAfter = new Set(events.filter((event) => event.userId && productTypes.has(event.type) && ms(event.timestamp) > cutMs).map((event) => event.userId));
+      expect(usersAfter.size).toBeLessThanOrEqual(Math.round(newSeats * 0.75));
+      expect(usersAfter.size).toBeLessThan(0.9 * newSeats);
+      const usersBefore = new Set(events.filter((event) => event.userId && productTypes.has(event.type) && ms(event.timestamp) < cutMs && ms(event.timestamp) > cutMs - 30 * DAY_MS).map((event) => event.userId));
+      expect(usersBefore.size).toBeGreaterThan(usersAfter.size);
+      expect(account.outcome.churnedAt).toBeNull();
+    }
+  });
+
+  it('brings a reactivated account back with a new subscription after its churn, and nothing in between', () => {
+    for (const account of membersOf('reactivated')) {
+      const events = inTimeOrder(account.accountId);
+      const churnMs = ms(account.outcome.churnedAt ?? '');
+      const backMs = ms(account.outcome.reactivatedAt ?? '');
+      expect(backMs).toBeGreaterThan(churnMs);
+      expect(events.filter((event) => ms(event.timestamp) > churnMs && ms(event.timestamp) < backMs)).toEqual([]);
+      const back = events.find((event) => ms(event.timestamp) === backMs);
+      expect(back).toMatchObject({ type: 'subscription.changed', properties: { startDate: (account.outcome.reactivatedAt ?? '').slice(0, 10) } });
+      expect(events.filter((event) => event.type === 'session.started' && ms(event.timestamp) > backMs).length).toBeGreaterThan(10);
+    }
+  });
+
+  it('begins a mid-contract history with account.updated before any usage, its contract 400 days older', () => {
+    for (const account of membersOf('mid_contract')) {
+      const [first, second] = inTimeOrder(account.accountId);
+      expect(first).toMatchObject({ type: 'account.updated', properties: { traits: { csmId: account.csmId } } });
+      expect(second?.type).toBe('subscription.changed');
+      const firstDayMs = Math.floor(ms(first?.timestamp ?? '') / DAY_MS) * DAY_MS;
+      expect(ms(`${String(second?.properties['startDate'])}T00:00:00Z`)).toBe(firstDayMs - 400 * DAY_MS);
+      expect(account.outcome.firstEventAt).toBe(first?.timestamp);
+    }
+  });
+
+  it('starts a stalled onboarding on its contract\'s first day and lets it fade to a trickle', () => {
+    for (const account of membersOf('stalled_onboarding')) {
+      const events = inTimeOrder(account.accountId);
+      expect(events[0]?.properties['startDate']).toBe(events[0]?.timestamp.slice(0, 10));
+      const stallMs = ms(account.outcome.trouble?.from ?? '');
+      const before = weeklyActivity(events, stallMs, 1)[0] as number;
+      const after = weeklyActivity(events, stallMs + 5 * 7 * DAY_MS, 2);
+      expect(Math.max(...after)).toBeLessThan(Math.max(1, before));
+    }
+  });
+
+  it('makes a champion the most active user until it leaves, and never seen after; the account churns later', () => {
+    for (const account of membersOf('lost_champion')) {
+      const events = inTimeOrder(account.accountId);
+      const leftMs = ms(account.outcome.trouble?.from ?? '');
+      const counts = new Map<string, number>();
+      for (const event of events) if (event.userId && ms(event.timestamp) < leftMs) counts.set(event.userId, (counts.get(event.userId) ?? 0) + 1);
+      const [top] = [...counts].sort((a, b) => b[1] - a[1]);
+      expect(top?.[0]).toBe(`${account.accountId}.u1`);
+      expect(events.filter((event) => event.userId === `${account.accountId}.u1` && ms(event.timestamp) >= leftMs)).toEqual([]);
+      expect(ms(account.outcome.churnedAt ?? '') - leftMs).toBeGreaterThanOrEqual(40 * DAY_MS);
+    }
+  });
+
+  it('gives noisy support many more tickets than a steady account, and it stays', () => {
+    const tickets = (archetype: string) => membersOf(archetype).reduce((sum, account) => sum + eventsIn(account.accountId).filter((event) => event.type === 'support.ticket_opened').length, 0) / membersOf(archetype).length;
+    expect(tickets('noisy_support')).toBeGreaterThan(5 * tickets('healthy'));
+    for (const account of membersOf('noisy_support')) expect(account.outcome.churnedAt).toBeNull();
+  });
+
+  it('renews staying accounts whose date falls in the window, and only those', () => {
+    const renewed = backtest.accounts.filter((account) => account.outcome.renewedAt !== null);
+    expect(renewed.length).toBeGreaterThan(5);
+    for (const account of backtest.accounts) {
+      const renewals = eventsIn(account.accountId).filter((event) => event.type === 'account.renewed');
+      expect(renewals.map((event) => event.timestamp)).toEqual(account.outcome.renewedAt ? [account.outcome.renewedAt] : []);
+      if (account.outcome.renewedAt) expect(account.outcome.churnedAt).toBeNull();
+    }
+  });
+
+  it('is quiet on public holidays', () => {
+    const sessionsOn = (day: string) => backtest.events.filter(({ event }) => event.type === 'session.started' && event.timestamp.startsWith(day)).length;
+    // 2025-11-26 is a Wednesday and a holiday here; the Wednesday before is not.
+    expect(sessionsOn('2025-11-26')).toBeLessThan(0.4 * sessionsOn('2025-11-19'));
+  });
+});
+

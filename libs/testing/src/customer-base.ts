@@ -11,13 +11,33 @@ import { SeededRandom } from './seeded-random';
  * past, and ingestion's future-skew check never applies.
  */
 
-/** What a simulated account does, and so what a good system should say about it. */
-export const customerArchetypes = ['healthy', 'declining_churn', 'silent_churn', 'late_reporter', 'expanding', 'payment_failure', 'nps_detractor'] as const;
+/**
+ * What a simulated account does, and so what a good system should say about it. The first seven
+ * are issue 14's (`defaultArchetypeMix`); the rest are issue 15's backtest cases
+ * (`backtestArchetypeMix`). In the issue's words: healthy = steady, expanding = growing,
+ * silent_churn = going silent, payment_failure = billing trouble.
+ */
+export const customerArchetypes = [
+  'healthy',
+  'declining_churn',
+  'silent_churn',
+  'late_reporter',
+  'expanding',
+  'payment_failure',
+  'nps_detractor',
+  'slow_decline',
+  'stalled_onboarding',
+  'noisy_support',
+  'lost_champion',
+  'seat_contraction',
+  'reactivated',
+  'mid_contract',
+] as const;
 
 export type CustomerArchetype = (typeof customerArchetypes)[number];
 
-/** Default share of each archetype in a base (the first seven accounts take one of each). */
-export const defaultArchetypeMix: Readonly<Record<CustomerArchetype, number>> = {
+/** Default share of each archetype in a base (issue 14's seven; the first seven accounts take one of each). */
+export const defaultArchetypeMix: Readonly<Partial<Record<CustomerArchetype, number>>> = {
   healthy: 0.4,
   declining_churn: 0.1,
   silent_churn: 0.08,
@@ -25,6 +45,28 @@ export const defaultArchetypeMix: Readonly<Record<CustomerArchetype, number>> = 
   expanding: 0.12,
   payment_failure: 0.1,
   nps_detractor: 0.1,
+};
+
+/**
+ * The mix of `npm run backtest` (issue 15): every archetype, with the slow and quiet churns
+ * (slow_decline, lost_champion) and the false-alarm traps (seat_contraction, mid_contract,
+ * reactivated, noisy_support) well represented. About 30 % of the accounts churn.
+ */
+export const backtestArchetypeMix: Readonly<Record<CustomerArchetype, number>> = {
+  healthy: 0.2,
+  declining_churn: 0.04,
+  silent_churn: 0.05,
+  late_reporter: 0.05,
+  expanding: 0.1,
+  payment_failure: 0.06,
+  nps_detractor: 0.04,
+  slow_decline: 0.08,
+  stalled_onboarding: 0.05,
+  noisy_support: 0.07,
+  lost_champion: 0.07,
+  seat_contraction: 0.06,
+  reactivated: 0.05,
+  mid_contract: 0.08,
 };
 
 export interface CustomerBaseOptions {
@@ -43,6 +85,8 @@ export interface CustomerBaseOptions {
   readonly accountPrefix?: string;
   /** Share of each archetype (normalized; missing ones get 0). Default `defaultArchetypeMix`. */
   readonly mix?: Partial<Record<CustomerArchetype, number>>;
+  /** Accounts per CSM (default 25): account i is owned by `csm-<1 + i mod ceil(accounts / accountsPerCsm)>`. */
+  readonly accountsPerCsm?: number;
 }
 
 /** An event in the native `POST /v1/events` shape. */
@@ -65,7 +109,7 @@ export interface ArrivingEvent {
 
 /** The trouble a simulated account really has, and when it started (event time). */
 export interface KnownTrouble {
-  readonly kind: 'decline' | 'silence' | 'payment_failed' | 'detractor';
+  readonly kind: 'decline' | 'silence' | 'payment_failed' | 'detractor' | 'stalled' | 'champion_left';
   readonly from: string;
   /** When it was over (payment recovered), or null when it lasts (churn, detractor). */
   readonly until: string | null;
@@ -80,6 +124,14 @@ export interface KnownOutcome {
   readonly expansionSignalsFrom: string | null;
   /** Event time of its `account.expanded`, or null. */
   readonly expandedAt: string | null;
+  /** Event time of its new subscription after the churn (reactivated accounts), or null. */
+  readonly reactivatedAt: string | null;
+  /** Event time of its `account.renewed`, or null (no renewal date fell in the simulated days). */
+  readonly renewedAt: string | null;
+  /** Event time of its seat cut (`subscription.changed` with fewer seats), or null. */
+  readonly seatsCutAt: string | null;
+  /** Event time of its first event (later than the start for mid-contract and new accounts). */
+  readonly firstEventAt: string;
 }
 
 export interface SimulatedAccount {
@@ -148,7 +200,9 @@ export function generateCustomerBase(options: CustomerBaseOptions): CustomerBase
   const seed = String(options.seed);
   const archetypes = assignArchetypes(seed, accountCount, options.mix ?? defaultArchetypeMix);
   const prefix = options.accountPrefix ?? 'sim';
-  const context: BaseContext = { seed, startMs, days, minSeats, maxSeats, eventsPerActiveUser, csmCount: Math.max(1, Math.ceil(accountCount / 25)) };
+  const accountsPerCsm = options.accountsPerCsm ?? 25;
+  if (!Number.isInteger(accountsPerCsm) || accountsPerCsm < 1) throw new Error(`accountsPerCsm must be an integer ≥ 1 (got ${accountsPerCsm})`);
+  const context: BaseContext = { seed, startMs, days, minSeats, maxSeats, eventsPerActiveUser, csmCount: Math.max(1, Math.ceil(accountCount / accountsPerCsm)) };
 
   const accounts: SimulatedAccount[] = [];
   const arriving: { arrivedMs: number; event: SimulatedEvent }[] = [];
@@ -198,7 +252,7 @@ function assignArchetypes(seed: string, count: number, mix: Partial<Record<Custo
 interface AccountScript {
   /** Product activity relative to normal on a day (before weekday and noise). */
   readonly level: (day: number) => number;
-  /** Share of the seats whose users use the product at all (the rest of the seats stay unused). */
+  /** Share of the current seats whose users use the product at all (the rest of the seats stay unused). */
   readonly seatsInUse: (day: number) => number;
   readonly churnDay: number | null;
   readonly trouble: { kind: KnownTrouble['kind']; fromDay: number; fromHour: number; untilDay: number | null } | null;
@@ -206,10 +260,46 @@ interface AccountScript {
   readonly expandedDay: number | null;
   readonly paymentFailure: { failDay: number; recoverDay: number } | null;
   readonly nps: { day: number; score: number } | null;
+  /** The account's first day in the history (0 unless it is new or its history begins mid-contract). */
+  readonly firstDay: number;
+  /** mid_contract: the owner (`account.updated`) comes first, the contract only the next day. */
+  readonly ownerFirst: boolean;
+  /** Days between the contract's start and the first day (new accounts: 0). Null: the usual 120–700. */
+  readonly contractAgeDays: number | null;
+  /** Chance of a support ticket on an active day, and whether tickets are neutral (no sentiment) or sometimes negative. */
+  readonly ticketChance: (day: number) => number;
+  readonly negativeTickets: boolean;
+  /** The most active user (u1) is active every working day with more actions, and leaves on this day. */
+  readonly championLeavesDay: number | null;
+  readonly hasChampion: boolean;
+  /** Seats cut to this share on this day (the users beyond the new seats leave). */
+  readonly seatCut: { day: number; share: number } | null;
+  /** A new subscription this many days after the churn (the account comes back). */
+  readonly reactivateDay: number | null;
 }
 
+/** Public holidays (MM-DD, UTC) on which every account is as quiet as on a weekend. */
+const HOLIDAYS: ReadonlySet<string> = new Set(['01-01', '05-01', '07-04', '11-26', '12-24', '12-25', '12-26', '12-31']);
+
 function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRandom, seatShare: number): AccountScript {
-  const steady = { level: () => 1, seatsInUse: () => seatShare, churnDay: null, trouble: null, expansionDay: null, expandedDay: null, paymentFailure: null };
+  const steady: Omit<AccountScript, 'nps'> = {
+    level: () => 1,
+    seatsInUse: () => seatShare,
+    churnDay: null,
+    trouble: null,
+    expansionDay: null,
+    expandedDay: null,
+    paymentFailure: null,
+    firstDay: 0,
+    ownerFirst: false,
+    contractAgeDays: null,
+    ticketChance: () => 0.02,
+    negativeTickets: false,
+    championLeavesDay: null,
+    hasChampion: false,
+    seatCut: null,
+    reactivateDay: null,
+  };
   const friendlyNps = (low: number, high: number) => (random.chance(0.5) ? { day: random.int(3, days - 3), score: random.int(low, high) } : null);
   switch (archetype) {
     case 'healthy':
@@ -220,12 +310,95 @@ function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRan
       const declineDays = Math.min(35, Math.max(7, Math.round(days * random.between(0.3, 0.4))));
       const churnDay = Math.min(days - 2, declineStart + declineDays + random.int(2, 7));
       const level = (day: number) => (day < declineStart ? 1 : day < declineStart + declineDays ? 1 - (0.92 * (day - declineStart)) / declineDays : 0.08);
-      return { ...steady, level, churnDay, trouble: { kind: 'decline', fromDay: declineStart, fromHour: 0, untilDay: null }, nps: random.chance(0.5) ? { day: random.int(2, Math.max(2, declineStart - 1)), score: random.int(7, 8) } : null };
+      return {
+        ...steady,
+        level,
+        churnDay,
+        ticketChance: (day: number) => (day >= declineStart ? 0.07 : 0.02),
+        trouble: { kind: 'decline', fromDay: declineStart, fromHour: 0, untilDay: null },
+        nps: random.chance(0.5) ? { day: random.int(2, Math.max(2, declineStart - 1)), score: random.int(7, 8) } : null,
+      };
+    }
+    case 'slow_decline': {
+      // Usage slides over 60–90 days (fewer users, fewer features), neutral tickets, no NPS; the churn follows the slide.
+      const declineDays = Math.min(random.int(60, 90), Math.max(14, days - 25));
+      const latestStart = Math.max(0, days - declineDays - 12);
+      const declineStart = random.int(Math.min(14, latestStart), latestStart);
+      const churnDay = Math.min(days - 2, declineStart + declineDays + random.int(2, 8));
+      const progress = (day: number) => Math.min(1, Math.max(0, (day - declineStart) / declineDays));
+      return {
+        ...steady,
+        level: (day: number) => 1 - 0.85 * progress(day),
+        seatsInUse: (day: number) => seatShare * (1 - 0.6 * progress(day)),
+        churnDay,
+        trouble: { kind: 'decline', fromDay: declineStart, fromHour: 0, untilDay: null },
+        ticketChance: () => 0.03,
+        nps: null,
+      };
     }
     case 'silent_churn': {
       const silenceDay = Math.round(days * random.between(0.35, 0.6));
       const churnDay = Math.min(days - 2, silenceDay + random.int(10, 21));
       return { ...steady, level: (day: number) => (day < silenceDay ? 1 : 0), churnDay, trouble: { kind: 'silence', fromDay: silenceDay, fromHour: 0, untilDay: null }, nps: null };
+    }
+    case 'stalled_onboarding': {
+      // A new account: its contract starts on its first day; a few users try it, then progress stops.
+      const firstDay = random.int(0, Math.max(0, Math.round(days * 0.3)));
+      const stallDay = Math.min(days - 1, firstDay + random.int(10, 20));
+      const churnDay = random.chance(0.7) ? Math.min(days - 2, stallDay + random.int(45, 80)) : null;
+      const ramp = (day: number) => Math.min(1, 0.25 + (day - firstDay) / 14);
+      return {
+        ...steady,
+        firstDay,
+        contractAgeDays: 0,
+        level: (day: number) => (day < stallDay ? 0.6 * ramp(day) : 0.12),
+        seatsInUse: (day: number) => (day < stallDay ? seatShare * 0.5 * ramp(day) : seatShare * 0.2),
+        churnDay: churnDay !== null && churnDay > stallDay ? churnDay : null,
+        trouble: { kind: 'stalled', fromDay: stallDay, fromHour: 0, untilDay: null },
+        nps: null,
+      };
+    }
+    case 'noisy_support': {
+      // Many tickets, some angry, but steady use: it stays (and renews when its date comes).
+      return { ...steady, ticketChance: () => 0.25, negativeTickets: true, nps: friendlyNps(6, 9) };
+    }
+    case 'lost_champion': {
+      // The most active user leaves; the others drift away over the next weeks; it churns 40–70 days later.
+      const leavesDay = Math.round(days * random.between(0.25, 0.5));
+      const churnDay = Math.min(days - 2, leavesDay + random.int(40, 70));
+      const sag = (day: number) => Math.min(1, Math.max(0, (day - leavesDay) / Math.max(1, churnDay - leavesDay)));
+      return {
+        ...steady,
+        hasChampion: true,
+        championLeavesDay: leavesDay,
+        level: (day: number) => (day < leavesDay ? 1 : 0.75 - 0.55 * sag(day)),
+        churnDay,
+        trouble: { kind: 'champion_left', fromDay: leavesDay, fromHour: 0, untilDay: null },
+        nps: null,
+      };
+    }
+    case 'seat_contraction': {
+      // Seats cut to 50–65 %; the users beyond them leave; then steady use of ~75 % of the new seats.
+      const cutDay = Math.round(days * random.between(0.25, 0.5));
+      return { ...steady, seatCut: { day: cutDay, share: random.between(0.5, 0.65) }, seatsInUse: (day: number) => (day < cutDay ? seatShare : 0.75), nps: friendlyNps(7, 9) };
+    }
+    case 'reactivated': {
+      // Goes silent and churns; weeks later a new subscription, and steady use again: a returning customer.
+      const silenceDay = Math.round(days * random.between(0.2, 0.35));
+      const churnDay = Math.min(days - 30, silenceDay + random.int(7, 14));
+      const reactivateDay = Math.min(days - 10, churnDay + random.int(14, 35));
+      return {
+        ...steady,
+        level: (day: number) => (day >= silenceDay && day < reactivateDay ? 0 : 1),
+        churnDay,
+        reactivateDay,
+        trouble: { kind: 'silence', fromDay: silenceDay, fromHour: 0, untilDay: reactivateDay },
+        nps: null,
+      };
+    }
+    case 'mid_contract': {
+      // Its history begins mid-contract: the contract started 400 days before the first event, and the owner comes first.
+      return { ...steady, firstDay: random.int(0, Math.max(0, Math.round(days * 0.3))), ownerFirst: true, contractAgeDays: 400, nps: friendlyNps(8, 10) };
     }
     case 'expanding': {
       const expansionDay = Math.round(days * random.between(0.35, 0.55));
@@ -256,7 +429,8 @@ function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRan
 function simulateAccount(context: BaseContext, index: number, accountId: string, archetype: CustomerArchetype): { account: SimulatedAccount; events: { arrivedMs: number; event: SimulatedEvent }[] } {
   const { startMs, days } = context;
   const random = new SeededRandom(`${context.seed}:account:${index}`);
-  const seats = random.int(context.minSeats, context.maxSeats);
+  // A contraction needs seats to cut: at least 8, so the 50–65 % left are 4 or more and 75 % of them stay under the 90 % of "seats near the limit".
+  const seats = Math.max(random.int(context.minSeats, context.maxSeats), archetype === 'seat_contraction' ? 8 : 1);
   const plan: PlanName = seats <= 10 ? 'starter' : seats <= 25 ? 'pro' : 'business';
   const mrr = seats * PLANS[plan].pricePerSeat;
   const apiLimit = PLANS[plan].apiLimit;
@@ -275,8 +449,14 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
   const delivery: SimulatedAccount['delivery'] = archetype === 'late_reporter' ? 'daily_bulk' : 'prompt';
   // Hour of each day's bulk delivery: between 01:00 and 15:00, so two deliveries are at most 38 h apart.
   const bulkHours = Array.from({ length: days + 3 }, () => random.between(1, 15));
-  const renewalDate = isoDay(startMs + (days + random.int(100, 330)) * DAY_MS);
-  const contractStart = isoDay(startMs - random.int(120, 700) * DAY_MS);
+  const firstDayMs = startMs + script.firstDay * DAY_MS;
+  // Staying accounts renew when their date falls in the simulated days (40 % of them do).
+  const renewalWindow = [Math.max(script.firstDay + 30, Math.round(days * 0.4)), days - 3] as const;
+  const renewalDay = script.churnDay === null && renewalWindow[0] <= renewalWindow[1] && random.chance(0.4) ? random.int(renewalWindow[0], renewalWindow[1]) : null;
+  const renewalDate = isoDay(startMs + (renewalDay ?? days + random.int(100, 330)) * DAY_MS);
+  const contractStart = isoDay(script.contractAgeDays === null ? startMs - random.int(120, 700) * DAY_MS : firstDayMs - script.contractAgeDays * DAY_MS);
+  const cutSeats = script.seatCut ? Math.max(1, Math.round(seats * script.seatCut.share)) : seats;
+  const champion = script.hasChampion ? (users[0] as string) : null;
 
   const events: { arrivedMs: number; event: SimulatedEvent }[] = [];
   let sequence = 0;
@@ -301,11 +481,19 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
     return 1000 + Math.min(maxPromptDelayMs - 1000, Math.floor(random.exponential(40_000)));
   };
 
-  // The trusted owner and contract first, in this order (a CRM sync with a key that has accounts:write).
-  emit('subscription.changed', startMs + MINUTE_MS, { plan, seats, mrr, startDate: contractStart, renewalDate, limits: { api_calls: apiLimit } }, undefined, 1000);
-  emit('account.updated', startMs + 90_000, { traits: { csmId, industry: random.pick(['software', 'retail', 'finance', 'health', 'education']), employees: seats * random.int(3, 12) } }, undefined, 1000);
+  // The trusted contract and owner first (a CRM sync with a key that has accounts:write); an account
+  // whose history begins mid-contract shows its owner first.
+  const contract = { plan, seats, mrr, startDate: contractStart, renewalDate, limits: { api_calls: apiLimit } };
+  const owner = { traits: { csmId, industry: random.pick(['software', 'retail', 'finance', 'health', 'education']), employees: seats * random.int(3, 12) } };
+  if (script.ownerFirst) {
+    emit('account.updated', firstDayMs + MINUTE_MS, owner, undefined, 1000);
+    emit('subscription.changed', firstDayMs + 90_000, contract, undefined, 1000);
+  } else {
+    emit('subscription.changed', firstDayMs + MINUTE_MS, contract, undefined, 1000);
+    emit('account.updated', firstDayMs + 90_000, owner, undefined, 1000);
+  }
 
-  const lastActiveDay = script.churnDay === null ? days - 1 : script.churnDay - 1;
+  const lastActiveDay = script.churnDay === null || script.reactivateDay !== null ? days - 1 : script.churnDay - 1;
   const openTickets: { ticketId: string; resolveDay: number }[] = [];
   let ticketCount = 0;
   const openTicket = (dayMs: number, properties: { topic: string; sentiment?: string; severity?: string }, userId: string) => {
@@ -315,25 +503,41 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
     openTickets.push({ ticketId, resolveDay: Math.floor((dayMs - startMs) / DAY_MS) + random.int(1, 3) });
   };
 
-  for (let day = 0; day < days; day += 1) {
+  for (let day = script.firstDay; day < days; day += 1) {
     const dayMs = startMs + day * DAY_MS;
     if (script.churnDay !== null && day === script.churnDay) {
       emit('account.churned', dayMs + 12 * HOUR_MS, { reason: random.pick(['budget', 'switched_vendor', 'no_adoption']) });
-      break;
+      if (script.reactivateDay === null) break;
+    }
+    // Churned and not back yet: nothing happens.
+    if (script.churnDay !== null && day >= script.churnDay && script.reactivateDay !== null && day < script.reactivateDay) continue;
+    if (day === script.reactivateDay) {
+      // A returning customer: a new subscription that starts today.
+      emit('subscription.changed', dayMs + 2 * HOUR_MS, { ...contract, startDate: isoDay(dayMs), renewalDate: isoDay(dayMs + 365 * DAY_MS) });
+    }
+    const currentSeats = script.seatCut && day >= script.seatCut.day ? cutSeats : seats;
+    if (script.seatCut && day === script.seatCut.day) {
+      emit('subscription.changed', dayMs + 3 * HOUR_MS, { plan, seats: cutSeats, mrr: cutSeats * PLANS[plan].pricePerSeat, renewalDate, limits: { api_calls: apiLimit } });
     }
     const weekday = new Date(dayMs).getUTCDay();
-    const weekend = weekday === 0 || weekday === 6;
+    const weekend = weekday === 0 || weekday === 6 || HOLIDAYS.has(isoDay(dayMs).slice(5));
     const level = script.level(day);
     const active = day <= lastActiveDay ? level : 0;
 
-    // Product usage: each active user starts a session and does a few things.
-    const usersInUse = users.slice(0, Math.max(1, Math.round(seats * script.seatsInUse(day))));
-    const activeUsers = Math.min(usersInUse.length, random.roundRandomly(usersInUse.length * dailyShare * active * (weekend ? 0.2 : 1) * random.between(0.85, 1.15)));
+    // Product usage: each active user starts a session and does a few things. A champion (u1) is
+    // there every working day, busier than anyone, until it leaves.
+    const championHere = champion !== null && (script.championLeavesDay === null || day < script.championLeavesDay);
+    const pool = champion !== null && !championHere ? users.slice(1) : users;
+    const usersInUse = pool.slice(0, Math.max(1, Math.round(currentSeats * script.seatsInUse(day))));
+    const others = championHere ? usersInUse.filter((userId) => userId !== champion) : usersInUse;
+    const activeUsers = Math.min(others.length, random.roundRandomly(others.length * dailyShare * active * (weekend ? 0.2 : 1) * random.between(0.85, 1.15)));
     const featuresToday = keyFeatures.slice(0, Math.max(1, Math.round(keyFeatures.length * Math.min(1, level))));
-    for (const userId of random.sample(usersInUse, activeUsers)) {
+    const activeToday = random.sample(others, activeUsers);
+    if (championHere && !weekend && active > 0) activeToday.unshift(champion);
+    for (const userId of activeToday) {
       const sessionMs = dayMs + (workStartHour + random.between(0, 8.5)) * HOUR_MS;
       emit('session.started', sessionMs, {}, userId);
-      const actions = random.poisson(context.eventsPerActiveUser - 1);
+      const actions = random.poisson((context.eventsPerActiveUser - 1) * (userId === champion ? 4 : 1));
       for (let action = 0; action < actions; action += 1) {
         const atMs = sessionMs + random.between(0.5, 120) * MINUTE_MS;
         if (random.chance(0.8)) emit('feature.used', atMs, { feature: random.chance(0.7) ? random.pick(featuresToday) : random.pick(OTHER_FEATURES) }, userId);
@@ -362,8 +566,9 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
     }
 
     // Support: now and then a ticket; more while declining; a few angry ones before a detractor answers.
-    const declining = script.trouble?.kind === 'decline' && day >= script.trouble.fromDay;
-    if (active > 0 && random.chance(declining ? 0.07 : 0.02)) openTicket(dayMs, { topic: random.pick(TICKET_TOPICS) }, someone());
+    if (active > 0 && random.chance(script.ticketChance(day))) {
+      openTicket(dayMs, { topic: random.pick(TICKET_TOPICS), ...(script.negativeTickets && random.chance(0.3) ? { sentiment: 'negative' } : {}) }, someone());
+    }
     if (script.trouble?.kind === 'detractor' && day >= script.trouble.fromDay - 6 && day < script.trouble.fromDay && random.chance(0.4)) {
       openTicket(dayMs, { topic: random.pick(TICKET_TOPICS), ...(random.chance(0.5) ? { sentiment: 'negative' } : {}) }, someone());
     }
@@ -377,6 +582,13 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
       for (const userId of usersInUse) if (random.chance(0.4 * Math.min(1, active))) emit('engagement.email_opened', workTime(), { campaign: `newsletter-${day}` }, userId);
     }
     if ((day + touchOffset) % touchInterval === 0) emit('csm.touchpoint', dayMs + 15 * HOUR_MS, { kind: random.pick(['call', 'meeting', 'email', 'qbr']) });
+
+    // Renewal: the staying account signs for another year.
+    if (day === renewalDay) {
+      const nextRenewal = isoDay(dayMs + 365 * DAY_MS);
+      emit('account.renewed', dayMs + 11 * HOUR_MS, { renewalDate: nextRenewal, mrr: currentSeats * PLANS[plan].pricePerSeat });
+      emit('subscription.changed', dayMs + 11 * HOUR_MS + MINUTE_MS, { plan, seats: currentSeats, mrr: currentSeats * PLANS[plan].pricePerSeat, renewalDate: nextRenewal, limits: { api_calls: apiLimit } });
+    }
 
     // NPS.
     if (script.nps && script.nps.day === day && day <= lastActiveDay) {
@@ -404,7 +616,16 @@ function simulateAccount(context: BaseContext, index: number, accountId: string,
       seats,
       mrr,
       delivery,
-      outcome: { churnedAt: at(script.churnDay, 12), trouble, expansionSignalsFrom: at(script.expansionDay, 0), expandedAt: at(script.expandedDay, 10) },
+      outcome: {
+        churnedAt: at(script.churnDay, 12),
+        trouble,
+        expansionSignalsFrom: at(script.expansionDay, 0),
+        expandedAt: at(script.expandedDay, 10),
+        reactivatedAt: at(script.reactivateDay, 2),
+        renewedAt: at(renewalDay, 11),
+        seatsCutAt: at(script.seatCut?.day ?? null, 3),
+        firstEventAt: new Date(firstDayMs + MINUTE_MS).toISOString(),
+      },
     },
     events,
   };

@@ -8,3 +8,4 @@ export * from './customer-base';
 export * from './replay';
 export * from './replay-diff';
 export * from './signal-quality';
+export * from './history-line';

@@ -6,7 +6,7 @@ import type { ArrivingEvent } from './customer-base';
 /**
  * Replaying a simulated customer base through the real stack (issue 14): post its events in
  * arrival order over HTTP, wait until the whole pipeline has drained, and read back what came
- * out (score history, alert episodes). Used by e2e/determinism.e2e-spec.ts and `npm run replay`.
+ * out (score history, alert episodes). Used by e2e/determinism.e2e-spec.ts and `npm run backtest`.
  */
 
 /** What the helpers need of a Postgres client (pg's Client and Pool both fit). */

@@ -11,7 +11,7 @@ export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
 export interface ServiceProcessOptions {
   /**
    * The tree to run: `<rootDir>/dist/apps/<name>/src/main.js` with `<rootDir>/tools/runtime/register-paths.js`.
-   * Default: this workspace. Scripts that run a private build (npm run replay) point it there.
+   * Default: this workspace. Scripts that run a private build (npm run backtest) point it there.
    */
   readonly rootDir?: string;
   /** Where the log goes (default <workspace>/reports/tmp). */

@@ -1,14 +1,16 @@
-/* eslint-disable no-console -- the replay reports its progress on stdout */
+/* eslint-disable no-console -- the backtest reports its progress on stdout */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { deadLetterTopicOf, Topics } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
 import {
+  backtestArchetypeMix,
   generateCustomerBase,
-  measureSignalQuality,
+  measureBacktest,
+  outcomesOfHistory,
   postInArrivalOrder,
   readAlertEpisodes,
   ServiceProcess,
@@ -16,51 +18,66 @@ import {
   type ServiceName,
 } from '@bellwether/testing';
 import { machineFacts } from '../chaos/chaos-report';
-import { assertReplayDatabase, loadReplayConfig, type ReplayConfig } from './replay.config';
+import { readDailyChurnRisk, readIncidents } from './backtest-readers';
+import { assertBacktestDatabase, loadBacktestConfig, type BacktestConfig } from './backtest.config';
+import { labelsPathOf, readHistoryFile, writeHistoryFile } from './history-file';
 import { writeSignalQualityReport } from './signal-quality-report';
 
 const run = promisify(execFile);
 const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
 
 function log(message: string): void {
-  console.log(`[replay ${new Date().toISOString().slice(11, 19)}] ${message}`);
+  console.log(`[backtest ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-async function createKey(config: ReplayConfig, scopes: string): Promise<string> {
+async function createKey(config: BacktestConfig, scopes: string): Promise<string> {
   const { stdout } = await run(
     process.execPath,
-    ['-r', `./${join(config.buildDir, 'tools/runtime/register-paths.js')}`, join(config.buildDir, 'dist/apps/ingestion/src/cli/keys.cli.js'), 'create', '--name', `replay-${scopes}`, '--scopes', scopes],
+    ['-r', `./${join(config.buildDir, 'tools/runtime/register-paths.js')}`, join(config.buildDir, 'dist/apps/ingestion/src/cli/keys.cli.js'), 'create', '--name', `backtest-${scopes}`, '--scopes', scopes],
     { env: { ...process.env, DATABASE_URL: config.databaseUrl } },
   );
   return (JSON.parse(stdout) as { key: string }).key;
 }
 
 /**
- * `npm run replay` (run.sh prepares the build, database and Redis): generates the simulated base,
- * runs the four services in their own namespace with CLOCK_MODE=event, posts the base in arrival
- * order, waits for the pipeline to drain, and writes the signal-quality figures of the alert
- * episodes to docs/signal-quality.md.
+ * `npm run backtest` (run.sh prepares the build, database and Redis): takes the history file
+ * (BACKTEST_FILE) or writes the seeded synthetic one, runs the four services in their own
+ * namespace with CLOCK_MODE=event, posts the history in its order, waits for the pipeline to
+ * drain, and writes the figures of the alerts and incidents against the history's own outcomes
+ * to docs/signal-quality.md.
  */
 async function main(): Promise<number> {
-  const config = loadReplayConfig();
-  assertReplayDatabase(config.databaseUrl);
+  const config = loadBacktestConfig();
+  assertBacktestDatabase(config.databaseUrl);
   const startedAt = new Date().toISOString();
   const started = Date.now();
   const workDir = resolve(config.workDir);
   mkdirSync(join(workDir, 'logs'), { recursive: true });
   mkdirSync(join(workDir, 'run'), { recursive: true });
 
-  const generating = Date.now();
-  const base = generateCustomerBase({
-    seed: config.base.seed,
-    accounts: config.base.accounts,
-    days: config.base.days,
-    nowMs: Date.parse(`${config.base.anchorDay}T00:00:00Z`),
-    eventsPerActiveUser: config.base.eventsPerActiveUser,
-    seats: config.base.seats,
-  });
-  const generateMs = Date.now() - generating;
-  log(`base: ${base.accounts.length} accounts × ${base.days} days (${base.startTime.slice(0, 10)} to ${base.endTime.slice(0, 10)}), ${base.events.length} events, generated in ${generateMs} ms`);
+  const preparing = Date.now();
+  let historyPath = config.historyFile;
+  if (historyPath === null) {
+    const base = generateCustomerBase({
+      seed: config.synthetic.seed,
+      accounts: config.synthetic.accounts,
+      days: config.synthetic.days,
+      nowMs: Date.parse(`${config.synthetic.anchorDay}T00:00:00Z`),
+      eventsPerActiveUser: config.synthetic.eventsPerActiveUser,
+      seats: config.synthetic.seats,
+      mix: backtestArchetypeMix,
+      accountsPerCsm: config.synthetic.accountsPerCsm,
+    });
+    historyPath = config.syntheticPath;
+    writeHistoryFile(historyPath, base);
+    log(`synthetic history (seed ${base.seed}): ${base.accounts.length} accounts × ${base.days} days, ${base.events.length} events, written to ${historyPath}`);
+  }
+  const events = await readHistoryFile(historyPath);
+  const history = outcomesOfHistory(events.map(({ event }) => event));
+  const labelsPath = labelsPathOf(historyPath);
+  const labels = existsSync(labelsPath) ? new Map(Object.entries((JSON.parse(readFileSync(labelsPath, 'utf8')) as { accounts: Record<string, string> }).accounts)) : undefined;
+  const prepareMs = Date.now() - preparing;
+  log(`history ${historyPath}: ${events.length} events, ${history.accounts.size} accounts${labels ? ', with generator labels' : ''}, read in ${prepareMs} ms`);
 
   const env = {
     KAFKA_BROKERS: config.brokers,
@@ -69,7 +86,8 @@ async function main(): Promise<number> {
     REDIS_URL: config.redisUrl,
     CLOCK_MODE: 'event',
     LOG_LEVEL: 'warn',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    // No service is killed in a backtest; on a loaded machine a short session drops consumers into rebalance loops.
+    KAFKA_SESSION_TIMEOUT_MS: String(config.sessionTimeoutMs),
     // One sender posting as fast as the answers come: the ingest rate limit is not what is measured.
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
@@ -77,7 +95,7 @@ async function main(): Promise<number> {
   const services = Object.fromEntries(
     serviceNames.map((name, index) => [name, new ServiceProcess(name, config.basePort + index, env, { rootDir: resolve(config.buildDir), logDir: join(workDir, 'logs') })]),
   ) as Record<ServiceName, ServiceProcess>;
-  const connection = new KafkaConnection({ brokers: config.brokers.split(','), clientId: 'bellwether-replay', namespace: config.namespace });
+  const connection = new KafkaConnection({ brokers: config.brokers.split(','), clientId: 'bellwether-backtest', namespace: config.namespace });
   const db = new Client({ connectionString: config.databaseUrl });
   // Pid files let run.sh stop what this driver started if the driver itself dies.
   const pidFile = (name: ServiceName) => join(workDir, 'run', `${name}.pid`);
@@ -94,7 +112,10 @@ async function main(): Promise<number> {
     );
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping the services`);
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopAll()
+      .then(() => (process.env['BACKTEST_KEEP_TOPICS'] === '1' ? undefined : connection.deleteNamespaceTopics()))
+      .catch((error: unknown) => log(`could not clean up: ${String(error)}`))
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
@@ -111,7 +132,7 @@ async function main(): Promise<number> {
     const key = await createKey(config, 'ingest,accounts:write');
 
     let nextReport = 0.1;
-    const posted = await postInArrivalOrder(base.events, {
+    const posted = await postInArrivalOrder(events, {
       baseUrl: services.ingestion.baseUrl,
       key,
       batchSize: config.batchSize,
@@ -127,14 +148,20 @@ async function main(): Promise<number> {
     const drained = await waitForPipelineDrain(connection, db, { timeoutMs: config.drainTimeoutMs, log });
     log(`drained ${Math.round(drained.ms / 1000)} s after the last request`);
 
-    const episodes = await readAlertEpisodes(db);
+    const alerts = await readAlertEpisodes(db);
+    const { incidents, source } = await readIncidents(db);
+    const dailyRisk = await readDailyChurnRisk(db);
     const scoreHistoryRows = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM scoring.score_history')).rows[0]?.n ?? 0);
     const deadLetters = await countDeadLetters(connection);
-    writeFileSync(join(workDir, `episodes-${config.label}.json`), JSON.stringify({ command: config.command, gitCommit: config.gitCommit, base: { ...config.base }, episodes }, null, 1));
-    const quality = measureSignalQuality(base, episodes);
-    writeSignalQualityReport(config.reportPath, config, base, quality, {
+    writeFileSync(join(workDir, `result-${config.label}.json`), JSON.stringify({ command: config.command, gitCommit: config.gitCommit, historyPath, incidentSource: source, alerts, incidents }, null, 1));
+    const figures = measureBacktest({ history, alerts, incidents, dailyRisk, ...(labels ? { labels } : {}), aucAheadDays: config.aucAheadDays });
+    writeSignalQualityReport(config.reportPath, config, figures, {
       startedAt,
-      generateMs,
+      historyPath,
+      events: events.length,
+      labelled: labels !== undefined,
+      incidentSource: source,
+      prepareMs,
       postMs: posted.ms,
       requests: posted.requests,
       retries: posted.retries,
@@ -146,14 +173,13 @@ async function main(): Promise<number> {
       deadLetters,
       machine,
     });
-    log(`alert episodes: ${JSON.stringify(quality.byCategory)}; flap rate risk ${(quality.flapRisk.rate * 100).toFixed(1)} %, all ${(quality.flapAll.rate * 100).toFixed(1)} %`);
-    log(`risk alerts per healthy account-quarter ${quality.healthyRiskPerAccountQuarter.rate}; precision ${(quality.precision.rate * 100).toFixed(1)} %; churners warned ${quality.churnRecall.warned}/${quality.churnRecall.churners}`);
+    log(`risk incidents: precision ${figures.byIncidentCategory.find((row) => row.category === 'risk')?.precision?.precision ?? '–'}; churns warned ${figures.recallIncidents.warned}/${figures.recallIncidents.churns}; queue ${figures.queueLoad.perCsmWeek} per CSM-week; AUC ${figures.auc.overall.auc ?? '–'}`);
     log(`report: ${config.reportPath} (section "${config.label}"), in ${Math.round((Date.now() - started) / 1000)} s`);
     return 0;
   } finally {
     await db.end().catch(() => undefined);
     await stopAll();
-    if (process.env['REPLAY_KEEP_TOPICS'] !== '1') await connection.deleteNamespaceTopics().catch((error: unknown) => log(`could not delete the run's topics: ${String(error)}`));
+    if (process.env['BACKTEST_KEEP_TOPICS'] !== '1') await connection.deleteNamespaceTopics().catch((error: unknown) => log(`could not delete the run's topics: ${String(error)}`));
   }
 }
 
@@ -176,7 +202,7 @@ async function countDeadLetters(connection: KafkaConnection): Promise<Record<str
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`[replay] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`[backtest] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },
 );

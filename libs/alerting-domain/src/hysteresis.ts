@@ -29,8 +29,9 @@ export type HysteresisResult =
  * Holds-for and clear-for on one rule outcome, in event time only (`now` is the evaluation's
  * event time; the wall clock never enters):
  * - firing, no active alert: passes once the condition has been firing at evaluations spanning
- *   `holdsForHours` (0 or absent: at once); until then `pending`. `firingSince` is kept after it
- *   passes, so a rule held back by its cool-down or inhibition opens as soon as that ends.
+ *   `holdsForHours` (0 or absent: at once, remembering nothing); until then `pending`.
+ *   `firingSince` is kept after it passes, so a rule held back by its cool-down or inhibition
+ *   opens as soon as that ends.
  * - clear, no active alert: passes (the lifecycle does nothing) and forgets `firingSince`: a clear
  *   evaluation in between starts the hold over.
  * - firing, active alert: passes (a re-trigger) and forgets `clearSince`.
@@ -40,7 +41,7 @@ export type HysteresisResult =
  */
 export function applyHysteresis(outcome: RuleOutcome, rule: AlertRuleConfig, active: boolean, previous: HysteresisState | null, now: string): HysteresisResult {
   if (outcome.state === 'firing') {
-    if (active) return { verdict: 'pass', outcome, next: null };
+    if (active || (rule.holdsForHours ?? 0) <= 0) return { verdict: 'pass', outcome, next: null };
     const firingSince = previous?.firingSince ?? now;
     if (held(firingSince, now, rule.holdsForHours ?? 0)) return { verdict: 'pass', outcome, next: { firingSince } };
     return { verdict: 'pending', next: { firingSince } };

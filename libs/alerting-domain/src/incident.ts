@@ -28,7 +28,7 @@ export interface IncidentState {
   readonly lastSeenAt: string;
   readonly resolvedAt?: string;
   readonly outcome?: AlertOutcome;
-  /** Every rule that fired into it, in order of first appearance (never shrinks). */
+  /** Every rule that fired into it, in order of first appearance, ties by rule id (never shrinks). */
   readonly ruleIds: readonly string[];
   /** Its alerts, active and resolved, as of the last change. */
   readonly rules: readonly IncidentRule[];
@@ -103,14 +103,14 @@ export function foldIncident(current: IncidentState | null, members: readonly In
         status: incidentStatusOf(active),
         openedAt: ctx.now,
         lastSeenAt: ctx.now,
-        ruleIds: unique(active.map((member) => member.ruleId)),
+        ruleIds: unique(active.map((member) => member.ruleId).sort()),
         rules: rulesOf(active, null),
         revision: 1,
       },
     };
   }
   const rules = rulesOf(members, current);
-  const ruleIds = unique([...current.ruleIds, ...members.map((member) => member.ruleId)]);
+  const ruleIds = unique([...current.ruleIds, ...members.map((member) => member.ruleId).sort()]);
   if (active.length === 0) {
     const outcome = ctx.outcome ?? sharedOutcome(members);
     return {

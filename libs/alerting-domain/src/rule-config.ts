@@ -57,7 +57,7 @@ export const defaultRuleSet: RuleSet = {
   version: 'default-2026.2',
   rules: [
     // Risk: scores.
-    { id: 'health_entered_red', version: 1, category: 'risk', severity: 'critical', enabled: true, cooldownHours: 24, autoResolve: true, params: {}, holdsForHours: 24, clearForHours: 72 },
+    { id: 'health_entered_red', version: 1, category: 'risk', severity: 'critical', enabled: true, cooldownHours: 24, autoResolve: true, params: {}, holdsForHours: 0, clearForHours: 72 },
     { id: 'health_dropped', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 14 * 24, autoResolve: false, params: { dropPoints: 15, withinDays: 14 } },
     { id: 'churn_risk_high', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 72, autoResolve: true, params: { threshold: 0.6, clearMargin: 0.05 }, holdsForHours: 48, clearForHours: 72 },
     { id: 'segment_at_risk', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 72, autoResolve: true, params: {}, holdsForHours: 48, clearForHours: 72 },

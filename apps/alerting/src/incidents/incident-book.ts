@@ -13,7 +13,7 @@ const incidentMetrics = {
 };
 
 export interface RefoldOptions {
-  /** The lifecycle kind of an `update` caused by a person's action (default `updated`). */
+  /** The lifecycle kind of an `update` caused by a person's action, used when the incident took that status (else `updated`). */
   readonly kind?: AlertLifecycleKind;
   /** A person's (or churn's) outcome for an incident that resolves or is resolved. */
   readonly outcome?: AlertOutcome;
@@ -67,7 +67,9 @@ export class IncidentBook {
         incidentMetrics.resolved.inc({ category, outcome: incident.outcome ?? 'none' });
         break;
       case 'update':
-        kind = options.kind ?? (escalatedTo !== (current?.escalatedTo ?? null) ? 'escalated' : 'updated');
+        // A person's kind only when the incident as a whole took that status (acknowledging one of
+        // three open alerts leaves the incident open: `updated`).
+        kind = options.kind !== undefined && options.kind === incident.status ? options.kind : escalatedTo !== (current?.escalatedTo ?? null) ? 'escalated' : 'updated';
         break;
       case 'none':
         if (current && escalatedTo !== current.escalatedTo) {

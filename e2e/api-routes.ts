@@ -54,6 +54,10 @@ export const apiRoutes: readonly ApiRoute[] = [
   { service: 'alerting', method: 'POST', path: '/v1/alerts/:id/acknowledge', query: [], body: [] },
   { service: 'alerting', method: 'POST', path: '/v1/alerts/:id/snooze', query: [], body: ['until'] },
   { service: 'alerting', method: 'POST', path: '/v1/alerts/:id/resolve', query: [], body: ['outcome', 'note'] },
+  { service: 'alerting', method: 'GET', path: '/v1/queues/:queue/incidents', query: ['status', 'category', 'limit'], body: null },
+  { service: 'alerting', method: 'POST', path: '/v1/incidents/:id/acknowledge', query: [], body: [] },
+  { service: 'alerting', method: 'POST', path: '/v1/incidents/:id/snooze', query: [], body: ['until'] },
+  { service: 'alerting', method: 'POST', path: '/v1/incidents/:id/resolve', query: [], body: ['outcome', 'note'] },
   // playbook
   { service: 'playbook', method: 'GET', path: '/v1/queues/:queue/tasks', query: ['status'], body: null },
   { service: 'playbook', method: 'POST', path: '/v1/tasks/:id/complete', query: [], body: ['note'] },

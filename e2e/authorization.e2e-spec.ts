@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
+import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent } from '@bellwether/contracts';
 import { waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
@@ -17,6 +17,7 @@ describe('authorization matrix', () => {
   const keys: Partial<Record<Role, string>> = {};
   const accountId = `authz-${randomUUID()}`;
   let alertId = '';
+  let incidentId = '';
   let taskQueue = 'csm:csm-ana';
 
   beforeAll(async () => {
@@ -46,6 +47,7 @@ describe('authorization matrix', () => {
     );
     expect(posted.status).toBe(202);
     alertId = ((await stack.waitForRecord(Topics.alerts, 'an alert', (value) => value['accountId'] === accountId && value['kind'] === 'opened')).value as AlertLifecycleEvent).alertId;
+    incidentId = ((await stack.waitForRecord(Topics.incidents, 'an incident', (value) => value['accountId'] === accountId && value['kind'] === 'opened')).value as IncidentLifecycleEvent).incidentId;
     await stack.waitForRecord(Topics.playbookRuns, 'a task', (value) => value['accountId'] === accountId && value['kind'] === 'task.created');
     taskQueue = 'csm:csm-ana';
     // Keys reach scoring, alerting and playbook over bellwether.api-keys.v1.
@@ -93,6 +95,8 @@ describe('authorization matrix', () => {
     ['GET /v1/queues/{csm}/alerts', call(alerting, 'GET', () => '/v1/queues/csm:csm-ana/alerts'), [401, 403, 200, 404, 200, 200, 200]],
     ['GET /v1/queues/{manager}/alerts', call(alerting, 'GET', () => '/v1/queues/manager:emea/alerts'), [401, 403, 200, 404, 404, 200, 200]],
     ['POST /v1/alerts/{id}/acknowledge', call(alerting, 'POST', () => `/v1/alerts/${alertId}/acknowledge`), [401, 403, 403, 404, 200, 200, 200]],
+    ['GET /v1/queues/{csm}/incidents', call(alerting, 'GET', () => '/v1/queues/csm:csm-ana/incidents'), [401, 403, 200, 404, 200, 200, 200]],
+    ['POST /v1/incidents/{id}/acknowledge', call(alerting, 'POST', () => `/v1/incidents/${incidentId}/acknowledge`), [401, 403, 403, 404, 200, 200, 200]],
     ['GET /v1/queues/{csm}/tasks', call(playbook, 'GET', () => `/v1/queues/${taskQueue}/tasks`), [401, 403, 200, 404, 200, 200, 200]],
     ['GET /v1/portfolio/kpis', call(playbook, 'GET', () => '/v1/portfolio/kpis'), [401, 403, 200, 403, 403, 200, 200]],
   ];

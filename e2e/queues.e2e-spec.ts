@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
+import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent } from '@bellwether/contracts';
 import { waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
@@ -107,6 +107,25 @@ describe('alert queues (alerting work API)', () => {
     expect((await api('GET', '/v1/queues/csm:csm-ana/alerts?status=lost', keys['ana'])).status).toBe(400);
   });
 
+  it('shows the account once in the queue as a risk incident listing every firing rule with its evidence', async () => {
+    const incidentId = ((await stack.waitForRecord(Topics.incidents, 'the risk incident', (value) => value['accountId'] === accountId && value['kind'] === 'opened')).value as IncidentLifecycleEvent)
+      .incidentId;
+    type Listed = { incidentId: string; accountId: string; category: string; severity: string; ruleIds: string[]; rules: { rule: string; alertId: string; evidence: string[] }[] };
+    const listed = (await (await api('GET', '/v1/queues/csm:csm-ana/incidents?status=open,acknowledged,snoozed', keys['ana'])).json()) as { incidents: Listed[] };
+    const ofAccount = listed.incidents.filter((incident) => incident.accountId === accountId);
+    expect(ofAccount).toEqual([expect.objectContaining({ incidentId, category: 'risk', severity: 'critical' })]);
+    const alerts = (await (await api('GET', `/v1/queues/csm:csm-ana/alerts?status=open,acknowledged,snoozed&category=risk`, keys['ana'])).json()) as {
+      alerts: { alertId: string; accountId: string; rule: string; incidentId: string | null }[];
+    };
+    const mine = alerts.alerts.filter((alert) => alert.accountId === accountId);
+    expect(mine.map((alert) => alert.incidentId)).toEqual(mine.map(() => incidentId));
+    const rules = ofAccount[0]?.rules ?? [];
+    expect(rules.map((rule) => rule.alertId).sort()).toEqual(mine.map((alert) => alert.alertId).sort());
+    expect(rules.find((rule) => rule.alertId === alertId)?.evidence.length).toBeGreaterThan(0);
+    expect((await api('GET', '/v1/queues/csm:csm-ana/incidents', keys['zed'])).status).toBe(404);
+    expect((await api('POST', `/v1/incidents/${incidentId}/acknowledge`, keys['zed'])).status).toBe(404);
+  });
+
   it('escalates an unacknowledged P1 past its SLA to the CSM’s team manager queue, once the pipeline clock passes it', async () => {
     // CLOCK_MODE=event: the SLA (4 s after the alert's event time) runs on the pipeline watermark,
     // which the test moves to now, as scoring does once the events reach it. (That nothing
@@ -159,6 +178,8 @@ describe('alert queues (alerting work API)', () => {
 
       await waitFor(() => received.includes('alert.resolved'), { description: 'the resolution on the live stream', timeoutMs: 20_000 });
       expect(received).toContain(alertId);
+      // The same stream carries the incident's steps under their own event names.
+      expect(received).toMatch(/event: ?incident\.(acknowledged|snoozed|resolved|updated)/);
       const kinds = (await waitFor(() => {
         const found = stack.records(Topics.alerts, accountId).map((record) => record.value as AlertLifecycleEvent).filter((event) => event.alertId === alertId);
         return found.some((event) => event.kind === 'resolved') ? found : undefined;

@@ -71,7 +71,7 @@ export class Stack {
     // Ingestion first: it creates the topics the others consume.
     await this.services.ingestion.start();
     await Promise.all([this.services.scoring.start(), this.services.alerting.start(), this.services.playbook.start()]);
-    this.tail = new TopicTail(this.kafka, [Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns], { fromBeginning: true });
+    this.tail = new TopicTail(this.kafka, [Topics.events, Topics.scores, Topics.alerts, Topics.incidents, Topics.playbookRuns], { fromBeginning: true });
     await this.tail.start();
   }
 

@@ -189,7 +189,7 @@ async function countDeadLetters(connection: KafkaConnection): Promise<Record<str
   await admin.connect();
   try {
     const counts: Record<string, number> = {};
-    for (const topic of [Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock].map(deadLetterTopicOf)) {
+    for (const topic of [Topics.events, Topics.scores, Topics.alerts, Topics.incidents, Topics.playbookRuns, Topics.clock].map(deadLetterTopicOf)) {
       const ends = await admin.fetchTopicOffsets(connection.topic(topic)).catch(() => []);
       counts[topic] = ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
     }

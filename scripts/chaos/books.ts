@@ -21,7 +21,7 @@ export interface CheckResult {
 export const consumerGroups: Readonly<Record<string, readonly string[]>> = {
   'bellwether-scoring': [Topics.events, Topics.clock, Topics.alerts, Topics.playbookRuns],
   'bellwether-alerting': [Topics.scores],
-  'bellwether-playbook': [Topics.alerts, Topics.scores, Topics.events],
+  'bellwether-playbook': [Topics.alerts, Topics.incidents, Topics.scores, Topics.events],
 };
 
 const serviceSchemas = ['ingestion', 'scoring', 'alerting', 'playbook'];

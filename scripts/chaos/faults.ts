@@ -44,7 +44,7 @@ export interface Poison {
 }
 
 /** Topics the services consume (the apps' main.ts decoders); each gets a poison message. */
-export const consumedTopics: readonly string[] = [Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock];
+export const consumedTopics: readonly string[] = [Topics.events, Topics.scores, Topics.alerts, Topics.incidents, Topics.playbookRuns, Topics.clock];
 
 /**
  * The kills in rounds (each round every service once, in a random order), with the other faults

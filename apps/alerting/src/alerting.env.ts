@@ -55,6 +55,14 @@ export class AlertingEnv extends CommonEnv {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   WEBHOOK_URL?: string;
 
+  /**
+   * Which lifecycle events go to WEBHOOK_URL: `alerts` (per rule, the default, as before
+   * incidents), `incidents` (per incident) or both (`alerts,incidents`). Opt-in, so an existing
+   * receiver never gets a payload shape it did not ask for.
+   */
+  @IsIn(['alerts', 'incidents', 'alerts,incidents', 'incidents,alerts'])
+  WEBHOOK_EVENTS: 'alerts' | 'incidents' | 'alerts,incidents' | 'incidents,alerts' = 'alerts';
+
   @ValidateIf((env: AlertingEnv) => Boolean(env.WEBHOOK_URL))
   @IsString()
   @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters when WEBHOOK_URL is set' })

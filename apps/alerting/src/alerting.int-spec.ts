@@ -203,3 +203,137 @@ describe('alerting timers on the pipeline clock (CLOCK_MODE=event)', () => {
     expect((await db.query('SELECT rule_id FROM alerting.alerts WHERE account_id = $1', [accountId])).rows).toEqual([]);
   });
 });
+
+describe('incidents, hysteresis and churn on the real stack', () => {
+  const csmKey = generateKey();
+  const otherCsmKey = generateKey();
+  const api = (key: ReturnType<typeof generateKey>, path: string, body?: unknown) =>
+    fetch(`${alerting.baseUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${key.plaintext}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  /** A red change at `eventTime` with churn risk 0.7; `churnedAt` marks the account churned. */
+  const riskyChange = (accountId: string, sequence: number, eventTime: string, churnedAt?: string): ScoreChanged => ({
+    ...redChange(accountId, eventTime),
+    changeId: `chg-${sequence}-${randomUUID()}`,
+    sequence,
+    after: { health: 30, band: 'red', churnRisk: 0.7, segment: 'at_risk', stage: 'adoption' },
+    account: { csmId: 'csm-9', mrr: 2000, ...(churnedAt ? { churnedAt } : {}) },
+  });
+  interface IncidentRow {
+    id: string;
+    status: string;
+    severity: string;
+    outcome: string | null;
+    rule_ids: string[];
+    queue: string;
+    resolved_at: Date | null;
+  }
+  const incidentsOf = async (accountId: string): Promise<IncidentRow[]> =>
+    (await db.query('SELECT id, status, severity, outcome, rule_ids, queue, resolved_at FROM alerting.incidents WHERE account_id = $1 ORDER BY opened_at', [accountId])).rows as IncidentRow[];
+  const alertsOf = async (accountId: string): Promise<{ rule_id: string; status: string; outcome: string | null; incident_id: string | null }[]> =>
+    (await db.query('SELECT rule_id, status, outcome, incident_id FROM alerting.alerts WHERE account_id = $1 ORDER BY opened_at, rule_id', [accountId])).rows as {
+      rule_id: string;
+      status: string;
+      outcome: string | null;
+      incident_id: string | null;
+    }[];
+  const pendingOf = async (accountId: string): Promise<{ rule_id: string; firing_since: Date | null }[]> =>
+    (await db.query('SELECT rule_id, firing_since FROM alerting.rule_hysteresis WHERE account_id = $1 ORDER BY rule_id', [accountId])).rows as { rule_id: string; firing_since: Date | null }[];
+  const incidentKinds = async (incidentId: string): Promise<string[]> =>
+    ((await db.query(`SELECT payload->>'kind' AS kind FROM alerting.outbox WHERE topic LIKE '%incidents.v1' AND payload->>'incidentId' = $1 ORDER BY id`, [incidentId])).rows as { kind: string }[]).map(
+      (row) => row.kind,
+    );
+
+  beforeAll(async () => {
+    for (const [key, csmId] of [
+      [csmKey, 'csm-9'],
+      [otherCsmKey, 'csm-other'],
+    ] as const) {
+      const record: ApiKeyRecord = { schemaVersion: 1, id: key.id, secretSha256: key.secretSha256, scopes: ['csm'], csmId, team: null, revoked: false, updatedAt: new Date().toISOString() };
+      await producer.send(Topics.apiKeys, [{ key: key.id, value: record }]);
+    }
+    await waitFor(async () => (await api(csmKey, '/v1/queues/csm:csm-9/incidents')).status === 200, { description: 'the CSM key to reach alerting' });
+  });
+
+  it('groups an account’s risk alerts into one incident, holds state rules for their holdsFor, and acts on the incident over HTTP', async () => {
+    const accountId = `incident-${randomUUID()}`;
+    const yellow = (sequence: number, eventTime: string): ScoreChanged => ({
+      ...riskyChange(accountId, sequence, eventTime),
+      before: { health: 58, band: 'yellow', churnRisk: 0.7, segment: 'at_risk', stage: 'adoption' },
+      after: { health: 56, band: 'yellow', churnRisk: 0.7, segment: 'at_risk', stage: 'adoption' },
+    });
+    const first = yellow(1, '2026-09-01T08:00:00.000Z');
+    await producer.send(Topics.scores, [{ key: accountId, value: first }]);
+    await waitFor(async () => (await processed([first.changeId])).length === 1, { description: 'the first change' });
+    // churn_risk_high and segment_at_risk are state rules held for 48 h: pending, nothing opens.
+    expect(await alertsOf(accountId)).toEqual([]);
+    expect(await incidentsOf(accountId)).toEqual([]);
+    expect(await pendingOf(accountId)).toEqual([
+      { rule_id: 'churn_risk_high', firing_since: new Date('2026-09-01T08:00:00.000Z') },
+      { rule_id: 'segment_at_risk', firing_since: new Date('2026-09-01T08:00:00.000Z') },
+    ]);
+
+    // Still firing 48 h later: both open, into one incident.
+    await producer.send(Topics.scores, [{ key: accountId, value: yellow(2, '2026-09-03T08:00:00.000Z') }]);
+    await waitFor(async () => (await incidentsOf(accountId)).length === 1, { description: 'the risk incident' });
+    // Then red: the critical rule joins the same incident and raises its severity.
+    const red = riskyChange(accountId, 3, '2026-09-04T08:00:00.000Z');
+    await producer.send(Topics.scores, [{ key: accountId, value: red }]);
+    await waitFor(async () => (await processed([red.changeId])).length === 1, { description: 'the red change' });
+    const [incident] = await incidentsOf(accountId);
+    expect(await incidentsOf(accountId)).toHaveLength(1);
+    // Once their alerts are active, the rules' pending state is gone.
+    expect(await pendingOf(accountId)).toEqual([]);
+    expect(incident).toMatchObject({ status: 'open', severity: 'critical', queue: 'csm:csm-9' });
+    expect(incident?.rule_ids).toEqual(['churn_risk_high', 'segment_at_risk', 'health_entered_red']);
+    const alerts = await alertsOf(accountId);
+    expect(alerts).toHaveLength(3);
+    expect(new Set(alerts.map((alert) => alert.incident_id))).toEqual(new Set([incident?.id]));
+    expect(await incidentKinds(incident?.id ?? '')).toEqual(['opened', 'updated']);
+    // The alert events name their incident.
+    const stamped = (await db.query(`SELECT DISTINCT payload->>'incidentId' AS id FROM alerting.outbox WHERE topic LIKE '%alerts.v1' AND payload->>'accountId' = $1`, [accountId])).rows;
+    expect(stamped).toEqual([{ id: incident?.id }]);
+
+    // The queue lists the incident with its rules; another CSM neither sees nor acts on it.
+    const listed = (await (await api(csmKey, '/v1/queues/csm:csm-9/incidents')).json()) as { incidents: { incidentId: string; rules: { rule: string; evidence: string[] }[] }[] };
+    const item = listed.incidents.find((candidate) => candidate.incidentId === incident?.id);
+    expect(item?.rules.map((rule) => rule.rule).sort()).toEqual(['churn_risk_high', 'health_entered_red', 'segment_at_risk']);
+    expect(item?.rules.every((rule) => rule.evidence.length > 0)).toBe(true);
+    expect((await api(otherCsmKey, '/v1/queues/csm:csm-9/incidents')).status).toBe(404);
+    expect((await api(otherCsmKey, `/v1/incidents/${incident?.id}/acknowledge`, {})).status).toBe(404);
+
+    const acknowledged = await api(csmKey, `/v1/incidents/${incident?.id}/acknowledge`, {});
+    expect([acknowledged.status, await acknowledged.json()]).toEqual([200, expect.objectContaining({ incidentId: incident?.id, status: 'acknowledged' })]);
+    expect((await alertsOf(accountId)).map((alert) => alert.status)).toEqual(['acknowledged', 'acknowledged', 'acknowledged']);
+    expect(await incidentKinds(incident?.id ?? '')).toEqual(['opened', 'updated', 'acknowledged']);
+
+    const resolved = await api(csmKey, `/v1/incidents/${incident?.id}/resolve`, { outcome: 'saved' });
+    expect([resolved.status, await resolved.json()]).toEqual([200, expect.objectContaining({ status: 'resolved', outcome: 'saved' })]);
+    expect((await alertsOf(accountId)).every((alert) => alert.status === 'resolved' && alert.outcome === 'saved')).toBe(true);
+    expect((await api(csmKey, `/v1/incidents/${incident?.id}/resolve`, { outcome: 'saved' })).status).toBe(409);
+  });
+
+  it('on churn resolves every alert and incident as churned, drops pending holds and opens nothing until reactivated', async () => {
+    const accountId = `churn-${randomUUID()}`;
+    await producer.send(Topics.scores, [{ key: accountId, value: riskyChange(accountId, 1, '2026-09-10T08:00:00.000Z') }]);
+    await waitFor(async () => (await incidentsOf(accountId)).length === 1, { description: 'the risk incident' });
+    expect(await pendingOf(accountId)).toHaveLength(2);
+
+    const churned = riskyChange(accountId, 2, '2026-09-13T08:00:00.000Z', '2026-09-13T08:00:00.000Z');
+    const stillChurned = riskyChange(accountId, 3, '2026-09-20T08:00:00.000Z', '2026-09-13T08:00:00.000Z');
+    await producer.send(Topics.scores, [{ key: accountId, value: churned }]);
+    await producer.send(Topics.scores, [{ key: accountId, value: stillChurned }]);
+    await waitFor(async () => (await processed([churned.changeId, stillChurned.changeId])).length === 2, { description: 'the churned changes' });
+    expect(await alertsOf(accountId)).toEqual([expect.objectContaining({ rule_id: 'health_entered_red', status: 'resolved', outcome: 'churned' })]);
+    expect(await incidentsOf(accountId)).toEqual([expect.objectContaining({ status: 'resolved', outcome: 'churned', resolved_at: new Date('2026-09-13T08:00:00.000Z') })]);
+    expect(await pendingOf(accountId)).toEqual([]);
+
+    // Reactivated (no churnedAt): a normal account again.
+    const back = riskyChange(accountId, 4, '2026-09-25T08:00:00.000Z');
+    await producer.send(Topics.scores, [{ key: accountId, value: back }]);
+    await waitFor(async () => (await incidentsOf(accountId)).length === 2, { description: 'a new incident after reactivation' });
+    expect((await incidentsOf(accountId))[1]).toMatchObject({ status: 'open', outcome: null });
+  });
+});

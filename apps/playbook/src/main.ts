@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Topics, validateAlertLifecycleEvent, validateScoreChanged, validateTelemetryEvent } from '@bellwether/contracts';
+import { Topics, validateAlertLifecycleEvent, validateIncidentLifecycleEvent, validateScoreChanged, validateTelemetryEvent } from '@bellwether/contracts';
 import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { PlaybookEnv } from './playbook.env';
 import { PLAYBOOK_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
@@ -18,6 +18,7 @@ runService('playbook', async (logger) => {
         env,
         decoders: {
           [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
+          [Topics.incidents]: decoderFrom(validateIncidentLifecycleEvent),
           [Topics.scores]: decoderFrom(validateScoreChanged),
           [Topics.events]: decoderFrom(validateTelemetryEvent),
         },

@@ -4,7 +4,17 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PipelineWatermark, type PlaybookRunEvent, type TelemetryEvent } from '@bellwether/contracts';
+import {
+  deadLetterTopicOf,
+  Topics,
+  type AlertLifecycleEvent,
+  type AlertSeverity,
+  type IncidentLifecycleEvent,
+  type PipelineWatermark,
+  type PlaybookRunEvent,
+  type ScoreChanged,
+  type TelemetryEvent,
+} from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { PLAYBOOK_CONSUMER_GROUP } from './playbook.module';
@@ -48,6 +58,22 @@ writeFileSync(
     exitCriteria: ['churned'],
   }),
 );
+writeFileSync(
+  join(playbooksDir, 'incident.json'),
+  JSON.stringify({
+    id: 'serious-risk-incident',
+    version: 1,
+    name: 'Serious risk incident',
+    // Deliberately without a churned exit: a churned account ends every run all the same.
+    trigger: { kind: 'incident', category: 'risk', minSeverity: 'high' },
+    steps: [
+      { kind: 'task', id: 'call', role: 'csm', title: 'Call about the incident', dueInHours: 24 },
+      { kind: 'wait', id: 'pause', hours: 14 * 24 },
+      { kind: 'end', id: 'done' },
+    ],
+    exitCriteria: [],
+  }),
+);
 
 const env = {
   KAFKA_BROKERS: testEnvironment.kafkaBrokers,
@@ -83,6 +109,58 @@ function opened(rule: string, accountId: string, occurredAt = new Date().toISOSt
     occurredAt,
   };
 }
+
+function incidentEvent(accountId: string, incidentId: string, revision: number, kind: IncidentLifecycleEvent['kind'], severity: AlertSeverity): IncidentLifecycleEvent {
+  return {
+    schemaVersion: 1,
+    eventId: `${incidentId}:${revision}`,
+    kind,
+    incidentId,
+    revision,
+    accountId,
+    category: 'risk',
+    severity,
+    priority: 8,
+    queue: 'csm:csm-it',
+    status: 'open',
+    openedAt: '2026-07-01T10:00:00.000Z',
+    ruleIds: ['activity_dropped'],
+    rules: [{ rule: 'activity_dropped', alertId: `al_${incidentId.slice(3)}`, severity, status: 'open', evidence: ['activity −60%'] }],
+    occurredAt: '2026-07-01T10:00:00.000Z',
+  };
+}
+
+function scoreChange(accountId: string, sequence: number, churnedAt?: string): ScoreChanged {
+  const snapshot = { health: 35, band: 'red', churnRisk: 0.7, segment: 'at_risk', stage: 'adoption' } as const;
+  return {
+    schemaVersion: 1,
+    accountId,
+    changeId: `${accountId}:${sequence}`,
+    sequence,
+    eventTime: `2026-07-0${sequence + 1}T10:00:00.000Z`,
+    cause: { kind: 'event', eventId: `evt-${randomUUID()}`, eventType: 'account.churned' },
+    before: snapshot,
+    after: snapshot,
+    drivers: [],
+    reasons: [],
+    scorecardVersion: 'default-2026.1',
+    account: { csmId: 'csm-it', ...(churnedAt ? { churnedAt } : {}) },
+  };
+}
+
+/** Resolves once the consumer processed (claimed) the message, e.g. `incident:<eventId>` or `score:<changeId>`. */
+const processedMessage = (messageId: string): Promise<boolean> =>
+  waitFor(async () => (await db.query('SELECT 1 FROM playbook.processed_messages WHERE message_id = $1', [messageId])).rows.length === 1 || undefined, {
+    description: `message ${messageId} processed`,
+  });
+const incidentId = () => `in_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+const runsOf = async (accountId: string) =>
+  (await db.query('SELECT id, playbook_id, status, outcome FROM playbook.runs WHERE account_id = $1 ORDER BY created_at', [accountId])).rows as {
+    id: string;
+    playbook_id: string;
+    status: string;
+    outcome: string | null;
+  }[];
 
 /** Publishes scoring's pipeline watermark as scoring does: key `pipeline` on the (namespaced) watermarks topic. */
 async function publishWatermark(watermark: string): Promise<void> {
@@ -210,5 +288,44 @@ describe('the playbook executor on the real stack', () => {
     await expect(broken.start(20_000)).rejects.toThrow(/exited with 78/);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(broken.logPath, 'utf8')).toMatch(/broken\.json: steps\.0\.dueInHours/);
+  });
+
+  it('starts an incident-triggered playbook once per incident, when the incident reaches its minSeverity', async () => {
+    const accountId = `incident-${randomUUID()}`;
+    const id = incidentId();
+    const medium = incidentEvent(accountId, id, 1, 'opened', 'medium');
+    await producer.send(Topics.incidents, [{ key: accountId, value: medium }]);
+    await processedMessage(`incident:${medium.eventId}`);
+    expect(await runsOf(accountId)).toEqual([]);
+
+    const high = incidentEvent(accountId, id, 2, 'updated', 'high');
+    const critical = incidentEvent(accountId, id, 3, 'updated', 'critical');
+    await producer.send(Topics.incidents, [{ key: accountId, value: high }]);
+    await producer.send(Topics.incidents, [{ key: accountId, value: critical }]);
+    await processedMessage(`incident:${critical.eventId}`);
+    expect(await runsOf(accountId)).toEqual([expect.objectContaining({ playbook_id: 'serious-risk-incident', status: 'waiting' })]);
+  });
+
+  it('ends live runs as churned when a score change carries churnedAt, starts none while churned, and starts again once reactivated', async () => {
+    const accountId = `churn-${randomUUID()}`;
+    await producer.send(Topics.scores, [{ key: accountId, value: scoreChange(accountId, 1) }]);
+    await producer.send(Topics.incidents, [{ key: accountId, value: incidentEvent(accountId, incidentId(), 1, 'opened', 'high') }]);
+    await waitFor(async () => (await runsOf(accountId))[0]?.status === 'waiting', { description: 'the run to wait' });
+
+    await producer.send(Topics.scores, [{ key: accountId, value: scoreChange(accountId, 2, '2026-07-03T10:00:00.000Z') }]);
+    await waitFor(async () => (await runsOf(accountId))[0]?.status === 'exited', { description: 'the run to exit on churn' });
+    expect((await runsOf(accountId))[0]).toMatchObject({ outcome: 'churned' });
+
+    // While churned, a new incident starts nothing; once a change lacks churnedAt, the next one does.
+    const whileChurned = incidentEvent(accountId, incidentId(), 1, 'opened', 'critical');
+    await producer.send(Topics.incidents, [{ key: accountId, value: whileChurned }]);
+    await processedMessage(`incident:${whileChurned.eventId}`);
+    expect(await runsOf(accountId)).toHaveLength(1);
+    const reactivated = scoreChange(accountId, 3);
+    await producer.send(Topics.scores, [{ key: accountId, value: reactivated }]);
+    await processedMessage(`score:${reactivated.changeId}`);
+    await producer.send(Topics.incidents, [{ key: accountId, value: incidentEvent(accountId, incidentId(), 1, 'opened', 'critical') }]);
+    await waitFor(async () => (await runsOf(accountId)).length === 2, { description: 'a run after reactivation' });
+    expect((await runsOf(accountId)).map((run) => run.status)).toEqual(['exited', 'waiting']);
   });
 });

@@ -1,4 +1,4 @@
-export { defaultRuleSet, findRule, validateRuleSet, type AlertRuleConfig, type RuleSet } from './rule-config';
+export { defaultRuleSet, findRule, validateRuleSet, type AlertRuleConfig, type RuleConcern, type RuleSet } from './rule-config';
 export type { RuleOutcome, RuleState, RuleVerdict, ScorePoint, ScoreRule, ScoreRuleInput } from './rule.types';
 export { evaluateScoreRules, scoreRuleParams, scoreRules } from './rules';
 export { healthEnteredRedRule } from './health-entered-red.rule';
@@ -46,3 +46,6 @@ export { compareSeverity, maxSeverity } from './severity';
 export { accountTierOf, arrBandOf, arrUsdFromMrr, type AccountTier, type ArrBand } from './arr-tier';
 export { arrBandMultiplier, priorityOf, severityWeight } from './priority';
 export { routeTo, type RoutableAccount, type Route } from './routing';
+export { applyHysteresis, type HysteresisResult, type HysteresisState } from './hysteresis';
+export { isChurned, resolveForChurn } from './churn';
+export { foldIncident, incidentStatusOf, type FoldContext, type IncidentDecision, type IncidentMember, type IncidentRule, type IncidentState } from './incident';

@@ -33,4 +33,12 @@ describe('isInhibited', () => {
   it('uses the outcome severity when it is above the rule severity', () => {
     expect(isInhibited(risk, [criticalRisk], 'at_risk', 'critical')).toBe(false);
   });
+
+  it('does not let a neglect alert (about the CSM, not the customer) hold back expansion on a green growing account', () => {
+    const growth = ruleConfig({ id: 'business_growth', category: 'expansion', severity: 'medium' });
+    const neglect = { ruleId: 'neglect', category: 'risk' as const, severity: 'medium' as const, status: 'open' as const };
+    expect(isInhibited(growth, [neglect], 'stable')).toBe(false);
+    expect(isInhibited(growth, [neglect, { ...neglect, ruleId: 'activity_dropped' }], 'stable')).toBe(true);
+    expect(isInhibited(growth, [neglect], 'at_risk')).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@ describe('rule configuration', () => {
     expect(validateRuleSet(defaultRuleSet, scoreRuleParams)).toEqual([]);
     expect(findRule(defaultRuleSet, 'health_entered_red')?.severity).toBe('critical');
     expect(findRule(defaultRuleSet, 'health_dropped')?.params).toEqual({ dropPoints: 15, withinDays: 14 });
-    expect(findRule(defaultRuleSet, 'churn_risk_high')?.params).toEqual({ threshold: 0.6 });
+    expect(findRule(defaultRuleSet, 'churn_risk_high')?.params).toEqual({ threshold: 0.6, clearMargin: 0.05 });
     expect(findRule(defaultRuleSet, 'segment_at_risk')?.severity).toBe('high');
     expect(findRule(defaultRuleSet, 'adoption_maturity')).toMatchObject({ category: 'expansion', severity: 'medium', params: { breadth: 0.8 } });
     expect(findRule(defaultRuleSet, 'nope')).toBeUndefined();

@@ -23,6 +23,13 @@ export interface RuleOutcome {
 export interface ScoreRuleInput {
   readonly change: ScoreChanged;
   readonly history: readonly ScorePoint[];
+  /**
+   * Whether the account already has an active alert for this rule. Rules that compare a number
+   * with a threshold use it for their clear margin: an active alert clears only past the
+   * threshold plus the margin (`renewal_at_risk`: opens below health 70, clears at ≥ 75), so a
+   * wobble at the threshold neither resolves nor re-opens it. Absent: false.
+   */
+  readonly active?: boolean;
 }
 
 /** One evaluator's conclusion. `severity` may raise the configured one for a stronger signal. */

@@ -69,14 +69,15 @@ export const scoreRuleParams: Readonly<Record<string, readonly string[]>> = Obje
 /**
  * Every enabled rule of the set that has a score evaluator, in rule-set order. Rules without an
  * evaluator here (other inputs) and rules without an opinion (missing optional input) yield no
- * outcome; the others yield `firing` or `clear`.
+ * outcome; the others yield `firing` or `clear`. `activeRuleIds`: rules with an active alert on
+ * the account (their evaluators apply their clear margin, see `ScoreRuleInput.active`).
  */
-export function evaluateScoreRules(change: ScoreChanged, history: readonly ScorePoint[], rules: RuleSet): RuleOutcome[] {
+export function evaluateScoreRules(change: ScoreChanged, history: readonly ScorePoint[], rules: RuleSet, activeRuleIds: ReadonlySet<string> = new Set()): RuleOutcome[] {
   const outcomes: RuleOutcome[] = [];
   for (const config of rules.rules) {
     const rule = scoreRules[config.id];
     if (!config.enabled || !rule) continue;
-    const verdict = rule.evaluate({ change, history }, config);
+    const verdict = rule.evaluate({ change, history, active: activeRuleIds.has(config.id) }, config);
     if (verdict === null) continue;
     outcomes.push({
       ruleId: config.id,

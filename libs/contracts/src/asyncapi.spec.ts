@@ -5,11 +5,12 @@ import addFormats from 'ajv-formats';
 import asyncApiSpecs from '@asyncapi/specs';
 import { parse } from 'yaml';
 import { asyncApiSchemasByTopic, buildAsyncApiDocument, deadLetterHeaderNames } from './asyncapi';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, incidentLifecycleEventSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs } from './topics';
 import {
   createAjv,
   validateAlertLifecycleEvent,
+  validateIncidentLifecycleEvent,
   validateApiKeyRecord,
   validateDirectoryRecord,
   validateClockTick,
@@ -58,6 +59,7 @@ describe('docs/asyncapi.yaml', () => {
       [Topics.events]: validateTelemetryEvent,
       [Topics.scores]: validateScoreChanged,
       [Topics.alerts]: validateAlertLifecycleEvent,
+      [Topics.incidents]: validateIncidentLifecycleEvent,
       [Topics.playbookRuns]: validatePlaybookRunEvent,
       [Topics.clock]: validateClockTick,
       [Topics.watermarks]: validatePipelineWatermark,
@@ -88,6 +90,7 @@ describe('docs/asyncapi.yaml', () => {
       expect(embedded(Topics.events)).toEqual(telemetryEventSchema);
       expect(embedded(Topics.scores)).toEqual(scoreChangedSchema);
       expect(embedded(Topics.alerts)).toEqual(alertLifecycleEventSchema);
+      expect(embedded(Topics.incidents)).toEqual(incidentLifecycleEventSchema);
       expect(embedded(Topics.playbookRuns)).toEqual(playbookRunEventSchema);
       expect(embedded(Topics.clock)).toEqual(clockTickSchema);
       expect(embedded(Topics.watermarks)).toEqual(pipelineWatermarkSchema);

@@ -1,5 +1,5 @@
 import type { ScoreChanged } from './messages';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, incidentLifecycleEventSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
 
 /**
@@ -216,7 +216,7 @@ const topics: readonly TopicDoc[] = [
     key: 'AccountKey',
     headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
     idempotencyKey: '`eventId` (`<alertId>:<revision>`); `revision` grows with every step of one alert',
-    notes: ['Open to integrators: use your own consumer group.'],
+    notes: ['Open to integrators: use your own consumer group.', '`incidentId` (optional, additive) names the incident of `bellwether.incidents.v1` the alert belongs to.'],
     example: {
       schemaVersion: 1,
       eventId: 'al_5f0c9a1e27b4d3c8e6a1f092:1',
@@ -235,6 +235,47 @@ const topics: readonly TopicDoc[] = [
       occurredAt: '2026-03-01T10:00:00.000Z',
     },
     exampleHeaders: { 'bw-event-id': 'al_5f0c9a1e27b4d3c8e6a1f092:1' },
+  },
+  {
+    id: 'incidents',
+    topic: Topics.incidents,
+    title: 'Incident lifecycle',
+    message: 'IncidentLifecycleEvent',
+    schema: incidentLifecycleEventSchema,
+    summary:
+      'One step in an incident’s life (opened, updated, acknowledged, snoozed, resolved, escalated). An incident groups an account’s active alerts of one category: one risk incident and one expansion opportunity per account, listing every firing rule with its evidence; its severity is the highest of its active alerts.',
+    producer: { service: 'alerting', via: 'its outbox relay' },
+    consumers: [{ service: 'playbook', group: 'bellwether-playbook', purpose: 'starts the playbooks with an `incident` trigger of an opened incident’s category' }],
+    key: 'AccountKey',
+    headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
+    idempotencyKey: '`eventId` (`<incidentId>:<revision>`); `revision` grows with every step of one incident',
+    notes: [
+      'Open to integrators: use your own consumer group.',
+      'Per-rule alerts keep flowing on `bellwether.alerts.v1`; each carries the `incidentId` it belongs to.',
+      '`updated` is published when the incident’s severity, status, or one of its rules (added, re-severitied, resolved) changed; a re-trigger that only refreshes evidence is not published.',
+    ],
+    example: {
+      schemaVersion: 1,
+      eventId: 'in_7c1d0b9e3a2f4c5d6e7f8091:2',
+      kind: 'updated',
+      incidentId: 'in_7c1d0b9e3a2f4c5d6e7f8091',
+      revision: 2,
+      accountId: 'acme',
+      category: 'risk',
+      severity: 'high',
+      priority: 16,
+      queue: 'csm:csm-ana',
+      csmId: 'csm-ana',
+      status: 'open',
+      openedAt: '2026-03-01T10:00:00.000Z',
+      ruleIds: ['activity_dropped', 'active_users_dropped'],
+      rules: [
+        { rule: 'active_users_dropped', alertId: 'al_0a1b2c3d4e5f60718293a4b5', severity: 'high', status: 'open', evidence: ['active users 12 → 7 (−42%)'] },
+        { rule: 'activity_dropped', alertId: 'al_5f0c9a1e27b4d3c8e6a1f092', severity: 'high', status: 'open', evidence: ['activity −61% vs the weekly baseline'] },
+      ],
+      occurredAt: '2026-03-02T10:00:00.000Z',
+    },
+    exampleHeaders: { 'bw-event-id': 'in_7c1d0b9e3a2f4c5d6e7f8091:2' },
   },
   {
     id: 'playbookRuns',

@@ -323,6 +323,53 @@ export interface AlertLifecycleEvent {
   readonly outcome?: AlertOutcome;
   readonly evidence: readonly string[];
   readonly occurredAt: string;
+  /**
+   * The incident the alert belongs to (`bellwether.incidents.v1`), when it belongs to one.
+   * Optional: events of alerts from before incidents existed lack it.
+   */
+  readonly incidentId?: string;
+}
+
+/** One rule of an incident: its alert's rule, severity, status and evidence. */
+export interface IncidentRuleEntry {
+  readonly rule: string;
+  readonly alertId: string;
+  readonly severity: AlertSeverity;
+  readonly status: AlertStatus;
+  readonly evidence: readonly string[];
+}
+
+/**
+ * `bellwether.incidents.v1`: one step in an incident's life. An incident groups an account's
+ * active alerts of one category (Alertmanager-style grouping by account and category): a CSM's
+ * queue shows one risk incident and one expansion opportunity per account. Its severity is the
+ * highest of its active alerts; it opens with its group's first alert and resolves with its last.
+ */
+export interface IncidentLifecycleEvent {
+  readonly schemaVersion: 1;
+  /** Unique per lifecycle step: `<incidentId>:<revision>`. */
+  readonly eventId: string;
+  readonly kind: AlertLifecycleKind;
+  readonly incidentId: string;
+  readonly revision: number;
+  readonly accountId: string;
+  readonly category: AlertCategory;
+  readonly severity: AlertSeverity;
+  readonly priority: number;
+  readonly queue: string;
+  /** Set once one of its alerts escalated: the manager queue it now also sits in. */
+  readonly escalatedTo?: string;
+  readonly csmId?: string;
+  readonly status: AlertStatus;
+  readonly outcome?: AlertOutcome;
+  /** Event time of its first alert. */
+  readonly openedAt: string;
+  readonly resolvedAt?: string;
+  /** Every rule that fired into it, in order of first appearance. */
+  readonly ruleIds: readonly string[];
+  /** Its alerts, active first (highest severity first), then resolved. */
+  readonly rules: readonly IncidentRuleEntry[];
+  readonly occurredAt: string;
 }
 
 export type PlaybookRunEventKind = 'run.started' | 'step.done' | 'task.created' | 'run.parked' | 'run.ended';

@@ -274,6 +274,48 @@ export const alertLifecycleEventSchema = {
     outcome: { enum: ['saved', 'churned', 'expanded', 'not_actionable'] },
     evidence: { type: 'array', items: { type: 'string' } },
     occurredAt: isoDateTime,
+    incidentId: identifier,
+  },
+} as const;
+
+export const incidentLifecycleEventSchema = {
+  $id: 'https://bellwether.dev/schemas/incidents.v1.json',
+  title: 'bellwether.incidents.v1',
+  type: 'object',
+  required: ['schemaVersion', 'eventId', 'kind', 'incidentId', 'revision', 'accountId', 'category', 'severity', 'priority', 'queue', 'status', 'openedAt', 'ruleIds', 'rules', 'occurredAt'],
+  properties: {
+    schemaVersion: { const: 1 },
+    eventId: identifier,
+    kind: alertLifecycleEventSchema.properties.kind,
+    incidentId: identifier,
+    revision: { type: 'integer', minimum: 1 },
+    accountId: identifier,
+    category: alertLifecycleEventSchema.properties.category,
+    severity: alertLifecycleEventSchema.properties.severity,
+    priority: { type: 'number' },
+    queue: identifier,
+    escalatedTo: identifier,
+    csmId: identifier,
+    status: alertLifecycleEventSchema.properties.status,
+    outcome: alertLifecycleEventSchema.properties.outcome,
+    openedAt: isoDateTime,
+    resolvedAt: isoDateTime,
+    ruleIds: { type: 'array', items: identifier },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['rule', 'alertId', 'severity', 'status', 'evidence'],
+        properties: {
+          rule: identifier,
+          alertId: identifier,
+          severity: alertLifecycleEventSchema.properties.severity,
+          status: alertLifecycleEventSchema.properties.status,
+          evidence: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    occurredAt: isoDateTime,
   },
 } as const;
 

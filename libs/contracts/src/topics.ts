@@ -4,6 +4,8 @@ export const Topics = {
   scores: 'bellwether.scores.v1',
   accountState: 'bellwether.account-state.v1',
   alerts: 'bellwether.alerts.v1',
+  /** Incident lifecycle: an account's active alerts of one category, grouped (one risk incident, one expansion opportunity). */
+  incidents: 'bellwether.incidents.v1',
   playbookRuns: 'bellwether.playbook-runs.v1',
   clock: 'bellwether.clock.v1',
   /** Internal: the pipeline's event-time watermark, from scoring, so alerting's and playbook's timers follow it in event mode. */
@@ -36,12 +38,13 @@ export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.scores, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.accountState, partitions: 6, compacted: true },
   { name: Topics.alerts, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
+  { name: Topics.incidents, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.playbookRuns, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: Topics.clock, partitions: 1, compacted: false, retentionMs: WEEK_MS },
   { name: Topics.watermarks, partitions: 1, compacted: true },
   { name: Topics.apiKeys, partitions: 1, compacted: true },
   { name: Topics.directory, partitions: 1, compacted: true },
-  ...[Topics.events, Topics.scores, Topics.alerts, Topics.playbookRuns, Topics.clock].map((topic) => ({
+  ...[Topics.events, Topics.scores, Topics.alerts, Topics.incidents, Topics.playbookRuns, Topics.clock].map((topic) => ({
     name: deadLetterTopicOf(topic),
     partitions: 1,
     compacted: false,

@@ -1,12 +1,13 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AlertLifecycleEvent, ApiKeyRecord, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import type { AlertLifecycleEvent, ApiKeyRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
 import {
   alertLifecycleEventSchema,
   apiKeyRecordSchema,
   clockTickSchema,
   pipelineWatermarkSchema,
   directoryRecordSchema,
+  incidentLifecycleEventSchema,
   playbookRunEventSchema,
   scoreChangedSchema,
   telemetryEventSchema,
@@ -55,6 +56,7 @@ const sharedAjv = createAjv();
 export const validateTelemetryEvent = compile<TelemetryEvent>(sharedAjv, telemetryEventSchema);
 export const validateScoreChanged = compile<ScoreChanged>(sharedAjv, scoreChangedSchema);
 export const validateAlertLifecycleEvent = compile<AlertLifecycleEvent>(sharedAjv, alertLifecycleEventSchema);
+export const validateIncidentLifecycleEvent = compile<IncidentLifecycleEvent>(sharedAjv, incidentLifecycleEventSchema);
 export const validatePlaybookRunEvent = compile<PlaybookRunEvent>(sharedAjv, playbookRunEventSchema);
 export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
 export const validatePipelineWatermark = compile<PipelineWatermark>(sharedAjv, pipelineWatermarkSchema);

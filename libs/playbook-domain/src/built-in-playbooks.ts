@@ -12,6 +12,13 @@ import { type PlaybookDefinition } from './playbook.types';
  *   (`nps_detractor`, `onboarding_stalled`, `payment_failed`).
  * - adoption expansion and ambassador start when the account enters `stable` / `loyal`.
  * - renewal preparation starts when the lifecycle stage becomes `renewal` (the 90-day window).
+ * - none uses the `incident` trigger (issue 15): each built-in answers one cause (a detractor, a
+ *   failed payment, a stalled onboarding, red health) with its own steps, which an incident —
+ *   every risk rule of the account at once — cannot choose between; an incident trigger on
+ *   value re-discovery would start it for a failed payment too. Duplicates are already bounded:
+ *   an account has at most one live run per playbook (the runs store refuses a second), so the
+ *   two rules of value re-discovery start one run, not two. `incident` triggers are for
+ *   operators' own playbooks ("any serious risk incident: manager review").
  *
  * Exit criteria: only value re-discovery exits on `recovered`; the others are started for
  * reasons a green band does not answer (a detractor, a failed payment, a stalled onboarding, an

@@ -13,6 +13,19 @@ describe('playbooksFor', () => {
     expect(playbooksFor({ kind: 'alert_rule', ruleId: 'unknown_rule' }, builtInPlaybooks)).toEqual([]);
   });
 
+  it('matches incidents by category at or above the trigger’s minSeverity, and never an alert or segment trigger', () => {
+    const incident = (id: string, minSeverity?: 'high'): PlaybookDefinition => ({
+      ...(builtInPlaybooks[0] as PlaybookDefinition),
+      id,
+      trigger: { kind: 'incident', category: 'risk', ...(minSeverity ? { minSeverity } : {}) },
+    });
+    const definitions = [incident('any-risk'), incident('serious-risk', 'high'), ...builtInPlaybooks];
+    expect(ids(playbooksFor({ kind: 'incident', category: 'risk', severity: 'medium' }, definitions))).toEqual(['any-risk@1']);
+    expect(ids(playbooksFor({ kind: 'incident', category: 'risk', severity: 'critical' }, definitions))).toEqual(['any-risk@1', 'serious-risk@1']);
+    expect(playbooksFor({ kind: 'incident', category: 'expansion', severity: 'critical' }, definitions)).toEqual([]);
+    expect(ids(playbooksFor({ kind: 'alert_rule', ruleId: 'health_entered_red' }, definitions))).toEqual(['value-rediscovery@1']);
+  });
+
   it('matches segments entered and lifecycle stages', () => {
     expect(ids(playbooksFor({ kind: 'segment_entered', segment: 'loyal' }, builtInPlaybooks))).toEqual(['ambassador@1']);
     expect(ids(playbooksFor({ kind: 'segment_entered', segment: 'stable' }, builtInPlaybooks))).toEqual(['adoption-expansion@1']);

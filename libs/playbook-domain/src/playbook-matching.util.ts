@@ -1,9 +1,10 @@
-import { type PlaybookDefinition, type TriggerEvent } from './playbook.types';
+import { INCIDENT_SEVERITIES, type PlaybookDefinition, type TriggerEvent } from './playbook.types';
 
 /**
  * The playbooks a trigger starts. Only the latest version of each playbook id is considered
  * (older versions only keep their running runs), then its trigger must match: an alert rule
- * listed in `ruleIds`, the segment entered, or the lifecycle stage reached. Order follows the
+ * listed in `ruleIds`, an incident of the category at or above `minSeverity`, the segment
+ * entered, or the lifecycle stage reached. Order follows the
  * first appearance of each id in `definitions`.
  */
 export function playbooksFor(trigger: TriggerEvent, definitions: readonly PlaybookDefinition[]): PlaybookDefinition[] {
@@ -15,6 +16,12 @@ export function triggerMatches(definition: PlaybookDefinition, trigger: TriggerE
   switch (trigger.kind) {
     case 'alert_rule':
       return own.kind === 'alert_rule' && own.ruleIds.includes(trigger.ruleId);
+    case 'incident':
+      return (
+        own.kind === 'incident' &&
+        own.category === trigger.category &&
+        INCIDENT_SEVERITIES.indexOf(trigger.severity) >= INCIDENT_SEVERITIES.indexOf(own.minSeverity ?? 'low')
+      );
     case 'segment_entered':
       return own.kind === 'segment_entered' && own.segment === trigger.segment;
     case 'lifecycle_stage':

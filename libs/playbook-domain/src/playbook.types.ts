@@ -1,4 +1,4 @@
-import { type HealthBand, type LifecycleStage, type RunOutcome, type Segment } from '@bellwether/contracts';
+import { type AlertCategory, type AlertSeverity, type HealthBand, type LifecycleStage, type RunOutcome, type Segment } from '@bellwether/contracts';
 
 /**
  * A playbook is data, not code: a versioned definition with a trigger, a sequence of steps and
@@ -10,6 +10,10 @@ export const SEGMENTS = ['loyal', 'stable', 'at_risk'] as const satisfies readon
 export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const satisfies readonly HealthBand[];
 export const LIFECYCLE_STAGES = ['onboarding', 'adoption', 'growth', 'renewal', 'reactivation'] as const satisfies readonly LifecycleStage[];
 export const RUN_OUTCOMES = ['recovered', 'churned', 'expanded', 'completed', 'failed'] as const satisfies readonly RunOutcome[];
+
+export const INCIDENT_CATEGORIES = ['risk', 'expansion'] as const satisfies readonly AlertCategory[];
+/** Lowest first: a `minSeverity` admits itself and everything after it. */
+export const INCIDENT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly AlertSeverity[];
 
 export const TASK_ROLES = ['csm', 'sales', 'support', 'manager'] as const;
 export type TaskRole = (typeof TASK_ROLES)[number];
@@ -90,8 +94,16 @@ export interface EndStep {
 
 export type StepDefinition = TaskStep | EmailStep | WaitStep | BranchStep | WebhookStep | EndStep;
 
+/**
+ * - `alert_rule`: an alert of one of the rules opened (one run per alert; one live run per
+ *   account and playbook);
+ * - `incident`: an incident of the category opened (`bellwether.incidents.v1`), or later reached
+ *   `minSeverity` (default: any); one run per incident, however many rules fire into it;
+ * - `segment_entered`, `lifecycle_stage`: the account's score change entered the segment / stage.
+ */
 export type PlaybookTrigger =
   | { readonly kind: 'alert_rule'; readonly ruleIds: readonly string[] }
+  | { readonly kind: 'incident'; readonly category: AlertCategory; readonly minSeverity?: AlertSeverity }
   | { readonly kind: 'segment_entered'; readonly segment: Segment }
   | { readonly kind: 'lifecycle_stage'; readonly stage: LifecycleStage };
 
@@ -114,8 +126,9 @@ export interface PlaybookDefinition {
   readonly variants?: readonly PlaybookVariant[];
 }
 
-/** The event that may start playbooks: an alert rule firing, a segment entered, a stage reached. */
+/** The event that may start playbooks: an alert rule firing, an incident, a segment entered, a stage reached. */
 export type TriggerEvent =
   | { readonly kind: 'alert_rule'; readonly ruleId: string }
+  | { readonly kind: 'incident'; readonly category: AlertCategory; readonly severity: AlertSeverity }
   | { readonly kind: 'segment_entered'; readonly segment: Segment }
   | { readonly kind: 'lifecycle_stage'; readonly stage: LifecycleStage };

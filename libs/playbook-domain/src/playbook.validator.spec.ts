@@ -53,6 +53,11 @@ describe('validatePlaybook', () => {
     });
     expect(result.ok).toBe(true);
     expect(validatePlaybook({ ...valid(), trigger: { kind: 'lifecycle_stage', stage: 'renewal' } }).ok).toBe(true);
+    expect(validatePlaybook({ ...valid(), trigger: { kind: 'incident', category: 'risk' } }).ok).toBe(true);
+    expect(validatePlaybook({ ...valid(), trigger: { kind: 'incident', category: 'expansion', minSeverity: 'high' } })).toMatchObject({
+      ok: true,
+      playbook: { trigger: { kind: 'incident', category: 'expansion', minSeverity: 'high' } },
+    });
   });
 
   it('rejects a non-object', () => {
@@ -87,7 +92,7 @@ describe('validatePlaybook', () => {
 
   it('checks triggers', () => {
     expect(errorsOf({ ...valid(), trigger: { kind: 'cron' } })).toEqual([
-      { path: 'trigger.kind', message: 'unknown trigger kind "cron" (expected one of alert_rule, segment_entered, lifecycle_stage)' },
+      { path: 'trigger.kind', message: 'unknown trigger kind "cron" (expected one of alert_rule, incident, segment_entered, lifecycle_stage)' },
     ]);
     expect(errorsOf({ ...valid(), trigger: { kind: 'alert_rule', ruleIds: [] } })).toEqual([{ path: 'trigger.ruleIds', message: 'must not be empty' }]);
     expect(errorsOf({ ...valid(), trigger: { kind: 'alert_rule', ruleIds: ['a', 'a', 3] } })).toEqual([
@@ -96,6 +101,10 @@ describe('validatePlaybook', () => {
     ]);
     expect(errorsOf({ ...valid(), trigger: { kind: 'segment_entered', segment: 'happy' } })[0]?.path).toBe('trigger.segment');
     expect(errorsOf({ ...valid(), trigger: { kind: 'lifecycle_stage', stage: 'teen' } })[0]?.path).toBe('trigger.stage');
+    expect(errorsOf({ ...valid(), trigger: { kind: 'incident' } })).toEqual([{ path: 'trigger.category', message: 'is required' }]);
+    expect(errorsOf({ ...valid(), trigger: { kind: 'incident', category: 'churn' } })[0]?.path).toBe('trigger.category');
+    expect(errorsOf({ ...valid(), trigger: { kind: 'incident', category: 'risk', minSeverity: 'huge' } })[0]?.path).toBe('trigger.minSeverity');
+    expect(errorsOf({ ...valid(), trigger: { kind: 'incident', category: 'risk', ruleIds: ['a'] } })[0]?.path).toBe('trigger.ruleIds');
   });
 
   it('checks exit criteria', () => {

@@ -3,6 +3,8 @@ import {
   BRANCH_OPS,
   EXIT_CRITERIA,
   HEALTH_BANDS,
+  INCIDENT_CATEGORIES,
+  INCIDENT_SEVERITIES,
   LIFECYCLE_STAGES,
   RUN_OUTCOMES,
   SEGMENTS,
@@ -137,7 +139,7 @@ function readVersion(r: Reader, value: unknown): number | undefined {
 function readTrigger(r: Reader, value: unknown, path: string): PlaybookTrigger | undefined {
   const obj = r.object(value, path);
   if (obj === undefined) return undefined;
-  const kind = r.oneOf(obj, 'kind', ['alert_rule', 'segment_entered', 'lifecycle_stage'] as const, path, 'trigger kind');
+  const kind = r.oneOf(obj, 'kind', ['alert_rule', 'incident', 'segment_entered', 'lifecycle_stage'] as const, path, 'trigger kind');
   switch (kind) {
     case undefined:
       return undefined;
@@ -152,6 +154,13 @@ function readTrigger(r: Reader, value: unknown, path: string): PlaybookTrigger |
         else clean.push(ruleId);
       });
       return clean.length === ruleIds.length ? { kind, ruleIds: clean } : undefined;
+    }
+    case 'incident': {
+      r.onlyKeys(obj, ['kind', 'category', 'minSeverity'], path);
+      const category = r.oneOf(obj, 'category', INCIDENT_CATEGORIES, path, 'incident category');
+      const minSeverity = obj['minSeverity'] === undefined ? undefined : r.oneOf(obj, 'minSeverity', INCIDENT_SEVERITIES, path, 'severity');
+      if (category === undefined || (obj['minSeverity'] !== undefined && minSeverity === undefined)) return undefined;
+      return { kind, category, ...(minSeverity === undefined ? {} : { minSeverity }) };
     }
     case 'segment_entered': {
       r.onlyKeys(obj, ['kind', 'segment'], path);

@@ -188,6 +188,12 @@ describe('advance: exit criteria', () => {
     expect(run.status).toBe('exited');
   });
 
+  it('exits churned on a churned account even when the playbook does not list churned', () => {
+    expect(exitCriterionMet(['recovered'], { ...green, churned: true })).toBe('churned');
+    expect(exitCriterionMet([], { ...red, churned: true })).toBe('churned');
+    expect(exitCriterionMet([], red)).toBeUndefined();
+  });
+
   it('prefers churned over expanded over recovered', () => {
     expect(exitCriterionMet(['recovered', 'expanded', 'churned'], { ...green, churned: true, expanded: true })).toBe('churned');
     expect(exitCriterionMet(['recovered', 'expanded'], { ...green, expanded: true })).toBe('expanded');

@@ -40,10 +40,13 @@ export function stepsForVariant(definition: PlaybookDefinition, variantId: strin
  * Which exit criterion of the playbook holds for the account, if any. `churned` and `expanded`
  * come from the snapshot's flags; `recovered` means the band is green **and** the segment is no
  * longer `at_risk` (a green detractor or a green account with billing trouble is still at risk).
+ * A churned account ends every run as `churned`, listed or not: there is no customer left to
+ * run a playbook for (issue 15: "its playbook runs exit").
  */
 export function exitCriterionMet(criteria: readonly ExitCriterion[], account: AccountSnapshot): ExitCriterion | undefined {
+  if (account.churned === true) return 'churned';
   const holds: Record<ExitCriterion, boolean> = {
-    churned: account.churned === true,
+    churned: false, // a churned account returned above
     expanded: account.expanded === true,
     recovered: account.band === 'green' && account.segment !== 'at_risk',
   };

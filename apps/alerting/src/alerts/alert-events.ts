@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
+import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent } from '@bellwether/contracts';
 import { enqueueOutbox } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { ALERTING_SCHEMA } from '../migrations';
 import { AlertRepository } from './alert.repository';
 
-/** Where every lifecycle event goes, in the caller's transaction: the topic (outbox) and the webhook. */
+/**
+ * Where every lifecycle event goes, in the caller's transaction: the topic (outbox) and the
+ * webhook (alerts and/or incidents, as WEBHOOK_EVENTS chooses).
+ */
 @Injectable()
 export class AlertEvents {
   private readonly repository = new AlertRepository();
@@ -19,6 +22,15 @@ export class AlertEvents {
       ALERTING_SCHEMA,
       events.map((event) => ({ topic: Topics.alerts, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
     );
-    if (this.env.WEBHOOK_URL) await this.repository.enqueueWebhooks(manager, events);
+    if (this.env.WEBHOOK_URL && this.env.WEBHOOK_EVENTS.includes('alerts')) await this.repository.enqueueWebhooks(manager, events);
+  }
+
+  async emitIncidents(manager: EntityManager, events: readonly IncidentLifecycleEvent[]): Promise<void> {
+    await enqueueOutbox(
+      manager,
+      ALERTING_SCHEMA,
+      events.map((event) => ({ topic: Topics.incidents, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
+    );
+    if (this.env.WEBHOOK_URL && this.env.WEBHOOK_EVENTS.includes('incidents')) await this.repository.enqueueWebhooks(manager, events);
   }
 }

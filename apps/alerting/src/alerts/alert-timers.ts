@@ -6,6 +6,7 @@ import { DirectoryRing } from '@bellwether/auth';
 import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
+import { IncidentBook } from '../incidents/incident-book';
 import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
 
 const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', help: 'Alerts escalated to a manager queue for missing their SLA', labelNames: ['rule'] as const });
@@ -21,6 +22,7 @@ const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', hel
 @Injectable()
 export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly repository = new AlertRepository();
+  private readonly book = new IncidentBook();
   private readonly loop: IntervalWorker;
   private lastError: string | null = null;
   /** The pipeline time of the last completed pass; null before the first (readiness shows it). */
@@ -63,12 +65,14 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       const changed = await this.dataSource.transaction(async (manager) => {
         const emitted = [];
+        const touched: StoredAlert[] = [];
         for (const alert of await this.repository.dueForEscalation(manager, now, 100)) {
           const team = (alert.csmId ? this.directory.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
           const escalated: StoredAlert = { ...alert, escalatedTo: `manager:${team}`, revision: alert.revision + 1 };
           await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string, now);
           escalations.inc({ rule: alert.ruleId });
           emitted.push(lifecycleEvent('escalated', escalated, now));
+          touched.push(escalated);
         }
         for (const alert of await this.repository.dueToWake(manager, now, 100)) {
           const woken = wake(alert, now);
@@ -76,9 +80,18 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
           const updated = withState(alert, woken.alert);
           await this.repository.update(manager, updated);
           emitted.push(lifecycleEvent('updated', updated, now));
+          touched.push(updated);
+        }
+        // Their incidents follow: one escalates with its alert; a woken alert re-opens its incident.
+        const incidentEvents = [];
+        const groups = new Map(touched.filter((alert) => alert.incidentId).map((alert) => [`${alert.accountId}|${alert.category}`, alert]));
+        for (const alert of groups.values()) {
+          const folded = await this.book.refold(manager, alert.accountId, alert.category, now);
+          if (folded.event) incidentEvents.push(folded.event);
         }
         await this.events.emit(manager, emitted);
-        return emitted.length;
+        await this.events.emitIncidents(manager, incidentEvents);
+        return emitted.length + incidentEvents.length;
       });
       this.lastError = null;
       this.lastPassAt = now;

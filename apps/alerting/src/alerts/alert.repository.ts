@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { AlertLifecycleEvent, AlertLifecycleKind, ScoreChanged } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, AlertLifecycleKind, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
 import type { AlertState, ScorePoint } from '@bellwether/alerting-domain';
 
 /** An alert as stored: the domain state plus where it is routed. */
@@ -15,6 +15,8 @@ export interface StoredAlert extends AlertState {
   readonly escalatedTo?: string | null;
   readonly acknowledgedAt?: string | null;
   readonly note?: string | null;
+  /** The incident of (account, category) the alert belongs to; null for alerts from before incidents. */
+  readonly incidentId?: string | null;
 }
 
 interface AlertRow {
@@ -39,6 +41,7 @@ interface AlertRow {
   escalated_to: string | null;
   acknowledged_at: Date | null;
   note: string | null;
+  incident_id: string | null;
 }
 
 const HISTORY_DAYS = 30;
@@ -121,6 +124,12 @@ export class AlertRepository {
     );
   }
 
+  /** The account of an alert (no lock), so a caller can take the account's lock before the row's. */
+  async accountOfAlert(manager: EntityManager, alertId: string): Promise<string | null> {
+    const [row] = (await manager.query('SELECT account_id FROM alerting.alerts WHERE id = $1', [alertId])) as { account_id: string }[];
+    return row?.account_id ?? null;
+  }
+
   async findForUpdate(manager: EntityManager, alertId: string): Promise<StoredAlert | null> {
     const [row] = (await manager.query('SELECT * FROM alerting.alerts WHERE id = $1 FOR UPDATE', [alertId])) as AlertRow[];
     return row ? fromRow(row) : null;
@@ -190,12 +199,38 @@ export class AlertRepository {
     return rows.map(fromRow);
   }
 
-  async enqueueWebhooks(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
+  async enqueueWebhooks(manager: EntityManager, events: readonly (AlertLifecycleEvent | IncidentLifecycleEvent)[]): Promise<void> {
     if (events.length === 0) return;
     await manager.query(
       `INSERT INTO alerting.webhook_deliveries (event_id, payload) SELECT * FROM unnest($1::text[], $2::jsonb[]) ON CONFLICT DO NOTHING`,
       [events.map((event) => event.eventId), events.map((event) => JSON.stringify(event))],
     );
+  }
+
+  /** The account's active alerts of one category plus every alert of `incidentId` (its group's members). */
+  async groupMembers(manager: EntityManager, accountId: string, category: string, incidentId: string | null): Promise<StoredAlert[]> {
+    const rows = (await manager.query(
+      `SELECT * FROM alerting.alerts WHERE account_id = $1 AND category = $2 AND (status <> 'resolved' OR incident_id = $3) ORDER BY opened_at, id`,
+      [accountId, category, incidentId],
+    )) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  /** The active alerts of an incident, locked for a person's action on the incident. */
+  async activeOfIncidentForUpdate(manager: EntityManager, incidentId: string): Promise<StoredAlert[]> {
+    const rows = (await manager.query(`SELECT * FROM alerting.alerts WHERE incident_id = $1 AND status <> 'resolved' ORDER BY opened_at, id FOR UPDATE`, [incidentId])) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Resolved alerts of an incident that have no outcome yet (a person's outcome on the incident fills them). */
+  async unsettledOfIncidentForUpdate(manager: EntityManager, incidentId: string): Promise<StoredAlert[]> {
+    const rows = (await manager.query(`SELECT * FROM alerting.alerts WHERE incident_id = $1 AND status = 'resolved' AND outcome IS NULL ORDER BY opened_at, id FOR UPDATE`, [incidentId])) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  async linkToIncident(manager: EntityManager, incidentId: string, alertIds: readonly string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    await manager.query(`UPDATE alerting.alerts SET incident_id = $1 WHERE id = ANY($2::text[]) AND incident_id IS DISTINCT FROM $1`, [incidentId, alertIds]);
   }
 
   async update(manager: EntityManager, alert: StoredAlert): Promise<void> {
@@ -214,8 +249,8 @@ export class AlertRepository {
  * routing and work fields stay the stored ones.
  */
 export function withState(stored: StoredAlert, next: AlertState): StoredAlert {
-  const { priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note } = stored;
-  return { ...next, priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note };
+  const { priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note, incidentId } = stored;
+  return { ...next, priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note, incidentId };
 }
 
 export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occurredAt: string): AlertLifecycleEvent {
@@ -237,6 +272,7 @@ export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occ
     ...(alert.outcome ? { outcome: alert.outcome } : {}),
     evidence: alert.evidence,
     occurredAt,
+    ...(alert.incidentId ? { incidentId: alert.incidentId } : {}),
   };
 }
 
@@ -263,6 +299,7 @@ function fromRow(row: AlertRow): StoredAlert {
     escalatedTo: row.escalated_to,
     acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
     note: row.note,
+    incidentId: row.incident_id,
   };
 }
 

@@ -3,10 +3,13 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
-import { Topics, type AlertLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import { Topics, type AlertCategory, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
 import {
+  applyHysteresis,
   arrUsdFromMrr,
   decide,
+  isChurned,
+  resolveForChurn,
   defaultRuleSet,
   evaluateScoreRules,
   findRule,
@@ -20,6 +23,8 @@ import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { OutboxRelay, PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
+import { IncidentBook } from '../incidents/incident-book';
+import { IncidentRepository } from '../incidents/incident.repository';
 import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
 
 const alertMetrics = {
@@ -27,17 +32,38 @@ const alertMetrics = {
   updated: new Counter({ name: 'bellwether_alerts_retriggered_total', help: 'Re-triggers folded into an active alert', labelNames: ['rule'] as const }),
   resolved: new Counter({ name: 'bellwether_alerts_auto_resolved_total', help: 'Alerts resolved because the condition cleared', labelNames: ['rule'] as const }),
   suppressed: new Counter({ name: 'bellwether_alerts_suppressed_total', help: 'Alerts held back', labelNames: ['rule', 'reason'] as const }),
+  held: new Counter({
+    name: 'bellwether_alerts_hysteresis_held_total',
+    help: 'Rule outcomes held by hysteresis: pending (firing, not yet for holdsForHours) or clearing (clear, not yet for clearForHours)',
+    labelNames: ['rule', 'verdict'] as const,
+  }),
+  churnResolved: new Counter({ name: 'bellwether_alerts_churn_resolved_total', help: 'Active alerts resolved with outcome churned because their account churned', labelNames: ['category'] as const }),
+  churnedChanges: new Counter({ name: 'bellwether_alerts_churned_changes_total', help: 'Score changes of churned accounts, on which no rule is evaluated' }),
 };
 
+const categories: readonly AlertCategory[] = ['risk', 'expansion'];
+
+/** What one score change published: per-rule alert events and per-incident events. */
+interface ChangeEvents {
+  readonly alerts: AlertLifecycleEvent[];
+  readonly incidents: IncidentLifecycleEvent[];
+}
+
 /**
- * Consumes `bellwether.scores.v1`: evaluates the rules on each score change and applies the
- * lifecycle decisions (open / update / resolve / suppress) to the queue store, with the
- * `bellwether.alerts.v1` events in the outbox, in one transaction per batch. Change ids already
- * processed are skipped, so a redelivered change never opens a second alert.
+ * Consumes `bellwether.scores.v1`: evaluates the rules on each score change, passes each outcome
+ * through hysteresis (holds-for / clear-for, state per (account, rule)) and applies the lifecycle
+ * decisions (open / update / resolve / suppress) to the queue store, then folds the account's
+ * alerts into its incidents (one per category), with the `bellwether.alerts.v1` and
+ * `bellwether.incidents.v1` events in the outbox, in one transaction per batch. A change of a
+ * churned account (`account.churnedAt`) evaluates nothing: it resolves every active alert and
+ * incident with outcome `churned` and drops the hysteresis state. Change ids already processed
+ * are skipped, so a redelivered change never opens a second alert.
  */
 @Controller()
 export class ScoreChangesConsumer {
   private readonly repository = new AlertRepository();
+  private readonly incidents = new IncidentRepository();
+  private readonly book = new IncidentBook();
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -56,15 +82,21 @@ export class ScoreChangesConsumer {
         .filter((change) => fresh.has(change.changeId))
         .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.sequence - b.sequence);
       const lifecycle: AlertLifecycleEvent[] = [];
-      for (const change of changes) lifecycle.push(...(await this.applyChange(manager, change)));
+      const incidentEvents: IncidentLifecycleEvent[] = [];
+      for (const change of changes) {
+        const emitted = await this.applyChange(manager, change);
+        lifecycle.push(...emitted.alerts);
+        incidentEvents.push(...emitted.incidents);
+      }
       await this.events.emit(manager, lifecycle);
-      return lifecycle;
+      await this.events.emitIncidents(manager, incidentEvents);
+      return lifecycle.length + incidentEvents.length;
     });
-    if (events.length > 0) this.relay.nudge();
+    if (events > 0) this.relay.nudge();
     return new Map();
   }
 
-  private async applyChange(manager: EntityManager, change: ScoreChanged): Promise<AlertLifecycleEvent[]> {
+  private async applyChange(manager: EntityManager, change: ScoreChanged): Promise<ChangeEvents> {
     await this.repository.lockAccount(manager, change.accountId);
     const history = await this.repository.recentScores(manager, change.accountId, change.eventTime);
     const { active, lastResolved } = await this.repository.alertsOf(manager, change.accountId);
@@ -78,9 +110,33 @@ export class ScoreChangesConsumer {
     const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
     const emitted: AlertLifecycleEvent[] = [];
 
-    for (const outcome of evaluateScoreRules(change, history, defaultRuleSet)) {
-      const rule = findRule(defaultRuleSet, outcome.ruleId);
+    if (isChurned(change)) {
+      alertMetrics.churnedChanges.inc();
+      await this.incidents.dropHysteresis(manager, change.accountId);
+      for (const resolved of resolveForChurn(active, now)) {
+        const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
+        const alert = withState(previous, resolved);
+        await this.repository.update(manager, alert);
+        alertMetrics.churnResolved.inc({ category: alert.category });
+        emitted.push(lifecycleEvent('resolved', alert, now));
+      }
+      await this.repository.recordScore(manager, change);
+      return this.foldIncidents(manager, change.accountId, now, emitted, 'churned');
+    }
+
+    const pending = await this.incidents.hysteresisOf(manager, change.accountId);
+    const activeRuleIds = new Set(active.map((alert) => alert.ruleId));
+    for (const evaluated of evaluateScoreRules(change, history, defaultRuleSet, activeRuleIds)) {
+      const rule = findRule(defaultRuleSet, evaluated.ruleId);
       if (!rule) continue;
+      const previousHold = pending.get(rule.id) ?? null;
+      const held = applyHysteresis(evaluated, rule, activeRuleIds.has(rule.id), previousHold, now);
+      if (JSON.stringify(held.next) !== JSON.stringify(previousHold)) await this.incidents.saveHysteresis(manager, change.accountId, rule.id, held.next);
+      if (held.verdict !== 'pass') {
+        alertMetrics.held.inc({ rule: rule.id, verdict: held.verdict });
+        continue;
+      }
+      const outcome = held.outcome;
       const existing = active.find((alert) => alert.ruleId === rule.id) ?? lastResolved.get(rule.id) ?? null;
       const decision = decide(existing, outcome, {
         now,
@@ -129,7 +185,27 @@ export class ScoreChangesConsumer {
       }
     }
     await this.repository.recordScore(manager, change);
-    return emitted;
+    return this.foldIncidents(manager, change.accountId, now, emitted);
+  }
+
+  /**
+   * Folds both categories' alerts into their incidents after the change's alert decisions, and
+   * stamps the alert events with the incident of their category (an opening alert's incident is
+   * only known now).
+   */
+  private async foldIncidents(manager: EntityManager, accountId: string, now: string, alerts: AlertLifecycleEvent[], outcome?: 'churned'): Promise<ChangeEvents> {
+    const incidents: IncidentLifecycleEvent[] = [];
+    const incidentOf = new Map<AlertCategory, string>();
+    for (const category of categories) {
+      const folded = await this.book.refold(manager, accountId, category, now, outcome ? { outcome } : {});
+      if (folded.incident) incidentOf.set(category, folded.incident.incidentId);
+      if (folded.event) incidents.push(folded.event);
+    }
+    const stamped = alerts.map((event) => {
+      const incidentId = event.incidentId ?? incidentOf.get(event.category);
+      return incidentId ? { ...event, incidentId } : event;
+    });
+    return { alerts: stamped, incidents };
   }
 }
 

@@ -14,6 +14,12 @@ export function signWebhook(secret: string, body: string, timestampSeconds: numb
   return `t=${timestampSeconds},v1=${digest}`;
 }
 
+/** `incident` for a `bellwether.incidents.v1` payload (it has an `incidentId` and no `alertId`), else `alert`. */
+export function webhookEventType(payload: unknown): 'alert' | 'incident' {
+  const record = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+  return typeof record['incidentId'] === 'string' && record['alertId'] === undefined ? 'incident' : 'alert';
+}
+
 interface DeliveryRow {
   event_id: string;
   payload: unknown;
@@ -21,7 +27,8 @@ interface DeliveryRow {
 }
 
 /**
- * For teams without Kafka: each alert lifecycle event is POSTed to WEBHOOK_URL, signed, retried
+ * For teams without Kafka: each alert lifecycle event (and, with WEBHOOK_EVENTS, each incident
+ * lifecycle event; header `Bellwether-Event-Type: alert | incident`) is POSTed to WEBHOOK_URL, signed, retried
  * with exponential backoff (WEBHOOK_BACKOFF_*, shared retry config) until it is answered 2xx or
  * WEBHOOK_MAX_ATTEMPTS is reached (then it
  * is marked failed and counted). Deliveries are rows, so restarts lose nothing.
@@ -60,7 +67,12 @@ export class WebhookSender implements OnApplicationBootstrap, OnApplicationShutd
           try {
             const response = await fetch(url, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', 'bellwether-event-id': delivery.event_id, 'bellwether-signature': signWebhook(secret, body, Math.floor(Date.now() / 1000)) },
+              headers: {
+                'content-type': 'application/json',
+                'bellwether-event-id': delivery.event_id,
+                'bellwether-event-type': webhookEventType(delivery.payload),
+                'bellwether-signature': signWebhook(secret, body, Math.floor(Date.now() / 1000)),
+              },
               body,
               signal: AbortSignal.timeout(5000),
             });

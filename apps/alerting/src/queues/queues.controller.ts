@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Sse, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Histogram } from 'prom-client';
-import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
 import { acknowledge, resolve, snooze, type TransitionResult } from '@bellwether/alerting-domain';
 import {
   AccessChanges,
@@ -23,6 +23,8 @@ import { finalize, interval, merge, type Observable } from 'rxjs';
 import { AlertEvents } from '../alerts/alert-events';
 import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from '../alerts/alert.repository';
 import { AlertingEnv } from '../alerting.env';
+import { IncidentBook } from '../incidents/incident-book';
+import { IncidentRepository, type StoredIncident } from '../incidents/incident.repository';
 import { AlertStream, type StreamMessage } from './alert-stream';
 import { OpenStreams } from './open-streams';
 
@@ -51,6 +53,11 @@ const listQuery = {
     limit: { type: 'integer', minimum: 1, maximum: 500 },
   },
 };
+const incidentListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { status: listQuery.properties.status, category: listQuery.properties.category, limit: listQuery.properties.limit },
+};
 const emptyBody = requestSchemas.nothing;
 const snoozeBody = { type: 'object', required: ['until'], additionalProperties: false, properties: { until: requestSchemas.instant } };
 const resolveBody = { type: 'object', required: ['outcome'], additionalProperties: false, properties: { outcome: { enum: outcomes }, note: requestSchemas.note } };
@@ -68,6 +75,8 @@ interface ListQuery {
 @RateLimitClass('read')
 export class QueuesController {
   private readonly repository = new AlertRepository();
+  private readonly incidents = new IncidentRepository();
+  private readonly book = new IncidentBook();
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -93,6 +102,24 @@ export class QueuesController {
     const wanted = (query.status ?? 'open').split(',');
     const alerts = await this.repository.listQueue(this.dataSource.manager, queue, { statuses: wanted, category: query.category, rule: query.rule, limit: query.limit ?? 100 });
     return { queue, alerts: alerts.map(present) };
+  }
+
+  /**
+   * A queue's incidents, priority first: one risk incident and one expansion opportunity per
+   * account, each listing its rules with their evidence (same query as the alert list, without
+   * `rule`).
+   */
+  @Get('queues/:queue/incidents')
+  @RequireScope('integrator', 'csm', 'manager')
+  async listIncidents(
+    @ValidParams(queueParams) { queue }: { queue: string },
+    @ValidQuery(incidentListQuery) query: Omit<ListQuery, 'rule'>,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<{ queue: string; incidents: unknown[] }> {
+    this.checkQueue(request.principal, queue, 'read');
+    const wanted = (query.status ?? 'open').split(',');
+    const incidents = await this.incidents.listQueue(this.dataSource.manager, queue, { statuses: wanted, category: query.category, limit: query.limit ?? 100 });
+    return { queue, incidents: incidents.map(presentIncident) };
   }
 
   @Sse('queues/:queue/stream')
@@ -141,6 +168,89 @@ export class QueuesController {
     return this.act(id, request, 'resolved', (alert, now) => resolve(alert, body.outcome, now), { note: body.note });
   }
 
+  @Post('incidents/:id/acknowledge')
+  @HttpCode(200)
+  @RateLimitClass('action')
+  @RequireScope('csm', 'manager')
+  acknowledgeIncident(@ValidParams(alertParams) { id }: { id: string }, @ValidBody(emptyBody) _body: object, @Req() request: AuthenticatedRequest): Promise<unknown> {
+    return this.actOnIncident(id, request, 'acknowledged', (alert, now) => (alert.status === 'acknowledged' ? { ok: true, alert } : acknowledge(alert, now)), { acknowledged: true });
+  }
+
+  @Post('incidents/:id/snooze')
+  @HttpCode(200)
+  @RateLimitClass('action')
+  @RequireScope('csm', 'manager')
+  snoozeIncident(@ValidParams(alertParams) { id }: { id: string }, @ValidBody(snoozeBody) body: { until: string }, @Req() request: AuthenticatedRequest): Promise<unknown> {
+    const until = new Date(parseRequestTime(body.until) as number).toISOString();
+    return this.actOnIncident(id, request, 'snoozed', (alert, now) => snooze(alert, until, now), {});
+  }
+
+  @Post('incidents/:id/resolve')
+  @HttpCode(200)
+  @RateLimitClass('action')
+  @RequireScope('csm', 'manager')
+  resolveIncident(@ValidParams(alertParams) { id }: { id: string }, @ValidBody(resolveBody) body: { outcome: AlertOutcome; note?: string }, @Req() request: AuthenticatedRequest): Promise<unknown> {
+    return this.actOnIncident(id, request, 'resolved', (alert, now) => resolve(alert, body.outcome, now), { note: body.note }, body.outcome);
+  }
+
+  /**
+   * A person's transition on an incident: applied to each of its active alerts (resolve also
+   * gives its outcome to resolved alerts that have none), each recorded as on the alert routes,
+   * then the incident folded again: its status follows its alerts', and resolving the last active
+   * alert resolves it with the outcome. One transaction; any alert refusing the transition (409)
+   * leaves everything as it was. Visibility as for alerts: the incident's queue or its
+   * escalation queue must be one the key may act on, else 404.
+   */
+  private async actOnIncident(
+    id: string,
+    request: AuthenticatedRequest,
+    kind: AlertLifecycleKind,
+    transition: (alert: StoredAlert, now: string) => TransitionResult,
+    extra: { acknowledged?: boolean; note?: string },
+    outcome?: AlertOutcome,
+  ): Promise<unknown> {
+    const principal = request.principal;
+    const actedAt = new Date().toISOString();
+    const result = await this.dataSource.transaction(async (manager) => {
+      // The account's lock first, as the score consumer takes it, then the incident's row.
+      const accountId = /^in_[0-9a-f]{24}$/.test(id) ? await this.incidents.accountOf(manager, id) : null;
+      if (accountId !== null) await this.repository.lockAccount(manager, accountId);
+      const incident = accountId !== null ? await this.incidents.findForUpdate(manager, id) : null;
+      const visible = incident && principal && [incident.queue, incident.escalatedTo].some((queue) => queue && this.mayUse(principal, queue, 'act'));
+      if (!incident || !visible) throw new RequestRejected(404, [{ path: 'id', message: `no incident ${id.slice(0, 100)} this key may act on` }]);
+      const alerts = await this.repository.activeOfIncidentForUpdate(manager, incident.incidentId);
+      if (outcome) alerts.push(...(await this.repository.unsettledOfIncidentForUpdate(manager, incident.incidentId)));
+      if (alerts.length === 0 && (incident.status === 'resolved' ? incident.outcome !== undefined || !outcome : true)) {
+        throw new RequestRejected(409, [{ path: '', message: incident.status === 'resolved' ? `incident is already resolved${incident.outcome ? ` as ${incident.outcome}` : ''}` : 'incident has no active alert' }]);
+      }
+      const now = [this.clock.now(), incident.lastSeenAt, ...alerts.map((alert) => alert.lastSeenAt)].reduce<string>((latest, time) => (time !== null ? laterInstant(latest, time) : latest), incident.lastSeenAt);
+      const alertEvents: AlertLifecycleEvent[] = [];
+      for (const alert of alerts) {
+        const next = transition(alert, now);
+        if (!next.ok) throw new RequestRejected(409, [{ path: '', message: `alert ${alert.alertId} (${alert.ruleId}): ${next.error}` }]);
+        if (next.alert === alert) continue;
+        const updated: StoredAlert = {
+          ...withState(alert, next.alert),
+          note: extra.note ?? alert.note ?? null,
+          acknowledgedAt: extra.acknowledged ? (alert.acknowledgedAt ?? actedAt) : (alert.acknowledgedAt ?? null),
+        };
+        await this.repository.recordAction(manager, updated, { actedBy: principal?.keyId ?? 'unknown', ...extra });
+        if (extra.acknowledged) timeToAcknowledge.observe({ severity: alert.severity, category: alert.category }, await this.repository.secondsSinceCreated(manager, alert.alertId));
+        alertEvents.push(lifecycleEvent(kind, updated, now));
+      }
+      const folded = await this.book.refold(manager, incident.accountId, incident.category, now, {
+        kind,
+        ...(outcome ? { outcome } : {}),
+        ...(incident.status === 'resolved' ? { incident } : {}),
+      });
+      await this.events.emit(manager, alertEvents);
+      await this.events.emitIncidents(manager, folded.event ? [folded.event] : []);
+      return { incident: folded.incident ?? incident, changed: alertEvents.length > 0 || folded.event !== null };
+    });
+    if (result.changed) this.relay.nudge();
+    return presentIncident(result.incident);
+  }
+
   /**
    * Applies a person's transition. The transition's time (a snooze's "must be in the future", the
    * resolution time that starts the rule's cool-down, the lifecycle event's `occurredAt`) is on
@@ -160,7 +270,11 @@ export class QueuesController {
     const principal = request.principal;
     const actedAt = new Date().toISOString();
     const result = await this.dataSource.transaction(async (manager) => {
-      const alert = /^al_[0-9a-f]{24}$/.test(id) ? await this.repository.findForUpdate(manager, id) : null;
+      // The account's lock first, as the score consumer takes it, before any row lock: the action
+      // then folds the alert's incident without racing (or deadlocking with) a score change.
+      const accountId = /^al_[0-9a-f]{24}$/.test(id) ? await this.repository.accountOfAlert(manager, id) : null;
+      if (accountId !== null) await this.repository.lockAccount(manager, accountId);
+      const alert = accountId !== null ? await this.repository.findForUpdate(manager, id) : null;
       const visible = alert && principal && [alert.queue, alert.escalatedTo].some((queue) => queue && this.mayUse(principal, queue, 'act'));
       if (!alert || !visible) throw new RequestRejected(404, [{ path: 'id', message: `no alert ${id.slice(0, 100)} this key may act on` }]);
       const now = laterInstant(this.clock.now(), alert.lastSeenAt);
@@ -176,6 +290,13 @@ export class QueuesController {
       if (extra.acknowledged) timeToAcknowledge.observe({ severity: alert.severity, category: alert.category }, await this.repository.secondsSinceCreated(manager, alert.alertId));
       const event: AlertLifecycleEvent = lifecycleEvent(kind, updated, now);
       await this.events.emit(manager, [event]);
+      // The alert's incident follows (its status, severity, or its resolution with the last alert).
+      const incidentEvents: IncidentLifecycleEvent[] = [];
+      if (alert.incidentId) {
+        const folded = await this.book.refold(manager, alert.accountId, alert.category, now, { kind, ...(kind === 'resolved' && next.alert.outcome ? { outcome: next.alert.outcome } : {}) });
+        if (folded.event) incidentEvents.push(folded.event);
+      }
+      await this.events.emitIncidents(manager, incidentEvents);
       return { alert: updated, changed: true };
     });
     if (result.changed) this.relay.nudge();
@@ -199,9 +320,31 @@ function laterInstant(a: string | null, b: string): string {
   return a !== null && Date.parse(a) > Date.parse(b) ? a : b;
 }
 
+/** An incident as the queue API shows it: its state, routing and every rule with its evidence. */
+function presentIncident(incident: StoredIncident): Record<string, unknown> {
+  return {
+    incidentId: incident.incidentId,
+    accountId: incident.accountId,
+    category: incident.category,
+    severity: incident.severity,
+    priority: incident.priority,
+    status: incident.status,
+    queue: incident.queue,
+    escalatedTo: incident.escalatedTo ?? null,
+    csmId: incident.csmId ?? null,
+    openedAt: incident.openedAt,
+    lastSeenAt: incident.lastSeenAt,
+    resolvedAt: incident.resolvedAt ?? null,
+    outcome: incident.outcome ?? null,
+    ruleIds: incident.ruleIds,
+    rules: incident.rules,
+  };
+}
+
 function present(alert: StoredAlert): Record<string, unknown> {
   return {
     alertId: alert.alertId,
+    incidentId: alert.incidentId ?? null,
     accountId: alert.accountId,
     rule: alert.ruleId,
     category: alert.category,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
-import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
+import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
 import {
   advance,
   chooseVariant,
@@ -25,6 +25,7 @@ const runMetrics = {
   ended: new Counter({ name: 'bellwether_playbook_runs_ended_total', help: 'Playbook runs ended', labelNames: ['playbook', 'outcome'] as const }),
   tasks: new Counter({ name: 'bellwether_playbook_tasks_created_total', help: 'Tasks created in CSM queues', labelNames: ['playbook', 'role'] as const }),
   parked: new Counter({ name: 'bellwether_playbook_runs_parked_total', help: 'Runs parked because a step kept failing', labelNames: ['playbook'] as const }),
+  notStarted: new Counter({ name: 'bellwether_playbook_runs_not_started_churned_total', help: 'Triggers that started no run because the account is churned', labelNames: ['trigger'] as const }),
 };
 
 /** Used until the first score change of the account arrives: neither recovered nor churned. */
@@ -51,8 +52,28 @@ export class PlaybookRunner {
     return this.startMatching(manager, { kind: 'alert_rule', ruleId: event.rule }, event.accountId, event.queue, event.occurredAt, event.eventId);
   }
 
+  /**
+   * An incident opened, or (updated, escalated) rose in severity: starts the `incident`-triggered
+   * playbooks its category and severity match. The cause id is the incident id, so one incident
+   * starts each playbook once, however many lifecycle steps it has (a run's id derives from it).
+   */
+  async onIncident(manager: EntityManager, event: IncidentLifecycleEvent): Promise<number> {
+    if (event.status === 'resolved' || !['opened', 'updated', 'escalated'].includes(event.kind)) return 0;
+    return this.startMatching(manager, { kind: 'incident', category: event.category, severity: event.severity }, event.accountId, event.queue, event.occurredAt, event.incidentId);
+  }
+
+  /**
+   * Keeps the account snapshot (churned while the change carries `account.churnedAt`: live runs
+   * then exit `churned` and no run starts; a later change without it makes the account a
+   * customer again), advances live runs, and starts segment- and stage-triggered playbooks.
+   */
   async onScoreChange(manager: EntityManager, change: ScoreChanged, queue: string): Promise<number> {
-    const snapshot: AccountSnapshot = { band: change.after.band, segment: change.after.segment, health: change.after.health };
+    const snapshot: AccountSnapshot = {
+      band: change.after.band,
+      segment: change.after.segment,
+      health: change.after.health,
+      ...(change.account.churnedAt ? { churned: true } : {}),
+    };
     await this.repository.saveSnapshot(manager, change.accountId, snapshot, change.sequence);
     let effects = 0;
     for (const live of await this.repository.liveRunsOf(manager, change.accountId)) {
@@ -77,12 +98,19 @@ export class PlaybookRunner {
     return due.length;
   }
 
+  /** Starts the matching playbooks, none while the account is churned (its latest snapshot says so). */
   private async startMatching(manager: EntityManager, trigger: TriggerEvent, accountId: string, queue: string, now: string, causeId: string): Promise<number> {
+    const matching = playbooksFor(trigger, this.definitions);
+    if (matching.length === 0) return 0;
+    const snapshot = (await this.repository.snapshotOf(manager, accountId)) ?? UNKNOWN_ACCOUNT;
+    if (snapshot.churned === true) {
+      runMetrics.notStarted.inc({ trigger: trigger.kind });
+      return 0;
+    }
     let started = 0;
-    for (const definition of playbooksFor(trigger, this.definitions)) {
+    for (const definition of matching) {
       const runId = `run_${createHash('sha256').update(`${causeId}|${definition.id}`).digest('hex').slice(0, 24)}`;
       const variantId = chooseVariant(definition, unitIntervalFromKey(runId));
-      const snapshot = (await this.repository.snapshotOf(manager, accountId)) ?? UNKNOWN_ACCOUNT;
       const transition = startRun(definition, { runId, accountId, variantId, now, account: snapshot });
       if (!(await this.repository.insertRun(manager, transition.run, queue, trigger))) continue;
       started += 1;

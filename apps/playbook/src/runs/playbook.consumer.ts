@@ -1,14 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource } from 'typeorm';
-import { Topics, type AlertLifecycleEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
+import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { KpiReadModelRepository } from '../kpis/kpi-read-model.repository';
 import { PlaybookRunner } from './playbook-runner.service';
 
 /**
- * Alert lifecycle events start alert-triggered playbooks; score changes keep the account snapshot
+ * Alert lifecycle events start alert-triggered playbooks, incident lifecycle events
+ * incident-triggered ones; score changes keep the account snapshot
  * (for branches and exit criteria) and start segment- and stage-triggered ones. One transaction
  * per batch; message ids already processed are skipped.
  */
@@ -31,6 +32,20 @@ export class PlaybookConsumer {
         if (!fresh.has(`alert:${record.value.eventId}`)) continue;
         count += await this.runner.onAlert(manager, record.value);
         await this.kpis.projectAlert(manager, record.value);
+      }
+      return count;
+    });
+    if (started > 0) this.relay.nudge();
+    return new Map();
+  }
+
+  @EventPattern(Topics.incidents)
+  async handleIncidents(@Payload() batch: DecodedBatch<IncidentLifecycleEvent>): Promise<BatchResults> {
+    const started = await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.runner.claim(manager, batch.records.map((record) => `incident:${record.value.eventId}`));
+      let count = 0;
+      for (const record of batch.records) {
+        if (fresh.has(`incident:${record.value.eventId}`)) count += await this.runner.onIncident(manager, record.value);
       }
       return count;
     });

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { Counter } from 'prom-client';
+import type { AlertCategory, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
+import { foldIncident, isActive } from '@bellwether/alerting-domain';
+import { AlertRepository, type StoredAlert } from '../alerts/alert.repository';
+import { IncidentRepository, incidentEvent, type StoredIncident } from './incident.repository';
+
+const incidentMetrics = {
+  opened: new Counter({ name: 'bellwether_incidents_opened_total', help: 'Incidents opened, by category', labelNames: ['category'] as const }),
+  updated: new Counter({ name: 'bellwether_incidents_updated_total', help: 'Incident lifecycle steps other than open and resolve, by category and kind', labelNames: ['category', 'kind'] as const }),
+  resolved: new Counter({ name: 'bellwether_incidents_resolved_total', help: 'Incidents resolved, by category and outcome (none: auto-resolved)', labelNames: ['category', 'outcome'] as const }),
+};
+
+export interface RefoldOptions {
+  /** The lifecycle kind of an `update` caused by a person's action, used when the incident took that status (else `updated`). */
+  readonly kind?: AlertLifecycleKind;
+  /** A person's (or churn's) outcome for an incident that resolves or is resolved. */
+  readonly outcome?: AlertOutcome;
+  /** Fold this incident (e.g. an already resolved one taking an outcome) instead of the group's active one. */
+  readonly incident?: StoredIncident;
+}
+
+export interface RefoldResult {
+  readonly incident: StoredIncident | null;
+  readonly event: IncidentLifecycleEvent | null;
+}
+
+/**
+ * Keeps each (account, category)'s incident in step with its alerts, in the caller's transaction
+ * (which must hold the account's lock or the incident's row): folds the group's alerts with the
+ * pure `foldIncident`, stores the incident, links its active alerts to it and returns the
+ * lifecycle event to publish, if any. Routing: an incident takes the queue and CSM of its
+ * highest-priority alert when it opens, its priority is the highest of its active alerts', and it
+ * escalates (an `escalated` event) when one of its alerts does.
+ */
+export class IncidentBook {
+  private readonly incidents = new IncidentRepository();
+  private readonly alerts = new AlertRepository();
+
+  async refold(manager: EntityManager, accountId: string, category: AlertCategory, now: string, options: RefoldOptions = {}): Promise<RefoldResult> {
+    const current = options.incident ?? (await this.incidents.activeOf(manager, accountId, category));
+    const members = await this.alerts.groupMembers(manager, accountId, category, current?.incidentId ?? null);
+    const active = members.filter(isActive).sort((a, b) => b.priority - a.priority || a.openedAt.localeCompare(b.openedAt) || a.alertId.localeCompare(b.alertId));
+    const decision = foldIncident(current, members, {
+      now,
+      accountId,
+      category,
+      newIncidentId: incidentIdFor(accountId, category, active),
+      ...(options.outcome ? { outcome: options.outcome } : {}),
+    });
+    if (!decision.incident) return { incident: null, event: null };
+    const opening = decision.kind === 'open';
+    const lead = active[0];
+    const base = opening || !current ? { queue: lead?.queue ?? 'team:unassigned', csmId: lead?.csmId ?? null, escalatedTo: null } : current;
+    const escalatedTo = base.escalatedTo ?? active.find((alert) => alert.escalatedTo)?.escalatedTo ?? null;
+    const priority = active.length > 0 ? Math.max(...active.map((alert) => alert.priority)) : (current?.priority ?? 0);
+    let incident: StoredIncident = { ...decision.incident, priority, queue: base.queue, csmId: base.csmId, escalatedTo };
+    let kind: AlertLifecycleKind | null = null;
+    switch (decision.kind) {
+      case 'open':
+        kind = 'opened';
+        incidentMetrics.opened.inc({ category });
+        break;
+      case 'resolve':
+        kind = 'resolved';
+        incidentMetrics.resolved.inc({ category, outcome: incident.outcome ?? 'none' });
+        break;
+      case 'update':
+        // A person's kind only when the incident as a whole took that status (acknowledging one of
+        // three open alerts leaves the incident open: `updated`).
+        kind = options.kind !== undefined && options.kind === incident.status ? options.kind : escalatedTo !== (current?.escalatedTo ?? null) ? 'escalated' : 'updated';
+        break;
+      case 'none':
+        if (current && escalatedTo !== current.escalatedTo) {
+          kind = 'escalated';
+          incident = { ...incident, revision: incident.revision + 1 };
+        }
+        break;
+    }
+    if (kind !== null && kind !== 'opened' && kind !== 'resolved') incidentMetrics.updated.inc({ category, kind });
+    await this.incidents.save(manager, incident);
+    if (isActive(incident)) await this.alerts.linkToIncident(manager, incident.incidentId, active.filter((alert) => alert.incidentId !== incident.incidentId).map((alert) => alert.alertId));
+    return { incident, event: kind === null ? null : incidentEvent(kind, incident, now) };
+  }
+}
+
+/** Deterministic: reprocessing the same change proposes the same id (its group's first active alert). */
+function incidentIdFor(accountId: string, category: AlertCategory, active: readonly StoredAlert[]): string {
+  const first = [...active.map((alert) => alert.alertId)].sort()[0] ?? '';
+  return `in_${createHash('sha256').update(`${accountId}|${category}|${first}`).digest('hex').slice(0, 24)}`;
+}

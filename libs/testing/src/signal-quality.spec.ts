@@ -230,6 +230,10 @@ describe('after churn, expansion while at risk, growers', () => {
   it('flags a grower with an expansion opening within 90 days before its expansion', () => {
     expect(growersFlagged([opening('c', 30, null)], history)).toEqual({ growers: 1, flagged: 1, rate: 1 });
     expect(growersFlagged([opening('c', 51, null)], history)).toEqual({ growers: 1, flagged: 0, rate: 0 });
+    // Opened long before and still open (nobody acted on it) or resolved within the horizon: flagged.
+    expect(growersFlagged([opening('c', -100, null)], history)).toEqual({ growers: 1, flagged: 1, rate: 1 });
+    expect(growersFlagged([opening('c', -100, -30)], history)).toEqual({ growers: 1, flagged: 1, rate: 1 });
+    expect(growersFlagged([opening('c', -100, -45)], history)).toEqual({ growers: 1, flagged: 0, rate: 0 });
   });
 });
 

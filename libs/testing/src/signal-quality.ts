@@ -458,7 +458,11 @@ export function expansionWhileAtRisk(expansionOpenings: readonly Opening[], risk
   }).length;
 }
 
-/** Accounts that expand, and how many had an expansion opening within the horizon before (or at) their first expansion. */
+/**
+ * Accounts that expand, and how many had an expansion opening open at some time within the horizon
+ * before (or at) their first expansion. An opportunity stays in the queue until a person acts
+ * (expansion rules do not resolve themselves), so one opened earlier and still open counts.
+ */
 export function growersFlagged(expansionOpenings: readonly Opening[], history: HistoryOutcomes, horizonMs = OUTCOME_HORIZON_MS): { readonly growers: number; readonly flagged: number; readonly rate: number } {
   const byAccount = groupByAccount(expansionOpenings);
   const growers = [...history.accounts.values()].filter((account) => account.expansions.length > 0);
@@ -466,7 +470,8 @@ export function growersFlagged(expansionOpenings: readonly Opening[], history: H
     const expandedMs = account.expansions[0] as number;
     return (byAccount.get(account.accountId) ?? []).some((opening) => {
       const opened = Date.parse(opening.openedAt);
-      return opened <= expandedMs && expandedMs - opened <= horizonMs;
+      const resolved = opening.resolvedAt === null ? Infinity : Date.parse(opening.resolvedAt);
+      return opened <= expandedMs && resolved >= expandedMs - horizonMs;
     });
   }).length;
   return { growers: growers.length, flagged, rate: share(flagged, growers.length) };

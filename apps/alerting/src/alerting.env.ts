@@ -7,7 +7,10 @@ export class AlertingEnv extends CommonEnv {
   @IsIn(['true', 'false'])
   KAFKA_ENSURE_TOPICS: 'true' | 'false' = 'true';
 
-  /** Alerts one account may open per contact-budget period (too much contact drives churn). */
+  /**
+   * New queue items (incidents) one account may open per contact-budget period (too much contact
+   * drives churn). An alert that joins an active incident of its category spends none.
+   */
   @IsInt()
   @Min(1)
   CONTACT_BUDGET_ALERTS = 5;

@@ -1,5 +1,5 @@
 import type { AlertState } from './alert-lifecycle';
-import { isInhibited } from './inhibition';
+import { isInhibited, joinsActiveIncident } from './inhibition';
 import { ruleConfig } from './score-change.fixture';
 
 type Peer = Pick<AlertState, 'category' | 'severity' | 'status'>;
@@ -22,16 +22,16 @@ describe('isInhibited', () => {
     expect(isInhibited(expansion, [{ category: 'expansion', severity: 'high', status: 'open' }], 'loyal')).toBe(false);
   });
 
-  it('lets an active critical risk alert hold back less severe risk alerts only', () => {
-    expect(isInhibited(risk, [criticalRisk], 'at_risk')).toBe(true);
-    expect(isInhibited(risk, [{ ...criticalRisk, status: 'acknowledged' }], 'at_risk')).toBe(true);
-    expect(isInhibited(risk, [{ ...criticalRisk, status: 'resolved' }], 'at_risk')).toBe(false);
-    expect(isInhibited(risk, [{ category: 'risk', severity: 'high', status: 'open' }], 'at_risk')).toBe(false);
+  it('never holds a risk alert back: with incidents it joins the active critical one as a listed rule (issue 15)', () => {
+    expect(isInhibited(risk, [criticalRisk], 'at_risk')).toBe(false);
+    expect(isInhibited(risk, [{ ...criticalRisk, status: 'acknowledged' }], 'at_risk')).toBe(false);
     expect(isInhibited(red, [criticalRisk], 'at_risk')).toBe(false);
   });
 
-  it('uses the outcome severity when it is above the rule severity', () => {
-    expect(isInhibited(risk, [criticalRisk], 'at_risk', 'critical')).toBe(false);
+  it('says whether an alert joins an active incident of its category (no new queue item)', () => {
+    expect(joinsActiveIncident('risk', [criticalRisk])).toBe(true);
+    expect(joinsActiveIncident('risk', [{ ...criticalRisk, status: 'resolved' }])).toBe(false);
+    expect(joinsActiveIncident('expansion', [criticalRisk])).toBe(false);
   });
 
   it('does not let a neglect alert (about the CSM, not the customer) hold back expansion on a green growing account', () => {

@@ -1,7 +1,6 @@
-import type { AlertSeverity, Segment } from '@bellwether/contracts';
+import type { AlertCategory, Segment } from '@bellwether/contracts';
 import { isActive, type AlertState } from './alert-lifecycle';
 import { defaultRuleSet, findRule, type AlertRuleConfig, type RuleConcern, type RuleSet } from './rule-config';
-import { compareSeverity } from './severity';
 
 /**
  * Whether a rule's new alert is held back by the account's other alerts (Alertmanager-style
@@ -9,19 +8,30 @@ import { compareSeverity } from './severity';
  * - expansion: while the segment is `at_risk` or any customer-risk alert is active. A rule about
  *   the CSM's own work (`concerns: 'csm'`, e.g. `neglect`) says nothing about the customer's
  *   readiness to grow, so its alerts do not hold expansion back;
- * - risk: while an active critical risk alert exists and this alert is less severe.
- * `severity` is the outcome's (it may be above the rule's base severity).
+ * - risk: never. Before incidents, an active critical risk alert held back less severe ones so a
+ *   queue did not fill with one cause's alerts; now they join that critical alert's incident (one
+ *   queue item listing every firing rule, issue 15), so holding them back would only hide evidence.
+ * product.md's "a critical risk alert holds back lower ones" now holds at the queue: the lower
+ * ones are listed in the critical one's incident instead of becoming queue items of their own.
  */
 export function isInhibited(
   rule: AlertRuleConfig,
   openAlerts: readonly (Pick<AlertState, 'category' | 'severity' | 'status'> & { readonly ruleId?: string })[],
   segment: Segment,
-  severity: AlertSeverity = rule.severity,
   rules: RuleSet = defaultRuleSet,
 ): boolean {
+  if (rule.category !== 'expansion') return false;
   const activeRisk = openAlerts.filter((alert) => alert.category === 'risk' && isActive(alert));
-  if (rule.category === 'expansion') return segment === 'at_risk' || activeRisk.some((alert) => concernsOf(alert.ruleId, rules) === 'customer');
-  return compareSeverity(severity, 'critical') < 0 && activeRisk.some((alert) => alert.severity === 'critical');
+  return segment === 'at_risk' || activeRisk.some((alert) => concernsOf(alert.ruleId, rules) === 'customer');
+}
+
+/**
+ * Whether an alert of `category` would join the account's active incident of that category
+ * rather than open a new queue item: some alert of the category is active. Such an alert spends
+ * no contact budget (the budget caps queue items, i.e. incidents).
+ */
+export function joinsActiveIncident(category: AlertCategory, openAlerts: readonly Pick<AlertState, 'category' | 'status'>[]): boolean {
+  return openAlerts.some((alert) => alert.category === category && isActive(alert));
 }
 
 /** Whom an alert's rule is about; an unknown rule (or an alert without one) is about the customer. */

@@ -103,13 +103,6 @@ export class AlertRepository {
     };
   }
 
-  async openedSince(manager: EntityManager, accountId: string, since: string): Promise<number> {
-    const [row] = (await manager.query(`SELECT count(*)::int AS opened FROM alerting.alerts WHERE account_id = $1 AND opened_at >= $2`, [accountId, since])) as {
-      opened: number;
-    }[];
-    return row?.opened ?? 0;
-  }
-
   /**
    * `alert.slaDueAt`: when the alert escalates unless acknowledged, on the pipeline clock (null:
    * never). Computed by the caller from event time, never from the database's `now()`, so a replay

@@ -14,6 +14,7 @@ import {
   evaluateScoreRules,
   findRule,
   isInhibited,
+  joinsActiveIncident,
   priorityOf,
   routeTo,
   slaDueAt,
@@ -105,7 +106,9 @@ export class ScoreChangesConsumer {
     const seen = [...active, ...lastResolved.values()].flatMap((alert) => [alert.lastSeenAt, alert.resolvedAt ?? '']);
     const now = seen.reduce((latest, time) => (time > latest ? time : latest), change.eventTime);
     const periodStart = new Date(Date.parse(now) - this.env.CONTACT_BUDGET_PERIOD_DAYS * 86_400_000).toISOString();
-    let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.repository.openedSince(manager, change.accountId, periodStart));
+    // The contact budget caps queue items: incidents opened in the period. An alert that joins an
+    // active incident of its category adds a listed rule, not a queue item, so it spends none.
+    let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.incidents.openedSince(manager, change.accountId, periodStart));
     const arrUsd = arrUsdFromMrr(change.account.mrr);
     const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
     const emitted: AlertLifecycleEvent[] = [];
@@ -138,13 +141,14 @@ export class ScoreChangesConsumer {
       }
       const outcome = held.outcome;
       const existing = active.find((alert) => alert.ruleId === rule.id) ?? lastResolved.get(rule.id) ?? null;
+      const joinsIncident = joinsActiveIncident(rule.category, active);
       const decision = decide(existing, outcome, {
         now,
         accountId: change.accountId,
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
-        inhibited: isInhibited(rule, active, change.after.segment, outcome.severity),
-        contactBudgetLeft: budgetLeft,
+        inhibited: isInhibited(rule, active, change.after.segment),
+        contactBudgetLeft: joinsIncident ? Number.POSITIVE_INFINITY : budgetLeft,
       });
       switch (decision.kind) {
         case 'open': {
@@ -161,7 +165,7 @@ export class ScoreChangesConsumer {
           };
           await this.repository.insert(manager, alert);
           active.push(alert);
-          budgetLeft -= 1;
+          if (!joinsIncident) budgetLeft -= 1;
           alertMetrics.opened.inc({ rule: rule.id, category: rule.category });
           emitted.push(lifecycleEvent('opened', alert, now));
           break;

@@ -39,6 +39,12 @@ export class IncidentRepository {
     return row ? fromRow(row) : null;
   }
 
+  /** Incidents (queue items) of the account opened at or after `since` (ISO-8601), for the contact budget. */
+  async openedSince(manager: EntityManager, accountId: string, since: string): Promise<number> {
+    const [row] = (await manager.query('SELECT count(*)::int AS opened FROM alerting.incidents WHERE account_id = $1 AND opened_at >= $2', [accountId, since])) as { opened: number }[];
+    return row?.opened ?? 0;
+  }
+
   /** The account of an incident (no lock), so a caller can take the account's lock before the row's. */
   async accountOf(manager: EntityManager, incidentId: string): Promise<string | null> {
     const [row] = (await manager.query('SELECT account_id FROM alerting.incidents WHERE id = $1', [incidentId])) as { account_id: string }[];

@@ -278,7 +278,8 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     // Still firing 48 h later: both open, into one incident.
     await producer.send(Topics.scores, [{ key: accountId, value: yellow(2, '2026-09-03T08:00:00.000Z') }]);
     await waitFor(async () => (await incidentsOf(accountId)).length === 1, { description: 'the risk incident' });
-    // Then red: the critical rule joins the same incident and raises its severity.
+    // Then red: the critical rule joins the same incident and raises its severity, and the 14-day
+    // drop it came with joins as a listed rule (no critical alert holds a risk rule back any more).
     const red = riskyChange(accountId, 3, '2026-09-04T08:00:00.000Z');
     await producer.send(Topics.scores, [{ key: accountId, value: red }]);
     await waitFor(async () => (await processed([red.changeId])).length === 1, { description: 'the red change' });
@@ -287,9 +288,9 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     // Once their alerts are active, the rules' pending state is gone.
     expect(await pendingOf(accountId)).toEqual([]);
     expect(incident).toMatchObject({ status: 'open', severity: 'critical', queue: 'csm:csm-9' });
-    expect(incident?.rule_ids).toEqual(['churn_risk_high', 'segment_at_risk', 'health_entered_red']);
+    expect(incident?.rule_ids).toEqual(['churn_risk_high', 'segment_at_risk', 'health_dropped', 'health_entered_red']);
     const alerts = await alertsOf(accountId);
-    expect(alerts).toHaveLength(3);
+    expect(alerts).toHaveLength(4);
     expect(new Set(alerts.map((alert) => alert.incident_id))).toEqual(new Set([incident?.id]));
     expect(await incidentKinds(incident?.id ?? '')).toEqual(['opened', 'updated']);
     // The alert events name their incident.
@@ -299,14 +300,14 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     // The queue lists the incident with its rules; another CSM neither sees nor acts on it.
     const listed = (await (await api(csmKey, '/v1/queues/csm:csm-9/incidents')).json()) as { incidents: { incidentId: string; rules: { rule: string; evidence: string[] }[] }[] };
     const item = listed.incidents.find((candidate) => candidate.incidentId === incident?.id);
-    expect(item?.rules.map((rule) => rule.rule).sort()).toEqual(['churn_risk_high', 'health_entered_red', 'segment_at_risk']);
+    expect(item?.rules.map((rule) => rule.rule).sort()).toEqual(['churn_risk_high', 'health_dropped', 'health_entered_red', 'segment_at_risk']);
     expect(item?.rules.every((rule) => rule.evidence.length > 0)).toBe(true);
     expect((await api(otherCsmKey, '/v1/queues/csm:csm-9/incidents')).status).toBe(404);
     expect((await api(otherCsmKey, `/v1/incidents/${incident?.id}/acknowledge`, {})).status).toBe(404);
 
     const acknowledged = await api(csmKey, `/v1/incidents/${incident?.id}/acknowledge`, {});
     expect([acknowledged.status, await acknowledged.json()]).toEqual([200, expect.objectContaining({ incidentId: incident?.id, status: 'acknowledged' })]);
-    expect((await alertsOf(accountId)).map((alert) => alert.status)).toEqual(['acknowledged', 'acknowledged', 'acknowledged']);
+    expect((await alertsOf(accountId)).map((alert) => alert.status)).toEqual(['acknowledged', 'acknowledged', 'acknowledged', 'acknowledged']);
     expect(await incidentKinds(incident?.id ?? '')).toEqual(['opened', 'updated', 'acknowledged']);
 
     const resolved = await api(csmKey, `/v1/incidents/${incident?.id}/resolve`, { outcome: 'saved' });
@@ -326,7 +327,10 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     await producer.send(Topics.scores, [{ key: accountId, value: churned }]);
     await producer.send(Topics.scores, [{ key: accountId, value: stillChurned }]);
     await waitFor(async () => (await processed([churned.changeId, stillChurned.changeId])).length === 2, { description: 'the churned changes' });
-    expect(await alertsOf(accountId)).toEqual([expect.objectContaining({ rule_id: 'health_entered_red', status: 'resolved', outcome: 'churned' })]);
+    expect(await alertsOf(accountId)).toEqual([
+      expect.objectContaining({ rule_id: 'health_dropped', status: 'resolved', outcome: 'churned' }),
+      expect.objectContaining({ rule_id: 'health_entered_red', status: 'resolved', outcome: 'churned' }),
+    ]);
     expect(await incidentsOf(accountId)).toEqual([expect.objectContaining({ status: 'resolved', outcome: 'churned', resolved_at: new Date('2026-09-13T08:00:00.000Z') })]);
     expect(await pendingOf(accountId)).toEqual([]);
 

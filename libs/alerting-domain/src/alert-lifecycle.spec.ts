@@ -123,6 +123,11 @@ describe('decide', () => {
     expect(decide(null, firing, ctx({ contactBudgetLeft: 0 }))).toEqual({ kind: 'suppress', reason: 'contact_budget' });
   });
 
+  it('holds a supporting-only alert back, but keeps updating one that is already active', () => {
+    expect(decide(null, firing, ctx({ supportingOnly: true }))).toEqual({ kind: 'suppress', reason: 'supporting_only' });
+    expect(decide(alert(), firing, ctx({ supportingOnly: true })).kind).toBe('update');
+  });
+
   it('keeps updating an active alert even when inhibited or out of budget', () => {
     expect(decide(alert(), firing, ctx({ inhibited: true, contactBudgetLeft: 0 })).kind).toBe('update');
   });

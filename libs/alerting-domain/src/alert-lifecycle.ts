@@ -24,7 +24,7 @@ export interface AlertState {
   readonly revision: number;
 }
 
-export type SuppressReason = 'cooldown' | 'inhibited' | 'contact_budget';
+export type SuppressReason = 'cooldown' | 'inhibited' | 'supporting_only' | 'contact_budget';
 
 export type AlertDecision =
   | { readonly kind: 'open'; readonly alert: AlertState }
@@ -42,6 +42,8 @@ export interface DecideContext {
   readonly rule: AlertRuleConfig;
   /** From `isInhibited` over the account's other alerts and segment. */
   readonly inhibited: boolean;
+  /** From `isSupportingOnly`: a supporting rule with no active incident of its category to join. */
+  readonly supportingOnly?: boolean;
   /** Alerts the account may still open in the current period; an `open` decision spends one. */
   readonly contactBudgetLeft: number;
 }
@@ -90,6 +92,7 @@ export function decide(existing: AlertState | null, outcome: RuleOutcome, ctx: D
     return { kind: 'suppress', reason: 'cooldown' };
   }
   if (ctx.inhibited) return { kind: 'suppress', reason: 'inhibited' };
+  if (ctx.supportingOnly === true) return { kind: 'suppress', reason: 'supporting_only' };
   if (ctx.contactBudgetLeft <= 0) return { kind: 'suppress', reason: 'contact_budget' };
 
   return {

@@ -1,5 +1,5 @@
 import type { AlertState } from './alert-lifecycle';
-import { isInhibited, joinsActiveIncident } from './inhibition';
+import { isInhibited, isSupportingOnly, joinsActiveIncident } from './inhibition';
 import { ruleConfig } from './score-change.fixture';
 
 type Peer = Pick<AlertState, 'category' | 'severity' | 'status'>;
@@ -26,6 +26,14 @@ describe('isInhibited', () => {
     expect(isInhibited(risk, [criticalRisk], 'at_risk')).toBe(false);
     expect(isInhibited(risk, [{ ...criticalRisk, status: 'acknowledged' }], 'at_risk')).toBe(false);
     expect(isInhibited(red, [criticalRisk], 'at_risk')).toBe(false);
+  });
+
+  it('holds a supporting rule (engagement_decay) back unless an incident of its category is active to join', () => {
+    const decay = ruleConfig({ id: 'engagement_decay', category: 'risk', severity: 'medium', opensIncident: false });
+    expect(isSupportingOnly(decay, [])).toBe(true);
+    expect(isSupportingOnly(decay, [{ ...criticalRisk, status: 'resolved' }])).toBe(true);
+    expect(isSupportingOnly(decay, [criticalRisk])).toBe(false);
+    expect(isSupportingOnly(risk, [])).toBe(false);
   });
 
   it('says whether an alert joins an active incident of its category (no new queue item)', () => {

@@ -34,6 +34,15 @@ export function joinsActiveIncident(category: AlertCategory, openAlerts: readonl
   return openAlerts.some((alert) => alert.category === category && isActive(alert));
 }
 
+/**
+ * Whether a supporting rule (`opensIncident: false`) must hold its alert back: no alert of its
+ * category is active, so it would open a queue item of its own. Once an incident of the category
+ * is active, its alert opens into it as listed evidence.
+ */
+export function isSupportingOnly(rule: AlertRuleConfig, openAlerts: readonly Pick<AlertState, 'category' | 'status'>[]): boolean {
+  return rule.opensIncident === false && !joinsActiveIncident(rule.category, openAlerts);
+}
+
 /** Whom an alert's rule is about; an unknown rule (or an alert without one) is about the customer. */
 function concernsOf(ruleId: string | undefined, rules: RuleSet): RuleConcern {
   return (ruleId === undefined ? undefined : findRule(rules, ruleId)?.concerns) ?? 'customer';

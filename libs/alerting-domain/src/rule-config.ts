@@ -32,6 +32,13 @@ export interface AlertRuleConfig {
    * customer-risk alerts inhibit expansion (see `inhibition.ts`).
    */
   readonly concerns?: RuleConcern;
+  /**
+   * false: a supporting signal. Its alert opens only into an active incident of its category,
+   * where it is listed as evidence; alone it is no queue item (see `isSupportingOnly`). For
+   * rules too weak to be worth a CSM's minute on their own (the backtest's lift is the measure).
+   * Default true.
+   */
+  readonly opensIncident?: boolean;
 }
 
 export type RuleConcern = 'customer' | 'csm';
@@ -77,7 +84,7 @@ export const defaultRuleSet: RuleSet = {
     { id: 'invoice_overdue', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 24, autoResolve: true, params: {}, holdsForHours: 0, clearForHours: 0 },
     { id: 'downgrade_requested', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { withinDays: 30 }, holdsForHours: 0 },
     // Risk: relationship.
-    { id: 'engagement_decay', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { dropShare: 0.5, minPreviousEmailOpens: 5, minPreviousEventsAttended: 2 }, holdsForHours: 72, clearForHours: 72 },
+    { id: 'engagement_decay', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 14 * 24, autoResolve: true, params: { dropShare: 0.5, minPreviousEmailOpens: 5, minPreviousEventsAttended: 2 }, holdsForHours: 72, clearForHours: 72, opensIncident: false },
     { id: 'nps_detractor', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 14 * 24, autoResolve: false, params: { maxScore: 6, withinDays: 14, slaHours: 48 }, holdsForHours: 0 },
     { id: 'renewal_at_risk', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { withinDays: 90, clearMarginPoints: 5 }, holdsForHours: 72, clearForHours: 72 },
     { id: 'onboarding_stalled', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { stalledDays: 14 }, holdsForHours: 0, clearForHours: 0 },
@@ -120,6 +127,7 @@ export function validateRuleSet(ruleSet: RuleSet, requiredParams: Readonly<Recor
       if (hours !== undefined && (!Number.isFinite(hours) || hours < 0)) errors.push(`${at}: ${name} must be a number ≥ 0`);
     }
     if (rule.concerns !== undefined && rule.concerns !== 'customer' && rule.concerns !== 'csm') errors.push(`${at}: unknown concerns ${String(rule.concerns)}`);
+    if (rule.opensIncident !== undefined && typeof rule.opensIncident !== 'boolean') errors.push(`${at}: opensIncident must be true or false`);
     for (const [name, value] of Object.entries(rule.params)) {
       if (!Number.isFinite(value)) errors.push(`${at}: param ${name} is not a finite number`);
     }

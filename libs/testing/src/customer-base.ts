@@ -337,8 +337,9 @@ function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRan
       };
     }
     case 'silent_churn': {
+      // The churn is recorded when the contract is cancelled, 3–6 weeks after the product went silent.
       const silenceDay = Math.round(days * random.between(0.35, 0.6));
-      const churnDay = Math.min(days - 2, silenceDay + random.int(10, 21));
+      const churnDay = Math.min(days - 2, silenceDay + random.int(21, 42));
       return { ...steady, level: (day: number) => (day < silenceDay ? 1 : 0), churnDay, trouble: { kind: 'silence', fromDay: silenceDay, fromHour: 0, untilDay: null }, nps: null };
     }
     case 'stalled_onboarding': {
@@ -385,7 +386,7 @@ function scriptFor(archetype: CustomerArchetype, days: number, random: SeededRan
     case 'reactivated': {
       // Goes silent and churns; weeks later a new subscription, and steady use again: a returning customer.
       const silenceDay = Math.round(days * random.between(0.2, 0.35));
-      const churnDay = Math.min(days - 30, silenceDay + random.int(7, 14));
+      const churnDay = Math.min(days - 30, silenceDay + random.int(21, 35));
       const reactivateDay = Math.min(days - 10, churnDay + random.int(14, 35));
       return {
         ...steady,

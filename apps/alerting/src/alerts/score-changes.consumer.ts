@@ -14,6 +14,7 @@ import {
   evaluateScoreRules,
   findRule,
   isInhibited,
+  isSupportingOnly,
   joinsActiveIncident,
   priorityOf,
   routeTo,
@@ -148,6 +149,7 @@ export class ScoreChangesConsumer {
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
         inhibited: isInhibited(rule, active, change.after.segment),
+        supportingOnly: isSupportingOnly(rule, active),
         contactBudgetLeft: joinsIncident ? Number.POSITIVE_INFINITY : budgetLeft,
       });
       switch (decision.kind) {

@@ -148,6 +148,15 @@ describe('churn and reactivation', () => {
     expect(last(newcomer.changes)?.signals?.onboarding.inOnboarding).toBe(true);
   });
 
+  it('a returning customer is judged on its use since its return: the weeks it was gone are no history (no red on its return)', () => {
+    const churned = apply(customer().stored, [event('account.churned', at(20, 12))]);
+    const back = apply(churned.stored, [subscription(at(40), 0, { startDate: isoDay(DAY0 + 40) }), ...usage(40, 3)]);
+    expect(last(back.changes)?.after).toMatchObject({ insufficientData: true });
+    expect(last(back.changes)?.signals?.usageLevel ?? null).toBeNull();
+    const settled = apply(back.stored, usage(43, 16));
+    expect(last(settled.changes)?.after.insufficientData).toBeUndefined();
+  });
+
   it('a late account.churned gives the same final state as in order, with or without a reactivation after it', () => {
     const finalOf = (events: TelemetryEvent[]) => {
       const applied = apply(null, events);

@@ -296,6 +296,20 @@ export function hasChurnedBy(state: AccountState, day: number): boolean {
 }
 
 /**
+ * The day a returning customer came back (its latest reactivation, when it came after its latest
+ * churn and by `day`), else null. Its usage history restarts there: the weeks it was gone are no
+ * level to compare with, and the usage measures judge it as a new account until they have
+ * `minObservedDays` of its return.
+ */
+export function returnedDay(state: AccountState, day: number): number | null {
+  const churnedAt = state.churnedAt ?? null;
+  const reactivatedAt = state.reactivatedAt ?? null;
+  if (churnedAt === null || reactivatedAt === null || reactivatedAt <= churnedAt) return null;
+  const returned = dayOf(reactivatedAt);
+  return returned <= day ? returned : null;
+}
+
+/**
  * The day of the latest seat reduction at or before `day` (seats set below the seats in force
  * before), or null when seats never went down. Read from `seatsByDay`, in event-time order.
  */

@@ -263,6 +263,23 @@ describe('long-horizon state', () => {
     expect(usageLevelOf(state, START + 40)).not.toBeNull();
   });
 
+  it('restarts the usage level at a seat cut: the smaller customer is compared with itself since the cut', () => {
+    const state = emptyAccountState('acme');
+    applyEvent(state, event('subscription.changed', START, undefined, { plan: 'pro', seats: 10, mrr: 2000, startDate: isoDay(START - 200) }));
+    for (let offset = 0; offset < 140; offset += 1) {
+      // Ten users until the cut on day 60, then four: use falls to 40 % and stays there.
+      const users = offset < 60 ? 10 : 4;
+      for (let user = 0; user < users; user += 1) applyEvent(state, event('feature.used', START + offset, `u${user}`, { feature: 'reports' }), defaultScorecard.signals);
+      if (offset === 60) applyEvent(state, event('subscription.changed', START + offset, undefined, { seats: 5 }));
+    }
+    // Without the cut as a restart, 40 % of the old level reads as a long decline.
+    expect(usageLevelOf(state, START + 100)?.ratio).toBeLessThan(0.8);
+    // With it: no opinion for six weeks after the cut, then the level since the cut.
+    expect(usageLevelOf(state, START + 100, START + 60)).toBeNull();
+    expect(usageLevelOf(state, START + 120, START + 60)?.ratio).toBeCloseTo(1, 1);
+    expect(evaluateAccount(state, dayEnd(START + 120), defaultScorecard).signals.usageLevel?.ratio).toBeCloseTo(1, 1);
+  });
+
   it('measures have no opinion without the signals', () => {
     const bare = evaluateAccount(emptyAccountState('acme'), dayEnd(START), defaultScorecard).signals;
     expect(usageLevelMeasure({ ...bare, usageLevel: null })).toBeNull();

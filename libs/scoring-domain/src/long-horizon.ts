@@ -53,10 +53,14 @@ export interface Champion {
 /**
  * The usage level as of a day whose activity is complete through `volumeDay`: null while the
  * account has less than `LONG_HORIZON_MIN_HISTORY_DAYS` of history or no activity in 90 days.
+ * `sinceDay` (a seat cut, a return after a churn) restarts the history: the reference is taken
+ * from that day on only, and needs the same history after it.
  */
-export function usageLevelOf(state: AccountState, volumeDay: number): UsageLevel | null {
-  if (state.firstEventDay === null || volumeDay - state.firstEventDay + 1 < LONG_HORIZON_MIN_HISTORY_DAYS) return null;
-  const firstDay = volumeDay - USAGE_LEVEL_REFERENCE_DAYS + 1;
+export function usageLevelOf(state: AccountState, volumeDay: number, sinceDay: number | null = null): UsageLevel | null {
+  if (state.firstEventDay === null) return null;
+  const historyStart = sinceDay === null ? state.firstEventDay : Math.max(state.firstEventDay, sinceDay);
+  if (volumeDay - historyStart + 1 < LONG_HORIZON_MIN_HISTORY_DAYS) return null;
+  const firstDay = Math.max(volumeDay - USAGE_LEVEL_REFERENCE_DAYS + 1, historyStart);
   const daily: number[] = [];
   for (let day = firstDay; day <= volumeDay; day += 1) daily.push(state.activityByDay[day] ?? 0);
   const best = (width: number, fromIndex: number): number => {

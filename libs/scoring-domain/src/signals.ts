@@ -1,4 +1,4 @@
-import { hasChurnedBy, type AccountState } from './account-state';
+import { hasChurnedBy, returnedDay, seatsReducedDay, type AccountState } from './account-state';
 import { championOf, keyFeatureOwnersLostOf, usageLevelOf, type Champion, type KeyFeatureOwnerLoss, type UsageLevel } from './long-horizon';
 import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
@@ -62,7 +62,13 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
   // subscription does not start onboarding again.
   const inOnboarding = contractStartDay !== null && asOfDay - contractStartDay < settings.onboardingDays && !hasChurnedBy(state, asOfDay);
   // A state stored before the field was kept counts its history from its first event (as `upgradeState` does).
-  const firstActivityDay = state.firstActivityDay !== undefined ? state.firstActivityDay : state.firstEventDay;
+  const storedFirstActivityDay = state.firstActivityDay !== undefined ? state.firstActivityDay : state.firstEventDay;
+  // A returning customer's usage history restarts on its return (see `returnedDay`).
+  const returned = returnedDay(state, asOfDay);
+  const firstActivityDay = storedFirstActivityDay === null || returned === null ? storedFirstActivityDay : Math.max(storedFirstActivityDay, returned);
+  // The long-horizon level restarts there too, and at a seat cut: fewer seats, fewer users, less
+  // use is the customer's new size, not a decline.
+  const levelSinceDay = latestDay(returned, seatsReducedDay(state, asOfDay));
   const completed = settings.requiredMilestones.filter((milestone) => state.milestones.includes(milestone)).length;
   return {
     asOfDay,
@@ -81,10 +87,14 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
     daysSinceLastEvent: state.lastEventDay === null ? null : Math.max(0, asOfDay - state.lastEventDay),
     activityDaysObserved: firstActivityDay === null || firstActivityDay > volumeDay ? null : volumeDay - firstActivityDay + 1,
     daysSinceStart: contractStartDay === null ? null : asOfDay - contractStartDay,
-    usageLevel: usageLevelOf(state, volumeDay),
+    usageLevel: usageLevelOf(state, volumeDay, levelSinceDay),
     champion: championOf(state, asOfDay, volumeDay),
     keyFeatureOwnersLost: keyFeatureOwnersLostOf(state, settings.keyFeatures, asOfDay, volumeDay),
   };
+}
+
+function latestDay(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
 }
 
 function billingTrouble(state: AccountState, asOfDay: number, memoryDays: number): Signals['billingTrouble'] {

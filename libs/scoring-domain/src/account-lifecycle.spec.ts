@@ -157,6 +157,23 @@ describe('churn and reactivation', () => {
     expect(last(settled.changes)?.after.insufficientData).toBeUndefined();
   });
 
+  it('a billing follow-up to the cancellation (MRR 0, seats 0) is no new subscription: the account stays churned', () => {
+    const churned = apply(customer().stored, [event('account.churned', at(25, 12))]);
+    const followUp = apply(churned.stored, [event('subscription.changed', at(25, 13), { mrr: 0, seats: 0 }), event('billing.payment_failed', at(26, 9))]);
+    expect(last(followUp.changes)?.account.churnedAt).toBe(at(25, 12));
+    const back = apply(followUp.stored, [subscription(at(40), 0, { startDate: isoDay(DAY0 + 40) })]);
+    expect(last(back.changes)?.account.churnedAt).toBeUndefined();
+  });
+
+  it('a late pre-churn event, re-scored as of its own time after the churn, still says the account is churned', () => {
+    const churned = apply(customer().stored, [event('account.churned', at(25, 12)), event('billing.payment_failed', at(27, 9))]);
+    expect(last(churned.changes)?.account.churnedAt).toBe(at(25, 12));
+    // A ticket of day 22 arrives on day 27: re-scored as of day 22, but the churn is a fact of the account's present.
+    const late = apply(churned.stored, [event('support.ticket_opened', at(22, 9), { priority: 'urgent' })]);
+    expect(late.changes.length).toBeGreaterThan(0);
+    for (const change of late.changes) expect(change.account.churnedAt).toBe(at(25, 12));
+  });
+
   it('a late account.churned gives the same final state as in order, with or without a reactivation after it', () => {
     const finalOf = (events: TelemetryEvent[]) => {
       const applied = apply(null, events);

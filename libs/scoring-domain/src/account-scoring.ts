@@ -249,7 +249,10 @@ function evaluate(
   // The churn is part of the fingerprint (only while it lasts, so other accounts' fingerprints
   // stay as stored): `account.churned` and the reactivation publish a change though the score
   // stays put, and alerting learns of both.
-  const churnedAt = churnedAsOf(state, asOf);
+  // A late event is re-scored as of its own (earlier) time, but the account's churn is a fact of
+  // its present: judge it as of the latest time the account was evaluated, so a pre-churn event
+  // arriving after the churn does not publish a change that reads as a live customer again.
+  const churnedAt = churnedAsOf(state, previous?.evaluatedAsOf && previous.evaluatedAsOf > asOf ? previous.evaluatedAsOf : asOf);
   const fingerprint = signalFingerprint(signals) + (churnedAt === null ? '' : `|churned:${churnedAt}`);
   const signalsMoved = state.lastSignalsFingerprint !== null && state.lastSignalsFingerprint !== fingerprint;
   state.lastSignalsFingerprint = fingerprint;

@@ -296,6 +296,15 @@ export function hasChurnedBy(state: AccountState, day: number): boolean {
 }
 
 /**
+ * Whether a `subscription.changed` describes a live subscription: it sets neither MRR nor seats to
+ * 0 (or below). Only such a change after a churn reactivates the account.
+ */
+export function isLiveSubscription(properties: JsonObject): boolean {
+  const ended = (value: unknown) => typeof value === 'number' && value <= 0;
+  return !ended(properties['mrr']) && !ended(properties['seats']);
+}
+
+/**
  * The day a returning customer came back (its latest reactivation, when it came after its latest
  * churn and by `day`), else null. Its usage history restarts there: the weeks it was gone are no
  * level to compare with, and the usage measures judge it as a new account until they have
@@ -450,8 +459,9 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
     case 'subscription.changed':
       applyAttributes(state.attributes, properties, event.trustedAttributes === true);
       recordSeats(state.seatsByDay, properties, day);
-      // A new subscription after a churn brings the customer back (see `churnedAsOf`).
-      state.reactivatedAt = laterTime(state.reactivatedAt, event.timestamp);
+      // A new subscription after a churn brings the customer back (see `churnedAsOf`); a billing
+      // system's follow-up to the cancellation (MRR or seats set to 0) is no new subscription.
+      if (isLiveSubscription(properties)) state.reactivatedAt = laterTime(state.reactivatedAt, event.timestamp);
       break;
     case 'account.updated': {
       const traits = properties['traits'];

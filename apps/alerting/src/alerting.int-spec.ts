@@ -316,6 +316,18 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     expect((await api(csmKey, `/v1/incidents/${incident?.id}/resolve`, { outcome: 'saved' })).status).toBe(409);
   });
 
+  it('moves an incident to the account’s new owner when an alert routed to them joins it (review of issue 15)', async () => {
+    const accountId = `moved-${randomUUID()}`;
+    await producer.send(Topics.scores, [{ key: accountId, value: riskyChange(accountId, 1, '2026-10-01T08:00:00.000Z') }]);
+    await waitFor(async () => (await incidentsOf(accountId)).length === 1, { description: 'the red incident' });
+    expect((await incidentsOf(accountId))[0]?.queue).toBe('csm:csm-9');
+    // Reassigned to csm-7; the held state rules open now (48 h later), routed to the new owner, and join.
+    const reassigned: ScoreChanged = { ...riskyChange(accountId, 2, '2026-10-03T09:00:00.000Z'), account: { csmId: 'csm-7', mrr: 2000 } };
+    await producer.send(Topics.scores, [{ key: accountId, value: reassigned }]);
+    await waitFor(async () => (await incidentsOf(accountId))[0]?.queue === 'csm:csm-7', { description: 'the incident in the new owner’s queue' });
+    expect(await incidentsOf(accountId)).toHaveLength(1);
+  });
+
   it('on churn resolves every alert and incident as churned, drops pending holds and opens nothing until reactivated', async () => {
     const accountId = `churn-${randomUUID()}`;
     await producer.send(Topics.scores, [{ key: accountId, value: riskyChange(accountId, 1, '2026-09-10T08:00:00.000Z') }]);

@@ -40,7 +40,7 @@ export {
   type SuppressReason,
   type TransitionResult,
 } from './alert-lifecycle';
-export { isInhibited, isSupportingOnly, joinsActiveIncident } from './inhibition';
+export { isInhibited, isSupportingOnly, joinsActiveIncident, resolveSupportingLeftAlone } from './inhibition';
 export { slaDueAt } from './sla';
 export { compareSeverity, maxSeverity } from './severity';
 export { accountTierOf, arrBandOf, arrUsdFromMrr, type AccountTier, type ArrBand } from './arr-tier';

@@ -1,5 +1,5 @@
 import type { AlertState } from './alert-lifecycle';
-import { isInhibited, isSupportingOnly, joinsActiveIncident } from './inhibition';
+import { isInhibited, isSupportingOnly, joinsActiveIncident, resolveSupportingLeftAlone } from './inhibition';
 import { ruleConfig } from './score-change.fixture';
 
 type Peer = Pick<AlertState, 'category' | 'severity' | 'status'>;
@@ -34,6 +34,20 @@ describe('isInhibited', () => {
     expect(isSupportingOnly(decay, [{ ...criticalRisk, status: 'resolved' }])).toBe(true);
     expect(isSupportingOnly(decay, [criticalRisk])).toBe(false);
     expect(isSupportingOnly(risk, [])).toBe(false);
+  });
+
+  it('resolves supporting alerts left alone in their category, and only those (review of issue 15)', () => {
+    const alertOf = (ruleId: string, overrides: Partial<AlertState> = {}): AlertState => ({
+      alertId: `al-${ruleId}`, accountId: 'acc', ruleId, category: 'risk', severity: 'medium', status: 'open', count: 1,
+      openedAt: '2026-03-01T00:00:00.000Z', lastSeenAt: '2026-03-01T00:00:00.000Z', evidence: ['x'], revision: 1, ...overrides,
+    });
+    const decay = alertOf('engagement_decay');
+    const renewal = alertOf('renewal_at_risk', { severity: 'high' });
+    expect(resolveSupportingLeftAlone([renewal, decay], '2026-03-10T00:00:00.000Z')).toEqual([]);
+    expect(resolveSupportingLeftAlone([decay], '2026-03-10T00:00:00.000Z')).toEqual([
+      expect.objectContaining({ alertId: 'al-engagement_decay', status: 'resolved', resolvedAt: '2026-03-10T00:00:00.000Z', revision: 2 }),
+    ]);
+    expect(resolveSupportingLeftAlone([decay, { ...renewal, status: 'resolved' }], '2026-03-10T00:00:00.000Z')).toHaveLength(1);
   });
 
   it('says whether an alert joins an active incident of its category (no new queue item)', () => {

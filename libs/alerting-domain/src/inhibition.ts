@@ -43,6 +43,25 @@ export function isSupportingOnly(rule: AlertRuleConfig, openAlerts: readonly Pic
   return rule.opensIncident === false && !joinsActiveIncident(rule.category, openAlerts);
 }
 
+/**
+ * Active alerts of supporting rules (`opensIncident: false`) left alone in their category: every
+ * active alert of that category is a supporting one. Their incident would be a queue item made of
+ * supporting evidence alone, so they resolve with it, at `now` (event time), without an outcome,
+ * as a cleared condition does. Returns the resolved states, in the given order.
+ */
+export function resolveSupportingLeftAlone<A extends AlertState>(active: readonly A[], now: string, rules: RuleSet = defaultRuleSet): AlertState[] {
+  const resolved: AlertState[] = [];
+  for (const category of ['risk', 'expansion'] as const) {
+    const group = active.filter((alert) => alert.category === category && isActive(alert));
+    if (group.length === 0 || !group.every((alert) => findRule(rules, alert.ruleId)?.opensIncident === false)) continue;
+    for (const alert of group) {
+      const { snoozedUntil: _snoozedUntil, ...rest } = alert;
+      resolved.push({ ...rest, status: 'resolved', resolvedAt: now, evidence: [...alert.evidence, 'cleared: the incident it supported resolved'], revision: alert.revision + 1 });
+    }
+  }
+  return resolved;
+}
+
 /** Whom an alert's rule is about; an unknown rule (or an alert without one) is about the customer. */
 function concernsOf(ruleId: string | undefined, rules: RuleSet): RuleConcern {
   return (ruleId === undefined ? undefined : findRule(rules, ruleId)?.concerns) ?? 'customer';

@@ -90,7 +90,8 @@ export const defaultRuleSet: RuleSet = {
     { id: 'onboarding_stalled', version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { stalledDays: 14 }, holdsForHours: 0, clearForHours: 0 },
     { id: 'neglect', version: 1, category: 'risk', severity: 'medium', enabled: true, cooldownHours: 7 * 24, autoResolve: true, params: { days: 45, minArrUsd: 50_000 }, holdsForHours: 0, clearForHours: 0, concerns: 'csm' },
     // Expansion: each says why now; suppressed while the account is at risk (see inhibition).
-    { id: 'seat_limit_near', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { ratio: 0.9, minDaysSinceSeatCut: 14 }, holdsForHours: 48 },
+    // Resolves itself (after 72 h clear): a seat cut or a team that shrank takes the proposal away.
+    { id: 'seat_limit_near', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: true, params: { ratio: 0.9, minDaysSinceSeatCut: 14 }, holdsForHours: 48, clearForHours: 72 },
     { id: 'usage_limit_near', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { ratio: 0.9, maxAgeDays: 30 }, holdsForHours: 48 },
     { id: 'gated_feature_attempts', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { minAttempts: 3 } },
     { id: 'pricing_page_interest', version: 1, category: 'expansion', severity: 'medium', enabled: true, cooldownHours: 30 * 24, autoResolve: false, params: { minViews: 3 } },

@@ -28,9 +28,10 @@ describe('seat_limit_near', () => {
         config,
       );
 
-    it('has no opinion until 14 days have passed since the cut', () => {
-      expect(afterCut('2026-02-21T10:00:00.000Z', 10)).toBeNull();
-      expect(afterCut('2026-03-05T10:00:00.000Z', 10)).toBeNull();
+    it('is clear for 14 days after the cut, so a proposal already open resolves', () => {
+      const clear = { state: 'clear', evidence: ['seats cut to 12 on 2026-02-20: no seat proposal for 14 days after a cut'] };
+      expect(afterCut('2026-02-21T10:00:00.000Z', 12)).toEqual(clear);
+      expect(afterCut('2026-03-05T10:00:00.000Z', 12)).toEqual(clear);
     });
 
     it('then counts only the users active since the cut: 10 of 12 seats is no reason to sell more', () => {
@@ -47,7 +48,7 @@ describe('seat_limit_near', () => {
     it('waits as long as its param says', () => {
       const patient = ruleConfig({ ...config, params: { ratio: 0.9, minDaysSinceSeatCut: 21 } });
       const change = { ...signalChange({ activeUsers: { last30: 20, seats: 12, seatsReducedAt: '2026-02-20', sinceSeatsReduced: 11 } }), eventTime: '2026-03-06T10:00:00.000Z' };
-      expect(seatLimitNearRule.evaluate({ change, history: [] }, patient)).toBeNull();
+      expect(seatLimitNearRule.evaluate({ change, history: [] }, patient)?.state).toBe('clear');
     });
   });
 

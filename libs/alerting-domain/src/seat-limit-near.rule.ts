@@ -8,15 +8,19 @@ import { daysBetween, windowText } from './time.util';
  *
  * After a seat cut (`activeUsers.seatsReducedAt`, within 30 days), users active only before it
  * may be the ones who left, so only users active since the cut count (`sinceSeatsReduced`), and
- * the rule has no opinion until `minDaysSinceSeatCut` days (default 14) have passed since it: a
- * customer who just bought fewer seats is not proposed more on the strength of people it let go.
+ * the rule is clear until `minDaysSinceSeatCut` days (default 14) have passed since it: a
+ * customer who just bought fewer seats is not proposed more on the strength of people it let go,
+ * and a proposal already open resolves (the rule auto-resolves, see rule-config.ts).
  */
 export const seatLimitNearRule = signalRule('seat_limit_near', ['ratio'], (signals, change, config) => {
   const { last30, seats, seatsReducedAt, sinceSeatsReduced } = signals.activeUsers;
   if (seats === null || seats <= 0) return null;
   const threshold = param(config.params, 'ratio', 0.9);
   const cutDaysAgo = seatsReducedAt ? daysBetween(seatsReducedAt, change.eventTime) : null;
-  if (cutDaysAgo !== null && cutDaysAgo < param(config.params, 'minDaysSinceSeatCut', 14)) return null;
+  const waitDays = param(config.params, 'minDaysSinceSeatCut', 14);
+  if (seatsReducedAt && cutDaysAgo !== null && cutDaysAgo < waitDays) {
+    return { state: 'clear', evidence: [`seats cut to ${seats} on ${seatsReducedAt}: no seat proposal for ${waitDays} days after a cut`] };
+  }
   const cut = cutDaysAgo !== null && seatsReducedAt ? { at: seatsReducedAt, users: sinceSeatsReduced ?? last30 } : null;
   const users = cut ? cut.users : last30;
   const used = users / seats;

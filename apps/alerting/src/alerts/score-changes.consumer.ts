@@ -15,6 +15,7 @@ import {
   findRule,
   isInhibited,
   isSupportingOnly,
+  resolveSupportingLeftAlone,
   joinsActiveIncident,
   priorityOf,
   routeTo,
@@ -189,6 +190,15 @@ export class ScoreChangesConsumer {
         case 'none':
           break;
       }
+    }
+    // A supporting rule's alert does not keep an incident open on its own (`opensIncident: false`).
+    for (const resolved of resolveSupportingLeftAlone(active, now)) {
+      const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
+      const alert = withState(previous, resolved);
+      await this.repository.update(manager, alert);
+      active.splice(active.indexOf(previous), 1);
+      alertMetrics.resolved.inc({ rule: alert.ruleId });
+      emitted.push(lifecycleEvent('resolved', alert, now));
     }
     await this.repository.recordScore(manager, change);
     return this.foldIncidents(manager, change.accountId, now, emitted);

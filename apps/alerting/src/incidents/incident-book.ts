@@ -31,7 +31,8 @@ export interface RefoldResult {
  * (which must hold the account's lock or the incident's row): folds the group's alerts with the
  * pure `foldIncident`, stores the incident, links its active alerts to it and returns the
  * lifecycle event to publish, if any. Routing: an incident takes the queue and CSM of its
- * highest-priority alert when it opens, its priority is the highest of its active alerts', and it
+ * highest-priority alert when it opens and of its newest active alert after (it follows a
+ * reassigned account to its new owner), its priority is the highest of its active alerts', and it
  * escalates (an `escalated` event) when one of its alerts does.
  */
 export class IncidentBook {
@@ -52,7 +53,16 @@ export class IncidentBook {
     if (!decision.incident) return { incident: null, event: null };
     const opening = decision.kind === 'open';
     const lead = active[0];
-    const base = opening || !current ? { queue: lead?.queue ?? 'team:unassigned', csmId: lead?.csmId ?? null, escalatedTo: null } : current;
+    // An incident sits in its account's current owner's queue: that of its highest-priority alert
+    // when it opens, then that of its newest active alert, so an alert routed to a new owner
+    // (the account was reassigned) moves the incident with it and the old owner no longer sees it.
+    const newest = active.reduce<(typeof active)[number] | undefined>((latest, alert) => (!latest || alert.openedAt > latest.openedAt ? alert : latest), undefined);
+    const route = opening || !current ? lead : newest;
+    const base = {
+      queue: route?.queue ?? current?.queue ?? 'team:unassigned',
+      csmId: route ? route.csmId : (current?.csmId ?? null),
+      escalatedTo: opening || !current ? null : current.escalatedTo,
+    };
     const escalatedTo = base.escalatedTo ?? active.find((alert) => alert.escalatedTo)?.escalatedTo ?? null;
     const priority = active.length > 0 ? Math.max(...active.map((alert) => alert.priority)) : (current?.priority ?? 0);
     let incident: StoredIncident = { ...decision.incident, priority, queue: base.queue, csmId: base.csmId, escalatedTo };

@@ -62,7 +62,7 @@ export class IncidentRepository {
       `INSERT INTO alerting.incidents (id, account_id, category, severity, status, priority, queue, csm_id, escalated_to,
          opened_at, last_seen_at, resolved_at, outcome, rule_ids, rules, revision)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
-       ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, priority = EXCLUDED.priority,
+       ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, priority = EXCLUDED.priority, queue = EXCLUDED.queue, csm_id = EXCLUDED.csm_id,
          escalated_to = EXCLUDED.escalated_to, last_seen_at = EXCLUDED.last_seen_at, resolved_at = EXCLUDED.resolved_at,
          outcome = EXCLUDED.outcome, rule_ids = EXCLUDED.rule_ids, rules = EXCLUDED.rules, revision = EXCLUDED.revision, updated_at = now()`,
       [

@@ -1,9 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Topics } from '@bellwether/contracts';
+import { DAY_MS, Topics } from '@bellwether/contracts';
 import {
   compareReplays,
-  DAY_MS,
   generateCustomerBase,
   postInArrivalOrder,
   readAlertEpisodes,

@@ -1,4 +1,5 @@
-import { DAY_MS, incidentsFromAlerts, readAlertEpisodes, type DailyChurnRisk, type Incident, type Queryable } from '@bellwether/testing';
+import { DAY_MS } from '@bellwether/contracts';
+import { incidentsFromAlerts, readAlertEpisodes, type DailyChurnRisk, type Incident, type Queryable } from '@bellwether/testing';
 
 /** Where the incidents came from: alerting's own table, or grouped here from the alert episodes. */
 export type IncidentSource = 'alerting.incidents' | 'derived from alerting.alerts';

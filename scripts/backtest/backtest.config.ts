@@ -3,7 +3,7 @@
  * the documented run (docs/signal-quality.md). run.sh sets the database, Redis db, namespace and build.
  */
 
-import { DAY_MS } from '@bellwether/testing';
+import { DAY_MS } from '@bellwether/contracts';
 import { assertScratchDatabase, intFromEnv, numberFromEnv } from '../common/run-knobs';
 
 export interface BacktestConfig {

@@ -1,3 +1,4 @@
+import { DAY_MS } from '@bellwether/contracts';
 import { decide, isActive, type AlertState } from './alert-lifecycle';
 import { applyHysteresis, type HysteresisState } from './hysteresis';
 import { defaultRuleSet, findRule, type AlertRuleConfig, type RuleSet } from './rule-config';
@@ -5,7 +6,6 @@ import type { RuleOutcome } from './rule.types';
 import { evaluateScoreRules } from './rules';
 import { ruleConfig, scoreChange, signalChange, snapshot } from './score-change.fixture';
 
-const DAY_MS = 86_400_000;
 const day = (n: number) => new Date(Date.parse('2026-03-02T10:00:00.000Z') + n * DAY_MS).toISOString();
 const firing: RuleOutcome = { ruleId: 'renewal_at_risk', category: 'risk', severity: 'high', state: 'firing', evidence: ['renewal in 40 days'] };
 const clear: RuleOutcome = { ...firing, state: 'clear' };

@@ -1,5 +1,6 @@
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from '@bellwether/contracts';
+
+export { DAY_MS, HOUR_MS } from '@bellwether/contracts';
 
 /** Epoch ms of an ISO-8601 instant, or null when it does not parse. */
 export function instantMs(iso: string): number | null {

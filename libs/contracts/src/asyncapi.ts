@@ -1,3 +1,4 @@
+import { DAY_MS } from './time';
 import type { ScoreChanged } from './messages';
 import { alertLifecycleEventSchema, apiKeyRecordSchema, incidentLifecycleEventSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
@@ -36,7 +37,6 @@ export const accountStateSchema = {
 export const deadLetterHeaderNames = ['dlq_reason', 'dlq_step', 'dlq_topic', 'dlq_partition', 'dlq_offset', 'dlq_timestamp', 'dlq_consumer_group'] as const;
 
 const KAFKA_BINDING_VERSION = '0.5.0';
-const DAY_MS = 24 * 3600 * 1000;
 
 const accountKeySchema = {
   type: 'string',

@@ -6,3 +6,4 @@ export * from './messages';
 export * from './schemas';
 export * from './validators';
 export * from './asyncapi';
+export * from './time';

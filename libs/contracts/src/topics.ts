@@ -1,3 +1,5 @@
+import { WEEK_MS } from './time';
+
 /** Kafka topics of the public contract. Every topic is keyed by accountId. */
 export const Topics = {
   events: 'bellwether.events.v1',
@@ -31,7 +33,6 @@ export interface TopicSpec {
   readonly retentionMs?: number;
 }
 
-const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.events, partitions: 6, compacted: false, retentionMs: 4 * WEEK_MS },

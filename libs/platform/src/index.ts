@@ -21,6 +21,7 @@ export * from './database/migration-command';
 export * from './scheduling/interval-worker';
 export * from './cache/single-flight-cache';
 export * from './http/request-schema';
+export * from './clock/clock';
 export * from './clock/pipeline-time';
 export * from './clock/pipeline-clock';
 export * from './clock/pipeline-clock.module';

@@ -1,6 +1,6 @@
 /** Time arithmetic on ISO-8601 strings; the clock itself is always an input. */
 
-const MS_PER_HOUR = 3_600_000;
+import { HOUR_MS } from '@bellwether/contracts';
 
 /** Milliseconds since the epoch of an ISO-8601 timestamp; throws RangeError when unparseable. */
 export function toMillis(iso: string): number {
@@ -11,7 +11,7 @@ export function toMillis(iso: string): number {
 
 /** `iso` plus `hours` (may be fractional), as an ISO-8601 UTC string. */
 export function addHours(iso: string, hours: number): string {
-  return new Date(toMillis(iso) + hours * MS_PER_HOUR).toISOString();
+  return new Date(toMillis(iso) + hours * HOUR_MS).toISOString();
 }
 
 /** Whether `iso` is at or after `reference`. */

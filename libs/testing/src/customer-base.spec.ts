@@ -1,5 +1,6 @@
 import { createAjv, eventLimits, ingestEventsRequestSchema } from '@bellwether/contracts';
-import { backtestArchetypeMix, customerArchetypes, DAY_MS, defaultArchetypeMix, generateCustomerBase, maxDeliveryDelayMs, maxPromptDelayMs, minBulkDelayMs, type CustomerBase, type SimulatedEvent } from './customer-base';
+import { backtestArchetypeMix, customerArchetypes, defaultArchetypeMix, generateCustomerBase, maxDeliveryDelayMs, maxPromptDelayMs, minBulkDelayMs, type CustomerBase, type SimulatedEvent } from './customer-base';
+import { DAY_MS } from '@bellwether/contracts';
 
 const nowMs = Date.parse('2026-03-01T12:34:56Z');
 const options = { seed: 7, accounts: 21, days: 40, nowMs, eventsPerActiveUser: 2, seats: [3, 6] as const };

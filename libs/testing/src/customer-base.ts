@@ -1,4 +1,4 @@
-import type { JsonObject } from '@bellwether/contracts';
+import { DAY_MS, HOUR_MS, type JsonObject } from '@bellwether/contracts';
 import { SeededRandom } from './seeded-random';
 
 /**
@@ -158,8 +158,6 @@ export interface CustomerBase {
   readonly events: readonly ArrivingEvent[];
 }
 
-export const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 /** No event arrives later than this after its event time (the grace period will be 48 h). */
 export const maxDeliveryDelayMs = 40 * HOUR_MS;

@@ -1,4 +1,4 @@
-import { DAY_MS } from './customer-base';
+import { DAY_MS } from '@bellwether/contracts';
 import type { AlertEpisode } from './replay';
 import {
   areaUnderCurve,

@@ -1,5 +1,4 @@
-import type { JsonObject } from '@bellwether/contracts';
-import { DAY_MS } from './customer-base';
+import { DAY_MS, type JsonObject } from '@bellwether/contracts';
 import type { AlertEpisode } from './replay';
 
 /**

@@ -3,7 +3,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
-import { Topics, type AlertCategory, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import { DAY_MS, Topics, type AlertCategory, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
 import {
   applyHysteresis,
   arrUsdFromMrr,
@@ -107,7 +107,7 @@ export class ScoreChangesConsumer {
     // still only moves forward, so its decisions are stamped with the latest time the account saw.
     const seen = [...active, ...lastResolved.values()].flatMap((alert) => [alert.lastSeenAt, alert.resolvedAt ?? '']);
     const now = seen.reduce((latest, time) => (time > latest ? time : latest), change.eventTime);
-    const periodStart = new Date(Date.parse(now) - this.env.CONTACT_BUDGET_PERIOD_DAYS * 86_400_000).toISOString();
+    const periodStart = new Date(Date.parse(now) - this.env.CONTACT_BUDGET_PERIOD_DAYS * DAY_MS).toISOString();
     // The contact budget caps queue items: incidents opened in the period. An alert that joins an
     // active incident of its category adds a listed rule, not a queue item, so it spends none.
     let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.incidents.openedSince(manager, change.accountId, periodStart));

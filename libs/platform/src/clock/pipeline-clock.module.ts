@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KafkaConnection } from '@bellwether/kafka';
 import { HealthRegistry } from '../health/health.registry';
+import { Clock } from './clock';
 import { PipelineClock } from './pipeline-clock';
 import type { ClockMode } from '@bellwether/contracts';
 
@@ -25,7 +26,7 @@ class PipelineClockLifecycle implements OnApplicationBootstrap, OnApplicationShu
 
 /**
  * The `PipelineClock` of a service whose timers follow pipeline time (alerting, playbook). Needs
- * `KafkaClientModule` and `ObservabilityModule`; `mode` is the service's `CLOCK_MODE`.
+ * `KafkaClientModule` and `ObservabilityModule` (whose `Clock` it reads in wall mode); `mode` is the service's `CLOCK_MODE`.
  */
 @Global()
 @Module({})
@@ -34,7 +35,11 @@ export class PipelineClockModule {
     return {
       module: PipelineClockModule,
       providers: [
-        { provide: PipelineClock, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new PipelineClock(options.mode, connection) },
+        {
+          provide: PipelineClock,
+          inject: [KafkaConnection, Clock],
+          useFactory: (connection: KafkaConnection, clock: Clock) => new PipelineClock(options.mode, connection, () => clock.nowMs()),
+        },
         PipelineClockLifecycle,
       ],
       exports: [PipelineClock],

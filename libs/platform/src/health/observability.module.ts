@@ -1,10 +1,11 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppLogger } from '../logging/logger';
 import { APP_LOGGER } from '../tokens';
+import { Clock, WallClock } from '../clock/clock';
 import { HealthController } from './health.controller';
 import { HealthRegistry } from './health.registry';
 
-/** Health, readiness, metrics and the service logger, available to every module. */
+/** Health, readiness, metrics, the service logger and the process `Clock`, available to every module. */
 @Global()
 @Module({})
 export class ObservabilityModule {
@@ -12,8 +13,8 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       controllers: [HealthController],
-      providers: [HealthRegistry, { provide: APP_LOGGER, useValue: logger }],
-      exports: [HealthRegistry, APP_LOGGER],
+      providers: [HealthRegistry, { provide: APP_LOGGER, useValue: logger }, { provide: Clock, useClass: WallClock }],
+      exports: [HealthRegistry, APP_LOGGER, Clock],
     };
   }
 }

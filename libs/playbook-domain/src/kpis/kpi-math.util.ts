@@ -1,7 +1,6 @@
 /** Small numeric helpers shared by the KPI functions. None of them ever returns NaN or Infinity. */
 
 export const MS_PER_MINUTE = 60_000;
-export const MS_PER_DAY = 86_400_000;
 
 /** `numerator / denominator`, or `null` when the denominator is 0 (or either side is not finite). */
 export function ratio(numerator: number, denominator: number): number | null {

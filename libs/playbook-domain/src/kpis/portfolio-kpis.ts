@@ -1,3 +1,4 @@
+import { DAY_MS } from '@bellwether/contracts';
 import { type Segment } from '@bellwether/contracts';
 import { toMillis } from '../time.util';
 import { alertVolumeByRule, type RuleAlertVolume, timeToAcknowledge, type TimeToAcknowledge } from './alerts.kpi';
@@ -15,7 +16,7 @@ import {
   type RiskDetectionRecord,
   type RunRecord,
 } from './kpi.types';
-import { assertFraction, assertNonNegative, assertPositive, MS_PER_DAY, sum } from './kpi-math.util';
+import { assertFraction, assertNonNegative, assertPositive, sum } from './kpi-math.util';
 import { arpa, type CohortLtv, customerLifetimeValue, ltvByCohort, ltvBySegment, type LtvResult, type LtvToCac, weightedGrossMargin } from './ltv.kpi';
 import { latestResponsePerAccount, netPromoterScore, npsBySegment, type NpsResult } from './nps.kpi';
 import { type OnboardingCompletion, onboardingCompletionRate } from './onboarding.kpi';
@@ -153,7 +154,7 @@ export function computePortfolioKpis(input: PortfolioKpiInput, period: KpiPeriod
   const alerts = input.alerts.filter((alert) => inPeriod(alert.openedAt) && (segment === null || alert.segment === segment));
   const runs = input.runs.filter((run) => inPeriod(run.startedAt) && wanted(run.accountId));
   const onboardings = input.onboardings.filter((record) => inPeriod(record.dueAt) && wanted(record.accountId));
-  const windowMs = resolved.recoveryWindowDays * MS_PER_DAY;
+  const windowMs = resolved.recoveryWindowDays * DAY_MS;
   const detections = input.riskDetections.filter((detection) => {
     const windowEnd = toMillis(detection.detectedAt) + windowMs;
     return windowEnd >= start && windowEnd < end && wanted(detection.accountId);

@@ -1,6 +1,7 @@
+import { DAY_MS } from '@bellwether/contracts';
 import { toMillis } from '../time.util';
 import { type RateValue, type RiskDetectionRecord } from './kpi.types';
-import { assertPositive, MS_PER_DAY, ratio } from './kpi-math.util';
+import { assertPositive, ratio } from './kpi-math.util';
 
 export interface RecoveryRate extends RateValue {
   /** `count`: detections recovered. `churned`: detections whose account churned within the window. */
@@ -24,7 +25,7 @@ export function recoveryRate(detections: readonly RiskDetectionRecord[], windowD
   let recovered = 0;
   let churned = 0;
   for (const detection of detections) {
-    const windowEnd = toMillis(detection.detectedAt) + windowDays * MS_PER_DAY;
+    const windowEnd = toMillis(detection.detectedAt) + windowDays * DAY_MS;
     const churnedAt = detection.churnedAt === null ? null : toMillis(detection.churnedAt);
     if (churnedAt !== null && churnedAt <= windowEnd && churnedAt <= now) churned += 1;
     else if (windowEnd <= now) recovered += 1;

@@ -1,7 +1,7 @@
 /* eslint-disable no-console -- the demo reports on stdout */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
+import { HEALTH_BANDS, Topics, type AlertLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection, TopicTail, type TailedRecord } from '@bellwether/kafka';
 
 /**
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   for (const record of records.filter((r) => r.topic === Topics.scores)) latest.set(record.key ?? '', record.value as ScoreChanged);
   console.log('\nsummary');
   console.log(`  score changes published: ${records.filter((r) => r.topic === Topics.scores).length}`);
-  for (const band of ['green', 'yellow', 'red']) {
+  for (const band of HEALTH_BANDS) {
     console.log(`  accounts ${band.padEnd(6)}: ${[...latest.values()].filter((change) => change.after.band === band).length}`);
   }
   console.log(`  alerts opened: ${records.filter((r) => r.topic === Topics.alerts && (r.value as { kind: string }).kind === 'opened').length}`);

@@ -35,9 +35,17 @@ export interface TelemetryEvent {
 export const ownershipAttributes = ['csmId', 'team', 'tier'] as const;
 export type OwnershipAttribute = (typeof ownershipAttributes)[number];
 
-export type HealthBand = 'green' | 'yellow' | 'red';
-export type Segment = 'loyal' | 'stable' | 'at_risk';
-export type LifecycleStage = 'onboarding' | 'adoption' | 'growth' | 'renewal' | 'reactivation';
+/** Health bands, best first (product.md, "Health score"). The schemas' enums and the types come from these lists. */
+export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const;
+export type HealthBand = (typeof HEALTH_BANDS)[number];
+
+/** Customer segments, best first (product.md, "Segments"). */
+export const SEGMENTS = ['loyal', 'stable', 'at_risk'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+
+/** Lifecycle stages, in the order an account passes them (product.md, "Lifecycle"). */
+export const LIFECYCLE_STAGES = ['onboarding', 'adoption', 'growth', 'renewal', 'reactivation'] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 /** One measure's part in a health score. */
 export interface ScoreDriver {

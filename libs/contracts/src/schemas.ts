@@ -1,4 +1,5 @@
 import { eventLimits, eventTypePattern, printableIdPattern } from './event-limits';
+import { HEALTH_BANDS, LIFECYCLE_STAGES, SEGMENTS } from './messages';
 
 /**
  * JSON Schemas (draft 2020-12 subset understood by Ajv) of the public messages. They are the
@@ -13,10 +14,10 @@ const scoreSnapshot = {
   required: ['health', 'band', 'churnRisk', 'segment', 'stage'],
   properties: {
     health: { type: 'number', minimum: 0, maximum: 100 },
-    band: { enum: ['green', 'yellow', 'red'] },
+    band: { enum: HEALTH_BANDS },
     churnRisk: { type: 'number', minimum: 0, maximum: 1 },
-    segment: { enum: ['loyal', 'stable', 'at_risk'] },
-    stage: { enum: ['onboarding', 'adoption', 'growth', 'renewal', 'reactivation'] },
+    segment: { enum: SEGMENTS },
+    stage: { enum: LIFECYCLE_STAGES },
     insufficientData: { const: true, description: 'Too little of the scorecard weight has data: health and band are no opinion.' },
   },
 } as const;

@@ -1,4 +1,4 @@
-import { type AlertCategory, type AlertSeverity, type HealthBand, type LifecycleStage, type RunOutcome, type Segment } from '@bellwether/contracts';
+import { type AlertCategory, type AlertSeverity, type LifecycleStage, type RunOutcome, type Segment } from '@bellwether/contracts';
 
 /**
  * A playbook is data, not code: a versioned definition with a trigger, a sequence of steps and
@@ -6,9 +6,6 @@ import { type AlertCategory, type AlertSeverity, type HealthBand, type Lifecycle
  * publishing a new version, and a run stays on the version it started with.
  */
 
-export const SEGMENTS = ['loyal', 'stable', 'at_risk'] as const satisfies readonly Segment[];
-export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const satisfies readonly HealthBand[];
-export const LIFECYCLE_STAGES = ['onboarding', 'adoption', 'growth', 'renewal', 'reactivation'] as const satisfies readonly LifecycleStage[];
 export const RUN_OUTCOMES = ['recovered', 'churned', 'expanded', 'completed', 'failed'] as const satisfies readonly RunOutcome[];
 
 export const INCIDENT_CATEGORIES = ['risk', 'expansion'] as const satisfies readonly AlertCategory[];

@@ -2,12 +2,9 @@ import {
   BRANCH_FIELDS,
   BRANCH_OPS,
   EXIT_CRITERIA,
-  HEALTH_BANDS,
   INCIDENT_CATEGORIES,
   INCIDENT_SEVERITIES,
-  LIFECYCLE_STAGES,
   RUN_OUTCOMES,
-  SEGMENTS,
   STEP_KINDS,
   TASK_ROLES,
   type BranchCondition,
@@ -17,6 +14,7 @@ import {
   type PlaybookVariant,
   type StepDefinition,
 } from './playbook.types';
+import { HEALTH_BANDS, LIFECYCLE_STAGES, SEGMENTS } from '@bellwether/contracts';
 
 /** One problem in a definition; `path` names the field (`steps.2.dueInHours`), `''` the root. */
 export interface ValidationError {

@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { DAY_MS, type AlertCategory, type AlertOutcome, type RunOutcome, type Segment } from '@bellwether/contracts';
+import { DAY_MS, SEGMENTS, type AlertCategory, type AlertOutcome, type RunOutcome, type Segment } from '@bellwether/contracts';
 import { ApiKeyGuard, hasScope, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest, type Principal } from '@bellwether/auth';
 import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, SingleFlightCache, ValidQuery, type RequestProblem } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
 import { accountPeriodRecord, computePortfolioKpis, type KpiPeriod, type PortfolioKpiInput, type PortfolioKpis, type RevenueEntry } from '@bellwether/playbook-domain';
 
-const segments: readonly Segment[] = ['loyal', 'stable', 'at_risk'];
 const ONBOARDING_DAYS = 90;
-const kpiQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant, segment: { enum: segments } } };
+const kpiQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant, segment: { enum: SEGMENTS } } };
 
 const cacheLookups = new Counter({
   name: 'bellwether_kpi_cache_lookups_total',

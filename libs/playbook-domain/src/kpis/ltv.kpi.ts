@@ -1,5 +1,5 @@
 import { type Segment } from '@bellwether/contracts';
-import { SEGMENTS } from '../playbook.types';
+import { SEGMENTS } from '@bellwether/contracts';
 import { assertAccountRecords, payingAtEnd } from './account-record.util';
 import { logoChurnRate } from './churn.kpi';
 import { type AccountPeriodRecord, type KpiSettings, type KpiValue } from './kpi.types';

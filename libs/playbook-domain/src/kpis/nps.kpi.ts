@@ -1,6 +1,6 @@
 import { type Segment } from '@bellwether/contracts';
 import { toMillis } from '../time.util';
-import { SEGMENTS } from '../playbook.types';
+import { SEGMENTS } from '@bellwether/contracts';
 import { type KpiValue, type NpsResponseRecord } from './kpi.types';
 
 export type NpsResponseCategory = 'promoter' | 'passive' | 'detractor';

@@ -1,5 +1,5 @@
 import { type Segment } from '@bellwether/contracts';
-import { SEGMENTS } from '../playbook.types';
+import { SEGMENTS } from '@bellwether/contracts';
 import { assertAccountRecords, startingCohort } from './account-record.util';
 import { type AccountPeriodRecord, type RateValue } from './kpi.types';
 import { ratio } from './kpi-math.util';

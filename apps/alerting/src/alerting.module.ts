@@ -5,6 +5,7 @@ import { AlertEvents } from './alerts/alert-events';
 import { AlertTimers } from './alerts/alert-timers';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
 import { WebhookSender } from './alerts/webhook-sender';
+import { WebhookDeliveryRepository } from './alerts/webhook-delivery.repository';
 import { AlertingEnv } from './alerting.env';
 import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
 import { AlertStream } from './queues/alert-stream';
@@ -38,7 +39,7 @@ export class AlertingModule {
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [ScoreChangesConsumer, QueuesController],
-      providers: [{ provide: AlertingEnv, useValue: env }, { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) }, AlertEvents, AlertTimers, AlertStream, WebhookSender],
+      providers: [{ provide: AlertingEnv, useValue: env }, { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) }, AlertEvents, AlertTimers, AlertStream, WebhookDeliveryRepository, WebhookSender],
     };
   }
 }

@@ -27,6 +27,15 @@ export class PlaybookEnv extends CommonEnv {
   EMAIL_WEBHOOK_URL?: string;
 
   /**
+   * Optional: signs every webhook and email step delivery (`Bellwether-Signature: t=…,v1=…`,
+   * HMAC-SHA256 of `"<t>.<body>"`, as alerting's webhook). Unset, deliveries go unsigned. A
+   * secret: never logged.
+   */
+  @IsOptional()
+  @IsString()
+  PLAYBOOK_WEBHOOK_SECRET?: string;
+
+  /**
    * How long a portfolio KPI answer is served from the cache, seconds: the most its data can lag
    * the read models. 0 stores nothing (identical requests under way still share one computation).
    */

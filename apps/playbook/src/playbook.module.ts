@@ -7,6 +7,7 @@ import { PlaybookConsumer } from './runs/playbook.consumer';
 import { PlaybookRunner } from './runs/playbook-runner.service';
 import { WakeScheduler } from './runs/wake-scheduler';
 import { DeliveryWorker } from './runs/delivery-worker';
+import { DeliveryRepository } from './runs/delivery.repository';
 import { loadPlaybookDefinitions, PLAYBOOK_DEFINITIONS } from './runs/playbook-definitions';
 import { TasksController } from './tasks/tasks.controller';
 import { PortfolioKpisController } from './kpis/portfolio-kpis.controller';
@@ -43,6 +44,7 @@ export class PlaybookModule {
         { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR) },
         PlaybookRunner,
         WakeScheduler,
+        DeliveryRepository,
         DeliveryWorker,
       ],
     };

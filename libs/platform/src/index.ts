@@ -25,3 +25,6 @@ export * from './clock/clock';
 export * from './clock/pipeline-time';
 export * from './clock/pipeline-clock';
 export * from './clock/pipeline-clock.module';
+export * from './delivery/webhook-signature';
+export * from './delivery/delivery-outcome';
+export * from './delivery/webhook-delivery-worker';

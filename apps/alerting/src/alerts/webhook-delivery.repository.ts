@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { type ClaimedDelivery, type DeliveryStore, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+
+/** A claimed row of `alerting.webhook_deliveries`: `id` is the lifecycle event's id. */
+export interface WebhookDelivery extends ClaimedDelivery {
+  /** The alert or incident lifecycle event, sent as the body. */
+  readonly payload: unknown;
+}
+
+interface WebhookDeliveryRow {
+  event_id: string;
+  payload: unknown;
+  attempts: number;
+  claimed_until: Date;
+}
+
+/**
+ * SQL of `alerting.webhook_deliveries` for the webhook sender: each method is one statement, so
+ * no lock outlives it. Rows are written by `AlertRepository.enqueueWebhooks` with their event.
+ */
+@Injectable()
+export class WebhookDeliveryRepository implements DeliveryStore<WebhookDelivery> {
+  constructor(@Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async claimDue(limit: number, now: Date, claimedUntil: Date): Promise<WebhookDelivery[]> {
+    const rows = (await this.dataSource.query(
+      `WITH due AS (
+         SELECT event_id FROM alerting.webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE alerting.webhook_deliveries d SET claimed_until = $3 FROM due WHERE d.event_id = due.event_id
+         RETURNING d.event_id, d.payload, d.attempts, d.claimed_until, d.created_at
+       ) SELECT event_id, payload, attempts, claimed_until FROM claimed ORDER BY created_at`,
+      [now, limit, claimedUntil],
+    )) as WebhookDeliveryRow[];
+    return rows.map((row) => ({ id: row.event_id, payload: row.payload, attempts: row.attempts, claimedUntil: row.claimed_until }));
+  }
+
+  async recordDelivered(delivery: WebhookDelivery, attempts: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alerting.webhook_deliveries SET status = 'delivered', attempts = $2, last_error = NULL, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`,
+      [delivery.id, attempts, delivery.claimedUntil],
+    );
+  }
+
+  async recordRetry(delivery: WebhookDelivery, attempts: number, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alerting.webhook_deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $5`,
+      [delivery.id, attempts, error, nextAttemptAt, delivery.claimedUntil],
+    );
+  }
+
+  async recordFailed(delivery: WebhookDelivery, attempts: number, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alerting.webhook_deliveries SET status = 'failed', attempts = $2, last_error = $3, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $4`,
+      [delivery.id, attempts, error, delivery.claimedUntil],
+    );
+  }
+
+  /** Alerting sends every row (the sender runs only with a URL and a secret). */
+  async recordSkipped(delivery: WebhookDelivery, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE alerting.webhook_deliveries SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`,
+      [delivery.id, reason, delivery.claimedUntil],
+    );
+  }
+}

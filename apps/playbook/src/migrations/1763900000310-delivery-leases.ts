@@ -1,0 +1,18 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Deliveries are claimed with a lease instead of row locks held while sending: the worker sets
+ * `claimed_until`, sends with no transaction open, then records the result. A crashed worker's
+ * rows are due again once their lease has run out.
+ */
+export class DeliveryLeases1763900000310 implements MigrationInterface {
+  name = 'DeliveryLeases1763900000310';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE playbook.deliveries ADD COLUMN claimed_until timestamptz');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE playbook.deliveries DROP COLUMN claimed_until');
+  }
+}

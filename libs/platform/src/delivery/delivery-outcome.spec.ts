@@ -1,0 +1,19 @@
+import { deliveryOutcome } from './delivery-outcome';
+
+describe('deliveryOutcome', () => {
+  const policy = { backoff: { initialMs: 1000, maxMs: 8000, factor: 2 }, maxAttempts: 3 };
+  const noJitter = () => 0.5;
+
+  it('counts a 2xx answer as delivered, with this attempt counted', () => {
+    expect(deliveryOutcome(0, null, policy, 0)).toEqual({ kind: 'delivered', attempts: 1 });
+  });
+
+  it('retries after the exponential backoff of the attempt, measured from now', () => {
+    expect(deliveryOutcome(0, 'answered 500', policy, 10_000, noJitter)).toEqual({ kind: 'retry', attempts: 1, error: 'answered 500', nextAttemptAtMs: 11_000 });
+    expect(deliveryOutcome(1, 'answered 500', policy, 10_000, noJitter)).toEqual({ kind: 'retry', attempts: 2, error: 'answered 500', nextAttemptAtMs: 12_000 });
+  });
+
+  it('gives up once the attempts reach the maximum', () => {
+    expect(deliveryOutcome(2, 'fetch failed', policy, 0)).toEqual({ kind: 'failed', attempts: 3, error: 'fetch failed' });
+  });
+});

@@ -1,0 +1,171 @@
+import type { Clock } from '../clock/clock';
+import type { AppLogger } from '../logging/logger';
+import { IntervalWorker } from '../scheduling/interval-worker';
+import { deliveryOutcome, type DeliveryOutcome, type DeliveryRetryPolicy } from './delivery-outcome';
+import { signWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature';
+
+/** A delivery row as claimed: its id, the attempts made so far, and the lease it was claimed under. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly attempts: number;
+  /** The claim's lease end. Recording statements match on it, so a claimer whose lease ran out and was taken over records nothing. */
+  readonly claimedUntil: Date;
+}
+
+/**
+ * The row access of one delivery table (a service's repository). Each method is one short
+ * statement or transaction; none is open while a request is under way.
+ */
+export interface DeliveryStore<D extends ClaimedDelivery> {
+  /**
+   * Claims up to `limit` pending rows due at `now` whose lease (if any) has run out, oldest first,
+   * setting their lease to `claimedUntil`. Rows claimed by another pass or replica are skipped
+   * (`FOR UPDATE SKIP LOCKED` inside the one statement).
+   */
+  claimDue(limit: number, now: Date, claimedUntil: Date): Promise<D[]>;
+  recordDelivered(delivery: D, attempts: number): Promise<void>;
+  /** Back to pending, due at `nextAttemptAt`, lease released. */
+  recordRetry(delivery: D, attempts: number, error: string, nextAttemptAt: Date): Promise<void>;
+  /** Given up after the last attempt (playbook also parks the run, in the same transaction). */
+  recordFailed(delivery: D, attempts: number, error: string): Promise<void>;
+  /** Not sent at all, with the reason (e.g. no adapter configured). */
+  recordSkipped(delivery: D, reason: string): Promise<void>;
+}
+
+/** One request to send. The signature header is added at send time when `signingSecret` is set. */
+export interface DeliveryRequest {
+  readonly url: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly signingSecret?: string;
+}
+
+/** What to do with a claimed row: send it, or record it as skipped with a reason. */
+export type DeliveryPlan = { readonly send: DeliveryRequest } | { readonly skip: string };
+
+/** The result of one row's pass, as the services' metrics count it. */
+export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'skipped';
+
+export interface WebhookDeliveryWorkerOptions<D extends ClaimedDelivery> {
+  readonly store: DeliveryStore<D>;
+  readonly plan: (delivery: D) => DeliveryPlan;
+  readonly retry: DeliveryRetryPolicy;
+  readonly clock: Clock;
+  readonly logger: AppLogger;
+  /** Called once a row's result is recorded (metrics, logs, nudging the outbox relay). */
+  readonly onResult?: (delivery: D, result: DeliveryResult, outcome: DeliveryOutcome | null) => void;
+  /** How often due rows are looked for, ms (default 500). */
+  readonly pollIntervalMs?: number;
+  /** Requests under way at once, at most (default 10): a slow receiver takes one slot, not the loop. */
+  readonly maxInFlight?: number;
+  /** Per-request timeout, ms (default 5000); a timeout is a failed attempt. */
+  readonly requestTimeoutMs?: number;
+  /** How long a claim holds a row, ms (default 60000, at least twice the timeout); a crashed claimer's rows are due again after it. */
+  readonly leaseMs?: number;
+  /** For log lines. */
+  readonly name: string;
+}
+
+/**
+ * Claim → send → record, with no transaction open while sending. Every pass claims as many due
+ * rows as there are free request slots (one short statement that sets a lease), starts their
+ * requests and returns; each request's result is recorded by its own short statement when it
+ * ends. So a slow receiver holds neither a Postgres lock nor a connection, and delays nobody
+ * else's delivery. Delivery is at least once: a crash after the send and before the record
+ * re-sends once the lease runs out, so receivers dedupe on the delivery's id header.
+ */
+export class WebhookDeliveryWorker<D extends ClaimedDelivery> {
+  private readonly loop: IntervalWorker;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxInFlight: number;
+  private readonly requestTimeoutMs: number;
+  private readonly leaseMs: number;
+
+  constructor(private readonly options: WebhookDeliveryWorkerOptions<D>) {
+    this.maxInFlight = options.maxInFlight ?? 10;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    this.leaseMs = Math.max(options.leaseMs ?? 60_000, 2 * this.requestTimeoutMs);
+    this.loop = new IntervalWorker(options.pollIntervalMs ?? 500, () => this.claimAndStart());
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  get started(): boolean {
+    return this.loop.started;
+  }
+
+  /** Stops claiming and waits for the requests under way to be sent and recorded. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Requests under way. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private async claimAndStart(): Promise<void> {
+    const free = this.maxInFlight - this.inFlight.size;
+    if (free <= 0) return;
+    const nowMs = this.options.clock.nowMs();
+    let claimed: D[];
+    try {
+      claimed = await this.options.store.claimDue(free, new Date(nowMs), new Date(nowMs + this.leaseMs));
+    } catch (error) {
+      this.options.logger.warn({ err: error, worker: this.options.name }, 'delivery claim failed; will retry');
+      return;
+    }
+    for (const delivery of claimed) {
+      const work = this.deliver(delivery).catch((error: unknown) =>
+        // The lease runs out and the row is due again: nothing is lost.
+        this.options.logger.warn({ err: error, worker: this.options.name, deliveryId: delivery.id }, 'recording a delivery failed; it is retried after its lease'),
+      );
+      this.inFlight.add(work);
+      void work.finally(() => {
+        this.inFlight.delete(work);
+        // A slot is free: look for more without waiting for the next tick.
+        this.loop.nudge();
+      });
+    }
+  }
+
+  private async deliver(delivery: D): Promise<void> {
+    const plan = this.options.plan(delivery);
+    if ('skip' in plan) {
+      await this.options.store.recordSkipped(delivery, plan.skip);
+      this.options.onResult?.(delivery, 'skipped', null);
+      return;
+    }
+    const error = await this.send(plan.send);
+    const outcome = deliveryOutcome(delivery.attempts, error, this.options.retry, this.options.clock.nowMs());
+    switch (outcome.kind) {
+      case 'delivered':
+        await this.options.store.recordDelivered(delivery, outcome.attempts);
+        break;
+      case 'retry':
+        await this.options.store.recordRetry(delivery, outcome.attempts, outcome.error, new Date(outcome.nextAttemptAtMs));
+        break;
+      case 'failed':
+        await this.options.store.recordFailed(delivery, outcome.attempts, outcome.error);
+        break;
+    }
+    this.options.onResult?.(delivery, outcome.kind, outcome);
+  }
+
+  /** POSTs the request; returns the error, or null when the receiver answered 2xx. */
+  private async send(request: DeliveryRequest): Promise<string | null> {
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.signingSecret) headers[WEBHOOK_SIGNATURE_HEADER] = signWebhook(request.signingSecret, request.body, this.options.clock.nowSeconds());
+    try {
+      const response = await fetch(request.url, { method: 'POST', headers, body: request.body, signal: AbortSignal.timeout(this.requestTimeoutMs) });
+      // The answer's body is not read: release its connection.
+      await response.body?.cancel().catch(() => undefined);
+      return response.status >= 200 && response.status < 300 ? null : `answered ${response.status}`;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { createLogger, createServiceDataSource, migrate, verifyWebhookSignature, WallClock } from '@bellwether/platform';
+import { resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
+import { AlertingEnv } from '../alerting.env';
+import { ALERTING_SCHEMA, alertingMigrations } from '../migrations';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
+import { WebhookSender } from './webhook-sender';
+
+interface Received {
+  readonly eventId: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly atMs: number;
+}
+
+interface StoredDelivery {
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  claimed_until: Date | null;
+}
+
+/** How the receiver answers one request of an event: a status, maybe after a delay. */
+type Answer = { readonly status: number; readonly afterMs?: number };
+
+/**
+ * Alerting's webhook sender (the shared `WebhookDeliveryWorker` over the real repository and
+ * migrations) against a real Postgres and a real HTTP receiver on loopback.
+ */
+describe('WebhookSender on real Postgres with a real receiver', () => {
+  const applicationName = 'it-webhook-sender';
+  const secret = 'it-webhook-secret-0123456789';
+  const dataSource = createServiceDataSource({ url: testEnvironment.databaseUrl, schema: ALERTING_SCHEMA, entities: [], migrations: alertingMigrations, applicationName, poolSize: 4 });
+  const db = new Client({ connectionString: testEnvironment.databaseUrl });
+  const logger = createLogger(applicationName, 'silent');
+  const repository = new WebhookDeliveryRepository(dataSource);
+  const received: Received[] = [];
+  /** Answers by event id and attempt (1-based); 200 at once by default. */
+  let answer: (eventId: string, attempt: number) => Answer = () => ({ status: 200 });
+  const pendingAnswers = new Set<NodeJS.Timeout>();
+  let server: Server;
+  let url = '';
+  let sender: WebhookSender | null = null;
+
+  beforeAll(async () => {
+    await resetTestDatabase();
+    await dataSource.initialize();
+    await migrate(dataSource, ALERTING_SCHEMA);
+    await db.connect();
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const eventId = String(request.headers['bellwether-event-id']);
+        received.push({ eventId, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), atMs: Date.now() });
+        const { status, afterMs } = answer(eventId, received.filter((entry) => entry.eventId === eventId).length);
+        if (!afterMs) return void response.writeHead(status).end();
+        const timer = setTimeout(() => {
+          pendingAnswers.delete(timer);
+          if (!response.destroyed) response.writeHead(status).end();
+        }, afterMs);
+        pendingAnswers.add(timer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/bellwether`;
+  });
+
+  beforeEach(async () => {
+    received.length = 0;
+    answer = () => ({ status: 200 });
+    await db.query('TRUNCATE alerting.webhook_deliveries');
+  });
+
+  afterEach(async () => {
+    await sender?.onApplicationShutdown();
+    sender = null;
+  });
+
+  afterAll(async () => {
+    for (const timer of pendingAnswers) clearTimeout(timer);
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await db.end();
+    await dataSource.destroy();
+  });
+
+  function startSender(overrides: Partial<AlertingEnv> = {}): WebhookSender {
+    const env = Object.assign(new AlertingEnv(), { WEBHOOK_URL: url, WEBHOOK_SECRET: secret, WEBHOOK_BACKOFF_INITIAL_MS: 100, WEBHOOK_BACKOFF_MAX_MS: 400, ...overrides });
+    sender = new WebhookSender(repository, env, new WallClock(), logger);
+    sender.onApplicationBootstrap();
+    return sender;
+  }
+
+  async function enqueue(...payloads: Record<string, unknown>[]): Promise<void> {
+    for (const payload of payloads) await db.query('INSERT INTO alerting.webhook_deliveries (event_id, payload) VALUES ($1, $2)', [payload['eventId'], JSON.stringify(payload)]);
+  }
+
+  async function stored(eventId: string): Promise<StoredDelivery | undefined> {
+    const { rows } = await db.query<StoredDelivery>('SELECT status, attempts, last_error, claimed_until FROM alerting.webhook_deliveries WHERE event_id = $1', [eventId]);
+    return rows[0];
+  }
+
+  it('a receiver slower than the timeout neither delays another delivery nor holds a lock or a transaction while it is awaited', async () => {
+    answer = (eventId, attempt) => (eventId === 'ev_slow' && attempt === 1 ? { status: 200, afterMs: 10_000 } : { status: 200 });
+    // The slow one is older, so it is claimed (and sent) first.
+    await enqueue({ eventId: 'ev_slow', alertId: 'al_slow' });
+    await enqueue({ eventId: 'ev_fast', alertId: 'al_fast' });
+    startSender();
+
+    await waitFor(() => received.some((entry) => entry.eventId === 'ev_slow'), { timeoutMs: 5000, description: 'the slow receiver to be called' });
+    const fast = await waitFor(async () => (await stored('ev_fast'))?.status === 'delivered' && Date.now(), { timeoutMs: 3000, description: 'the fast delivery, while the slow one is awaited' });
+    const slowCalledAt = received.find((entry) => entry.eventId === 'ev_slow')?.atMs ?? 0;
+    expect(fast - slowCalledAt).toBeLessThan(4000);
+
+    // The slow request is still under way (its 5 s timeout has not passed): its row is claimed
+    // by lease, not locked, and the sender's connections hold no transaction.
+    const slow = await stored('ev_slow');
+    expect(slow).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(slow?.claimed_until).not.toBeNull();
+    await db.query('BEGIN');
+    try {
+      const { rows } = await db.query("SELECT event_id FROM alerting.webhook_deliveries WHERE event_id = 'ev_slow' FOR UPDATE NOWAIT");
+      expect(rows).toHaveLength(1);
+    } finally {
+      await db.query('ROLLBACK');
+    }
+    const { rows: held } = await db.query<{ locks: number; open: number }>(
+      `SELECT (SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = $1 AND l.granted AND l.locktype IN ('relation', 'tuple', 'transactionid'))::int AS locks,
+              (SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%')::int AS open`,
+      [applicationName],
+    );
+    expect(held[0]).toEqual({ locks: 0, open: 0 });
+    expect(received.filter((entry) => entry.eventId === 'ev_slow')).toHaveLength(1);
+
+    // The timed-out attempt counts as a failure; the retry is answered at once.
+    const done = await waitFor(async () => {
+      const row = await stored('ev_slow');
+      return row?.status === 'delivered' && row;
+    }, { timeoutMs: 15_000, description: 'the slow delivery retried after its timeout and delivered' });
+    expect(done).toEqual({ status: 'delivered', attempts: 2, last_error: null, claimed_until: null });
+    expect(received.filter((entry) => entry.eventId === 'ev_fast')).toHaveLength(1);
+  });
+
+  it('retries a failing receiver with backoff, then marks the delivery failed after WEBHOOK_MAX_ATTEMPTS', async () => {
+    answer = (eventId) => (eventId === 'ev_bad' ? { status: 500 } : { status: 200 });
+    await enqueue({ eventId: 'ev_bad', alertId: 'al_bad' }, { eventId: 'ev_good', alertId: 'al_good' });
+    startSender({ WEBHOOK_MAX_ATTEMPTS: 3 });
+
+    const failed = await waitFor(async () => {
+      const row = await stored('ev_bad');
+      return row?.status === 'failed' && row;
+    }, { timeoutMs: 10_000, description: 'the failing delivery given up' });
+    expect(failed).toEqual({ status: 'failed', attempts: 3, last_error: 'answered 500', claimed_until: null });
+    expect(await stored('ev_good')).toMatchObject({ status: 'delivered', attempts: 1 });
+
+    const attempts = received.filter((entry) => entry.eventId === 'ev_bad').map((entry) => entry.atMs);
+    expect(attempts).toHaveLength(3);
+    // Backoff 100 ms then 200 ms, each at least 80% of it (the jitter's floor).
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(80);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(160);
+  });
+
+  it('signs each delivery so the receiver can verify it, with the event id and type headers', async () => {
+    const alert = { eventId: 'al_1:opened', alertId: 'al_1', kind: 'opened' };
+    const incident = { eventId: 'in_1:opened', incidentId: 'in_1', kind: 'opened' };
+    await enqueue(alert, incident);
+    startSender();
+
+    await waitFor(() => received.length === 2, { timeoutMs: 5000, description: 'both deliveries' });
+    for (const entry of received) {
+      const signature = String(entry.headers['bellwether-signature']);
+      expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      expect(verifyWebhookSignature(secret, entry.body, signature, Math.floor(Date.now() / 1000))).toBe(true);
+      expect(verifyWebhookSignature('another-secret-0123456789', entry.body, signature, Math.floor(Date.now() / 1000))).toBe(false);
+      expect(entry.headers['content-type']).toBe('application/json');
+    }
+    const byId = new Map(received.map((entry) => [entry.eventId, entry]));
+    expect(JSON.parse(byId.get('al_1:opened')?.body ?? '')).toEqual(alert);
+    expect(byId.get('al_1:opened')?.headers['bellwether-event-type']).toBe('alert');
+    expect(JSON.parse(byId.get('in_1:opened')?.body ?? '')).toEqual(incident);
+    expect(byId.get('in_1:opened')?.headers['bellwether-event-type']).toBe('incident');
+  });
+
+  it('leaves a row claimed by another sender alone until its lease runs out', async () => {
+    await enqueue({ eventId: 'ev_leased', alertId: 'al_leased' });
+    const now = new Date();
+    const [claimed] = await repository.claimDue(10, now, new Date(now.getTime() + 60_000));
+    expect(claimed?.id).toBe('ev_leased');
+    expect(await repository.claimDue(10, new Date(now.getTime() + 59_000), new Date(now.getTime() + 119_000))).toEqual([]);
+
+    // The first claimer crashed: after its lease the row is due again, and its late record is ignored.
+    const [again] = await repository.claimDue(10, new Date(now.getTime() + 60_000), new Date(now.getTime() + 120_000));
+    expect(again).toMatchObject({ id: 'ev_leased', attempts: 0 });
+    await repository.recordDelivered(claimed!, 1);
+    expect(await stored('ev_leased')).toMatchObject({ status: 'pending', attempts: 0 });
+    await repository.recordDelivered(again!, 1);
+    expect(await stored('ev_leased')).toEqual({ status: 'delivered', attempts: 1, last_error: null, claimed_until: null });
+  });
+});

@@ -46,6 +46,7 @@ export type DeliveryPlan = { readonly send: DeliveryRequest } | { readonly skip:
 /** The result of one row's pass, as the services' metrics count it. */
 export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'skipped';
 
+/** One delivery table's worker: its rows, how to turn one into a request, and its retry policy. */
 export interface WebhookDeliveryWorkerOptions<D extends ClaimedDelivery> {
   readonly store: DeliveryStore<D>;
   readonly plan: (delivery: D) => DeliveryPlan;
@@ -88,10 +89,12 @@ export class WebhookDeliveryWorker<D extends ClaimedDelivery> {
     this.loop = new IntervalWorker(options.pollIntervalMs ?? 500, () => this.claimAndStart());
   }
 
+  /** Starts polling for due rows (idempotent). */
   start(): void {
     this.loop.start();
   }
 
+  /** Whether `start` was called and `stop` not since. */
   get started(): boolean {
     return this.loop.started;
   }

@@ -5,7 +5,7 @@ import { DAY_MS, SEGMENTS, type AlertCategory, type AlertOutcome, type RunOutcom
 import { ApiKeyGuard, hasScope, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest, type Principal } from '@bellwether/auth';
 import { parseRequestTime, RequestRejected, requestSchemas, SERVICE_DATA_SOURCE, SingleFlightCache, ValidQuery, type RequestProblem } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
-import { accountPeriodRecord, computePortfolioKpis, type KpiPeriod, type PortfolioKpiInput, type PortfolioKpis, type RevenueEntry } from '@bellwether/playbook-domain';
+import { accountPeriodRecord, computePortfolioKpis, type KpiPeriod, type PortfolioKpiInput, type PortfolioKpis, type RevenueEntry } from '@bellwether/kpi-domain';
 
 const ONBOARDING_DAYS = 90;
 const kpiQuery = { type: 'object', additionalProperties: false, properties: { from: requestSchemas.instant, to: requestSchemas.instant, segment: { enum: SEGMENTS } } };

@@ -10,6 +10,9 @@ import { DeliveryWorker } from './runs/delivery-worker';
 import { loadPlaybookDefinitions, PLAYBOOK_DEFINITIONS } from './runs/playbook-definitions';
 import { TasksController } from './tasks/tasks.controller';
 import { PortfolioKpisController } from './kpis/portfolio-kpis.controller';
+import { KpiReadModelRepository } from './kpis/kpi-read-model.repository';
+import { RunRepository } from './runs/run.repository';
+import { TaskRepository } from './tasks/task.repository';
 
 export const PLAYBOOK_CONSUMER_GROUP = 'bellwether-playbook';
 
@@ -41,6 +44,9 @@ export class PlaybookModule {
       providers: [
         { provide: PlaybookEnv, useValue: env },
         { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR) },
+        RunRepository,
+        TaskRepository,
+        KpiReadModelRepository,
         PlaybookRunner,
         WakeScheduler,
         DeliveryWorker,

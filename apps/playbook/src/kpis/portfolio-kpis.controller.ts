@@ -52,6 +52,7 @@ export class PortfolioKpisController {
     this.cache = new SingleFlightCache({
       ttlMs: env.KPI_CACHE_TTL_SECONDS * 1000,
       maxEntries: env.KPI_CACHE_MAX_ENTRIES,
+      now: () => this.clock.nowMs(),
       onLookup: (outcome) => cacheLookups.inc({ outcome }),
     });
   }

@@ -11,6 +11,9 @@ import { DeliveryRepository } from './runs/delivery.repository';
 import { loadPlaybookDefinitions, PLAYBOOK_DEFINITIONS } from './runs/playbook-definitions';
 import { TasksController } from './tasks/tasks.controller';
 import { PortfolioKpisController } from './kpis/portfolio-kpis.controller';
+import { KpiReadModelRepository } from './kpis/kpi-read-model.repository';
+import { RunRepository } from './runs/run.repository';
+import { TaskRepository } from './tasks/task.repository';
 
 export const PLAYBOOK_CONSUMER_GROUP = 'bellwether-playbook';
 
@@ -42,6 +45,9 @@ export class PlaybookModule {
       providers: [
         { provide: PlaybookEnv, useValue: env },
         { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR) },
+        RunRepository,
+        TaskRepository,
+        KpiReadModelRepository,
         PlaybookRunner,
         WakeScheduler,
         DeliveryRepository,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
-import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, IncidentLifecycleEvent, PlaybookRunEvent, ScoreChanged } from '@bellwether/contracts';
 import {
   advance,
   chooseVariant,
@@ -15,8 +15,6 @@ import {
   type RunState,
   type TriggerEvent,
 } from '@bellwether/playbook-domain';
-import { enqueueOutbox } from '@bellwether/platform';
-import { PLAYBOOK_SCHEMA } from '../migrations';
 import { PLAYBOOK_DEFINITIONS } from './playbook-definitions';
 import { RunRepository } from './run.repository';
 
@@ -32,21 +30,24 @@ const runMetrics = {
 const UNKNOWN_ACCOUNT: AccountSnapshot = { band: 'yellow', segment: 'stable', health: 50 };
 
 /**
- * Turns triggers (alert opened, segment entered, stage entered) into runs and applies the pure
- * state machine's effects inside the caller's transaction: tasks and deliveries keyed by their
- * idempotency key, run events in the outbox.
+ * Turns triggers (alert opened, incident opened or risen, segment entered, stage entered) into
+ * runs and applies the pure state machine's effects inside the caller's transaction: tasks and
+ * deliveries keyed by their idempotency key, run events in the outbox. All SQL is in
+ * `RunRepository`; times come in from the caller (event time, or the pipeline clock's now).
  */
 @Injectable()
 export class PlaybookRunner {
-  private readonly repository = new RunRepository();
-
-  constructor(@Inject(PLAYBOOK_DEFINITIONS) private readonly definitions: readonly PlaybookDefinition[]) {}
+  constructor(
+    @Inject(PLAYBOOK_DEFINITIONS) private readonly definitions: readonly PlaybookDefinition[],
+    private readonly repository: RunRepository,
+  ) {}
 
   /** Records message ids; returns the ones never processed before. */
   claim(manager: EntityManager, messageIds: readonly string[]): Promise<Set<string>> {
     return this.repository.claimMessages(manager, messageIds);
   }
 
+  /** An alert opened: starts the playbooks on its rule. Other lifecycle steps start nothing. Returns the runs started. */
   async onAlert(manager: EntityManager, event: AlertLifecycleEvent): Promise<number> {
     if (event.kind !== 'opened') return 0;
     return this.startMatching(manager, { kind: 'alert_rule', ruleId: event.rule }, event.accountId, event.queue, event.occurredAt, event.eventId);
@@ -172,15 +173,7 @@ export class PlaybookRunner {
    * state machine had already moved past the fire-and-forget step.
    */
   async park(manager: EntityManager, runId: string, error: string, now: string): Promise<void> {
-    const rows = (await manager.query(
-      // Wrapped in a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
-      `WITH parked AS (
-         UPDATE playbook.runs SET status = 'parked', last_error = $2, state = jsonb_set(state, '{status}', '"parked"'), updated_at = now()
-         WHERE id = $1 AND status <> 'parked' RETURNING state
-       ) SELECT state FROM parked`,
-      [runId, error.slice(0, 2000)],
-    )) as { state: RunState }[];
-    const run = rows[0]?.state;
+    const run = await this.repository.parkRun(manager, runId, error.slice(0, 2000));
     if (!run) return;
     runMetrics.parked.inc({ playbook: run.playbookId });
     await this.emit(manager, [{ ...this.runEvent('run.parked', run, now), error: error.slice(0, 2000) }]);
@@ -188,17 +181,13 @@ export class PlaybookRunner {
 
   /** A completed task is a step done, for integrators and KPIs. */
   async taskCompleted(manager: EntityManager, task: { taskId: string; runId: string }, now: string): Promise<void> {
-    const [row] = (await manager.query('SELECT state FROM playbook.runs WHERE id = $1', [task.runId])) as { state: RunState }[];
-    if (!row) return;
+    const run = await this.repository.runState(manager, task.runId);
+    if (!run) return;
     const stepId = task.taskId.split(':')[1];
-    await this.emit(manager, [{ ...this.runEvent('step.done', row.state, now), eventId: `${task.taskId}:done`, ...(stepId ? { stepId } : {}) }]);
+    await this.emit(manager, [{ ...this.runEvent('step.done', run, now), eventId: `${task.taskId}:done`, ...(stepId ? { stepId } : {}) }]);
   }
 
   private async emit(manager: EntityManager, events: readonly PlaybookRunEvent[]): Promise<void> {
-    await enqueueOutbox(
-      manager,
-      PLAYBOOK_SCHEMA,
-      events.map((event) => ({ topic: Topics.playbookRuns, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
-    );
+    await this.repository.enqueueRunEvents(manager, events);
   }
 }

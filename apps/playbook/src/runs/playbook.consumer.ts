@@ -19,10 +19,10 @@ export class PlaybookConsumer {
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly runner: PlaybookRunner,
     private readonly relay: OutboxRelay,
+    private readonly kpis: KpiReadModelRepository,
   ) {}
 
-  private readonly kpis = new KpiReadModelRepository();
-
+  /** Starts the playbooks of newly opened alerts and projects every alert step for the KPIs. */
   @EventPattern(Topics.alerts)
   async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
     const started = await this.dataSource.transaction(async (manager) => {
@@ -39,6 +39,7 @@ export class PlaybookConsumer {
     return new Map();
   }
 
+  /** Starts the playbooks of opened incidents and of incidents that rose in severity. */
   @EventPattern(Topics.incidents)
   async handleIncidents(@Payload() batch: DecodedBatch<IncidentLifecycleEvent>): Promise<BatchResults> {
     const started = await this.dataSource.transaction(async (manager) => {
@@ -62,6 +63,7 @@ export class PlaybookConsumer {
     return new Map();
   }
 
+  /** Keeps the account snapshots, advances or exits live runs, and starts segment and stage playbooks. */
   @EventPattern(Topics.scores)
   async handleScores(@Payload() batch: DecodedBatch<ScoreChanged>): Promise<BatchResults> {
     const effects = await this.dataSource.transaction(async (manager) => {

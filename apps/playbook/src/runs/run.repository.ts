@@ -1,14 +1,24 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { RunEffect, RunState } from '@bellwether/playbook-domain';
-import type { AccountSnapshot } from '@bellwether/playbook-domain';
+import { Topics, type PlaybookRunEvent } from '@bellwether/contracts';
+import type { AccountSnapshot, RunEffect, RunState } from '@bellwether/playbook-domain';
+import { enqueueOutbox } from '@bellwether/platform';
+import { PLAYBOOK_SCHEMA } from '../migrations';
 
+/** A live or due run as stored: its state machine state and the queue its tasks go to. */
 export interface StoredRun {
   readonly state: RunState;
   readonly queue: string;
 }
 
-/** SQL of the playbook schema; parameterized statements only. */
+/**
+ * SQL of the playbook runs: processed message ids, account snapshots, runs, their task and
+ * delivery effects, and run events in the outbox. Parameterized statements only. Every method
+ * works in the caller's transaction (`manager`), so a batch's effects commit together.
+ */
+@Injectable()
 export class RunRepository {
+  /** Records message ids; returns the ones never processed before. */
   async claimMessages(manager: EntityManager, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = (await manager.query(
@@ -18,6 +28,7 @@ export class RunRepository {
     return new Set(rows.map((row) => row.message_id));
   }
 
+  /** The account's latest snapshot (band, segment, health, churned), or null before its first score change. */
   async snapshotOf(manager: EntityManager, accountId: string): Promise<AccountSnapshot | null> {
     const [row] = (await manager.query('SELECT snapshot FROM playbook.account_snapshots WHERE account_id = $1', [accountId])) as { snapshot: AccountSnapshot }[];
     return row?.snapshot ?? null;
@@ -33,7 +44,10 @@ export class RunRepository {
     );
   }
 
-  /** Inserts a new run unless the account already has a live run of that playbook. */
+  /**
+   * Inserts a new run unless the account already has a live run of that playbook (or the run id
+   * exists). Returns whether it was inserted.
+   */
   async insertRun(manager: EntityManager, run: RunState, queue: string, trigger: unknown): Promise<boolean> {
     const rows = (await manager.query(
       `INSERT INTO playbook.runs (id, playbook_id, playbook_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger)
@@ -44,6 +58,7 @@ export class RunRepository {
     return rows.length > 0;
   }
 
+  /** Stores a run's new state (status, wake time and outcome as columns too). */
   async updateRun(manager: EntityManager, run: RunState): Promise<void> {
     await manager.query(`UPDATE playbook.runs SET status = $2, wake_at = $3, outcome = $4, state = $5, updated_at = now() WHERE id = $1`, [
       run.runId,
@@ -54,6 +69,7 @@ export class RunRepository {
     ]);
   }
 
+  /** The account's running and waiting runs, in id order, locked for this transaction. */
   async liveRunsOf(manager: EntityManager, accountId: string): Promise<StoredRun[]> {
     const rows = (await manager.query(`SELECT state, queue FROM playbook.runs WHERE account_id = $1 AND status IN ('running', 'waiting') ORDER BY id FOR UPDATE`, [
       accountId,
@@ -69,7 +85,11 @@ export class RunRepository {
     )) as StoredRun[];
   }
 
-  /** Performs task and delivery effects once each: their idempotency key is the primary key. */
+  /**
+   * Performs task and delivery effects once each: their idempotency key is the primary key.
+   * Returns false when the effect was recorded before; true for a new one and for effects that
+   * store nothing (waits, the end).
+   */
   async recordEffect(manager: EntityManager, run: RunState, queue: string, effect: RunEffect): Promise<boolean> {
     switch (effect.kind) {
       case 'create_task': {
@@ -94,38 +114,35 @@ export class RunRepository {
         return true;
     }
   }
-}
 
-export interface TaskRow {
-  readonly taskId: string;
-  readonly runId: string;
-  readonly accountId: string;
-  readonly role: string;
-  readonly title: string;
-  readonly template: string | null;
-  readonly queue: string;
-  readonly dueAt: Date;
-  readonly status: string;
-  readonly createdAt: Date;
-  readonly completedAt: Date | null;
-  readonly note: string | null;
-}
-
-const taskColumns = `id AS "taskId", run_id AS "runId", account_id AS "accountId", role, title, template, queue, due_at AS "dueAt",
-  status, created_at AS "createdAt", completed_at AS "completedAt", note`;
-
-/** Tasks of a queue (due first) and their completion. */
-export class TaskRepository {
-  async listQueue(manager: EntityManager, queue: string, status: string, limit: number): Promise<TaskRow[]> {
-    return (await manager.query(`SELECT ${taskColumns} FROM playbook.tasks WHERE queue = $1 AND status = $2 ORDER BY due_at, created_at LIMIT $3`, [queue, status, limit])) as TaskRow[];
+  /**
+   * Parks a run (status and state `parked`, the error kept, at most 2000 characters); returns its
+   * state, or null when there is no such run or it was parked already.
+   */
+  async parkRun(manager: EntityManager, runId: string, error: string): Promise<RunState | null> {
+    const rows = (await manager.query(
+      // Wrapped in a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH parked AS (
+         UPDATE playbook.runs SET status = 'parked', last_error = $2, state = jsonb_set(state, '{status}', '"parked"'), updated_at = now()
+         WHERE id = $1 AND status <> 'parked' RETURNING state
+       ) SELECT state FROM parked`,
+      [runId, error],
+    )) as { state: RunState }[];
+    return rows[0]?.state ?? null;
   }
 
-  async findForUpdate(manager: EntityManager, taskId: string): Promise<TaskRow | null> {
-    const [row] = (await manager.query(`SELECT ${taskColumns} FROM playbook.tasks WHERE id = $1 FOR UPDATE`, [taskId])) as TaskRow[];
-    return row ?? null;
+  /** The stored state of a run, or null when there is none. */
+  async runState(manager: EntityManager, runId: string): Promise<RunState | null> {
+    const [row] = (await manager.query('SELECT state FROM playbook.runs WHERE id = $1', [runId])) as { state: RunState }[];
+    return row?.state ?? null;
   }
 
-  async complete(manager: EntityManager, taskId: string, by: string, note: string | null): Promise<void> {
-    await manager.query(`UPDATE playbook.tasks SET status = 'done', completed_at = now(), completed_by = $2, note = $3 WHERE id = $1`, [taskId, by, note]);
+  /** Writes run events to the playbook outbox, keyed by account, with their id in `bw-event-id`. */
+  async enqueueRunEvents(manager: EntityManager, events: readonly PlaybookRunEvent[]): Promise<void> {
+    await enqueueOutbox(
+      manager,
+      PLAYBOOK_SCHEMA,
+      events.map((event) => ({ topic: Topics.playbookRuns, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
+    );
   }
 }

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, DirectoryRing, mayUseQueue, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { OutboxRelay, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { Clock, OutboxRelay, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
-import { TaskRepository, type TaskRow } from '../runs/run.repository';
+import { TaskRepository, type TaskRow } from './task.repository';
 
 const QUEUE = /^(csm|team|manager):[A-Za-z0-9_.-]{1,100}$/;
 
@@ -20,15 +20,16 @@ const completeBody = { type: 'object', additionalProperties: false, properties: 
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 @RateLimitClass('read')
 export class TasksController {
-  private readonly tasks = new TaskRepository();
-
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly directory: DirectoryRing,
     private readonly runner: PlaybookRunner,
     private readonly relay: OutboxRelay,
+    private readonly tasks: TaskRepository,
+    private readonly clock: Clock,
   ) {}
 
+  /** The open (default) or done tasks of a queue the key may read, due first, at most 200; 404 for any other queue. */
   @Get('queues/:queue/tasks')
   @RequireScope('integrator', 'csm', 'manager')
   async list(
@@ -42,6 +43,7 @@ export class TasksController {
     return { queue, tasks: await this.tasks.listQueue(this.dataSource.manager, queue, status ?? 'open', 200) };
   }
 
+  /** Completes a task the key may act on (404 otherwise, 409 when done already) and records the step done. */
   @Post('tasks/:id/complete')
   @HttpCode(200)
   @RateLimitClass('action')
@@ -57,7 +59,7 @@ export class TasksController {
       await this.tasks.complete(manager, id, principal.keyId, note ?? null);
       // A person's action keeps the wall time they acted at, in every CLOCK_MODE: it drives no
       // timer (waits and due dates follow the pipeline clock), it records when the work was done.
-      await this.runner.taskCompleted(manager, found, new Date().toISOString());
+      await this.runner.taskCompleted(manager, found, this.clock.nowIso());
       return (await this.tasks.findForUpdate(manager, id)) as TaskRow;
     });
     this.relay.nudge();

@@ -1,6 +1,6 @@
 import { DAY_MS } from '@bellwether/contracts';
 import { type Segment } from '@bellwether/contracts';
-import { toMillis } from '../time.util';
+import { toMillis } from '@bellwether/playbook-domain';
 import { alertVolumeByRule, type RuleAlertVolume, timeToAcknowledge, type TimeToAcknowledge } from './alerts.kpi';
 import { type ChurnRate, churnBenchmarksByTier, DEFAULT_CHURN_BENCHMARKS, grossRevenueRetention, logoChurnRate, netRevenueRetention, revenueChurnRate, type TierChurnBenchmark } from './churn.kpi';
 import {

@@ -1,5 +1,5 @@
 import { type Segment } from '@bellwether/contracts';
-import { toMillis } from '../time.util';
+import { toMillis } from '@bellwether/playbook-domain';
 import { SEGMENTS } from '@bellwether/contracts';
 import { type KpiValue, type NpsResponseRecord } from './kpi.types';
 

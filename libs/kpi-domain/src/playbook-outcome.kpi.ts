@@ -1,5 +1,5 @@
 import { type RunOutcome } from '@bellwether/contracts';
-import { RUN_OUTCOMES } from '../playbook.types';
+import { RUN_OUTCOMES } from '@bellwether/playbook-domain';
 import { type RunRecord } from './kpi.types';
 import { compareStrings, groupBy, ratio } from './kpi-math.util';
 

@@ -1,5 +1,5 @@
 import { type AlertCategory, type AlertOutcome } from '@bellwether/contracts';
-import { toMillis } from '../time.util';
+import { toMillis } from '@bellwether/playbook-domain';
 import { type AlertRecord } from './kpi.types';
 import { compareStrings, groupBy, MS_PER_MINUTE, quantile } from './kpi-math.util';
 

@@ -1,5 +1,5 @@
 import { DAY_MS } from '@bellwether/contracts';
-import { toMillis } from '../time.util';
+import { toMillis } from '@bellwether/playbook-domain';
 import { type RateValue, type RiskDetectionRecord } from './kpi.types';
 import { assertPositive, ratio } from './kpi-math.util';
 

@@ -1,4 +1,4 @@
-import { toMillis } from '../time.util';
+import { toMillis } from '@bellwether/playbook-domain';
 import { type OnboardingRecord, type RateValue } from './kpi.types';
 import { assertFraction, ratio } from './kpi-math.util';
 

@@ -15,14 +15,7 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=../common/harness.sh
 source scripts/common/harness.sh
 
-BACKTEST_DB="${BACKTEST_DB:-bellwether_backtest}"
-harness_refuse_database "$BACKTEST_DB" backtest
-BACKTEST_REDIS_DB="${BACKTEST_REDIS_DB:-5}"
-harness_refuse_redis_db "$BACKTEST_REDIS_DB" backtest
-export PGPORT="${PGPORT:-5432}"
-export BACKTEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/$BACKTEST_DB"
-export BACKTEST_REDIS_URL="redis://127.0.0.1:6379/$BACKTEST_REDIS_DB"
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+harness_scratch_stores BACKTEST backtest 5
 # One namespace per run: the run's topics and consumer groups never meet another run's or the tests'.
 export BACKTEST_NAMESPACE="${BACKTEST_NAMESPACE:-backtest-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ').}"
 commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)"

@@ -13,13 +13,7 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=../common/harness.sh
 source scripts/common/harness.sh
 
-BENCH_DB="${BENCH_DB:-bellwether_bench}"
-harness_refuse_database "$BENCH_DB" bench
-BENCH_REDIS_DB="${BENCH_REDIS_DB:-2}"
-harness_refuse_redis_db "$BENCH_REDIS_DB" bench
-export BENCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$BENCH_DB"
-export BENCH_REDIS_URL="redis://127.0.0.1:6379/$BENCH_REDIS_DB"
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+harness_scratch_stores BENCH bench 2
 # One namespace per run: the run's topics and consumer groups never meet another run's or the tests'.
 export BENCH_NAMESPACE="${BENCH_NAMESPACE:-bench-$(date +%s).}"
 

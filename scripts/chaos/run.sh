@@ -14,14 +14,7 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=../common/harness.sh
 source scripts/common/harness.sh
 
-CHAOS_DB="${CHAOS_DB:-bellwether_chaos}"
-harness_refuse_database "$CHAOS_DB" chaos
-CHAOS_REDIS_DB="${CHAOS_REDIS_DB:-4}"
-harness_refuse_redis_db "$CHAOS_REDIS_DB" chaos
-export PGPORT="${PGPORT:-5432}"
-export CHAOS_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/$CHAOS_DB"
-export CHAOS_REDIS_URL="redis://127.0.0.1:6379/$CHAOS_REDIS_DB"
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+harness_scratch_stores CHAOS chaos 4
 export CHAOS_NAMESPACE="${CHAOS_NAMESPACE:-chaos-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ').}"
 export CHAOS_RESTART_BROKER="${CHAOS_RESTART_BROKER:-1}"
 export CHAOS_RESTART_POSTGRES="${CHAOS_RESTART_POSTGRES:-1}"

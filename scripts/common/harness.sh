@@ -1,7 +1,7 @@
 # The start and clean-up of a whole-stack run, shared by scripts/bench, scripts/chaos and
 # scripts/backtest (their run.sh source this file from the repository root). A run:
-#   harness_refuse_database <db> <word>     refuses a database whose name lacks <word>
-#   harness_refuse_redis_db <n>             refuses the dev stack's and the tests' Redis dbs
+#   harness_scratch_stores <PREFIX> <run> <redis db>
+#                                           the run's database and Redis db (guarded), their URLs
 #   harness_begin <name>                    log prefix, reports/<name>/{run,logs,build}, the EXIT trap
 #   harness_install_dependencies            `npm ci` when the lock is newer (never through a link)
 #   harness_private_build                   tsc into reports/<name>/build, with the path resolver
@@ -33,6 +33,22 @@ harness_refuse_redis_db() {
   case "$1" in
     0|1) echo "[$2] refusing Redis db $1 (0 is the dev stack's, 1 the tests')" >&2; exit 64 ;;
   esac
+}
+
+# The run's stores, from <PREFIX>_DB (default bellwether_<run>) and <PREFIX>_REDIS_DB (default $3),
+# both refused unless scratch: sets those two, exports <PREFIX>_DATABASE_URL (Postgres on
+# 127.0.0.1:$PGPORT, default 5432), <PREFIX>_REDIS_URL and KAFKA_BROKERS (default 127.0.0.1:9092).
+# `harness_scratch_stores CHAOS chaos 4` → CHAOS_DB, CHAOS_REDIS_DB, CHAOS_DATABASE_URL, CHAOS_REDIS_URL.
+harness_scratch_stores() {
+  local prefix="$1" run="$2" db_var="$1_DB" redis_var="$1_REDIS_DB"
+  printf -v "$db_var" '%s' "${!db_var:-bellwether_$run}"
+  harness_refuse_database "${!db_var}" "$run"
+  printf -v "$redis_var" '%s' "${!redis_var:-$3}"
+  harness_refuse_redis_db "${!redis_var}" "$run"
+  export PGPORT="${PGPORT:-5432}"
+  export "${prefix}_DATABASE_URL=postgres://postgres@127.0.0.1:$PGPORT/${!db_var}"
+  export "${prefix}_REDIS_URL=redis://127.0.0.1:6379/${!redis_var}"
+  export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
 }
 
 # Names the run ($1: bench, chaos, backtest), makes reports/$1/{run,logs}, empties the old logs and

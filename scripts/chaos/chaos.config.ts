@@ -5,8 +5,7 @@
 
 import { assertScratchDatabase, intFromEnv, stackRunFromEnv, type StackRunConfig } from '../common/run-knobs';
 
-export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
-export const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
+export { serviceNames, type ServiceName } from '../common/service-child';
 
 /** The steady load: uniquely identified events over a fixed set of accounts. */
 export interface LoadOptions {

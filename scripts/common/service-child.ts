@@ -98,3 +98,14 @@ export class ServiceChild {
     rmSync(this.pidPath, { force: true });
   }
 }
+
+/**
+ * What every service of a whole-stack run is started with: the run's broker, namespace, database
+ * and Redis, event-time clock, and `logLevel`. Runs add their own (session timeout, rate limits).
+ */
+export function stackServiceEnv(run: { readonly brokers: string; readonly namespace: string; readonly databaseUrl: string; readonly redisUrl: string }, logLevel: 'info' | 'warn'): Record<string, string> {
+  return { KAFKA_BROKERS: run.brokers, KAFKA_NAMESPACE: run.namespace, DATABASE_URL: run.databaseUrl, REDIS_URL: run.redisUrl, CLOCK_MODE: 'event', LOG_LEVEL: logLevel };
+}
+
+/** Ingestion's rate limit lifted: a run's sender posts as fast as the answers come, and the limit is not what is measured. */
+export const unlimitedIngestRate: Readonly<Record<string, string>> = { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' };

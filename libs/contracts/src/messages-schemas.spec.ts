@@ -104,14 +104,10 @@ assertNoMismatches<ObjectMismatches<typeof directoryRecordSchema, DirectoryRecor
 // Run time: a sample of each type with every key (optional ones too: `Required<>` makes tsc insist).
 const at = '2026-03-01T10:00:00.000Z';
 const telemetryEvent: Required<TelemetryEvent> = { schemaVersion: 1, id: 'e1', type: 'feature.used', accountId: 'acme', userId: 'u1', timestamp: at, receivedAt: at, source: 'native', properties: { feature: 'reports' }, trustedAttributes: true };
-const alertLifecycleEvent: Required<AlertLifecycleEvent> = {
+/** What an alert and its incident share, escalated and resolved as saved. */
+const resolvedRisk = {
   schemaVersion: 1,
-  eventId: 'ae1',
-  kind: 'escalated',
-  alertId: 'a1',
-  revision: 2,
   accountId: 'acme',
-  rule: 'usage_drop',
   category: 'risk',
   severity: 'high',
   priority: 80,
@@ -120,30 +116,19 @@ const alertLifecycleEvent: Required<AlertLifecycleEvent> = {
   csmId: 'csm-ana',
   status: 'resolved',
   outcome: 'saved',
-  evidence: ['usage fell 40%'],
   occurredAt: at,
-  incidentId: 'i1',
-};
+} as const;
+const alertLifecycleEvent: Required<AlertLifecycleEvent> = { ...resolvedRisk, eventId: 'ae1', kind: 'escalated', alertId: 'a1', revision: 2, rule: 'usage_drop', evidence: ['usage fell 40%'], incidentId: 'i1' };
 const incidentLifecycleEvent: Required<IncidentLifecycleEvent> = {
-  schemaVersion: 1,
+  ...resolvedRisk,
   eventId: 'ie1',
   kind: 'resolved',
   incidentId: 'i1',
   revision: 3,
-  accountId: 'acme',
-  category: 'risk',
-  severity: 'high',
-  priority: 80,
-  queue: 'csm-ana',
-  escalatedTo: 'manager-bo',
-  csmId: 'csm-ana',
-  status: 'resolved',
-  outcome: 'saved',
   openedAt: at,
   resolvedAt: at,
   ruleIds: ['usage_drop'],
   rules: [{ rule: 'usage_drop', alertId: 'a1', severity: 'high', status: 'resolved', evidence: ['usage fell 40%'] }],
-  occurredAt: at,
 };
 const playbookRunEvent: Required<PlaybookRunEvent> = {
   schemaVersion: 1,

@@ -4,18 +4,9 @@
  */
 
 import { DAY_MS } from '@bellwether/contracts';
-import { assertScratchDatabase, intFromEnv, numberFromEnv } from '../common/run-knobs';
+import { assertScratchDatabase, intFromEnv, numberFromEnv, stackRunFromEnv, type StackRunConfig } from '../common/run-knobs';
 
-export interface BacktestConfig {
-  readonly databaseUrl: string;
-  readonly redisUrl: string;
-  readonly brokers: string;
-  readonly namespace: string;
-  readonly basePort: number;
-  /** Where run.sh built the code this run executes: <buildDir>/dist and its path register. */
-  readonly buildDir: string;
-  readonly workDir: string;
-  readonly reportPath: string;
+export interface BacktestConfig extends StackRunConfig {
   /** The report section this run writes (`baseline-15`, `after`, …); other sections are kept. */
   readonly label: string;
   /** The NDJSON history to replay (BACKTEST_FILE); null: write the synthetic one first (to `syntheticPath`). */
@@ -50,11 +41,7 @@ export function assertBacktestDatabase(databaseUrl: string): void {
 }
 
 export function loadBacktestConfig(): BacktestConfig {
-  const databaseUrl = process.env['BACKTEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/bellwether_backtest';
-  assertBacktestDatabase(databaseUrl);
-  const redisUrl = process.env['BACKTEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/5';
-  const namespace = process.env['BACKTEST_NAMESPACE'] ?? `backtest-${Math.random().toString(36).slice(2, 10)}.`;
-  if (!namespace.startsWith('backtest-')) throw new Error(`BACKTEST_NAMESPACE must start with "backtest-" (got "${namespace}")`);
+  const stack = stackRunFromEnv('backtest', { redisDb: 5, basePort: 5400, reportPath: 'docs/signal-quality.md' });
   const label = process.env['BACKTEST_LABEL'] ?? 'latest';
   if (!/^[a-z0-9-]{1,40}$/.test(label)) throw new Error(`BACKTEST_LABEL must be lowercase letters, digits and dashes (got "${label}")`);
   const historyFile = process.env['BACKTEST_FILE'] || null;
@@ -91,19 +78,11 @@ export function loadBacktestConfig(): BacktestConfig {
     ...(aucAheadDays !== 30 ? [`BACKTEST_AUC_DAYS=${aucAheadDays}`] : []),
     'npm run backtest',
   ].join(' ');
-  const workDir = process.env['BACKTEST_WORK_DIR'] ?? 'reports/backtest';
   return {
-    databaseUrl,
-    redisUrl,
-    brokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
-    namespace,
-    basePort: intFromEnv('BACKTEST_BASE_PORT', 5400, 1024),
-    buildDir: process.env['BACKTEST_BUILD_DIR'] ?? '.',
-    workDir,
-    reportPath: process.env['BACKTEST_REPORT'] ?? 'docs/signal-quality.md',
+    ...stack,
     label,
     historyFile,
-    syntheticPath: `${workDir}/history-seed-${synthetic.seed}.ndjson`,
+    syntheticPath: `${stack.workDir}/history-seed-${synthetic.seed}.ndjson`,
     synthetic,
     aucAheadDays,
     batchSize: intFromEnv('BACKTEST_BATCH', 500, 1),

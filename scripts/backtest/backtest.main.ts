@@ -17,6 +17,7 @@ import {
   waitForPipelineDrain,
   type ServiceName,
 } from '@bellwether/testing';
+import { stackServiceEnv, unlimitedIngestRate } from '../common/service-child';
 import { machineFacts } from '../chaos/chaos-report';
 import { readDailyChurnRisk, readIncidents } from './backtest-readers';
 import { assertBacktestDatabase, loadBacktestConfig, type BacktestConfig } from './backtest.config';
@@ -80,17 +81,10 @@ async function main(): Promise<number> {
   log(`history ${historyPath}: ${events.length} events, ${history.accounts.size} accounts${labels ? ', with generator labels' : ''}, read in ${prepareMs} ms`);
 
   const env = {
-    KAFKA_BROKERS: config.brokers,
-    KAFKA_NAMESPACE: config.namespace,
-    DATABASE_URL: config.databaseUrl,
-    REDIS_URL: config.redisUrl,
-    CLOCK_MODE: 'event',
-    LOG_LEVEL: 'warn',
+    ...stackServiceEnv(config, 'warn'),
     // No service is killed in a backtest; on a loaded machine a short session drops consumers into rebalance loops.
     KAFKA_SESSION_TIMEOUT_MS: String(config.sessionTimeoutMs),
-    // One sender posting as fast as the answers come: the ingest rate limit is not what is measured.
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_BURST: '100000',
+    ...unlimitedIngestRate,
   };
   const services = Object.fromEntries(
     serviceNames.map((name, index) => [name, new ServiceProcess(name, config.basePort + index, env, { rootDir: resolve(config.buildDir), logDir: join(workDir, 'logs') })]),

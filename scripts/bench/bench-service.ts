@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { ServiceChild, type ServiceName } from '../common/service-child';
 import { processCpuSeconds, processMemory } from './proc-stats';
-import { sleep } from './stats';
 
 export interface ConsumerTotals {
   readonly batches: number;
@@ -10,8 +8,7 @@ export interface ConsumerTotals {
   readonly records: number;
 }
 
-export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
-export const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
+export { serviceNames, type ServiceName } from '../common/service-child';
 
 export interface ServiceStartOptions {
   /** Run under `node --cpu-prof`, the profile written to this directory when the process exits. */
@@ -19,44 +16,20 @@ export interface ServiceStartOptions {
 }
 
 /**
- * One compiled service (<buildDir>/dist, see run.sh) as a child process of the benchmark: its log appended to
- * reports/bench/logs/<service>.log, its pid in reports/bench/run/<service>.pid (so run.sh's trap
- * can stop it if the driver itself dies). Stopped with SIGTERM, SIGKILL after 20 s.
+ * One compiled service of the benchmark (see ServiceChild): its log appended to
+ * reports/bench/logs/<service>.log, with what the benchmark measures of it: memory, CPU time,
+ * Prometheus values, the consumer loop's totals, an unexpected exit with its last log lines.
  */
-export class BenchService {
-  private child: ChildProcess | null = null;
-  private exitCode: number | string | null = null;
-  readonly logPath: string;
-  private readonly pidPath: string;
+export class BenchService extends ServiceChild {
   /** Byte offset of the log when the current process started. */
   private logOffset = 0;
   crashed: { code: number | string; at: string; logTail: string[] } | null = null;
 
-  constructor(
-    readonly name: ServiceName,
-    readonly port: number,
-    private readonly env: Readonly<Record<string, string>>,
-    workDir: string,
-    private readonly buildDir: string,
-  ) {
-    mkdirSync(join(workDir, 'logs'), { recursive: true });
-    mkdirSync(join(workDir, 'run'), { recursive: true });
-    this.logPath = join(workDir, 'logs', `${name}.log`);
-    this.pidPath = join(workDir, 'run', `${name}.pid`);
+  constructor(name: ServiceName, port: number, env: Readonly<Record<string, string>>, workDir: string, buildDir: string) {
+    super(name, port, env, workDir, buildDir, `${name}.log`);
   }
 
-  get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number | null {
-    return this.child && this.exitCode === null ? (this.child.pid ?? null) : null;
-  }
-
-  get running(): boolean {
-    return this.pid !== null;
-  }
-
+  /** Starts the service (under `--cpu-prof` if asked) and resolves once /readyz answers 200; throws with the log's last 30 lines. */
   async start(options: ServiceStartOptions = {}, readyTimeoutMs = 90_000): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);
     const nodeArgs: string[] = [];
@@ -65,53 +38,14 @@ export class BenchService {
       // Written when the process exits (the graceful SIGTERM stop included).
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${this.name}.cpuprofile`);
     }
-    nodeArgs.push('-r', `./${join(this.buildDir, 'tools/runtime/register-paths.js')}`, join(this.buildDir, `dist/apps/${this.name}/src/main.js`));
     this.logOffset = fileSize(this.logPath);
-    const log = openSync(this.logPath, 'a');
-    const child = spawn(process.execPath, nodeArgs, {
-      env: { PATH: process.env['PATH'] ?? '', ...this.env, PORT: String(this.port) },
-      stdio: ['ignore', log, log],
-    });
-    closeSync(log);
-    this.child = child;
-    this.exitCode = null;
     this.crashed = null;
-    writeFileSync(this.pidPath, `${child.pid}\n`);
-    child.once('exit', (code, signal) => {
-      this.exitCode = code ?? signal ?? 'unknown';
-    });
-    const deadline = Date.now() + readyTimeoutMs;
-    for (;;) {
-      if (this.exitCode !== null) throw new Error(`${this.name} exited (${this.exitCode}) during start:\n${this.logTail(30).join('\n')}`);
-      try {
-        const response = await fetch(`${this.baseUrl}/readyz`);
-        if (response.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready after ${readyTimeoutMs} ms:\n${this.logTail(30).join('\n')}`);
-      await sleep(250);
-    }
-  }
-
-  /** Graceful stop; resolves once the process is gone. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    if (this.exitCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    this.child = null;
-    rmSync(this.pidPath, { force: true });
+    await this.launch(nodeArgs, readyTimeoutMs, () => `:\n${this.logTail(30).join('\n')}`);
   }
 
   /** Records an unexpected exit (with the log lines around it); returns true if it crashed. */
   checkAlive(): boolean {
-    if (this.child && this.exitCode !== null && !this.crashed) {
+    if (this.exitCode !== null && !this.crashed) {
       this.crashed = { code: this.exitCode, at: new Date().toISOString(), logTail: this.logTail(40) };
     }
     return this.crashed === null;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { Topics } from '@bellwether/contracts';
 import { KafkaConnection, TopicTail, type TailedRecord } from '@bellwether/kafka';
+import { stackServiceEnv, unlimitedIngestRate } from '../common/service-child';
 import { BenchService, serviceNames, type ConsumerTotals, type ServiceName } from './bench-service';
 import { loadBenchConfig, type BenchConfig } from './bench.config';
 import { summarizeCpuProfile } from './cpu-profile-summary';
@@ -38,16 +39,7 @@ class Bench {
   constructor(private readonly config: BenchConfig) {
     this.connection = new KafkaConnection({ brokers: config.brokers.split(','), clientId: 'bellwether-bench', namespace: config.namespace });
     this.db = new Client({ connectionString: config.databaseUrl });
-    const env = {
-      KAFKA_BROKERS: config.brokers,
-      KAFKA_NAMESPACE: config.namespace,
-      DATABASE_URL: config.databaseUrl,
-      REDIS_URL: config.redisUrl,
-      CLOCK_MODE: 'event',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_SECOND: '100000',
-      RATE_LIMIT_BURST: '100000',
-    };
+    const env = { ...stackServiceEnv(config, 'warn'), ...unlimitedIngestRate };
     const ports: Record<ServiceName, number> = { ingestion: config.basePort, scoring: config.basePort + 1, alerting: config.basePort + 2, playbook: config.basePort + 3 };
     this.services = {
       ingestion: new BenchService('ingestion', ports.ingestion, env, config.workDir, config.buildDir),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { deadLetterTopicOf, Topics } from '@bellwether/contracts';
 import { TopicTail, type KafkaConnection, type TailedRecord } from '@bellwether/kafka';
+import { pipelineConsumerGroups, readPipelineState } from '@bellwether/testing';
 import { serviceNames, sleep, type ServiceName } from './chaos.config';
 import type { EventLedger } from './event-ledger';
 import { consumedTopics as consumedTopicNames, withDatabase, type ChaosTarget, type Poison } from './faults';
@@ -17,15 +18,6 @@ export interface CheckResult {
   readonly detail: string;
 }
 
-/** Which consumer group reads which topic (the decoders in apps/<service>/src/main.ts). */
-export const consumerGroups: Readonly<Record<string, readonly string[]>> = {
-  'bellwether-scoring': [Topics.events, Topics.clock, Topics.alerts, Topics.playbookRuns],
-  'bellwether-alerting': [Topics.scores],
-  'bellwether-playbook': [Topics.alerts, Topics.incidents, Topics.scores, Topics.events],
-};
-
-const serviceSchemas = ['ingestion', 'scoring', 'alerting', 'playbook'];
-
 export interface Backlog {
   /** Σ (high watermark − committed offset) over every consumer group and its topics. */
   readonly lag: number;
@@ -34,45 +26,11 @@ export interface Backlog {
   readonly outbox: number;
 }
 
+/** The pipeline's backlog, read once by libs/testing's reader (`readPipelineState`) on a short-lived connection. */
 export async function measureBacklog(connection: KafkaConnection, databaseUrl: string): Promise<Backlog> {
-  const admin = connection.client.admin();
-  await admin.connect();
-  const lagByGroup: Record<string, number> = {};
-  try {
-    const ends = new Map<string, Map<number, { high: bigint; low: bigint }>>();
-    for (const topics of Object.values(consumerGroups)) {
-      for (const topic of topics) {
-        if (ends.has(topic)) continue;
-        const offsets = await admin.fetchTopicOffsets(connection.topic(topic));
-        ends.set(topic, new Map(offsets.map((entry) => [entry.partition, { high: BigInt(entry.high), low: BigInt(entry.low) }])));
-      }
-    }
-    for (const [group, topics] of Object.entries(consumerGroups)) {
-      let lag = 0n;
-      const committed = await admin.fetchOffsets({ groupId: connection.group(group), topics: topics.map((topic) => connection.topic(topic)) });
-      for (const { topic, partitions } of committed) {
-        const topicEnds = ends.get(connection.logicalTopic(topic));
-        for (const { partition, offset } of partitions) {
-          const end = topicEnds?.get(partition);
-          if (!end) continue;
-          const position = BigInt(offset) >= 0n ? BigInt(offset) : end.low;
-          if (end.high > position) lag += end.high - position;
-        }
-      }
-      lagByGroup[group] = Number(lag);
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const outbox = await withDatabase(databaseUrl, async (client) => {
-    let pending = 0;
-    for (const schema of serviceSchemas) {
-      const result = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE published_at IS NULL`);
-      pending += result.rows[0]?.n ?? 0;
-    }
-    return pending;
-  });
-  return { lag: Object.values(lagByGroup).reduce((sum, value) => sum + value, 0), lagByGroup, outbox };
+  const state = await withDatabase(databaseUrl, (client) => readPipelineState(connection, client));
+  const sum = (values: Readonly<Record<string, number>>): number => Object.values(values).reduce((total, value) => total + value, 0);
+  return { lag: sum(state.lagByGroup), lagByGroup: { ...state.lagByGroup }, outbox: sum(state.unpublishedBySchema) };
 }
 
 /** Polls until no consumer lags and every outbox is empty, twice in a row (a relay's output makes new lag). */
@@ -404,7 +362,7 @@ export function auditDeadLetters(facts: TopicFacts, poisons: readonly Poison[]):
   let expected = 0;
   let present = 0;
   for (const poison of poisons) {
-    for (const [group, topics] of Object.entries(consumerGroups)) {
+    for (const [group, topics] of Object.entries(pipelineConsumerGroups)) {
       if (!topics.includes(poison.topic)) continue;
       expected += 1;
       if (found.get(poison.marker)?.has(group)) present += 1;

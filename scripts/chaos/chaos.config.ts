@@ -3,10 +3,9 @@
  * full run. The short version inside the e2e suite builds its own plan with `shortPlan()`.
  */
 
-import { assertScratchDatabase, intFromEnv } from '../common/run-knobs';
+import { assertScratchDatabase, intFromEnv, stackRunFromEnv, type StackRunConfig } from '../common/run-knobs';
 
-export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
-export const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
+export { serviceNames, type ServiceName } from '../common/service-child';
 
 /** The steady load: uniquely identified events over a fixed set of accounts. */
 export interface LoadOptions {
@@ -49,16 +48,7 @@ export interface FaultPlanOptions {
 
 export const defaultPostgresRestartCommand = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart';
 
-export interface ChaosConfig {
-  readonly databaseUrl: string;
-  readonly redisUrl: string;
-  readonly brokers: string;
-  readonly namespace: string;
-  readonly basePort: number;
-  /** Where run.sh built the code this run executes: <buildDir>/dist and its path register. */
-  readonly buildDir: string;
-  readonly workDir: string;
-  readonly reportPath: string;
+export interface ChaosConfig extends StackRunConfig {
   readonly seed: number;
   readonly load: LoadOptions;
   readonly plan: FaultPlanOptions;
@@ -82,22 +72,12 @@ export function redisDbOf(redisUrl: string): number {
 }
 
 export function loadChaosConfig(): ChaosConfig {
-  const databaseUrl = process.env['CHAOS_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/bellwether_chaos';
-  assertChaosDatabase(databaseUrl);
-  const redisUrl = process.env['CHAOS_REDIS_URL'] ?? 'redis://127.0.0.1:6379/4';
-  if ([0, 1].includes(redisDbOf(redisUrl))) throw new Error(`refusing Redis db ${redisDbOf(redisUrl)} (0 is the dev stack's, 1 the tests'); the chaos run flushes its db`);
-  const namespace = process.env['CHAOS_NAMESPACE'] ?? `chaos-${Math.random().toString(36).slice(2, 10)}.`;
-  if (!namespace.startsWith('chaos-')) throw new Error(`CHAOS_NAMESPACE must start with "chaos-" (got "${namespace}")`);
+  const stack = stackRunFromEnv('chaos', { redisDb: 4, basePort: 5100, reportPath: 'docs/reliability.md' });
+  const redisDb = redisDbOf(stack.redisUrl);
+  if ([0, 1].includes(redisDb)) throw new Error(`refusing Redis db ${redisDb} (0 is the dev stack's, 1 the tests'); the chaos run flushes its db`);
   const killsPerService = intFromEnv('CHAOS_KILLS_PER_SERVICE', 5, 1);
   return {
-    databaseUrl,
-    redisUrl,
-    brokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
-    namespace,
-    basePort: intFromEnv('CHAOS_BASE_PORT', 5100, 1024),
-    buildDir: process.env['CHAOS_BUILD_DIR'] ?? '.',
-    workDir: process.env['CHAOS_WORK_DIR'] ?? 'reports/chaos',
-    reportPath: process.env['CHAOS_REPORT'] ?? 'docs/reliability.md',
+    ...stack,
     seed: intFromEnv('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31), 0),
     load: {
       eventsPerSecond: intFromEnv('CHAOS_EVENTS_PER_SECOND', 100, 1),

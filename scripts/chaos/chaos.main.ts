@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KafkaConnection } from '@bellwether/kafka';
+import { stackServiceEnv } from '../common/service-child';
 import { assertChaosDatabase, loadChaosConfig, serviceNames, type ChaosConfig, type ServiceName } from './chaos.config';
 import { ChaosService } from './chaos-service';
 import { machineFacts, writeReliabilityReport } from './chaos-report';
@@ -66,15 +67,7 @@ async function main(): Promise<number> {
   if (busy.length > 0) throw new Error(`ports ${busy.join(', ')} are in use; set CHAOS_BASE_PORT`);
 
   const database = await withProbePassword(config.databaseUrl);
-  const env = {
-    KAFKA_BROKERS: config.brokers,
-    KAFKA_NAMESPACE: config.namespace,
-    DATABASE_URL: database.url,
-    REDIS_URL: config.redisUrl,
-    CLOCK_MODE: 'event',
-    LOG_LEVEL: 'info',
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-  };
+  const env = { ...stackServiceEnv({ ...config, databaseUrl: database.url }, 'info'), KAFKA_SESSION_TIMEOUT_MS: '6000' };
   const services = Object.fromEntries(serviceNames.map((name, index) => [name, new ChaosService(name, config.basePort + index, env, config.workDir, config.buildDir)])) as Record<
     ServiceName,
     ChaosService

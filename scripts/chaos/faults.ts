@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { Topics, type TelemetryEvent } from '@bellwether/contracts';
+import { Topics, type JsonObject } from '@bellwether/contracts';
+import { toTelemetryEvent } from '@bellwether/ingestion-domain';
 import { MessageProducer, type KafkaConnection } from '@bellwether/kafka';
 import { redisDbOf, serviceNames, sleep, type FaultPlanOptions, type Random, type ServiceName } from './chaos.config';
 import type { EventLedger, SentEvent } from './event-ledger';
@@ -247,7 +248,7 @@ export class FaultInjector {
     const producer = new MessageProducer(this.deps.connection);
     await producer.connect();
     try {
-      await producer.send(Topics.events, batch.map((event) => ({ key: event.accountId, value: normalized(event, receivedAt) })));
+      await producer.send(Topics.events, batch.map((event) => ({ key: event.accountId, value: toTelemetryEvent({ ...event, properties: event.properties as JsonObject }, receivedAt, 'native') })));
     } finally {
       await producer.disconnect();
     }
@@ -263,20 +264,6 @@ export class FaultInjector {
     if (answer.status !== 202) throw new Error(`answered ${answer.status}: ${answer.body.slice(0, 200)}`);
     return `${batch.length} events posted again: ${answer.body}`;
   }
-}
-
-function normalized(event: SentEvent, receivedAt: string): TelemetryEvent {
-  return {
-    schemaVersion: 1,
-    id: event.id,
-    type: event.type,
-    accountId: event.accountId,
-    ...(event.userId ? { userId: event.userId } : {}),
-    timestamp: new Date(event.timestamp).toISOString(),
-    receivedAt,
-    source: 'native',
-    properties: event.properties as TelemetryEvent['properties'],
-  };
 }
 
 async function countProcessed(databaseUrl: string, ids: readonly string[]): Promise<number> {

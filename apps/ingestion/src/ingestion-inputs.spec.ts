@@ -2,10 +2,7 @@ import fc from 'fast-check';
 import { eventLimits, ingestEventsRequestSchema, isStorableText, telemetryEventSchema, validateTelemetryEvent, type TelemetryEvent } from '@bellwether/contracts';
 import { ingestionInputArbitraries } from '@bellwether/testing';
 import { IngestionEnv } from './ingestion.env';
-import { validateEventBatch, type NativeEvent } from './events/event-batch.validator';
-import { toTelemetryEvent } from './events/event-publisher.service';
-import { normalizeSegmentBatch, segmentCallAsBatch, type SegmentNormalizeContext } from './segment/segment-batch.normalizer';
-import { defaultTrackEventMap } from './segment/track-event-map';
+import { defaultTrackEventMap, normalizeSegmentBatch, segmentCallAsBatch, toTelemetryEvent, validateEventBatch, type NativeEvent, type SegmentNormalizeContext } from '@bellwether/ingestion-domain';
 
 /**
  * Accepted means processable: whatever body reaches a route, every event the route accepts

@@ -10,7 +10,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { plainToInstance, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsDateString, IsObject, IsOptional, IsString, Length, validate, ValidateNested } from 'class-validator';
-import { validateEventBatch } from '../../../apps/ingestion/src/events/event-batch.validator';
+import { validateEventBatch } from '@bellwether/ingestion-domain';
 
 /**
  * Issue 3's two choices for the ingestion hot path, measured side by side in one run:

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Topics, type JsonObject, type OwnershipAttribute } from '@bellwether/contracts';
 import { enqueueOutbox, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { toTelemetryEvent } from '../events/event-publisher.service';
+import { toTelemetryEvent } from '@bellwether/ingestion-domain';
 import { INGESTION_SCHEMA } from '../migrations';
 import { recordAudit } from '../directory/admin-audit';
 

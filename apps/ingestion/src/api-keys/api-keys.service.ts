@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type ApiKeyRecord, type ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes, generateKey, keyIdentityProblems, parseKey, principalOf, secretMatches, type KeyVerifier, type Principal, type Verification } from '@bellwether/auth';
-import { enqueueOutbox, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { Clock, enqueueOutbox, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { INGESTION_SCHEMA } from '../migrations';
 import { IngestionEnv } from '../ingestion.env';
 import { ApiKeyEntity } from './api-key.entity';
@@ -37,6 +37,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly env: IngestionEnv,
+    private readonly clock: Clock,
   ) {}
 
   /** Republishes every key at start: the compacted topic converges even if it was lost. */
@@ -52,7 +53,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
     const parsed = parseKey(plaintext);
     if (!parsed) return { ok: false, reason: 'invalid' };
     const cached = this.cache.get(plaintext);
-    if (cached && cached.expiresAt > Date.now()) return { ok: true, principal: cached.principal };
+    if (cached && cached.expiresAt > this.clock.nowMs()) return { ok: true, principal: cached.principal };
     const row = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: parsed.id });
     if (!row || row.revokedAt || !secretMatches(parsed.secret, row.secretSha256)) {
       this.cache.delete(plaintext);
@@ -60,7 +61,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
     }
     // A csmId or team the key's scopes do not use (keys stored before they were refused) grants nothing.
     const principal: Principal = principalOf(row);
-    if (this.env.API_KEY_CACHE_SECONDS > 0) this.cache.set(plaintext, { principal, expiresAt: Date.now() + this.env.API_KEY_CACHE_SECONDS * 1000 });
+    if (this.env.API_KEY_CACHE_SECONDS > 0) this.cache.set(plaintext, { principal, expiresAt: this.clock.nowMs() + this.env.API_KEY_CACHE_SECONDS * 1000 });
     return { ok: true, principal };
   }
 
@@ -95,7 +96,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   }
 
   async revoke(id: string): Promise<boolean> {
-    return this.change(id, { revokedAt: new Date() });
+    return this.change(id, { revokedAt: new Date(this.clock.nowMs()) });
   }
 
   async list(): Promise<ApiKeySummary[]> {
@@ -125,7 +126,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   }
 
   private async publish(manager: EntityManager, rows: readonly ApiKeyEntity[]): Promise<void> {
-    const updatedAt = new Date().toISOString();
+    const updatedAt = this.clock.nowIso();
     await enqueueOutbox(
       manager,
       INGESTION_SCHEMA,

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Matches } from 'class-validator';
-import { createServiceDataSource, loadEnv, migrate } from '@bellwether/platform';
+import { createServiceDataSource, loadEnv, migrate, WallClock } from '@bellwether/platform';
 import type { ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes } from '@bellwether/auth';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   await dataSource.initialize();
   try {
     await migrate(dataSource, INGESTION_SCHEMA);
-    const service = new ApiKeysService(dataSource, new IngestionEnv());
+    const service = new ApiKeysService(dataSource, new IngestionEnv(), new WallClock());
     if (command === 'create') {
       const scopes = (values.scopes ?? '').split(',').filter(Boolean) as ApiKeyScope[];
       if (!values.name || scopes.some((scope) => !apiKeyScopes.includes(scope))) {

@@ -3,9 +3,9 @@ import type Redis from 'ioredis';
 import { Counter } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { MessageProducer } from '@bellwether/kafka';
-import { REDIS_CLIENT } from '@bellwether/platform';
+import { Clock, REDIS_CLIENT } from '@bellwether/platform';
 import { IngestionEnv } from '../ingestion.env';
-import type { NativeEvent } from './event-batch.validator';
+import { toTelemetryEvent, type NativeEvent } from '@bellwether/ingestion-domain';
 
 const ingestMetrics = {
   accepted: new Counter({ name: 'bellwether_ingest_events_accepted_total', help: 'Events durably published to Kafka', labelNames: ['source'] as const }),
@@ -75,13 +75,14 @@ export class EventPublisher {
     private readonly producer: MessageProducer,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly env: IngestionEnv,
+    private readonly clock: Clock,
   ) {}
 
   /** `trusted`: the events come from a trusted source (see `toTelemetryEvent`). */
   async publish(events: readonly NativeEvent[], source: TelemetryEvent['source'], trusted = false): Promise<{ accepted: number; duplicates: number }> {
     const seen = await this.seenIds(events);
     const fresh = events.filter((_, index) => seen[index] === null);
-    const receivedAt = new Date().toISOString();
+    const receivedAt = this.clock.nowIso();
     const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source, trusted) }));
     try {
       for (const chunk of splitBySize(messages, recordBytes, MAX_SEND_BYTES)) await this.producer.send(Topics.events, chunk, { timeoutMs: this.env.PUBLISH_TIMEOUT_MS });
@@ -118,26 +119,4 @@ export class EventPublisher {
  */
 function dedupKey(id: string): string {
   return `dedup:${id}`;
-}
-
-/**
- * The `bellwether.events.v1` message of an accepted event. Pure; every event the native
- * validator or the Segment normalizer accepts becomes a message `validateTelemetryEvent` accepts
- * (the property test in ingestion-inputs.spec.ts holds that). `trusted` (the key has the
- * `accounts:write` scope, or the admin API made the event) sets `trustedAttributes`, the only way
- * ownership attributes reach scoring; nothing a client sends maps to it.
- */
-export function toTelemetryEvent(event: NativeEvent, receivedAt: string, source: TelemetryEvent['source'], trusted = false): TelemetryEvent {
-  return {
-    schemaVersion: 1,
-    id: event.id,
-    type: event.type,
-    accountId: event.accountId,
-    ...(event.userId ? { userId: event.userId } : {}),
-    timestamp: new Date(event.timestamp).toISOString(),
-    receivedAt,
-    source,
-    properties: event.properties ?? {},
-    ...(trusted ? { trustedAttributes: true as const } : {}),
-  };
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { RequestRejected, type RequestProblem } from '@bellwether/platform';
+import { Clock, RequestRejected, type RequestProblem } from '@bellwether/platform';
 import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { mayChangeOwnership } from './ownership-trust';
 import { IngestionEnv } from '../ingestion.env';
-import { validateEventBatch, type BatchLimits } from './event-batch.validator';
+import { validateEventBatch, type BatchLimits } from '@bellwether/ingestion-domain';
 import { EventPublisher } from './event-publisher.service';
 import { publishOrUnavailable } from './publish-or-unavailable';
 
@@ -15,6 +15,7 @@ export class EventsController {
 
   constructor(
     private readonly publisher: EventPublisher,
+    private readonly clock: Clock,
     env: IngestionEnv,
   ) {
     this.limits = {
@@ -34,7 +35,7 @@ export class EventsController {
   @HttpCode(202)
   @RequireScope('ingest')
   async ingest(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<{ accepted: number; duplicates: number; warnings?: readonly RequestProblem[] }> {
-    const validation = validateEventBatch(body, this.limits, Date.now());
+    const validation = validateEventBatch(body, this.limits, this.clock.nowMs());
     if (!validation.ok) throw new RequestRejected(validation.status, validation.errors);
     const { ignored, ...counts } = await publishOrUnavailable(this.publisher, validation.events, 'native', { trusted: mayChangeOwnership(request.principal) });
     const warnings = [...validation.warnings, ...ignored];

@@ -1,5 +1,4 @@
-import type { NativeEvent } from './event-batch.validator';
-import { toTelemetryEvent } from './event-publisher.service';
+import { toTelemetryEvent, type NativeEvent } from '@bellwether/ingestion-domain';
 import { mayChangeOwnership, withoutUntrustedOwnership } from './ownership-trust';
 
 const at = '2026-03-01T10:00:00.000Z';

@@ -1,7 +1,7 @@
 import { ownershipAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { RequestProblem } from '@bellwether/platform';
 import { hasScope, type Principal } from '@bellwether/auth';
-import type { NativeEvent } from './event-batch.validator';
+import type { NativeEvent } from '@bellwether/ingestion-domain';
 
 /** The event types whose properties scoring applies as account attributes, and where. */
 const attributeCarriers: Readonly<Record<string, 'properties' | 'traits'>> = {

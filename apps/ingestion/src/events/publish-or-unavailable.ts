@@ -1,6 +1,6 @@
 import { RequestRejected, type RequestProblem } from '@bellwether/platform';
 import type { TelemetryEvent } from '@bellwether/contracts';
-import type { NativeEvent } from './event-batch.validator';
+import type { NativeEvent } from '@bellwether/ingestion-domain';
 import { BrokerUnavailableError, countIgnoredOwnership, type EventPublisher } from './event-publisher.service';
 import { withoutUntrustedOwnership } from './ownership-trust';
 

@@ -1,7 +1,7 @@
 import { ingestEventsRequestSchema } from '@bellwether/contracts';
 import { errorListLimits, requestSchemas } from '@bellwether/platform';
 import { createApiKeyRequestSchema } from '../admin/create-api-key.dto';
-import { segmentBatchSchema, segmentMessageSchema } from '../segment/segment-batch.normalizer';
+import { segmentBatchSchema, segmentMessageSchema } from '@bellwether/ingestion-domain';
 
 const errorList = {
   type: 'object',

@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { RequestRejected, type RequestProblem } from '@bellwether/platform';
+import { Clock, RequestRejected, type RequestProblem } from '@bellwether/platform';
 import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { mayChangeOwnership } from '../events/ownership-trust';
 import { publishOrUnavailable } from '../events/publish-or-unavailable';
 import { EventPublisher } from '../events/event-publisher.service';
 import { IngestionEnv } from '../ingestion.env';
-import { normalizeSegmentBatch, segmentCallAsBatch, segmentTypes, userIdsOf, type SegmentType } from './segment-batch.normalizer';
-import { loadTrackEventMap, type TrackEventMap } from './track-event-map';
+import { normalizeSegmentBatch, segmentCallAsBatch, segmentTypes, userIdsOf, type SegmentType, type TrackEventMap } from '@bellwether/ingestion-domain';
+import { loadTrackEventMap } from './track-event-map.loader';
 import { UserAccountsRepository } from './user-accounts.repository';
 
 export interface SegmentResponse {
@@ -37,6 +37,7 @@ export class SegmentController {
     private readonly publisher: EventPublisher,
     private readonly userAccounts: UserAccountsRepository,
     private readonly env: IngestionEnv,
+    private readonly clock: Clock,
   ) {
     this.trackEventMap = loadTrackEventMap(env.TRACK_EVENT_MAP_FILE);
   }
@@ -63,7 +64,7 @@ export class SegmentController {
   private async ingest(body: unknown, trusted: boolean): Promise<SegmentResponse> {
     const knownAccounts = await this.userAccounts.accountsOf(userIdsOf(body));
     const result = normalizeSegmentBatch(body, {
-      receivedAtMs: Date.now(),
+      receivedAtMs: this.clock.nowMs(),
       trackEventMap: this.trackEventMap,
       knownAccounts,
       limits: {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { eventLimits, eventTypePattern } from '@bellwether/contracts';
 
 /**
@@ -78,14 +77,16 @@ export function bellwetherTypeOf(trackName: string, map: TrackEventMap): string 
   return `${TRACK_PREFIX}${head}_${hash}`;
 }
 
-/** The default table, overridden entry by entry by a JSON file (`TRACK_EVENT_MAP_FILE`). */
-export function loadTrackEventMap(file: string | undefined): TrackEventMap {
-  if (!file) return defaultTrackEventMap;
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: the track event map must be a JSON object`);
+/**
+ * The default table, overridden entry by entry by the parsed contents of a JSON map
+ * (`TRACK_EVENT_MAP_FILE`; `source` names it in errors). Throws an Error when the value is no
+ * JSON object or an entry maps to something that is not an event type within the type rules.
+ */
+export function trackEventMapWith(parsed: unknown, source: string): TrackEventMap {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${source}: the track event map must be a JSON object`);
   for (const [name, type] of Object.entries(parsed)) {
     if (typeof type !== 'string' || !NATIVE_TYPE.test(type) || type.length > eventLimits.maxTypeLength) {
-      throw new Error(`${file}: "${name}" must map to an event type like "feature.used" of at most ${eventLimits.maxTypeLength} characters`);
+      throw new Error(`${source}: "${name}" must map to an event type like "feature.used" of at most ${eventLimits.maxTypeLength} characters`);
     }
   }
   return { ...defaultTrackEventMap, ...(parsed as Record<string, string>) };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createAjv, eventLimits, eventTimeProblem, parseEventTime, toSchemaProblems, toStorableJson, toStorableText, type JsonObject, type JsonValue } from '@bellwether/contracts';
-import type { RequestProblem } from '@bellwether/platform';
-import { nestingDepthOf, type NativeEvent } from '../events/event-batch.validator';
+import type { InputProblem } from './input-problem';
+import { nestingDepthOf, type NativeEvent } from './event-batch.validator';
 import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
 
 /** The Segment HTTP Tracking API message types Bellwether understands. */
@@ -74,7 +74,7 @@ export interface SegmentNormalizeContext {
 }
 
 export type SegmentNormalization =
-  | { readonly ok: false; readonly status: 400 | 413; readonly errors: readonly RequestProblem[] }
+  | { readonly ok: false; readonly status: 400 | 413; readonly errors: readonly InputProblem[] }
   | {
       readonly ok: true;
       readonly events: readonly NativeEvent[];
@@ -85,7 +85,7 @@ export type SegmentNormalization =
       /** Messages that repeat the messageId of an earlier message of the same batch (not published). */
       readonly duplicates: number;
       /** What was changed to make the messages processable: U+FFFD replacements, event times replaced by receivedAt. */
-      readonly warnings: readonly RequestProblem[];
+      readonly warnings: readonly InputProblem[];
     };
 
 /**
@@ -115,13 +115,13 @@ export function normalizeSegmentBatch(rawBody: unknown, context: SegmentNormaliz
   const storable = toStorableJson(withoutAbsentFields(rawBody) as JsonValue);
   if (!storable.ok) return { ok: false, status: 400, errors: [splitBatchIndex(storable.problem)] };
   const { value: body, changes } = storable;
-  const warnings: RequestProblem[] = changes.map(splitBatchIndex);
+  const warnings: InputProblem[] = changes.map(splitBatchIndex);
   if (!validateBatch(body)) {
     return { ok: false, status: 400, errors: toSchemaProblems(validateBatch.errors).map(splitBatchIndex) };
   }
   const batch = (body as { batch: Message[] }).batch;
   const batchSentAt = (body as { sentAt?: string }).sentAt;
-  const errors: RequestProblem[] = [];
+  const errors: InputProblem[] = [];
   if (batchSentAt !== undefined && parseEventTime(batchSentAt) === null) errors.push({ path: 'sentAt', message: NOT_A_DATE_TIME });
   const links = new Map<string, string>();
   const seenIds = new Map<string, number>();
@@ -220,7 +220,7 @@ function eventTimeOf(message: Message, batchSentAt: string | undefined, context:
 function checkBatchLimits(body: unknown, limits: SegmentLimits): (SegmentNormalization & { ok: false }) | null {
   const batch = typeof body === 'object' && body !== null ? (body as { batch?: unknown }).batch : undefined;
   if (!Array.isArray(batch)) return null;
-  const oversized: RequestProblem[] = [];
+  const oversized: InputProblem[] = [];
   batch.forEach((message: unknown, index) => {
     // JSON.stringify recurses: a message nested deeper than anything storable is refused unmeasured.
     if (nestingDepthOf(message) > 64) return;
@@ -231,7 +231,7 @@ function checkBatchLimits(body: unknown, limits: SegmentLimits): (SegmentNormali
   if (batch.length > limits.maxEventsPerBatch) {
     return { ok: false, status: 400, errors: [{ path: 'batch', message: `at most ${limits.maxEventsPerBatch} messages per batch (got ${batch.length})` }] };
   }
-  const tooDeep: RequestProblem[] = [];
+  const tooDeep: InputProblem[] = [];
   batch.forEach((message: unknown, index) => {
     if (typeof message !== 'object' || message === null) return;
     if (nestingDepthOf(message) > 64) {
@@ -340,7 +340,7 @@ function companyIdOf(message: Message): string | undefined {
   return stringOf(objectOf(objectOf(message['traits'])['company'])['id']) ?? stringOf(objectOf(message['traits'])['accountId']);
 }
 
-function splitBatchIndex(problem: { path: string; message: string }): RequestProblem {
+function splitBatchIndex(problem: { path: string; message: string }): InputProblem {
   const match = /^batch\.(\d+)(?:\.(.*))?$/.exec(problem.path);
   return match ? { index: Number(match[1]), path: match[2] ?? '', message: problem.message } : problem;
 }

@@ -8,7 +8,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@bellwether/contracts';
-import type { RequestProblem } from '@bellwether/platform';
+import type { InputProblem } from './input-problem';
 
 /** An event of a valid native batch, before normalization. */
 export interface NativeEvent {
@@ -29,8 +29,8 @@ export interface BatchLimits {
 
 export type BatchValidation =
   /** `warnings`: what was changed to make the events storable (U+FFFD replacements), by event index and path. */
-  | { readonly ok: true; readonly events: readonly NativeEvent[]; readonly warnings: readonly RequestProblem[] }
-  | { readonly ok: false; readonly status: 400 | 413; readonly errors: readonly RequestProblem[] };
+  | { readonly ok: true; readonly events: readonly NativeEvent[]; readonly warnings: readonly InputProblem[] }
+  | { readonly ok: false; readonly status: 400 | 413; readonly errors: readonly InputProblem[] };
 
 const validateShape = createAjv().compile(ingestEventsRequestSchema);
 
@@ -53,7 +53,7 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
     return { ok: false, status: 400, errors: [{ path: 'events', message: `at most ${limits.maxEventsPerBatch} events per batch (got ${eventsValue.length})` }] };
   }
 
-  const errors: RequestProblem[] = [];
+  const errors: InputProblem[] = [];
   if (!validateShape(body)) errors.push(...toSchemaProblems(validateShape.errors).map(splitIndex));
   if (!Array.isArray(eventsValue)) return { ok: false, status: 400, errors };
 
@@ -91,7 +91,7 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
 }
 
 /** `events.3.timestamp` → `{index: 3, path: 'timestamp'}`, the contract's error shape. */
-function splitIndex(problem: { path: string; message: string }): RequestProblem {
+function splitIndex(problem: { path: string; message: string }): InputProblem {
   const match = /^events\.(\d+)(?:\.(.*))?$/.exec(problem.path);
   if (!match) return problem;
   return { index: Number(match[1]), path: match[2] ?? '', message: problem.message };
@@ -113,6 +113,6 @@ export function nestingDepthOf(value: unknown, depth = 1): number {
   return deepest;
 }
 
-function sortProblems(problems: RequestProblem[]): RequestProblem[] {
+function sortProblems(problems: InputProblem[]): InputProblem[] {
   return problems.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
 }

@@ -44,8 +44,7 @@ describe('BatchConsumer on a real broker', () => {
   async function consume(groupId: string, handle: (batch: DecodedBatch<Payload>) => Promise<BatchResults | void>): Promise<BatchConsumer<Payload>> {
     const consumer = new BatchConsumer<Payload>(connection, {
       groupId,
-      topics: [topic],
-      decode,
+      decoders: { [topic]: decode },
       handle,
       deadLetters: producer,
       logger: silentLogger,
@@ -119,8 +118,7 @@ describe('BatchConsumer on a real broker', () => {
     await producer.send(topic, [{ key: 'k', value: { n: 1 } }]);
     const consumer = new BatchConsumer<Payload>(connection, {
       groupId: `it-${randomUUID()}`,
-      topics: [topic],
-      decode,
+      decoders: { [topic]: decode },
       handle: async () => {
         throw new TransientError('still down');
       },

@@ -41,8 +41,7 @@ const silentLogger = { info: () => undefined, warn: () => undefined, error: () =
 function consumerOn(connection: KafkaConnection, onGaveUp?: (error: unknown) => void): BatchConsumer<unknown> {
   return new BatchConsumer(connection, {
     groupId: 'g',
-    topics: ['t'],
-    decode: (value) => ({ ok: true, value }),
+    decoders: { t: (value) => ({ ok: true, value }) },
     handle: async () => undefined,
     deadLetters: {} as MessageProducer,
     logger: silentLogger,

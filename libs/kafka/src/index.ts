@@ -9,6 +9,7 @@ export * from './kafka-connection';
 export * from './message-producer';
 export * from './batch-consumer';
 export * from './topic-tail';
+export * from './compacted-topic-reader';
 export * from './nest/kafka-host';
 export * from './nest/kafka-batch.transport';
 export * from './nest/kafka-client.module';

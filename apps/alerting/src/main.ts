@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Topics, validateScoreChanged } from '@bellwether/contracts';
-import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
+import { consumerTransport, decoderFrom } from '@bellwether/kafka';
+import { loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { AlertingEnv } from './alerting.env';
 import { ALERTING_CONSUMER_GROUP, AlertingModule } from './alerting.module';
 

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyGuard, authFailurePolicy, commonRatePolicies, KEY_VERIFIER, RateLimitModule } from '@bellwether/auth';
-import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { KafkaClientModule } from '@bellwether/kafka';
+import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { AccountOwnershipController } from './accounts/account-ownership.controller';
 import { AccountOwnershipService } from './accounts/account-ownership.service';
 import { ApiKeysController } from './admin/api-keys.controller';

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Topics, validateAlertLifecycleEvent, validateIncidentLifecycleEvent, validateScoreChanged, validateTelemetryEvent } from '@bellwether/contracts';
-import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
+import { consumerTransport, decoderFrom } from '@bellwether/kafka';
+import { loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { PlaybookEnv } from './playbook.env';
 import { PLAYBOOK_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Topics, validateAlertLifecycleEvent, validateClockTick, validatePlaybookRunEvent, validateTelemetryEvent } from '@bellwether/contracts';
-import { consumerTransport, decoderFrom, loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
+import { consumerTransport, decoderFrom } from '@bellwether/kafka';
+import { loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { ScoringEnv } from './scoring.env';
 import { SCORING_CONSUMER_GROUP, ScoringModule } from './scoring.module';
 

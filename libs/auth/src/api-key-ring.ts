@@ -1,19 +1,17 @@
 import { type Observable, Subject } from 'rxjs';
 import { Topics, validateApiKeyRecord, type ApiKeyRecord } from '@bellwether/contracts';
-import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
+import { CompactedTopicReader, decoderFrom, type KafkaConnection } from '@bellwether/kafka';
 import { parseKey, secretMatches } from './api-key-secret';
 import { principalOf, type KeyVerifier, type Principal, type Verification } from './principal';
 
 /**
  * Every API key's latest record, read from the compacted `bellwether.api-keys.v1` into memory
  * (a few hundred bytes a key). Revocations and rotations arrive within the topic's latency.
- * Ready once it has read everything the topic held when it started.
+ * Ready once it has read everything the topic held when it started (a `CompactedTopicReader`).
  */
 export class ApiKeyRing implements KeyVerifier {
   private readonly keys = new Map<string, ApiKeyRecord>();
-  private readonly tail: TopicTail;
-  private ready = false;
-  private invalidRecords = 0;
+  private readonly reader: CompactedTopicReader<ApiKeyRecord, readonly string[]>;
   private readonly changed = new Subject<readonly string[]>();
 
   /**
@@ -24,28 +22,26 @@ export class ApiKeyRing implements KeyVerifier {
   readonly changes$: Observable<readonly string[]> = this.changed.asObservable();
 
   constructor(connection: KafkaConnection) {
-    this.tail = new TopicTail(connection, [Topics.apiKeys], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) });
-    void this.tail.caughtUp.then(() => {
-      this.ready = true;
-    });
+    this.reader = new CompactedTopicReader(connection, { topic: Topics.apiKeys, decode: decoderFrom(validateApiKeyRecord), apply: (record) => this.apply(record) });
+    this.reader.onChange((ids) => this.changed.next(ids));
   }
 
   async start(): Promise<void> {
-    await this.tail.start();
+    await this.reader.start();
   }
 
   async stop(): Promise<void> {
-    await this.tail.stop();
+    await this.reader.stop();
     this.changed.complete();
   }
 
   /** False once the reader of the keys topic is dead for good (then revocations would be missed). */
   liveness(): { readonly ok: boolean; readonly detail?: string } {
-    return this.tail.liveness();
+    return this.reader.liveness();
   }
 
   get isReady(): boolean {
-    return this.ready;
+    return this.reader.isReady;
   }
 
   get size(): number {
@@ -53,7 +49,7 @@ export class ApiKeyRing implements KeyVerifier {
   }
 
   get rejectedRecords(): number {
-    return this.invalidRecords;
+    return this.reader.rejectedRecords;
   }
 
   async verify(plaintext: string | null): Promise<Verification> {
@@ -74,16 +70,11 @@ export class ApiKeyRing implements KeyVerifier {
     return principalOf(record);
   }
 
-  private apply(value: unknown): void {
-    const result = validateApiKeyRecord(value);
-    if (!result.ok) {
-      this.invalidRecords += 1;
-      return;
-    }
-    const current = this.keys.get(result.value.id);
-    if (!current || current.updatedAt <= result.value.updatedAt) {
-      this.keys.set(result.value.id, result.value);
-      this.changed.next([result.value.id]);
-    }
+  /** Keeps a key's newest record; returns the ids that changed (for `changes$`), or null. */
+  private apply(record: ApiKeyRecord): readonly string[] | null {
+    const current = this.keys.get(record.id);
+    if (current && current.updatedAt > record.updatedAt) return null;
+    this.keys.set(record.id, record);
+    return [record.id];
   }
 }

@@ -1,42 +1,40 @@
-import { Topics, validateDirectoryRecord } from '@bellwether/contracts';
-import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
+import { type DirectoryRecord, Topics, validateDirectoryRecord } from '@bellwether/contracts';
+import { CompactedTopicReader, decoderFrom, type KafkaConnection } from '@bellwether/kafka';
 import { DirectoryState, type TeamDirectory } from './directory';
 
 /**
  * The directory of CSMs and teams, read from the compacted `bellwether.directory.v1` into memory
- * (like `ApiKeyRing`). Changes arrive within the topic's latency. Ready once it has read
+ * (like `ApiKeyRing`, a `CompactedTopicReader`). Changes arrive within the topic's latency. Ready once it has read
  * everything the topic held when it started; until then it knows no team members, so a manager
  * sees less, never more.
  */
 export class DirectoryRing implements TeamDirectory {
   private readonly state = new DirectoryState();
-  private readonly tail: TopicTail;
-  private ready = false;
-  private invalidRecords = 0;
-  private readonly listeners = new Set<() => void>();
+  private readonly reader: CompactedTopicReader<DirectoryRecord, true>;
 
   constructor(connection: KafkaConnection) {
-    this.tail = new TopicTail(connection, [Topics.directory], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) });
-    void this.tail.caughtUp.then(() => {
-      this.ready = true;
+    this.reader = new CompactedTopicReader(connection, {
+      topic: Topics.directory,
+      decode: decoderFrom(validateDirectoryRecord),
+      apply: (record) => (this.state.apply(record) ? true : null),
     });
   }
 
   async start(): Promise<void> {
-    await this.tail.start();
+    await this.reader.start();
   }
 
   async stop(): Promise<void> {
-    await this.tail.stop();
+    await this.reader.stop();
   }
 
   /** False once the reader of the directory topic is dead for good (then changes would be missed). */
   liveness(): { readonly ok: boolean; readonly detail?: string } {
-    return this.tail.liveness();
+    return this.reader.liveness();
   }
 
   get isReady(): boolean {
-    return this.ready;
+    return this.reader.isReady;
   }
 
   get size(): number {
@@ -44,7 +42,7 @@ export class DirectoryRing implements TeamDirectory {
   }
 
   get rejectedRecords(): number {
-    return this.invalidRecords;
+    return this.reader.rejectedRecords;
   }
 
   csmsOfTeam(team: string): ReadonlySet<string> {
@@ -64,23 +62,6 @@ export class DirectoryRing implements TeamDirectory {
    * still see them). Returns the function that unsubscribes it.
    */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private apply(value: unknown): void {
-    const result = validateDirectoryRecord(value);
-    if (!result.ok) {
-      this.invalidRecords += 1;
-      return;
-    }
-    if (!this.state.apply(result.value)) return;
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener's failure is its own: the ring keeps reading, or it would miss later changes.
-      }
-    }
+    return this.reader.onChange(() => listener());
   }
 }

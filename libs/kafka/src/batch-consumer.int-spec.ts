@@ -44,8 +44,7 @@ describe('BatchConsumer on a real broker', () => {
   async function consume(groupId: string, handle: (batch: DecodedBatch<Payload>) => Promise<BatchResults | void>): Promise<BatchConsumer<Payload>> {
     const consumer = new BatchConsumer<Payload>(connection, {
       groupId,
-      topics: [topic],
-      decode,
+      decoders: { [topic]: decode },
       handle,
       deadLetters: producer,
       logger: silentLogger,
@@ -119,8 +118,7 @@ describe('BatchConsumer on a real broker', () => {
     await producer.send(topic, [{ key: 'k', value: { n: 1 } }]);
     const consumer = new BatchConsumer<Payload>(connection, {
       groupId: `it-${randomUUID()}`,
-      topics: [topic],
-      decode,
+      decoders: { [topic]: decode },
       handle: async () => {
         throw new TransientError('still down');
       },
@@ -212,4 +210,33 @@ describe('BatchConsumer on a real broker', () => {
       await consumer.stop();
     }
   });
+
+  it('never stays up without consuming: a member the broker will not let join is restarted, then the loop gives up and tells the service', async () => {
+    // A session timeout below the broker's group.min.session.timeout.ms: every join fails for
+    // good (INVALID_SESSION_TIMEOUT, not retriable), so kafkajs crashes without restarting.
+    const crashes: unknown[] = [];
+    const gaveUp = jest.fn();
+    const consumer = new BatchConsumer<Payload>(connection, {
+      groupId: `it-${randomUUID()}`,
+      decoders: { [topic]: decode },
+      handle: async () => undefined,
+      deadLetters: producer,
+      logger: { ...silentLogger, error: (message, extra) => void (message === 'kafka consumer crashed' && crashes.push(extra)) },
+      backoff: { initialMs: 50, maxMs: 100, factor: 2 },
+      sessionTimeoutMs: 1000,
+      restartAttempts: 2,
+      onGaveUp: gaveUp,
+    });
+    await consumer.start();
+    try {
+      await waitFor(() => gaveUp.mock.calls.length === 1, { description: 'the loop to give up after its restarts', timeoutMs: 60_000 });
+      // The crash at start and one per restart, none of which kafkajs restarts.
+      expect(crashes).toHaveLength(3);
+      expect(crashes).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ restart: false })));
+      expect(consumer.health()).toMatchObject({ healthy: false, live: false });
+    } finally {
+      await consumer.stop();
+    }
+  });
 });
+

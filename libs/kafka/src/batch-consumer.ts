@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs
 import { deadLetterTopicOf } from '@bellwether/contracts';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff';
 import { consumerHealth, type ConsumerHealth, type ConsumerLoopState } from './consumer-health';
+import { crashRecovery, type CrashRecoveryPolicy, type CrashRecoveryState } from './crash-recovery';
 import { isTransientError } from './error-classification';
 import type { KafkaConnection } from './kafka-connection';
 import type { MessageProducer } from './message-producer';
@@ -9,6 +10,7 @@ import { kafkaMetrics } from './metrics';
 import { applyIsolatingPoison } from './poison-isolation';
 import type { BatchResults, ConsumedRecord, DecodedBatch, RecordDecoder, RecordResult } from './records';
 
+/** The structured logger the Kafka lib writes to: a message and its fields (the host service adapts its own). */
 export interface ConsumerLogger {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
@@ -17,15 +19,19 @@ export interface ConsumerLogger {
 
 export interface BatchConsumerOptions<T> {
   readonly groupId: string;
-  readonly topics: readonly string[];
-  readonly decode: RecordDecoder<T>;
+  /**
+   * A decoder per topic to subscribe to (contract names, without the namespace). Each record is
+   * parsed as JSON and decoded here, once, by its topic's decoder; a record that fails goes to the
+   * dead-letter topic with `dlq_step=decode` and never reaches `handle`.
+   */
+  readonly decoders: Readonly<Record<string, RecordDecoder<T>>>;
   /**
    * Applies a batch (or, while a poison record is isolated, part of one) and returns a result per
    * record. Must apply all or nothing and be idempotent on record identity: a sub-batch may be
    * re-run after a failed attempt or a crash. Throw a `TransientError` (or let a connection error
    * through) to have it retried; any other error is taken as a fault of a record.
    */
-  readonly handle: (batch: DecodedBatch<T>) => Promise<BatchResults | void>;
+  readonly handle: BatchHandler<T>;
   /** Where dead letters are produced (the service's own idempotent producer). */
   readonly deadLetters: MessageProducer;
   readonly logger: ConsumerLogger;
@@ -43,7 +49,15 @@ export interface BatchConsumerOptions<T> {
    * its orchestrator restarts it; without it, only `health().live` turns false.
    */
   readonly onGaveUp?: (error: unknown) => void;
+  /** Epoch milliseconds now, for the stall, health and retry bookkeeping and `dlq_timestamp`; `Date.now` unless a test pins it. */
+  readonly now?: () => number;
 }
+
+/**
+ * Applies a (sub-)batch and answers a result per record offset (ok, dlq, drop; records left out
+ * count as ok). Resolving with nothing is taken as every record ok.
+ */
+export type BatchHandler<T> = (batch: DecodedBatch<T>) => Promise<BatchResults | void>;
 
 const STALL_AFTER_MS_DEFAULT = 120_000;
 const RESTART_ATTEMPTS_DEFAULT = 5;
@@ -63,6 +77,9 @@ interface DeadLetter {
   readonly step: string;
 }
 
+/** Where the loop is in its life: `start` moves it from idle to running, `stop` or giving up ends it. */
+type Lifecycle = 'idle' | 'starting' | 'running' | 'stopped' | 'gave-up';
+
 /**
  * Batch consumption over kafkajs `eachBatch`, one partition batch at a time:
  * decode → handler (effects durable, returns a result per record) → dead letters → commit
@@ -72,15 +89,22 @@ interface DeadLetter {
  * - any other handler error is the fault of a record: the batch is bisected until the records
  *   that fail alone are found (`applyIsolatingPoison`); only they go to `<topic>.dlq`
  *   (dlq_step=handler), the rest is applied in the same pass and the offset committed past them;
- * - a crash kafkajs does not restart from is restarted here with backoff; if that keeps failing the
+ * - a crash kafkajs does not restart from is restarted here with backoff (`crashRecovery`), also
+ *   when it comes while the loop starts or while a restart is under way; if that keeps failing the
  *   loop gives up (`onGaveUp`) and liveness fails, as it does when a loop stalls.
+ * Every record is counted once in `bellwether_kafka_records_consumed_total`, by its one result.
  * A crash at any point re-delivers the uncommitted batch: handlers must be idempotent on record identity.
  */
 export class BatchConsumer<T> {
   private consumer: Consumer;
   private readonly backoff: BackoffPolicy;
-  private running = false;
-  private restarting = false;
+  private readonly now: () => number;
+  private readonly recoveryPolicy: CrashRecoveryPolicy;
+  private lifecycle: Lifecycle = 'idle';
+  /** The crash (kafkajs would not restart from) still to recover from; set by a crash at any time. */
+  private pendingCrash: { readonly error: unknown } | null = null;
+  /** The restart loop under way, if any: one at a time. */
+  private recovering: Promise<void> | null = null;
   /** Restarts since the consumer last joined its group. */
   private restarts = 0;
   private crashed: string | null = null;
@@ -88,33 +112,53 @@ export class BatchConsumer<T> {
   private retryState: ConsumerLoopState['retrying'] = null;
   /** Start time of each batch under way, by topic-partition. */
   private readonly busy = new Map<string, number>();
-  private lastActivityAt = Date.now();
+  private lastActivityAt: number;
 
   constructor(
     private readonly connection: KafkaConnection,
     private readonly options: BatchConsumerOptions<T>,
   ) {
     this.backoff = options.backoff ?? defaultBackoff;
+    this.now = options.now ?? Date.now;
+    this.recoveryPolicy = { maxAttempts: options.restartAttempts ?? RESTART_ATTEMPTS_DEFAULT, backoff: this.backoff };
+    this.lastActivityAt = this.now();
     this.consumer = this.createConsumer();
   }
 
+  /** The topics read (contract names): those with a decoder. */
+  get topics(): readonly string[] {
+    return Object.keys(this.options.decoders);
+  }
+
+  /**
+   * Connects, subscribes and runs the loop. A crash while it starts (kafkajs reports a failed join
+   * as a crash, not as an error of `run`) is recovered from like any other once it is running.
+   */
   async start(): Promise<void> {
-    await this.connectAndRun(this.consumer);
-    this.running = true;
-    this.lastActivityAt = Date.now();
+    this.lifecycle = 'starting';
+    try {
+      await this.connectAndRun(this.consumer);
+    } catch (error) {
+      this.lifecycle = 'idle';
+      throw error;
+    }
+    if (this.lifecycle !== 'starting') return;
+    this.lifecycle = 'running';
+    this.lastActivityAt = this.now();
+    if (this.pendingCrash) this.recoverFromCrash();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (this.lifecycle !== 'running' && this.lifecycle !== 'starting') return;
+    this.lifecycle = 'stopped';
     await this.consumer.disconnect();
   }
 
   /** Readiness (`healthy`) and liveness (`live`) of the loop; see `consumerHealth`. */
-  health(now: number = Date.now()): ConsumerHealth {
+  health(now: number = this.now()): ConsumerHealth {
     const busySince = this.busy.size === 0 ? null : Math.min(...this.busy.values());
     const state: ConsumerLoopState = {
-      running: this.running,
+      running: this.lifecycle === 'running',
       crashed: this.crashed,
       gaveUp: this.gaveUp,
       retrying: this.retryState,
@@ -138,7 +182,7 @@ export class BatchConsumer<T> {
     // Events of a consumer already replaced by a restart say nothing about the loop.
     const isCurrent = () => consumer === this.consumer;
     const noteActivity = () => {
-      if (isCurrent()) this.lastActivityAt = Date.now();
+      if (isCurrent()) this.lastActivityAt = this.now();
     };
     consumer.on(events.FETCH_START, noteActivity);
     consumer.on(events.HEARTBEAT, noteActivity);
@@ -156,7 +200,7 @@ export class BatchConsumer<T> {
 
   private async connectAndRun(consumer: Consumer): Promise<void> {
     await consumer.connect();
-    for (const topic of this.options.topics) {
+    for (const topic of this.topics) {
       await consumer.subscribe({ topic: this.connection.topic(topic), fromBeginning: this.options.fromBeginning ?? true });
     }
     await consumer.run({
@@ -170,41 +214,57 @@ export class BatchConsumer<T> {
   /**
    * kafkajs restarts by itself after a retriable crash (`restart: true`). After any other (a
    * non-retriable error, a join that failed for good, e.g. after "The coordinator is not aware of
-   * this member") its consumer has stopped while the process stays up: restart it here.
+   * this member") its consumer has stopped while the process stays up: restart it here. The crash
+   * is kept as pending whatever the loop is doing, so one that comes while the loop starts or while
+   * a restart is under way (the new member failing to join) is never lost.
    */
   private onCrash(error: unknown, kafkajsRestarts: boolean): void {
     this.crashed = errorMessage(error);
     this.options.logger.error('kafka consumer crashed', { groupId: this.options.groupId, error: this.crashed, restart: kafkajsRestarts });
-    if (!kafkajsRestarts && this.running) void this.restartAfterCrash(error);
+    if (crashRecovery({ restart: kafkajsRestarts }, this.recoveryState(), this.recoveryPolicy).action === 'wait') return;
+    this.pendingCrash = { error };
+    // While starting, `start` recovers once `run` returned.
+    if (this.lifecycle === 'running') this.recoverFromCrash();
   }
 
-  private async restartAfterCrash(crash: unknown): Promise<void> {
-    if (this.restarting) return;
-    this.restarting = true;
-    let lastError = crash;
-    try {
-      const maxAttempts = this.options.restartAttempts ?? RESTART_ATTEMPTS_DEFAULT;
-      while (this.running) {
-        this.restarts += 1;
-        if (this.restarts > maxAttempts) {
-          this.giveUp(lastError);
-          return;
-        }
-        await sleep(backoffDelay(this.backoff, this.restarts));
-        if (!this.running) return;
-        try {
-          await this.replaceConsumer();
-          kafkaMetrics.consumerRestarts.inc({ group: this.options.groupId });
-          this.options.logger.warn('kafka consumer restarted after a crash', { groupId: this.options.groupId, attempt: this.restarts });
-          // A crash of the new consumer before it joins comes back through onCrash.
-          return;
-        } catch (error) {
-          lastError = error;
-          this.options.logger.warn('kafka consumer restart failed', { groupId: this.options.groupId, attempt: this.restarts, error: errorMessage(error) });
-        }
+  private recoveryState(): CrashRecoveryState {
+    return { stopping: this.isStopping(), restartsSinceJoin: this.restarts };
+  }
+
+  private isStopping(): boolean {
+    return this.lifecycle === 'stopped' || this.lifecycle === 'gave-up';
+  }
+
+  private recoverFromCrash(): void {
+    if (this.recovering) return;
+    this.recovering = this.restartUntilRecovered().finally(() => {
+      this.recovering = null;
+    });
+  }
+
+  /** Replaces the consumer until no crash is pending (the new member runs) or the attempts run out. */
+  private async restartUntilRecovered(): Promise<void> {
+    while (this.pendingCrash) {
+      const crash = this.pendingCrash;
+      this.pendingCrash = null;
+      const decision = crashRecovery({ restart: false }, this.recoveryState(), this.recoveryPolicy);
+      if (decision.action === 'wait') return;
+      if (decision.action === 'give-up') {
+        this.giveUp(crash.error);
+        return;
       }
-    } finally {
-      this.restarting = false;
+      this.restarts = decision.attempt;
+      await sleep(decision.delayMs);
+      if (this.isStopping()) return;
+      try {
+        await this.replaceConsumer();
+        kafkaMetrics.consumerRestarts.inc({ group: this.options.groupId });
+        // A crash of the new member while it joined is pending again: the loop goes on.
+        if (!this.pendingCrash) this.options.logger.warn('kafka consumer restarted after a crash', { groupId: this.options.groupId, attempt: decision.attempt });
+      } catch (error) {
+        this.pendingCrash ??= { error };
+        this.options.logger.warn('kafka consumer restart failed', { groupId: this.options.groupId, attempt: decision.attempt, error: errorMessage(error) });
+      }
     }
   }
 
@@ -214,12 +274,12 @@ export class BatchConsumer<T> {
     this.consumer = this.createConsumer();
     await old.disconnect().catch(() => undefined);
     await this.connectAndRun(this.consumer);
-    if (!this.running) await this.consumer.disconnect();
+    if (this.isStopping()) await this.consumer.disconnect();
   }
 
   private giveUp(error: unknown): void {
     this.gaveUp = errorMessage(error);
-    this.running = false;
+    this.lifecycle = 'gave-up';
     this.options.logger.error('kafka consumer could not rejoin its group and gave up: exit the process so it is restarted', {
       groupId: this.options.groupId,
       error: this.gaveUp,
@@ -231,12 +291,12 @@ export class BatchConsumer<T> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const key = `${batch.topic}:${batch.partition}`;
-    this.busy.set(key, Date.now());
+    this.busy.set(key, this.now());
     try {
       await this.applyBatch(consumer, payload);
     } finally {
       this.busy.delete(key);
-      this.lastActivityAt = Date.now();
+      this.lastActivityAt = this.now();
     }
   }
 
@@ -248,32 +308,33 @@ export class BatchConsumer<T> {
     const context: BatchContext = { topic, partition, heartbeat, isRunning, isStale };
     const stopTimer = kafkaMetrics.batchDuration.startTimer({ topic, group: groupId });
 
+    // One result per record: a decode failure here, else the handler's (or poison isolation's).
+    const results = new Map<string, RecordResult>();
     const decoded: ConsumedRecord<T>[] = [];
-    const deadLetters: DeadLetter[] = [];
+    const decode = this.decoderOf(topic);
     for (const message of batch.messages) {
-      const outcome = decodeMessage(message, this.options.decode);
+      const outcome = decodeMessage(message, decode);
       if (outcome.ok) decoded.push(toRecord(topic, partition, message, outcome.value));
-      else deadLetters.push({ message, reason: outcome.problem, step: 'decode' });
+      else results.set(message.offset, { kind: 'dlq', reason: outcome.problem, step: 'decode' });
     }
+    const handled = await this.applyRecords(context, decoded);
+    for (const record of decoded) results.set(record.offset, handled.get(record.offset) ?? { kind: 'ok' });
 
-    const results = await this.applyRecords(context, decoded);
-    for (const record of decoded) {
-      const result: RecordResult = results.get(record.offset) ?? { kind: 'ok' };
-      if (result.kind === 'dlq') {
-        const message = batch.messages.find((candidate) => candidate.offset === record.offset);
-        if (message) deadLetters.push({ message, reason: result.reason, step: result.step });
-      }
-      kafkaMetrics.consumed.inc({ topic, group: groupId, result: result.kind });
-    }
-
+    const deadLetters = batch.messages.flatMap((message): DeadLetter[] => {
+      const result = results.get(message.offset);
+      return result?.kind === 'dlq' ? [{ message, reason: result.reason, step: result.step }] : [];
+    });
     if (deadLetters.length > 0) {
       // Whatever fails here, the letter must not be lost: retried like a transient error.
       await this.retry(context, () => this.sendDeadLetters(topic, partition, deadLetters), () => true);
       for (const letter of deadLetters) {
         kafkaMetrics.deadLettered.inc({ topic, group: groupId, step: letter.step });
-        if (letter.step === 'decode') kafkaMetrics.consumed.inc({ topic, group: groupId, result: 'dlq' });
         this.options.logger.warn('record dead-lettered', { topic, partition, offset: letter.message.offset, step: letter.step, reason: letter.reason });
       }
+    }
+    for (const [offset, result] of results) {
+      kafkaMetrics.consumed.inc({ topic, group: groupId, result: result.kind });
+      if (result.kind === 'drop') this.options.logger.info('record dropped', { topic, partition, offset, groupId, reason: result.reason });
     }
 
     const lastOffset = batch.lastOffset();
@@ -283,6 +344,12 @@ export class BatchConsumer<T> {
     const lag = BigInt(batch.highWatermark) - (BigInt(lastOffset) + 1n);
     kafkaMetrics.lag.set({ topic, partition: String(partition), group: groupId }, Number(lag > 0n ? lag : 0n));
     stopTimer();
+  }
+
+  private decoderOf(topic: string): RecordDecoder<T> {
+    const decode = this.options.decoders[topic];
+    if (!decode) throw new Error(`no decoder configured for topic ${topic}`);
+    return decode;
   }
 
   /**
@@ -316,7 +383,7 @@ export class BatchConsumer<T> {
       } catch (error) {
         if (!shouldRetry(error)) throw error;
         const message = errorMessage(error);
-        this.retryState = { since: this.retryState?.since ?? Date.now(), attempt, error: message };
+        this.retryState = { since: this.retryState?.since ?? this.now(), attempt, error: message };
         kafkaMetrics.batchRetries.inc({ topic: context.topic, group: this.options.groupId });
         if (!context.isRunning() || context.isStale()) throw error;
         const delay = backoffDelay(this.backoff, attempt);
@@ -339,7 +406,7 @@ export class BatchConsumer<T> {
           dlq_topic: topic,
           dlq_partition: String(partition),
           dlq_offset: message.offset,
-          dlq_timestamp: new Date().toISOString(),
+          dlq_timestamp: new Date(this.now()).toISOString(),
           dlq_consumer_group: this.options.groupId,
         },
       })),

@@ -48,3 +48,14 @@ export class TransientError extends Error {
     this.name = 'TransientError';
   }
 }
+
+/**
+ * Adapts a contract validator (`validateX` of libs/contracts) to a consumer decoder: its problems
+ * become one `path: message; …` string, the `dlq_reason` of a record that fails.
+ */
+export function decoderFrom<T>(validate: (value: unknown) => { ok: true; value: T } | { ok: false; problems: readonly { path: string; message: string }[] }): RecordDecoder<T> {
+  return (value) => {
+    const result = validate(value);
+    return result.ok ? { ok: true, value: result.value } : { ok: false, problem: result.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ') };
+  };
+}

@@ -1,5 +1,5 @@
 import { Topics, type ClockMode } from '@bellwether/contracts';
-import { type KafkaConnection, TopicTail } from '@bellwether/kafka';
+import { CompactedTopicReader, type KafkaConnection } from '@bellwether/kafka';
 import type { DependencyStatus } from '../health/health.registry';
 import { PipelineTime } from './pipeline-time';
 
@@ -7,7 +7,7 @@ import { PipelineTime } from './pipeline-time';
  * The clock of the timers that act on pipeline time: alerting's SLA escalations and snooze
  * wake-ups, playbook's waits. In `CLOCK_MODE=wall` it is the wall clock. In `CLOCK_MODE=event`
  * (replays, simulations) it is scoring's pipeline watermark, read from the beginning of the
- * compacted `bellwether.watermarks.v1` into memory (like `ApiKeyRing`), so a replay of 120 days
+ * compacted `bellwether.watermarks.v1` into memory (a `CompactedTopicReader`, like `ApiKeyRing`), so a replay of 120 days
  * takes 14-day waits at their event-time pace instead of collapsing them into seconds.
  *
  * `now()` is null in event mode before the first watermark: timers then do nothing yet. Loops
@@ -16,9 +16,8 @@ import { PipelineTime } from './pipeline-time';
  */
 export class PipelineClock {
   private readonly time: PipelineTime;
-  private readonly tail: TopicTail | null;
-  private ready: boolean;
-  private readonly listeners = new Set<(watermark: string) => void>();
+  /** The reader of the watermarks topic; none in wall mode. */
+  private readonly reader: CompactedTopicReader<unknown, string> | null;
 
   /**
    * @param wallClock epoch milliseconds now; the wall clock unless a test pins it.
@@ -29,11 +28,11 @@ export class PipelineClock {
     private readonly wallClock: () => number = Date.now,
   ) {
     this.time = new PipelineTime(mode);
-    this.ready = mode === 'wall';
-    this.tail = mode === 'event' ? new TopicTail(connection, [Topics.watermarks], { fromBeginning: true, retain: false, onRecord: (record) => this.apply(record.value) }) : null;
-    void this.tail?.caughtUp.then(() => {
-      this.ready = true;
-    });
+    // PipelineTime validates and counts rejected values itself; it reports each forward move.
+    this.reader =
+      mode === 'event'
+        ? new CompactedTopicReader(connection, { topic: Topics.watermarks, decode: (value) => ({ ok: true, value }), apply: (value) => this.time.offer(value) })
+        : null;
   }
 
   get mode(): ClockMode {
@@ -54,21 +53,20 @@ export class PipelineClock {
    * unsubscribes it. A listener's error is its own and never stops the clock.
    */
   onAdvance(listener: (watermark: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.reader?.onChange(listener) ?? (() => undefined);
   }
 
   async start(): Promise<void> {
-    await this.tail?.start();
+    await this.reader?.start();
   }
 
   async stop(): Promise<void> {
-    await this.tail?.stop();
-    this.listeners.clear();
+    await this.reader?.stop();
+    this.reader?.clearListeners();
   }
 
   get isReady(): boolean {
-    return this.ready;
+    return this.reader?.isReady ?? true;
   }
 
   /** Values on the watermarks topic that were not valid `PipelineWatermark` records (ignored). */
@@ -79,25 +77,13 @@ export class PipelineClock {
   /** For `/readyz`: which clock, the watermark and the records ignored; not ready while it reads the topic's backlog. */
   readiness(): DependencyStatus {
     if (this.mode === 'wall') return { ok: true, detail: 'wall clock' };
-    if (!this.ready) return { ok: false, detail: `still reading ${Topics.watermarks}` };
+    if (!this.isReady) return { ok: false, detail: `still reading ${Topics.watermarks}` };
     const rejected = this.rejectedRecords > 0 ? `; ${this.rejectedRecords} invalid records ignored` : '';
     return { ok: true, detail: `${this.time.watermark === null ? 'no watermark yet: timers wait' : `watermark ${this.time.watermark}`}${rejected}` };
   }
 
   /** False once the reader of the watermarks topic is dead for good (then event-mode timers would stop). */
   liveness(): DependencyStatus {
-    return this.tail?.liveness() ?? { ok: true };
-  }
-
-  private apply(value: unknown): void {
-    const advanced = this.time.offer(value);
-    if (advanced === null) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(advanced);
-      } catch {
-        // A listener's failure is its own: the clock keeps reading, or every timer would stop.
-      }
-    }
+    return this.reader?.liveness() ?? { ok: true };
   }
 }

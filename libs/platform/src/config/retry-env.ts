@@ -1,5 +1,5 @@
 import { IsInt, IsNumber, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
-import type { BackoffPolicy } from '@bellwether/kafka';
+import { consumerRetrySettings, type BackoffPolicy } from '@bellwether/kafka';
 
 /** The value must be at least the one of `property` (a backoff's cap is not below its first delay). */
 function NotBelow(property: string, options?: ValidationOptions): PropertyDecorator {
@@ -106,10 +106,12 @@ export interface RetryConfig {
 /** Reads the validated retry section of a service's env. */
 export function retryConfig(env: RetryEnv): RetryConfig {
   const factor = env.BACKOFF_FACTOR;
+  // The consumer's part is read where the consumer lives (libs/kafka), so it is read once.
+  const consumer = consumerRetrySettings(env);
   return {
-    consumerBackoff: { initialMs: env.CONSUMER_BACKOFF_INITIAL_MS, maxMs: env.CONSUMER_BACKOFF_MAX_MS, factor },
-    consumerStallMs: env.CONSUMER_STALL_SECONDS * 1000,
-    consumerRestartAttempts: env.CONSUMER_RESTART_ATTEMPTS,
+    consumerBackoff: consumer.backoff,
+    consumerStallMs: consumer.stallAfterMs,
+    consumerRestartAttempts: consumer.restartAttempts,
     producerRetries: env.KAFKA_PRODUCER_RETRIES,
     outboxBackoff: { initialMs: env.OUTBOX_BACKOFF_INITIAL_MS, maxMs: env.OUTBOX_BACKOFF_MAX_MS, factor },
     webhookBackoff: { initialMs: env.WEBHOOK_BACKOFF_INITIAL_MS, maxMs: env.WEBHOOK_BACKOFF_MAX_MS, factor },

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { KafkaLogger } from '@bellwether/kafka';
 import { serializeLoggedError } from './safe-errors';
 
 /** Paths whose values never reach a log line. */
@@ -62,11 +63,12 @@ export class NestPinoLogger implements LoggerService {
   }
 }
 
-/** Adapter for libs that take `info/warn/error(message, extra)` (e.g. the Kafka consumer). */
-export function structuredLogger(logger: AppLogger) {
+/** Adapter for libs that take `info/warn/error/fatal(message, extra)` (the Kafka lib's `KafkaLogger`). */
+export function structuredLogger(logger: AppLogger): KafkaLogger {
   return {
     info: (message: string, extra: Record<string, unknown> = {}) => logger.info(extra, message),
     warn: (message: string, extra: Record<string, unknown> = {}) => logger.warn(extra, message),
     error: (message: string, extra: Record<string, unknown> = {}) => logger.error(extra, message),
+    fatal: (message: string, extra: Record<string, unknown> = {}) => logger.fatal(extra, message),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
+import { WallClock } from '../clock/clock';
 import { createServiceDataSource } from '../database/data-source.factory';
 import { createLogger } from '../logging/logger';
 import { enqueueOutbox, outboxTableDdl } from './outbox';
@@ -38,7 +39,7 @@ describe('OutboxRelay on real Postgres and Kafka', () => {
     await dataSource.transaction((manager) =>
       enqueueOutbox(manager, schema, [1, 2, 3].map((n) => ({ topic, key: 'acct', payload: { n }, headers: { 'bw-n': String(n) } }))),
     );
-    const relay = new OutboxRelay(dataSource, producer, logger, { schema });
+    const relay = new OutboxRelay(dataSource, producer, logger, new WallClock(), { schema });
     expect(await relay.publishOnce()).toBe(3);
     expect(await relay.publishOnce()).toBe(0);
     const tail = new TopicTail(connection, [topic]);
@@ -61,14 +62,14 @@ describe('OutboxRelay on real Postgres and Kafka', () => {
         throw new Error('business rule failed');
       })
       .catch(() => undefined);
-    expect(await new OutboxRelay(dataSource, producer, logger, { schema }).publishOnce()).toBe(0);
+    expect(await new OutboxRelay(dataSource, producer, logger, new WallClock(), { schema }).publishOnce()).toBe(0);
   });
 
   it('two relays running at once publish every row exactly once', async () => {
     await dataSource.transaction((manager) =>
       enqueueOutbox(manager, schema, Array.from({ length: 200 }, (_, n) => ({ topic, key: `acct-${n % 7}`, payload: { n } }))),
     );
-    const relays = [0, 1].map(() => new OutboxRelay(dataSource, producer, logger, { schema, batchSize: 20, pollIntervalMs: 10 }));
+    const relays = [0, 1].map(() => new OutboxRelay(dataSource, producer, logger, new WallClock(), { schema, batchSize: 20, pollIntervalMs: 10 }));
     relays.forEach((relay) => relay.start());
     const tail = new TopicTail(connection, [topic]);
     await tail.start();

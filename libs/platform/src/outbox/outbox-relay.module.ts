@@ -2,6 +2,7 @@ import { type DynamicModule, Injectable, Module, type OnApplicationBootstrap, ty
 import type { DataSource } from 'typeorm';
 import { MessageProducer } from '@bellwether/kafka';
 import { HealthRegistry } from '../health/health.registry';
+import { Clock } from '../clock/clock';
 import type { AppLogger } from '../logging/logger';
 import { APP_LOGGER, SERVICE_DATA_SOURCE } from '../tokens';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
@@ -33,8 +34,8 @@ export class OutboxRelayModule {
       providers: [
         {
           provide: OutboxRelay,
-          inject: [SERVICE_DATA_SOURCE, MessageProducer, APP_LOGGER],
-          useFactory: (dataSource: DataSource, producer: MessageProducer, logger: AppLogger) => new OutboxRelay(dataSource, producer, logger, options),
+          inject: [SERVICE_DATA_SOURCE, MessageProducer, APP_LOGGER, Clock],
+          useFactory: (dataSource: DataSource, producer: MessageProducer, logger: AppLogger, clock: Clock) => new OutboxRelay(dataSource, producer, logger, clock, options),
         },
         OutboxRelayLifecycle,
       ],

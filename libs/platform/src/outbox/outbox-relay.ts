@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Counter, Gauge } from 'prom-client';
 import { backoffDelay, defaultBackoff, type BackoffPolicy, type MessageProducer, type OutgoingRecord } from '@bellwether/kafka';
+import type { Clock } from '../clock/clock';
 import type { AppLogger } from '../logging/logger';
 import type { DependencyStatus } from '../health/health.registry';
 
@@ -46,6 +47,8 @@ export class OutboxRelay {
     private readonly dataSource: DataSource,
     private readonly producer: MessageProducer,
     private readonly logger: AppLogger,
+    /** Times the failing streak (`health`) and the pruning interval. */
+    private readonly clock: Clock,
     private readonly options: OutboxRelayOptions,
   ) {}
 
@@ -67,7 +70,7 @@ export class OutboxRelay {
   }
 
   health(): DependencyStatus {
-    if (this.failingSince !== null && Date.now() - this.failingSince > 30_000) {
+    if (this.failingSince !== null && this.clock.nowMs() - this.failingSince > 30_000) {
       return { ok: false, detail: `outbox relay failing since ${new Date(this.failingSince).toISOString()}: ${this.lastError}` };
     }
     return { ok: true };
@@ -108,7 +111,7 @@ export class OutboxRelay {
         if (published < (this.options.batchSize ?? 500)) await this.idle(this.options.pollIntervalMs ?? 50);
       } catch (error) {
         attempt += 1;
-        this.failingSince ??= Date.now();
+        this.failingSince ??= this.clock.nowMs();
         this.lastError = error instanceof Error ? error.message : String(error);
         relayMetrics.failures.inc({ schema: this.options.schema });
         this.logger.warn({ schema: this.options.schema, attempt, error: this.lastError }, 'outbox publish failed, retrying');
@@ -118,7 +121,7 @@ export class OutboxRelay {
   }
 
   private async pruneIfDue(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     if (now - this.lastPruneAt < 60_000) return;
     this.lastPruneAt = now;
     await this.dataSource.query(

@@ -1,9 +1,8 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { topicSpecs } from '@bellwether/contracts';
-import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
-import { HealthRegistry } from '../health/health.registry';
-import { APP_LOGGER } from '../tokens';
-import type { AppLogger } from '../logging/logger';
+import { KafkaConnection } from '../kafka-connection';
+import { MessageProducer } from '../message-producer';
+import { KAFKA_HEALTH, KAFKA_LOGGER, type KafkaHealthRegistration, type KafkaLogger } from './kafka-host';
 
 export interface KafkaClientModuleOptions {
   readonly clientId: string;
@@ -22,16 +21,16 @@ class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly connection: KafkaConnection,
     private readonly producer: MessageProducer,
-    private readonly health: HealthRegistry,
+    @Inject(KAFKA_HEALTH) private readonly health: KafkaHealthRegistration,
     @Inject(KAFKA_CLIENT_OPTIONS) private readonly options: KafkaClientModuleOptions,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    @Inject(KAFKA_LOGGER) private readonly logger: KafkaLogger,
   ) {}
 
   async onModuleInit(): Promise<void> {
     if (this.options.ensureTopics) await this.connection.ensureTopics(topicSpecs);
     await this.producer.connect();
     this.health.register('kafka', async () => ((await this.connection.ping()) ? { ok: true } : { ok: false, detail: 'broker does not answer' }));
-    this.logger.info({ brokers: this.options.brokers }, 'kafka producer connected');
+    this.logger.info('kafka producer connected', { brokers: this.options.brokers });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -39,7 +38,11 @@ class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** The process' Kafka client and its idempotent producer. */
+/**
+ * The process' Kafka client and its idempotent producer. Logs through `KAFKA_LOGGER` and registers
+ * the broker's readiness check with `KAFKA_HEALTH`, both provided by the host (the platform's
+ * `ObservabilityModule`).
+ */
 @Global()
 @Module({})
 export class KafkaClientModule {
@@ -50,13 +53,13 @@ export class KafkaClientModule {
         { provide: KAFKA_CLIENT_OPTIONS, useValue: options },
         {
           provide: KafkaConnection,
-          inject: [APP_LOGGER],
-          useFactory: (logger: AppLogger) =>
+          inject: [KAFKA_LOGGER],
+          useFactory: (logger: KafkaLogger) =>
             new KafkaConnection({
               brokers: options.brokers,
               clientId: options.clientId,
               namespace: options.namespace,
-              log: (level, message, extra) => logger[level]({ ...extra, source: 'kafkajs' }, message),
+              log: (level, message, extra) => logger[level](message, { ...extra, source: 'kafkajs' }),
             }),
         },
         { provide: MessageProducer, inject: [KafkaConnection], useFactory: (connection: KafkaConnection) => new MessageProducer(connection, { retries: options.producerRetries }) },

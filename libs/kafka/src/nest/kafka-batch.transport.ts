@@ -1,16 +1,19 @@
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { BatchConsumer, type ConsumerLogger } from './batch-consumer';
-import type { BackoffPolicy } from './backoff';
-import type { ConsumerHealth } from './consumer-health';
-import type { KafkaConnection } from './kafka-connection';
-import type { MessageProducer } from './message-producer';
-import type { BatchResults, DecodedBatch, RecordDecoder } from './records';
+import { BatchConsumer, type ConsumerLogger } from '../batch-consumer';
+import type { BackoffPolicy } from '../backoff';
+import type { ConsumerHealth } from '../consumer-health';
+import type { KafkaConnection } from '../kafka-connection';
+import type { MessageProducer } from '../message-producer';
+import type { BatchResults, DecodedBatch, RecordDecoder } from '../records';
 
 export interface KafkaBatchTransportOptions {
   readonly connection: KafkaConnection;
   readonly groupId: string;
-  /** A decoder per subscribed topic; the topics are those with an `@EventPattern` handler. */
+  /**
+   * A decoder per subscribed topic; the topics are those with an `@EventPattern` handler. The
+   * consumer decodes each record once, by its topic's decoder, before any handler sees it.
+   */
   readonly decoders: Readonly<Record<string, RecordDecoder<unknown>>>;
   readonly deadLetters: MessageProducer;
   readonly logger: ConsumerLogger;
@@ -20,12 +23,14 @@ export interface KafkaBatchTransportOptions {
   readonly stallAfterMs?: number;
   readonly restartAttempts?: number;
   readonly onGaveUp?: (error: unknown) => void;
+  /** Epoch milliseconds now (see `BatchConsumerOptions.now`). */
+  readonly now?: () => number;
 }
 
 /**
  * Nest transport whose `@EventPattern(topic)` handlers receive a whole partition batch
- * (`DecodedBatch<T>`) and return `BatchResults`. Everything else — retries, poison isolation,
- * dead letters, commits, restarts — lives in `BatchConsumer`. A handler may be called with part of
+ * (`DecodedBatch<T>`) and return `BatchResults`. Everything else — decoding, retries, poison
+ * isolation, dead letters, counting, commits, restarts — lives in `BatchConsumer`. A handler may be called with part of
  * a batch (while a poison record is isolated), so it must not assume it sees whole batches.
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
@@ -37,17 +42,16 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const topics = [...this.messageHandlers.keys()];
-      for (const topic of topics) {
-        if (!this.options.decoders[topic]) throw new Error(`no decoder configured for topic ${topic}`);
+      const decoders: Record<string, RecordDecoder<unknown>> = {};
+      for (const topic of this.messageHandlers.keys()) {
+        const decoder = this.options.decoders[topic];
+        if (!decoder) throw new Error(`no decoder configured for topic ${topic}`);
+        decoders[topic] = decoder;
       }
-      const decodeFor = (topic: string) => this.options.decoders[topic] as RecordDecoder<unknown>;
       this.consumer = new BatchConsumer<unknown>(this.options.connection, {
         groupId: this.options.groupId,
-        topics,
-        // One consumer may read several topics; decode by the record's topic.
-        decode: (value) => ({ ok: true, value }),
-        handle: (batch) => this.dispatch(batch, decodeFor(batch.topic)),
+        decoders,
+        handle: (batch) => this.dispatch(batch),
         deadLetters: this.options.deadLetters,
         logger: this.options.logger,
         backoff: this.options.backoff,
@@ -55,6 +59,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         stallAfterMs: this.options.stallAfterMs,
         restartAttempts: this.options.restartAttempts,
         onGaveUp: this.options.onGaveUp,
+        now: this.options.now,
       });
       await this.consumer.start();
       callback();
@@ -80,22 +85,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return this.consumer as T;
   }
 
-  private async dispatch(batch: DecodedBatch<unknown>, decode: RecordDecoder<unknown>): Promise<BatchResults> {
+  /** Hands the decoded batch to its topic's handler; its `BatchResults` (a Map) are the records' results. */
+  private async dispatch(batch: DecodedBatch<unknown>): Promise<BatchResults> {
     const handler = this.getHandlerByPattern(batch.topic);
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
-    const poison = new Map<string, { kind: 'dlq'; reason: string; step: string }>();
-    const records = batch.records.flatMap((record) => {
-      const decoded = decode(record.value);
-      if (decoded.ok) return [{ ...record, value: decoded.value }];
-      poison.set(record.offset, { kind: 'dlq', reason: decoded.problem, step: 'decode' });
-      return [];
-    });
-    let results: BatchResults = new Map();
-    if (records.length > 0) {
-      const returned: unknown = await handler({ ...batch, records });
-      const value: unknown = isObservable(returned) ? await lastValueFrom(returned) : returned;
-      if (value instanceof Map) results = value as BatchResults;
-    }
-    return new Map([...results, ...poison]);
+    const returned: unknown = await handler(batch);
+    const value: unknown = isObservable(returned) ? await lastValueFrom(returned) : returned;
+    return value instanceof Map ? (value as BatchResults) : new Map();
   }
 }

@@ -28,7 +28,7 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
   const db = new Client({ connectionString: testEnvironment.databaseUrl });
   const logger = createLogger('it-delivery-worker', 'silent');
   // Never started: the worker only nudges it after parking a run.
-  const relay = new OutboxRelay(dataSource, new MessageProducer(new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'it-delivery-worker' })), logger, { schema: PLAYBOOK_SCHEMA });
+  const relay = new OutboxRelay(dataSource, new MessageProducer(new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'it-delivery-worker' })), logger, new WallClock(), { schema: PLAYBOOK_SCHEMA });
   const received: Received[] = [];
   let server: Server;
   let baseUrl = '';

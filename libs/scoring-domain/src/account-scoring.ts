@@ -4,7 +4,7 @@ import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgrade
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
 import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
-import { DAY_MS, dayEnd, dayOf, dayStart } from './time';
+import { DAY_MS, dayEnd, dayOf, dayStart, eventTimeOf } from './time';
 
 /** What scoring keeps per account between batches. */
 export interface StoredAccount {
@@ -106,7 +106,7 @@ export function applyAccountEvents(
   let current: StoredAccount | null = previous ? { ...previous, state: structuredClone(previous.state) } : null;
   const keyFeatures = new Set(scorecard.signals.keyFeatures);
   for (const event of events) {
-    const eventTime = new Date(Date.parse(event.timestamp)).toISOString();
+    const eventTime = eventTimeOf(event);
     const day = dayOf(eventTime);
     const boundary = dayStart(day);
     if (current === null) {

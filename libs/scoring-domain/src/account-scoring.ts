@@ -182,6 +182,26 @@ export function closeAccountDays(accountId: string, previous: StoredAccount, thr
   return closeDays(accountId, { ...previous, state: structuredClone(previous.state), closedThrough }, through, scorecard);
 }
 
+/**
+ * Closes every account of a day-roll chunk through `through` (`closeAccountDays` each), in the
+ * chunk's order: the accounts as they are to be stored and their changes, account by account in
+ * sequence order. Pure; the accounts given are not changed.
+ */
+export function closeAccountsDays(
+  accounts: ReadonlyMap<string, StoredAccount>,
+  through: string,
+  scorecard: Scorecard,
+): { accounts: Map<string, StoredAccount>; changes: ScoreChanged[] } {
+  const closed = new Map<string, StoredAccount>();
+  const changes: ScoreChanged[] = [];
+  for (const [accountId, stored] of accounts) {
+    const result = closeAccountDays(accountId, stored, through, scorecard);
+    closed.set(accountId, result.stored);
+    changes.push(...result.changes);
+  }
+  return { accounts: closed, changes };
+}
+
 /** Closes days in place on a working copy (its state is owned by the caller). */
 function closeDays(accountId: string, working: StoredAccount, through: string, scorecard: Scorecard): { stored: StoredAccount; changes: ScoreChanged[] } {
   const changes: ScoreChanged[] = [];

@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
 import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, type OutboxMessage } from '@bellwether/platform';
-import { closableBoundary, closeAccountDays, dayRollTarget, pipelineWatermark, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
+import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark, type Scorecard } from '@bellwether/scoring-domain';
 import { ScoringTransactions } from '../database/scoring-transactions';
 import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
@@ -119,20 +119,14 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       const target = dayRollTarget(progress, latest);
       if (target === null) return idle;
       const chunk = await this.accounts.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
-      const updated = new Map<string, StoredAccount>();
-      const published: ScoreChanged[] = [];
-      for (const [accountId, stored] of chunk) {
-        const result = closeAccountDays(accountId, stored, target, this.scorecard);
-        updated.set(accountId, result.stored);
-        published.push(...result.changes);
-      }
+      const closed = closeAccountsDays(chunk, target, this.scorecard);
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
-      await this.committer.write(manager, updated, published, done && progress.watermark ? [watermarkMessage(progress.watermark, target)] : []);
+      await this.committer.write(manager, closed.accounts, closed.changes, done && progress.watermark ? [watermarkMessage(progress.watermark, target)] : []);
       const lastId = [...chunk.keys()].pop() ?? null;
       await this.watermarks.saveRollProgress(manager, done ? { rollTarget: null, rollCursor: null, rolledThrough: target } : { rollTarget: target, rollCursor: lastId });
       // A finished roll goes on at once when a later boundary is closable already.
       const more = done && latest !== null && target < latest;
-      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: published, finished: done ? target : null };
+      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: closed.changes, finished: done ? target : null };
     });
     rollMetrics.accounts.inc(processed);
     rollMetrics.changes.inc(changes.length);

@@ -2,14 +2,20 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
 import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { Account360Repository } from './accounts/account-360.repository';
 import { AccountsController } from './accounts/accounts.controller';
+import { ReadModelsConsumer } from './accounts/read-models.consumer';
+import { DataSourceTransactions, ScoringTransactions } from './database/scoring-transactions';
 import { SCORING_SCHEMA, scoringMigrations } from './migrations';
 import { AccountCache } from './scores/account-cache';
+import { AccountStateRepository } from './scores/account-state.repository';
 import { ClockConsumer } from './scores/clock.consumer';
 import { DayRoller } from './scores/day-roller';
 import { EventsConsumer } from './scores/events.consumer';
-import { ReadModelsConsumer } from './scores/read-models.consumer';
+import { ScoreCommitter } from './scores/score-committer.service';
 import { loadScorecard, SCORECARD } from './scores/scorecard.provider';
+import { ScoringOutboxRepository } from './scores/scoring-outbox.repository';
+import { WatermarkRepository } from './scores/watermark.repository';
 import { ScoringEnv } from './scoring.env';
 
 export { SCORING_CONSUMER_GROUP } from './scoring.consumer-group';
@@ -36,7 +42,18 @@ export class ScoringModule {
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController],
-      providers: [{ provide: ScoringEnv, useValue: env }, { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) }, AccountCache, DayRoller],
+      providers: [
+        { provide: ScoringEnv, useValue: env },
+        { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) },
+        { provide: ScoringTransactions, useClass: DataSourceTransactions },
+        AccountStateRepository,
+        WatermarkRepository,
+        Account360Repository,
+        ScoringOutboxRepository,
+        AccountCache,
+        ScoreCommitter,
+        DayRoller,
+      ],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { validateScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
-import { applyAccountEvents, closeAccountDays, type StoredAccount } from './account-scoring';
+import { applyAccountEvents, closeAccountDays, closeAccountsDays, type StoredAccount } from './account-scoring';
 import type { AccountState } from './account-state';
 import { defaultScorecard } from './scorecard';
 import { dayOf } from './time';
@@ -236,5 +236,27 @@ describe('applyAccountEvents', () => {
     const change = lastChange(apply(null, odd));
     expect(validateScoreChanged(change)).toMatchObject({ ok: true });
     expect(change?.signals?.contract).toMatchObject({ arrUsd: null, renewalDate: '1969-12-31', renewalInDays: -20_514 });
+  });
+});
+
+describe('closeAccountsDays', () => {
+  it('closes each account of a chunk as closeAccountDays does, in the chunk’s order, leaving the given accounts as they were', () => {
+    const acme = apply(null, [event('e1', 'feature.gated', '2026-03-01T10:00:00Z', { feature: 'sso' })]).stored;
+    const bolt = applyAccountEvents('bolt', null, [{ ...event('b1', 'feature.used', '2026-03-03T10:00:00Z', { feature: 'reports' }), accountId: 'bolt' }], defaultScorecard, options).stored;
+    const chunk = new Map([
+      ['bolt', bolt],
+      ['acme', acme],
+    ]);
+    const before = JSON.stringify([...chunk]);
+    const through = '2026-03-20T00:00:00.000Z';
+    const closed = closeAccountsDays(chunk, through, defaultScorecard);
+    const [closedBolt, closedAcme] = [closeAccountDays('bolt', bolt, through, defaultScorecard), closeAccountDays('acme', acme, through, defaultScorecard)];
+    expect([...closed.accounts]).toEqual([
+      ['bolt', closedBolt.stored],
+      ['acme', closedAcme.stored],
+    ]);
+    expect(closed.changes).toEqual([...closedBolt.changes, ...closedAcme.changes]);
+    expect(closed.changes.length).toBeGreaterThan(0);
+    expect(JSON.stringify([...chunk])).toBe(before);
   });
 });

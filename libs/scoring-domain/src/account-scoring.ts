@@ -4,7 +4,7 @@ import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgrade
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
 import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
-import { DAY_MS, dayEnd, dayOf, dayStart } from './time';
+import { DAY_MS, dayEnd, dayOf, dayStart, eventTimeOf } from './time';
 
 /** What scoring keeps per account between batches. */
 export interface StoredAccount {
@@ -106,7 +106,7 @@ export function applyAccountEvents(
   let current: StoredAccount | null = previous ? { ...previous, state: structuredClone(previous.state) } : null;
   const keyFeatures = new Set(scorecard.signals.keyFeatures);
   for (const event of events) {
-    const eventTime = new Date(Date.parse(event.timestamp)).toISOString();
+    const eventTime = eventTimeOf(event);
     const day = dayOf(eventTime);
     const boundary = dayStart(day);
     if (current === null) {
@@ -180,6 +180,26 @@ export function closeAccountDays(accountId: string, previous: StoredAccount, thr
   const closedThrough = closedThroughOf(previous, through);
   if (closedThrough >= through) return { stored: previous, changes: [] };
   return closeDays(accountId, { ...previous, state: structuredClone(previous.state), closedThrough }, through, scorecard);
+}
+
+/**
+ * Closes every account of a day-roll chunk through `through` (`closeAccountDays` each), in the
+ * chunk's order: the accounts as they are to be stored and their changes, account by account in
+ * sequence order. Pure; the accounts given are not changed.
+ */
+export function closeAccountsDays(
+  accounts: ReadonlyMap<string, StoredAccount>,
+  through: string,
+  scorecard: Scorecard,
+): { accounts: Map<string, StoredAccount>; changes: ScoreChanged[] } {
+  const closed = new Map<string, StoredAccount>();
+  const changes: ScoreChanged[] = [];
+  for (const [accountId, stored] of accounts) {
+    const result = closeAccountDays(accountId, stored, through, scorecard);
+    closed.set(accountId, result.stored);
+    changes.push(...result.changes);
+  }
+  return { accounts: closed, changes };
 }
 
 /** Closes days in place on a working copy (its state is owned by the caller). */

@@ -12,3 +12,4 @@ export * from './account-scoring';
 export * from './ltv';
 export * from './scorecard-config';
 export * from './watermark';
+export * from './event-batch';

@@ -1,4 +1,4 @@
-import { closableBoundary, isCaughtUp, pipelineWatermark, type PartitionProgress } from './watermark';
+import { closableBoundary, dayRollTarget, isCaughtUp, notAheadOf, pipelineWatermark, type PartitionProgress } from './watermark';
 
 const partition = (number: number, watermark: string | null, committed: string | null, high: string, low = '0'): PartitionProgress => ({
   partition: number,
@@ -57,5 +57,24 @@ describe('closableBoundary', () => {
     expect(closableBoundary('2026-03-04T23:59:59.999Z', 48 * 3_600_000)).toBe('2026-03-02T00:00:00.000Z');
     expect(closableBoundary('2026-03-05T10:00:00.000Z', 0)).toBe('2026-03-05T00:00:00.000Z');
     expect(closableBoundary(null, 0)).toBeNull();
+  });
+});
+
+describe('notAheadOf', () => {
+  const now = Date.parse('2026-03-01T10:00:00.000Z');
+  it('keeps a time up to the lead ahead of now, and caps a later one there', () => {
+    expect(notAheadOf('2026-03-01T10:04:59.999Z', now, 5 * 60_000)).toBe('2026-03-01T10:04:59.999Z');
+    expect(notAheadOf('2026-03-02T00:00:00.000Z', now, 5 * 60_000)).toBe('2026-03-01T10:05:00.000Z');
+    expect(notAheadOf('2026-02-01T00:00:00.000Z', now, 0)).toBe('2026-02-01T00:00:00.000Z');
+  });
+});
+
+describe('dayRollTarget', () => {
+  it('resumes the roll under way, else starts one only past the last finished roll', () => {
+    expect(dayRollTarget({ rollTarget: '2026-03-03T00:00:00.000Z', rolledThrough: null }, '2026-03-05T00:00:00.000Z')).toBe('2026-03-03T00:00:00.000Z');
+    expect(dayRollTarget({ rollTarget: null, rolledThrough: null }, '2026-03-05T00:00:00.000Z')).toBe('2026-03-05T00:00:00.000Z');
+    expect(dayRollTarget({ rollTarget: null, rolledThrough: '2026-03-05T00:00:00.000Z' }, '2026-03-05T00:00:00.000Z')).toBeNull();
+    expect(dayRollTarget({ rollTarget: null, rolledThrough: '2026-03-04T00:00:00.000Z' }, '2026-03-05T00:00:00.000Z')).toBe('2026-03-05T00:00:00.000Z');
+    expect(dayRollTarget({ rollTarget: null, rolledThrough: null }, null)).toBeNull();
   });
 });

@@ -82,3 +82,30 @@ export function closableBoundary(watermark: string | null, gracePeriodMs: number
   if (!Number.isFinite(ms)) return null;
   return dayStart(Math.floor(ms / DAY_MS));
 }
+
+/**
+ * `time`, or the instant `maxLeadMs` after `nowMs` when `time` is later (both ISO-8601, compared as
+ * strings). In live mode one producer's clock may not drag a watermark further ahead of the wall
+ * clock than that.
+ */
+export function notAheadOf(time: string, nowMs: number, maxLeadMs: number): string {
+  const ceiling = new Date(nowMs + maxLeadMs).toISOString();
+  return time < ceiling ? time : ceiling;
+}
+
+/** Where the day-roller stands (the `scoring.watermark` row). */
+export interface DayRollProgress {
+  /** The boundary of the roll under way (stored with each chunk), or null between rolls. */
+  readonly rollTarget: string | null;
+  /** The boundary every account was closed through by the last finished roll. */
+  readonly rolledThrough: string | null;
+}
+
+/**
+ * The boundary the day-roller closes accounts through next: the roll under way, else `closable`
+ * (see `closableBoundary`) when it is past the last finished roll, else null (nothing to do).
+ */
+export function dayRollTarget(progress: DayRollProgress, closable: string | null): string | null {
+  if (progress.rollTarget !== null) return progress.rollTarget;
+  return closable !== null && (progress.rolledThrough === null || closable > progress.rolledThrough) ? closable : null;
+}

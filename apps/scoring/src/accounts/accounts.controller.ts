@@ -1,11 +1,10 @@
 import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { ApiKeyGuard, DirectoryRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { parseRequestTime, RequestRejected, pathIdParams, requestSchemas, SERVICE_DATA_SOURCE, ValidParams, ValidQuery } from '@bellwether/platform';
+import { Clock, parseRequestTime, RequestRejected, pathIdParams, requestSchemas, ValidParams, ValidQuery } from '@bellwether/platform';
 import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
-import { AccountStateRepository } from '../scores/account-state.repository';
 import { SCORECARD } from '../scores/scorecard.provider';
+import { Account360Repository } from './account-360.repository';
 import { mayReadAccount } from './account-access';
 
 const MAX_HISTORY = 1000;
@@ -35,11 +34,10 @@ export interface AccountView {
 @RateLimitClass('read')
 @RequireScope('integrator', 'csm', 'manager')
 export class AccountsController {
-  private readonly repository = new AccountStateRepository();
-
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly views: Account360Repository,
     private readonly cache: AccountCache,
+    private readonly clock: Clock,
     private readonly directory: DirectoryRing,
     @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {}
@@ -61,7 +59,7 @@ export class AccountsController {
     const [from, to] = [query.from, query.to].map((text) => (text === undefined ? null : new Date(parseRequestTime(text) as number).toISOString()));
     const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
     this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
-    const scores = await this.repository.scoreHistory(this.dataSource.manager, accountId, from ?? null, to ?? null, MAX_HISTORY);
+    const scores = await this.views.scoreHistory(accountId, from ?? null, to ?? null, MAX_HISTORY);
     return { accountId, scores };
   }
 
@@ -71,10 +69,9 @@ export class AccountsController {
   }
 
   private async assemble(accountId: string): Promise<AccountView> {
-    const manager = this.dataSource.manager;
-    const stored = await this.repository.findAccount(manager, accountId);
+    const stored = await this.views.findAccount(accountId);
     if (!stored) throw notFound(accountId);
-    const asOf = stored.evaluatedAsOf ?? new Date().toISOString();
+    const asOf = stored.evaluatedAsOf ?? this.clock.nowIso();
     const view: AccountView = {
       accountId,
       attributes: { ...stored.state.attributes },
@@ -84,8 +81,8 @@ export class AccountsController {
       ltv: stored.snapshot ? accountLtv(stored.state.attributes.mrr, stored.snapshot.churnRisk) : null,
       scorecardVersion: this.scorecard.version,
       evaluatedAsOf: stored.evaluatedAsOf,
-      openAlerts: await this.repository.openAlertsOf(manager, accountId),
-      activePlaybookRuns: await this.repository.activeRunsOf(manager, accountId),
+      openAlerts: await this.views.openAlertsOf(accountId),
+      activePlaybookRuns: await this.views.activeRunsOf(accountId),
       updatedAt: stored.updatedAt,
     };
     await this.cache.put(accountId, view);

@@ -1,12 +1,16 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
 import { Topics, type ClockTick } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { Clock } from '@bellwether/platform';
+import { notAheadOf } from '@bellwether/scoring-domain';
+import { ScoringTransactions } from '../database/scoring-transactions';
 import { ScoringEnv } from '../scoring.env';
-import { AccountStateRepository } from './account-state.repository';
 import { DayRoller } from './day-roller';
+import { WatermarkRepository } from './watermark.repository';
+
+/** A tick may not stand further ahead of this process' wall clock than this (another host's clock may run fast). */
+const MAX_TICK_LEAD_MS = 60_000;
 
 /**
  * Wall-clock ticks are where idle partitions stand in live mode (`pipelineWatermark`), so silent
@@ -15,11 +19,11 @@ import { DayRoller } from './day-roller';
  */
 @Controller()
 export class ClockConsumer {
-  private readonly repository = new AccountStateRepository();
-
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly transactions: ScoringTransactions,
+    private readonly watermarks: WatermarkRepository,
     private readonly roller: DayRoller,
+    private readonly clock: Clock,
     private readonly env: ScoringEnv,
   ) {}
 
@@ -27,8 +31,10 @@ export class ClockConsumer {
   async handle(@Payload() batch: DecodedBatch<ClockTick>): Promise<BatchResults> {
     if (this.env.CLOCK_MODE !== 'wall') return new Map();
     const latest = batch.records.reduce((max, record) => (record.value.watermark > max ? record.value.watermark : max), '');
-    const ceiling = new Date(Date.now() + 60_000).toISOString();
-    if (latest) await this.dataSource.transaction((manager) => this.repository.advanceClockTick(manager, latest < ceiling ? latest : ceiling));
+    if (latest) {
+      const tick = notAheadOf(latest, this.clock.nowMs(), MAX_TICK_LEAD_MS);
+      await this.transactions.run((manager) => this.watermarks.advanceClockTick(manager, tick));
+    }
     this.roller.nudge();
     return new Map();
   }

@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { Counter, Gauge } from 'prom-client';
 import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, enqueueOutbox, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { closableBoundary, closeAccountDays, pipelineWatermark, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
-import { SCORING_SCHEMA } from '../migrations';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, type OutboxMessage } from '@bellwether/platform';
+import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark, type Scorecard } from '@bellwether/scoring-domain';
+import { ScoringTransactions } from '../database/scoring-transactions';
 import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
-import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
-import { scoreChangeMessages } from './score-change-messages';
+import { ScoreCommitter } from './score-committer.service';
 import { SCORECARD } from './scorecard.provider';
+import { ScoringOutboxRepository } from './scoring-outbox.repository';
+import { WatermarkRepository } from './watermark.repository';
 
 const rollMetrics = {
   accounts: new Counter({ name: 'bellwether_scoring_day_roll_accounts_total', help: 'Accounts whose days were closed by day-rolls' }),
@@ -35,15 +35,17 @@ const rollMetrics = {
  */
 @Injectable()
 export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly repository = new AccountStateRepository();
   private readonly loop: IntervalWorker;
   private lastError: string | null = null;
 
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
-    private readonly kafka: KafkaConnection,
+    private readonly transactions: ScoringTransactions,
+    private readonly watermarks: WatermarkRepository,
+    private readonly accounts: AccountStateRepository,
+    private readonly committer: ScoreCommitter,
+    private readonly outbox: ScoringOutboxRepository,
     private readonly relay: OutboxRelay,
-    private readonly cache: AccountCache,
+    private readonly kafka: KafkaConnection,
     private readonly env: ScoringEnv,
     private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
@@ -82,7 +84,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Recomputes the pipeline watermark; returns it when it moved forward. Exposed for tests. */
   async advanceWatermark(): Promise<string | null> {
     // Order matters (see pipelineWatermark): event times, then committed offsets, then log ends.
-    const [partitionTimes, stored] = await this.dataSource.transaction(async (manager) => [await this.repository.partitionWatermarks(manager), await this.repository.readWatermark(manager)] as const);
+    const [partitionTimes, stored] = await this.transactions.run(async (manager) => [await this.watermarks.partitionWatermarks(manager), await this.watermarks.readWatermark(manager)] as const);
     const positions = await this.kafka.consumerPositions(SCORING_CONSUMER_GROUP, Topics.events);
     const computed = pipelineWatermark(
       positions.map((position) => ({ ...position, watermark: partitionTimes.get(position.partition) ?? null })),
@@ -90,9 +92,9 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       stored.clockTick,
     );
     if (computed === null) return null;
-    const moved = await this.dataSource.transaction(async (manager) => {
-      const advanced = await this.repository.advanceWatermark(manager, computed);
-      if (advanced) await enqueueOutbox(manager, SCORING_SCHEMA, [watermarkMessage(advanced, stored.rolledThrough)]);
+    const moved = await this.transactions.run(async (manager) => {
+      const advanced = await this.watermarks.advanceWatermark(manager, computed);
+      if (advanced) await this.outbox.enqueue(manager, [watermarkMessage(advanced, stored.rolledThrough)]);
       return advanced;
     });
     if (moved) {
@@ -104,36 +106,27 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** One chunk of the current roll; returns how many accounts it closed. Exposed for tests. */
   async rollChunk(): Promise<number> {
-    const { processed, changes, finished } = await this.dataSource.transaction(async (manager) => {
-      const idle = { processed: 0, changes: [] as ScoreChanged[], finished: null as string | null };
-      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', ['bellwether-scoring-day-roll'])) as { locked: boolean }[];
-      if (!locked) return idle;
+    const { processed, changes, finished } = await this.transactions.run(async (manager) => {
+      const idle = { processed: 0, changes: [] as readonly ScoreChanged[], finished: null as string | null };
+      if (!(await this.watermarks.tryLockDayRoll(manager))) return idle;
       // No row lock on the watermark row: accounts are locked first, and the consumer never
       // touches that row. The advisory lock keeps rollers single.
-      const progress = await this.repository.readWatermark(manager);
+      const progress = await this.watermarks.readWatermark(manager);
       // Two grace periods: one for the data still in flight on the partitions, one more for the
       // account's own events still in flight (an account closes a day by itself a grace period
       // after it), so the roller and the account close a day on the very same events.
       const latest = closableBoundary(progress.watermark, 2 * this.env.GRACE_PERIOD_HOURS * 3_600_000);
-      const target = progress.rollTarget ?? (latest !== null && (progress.rolledThrough === null || latest > progress.rolledThrough) ? latest : null);
+      const target = dayRollTarget(progress, latest);
       if (target === null) return idle;
-      const chunk = await this.repository.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
-      const updated = new Map<string, StoredAccount>();
-      const published: ScoreChanged[] = [];
-      for (const [accountId, stored] of chunk) {
-        const result = closeAccountDays(accountId, stored, target, this.scorecard);
-        updated.set(accountId, result.stored);
-        published.push(...result.changes);
-      }
-      await this.repository.saveAccounts(manager, updated);
-      await this.repository.appendHistory(manager, published);
+      const chunk = await this.accounts.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
+      const closed = closeAccountsDays(chunk, target, this.scorecard);
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
-      await enqueueOutbox(manager, SCORING_SCHEMA, [...published.flatMap(scoreChangeMessages), ...(done && progress.watermark ? [watermarkMessage(progress.watermark, target)] : [])]);
+      await this.committer.write(manager, closed.accounts, closed.changes, done && progress.watermark ? [watermarkMessage(progress.watermark, target)] : []);
       const lastId = [...chunk.keys()].pop() ?? null;
-      await this.repository.saveRollProgress(manager, done ? { rollTarget: null, rollCursor: null, rolledThrough: target } : { rollTarget: target, rollCursor: lastId });
+      await this.watermarks.saveRollProgress(manager, done ? { rollTarget: null, rollCursor: null, rolledThrough: target } : { rollTarget: target, rollCursor: lastId });
       // A finished roll goes on at once when a later boundary is closable already.
       const more = done && latest !== null && target < latest;
-      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: published, finished: done ? target : null };
+      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: closed.changes, finished: done ? target : null };
     });
     rollMetrics.accounts.inc(processed);
     rollMetrics.changes.inc(changes.length);
@@ -142,13 +135,13 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       rollMetrics.closedThrough.set(Date.parse(finished) / 1000);
       this.logger.info({ closedThrough: finished }, 'day-roll complete');
     }
-    if (changes.length > 0) await this.cache.invalidate([...new Set(changes.map((change) => change.accountId))]);
-    if (changes.length > 0 || finished) this.relay.nudge();
+    await this.committer.afterCommit(new Set(changes.map((change) => change.accountId)), changes.length > 0 || finished !== null);
     return processed;
   }
 }
 
-function watermarkMessage(watermark: string, closedThrough: string | null) {
+/** The pipeline watermark and the boundary every account is closed through, for `bellwether.watermarks.v1`. */
+function watermarkMessage(watermark: string, closedThrough: string | null): OutboxMessage {
   const payload: PipelineWatermark = { schemaVersion: 1, watermark, closedThrough };
   return { topic: Topics.watermarks, key: 'pipeline', payload };
 }

@@ -1,17 +1,16 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
-import { Topics, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
-import { RecordResults, type BatchResults, type ConsumedRecord, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
-import { enqueueOutbox, OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { applyAccountEvents, type Scorecard, type StoredAccount } from '@bellwether/scoring-domain';
-import { SCORING_SCHEMA } from '../migrations';
+import { Topics, type TelemetryEvent } from '@bellwether/contracts';
+import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
+import { Clock } from '@bellwether/platform';
+import { applyEventBatch, claimedAccountIds, firstCopies, notAheadOf, type Scorecard } from '@bellwether/scoring-domain';
+import { ScoringTransactions } from '../database/scoring-transactions';
 import { ScoringEnv } from '../scoring.env';
-import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
-import { scoreChangeMessages } from './score-change-messages';
+import { ScoreCommitter } from './score-committer.service';
 import { SCORECARD } from './scorecard.provider';
+import { WatermarkRepository } from './watermark.repository';
 
 const scoringMetrics = {
   applied: new Counter({ name: 'bellwether_scoring_events_applied_total', help: 'Events applied to account state' }),
@@ -26,100 +25,54 @@ const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
 
 /**
  * Consumes `bellwether.events.v1` a partition batch at a time. In one Postgres transaction it
- * claims the event ids, applies each account's new events in partition order
- * (`applyAccountEvents`: the account closes its own days as its events cross them, and is
- * evaluated at points that depend on the events alone), writes each touched account once, appends
- * the score history, puts the score changes in the outbox and moves this partition's watermark.
- * The offset is committed after that transaction, so a crash anywhere redelivers a batch whose ids
- * are already claimed. Nothing here reads other partitions: the pipeline watermark (their
- * minimum) and the day closes of silent accounts belong to the DayRoller.
+ * claims the event ids, applies each account's new events in partition order (`applyEventBatch`:
+ * redeliveries skipped, the account closes its own days as its events cross them, late events
+ * re-scored, events beyond the allowed lateness dropped with a reason), writes each touched
+ * account once with its score history and outbox messages (`ScoreCommitter`) and moves this
+ * partition's watermark. The offset is committed after that transaction, so a crash anywhere
+ * redelivers a batch whose ids are already claimed. Nothing here reads other partitions: the
+ * pipeline watermark (their minimum) and the day closes of silent accounts belong to the DayRoller.
  */
 @Controller()
 export class EventsConsumer {
-  private readonly repository = new AccountStateRepository();
-
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
-    private readonly relay: OutboxRelay,
-    private readonly cache: AccountCache,
+    private readonly transactions: ScoringTransactions,
+    private readonly accounts: AccountStateRepository,
+    private readonly watermarks: WatermarkRepository,
+    private readonly committer: ScoreCommitter,
+    private readonly clock: Clock,
     private readonly env: ScoringEnv,
     @Inject(SCORECARD) private readonly scorecard: Scorecard,
   ) {}
 
   @EventPattern(Topics.events)
   async handle(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
-    const results = new Map<string, RecordResult>();
-    const { changes, touched } = await this.dataSource.transaction(async (manager) => {
-      const firstCopies: ConsumedRecord<TelemetryEvent>[] = [];
-      const inBatch = new Set<string>();
-      for (const record of batch.records) {
-        // The same id twice in one batch is a redelivery too: only its first copy counts.
-        if (inBatch.has(record.value.id)) {
-          scoringMetrics.redelivered.inc();
-          continue;
-        }
-        inBatch.add(record.value.id);
-        firstCopies.push(record);
-      }
-      const fresh = await this.repository.claimEvents(manager, firstCopies.map((record) => record.value));
-      const freshRecords = firstCopies.filter((record) => fresh.has(record.value.id));
-      scoringMetrics.redelivered.inc(firstCopies.length - freshRecords.length);
-      const byAccount = groupByAccount(freshRecords);
-      const stored = await this.repository.lockAccounts(manager, [...byAccount.keys()]);
-      const updated = new Map<string, StoredAccount>();
-      const published: ScoreChanged[] = [];
-      for (const [accountId, records] of byAccount) {
-        const result = applyAccountEvents(accountId, stored.get(accountId) ?? null, records.map((record) => record.value), this.scorecard, {
-          allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
-          gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
-        });
-        updated.set(accountId, result.stored);
-        published.push(...result.changes);
-        scoringMetrics.late.inc(result.late);
-        if (result.beyondLateness.length > 0) {
-          const skipped = new Set(result.beyondLateness);
-          for (const record of records) {
-            if (!skipped.has(record.value.id)) continue;
-            results.set(record.offset, RecordResults.drop(`event time ${record.value.timestamp} is more than ${this.env.ALLOWED_LATENESS_DAYS} days behind the account's newest event: outside every scoring window`));
-          }
-          scoringMetrics.beyondLateness.inc(skipped.size);
-        }
-      }
-      await this.repository.saveAccounts(manager, updated);
-      await this.repository.appendHistory(manager, published);
-      await enqueueOutbox(manager, SCORING_SCHEMA, published.flatMap(scoreChangeMessages));
-      // The partition's watermark is the newest event time read from it, redeliveries included:
-      // a function of the partition's log alone.
-      const newest = batch.records.reduce<string | null>((max, record) => {
-        const time = new Date(Date.parse(record.value.timestamp)).toISOString();
-        return max === null || time > max ? time : max;
-      }, null);
-      if (newest) await this.repository.advancePartitionWatermark(manager, batch.partition, this.boundedByWallClock(newest));
-      scoringMetrics.applied.inc(freshRecords.length);
-      // Every account of the batch, not only those with fresh events: a retry after the cache
-      // invalidation failed (Redis down) finds its events already claimed and must drop them again.
-      return { changes: published, touched: [...new Set(batch.records.map((record) => record.value.accountId))] };
+    const events = batch.records.map((record) => record.value);
+    const outcome = await this.transactions.run(async (manager) => {
+      const claimed = await this.accounts.claimEvents(manager, firstCopies(events));
+      const stored = await this.accounts.lockAccounts(manager, claimedAccountIds(events, claimed));
+      const applied = applyEventBatch(events, claimed, stored, this.scorecard, {
+        allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
+        gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
+      });
+      await this.committer.write(manager, applied.accounts, applied.changes);
+      if (applied.newestEventTime) await this.watermarks.advancePartitionWatermark(manager, batch.partition, this.boundedByWallClock(applied.newestEventTime));
+      return applied;
     });
-    await this.cache.invalidate(touched);
-    for (const change of changes) scoringMetrics.changes.inc({ band: change.after.band, cause: change.cause.kind });
-    if (changes.length > 0) this.relay.nudge();
+    // Every account of the batch, not only those with fresh events: a retry after the cache
+    // invalidation failed (Redis down) finds its events already claimed and must drop them again.
+    await this.committer.afterCommit(outcome.accountIds, outcome.changes.length > 0);
+    scoringMetrics.applied.inc(outcome.fresh);
+    scoringMetrics.redelivered.inc(outcome.redelivered);
+    scoringMetrics.late.inc(outcome.late);
+    scoringMetrics.beyondLateness.inc(outcome.dropped.length);
+    for (const change of outcome.changes) scoringMetrics.changes.inc({ band: change.after.band, cause: change.cause.kind });
+    const results = new Map<string, RecordResult>();
+    for (const dropped of outcome.dropped) results.set(batch.records[dropped.index].offset, RecordResults.drop(dropped.reason));
     return results;
   }
 
   private boundedByWallClock(eventTime: string): string {
-    if (this.env.CLOCK_MODE !== 'wall') return eventTime;
-    const ceiling = new Date(Date.now() + MAX_WATERMARK_LEAD_MS).toISOString();
-    return eventTime < ceiling ? eventTime : ceiling;
+    return this.env.CLOCK_MODE === 'wall' ? notAheadOf(eventTime, this.clock.nowMs(), MAX_WATERMARK_LEAD_MS) : eventTime;
   }
-}
-
-/** Groups records by account, keeping each account's records in partition order. */
-function groupByAccount(records: readonly ConsumedRecord<TelemetryEvent>[]): Map<string, ConsumedRecord<TelemetryEvent>[]> {
-  const groups = new Map<string, ConsumedRecord<TelemetryEvent>[]>();
-  for (const record of records) {
-    const group = groups.get(record.value.accountId) ?? [];
-    group.push(record);
-    groups.set(record.value.accountId, group);
-  }
-  return groups;
 }

@@ -1,11 +1,10 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
 import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { AccountCache } from './account-cache';
-import { AccountStateRepository } from './account-state.repository';
+import { ScoringTransactions } from '../database/scoring-transactions';
+import { AccountCache } from '../scores/account-cache';
+import { Account360Repository } from './account-360.repository';
 
 /**
  * Read models for the 360 view: the open alerts (from `bellwether.alerts.v1`) and the active
@@ -14,17 +13,16 @@ import { AccountStateRepository } from './account-state.repository';
  */
 @Controller()
 export class ReadModelsConsumer {
-  private readonly repository = new AccountStateRepository();
-
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly transactions: ScoringTransactions,
+    private readonly views: Account360Repository,
     private readonly cache: AccountCache,
   ) {}
 
   @EventPattern(Topics.alerts)
   async alerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
-    await this.dataSource.transaction(async (manager) => {
-      for (const record of batch.records) await this.repository.projectAlert(manager, record.value);
+    await this.transactions.run(async (manager) => {
+      for (const record of batch.records) await this.views.projectAlert(manager, record.value);
     });
     await this.cache.invalidate(batch.records.map((record) => record.value.accountId));
     return new Map();
@@ -32,8 +30,8 @@ export class ReadModelsConsumer {
 
   @EventPattern(Topics.playbookRuns)
   async runs(@Payload() batch: DecodedBatch<PlaybookRunEvent>): Promise<BatchResults> {
-    await this.dataSource.transaction(async (manager) => {
-      for (const record of batch.records) await this.repository.projectRun(manager, record.value);
+    await this.transactions.run(async (manager) => {
+      for (const record of batch.records) await this.views.projectRun(manager, record.value);
     });
     await this.cache.invalidate(batch.records.map((record) => record.value.accountId));
     return new Map();

@@ -1,0 +1,96 @@
+import type { TelemetryEvent } from '@bellwether/contracts';
+import { applyAccountEvents } from './account-scoring';
+import { applyEventBatch, claimedAccountIds, firstCopies, newestEventTime } from './event-batch';
+import { defaultScorecard } from './scorecard';
+import { eventTimeOf } from './time';
+
+const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => ({
+  schemaVersion: 1,
+  id,
+  type,
+  accountId,
+  userId: 'u1',
+  timestamp,
+  receivedAt: timestamp,
+  source: 'native',
+  properties,
+});
+const day = (n: number, hour = 10) => new Date(Date.UTC(2026, 2, 1) + n * 86_400_000 + hour * 3_600_000).toISOString();
+const options = { allowedLatenessDays: 30, gracePeriodMs: 48 * 3_600_000 };
+const ids = (events: readonly TelemetryEvent[]) => events.map((e) => e.id);
+
+describe('firstCopies and claimedAccountIds', () => {
+  const batch = [event('a1', 'acme', 'session.started', day(0)), event('b1', 'bolt', 'session.started', day(0)), event('a1', 'acme', 'session.started', day(0)), event('a2', 'acme', 'nps.responded', day(1), { score: 9 })];
+
+  it('keeps the first copy of each id, in batch order', () => {
+    expect(ids(firstCopies(batch))).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('names each account with a claimed event once, in order of its first claimed event', () => {
+    expect(claimedAccountIds(batch, new Set(['b1', 'a2']))).toEqual(['bolt', 'acme']);
+    expect(claimedAccountIds(batch, new Set())).toEqual([]);
+  });
+});
+
+describe('applyEventBatch', () => {
+  it('applies only the first copy of each claimed id and counts every other copy as a redelivery', () => {
+    const batch = [
+      event('a1', 'acme', 'feature.used', day(0), { feature: 'reports' }),
+      event('a1', 'acme', 'feature.used', day(0), { feature: 'reports' }), // again within the batch
+      event('old', 'acme', 'feature.used', day(0), { feature: 'reports' }), // claimed by an earlier batch
+      event('b1', 'bolt', 'nps.responded', day(0), { score: 3 }),
+      event('a2', 'acme', 'nps.responded', day(1), { score: 9 }),
+    ];
+    const outcome = applyEventBatch(batch, new Set(['a1', 'b1', 'a2']), new Map(), defaultScorecard, options);
+    expect(outcome.fresh).toBe(3);
+    expect(outcome.redelivered).toBe(2);
+    expect([...outcome.accounts.keys()]).toEqual(['acme', 'bolt']);
+    // Each account as applyAccountEvents gives it for its claimed events alone, in batch order.
+    const acme = applyAccountEvents('acme', null, [batch[0], batch[4]], defaultScorecard, options);
+    const bolt = applyAccountEvents('bolt', null, [batch[3]], defaultScorecard, options);
+    expect(outcome.accounts.get('acme')).toEqual(acme.stored);
+    expect(outcome.changes).toEqual([...acme.changes, ...bolt.changes]);
+    expect(outcome.dropped).toEqual([]);
+  });
+
+  it('applies nothing when every id was claimed before, yet names every account and the newest event time', () => {
+    const batch = [event('a1', 'acme', 'session.started', '2026-03-02T12:00:00+02:00'), event('b1', 'bolt', 'session.started', day(0))];
+    const outcome = applyEventBatch(batch, new Set(), new Map(), defaultScorecard, options);
+    expect(outcome).toMatchObject({ fresh: 0, redelivered: 2, late: 0, changes: [], dropped: [] });
+    expect(outcome.accounts.size).toBe(0);
+    expect(outcome.accountIds).toEqual(['acme', 'bolt']);
+    expect(outcome.newestEventTime).toBe('2026-03-02T10:00:00.000Z');
+  });
+
+  it('drops an event beyond the allowed lateness with its batch position and reason, and counts a late one', () => {
+    const current = applyAccountEvents('acme', null, [event('now', 'acme', 'session.started', day(60))], defaultScorecard, options).stored;
+    const before = structuredClone(current);
+    const batch = [
+      event('dup', 'acme', 'session.started', day(60, 11)),
+      event('late', 'acme', 'nps.responded', day(50), { score: 2 }),
+      event('ancient', 'acme', 'nps.responded', day(20), { score: 2 }),
+    ];
+    const outcome = applyEventBatch(batch, new Set(['late', 'ancient']), new Map([['acme', current]]), defaultScorecard, options);
+    expect(outcome.late).toBe(1);
+    expect(outcome.fresh).toBe(2);
+    expect(outcome.dropped).toEqual([
+      {
+        index: 2,
+        eventId: 'ancient',
+        reason: `event time ${day(20)} is more than 30 days behind the account's newest event: outside every scoring window`,
+      },
+    ]);
+    // The late event is re-scored as of its own time; the stored account given is not changed.
+    expect(outcome.changes.at(-1)?.eventTime).toBe(day(50));
+    expect(current).toEqual(before);
+  });
+});
+
+describe('event time', () => {
+  it('is normalised once, to the canonical UTC instant, and the newest counts', () => {
+    expect(eventTimeOf({ timestamp: '2026-03-01T12:30:00+02:00' })).toBe('2026-03-01T10:30:00.000Z');
+    expect(() => eventTimeOf({ timestamp: 'not a time' })).toThrow(RangeError);
+    expect(newestEventTime([])).toBeNull();
+    expect(newestEventTime([event('x', 'a', 't', '2026-03-01T10:00:00Z'), event('y', 'a', 't', '2026-03-01T11:00:00+02:00')])).toBe('2026-03-01T10:00:00.000Z');
+  });
+});

@@ -2,10 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { AlertEvents } from './alerts/alert-events';
+import { AlertRepository } from './alerts/alert.repository';
 import { AlertTimers } from './alerts/alert-timers';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
 import { WebhookSender } from './alerts/webhook-sender';
 import { AlertingEnv } from './alerting.env';
+import { IncidentBook } from './incidents/incident-book';
+import { IncidentRepository } from './incidents/incident.repository';
 import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
 import { AlertStream } from './queues/alert-stream';
 import { OpenStreams } from './queues/open-streams';
@@ -38,7 +41,17 @@ export class AlertingModule {
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [ScoreChangesConsumer, QueuesController],
-      providers: [{ provide: AlertingEnv, useValue: env }, { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) }, AlertEvents, AlertTimers, AlertStream, WebhookSender],
+      providers: [
+        { provide: AlertingEnv, useValue: env },
+        { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) },
+        AlertRepository,
+        IncidentRepository,
+        IncidentBook,
+        AlertEvents,
+        AlertTimers,
+        AlertStream,
+        WebhookSender,
+      ],
     };
   }
 }

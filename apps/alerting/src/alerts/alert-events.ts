@@ -12,9 +12,10 @@ import { AlertRepository } from './alert.repository';
  */
 @Injectable()
 export class AlertEvents {
-  private readonly repository = new AlertRepository();
-
-  constructor(private readonly env: AlertingEnv) {}
+  constructor(
+    private readonly env: AlertingEnv,
+    private readonly repository: AlertRepository,
+  ) {}
 
   async emit(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
     await enqueueOutbox(

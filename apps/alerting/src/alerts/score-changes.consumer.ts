@@ -64,16 +64,15 @@ interface ChangeEvents {
  */
 @Controller()
 export class ScoreChangesConsumer {
-  private readonly repository = new AlertRepository();
-  private readonly incidents = new IncidentRepository();
-  private readonly book = new IncidentBook();
-
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
     private readonly env: AlertingEnv,
     private readonly events: AlertEvents,
     private readonly clock: PipelineClock,
+    private readonly repository: AlertRepository,
+    private readonly incidents: IncidentRepository,
+    private readonly book: IncidentBook,
   ) {}
 
   @EventPattern(Topics.scores)

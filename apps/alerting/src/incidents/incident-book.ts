@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertCategory, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
@@ -35,9 +36,12 @@ export interface RefoldResult {
  * reassigned account to its new owner), its priority is the highest of its active alerts', and it
  * escalates (an `escalated` event) when one of its alerts does.
  */
+@Injectable()
 export class IncidentBook {
-  private readonly incidents = new IncidentRepository();
-  private readonly alerts = new AlertRepository();
+  constructor(
+    private readonly incidents: IncidentRepository,
+    private readonly alerts: AlertRepository,
+  ) {}
 
   async refold(manager: EntityManager, accountId: string, category: AlertCategory, now: string, options: RefoldOptions = {}): Promise<RefoldResult> {
     const current = options.incident ?? (await this.incidents.activeOf(manager, accountId, category));

@@ -74,10 +74,6 @@ interface ListQuery {
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 @RateLimitClass('read')
 export class QueuesController {
-  private readonly repository = new AlertRepository();
-  private readonly incidents = new IncidentRepository();
-  private readonly book = new IncidentBook();
-
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly ring: ApiKeyRing,
@@ -89,6 +85,9 @@ export class QueuesController {
     private readonly openStreams: OpenStreams,
     private readonly env: AlertingEnv,
     private readonly clock: PipelineClock,
+    private readonly repository: AlertRepository,
+    private readonly incidents: IncidentRepository,
+    private readonly book: IncidentBook,
   ) {}
 
   @Get('queues/:queue/alerts')

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { type AppLogger, brokerList, DatabaseModule, KafkaClientModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { AlertApplicationService } from './alerts/alert-application.service';
 import { AlertEvents } from './alerts/alert-events';
 import { AlertRepository } from './alerts/alert.repository';
 import { AlertTimers } from './alerts/alert-timers';
@@ -48,6 +49,7 @@ export class AlertingModule {
         IncidentRepository,
         IncidentBook,
         AlertEvents,
+        AlertApplicationService,
         AlertTimers,
         AlertStream,
         WebhookSender,

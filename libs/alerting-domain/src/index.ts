@@ -49,3 +49,12 @@ export { routeTo, type RoutableAccount, type Route } from './routing';
 export { applyHysteresis, type HysteresisResult, type HysteresisState } from './hysteresis';
 export { isChurned, resolveForChurn } from './churn';
 export { foldIncident, incidentStatusOf, type FoldContext, type IncidentDecision, type IncidentMember, type IncidentRule, type IncidentState } from './incident';
+export {
+  alertIdFor,
+  contactBudgetSince,
+  decisionTimeOf,
+  incidentIdFor,
+  placeOpenedAlert,
+  slaSecondsOf,
+  type OpeningPlacement,
+} from './alert-application';

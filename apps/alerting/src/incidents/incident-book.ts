@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertCategory, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
-import { foldIncident, isActive } from '@bellwether/alerting-domain';
-import { AlertRepository, type StoredAlert } from '../alerts/alert.repository';
+import { foldIncident, incidentIdFor, isActive } from '@bellwether/alerting-domain';
+import { AlertRepository } from '../alerts/alert.repository';
 import { IncidentRepository, incidentEvent, type StoredIncident } from './incident.repository';
 
 const incidentMetrics = {
@@ -51,7 +50,7 @@ export class IncidentBook {
       now,
       accountId,
       category,
-      newIncidentId: incidentIdFor(accountId, category, active),
+      newIncidentId: incidentIdFor(accountId, category, active.map((alert) => alert.alertId)),
       ...(options.outcome ? { outcome: options.outcome } : {}),
     });
     if (!decision.incident) return { incident: null, event: null };
@@ -97,10 +96,4 @@ export class IncidentBook {
     if (isActive(incident)) await this.alerts.linkToIncident(manager, incident.incidentId, active.filter((alert) => alert.incidentId !== incident.incidentId).map((alert) => alert.alertId));
     return { incident, event: kind === null ? null : incidentEvent(kind, incident, now) };
   }
-}
-
-/** Deterministic: reprocessing the same change proposes the same id (its group's first active alert). */
-function incidentIdFor(accountId: string, category: AlertCategory, active: readonly StoredAlert[]): string {
-  const first = [...active.map((alert) => alert.alertId)].sort()[0] ?? '';
-  return `in_${createHash('sha256').update(`${accountId}|${category}|${first}`).digest('hex').slice(0, 24)}`;
 }

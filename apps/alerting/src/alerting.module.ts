@@ -13,6 +13,7 @@ import { IncidentRepository } from './incidents/incident.repository';
 import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
 import { AlertStream } from './queues/alert-stream';
 import { OpenStreams } from './queues/open-streams';
+import { QueueActionsService } from './queues/queue-actions.service';
 import { QueuesController } from './queues/queues.controller';
 
 export const ALERTING_CONSUMER_GROUP = 'bellwether-alerting';
@@ -50,6 +51,7 @@ export class AlertingModule {
         IncidentBook,
         AlertEvents,
         AlertApplicationService,
+        QueueActionsService,
         AlertTimers,
         AlertStream,
         WebhookSender,

@@ -45,7 +45,7 @@ export { slaDueAt } from './sla';
 export { compareSeverity, maxSeverity } from './severity';
 export { accountTierOf, arrBandOf, arrUsdFromMrr, type AccountTier, type ArrBand } from './arr-tier';
 export { arrBandMultiplier, priorityOf, severityWeight } from './priority';
-export { routeTo, type RoutableAccount, type Route } from './routing';
+export { placeIncident, routeTo, type IncidentPlacement, type PlacedAlert, type RoutableAccount, type Route } from './routing';
 export { applyHysteresis, type HysteresisResult, type HysteresisState } from './hysteresis';
 export { isChurned, resolveForChurn } from './churn';
 export { foldIncident, incidentStatusOf, type FoldContext, type IncidentDecision, type IncidentMember, type IncidentRule, type IncidentState } from './incident';

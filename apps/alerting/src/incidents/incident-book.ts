@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertCategory, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
-import { foldIncident, incidentIdFor, isActive } from '@bellwether/alerting-domain';
+import { foldIncident, incidentIdFor, isActive, placeIncident } from '@bellwether/alerting-domain';
 import { AlertRepository } from '../alerts/alert.repository';
 import { IncidentRepository, incidentEvent, type StoredIncident } from './incident.repository';
 
@@ -30,10 +30,9 @@ export interface RefoldResult {
  * Keeps each (account, category)'s incident in step with its alerts, in the caller's transaction
  * (which must hold the account's lock or the incident's row): folds the group's alerts with the
  * pure `foldIncident`, stores the incident, links its active alerts to it and returns the
- * lifecycle event to publish, if any. Routing: an incident takes the queue and CSM of its
- * highest-priority alert when it opens and of its newest active alert after (it follows a
- * reassigned account to its new owner), its priority is the highest of its active alerts', and it
- * escalates (an `escalated` event) when one of its alerts does.
+ * lifecycle event to publish, if any. Placement is the domain's `placeIncident` (the queue and
+ * CSM of its highest-priority alert when it opens, of its newest active alert after; the highest
+ * priority of its active alerts); it escalates (an `escalated` event) when one of its alerts does.
  */
 @Injectable()
 export class IncidentBook {
@@ -45,7 +44,7 @@ export class IncidentBook {
   async refold(manager: EntityManager, accountId: string, category: AlertCategory, now: string, options: RefoldOptions = {}): Promise<RefoldResult> {
     const current = options.incident ?? (await this.incidents.activeOf(manager, accountId, category));
     const members = await this.alerts.groupMembers(manager, accountId, category, current?.incidentId ?? null);
-    const active = members.filter(isActive).sort((a, b) => b.priority - a.priority || a.openedAt.localeCompare(b.openedAt) || a.alertId.localeCompare(b.alertId));
+    const active = members.filter(isActive);
     const decision = foldIncident(current, members, {
       now,
       accountId,
@@ -54,21 +53,9 @@ export class IncidentBook {
       ...(options.outcome ? { outcome: options.outcome } : {}),
     });
     if (!decision.incident) return { incident: null, event: null };
-    const opening = decision.kind === 'open';
-    const lead = active[0];
-    // An incident sits in its account's current owner's queue: that of its highest-priority alert
-    // when it opens, then that of its newest active alert, so an alert routed to a new owner
-    // (the account was reassigned) moves the incident with it and the old owner no longer sees it.
-    const newest = active.reduce<(typeof active)[number] | undefined>((latest, alert) => (!latest || alert.openedAt > latest.openedAt ? alert : latest), undefined);
-    const route = opening || !current ? lead : newest;
-    const base = {
-      queue: route?.queue ?? current?.queue ?? 'team:unassigned',
-      csmId: route ? route.csmId : (current?.csmId ?? null),
-      escalatedTo: opening || !current ? null : current.escalatedTo,
-    };
-    const escalatedTo = base.escalatedTo ?? active.find((alert) => alert.escalatedTo)?.escalatedTo ?? null;
-    const priority = active.length > 0 ? Math.max(...active.map((alert) => alert.priority)) : (current?.priority ?? 0);
-    let incident: StoredIncident = { ...decision.incident, priority, queue: base.queue, csmId: base.csmId, escalatedTo };
+    const placement = placeIncident(current, active, decision.kind === 'open');
+    const escalatedTo = placement.escalatedTo;
+    let incident: StoredIncident = { ...decision.incident, ...placement };
     let kind: AlertLifecycleKind | null = null;
     switch (decision.kind) {
       case 'open':

@@ -2,15 +2,20 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
 import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { AlertApplicationService } from './alerts/alert-application.service';
 import { AlertEvents } from './alerts/alert-events';
+import { AlertRepository } from './alerts/alert.repository';
 import { AlertTimers } from './alerts/alert-timers';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
 import { WebhookSender } from './alerts/webhook-sender';
 import { WebhookDeliveryRepository } from './alerts/webhook-delivery.repository';
 import { AlertingEnv } from './alerting.env';
+import { IncidentBook } from './incidents/incident-book';
+import { IncidentRepository } from './incidents/incident.repository';
 import { ALERTING_SCHEMA, alertingMigrations } from './migrations';
 import { AlertStream } from './queues/alert-stream';
 import { OpenStreams } from './queues/open-streams';
+import { QueueActionsService } from './queues/queue-actions.service';
 import { QueuesController } from './queues/queues.controller';
 
 export const ALERTING_CONSUMER_GROUP = 'bellwether-alerting';
@@ -40,7 +45,20 @@ export class AlertingModule {
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
       controllers: [ScoreChangesConsumer, QueuesController],
-      providers: [{ provide: AlertingEnv, useValue: env }, { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) }, AlertEvents, AlertTimers, AlertStream, WebhookDeliveryRepository, WebhookSender],
+      providers: [
+        { provide: AlertingEnv, useValue: env },
+        { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) },
+        AlertRepository,
+        IncidentRepository,
+        IncidentBook,
+        AlertEvents,
+        AlertApplicationService,
+        QueueActionsService,
+        AlertTimers,
+        AlertStream,
+        WebhookDeliveryRepository,
+        WebhookSender,
+      ],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { healthDroppedRule } from './health-dropped.rule';
+import { healthDroppedRule } from './rules/health-dropped.rule';
 import { defaultRuleSet } from './rule-config';
 import { evaluateScoreRules } from './rules';
 import { ruleConfig, signalChange, snapshot } from './score-change.fixture';

@@ -12,25 +12,27 @@ import { AlertRepository } from './alert.repository';
  */
 @Injectable()
 export class AlertEvents {
-  private readonly repository = new AlertRepository();
+  constructor(
+    private readonly env: AlertingEnv,
+    private readonly repository: AlertRepository,
+  ) {}
 
-  constructor(private readonly env: AlertingEnv) {}
-
+  /** Alert lifecycle events: `bellwether.alerts.v1`, and the webhook when WEBHOOK_EVENTS has `alerts`. */
   async emit(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
-    await enqueueOutbox(
-      manager,
-      ALERTING_SCHEMA,
-      events.map((event) => ({ topic: Topics.alerts, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
-    );
-    if (this.env.WEBHOOK_URL && this.env.WEBHOOK_EVENTS.includes('alerts')) await this.repository.enqueueWebhooks(manager, events);
+    await this.publish(manager, Topics.alerts, 'alerts', events);
   }
 
+  /** Incident lifecycle events: `bellwether.incidents.v1`, and the webhook when WEBHOOK_EVENTS has `incidents`. */
   async emitIncidents(manager: EntityManager, events: readonly IncidentLifecycleEvent[]): Promise<void> {
+    await this.publish(manager, Topics.incidents, 'incidents', events);
+  }
+
+  private async publish(manager: EntityManager, topic: string, webhookEvents: 'alerts' | 'incidents', events: readonly (AlertLifecycleEvent | IncidentLifecycleEvent)[]): Promise<void> {
     await enqueueOutbox(
       manager,
       ALERTING_SCHEMA,
-      events.map((event) => ({ topic: Topics.incidents, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
+      events.map((event) => ({ topic, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
     );
-    if (this.env.WEBHOOK_URL && this.env.WEBHOOK_EVENTS.includes('incidents')) await this.repository.enqueueWebhooks(manager, events);
+    if (this.env.WEBHOOK_URL && this.env.WEBHOOK_EVENTS.includes(webhookEvents)) await this.repository.enqueueWebhooks(manager, events);
   }
 }

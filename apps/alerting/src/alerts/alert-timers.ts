@@ -21,8 +21,6 @@ const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', hel
  */
 @Injectable()
 export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly repository = new AlertRepository();
-  private readonly book = new IncidentBook();
   private readonly loop: IntervalWorker;
   private lastError: string | null = null;
   /** The pipeline time of the last completed pass; null before the first (readiness shows it). */
@@ -38,6 +36,8 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly health: HealthRegistry,
     private readonly clock: PipelineClock,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    private readonly repository: AlertRepository,
+    private readonly book: IncidentBook,
   ) {
     this.loop = new IntervalWorker(this.env.ALERT_TIMERS_INTERVAL_MS, () => this.tick());
   }

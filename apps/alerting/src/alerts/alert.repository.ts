@@ -1,6 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, AlertLifecycleKind, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
 import type { AlertState, ScorePoint } from '@bellwether/alerting-domain';
+import { accountOfItem, itemRowForUpdate, listQueueRows, queueItemEventFields, queueItemFromRow, type QueueItemRow, type QueueListFilter } from '../queues/queue-item.rows';
 
 /** An alert as stored: the domain state plus where it is routed. */
 export interface StoredAlert extends AlertState {
@@ -19,26 +21,12 @@ export interface StoredAlert extends AlertState {
   readonly incidentId?: string | null;
 }
 
-interface AlertRow {
-  id: string;
-  account_id: string;
+interface AlertRow extends QueueItemRow {
   rule_id: string;
-  category: StoredAlert['category'];
-  severity: StoredAlert['severity'];
-  status: StoredAlert['status'];
-  priority: number;
-  queue: string;
-  csm_id: string | null;
   count: number;
-  opened_at: Date;
-  last_seen_at: Date;
-  resolved_at: Date | null;
   snoozed_until: Date | null;
-  outcome: StoredAlert['outcome'] | null;
   evidence: string[];
-  revision: number;
   sla_due_at: Date | null;
-  escalated_to: string | null;
   acknowledged_at: Date | null;
   note: string | null;
   incident_id: string | null;
@@ -47,6 +35,7 @@ interface AlertRow {
 const HISTORY_DAYS = 30;
 
 /** SQL of the alerting schema; parameterized statements only. */
+@Injectable()
 export class AlertRepository {
   async claimChanges(manager: EntityManager, changeIds: readonly string[]): Promise<Set<string>> {
     if (changeIds.length === 0) return new Set();
@@ -119,12 +108,12 @@ export class AlertRepository {
 
   /** The account of an alert (no lock), so a caller can take the account's lock before the row's. */
   async accountOfAlert(manager: EntityManager, alertId: string): Promise<string | null> {
-    const [row] = (await manager.query('SELECT account_id FROM alerting.alerts WHERE id = $1', [alertId])) as { account_id: string }[];
-    return row?.account_id ?? null;
+    return accountOfItem(manager, 'alerts', alertId);
   }
 
+  /** The alert, its row locked for the caller's transaction, or null. */
   async findForUpdate(manager: EntityManager, alertId: string): Promise<StoredAlert | null> {
-    const [row] = (await manager.query('SELECT * FROM alerting.alerts WHERE id = $1 FOR UPDATE', [alertId])) as AlertRow[];
+    const row = await itemRowForUpdate<AlertRow>(manager, 'alerts', alertId);
     return row ? fromRow(row) : null;
   }
 
@@ -149,15 +138,8 @@ export class AlertRepository {
   }
 
   /** A queue, priority first: its own alerts and the escalations routed to it. */
-  async listQueue(manager: EntityManager, queue: string, filter: { statuses: readonly string[]; category?: string; rule?: string; limit: number }): Promise<StoredAlert[]> {
-    const rows = (await manager.query(
-      `SELECT * FROM alerting.alerts
-       WHERE (queue = $1 OR escalated_to = $1) AND status = ANY($2::text[])
-         AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR rule_id = $4)
-       ORDER BY priority DESC, opened_at ASC LIMIT $5`,
-      [queue, filter.statuses, filter.category ?? null, filter.rule ?? null, filter.limit],
-    )) as AlertRow[];
-    return rows.map(fromRow);
+  async listQueue(manager: EntityManager, queue: string, filter: QueueListFilter): Promise<StoredAlert[]> {
+    return (await listQueueRows<AlertRow>(manager, 'alerts', queue, filter)).map(fromRow);
   }
 
   /**
@@ -255,14 +237,7 @@ export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occ
     revision: alert.revision,
     accountId: alert.accountId,
     rule: alert.ruleId,
-    category: alert.category,
-    severity: alert.severity,
-    priority: alert.priority,
-    queue: alert.queue,
-    ...(alert.escalatedTo ? { escalatedTo: alert.escalatedTo } : {}),
-    ...(alert.csmId ? { csmId: alert.csmId } : {}),
-    status: alert.status,
-    ...(alert.outcome ? { outcome: alert.outcome } : {}),
+    ...queueItemEventFields(alert),
     evidence: alert.evidence,
     occurredAt,
     ...(alert.incidentId ? { incidentId: alert.incidentId } : {}),
@@ -272,24 +247,12 @@ export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occ
 function fromRow(row: AlertRow): StoredAlert {
   return {
     alertId: row.id,
-    accountId: row.account_id,
     ruleId: row.rule_id,
-    category: row.category,
-    severity: row.severity,
-    status: row.status,
-    priority: row.priority,
-    queue: row.queue,
-    csmId: row.csm_id,
+    ...queueItemFromRow(row),
     count: row.count,
-    openedAt: row.opened_at.toISOString(),
-    lastSeenAt: row.last_seen_at.toISOString(),
-    ...(row.resolved_at ? { resolvedAt: row.resolved_at.toISOString() } : {}),
     ...(row.snoozed_until ? { snoozedUntil: row.snoozed_until.toISOString() } : {}),
-    ...(row.outcome ? { outcome: row.outcome } : {}),
     evidence: row.evidence,
-    revision: row.revision,
     slaDueAt: row.sla_due_at?.toISOString() ?? null,
-    escalatedTo: row.escalated_to,
     acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
     note: row.note,
     incidentId: row.incident_id,

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertCategory, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
-import { foldIncident, isActive } from '@bellwether/alerting-domain';
-import { AlertRepository, type StoredAlert } from '../alerts/alert.repository';
+import { foldIncident, incidentIdFor, isActive, placeIncident } from '@bellwether/alerting-domain';
+import { AlertRepository } from '../alerts/alert.repository';
 import { IncidentRepository, incidentEvent, type StoredIncident } from './incident.repository';
 
 const incidentMetrics = {
@@ -30,42 +30,32 @@ export interface RefoldResult {
  * Keeps each (account, category)'s incident in step with its alerts, in the caller's transaction
  * (which must hold the account's lock or the incident's row): folds the group's alerts with the
  * pure `foldIncident`, stores the incident, links its active alerts to it and returns the
- * lifecycle event to publish, if any. Routing: an incident takes the queue and CSM of its
- * highest-priority alert when it opens and of its newest active alert after (it follows a
- * reassigned account to its new owner), its priority is the highest of its active alerts', and it
- * escalates (an `escalated` event) when one of its alerts does.
+ * lifecycle event to publish, if any. Placement is the domain's `placeIncident` (the queue and
+ * CSM of its highest-priority alert when it opens, of its newest active alert after; the highest
+ * priority of its active alerts); it escalates (an `escalated` event) when one of its alerts does.
  */
+@Injectable()
 export class IncidentBook {
-  private readonly incidents = new IncidentRepository();
-  private readonly alerts = new AlertRepository();
+  constructor(
+    private readonly incidents: IncidentRepository,
+    private readonly alerts: AlertRepository,
+  ) {}
 
   async refold(manager: EntityManager, accountId: string, category: AlertCategory, now: string, options: RefoldOptions = {}): Promise<RefoldResult> {
     const current = options.incident ?? (await this.incidents.activeOf(manager, accountId, category));
     const members = await this.alerts.groupMembers(manager, accountId, category, current?.incidentId ?? null);
-    const active = members.filter(isActive).sort((a, b) => b.priority - a.priority || a.openedAt.localeCompare(b.openedAt) || a.alertId.localeCompare(b.alertId));
+    const active = members.filter(isActive);
     const decision = foldIncident(current, members, {
       now,
       accountId,
       category,
-      newIncidentId: incidentIdFor(accountId, category, active),
+      newIncidentId: incidentIdFor(accountId, category, active.map((alert) => alert.alertId)),
       ...(options.outcome ? { outcome: options.outcome } : {}),
     });
     if (!decision.incident) return { incident: null, event: null };
-    const opening = decision.kind === 'open';
-    const lead = active[0];
-    // An incident sits in its account's current owner's queue: that of its highest-priority alert
-    // when it opens, then that of its newest active alert, so an alert routed to a new owner
-    // (the account was reassigned) moves the incident with it and the old owner no longer sees it.
-    const newest = active.reduce<(typeof active)[number] | undefined>((latest, alert) => (!latest || alert.openedAt > latest.openedAt ? alert : latest), undefined);
-    const route = opening || !current ? lead : newest;
-    const base = {
-      queue: route?.queue ?? current?.queue ?? 'team:unassigned',
-      csmId: route ? route.csmId : (current?.csmId ?? null),
-      escalatedTo: opening || !current ? null : current.escalatedTo,
-    };
-    const escalatedTo = base.escalatedTo ?? active.find((alert) => alert.escalatedTo)?.escalatedTo ?? null;
-    const priority = active.length > 0 ? Math.max(...active.map((alert) => alert.priority)) : (current?.priority ?? 0);
-    let incident: StoredIncident = { ...decision.incident, priority, queue: base.queue, csmId: base.csmId, escalatedTo };
+    const placement = placeIncident(current, active, decision.kind === 'open');
+    const escalatedTo = placement.escalatedTo;
+    let incident: StoredIncident = { ...decision.incident, ...placement };
     let kind: AlertLifecycleKind | null = null;
     switch (decision.kind) {
       case 'open':
@@ -93,10 +83,4 @@ export class IncidentBook {
     if (isActive(incident)) await this.alerts.linkToIncident(manager, incident.incidentId, active.filter((alert) => alert.incidentId !== incident.incidentId).map((alert) => alert.alertId));
     return { incident, event: kind === null ? null : incidentEvent(kind, incident, now) };
   }
-}
-
-/** Deterministic: reprocessing the same change proposes the same id (its group's first active alert). */
-function incidentIdFor(accountId: string, category: AlertCategory, active: readonly StoredAlert[]): string {
-  const first = [...active.map((alert) => alert.alertId)].sort()[0] ?? '';
-  return `in_${createHash('sha256').update(`${accountId}|${category}|${first}`).digest('hex').slice(0, 24)}`;
 }

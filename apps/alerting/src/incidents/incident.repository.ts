@@ -1,6 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AlertLifecycleKind, IncidentLifecycleEvent } from '@bellwether/contracts';
 import type { HysteresisState, IncidentRule, IncidentState } from '@bellwether/alerting-domain';
+import { accountOfItem, itemRowForUpdate, listQueueRows, queueItemEventFields, queueItemFromRow, type QueueItemRow, type QueueListFilter } from '../queues/queue-item.rows';
 
 /** An incident as stored: the domain state plus where it is routed. */
 export interface StoredIncident extends IncidentState {
@@ -12,26 +14,13 @@ export interface StoredIncident extends IncidentState {
   readonly escalatedTo: string | null;
 }
 
-interface IncidentRow {
-  id: string;
-  account_id: string;
-  category: StoredIncident['category'];
-  severity: StoredIncident['severity'];
-  status: StoredIncident['status'];
-  priority: number;
-  queue: string;
-  csm_id: string | null;
-  escalated_to: string | null;
-  opened_at: Date;
-  last_seen_at: Date;
-  resolved_at: Date | null;
-  outcome: StoredIncident['outcome'] | null;
+interface IncidentRow extends QueueItemRow {
   rule_ids: string[];
   rules: IncidentRule[];
-  revision: number;
 }
 
 /** SQL of `alerting.incidents` and `alerting.rule_hysteresis`; parameterized statements only. */
+@Injectable()
 export class IncidentRepository {
   /** The active incident of (account, category), locked, or null. */
   async activeOf(manager: EntityManager, accountId: string, category: string): Promise<StoredIncident | null> {
@@ -47,12 +36,12 @@ export class IncidentRepository {
 
   /** The account of an incident (no lock), so a caller can take the account's lock before the row's. */
   async accountOf(manager: EntityManager, incidentId: string): Promise<string | null> {
-    const [row] = (await manager.query('SELECT account_id FROM alerting.incidents WHERE id = $1', [incidentId])) as { account_id: string }[];
-    return row?.account_id ?? null;
+    return accountOfItem(manager, 'incidents', incidentId);
   }
 
+  /** The incident, its row locked for the caller's transaction, or null. */
   async findForUpdate(manager: EntityManager, incidentId: string): Promise<StoredIncident | null> {
-    const [row] = (await manager.query('SELECT * FROM alerting.incidents WHERE id = $1 FOR UPDATE', [incidentId])) as IncidentRow[];
+    const row = await itemRowForUpdate<IncidentRow>(manager, 'incidents', incidentId);
     return row ? fromRow(row) : null;
   }
 
@@ -87,14 +76,8 @@ export class IncidentRepository {
   }
 
   /** A queue, priority first: its own incidents and the escalations routed to it. */
-  async listQueue(manager: EntityManager, queue: string, filter: { statuses: readonly string[]; category?: string; limit: number }): Promise<StoredIncident[]> {
-    const rows = (await manager.query(
-      `SELECT * FROM alerting.incidents
-       WHERE (queue = $1 OR escalated_to = $1) AND status = ANY($2::text[]) AND ($3::text IS NULL OR category = $3)
-       ORDER BY priority DESC, opened_at ASC LIMIT $4`,
-      [queue, filter.statuses, filter.category ?? null, filter.limit],
-    )) as IncidentRow[];
-    return rows.map(fromRow);
+  async listQueue(manager: EntityManager, queue: string, filter: Omit<QueueListFilter, 'rule'>): Promise<StoredIncident[]> {
+    return (await listQueueRows<IncidentRow>(manager, 'incidents', queue, filter)).map(fromRow);
   }
 
   /** The hysteresis state of each rule of the account that has one. */
@@ -139,14 +122,7 @@ export function incidentEvent(kind: AlertLifecycleKind, incident: StoredIncident
     incidentId: incident.incidentId,
     revision: incident.revision,
     accountId: incident.accountId,
-    category: incident.category,
-    severity: incident.severity,
-    priority: incident.priority,
-    queue: incident.queue,
-    ...(incident.escalatedTo ? { escalatedTo: incident.escalatedTo } : {}),
-    ...(incident.csmId ? { csmId: incident.csmId } : {}),
-    status: incident.status,
-    ...(incident.outcome ? { outcome: incident.outcome } : {}),
+    ...queueItemEventFields(incident),
     openedAt: incident.openedAt,
     ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
     ruleIds: incident.ruleIds,
@@ -156,22 +132,5 @@ export function incidentEvent(kind: AlertLifecycleKind, incident: StoredIncident
 }
 
 function fromRow(row: IncidentRow): StoredIncident {
-  return {
-    incidentId: row.id,
-    accountId: row.account_id,
-    category: row.category,
-    severity: row.severity,
-    status: row.status,
-    priority: row.priority,
-    queue: row.queue,
-    csmId: row.csm_id,
-    escalatedTo: row.escalated_to,
-    openedAt: row.opened_at.toISOString(),
-    lastSeenAt: row.last_seen_at.toISOString(),
-    ...(row.resolved_at ? { resolvedAt: row.resolved_at.toISOString() } : {}),
-    ...(row.outcome ? { outcome: row.outcome } : {}),
-    ruleIds: row.rule_ids,
-    rules: row.rules,
-    revision: row.revision,
-  };
+  return { incidentId: row.id, ...queueItemFromRow(row), ruleIds: row.rule_ids, rules: row.rules };
 }

@@ -64,6 +64,19 @@ export default tseslint.config(
     },
   },
   {
+    // Repositories are injectable providers (style.md, practice 11): production code receives them
+    // from Nest and never builds one, so every side effect can be swapped in a test. Tests, test
+    // fakes and the keys CLI (a composition root without Nest) may construct them.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fake.ts', 'apps/*/src/cli/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'NewExpression[callee.name=/Repository$/]', message: 'Inject the repository (register it as a provider); only tests and the CLI construct repositories.' },
+      ],
+    },
+  },
+  {
     // Domain libs are pure: no I/O modules, no framework.
     files: ['libs/*-domain/**/*.ts'],
     rules: {

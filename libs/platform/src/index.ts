@@ -23,6 +23,7 @@ export * from './clock/clock';
 export * from './clock/pipeline-time';
 export * from './clock/pipeline-clock';
 export * from './clock/pipeline-clock.module';
+export * from './clock/pipeline-timer-loop';
 export * from './delivery/webhook-signature';
 export * from './delivery/delivery-outcome';
 export * from './delivery/webhook-delivery-worker';

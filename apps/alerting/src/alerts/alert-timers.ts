@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import { wake } from '@bellwether/alerting-domain';
 import { DirectoryRing } from '@bellwether/auth';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, OutboxRelay, PipelineClock, PipelineTimerLoop, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { AlertEvents } from './alert-events';
 import { IncidentBook } from '../incidents/incident-book';
@@ -21,11 +21,7 @@ const escalations = new Counter({ name: 'bellwether_alerts_escalated_total', hel
  */
 @Injectable()
 export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly loop: IntervalWorker;
-  private lastError: string | null = null;
-  /** The pipeline time of the last completed pass; null before the first (readiness shows it). */
-  private lastPassAt: string | null = null;
-  private stopFollowingClock: () => void = () => undefined;
+  private readonly loop: PipelineTimerLoop;
 
   constructor(
     @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -33,74 +29,71 @@ export class AlertTimers implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly events: AlertEvents,
     private readonly relay: OutboxRelay,
     private readonly env: AlertingEnv,
-    private readonly health: HealthRegistry,
-    private readonly clock: PipelineClock,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    health: HealthRegistry,
+    clock: PipelineClock,
+    @Inject(APP_LOGGER) logger: AppLogger,
     private readonly repository: AlertRepository,
     private readonly book: IncidentBook,
   ) {
-    this.loop = new IntervalWorker(this.env.ALERT_TIMERS_INTERVAL_MS, () => this.tick());
+    this.loop = new PipelineTimerLoop({
+      name: 'alert-timers',
+      intervalMs: env.ALERT_TIMERS_INTERVAL_MS,
+      failureMessage: 'alert timers failed; will retry',
+      clock,
+      health,
+      logger,
+      pass: (now) => this.applyDue(now),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.health.register('alert-timers', () =>
-      this.lastError ? { ok: false, detail: this.lastError } : { ok: true, detail: this.lastPassAt ? `last pass at pipeline time ${this.lastPassAt}` : 'waiting for the pipeline clock' },
-    );
-    this.stopFollowingClock = this.clock.onAdvance(() => this.loop.nudge());
     this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopFollowingClock();
     await this.loop.stop();
   }
 
   /**
    * One pass over the escalations and snoozes due at the pipeline clock's now; returns how many
-   * alerts changed (0, doing nothing, while the clock has no time yet).
+   * alerts changed (0, doing nothing, while the clock has no time yet or when the pass failed).
    */
-  async tick(): Promise<number> {
-    const now = this.clock.now();
-    if (now === null) return 0;
-    try {
-      const changed = await this.dataSource.transaction(async (manager) => {
-        const emitted = [];
-        const touched: StoredAlert[] = [];
-        for (const alert of await this.repository.dueForEscalation(manager, now, 100)) {
-          const team = (alert.csmId ? this.directory.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
-          const escalated: StoredAlert = { ...alert, escalatedTo: `manager:${team}`, revision: alert.revision + 1 };
-          await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string, now);
-          escalations.inc({ rule: alert.ruleId });
-          emitted.push(lifecycleEvent('escalated', escalated, now));
-          touched.push(escalated);
-        }
-        for (const alert of await this.repository.dueToWake(manager, now, 100)) {
-          const woken = wake(alert, now);
-          if (!woken.ok) continue;
-          const updated = withState(alert, woken.alert);
-          await this.repository.update(manager, updated);
-          emitted.push(lifecycleEvent('updated', updated, now));
-          touched.push(updated);
-        }
-        // Their incidents follow: one escalates with its alert; a woken alert re-opens its incident.
-        const incidentEvents = [];
-        const groups = new Map(touched.filter((alert) => alert.incidentId).map((alert) => [`${alert.accountId}|${alert.category}`, alert]));
-        for (const alert of groups.values()) {
-          const folded = await this.book.refold(manager, alert.accountId, alert.category, now);
-          if (folded.event) incidentEvents.push(folded.event);
-        }
-        await this.events.emit(manager, emitted);
-        await this.events.emitIncidents(manager, incidentEvents);
-        return emitted.length + incidentEvents.length;
-      });
-      this.lastError = null;
-      this.lastPassAt = now;
-      if (changed > 0) this.relay.nudge();
-      return changed;
-    } catch (error) {
-      this.lastError = loggableMessage(error);
-      this.logger.warn({ error: this.lastError }, 'alert timers failed; will retry');
-      return 0;
-    }
+  tick(): Promise<number> {
+    return this.loop.runOnce();
+  }
+
+  private async applyDue(now: string): Promise<number> {
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const emitted = [];
+      const touched: StoredAlert[] = [];
+      for (const alert of await this.repository.dueForEscalation(manager, now, 100)) {
+        const team = (alert.csmId ? this.directory.teamOfCsm(alert.csmId) : null) ?? this.env.DEFAULT_ESCALATION_TEAM;
+        const escalated: StoredAlert = { ...alert, escalatedTo: `manager:${team}`, revision: alert.revision + 1 };
+        await this.repository.markEscalated(manager, escalated, escalated.escalatedTo as string, now);
+        escalations.inc({ rule: alert.ruleId });
+        emitted.push(lifecycleEvent('escalated', escalated, now));
+        touched.push(escalated);
+      }
+      for (const alert of await this.repository.dueToWake(manager, now, 100)) {
+        const woken = wake(alert, now);
+        if (!woken.ok) continue;
+        const updated = withState(alert, woken.alert);
+        await this.repository.update(manager, updated);
+        emitted.push(lifecycleEvent('updated', updated, now));
+        touched.push(updated);
+      }
+      // Their incidents follow: one escalates with its alert; a woken alert re-opens its incident.
+      const incidentEvents = [];
+      const groups = new Map(touched.filter((alert) => alert.incidentId).map((alert) => [`${alert.accountId}|${alert.category}`, alert]));
+      for (const alert of groups.values()) {
+        const folded = await this.book.refold(manager, alert.accountId, alert.category, now);
+        if (folded.event) incidentEvents.push(folded.event);
+      }
+      await this.events.emit(manager, emitted);
+      await this.events.emitIncidents(manager, incidentEvents);
+      return emitted.length + incidentEvents.length;
+    });
+    if (changed > 0) this.relay.nudge();
+    return changed;
   }
 }

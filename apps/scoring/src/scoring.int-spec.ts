@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PipelineWatermark, type PlaybookRunEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { applyAccountEvents, closeAccountDays, defaultScorecard } from '@bellwether/scoring-domain';
-import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
+import { resetTestDatabase, ServiceProcess, telemetryEvent, testEnvironment, waitFor } from '@bellwether/testing';
 import { SCORING_CONSUMER_GROUP } from './scoring.module';
 
 /**
@@ -29,17 +29,8 @@ const scoring = new ServiceProcess('scoring', 4320 + Number(process.env['E2E_POR
 let tail: TopicTail;
 
 const day = (n: number, hour = 10) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000 + hour * 3_600_000).toISOString();
-const event = (accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}, id = `evt_${randomUUID()}`): TelemetryEvent => ({
-  schemaVersion: 1,
-  id,
-  type,
-  accountId,
-  userId: 'u1',
-  timestamp,
-  receivedAt: timestamp,
-  source: 'native',
-  properties,
-});
+const event = (accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}, id = `evt_${randomUUID()}`): TelemetryEvent =>
+  telemetryEvent({ id, accountId, type, timestamp, properties });
 const send = (events: TelemetryEvent[]) => producer.send(Topics.events, events.map((value) => ({ key: value.accountId, value })));
 const applied = async (): Promise<number> => Number((await db.query('SELECT count(*) AS n FROM scoring.processed_events')).rows[0].n);
 const snapshots = async () =>

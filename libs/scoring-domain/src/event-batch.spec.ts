@@ -1,20 +1,11 @@
+import { telemetryEvent } from '@bellwether/testing';
 import type { TelemetryEvent } from '@bellwether/contracts';
 import { applyAccountEvents } from './account-scoring';
 import { applyEventBatch, claimedAccountIds, firstCopies, newestEventTime } from './event-batch';
 import { defaultScorecard } from './scorecard';
 import { eventTimeOf } from './time';
 
-const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => ({
-  schemaVersion: 1,
-  id,
-  type,
-  accountId,
-  userId: 'u1',
-  timestamp,
-  receivedAt: timestamp,
-  source: 'native',
-  properties,
-});
+const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => telemetryEvent({ id, accountId, type, timestamp, properties });
 const day = (n: number, hour = 10) => new Date(Date.UTC(2026, 2, 1) + n * 86_400_000 + hour * 3_600_000).toISOString();
 const options = { allowedLatenessDays: 30, gracePeriodMs: 48 * 3_600_000 };
 const ids = (events: readonly TelemetryEvent[]) => events.map((e) => e.id);

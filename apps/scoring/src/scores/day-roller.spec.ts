@@ -1,3 +1,4 @@
+import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
@@ -17,17 +18,7 @@ const unused = (): never => {
   throw new Error('not used by this unit');
 };
 
-const telemetry = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties']): TelemetryEvent => ({
-  schemaVersion: 1,
-  id,
-  type,
-  accountId,
-  userId: 'u1',
-  timestamp,
-  receivedAt: timestamp,
-  source: 'native',
-  properties,
-});
+const telemetry = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties']): TelemetryEvent => telemetryEvent({ id, accountId, type, timestamp, properties });
 const options = { allowedLatenessDays: 30, gracePeriodMs: 48 * 3_600_000 };
 /** An onboarded 5-seat account busy through February, silent since. */
 const storedAfter = (accountId: string): StoredAccount => {

@@ -1,3 +1,4 @@
+import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import type { TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type DecodedBatch } from '@bellwether/kafka';
@@ -16,17 +17,7 @@ const unused = (): never => {
   throw new Error('not used by this unit');
 };
 
-const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => ({
-  schemaVersion: 1,
-  id,
-  type,
-  accountId,
-  userId: 'u1',
-  timestamp,
-  receivedAt: timestamp,
-  source: 'native',
-  properties,
-});
+const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => telemetryEvent({ id, accountId, type, timestamp, properties });
 const day = (n: number, hour = 10) => new Date(Date.UTC(2026, 2, 1) + n * 86_400_000 + hour * 3_600_000).toISOString();
 const batchOf = (events: TelemetryEvent[], partition = 3): DecodedBatch<TelemetryEvent> => ({
   topic: 'bellwether.events.v1',

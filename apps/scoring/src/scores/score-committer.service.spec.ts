@@ -1,3 +1,4 @@
+import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import type { OutboxMessage, OutboxRelay } from '@bellwether/platform';
@@ -15,17 +16,7 @@ const unused = (): never => {
   throw new Error('not used by this unit');
 };
 
-const telemetry = (id: string, accountId: string): TelemetryEvent => ({
-  schemaVersion: 1,
-  id,
-  type: 'nps.responded',
-  accountId,
-  userId: 'u1',
-  timestamp: '2026-03-01T10:00:00.000Z',
-  receivedAt: '2026-03-01T10:00:00.000Z',
-  source: 'native',
-  properties: { score: 3 },
-});
+const telemetry = (id: string, accountId: string): TelemetryEvent => telemetryEvent({ id, accountId, type: 'nps.responded', timestamp: '2026-03-01T10:00:00.000Z', properties: { score: 3 } });
 const options = { allowedLatenessDays: 30, gracePeriodMs: 48 * 3_600_000 };
 
 function harness() {

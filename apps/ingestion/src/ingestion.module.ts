@@ -3,11 +3,17 @@ import { ApiKeyGuard, authFailurePolicy, commonRatePolicies, KEY_VERIFIER, RateL
 import { KafkaClientModule } from '@bellwether/kafka';
 import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
 import { AccountOwnershipController } from './accounts/account-ownership.controller';
+import { AccountOwnershipRepository } from './accounts/account-ownership.repository';
 import { AccountOwnershipService } from './accounts/account-ownership.service';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
+import { ApiKeyRepository } from './api-keys/api-key.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { DataSourceTransactions, IngestionTransactions } from './database/ingestion-transactions';
+import { IngestionOutboxRepository } from './database/ingestion-outbox.repository';
+import { AdminAuditRepository } from './directory/admin-audit.repository';
 import { DirectoryController } from './directory/directory.controller';
+import { DirectoryRepository } from './directory/directory.repository';
 import { DirectoryService } from './directory/directory.service';
 import { EventPublisher } from './events/event-publisher.service';
 import { EventsController } from './events/events.controller';
@@ -44,6 +50,12 @@ export class IngestionModule {
       controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],
       providers: [
         { provide: IngestionEnv, useValue: env },
+        { provide: IngestionTransactions, useClass: DataSourceTransactions },
+        IngestionOutboxRepository,
+        ApiKeyRepository,
+        DirectoryRepository,
+        AdminAuditRepository,
+        AccountOwnershipRepository,
         ApiKeysService,
         DirectoryService,
         AccountOwnershipService,

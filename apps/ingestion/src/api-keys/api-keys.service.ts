@@ -1,11 +1,13 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Topics, type ApiKeyRecord, type ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes, generateKey, keyIdentityProblems, parseKey, principalOf, secretMatches, type KeyVerifier, type Principal, type Verification } from '@bellwether/auth';
-import { Clock, enqueueOutbox, SERVICE_DATA_SOURCE } from '@bellwether/platform';
-import { INGESTION_SCHEMA } from '../migrations';
+import { Clock } from '@bellwether/platform';
+import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
+import { IngestionTransactions } from '../database/ingestion-transactions';
 import { IngestionEnv } from '../ingestion.env';
-import { ApiKeyEntity } from './api-key.entity';
+import type { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyRepository, type ApiKeyChange } from './api-key.repository';
 
 /** What an admin sees of a key: never the secret nor its hash. */
 export interface ApiKeySummary {
@@ -35,16 +37,17 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   private readonly cache = new Map<string, { principal: Principal; expiresAt: number }>();
 
   constructor(
-    @Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly keys: ApiKeyRepository,
+    private readonly transactions: IngestionTransactions,
+    private readonly outbox: IngestionOutboxRepository,
     private readonly env: IngestionEnv,
     private readonly clock: Clock,
   ) {}
 
   /** Republishes every key at start: the compacted topic converges even if it was lost. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const rows = await manager.getRepository(ApiKeyEntity).find();
-      await this.publish(manager, rows);
+    await this.transactions.run(async (manager) => {
+      await this.publish(manager, await this.keys.all(manager));
     });
   }
 
@@ -54,7 +57,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
     if (!parsed) return { ok: false, reason: 'invalid' };
     const cached = this.cache.get(plaintext);
     if (cached && cached.expiresAt > this.clock.nowMs()) return { ok: true, principal: cached.principal };
-    const row = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: parsed.id });
+    const row = await this.keys.findById(parsed.id);
     if (!row || row.revokedAt || !secretMatches(parsed.secret, row.secretSha256)) {
       this.cache.delete(plaintext);
       return { ok: false, reason: 'invalid' };
@@ -72,9 +75,8 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
     const identity = keyIdentityProblems(request);
     if (identity.length > 0) throw new Error(identity.map((problem) => `${problem.path} ${problem.message}`).join('; '));
     const generated = generateKey();
-    await this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(ApiKeyEntity);
-      await repository.insert({
+    await this.transactions.run(async (manager) => {
+      const stored = await this.keys.insert(manager, {
         id: generated.id,
         name: request.name,
         secretSha256: generated.secretSha256,
@@ -83,7 +85,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
         team: request.team ?? null,
         revokedAt: null,
       });
-      await this.publish(manager, [await repository.findOneByOrFail({ id: generated.id })]);
+      await this.publish(manager, [stored]);
     });
     return { id: generated.id, key: generated.plaintext };
   }
@@ -100,7 +102,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   }
 
   async list(): Promise<ApiKeySummary[]> {
-    const rows = await this.dataSource.getRepository(ApiKeyEntity).find({ order: { createdAt: 'ASC' } });
+    const rows = await this.keys.listByCreation();
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -112,12 +114,11 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
     }));
   }
 
-  private async change(id: string, patch: Partial<Pick<ApiKeyEntity, 'secretSha256' | 'revokedAt'>>): Promise<boolean> {
-    const changed = await this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(ApiKeyEntity);
-      const row = await repository.createQueryBuilder('key').setLock('pessimistic_write').where('key.id = :id AND key.revoked_at IS NULL', { id }).getOne();
+  private async change(id: string, patch: ApiKeyChange): Promise<boolean> {
+    const changed = await this.transactions.run(async (manager) => {
+      const row = await this.keys.findLiveForUpdate(manager, id);
       if (!row) return false;
-      await repository.update({ id }, patch);
+      await this.keys.update(manager, id, patch);
       await this.publish(manager, [{ ...row, ...patch }]);
       return true;
     });
@@ -127,9 +128,8 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
 
   private async publish(manager: EntityManager, rows: readonly ApiKeyEntity[]): Promise<void> {
     const updatedAt = this.clock.nowIso();
-    await enqueueOutbox(
+    await this.outbox.enqueue(
       manager,
-      INGESTION_SCHEMA,
       rows.map((row) => {
         const record: ApiKeyRecord = {
           schemaVersion: 1,

@@ -6,7 +6,10 @@ import { createServiceDataSource, loadEnv, migrate, WallClock } from '@bellwethe
 import type { ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes } from '@bellwether/auth';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { DataSourceTransactions } from '../database/ingestion-transactions';
+import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
 import { IngestionEnv } from '../ingestion.env';
 import { INGESTION_SCHEMA, ingestionMigrations } from '../migrations';
 
@@ -44,7 +47,8 @@ async function main(): Promise<number> {
   await dataSource.initialize();
   try {
     await migrate(dataSource, INGESTION_SCHEMA);
-    const service = new ApiKeysService(dataSource, new IngestionEnv(), new WallClock());
+    // A composition root without Nest: it wires the service's repositories by hand.
+    const service = new ApiKeysService(new ApiKeyRepository(dataSource), new DataSourceTransactions(dataSource), new IngestionOutboxRepository(), new IngestionEnv(), new WallClock());
     if (command === 'create') {
       const scopes = (values.scopes ?? '').split(',').filter(Boolean) as ApiKeyScope[];
       if (!values.name || scopes.some((scope) => !apiKeyScopes.includes(scope))) {

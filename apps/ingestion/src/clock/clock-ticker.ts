@@ -1,14 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Topics, type ClockTick } from '@bellwether/contracts';
 import { MessageProducer } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, Clock } from '@bellwether/platform';
 import { IngestionEnv } from '../ingestion.env';
 
 /**
  * In live mode (CLOCK_MODE=wall) the wall clock is a watermark source: a tick on
  * `bellwether.clock.v1` every CLOCK_TICK_SECONDS lets scoring roll days over for silent accounts.
  * In event mode (replays, simulations) only event time moves the watermark, so nothing ticks.
- * Several replicas may tick; consumers take the maximum, so duplicates are harmless.
+ * Several replicas may tick; consumers take the maximum, so duplicates are harmless. The
+ * watermark is the injected clock's time.
  */
 @Injectable()
 export class ClockTicker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -17,6 +18,7 @@ export class ClockTicker implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly producer: MessageProducer,
     private readonly env: IngestionEnv,
+    private readonly clock: Clock,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -31,7 +33,7 @@ export class ClockTicker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async tick(): Promise<void> {
-    const tick: ClockTick = { schemaVersion: 1, watermark: new Date().toISOString() };
+    const tick: ClockTick = { schemaVersion: 1, watermark: this.clock.nowIso() };
     try {
       await this.producer.send(Topics.clock, [{ key: 'clock', value: tick }]);
     } catch (error) {

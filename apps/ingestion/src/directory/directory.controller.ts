@@ -1,14 +1,15 @@
 import { Controller, Delete, Get, HttpCode, Put, Req, UseGuards } from '@nestjs/common';
 import { RequestRejected, ValidBody, ValidParams, ValidQuery, requestSchemas } from '@bellwether/platform';
 import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import type { StoredAuditEntry } from './admin-audit';
+import type { StoredAuditEntry } from './admin-audit.repository';
 import { auditQuerySchema, DIRECTORY_ID, putCsmSchema, putTeamSchema, type AuditQuery, type PutCsmBody, type PutTeamBody } from './directory.dto';
 
 // Path ids are checked by checkedId (the directory's own form), after the shared storable-text rule.
 const teamParams = { type: 'object', required: ['team'], additionalProperties: false, properties: { team: { type: 'string' } } };
 const csmParams = { type: 'object', required: ['csmId'], additionalProperties: false, properties: { csmId: { type: 'string' } } };
 const noQuery = requestSchemas.nothing;
-import { DirectoryService, type CsmEntry, type DirectoryRefusal, type TeamEntry } from './directory.service';
+import type { CsmEntry, TeamEntry } from './directory.repository';
+import { DirectoryService, type DirectoryRefusal } from './directory.service';
 
 /**
  * The directory of CSMs, teams and their managers (admin scope only). Team membership for every

@@ -9,7 +9,6 @@ import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyRepository } from './api-keys/api-key.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
-import { DataSourceTransactions, IngestionTransactions } from './database/ingestion-transactions';
 import { IngestionOutboxRepository } from './database/ingestion-outbox.repository';
 import { AdminAuditRepository } from './directory/admin-audit.repository';
 import { DirectoryController } from './directory/directory.controller';
@@ -50,8 +49,7 @@ export class IngestionModule {
       controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],
       providers: [
         { provide: IngestionEnv, useValue: env },
-        { provide: IngestionTransactions, useClass: DataSourceTransactions },
-        IngestionOutboxRepository,
+                IngestionOutboxRepository,
         ApiKeyRepository,
         DirectoryRepository,
         AdminAuditRepository,

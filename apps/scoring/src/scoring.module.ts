@@ -5,7 +5,6 @@ import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, Outbox
 import { Account360Repository } from './accounts/account-360.repository';
 import { AccountsController } from './accounts/accounts.controller';
 import { ReadModelsConsumer } from './accounts/read-models.consumer';
-import { DataSourceTransactions, ScoringTransactions } from './database/scoring-transactions';
 import { SCORING_SCHEMA, scoringMigrations } from './migrations';
 import { AccountCache } from './scores/account-cache';
 import { AccountStateRepository } from './scores/account-state.repository';
@@ -45,8 +44,7 @@ export class ScoringModule {
       providers: [
         { provide: ScoringEnv, useValue: env },
         { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) },
-        { provide: ScoringTransactions, useClass: DataSourceTransactions },
-        AccountStateRepository,
+                AccountStateRepository,
         WatermarkRepository,
         Account360Repository,
         ScoringOutboxRepository,

@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
-import { FixedClock, type OutboxMessage } from '@bellwether/platform';
+import { FixedClock, type OutboxMessage, type Transactions } from '@bellwether/platform';
 import type { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
-import type { IngestionTransactions } from '../database/ingestion-transactions';
 import type { AdminAuditRepository, AuditEntry } from '../directory/admin-audit.repository';
 import type { AccountOwnershipRepository, OwnershipValues, StoredOwnership } from './account-ownership.repository';
 import { AccountOwnershipService } from './account-ownership.service';
@@ -21,7 +20,7 @@ function harness(stored: StoredOwnership | null) {
   const saved: [boolean, string, OwnershipValues][] = [];
   const audits: [boolean, AuditEntry][] = [];
   const enqueued: [boolean, readonly OutboxMessage[]][] = [];
-  const transactions: IngestionTransactions = { run: (work) => work(manager) };
+  const transactions: Transactions = { run: (work) => work(manager) };
   const ownerships = fake<AccountOwnershipRepository>({
     find: async (accountId) => (stored?.accountId === accountId ? stored : null),
     findForUpdate: async (tx, accountId) => (tx === manager && stored?.accountId === accountId ? stored : null),

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Topics, type JsonObject, type OwnershipAttribute } from '@bellwether/contracts';
-import { Clock } from '@bellwether/platform';
+import { Clock, Transactions } from '@bellwether/platform';
 import { toTelemetryEvent } from '@bellwether/ingestion-domain';
 import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
-import { IngestionTransactions } from '../database/ingestion-transactions';
 import { AdminAuditRepository } from '../directory/admin-audit.repository';
 import { AccountOwnershipRepository } from './account-ownership.repository';
 
@@ -31,7 +30,7 @@ export type OwnershipPatch = Partial<Record<OwnershipAttribute, string | null>>;
 @Injectable()
 export class AccountOwnershipService {
   constructor(
-    private readonly transactions: IngestionTransactions,
+    private readonly transactions: Transactions,
     private readonly ownerships: AccountOwnershipRepository,
     private readonly audits: AdminAuditRepository,
     private readonly outbox: IngestionOutboxRepository,

@@ -2,13 +2,12 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Matches } from 'class-validator';
-import { createServiceDataSource, loadEnv, migrate, WallClock } from '@bellwether/platform';
+import { createServiceDataSource, DataSourceTransactions, loadEnv, migrate, WallClock } from '@bellwether/platform';
 import type { ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes } from '@bellwether/auth';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { DataSourceTransactions } from '../database/ingestion-transactions';
 import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
 import { IngestionEnv } from '../ingestion.env';
 import { INGESTION_SCHEMA, ingestionMigrations } from '../migrations';

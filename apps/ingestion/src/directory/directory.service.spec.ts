@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Topics, type DirectoryRecord } from '@bellwether/contracts';
-import { FixedClock } from '@bellwether/platform';
+import { FixedClock, type Transactions } from '@bellwether/platform';
 import type { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
-import type { IngestionTransactions } from '../database/ingestion-transactions';
 import type { AdminAuditRepository, StoredAuditEntry } from './admin-audit.repository';
 import type { CsmEntry, DirectoryRepository, TeamEntry } from './directory.repository';
 import { DirectoryService } from './directory.service';
@@ -20,7 +19,7 @@ function harness(initial: { teams?: TeamEntry[]; csms?: CsmEntry[] } = {}) {
   const csms = new Map((initial.csms ?? []).map((entry) => [entry.csmId, entry]));
   const writes: [string, boolean, ...unknown[]][] = [];
   const inTransaction = (tx: EntityManager | undefined) => tx === manager;
-  const transactions: IngestionTransactions = { run: (work) => work(manager) };
+  const transactions: Transactions = { run: (work) => work(manager) };
   const directory = fake<DirectoryRepository>({
     listTeams: async () => [...teams.values()],
     listCsms: async () => [...csms.values()],

@@ -1,9 +1,8 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type DirectoryRecord } from '@bellwether/contracts';
-import { Clock } from '@bellwether/platform';
+import { Clock, Transactions } from '@bellwether/platform';
 import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
-import { IngestionTransactions } from '../database/ingestion-transactions';
 import { AdminAuditRepository, type StoredAuditEntry } from './admin-audit.repository';
 import { DirectoryRepository, type CsmEntry, type TeamEntry } from './directory.repository';
 
@@ -19,7 +18,7 @@ export type DirectoryRefusal = { readonly refused: 'unknown-team' | 'not-found' 
 @Injectable()
 export class DirectoryService implements OnApplicationBootstrap {
   constructor(
-    private readonly transactions: IngestionTransactions,
+    private readonly transactions: Transactions,
     private readonly directory: DirectoryRepository,
     private readonly audits: AdminAuditRepository,
     private readonly outbox: IngestionOutboxRepository,

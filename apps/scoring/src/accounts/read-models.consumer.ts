@@ -1,8 +1,8 @@
+import { Transactions } from '@bellwether/platform';
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics, type AlertLifecycleEvent, type PlaybookRunEvent } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { ScoringTransactions } from '../database/scoring-transactions';
 import { AccountCache } from '../scores/account-cache';
 import { Account360Repository } from './account-360.repository';
 
@@ -14,7 +14,7 @@ import { Account360Repository } from './account-360.repository';
 @Controller()
 export class ReadModelsConsumer {
   constructor(
-    private readonly transactions: ScoringTransactions,
+    private readonly transactions: Transactions,
     private readonly views: Account360Repository,
     private readonly cache: AccountCache,
   ) {}

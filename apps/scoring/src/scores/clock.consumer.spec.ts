@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Topics, type ClockTick } from '@bellwether/contracts';
 import type { DecodedBatch } from '@bellwether/kafka';
-import { FixedClock } from '@bellwether/platform';
-import type { ScoringTransactions } from '../database/scoring-transactions';
+import { FixedClock, type Transactions } from '@bellwether/platform';
 import { ScoringEnv } from '../scoring.env';
 import { ClockConsumer } from './clock.consumer';
 import type { DayRoller } from './day-roller';
@@ -24,7 +23,7 @@ const ticks = (...watermarks: string[]): DecodedBatch<ClockTick> => ({
 function harness(clockMode: 'wall' | 'event', nowMs: number) {
   const manager = { transaction: 'tick' } as unknown as EntityManager;
   const calls: [string, ...unknown[]][] = [];
-  const transactions: ScoringTransactions = { run: (work) => work(manager) };
+  const transactions: Transactions = { run: (work) => work(manager) };
   const watermarks = fake<WatermarkRepository>({
     readWatermark: unused,
     partitionWatermarks: unused,

@@ -2,9 +2,8 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics, type ClockTick } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
-import { Clock } from '@bellwether/platform';
+import { Clock, Transactions } from '@bellwether/platform';
 import { notAheadOf } from '@bellwether/scoring-domain';
-import { ScoringTransactions } from '../database/scoring-transactions';
 import { ScoringEnv } from '../scoring.env';
 import { DayRoller } from './day-roller';
 import { WatermarkRepository } from './watermark.repository';
@@ -20,7 +19,7 @@ const MAX_TICK_LEAD_MS = 60_000;
 @Controller()
 export class ClockConsumer {
   constructor(
-    private readonly transactions: ScoringTransactions,
+    private readonly transactions: Transactions,
     private readonly watermarks: WatermarkRepository,
     private readonly roller: DayRoller,
     private readonly clock: Clock,

@@ -2,9 +2,8 @@ import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { createLogger, HealthRegistry, type OutboxMessage, type OutboxRelay } from '@bellwether/platform';
+import { createLogger, HealthRegistry, type OutboxMessage, type OutboxRelay, type Transactions } from '@bellwether/platform';
 import { applyAccountEvents, closeAccountDays, defaultScorecard, type StoredAccount } from '@bellwether/scoring-domain';
-import type { ScoringTransactions } from '../database/scoring-transactions';
 import { ScoringEnv } from '../scoring.env';
 import type { AccountStateRepository } from './account-state.repository';
 import { DayRoller } from './day-roller';
@@ -39,7 +38,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
   const calls: [string, ...unknown[]][] = [];
   /** Calls record whether they ran inside the transaction, on its manager. */
   let inTransaction = false;
-  const transactions: ScoringTransactions = {
+  const transactions: Transactions = {
     run: async (work) => {
       inTransaction = true;
       try {

@@ -2,9 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { Counter, Gauge } from 'prom-client';
 import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, OutboxRelay, type OutboxMessage } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, type OutboxMessage, OutboxRelay, Transactions } from '@bellwether/platform';
 import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark, type Scorecard } from '@bellwether/scoring-domain';
-import { ScoringTransactions } from '../database/scoring-transactions';
 import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from './account-state.repository';
@@ -39,7 +38,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
   private lastError: string | null = null;
 
   constructor(
-    private readonly transactions: ScoringTransactions,
+    private readonly transactions: Transactions,
     private readonly watermarks: WatermarkRepository,
     private readonly accounts: AccountStateRepository,
     private readonly committer: ScoreCommitter,

@@ -2,9 +2,8 @@ import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import type { TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type DecodedBatch } from '@bellwether/kafka';
-import { FixedClock } from '@bellwether/platform';
+import { FixedClock, type Transactions } from '@bellwether/platform';
 import { applyAccountEvents, applyEventBatch, defaultScorecard, type StoredAccount } from '@bellwether/scoring-domain';
-import type { ScoringTransactions } from '../database/scoring-transactions';
 import { ScoringEnv } from '../scoring.env';
 import type { AccountStateRepository } from './account-state.repository';
 import { EventsConsumer } from './events.consumer';
@@ -36,7 +35,7 @@ function harness(setup: { claimed: (ids: string[]) => string[]; stored?: Map<str
   const calls: { name: string; inTransaction: boolean; args: unknown[] }[] = [];
   let inTransaction = false;
   const record = (name: string, ...args: unknown[]) => calls.push({ name, inTransaction, args });
-  const transactions: ScoringTransactions = {
+  const transactions: Transactions = {
     run: async (work) => {
       inTransaction = true;
       try {

@@ -3,9 +3,8 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { Counter } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
-import { Clock } from '@bellwether/platform';
+import { Clock, Transactions } from '@bellwether/platform';
 import { applyEventBatch, claimedAccountIds, firstCopies, notAheadOf, type Scorecard } from '@bellwether/scoring-domain';
-import { ScoringTransactions } from '../database/scoring-transactions';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from './account-state.repository';
 import { ScoreCommitter } from './score-committer.service';
@@ -36,7 +35,7 @@ const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
 @Controller()
 export class EventsConsumer {
   constructor(
-    private readonly transactions: ScoringTransactions,
+    private readonly transactions: Transactions,
     private readonly accounts: AccountStateRepository,
     private readonly watermarks: WatermarkRepository,
     private readonly committer: ScoreCommitter,

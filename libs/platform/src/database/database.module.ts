@@ -4,6 +4,7 @@ import { HealthRegistry } from '../health/health.registry';
 import type { AppLogger } from '../logging/logger';
 import { APP_LOGGER, SERVICE_DATA_SOURCE } from '../tokens';
 import { createServiceDataSource, migrate, type ServiceDataSourceOptions } from './data-source.factory';
+import { DataSourceTransactions, Transactions } from './transactions';
 
 export interface DatabaseModuleOptions extends ServiceDataSourceOptions {
   readonly migrateOnStart: boolean;
@@ -37,7 +38,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** The service's own TypeORM data source (its schema only), migrated at start unless told not to. */
+/** The service's own TypeORM data source (its schema only), migrated at start unless told not to, and its `Transactions`. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -47,9 +48,10 @@ export class DatabaseModule {
       providers: [
         { provide: DATABASE_OPTIONS, useValue: options },
         { provide: SERVICE_DATA_SOURCE, inject: [APP_LOGGER], useFactory: (logger: AppLogger) => createServiceDataSource({ ...options, logger }) },
+        { provide: Transactions, useClass: DataSourceTransactions },
         DatabaseLifecycle,
       ],
-      exports: [SERVICE_DATA_SOURCE],
+      exports: [SERVICE_DATA_SOURCE, Transactions],
     };
   }
 }

@@ -6,7 +6,7 @@ import type { AlertRuleConfig } from './rule-config';
 import { slaDueAt } from './sla';
 
 // The pure pieces of applying one score change to an account's alerts; the alerting app's
-// ScoreChangeApplication reads the state, calls these with the lifecycle decision (`decide`),
+// AlertApplicationService reads the state, calls these with the lifecycle decision (`decide`),
 // hysteresis and incident fold, and stores the results.
 
 /**

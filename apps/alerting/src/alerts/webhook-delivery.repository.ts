@@ -23,12 +23,25 @@ interface WebhookDeliveryRow {
 export class WebhookDeliveryRepository implements DeliveryStore<WebhookDelivery> {
   constructor(@Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
+  /**
+   * Claims up to `limit` due rows, oldest first (see `DeliveryStore.claimDue`). One subject's events
+   * (an alert's, an incident's) go out one at a time in revision order, as they did when one pass
+   * sent its rows one after the other: a row is not claimed while an earlier event of its subject
+   * is due or under way. An earlier one that waits out a retry's backoff does not hold it back.
+   */
   async claimDue(limit: number, now: Date, claimedUntil: Date): Promise<WebhookDelivery[]> {
+    const subject = (row: string) => `coalesce('alert:' || (${row}.payload->>'alertId'), 'incident:' || (${row}.payload->>'incidentId'))`;
+    const order = (row: string) => `(coalesce((${row}.payload->>'revision')::int, 0), ${row}.created_at)`;
     const rows = (await this.dataSource.query(
       `WITH due AS (
-         SELECT event_id FROM alerting.webhook_deliveries
-         WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
-         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         SELECT d.event_id FROM alerting.webhook_deliveries d
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
+           AND NOT EXISTS (
+             SELECT 1 FROM alerting.webhook_deliveries e
+             WHERE e.status = 'pending' AND e.event_id <> d.event_id AND (e.next_attempt_at <= $1 OR e.claimed_until > $1)
+               AND ${subject('e')} = ${subject('d')} AND ${order('e')} < ${order('d')}
+           )
+         ORDER BY d.created_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
          UPDATE alerting.webhook_deliveries d SET claimed_until = $3 FROM due WHERE d.event_id = due.event_id
          RETURNING d.event_id, d.payload, d.attempts, d.claimed_until, d.created_at
@@ -38,32 +51,43 @@ export class WebhookDeliveryRepository implements DeliveryStore<WebhookDelivery>
     return rows.map((row) => ({ id: row.event_id, payload: row.payload, attempts: row.attempts, claimedUntil: row.claimed_until }));
   }
 
-  async recordDelivered(delivery: WebhookDelivery, attempts: number): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE alerting.webhook_deliveries SET status = 'delivered', attempts = $2, last_error = NULL, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`,
-      [delivery.id, attempts, delivery.claimedUntil],
-    );
+  async recordDelivered(delivery: WebhookDelivery, attempts: number): Promise<boolean> {
+    return this.recordIfClaimed(`UPDATE alerting.webhook_deliveries SET status = 'delivered', attempts = $2, last_error = NULL, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`, [
+      delivery.id,
+      attempts,
+      delivery.claimedUntil,
+    ]);
   }
 
-  async recordRetry(delivery: WebhookDelivery, attempts: number, error: string, nextAttemptAt: Date): Promise<void> {
-    await this.dataSource.query(
+  async recordRetry(delivery: WebhookDelivery, attempts: number, error: string, nextAttemptAt: Date): Promise<boolean> {
+    return this.recordIfClaimed(
       `UPDATE alerting.webhook_deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $5`,
       [delivery.id, attempts, error, nextAttemptAt, delivery.claimedUntil],
     );
   }
 
-  async recordFailed(delivery: WebhookDelivery, attempts: number, error: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE alerting.webhook_deliveries SET status = 'failed', attempts = $2, last_error = $3, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $4`,
-      [delivery.id, attempts, error, delivery.claimedUntil],
-    );
+  async recordFailed(delivery: WebhookDelivery, attempts: number, error: string): Promise<boolean> {
+    return this.recordIfClaimed(`UPDATE alerting.webhook_deliveries SET status = 'failed', attempts = $2, last_error = $3, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $4`, [
+      delivery.id,
+      attempts,
+      error,
+      delivery.claimedUntil,
+    ]);
   }
 
   /** Alerting sends every row (the sender runs only with a URL and a secret). */
-  async recordSkipped(delivery: WebhookDelivery, reason: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE alerting.webhook_deliveries SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`,
-      [delivery.id, reason, delivery.claimedUntil],
-    );
+  async recordSkipped(delivery: WebhookDelivery, reason: string): Promise<boolean> {
+    return this.recordIfClaimed(`UPDATE alerting.webhook_deliveries SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`, [
+      delivery.id,
+      reason,
+      delivery.claimedUntil,
+    ]);
+  }
+
+  /** Runs one `UPDATE … WHERE … AND claimed_until = <the claim's>`; true when it changed the row (the claim still held it). */
+  private async recordIfClaimed(update: string, params: unknown[]): Promise<boolean> {
+    // Wrapped in a CTE: TypeORM answers a bare UPDATE with [rows, count].
+    const rows = (await this.dataSource.query(`WITH recorded AS (${update} RETURNING 1) SELECT count(*)::int AS n FROM recorded`, params)) as { n: number }[];
+    return (rows[0]?.n ?? 0) > 0;
   }
 }

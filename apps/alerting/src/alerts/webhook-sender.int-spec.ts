@@ -22,8 +22,11 @@ interface StoredDelivery {
   claimed_until: Date | null;
 }
 
-/** How the receiver answers one request of an event: a status, maybe after a delay. */
-type Answer = { readonly status: number; readonly afterMs?: number };
+/**
+ * How the receiver answers one request of an event: a status, maybe held back until `until()`
+ * holds (checked every 10 ms) or `afterMs` has passed, whichever comes first.
+ */
+type Answer = { readonly status: number; readonly afterMs?: number; readonly until?: () => boolean };
 
 /**
  * Alerting's webhook sender (the shared `WebhookDeliveryWorker` over the real repository and
@@ -37,6 +40,8 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
   const logger = createLogger(applicationName, 'silent');
   const repository = new WebhookDeliveryRepository(dataSource);
   const received: Received[] = [];
+  /** `received <id>` and `answered <id>` in the order they happened at the receiver. */
+  const timeline: string[] = [];
   /** Answers by event id and attempt (1-based); 200 at once by default. */
   let answer: (eventId: string, attempt: number) => Answer = () => ({ status: 200 });
   const pendingAnswers = new Set<NodeJS.Timeout>();
@@ -55,13 +60,23 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
       request.on('end', () => {
         const eventId = String(request.headers['bellwether-event-id']);
         received.push({ eventId, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), atMs: Date.now() });
-        const { status, afterMs } = answer(eventId, received.filter((entry) => entry.eventId === eventId).length);
-        if (!afterMs) return void response.writeHead(status).end();
-        const timer = setTimeout(() => {
-          pendingAnswers.delete(timer);
+        timeline.push(`received ${eventId}`);
+        const { status, afterMs, until } = answer(eventId, received.filter((entry) => entry.eventId === eventId).length);
+        const respond = () => {
+          timeline.push(`answered ${eventId}`);
           if (!response.destroyed) response.writeHead(status).end();
-        }, afterMs);
-        pendingAnswers.add(timer);
+        };
+        if (!afterMs) return void respond();
+        const giveUpAt = Date.now() + afterMs;
+        const check = () => {
+          if (until?.() || Date.now() >= giveUpAt) return respond();
+          const timer = setTimeout(() => {
+            pendingAnswers.delete(timer);
+            check();
+          }, until ? 10 : giveUpAt - Date.now());
+          pendingAnswers.add(timer);
+        };
+        check();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,6 +85,7 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
 
   beforeEach(async () => {
     received.length = 0;
+    timeline.length = 0;
     answer = () => ({ status: 200 });
     await db.query('TRUNCATE alerting.webhook_deliveries');
   });
@@ -111,12 +127,11 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
     startSender();
 
     await waitFor(() => received.some((entry) => entry.eventId === 'ev_slow'), { timeoutMs: 5000, description: 'the slow receiver to be called' });
-    const fast = await waitFor(async () => (await stored('ev_fast'))?.status === 'delivered' && Date.now(), { timeoutMs: 3000, description: 'the fast delivery, while the slow one is awaited' });
-    const slowCalledAt = received.find((entry) => entry.eventId === 'ev_slow')?.atMs ?? 0;
-    expect(fast - slowCalledAt).toBeLessThan(4000);
+    await waitFor(async () => (await stored('ev_fast'))?.status === 'delivered', { timeoutMs: 5000, description: 'the fast delivery, while the slow one is awaited' });
+    expect(timeline.slice(0, 3)).toEqual(['received ev_slow', 'received ev_fast', 'answered ev_fast']);
 
-    // The slow request is still under way (its 5 s timeout has not passed): its row is claimed
-    // by lease, not locked, and the sender's connections hold no transaction.
+    // The slow request is still under way (its first attempt has neither been answered nor timed
+    // out): its row is claimed by lease, not locked, and the sender's connections hold no transaction.
     const slow = await stored('ev_slow');
     expect(slow).toMatchObject({ status: 'pending', attempts: 0 });
     expect(slow?.claimed_until).not.toBeNull();
@@ -142,6 +157,21 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
     }, { timeoutMs: 15_000, description: 'the slow delivery retried after its timeout and delivered' });
     expect(done).toEqual({ status: 'delivered', attempts: 2, last_error: null, claimed_until: null });
     expect(received.filter((entry) => entry.eventId === 'ev_fast')).toHaveLength(1);
+  });
+
+  it("sends one alert's events one at a time, in revision order, while other alerts' go on", async () => {
+    // The first event's answer is held until the other alert's event has arrived (at most 4 s,
+    // under the 5 s request timeout): if that one were held back too, it would come after.
+    answer = (eventId, attempt) =>
+      eventId === 'al_ord:1' && attempt === 1 ? { status: 200, afterMs: 4000, until: () => timeline.includes('received al_other:1') } : { status: 200 };
+    await enqueue({ eventId: 'al_ord:1', alertId: 'al_ord', revision: 1 }, { eventId: 'al_ord:2', alertId: 'al_ord', revision: 2 }, { eventId: 'al_other:1', alertId: 'al_other', revision: 1 });
+    startSender();
+    await waitFor(async () => (await stored('al_ord:2'))?.status === 'delivered', { timeoutMs: 10_000, description: "the alert's second event delivered" });
+    const at = (entry: string) => timeline.indexOf(entry);
+    // The second event waited for the first one's answer; the other alert's did not.
+    expect(at('received al_ord:2')).toBeGreaterThan(at('answered al_ord:1'));
+    expect(at('received al_other:1')).toBeGreaterThanOrEqual(0);
+    expect(at('received al_other:1')).toBeLessThan(at('answered al_ord:1'));
   });
 
   it('retries a failing receiver with backoff, then marks the delivery failed after WEBHOOK_MAX_ATTEMPTS', async () => {

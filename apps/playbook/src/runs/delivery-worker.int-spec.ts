@@ -30,6 +30,8 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
   // Never started: the worker only nudges it after parking a run.
   const relay = new OutboxRelay(dataSource, new MessageProducer(new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'it-delivery-worker' })), logger, new WallClock(), { schema: PLAYBOOK_SCHEMA });
   const received: Received[] = [];
+  /** `received <delivery id>` and `answered <delivery id>` in the order they happened at the receiver. */
+  const timeline: string[] = [];
   let server: Server;
   let baseUrl = '';
   let worker: DeliveryWorker | null = null;
@@ -43,8 +45,19 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(request.url === '/fail' ? 503 : 204).end();
+        const body = Buffer.concat(chunks).toString('utf8');
+        received.push({ path: request.url ?? '', headers: request.headers, body });
+        const deliveryId = String(request.headers['bellwether-delivery-id']);
+        timeline.push(`received ${deliveryId}`);
+        const respond = () => {
+          timeline.push(`answered ${deliveryId}`);
+          if (!response.destroyed) response.writeHead(request.url === '/fail' ? 503 : 204).end();
+        };
+        // '/held' answers once another run's delivery has arrived (at most 4 s, under the 5 s timeout).
+        if (request.url !== '/held') return respond();
+        const giveUpAt = Date.now() + 4000;
+        const check = () => (timeline.includes('received run_other:notify') || Date.now() >= giveUpAt ? respond() : void setTimeout(check, 10));
+        check();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,6 +66,7 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
 
   beforeEach(async () => {
     received.length = 0;
+    timeline.length = 0;
     await db.query('TRUNCATE playbook.deliveries, playbook.outbox, playbook.runs CASCADE');
   });
 
@@ -120,6 +134,21 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
     expect(received).toHaveLength(1);
     expect(received[0]?.headers['bellwether-signature']).toBeUndefined();
     expect(await delivery('run_2:mail')).toEqual({ status: 'skipped', attempts: 0, last_error: 'no email adapter configured (EMAIL_WEBHOOK_URL)' });
+  });
+
+  it("sends one run's deliveries one at a time, in the order its steps made them, while other runs' go on", async () => {
+    await insertRun('run_4');
+    await insertRun('run_other');
+    await insertDelivery('run_4:first', 'run_4', 'webhook', `${baseUrl}/held`);
+    await insertDelivery('run_4:second', 'run_4', 'webhook', `${baseUrl}/hook`);
+    await insertDelivery('run_other:notify', 'run_other', 'webhook', `${baseUrl}/hook`);
+    startWorker();
+
+    await waitFor(async () => (await delivery('run_4:second'))?.status === 'delivered', { timeoutMs: 10_000, description: "the run's second delivery" });
+    const at = (entry: string) => timeline.indexOf(entry);
+    expect(at('received run_4:second')).toBeGreaterThan(at('answered run_4:first'));
+    expect(at('received run_other:notify')).toBeGreaterThanOrEqual(0);
+    expect(at('received run_other:notify')).toBeLessThan(at('answered run_4:first'));
   });
 
   it('parks the run with the error, and its run.parked event in the outbox, when the delivery fails DELIVERY_MAX_ATTEMPTS times', async () => {

@@ -14,7 +14,9 @@ export interface ClaimedDelivery {
 
 /**
  * The row access of one delivery table (a service's repository). Each method is one short
- * statement or transaction; none is open while a request is under way.
+ * statement or transaction; none is open while a request is under way. The `record*` methods
+ * resolve to false when the claim no longer held the row (its lease ran out and another claimer
+ * took it over): then nothing was recorded, and the row's result is the new claimer's to count.
  */
 export interface DeliveryStore<D extends ClaimedDelivery> {
   /**
@@ -23,13 +25,14 @@ export interface DeliveryStore<D extends ClaimedDelivery> {
    * (`FOR UPDATE SKIP LOCKED` inside the one statement).
    */
   claimDue(limit: number, now: Date, claimedUntil: Date): Promise<D[]>;
-  recordDelivered(delivery: D, attempts: number): Promise<void>;
+  /** Delivered after `attempts` attempts, lease released. */
+  recordDelivered(delivery: D, attempts: number): Promise<boolean | void>;
   /** Back to pending, due at `nextAttemptAt`, lease released. */
-  recordRetry(delivery: D, attempts: number, error: string, nextAttemptAt: Date): Promise<void>;
+  recordRetry(delivery: D, attempts: number, error: string, nextAttemptAt: Date): Promise<boolean | void>;
   /** Given up after the last attempt (playbook also parks the run, in the same transaction). */
-  recordFailed(delivery: D, attempts: number, error: string): Promise<void>;
+  recordFailed(delivery: D, attempts: number, error: string): Promise<boolean | void>;
   /** Not sent at all, with the reason (e.g. no adapter configured). */
-  recordSkipped(delivery: D, reason: string): Promise<void>;
+  recordSkipped(delivery: D, reason: string): Promise<boolean | void>;
 }
 
 /** One request to send. The signature header is added at send time when `signingSecret` is set. */
@@ -94,20 +97,10 @@ export class WebhookDeliveryWorker<D extends ClaimedDelivery> {
     this.loop.start();
   }
 
-  /** Whether `start` was called and `stop` not since. */
-  get started(): boolean {
-    return this.loop.started;
-  }
-
   /** Stops claiming and waits for the requests under way to be sent and recorded. */
   async stop(): Promise<void> {
     await this.loop.stop();
     await Promise.all([...this.inFlight]);
-  }
-
-  /** Requests under way. */
-  get pending(): number {
-    return this.inFlight.size;
   }
 
   private async claimAndStart(): Promise<void> {
@@ -124,7 +117,7 @@ export class WebhookDeliveryWorker<D extends ClaimedDelivery> {
     for (const delivery of claimed) {
       const work = this.deliver(delivery).catch((error: unknown) =>
         // The lease runs out and the row is due again: nothing is lost.
-        this.options.logger.warn({ err: error, worker: this.options.name, deliveryId: delivery.id }, 'recording a delivery failed; it is retried after its lease'),
+        this.options.logger.warn({ err: error, worker: this.options.name, deliveryId: delivery.id }, 'a delivery pass failed before its result was recorded; the row is due again after its lease'),
       );
       this.inFlight.add(work);
       void work.finally(() => {
@@ -138,24 +131,31 @@ export class WebhookDeliveryWorker<D extends ClaimedDelivery> {
   private async deliver(delivery: D): Promise<void> {
     const plan = this.options.plan(delivery);
     if ('skip' in plan) {
-      await this.options.store.recordSkipped(delivery, plan.skip);
-      this.options.onResult?.(delivery, 'skipped', null);
+      if (this.stillHeld(delivery, await this.options.store.recordSkipped(delivery, plan.skip))) this.options.onResult?.(delivery, 'skipped', null);
       return;
     }
     const error = await this.send(plan.send);
     const outcome = deliveryOutcome(delivery.attempts, error, this.options.retry, this.options.clock.nowMs());
+    let recorded: boolean | void;
     switch (outcome.kind) {
       case 'delivered':
-        await this.options.store.recordDelivered(delivery, outcome.attempts);
+        recorded = await this.options.store.recordDelivered(delivery, outcome.attempts);
         break;
       case 'retry':
-        await this.options.store.recordRetry(delivery, outcome.attempts, outcome.error, new Date(outcome.nextAttemptAtMs));
+        recorded = await this.options.store.recordRetry(delivery, outcome.attempts, outcome.error, new Date(outcome.nextAttemptAtMs));
         break;
       case 'failed':
-        await this.options.store.recordFailed(delivery, outcome.attempts, outcome.error);
+        recorded = await this.options.store.recordFailed(delivery, outcome.attempts, outcome.error);
         break;
     }
-    this.options.onResult?.(delivery, outcome.kind, outcome);
+    if (this.stillHeld(delivery, recorded)) this.options.onResult?.(delivery, outcome.kind, outcome);
+  }
+
+  /** False (and logged) when recording found the row claimed by someone else: its result is theirs to count. */
+  private stillHeld(delivery: D, recorded: boolean | void): boolean {
+    if (recorded !== false) return true;
+    this.options.logger.info({ worker: this.options.name, deliveryId: delivery.id }, 'delivery lease ran out before its result was recorded; the row was claimed again');
+    return false;
   }
 
   /** POSTs the request; returns the error, or null when the receiver answered 2xx. */

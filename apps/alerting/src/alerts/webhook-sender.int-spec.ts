@@ -216,7 +216,9 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
 
   it('leaves a row claimed by another sender alone until its lease runs out', async () => {
     await enqueue({ eventId: 'ev_leased', alertId: 'al_leased' });
-    const now = new Date();
+    // The row is due from the database's now() at the insert, in microseconds; a JavaScript Date
+    // is whole milliseconds, so "now" taken in the same millisecond would be before it. Round up.
+    const now = new Date(Date.now() + 1);
     const [claimed] = await repository.claimDue(10, now, new Date(now.getTime() + 60_000));
     expect(claimed?.id).toBe('ev_leased');
     expect(await repository.claimDue(10, new Date(now.getTime() + 59_000), new Date(now.getTime() + 119_000))).toEqual([]);

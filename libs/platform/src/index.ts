@@ -28,3 +28,6 @@ export * from './clock/pipeline-timer-loop';
 export * from './delivery/webhook-signature';
 export * from './delivery/delivery-outcome';
 export * from './delivery/webhook-delivery-worker';
+export * from './retention/retention-pruner';
+export * from './retention/retention-pruner.module';
+export * from './retention/service-retention';

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
-import { CommonEnv } from '@bellwether/platform';
+import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS } from '@bellwether/platform';
 
 export class AlertingEnv extends CommonEnv {
   override PORT = 3002;
@@ -22,6 +22,16 @@ export class AlertingEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   OUTBOX_RETENTION_HOURS = 72;
+
+  /**
+   * Days the ids of processed messages are kept (then pruned by the `RetentionPruner`). At least 1;
+   * the default 35 is longer than the 4-week retention of every topic this service consumes
+   * (`topicSpecs` in libs/contracts), so any record Kafka can still redeliver is still
+   * deduplicated and its effect stays exactly-once. Shorter breaks that for replays.
+   */
+  @IsInt()
+  @Min(1)
+  PROCESSED_IDS_RETENTION_DAYS = DEFAULT_PROCESSED_IDS_RETENTION_DAYS;
 
   /** A critical (P1) alert not acknowledged within this many seconds escalates to the manager queue. */
   @IsInt()

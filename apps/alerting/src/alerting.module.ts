@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
 import { AlertApplicationService } from './alerts/alert-application.service';
 import { AlertEvents } from './alerts/alert-events';
 import { AlertRepository } from './alerts/alert.repository';
@@ -36,7 +36,8 @@ export class AlertingModule {
           applicationName: 'bellwether-alerting',
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
-        OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
+        OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        RetentionPrunerModule.forRoot(serviceRetention(env, { schema: ALERTING_SCHEMA, processedIds: { table: 'processed_changes', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         // The clock of the timers: the wall clock, or scoring's pipeline watermark in event mode.
         PipelineClockModule.forRoot({ mode: env.CLOCK_MODE }),

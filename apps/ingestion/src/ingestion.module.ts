@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiKeyGuard, authFailurePolicy, commonRatePolicies, KEY_VERIFIER, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
 import { AccountOwnershipController } from './accounts/account-ownership.controller';
 import { AccountOwnershipRepository } from './accounts/account-ownership.repository';
 import { AccountOwnershipService } from './accounts/account-ownership.service';
@@ -45,6 +45,7 @@ export class IngestionModule {
           authFailures: authFailurePolicy(env),
         }),
         OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        RetentionPrunerModule.forRoot(serviceRetention(env, { schema: INGESTION_SCHEMA })),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],
       providers: [

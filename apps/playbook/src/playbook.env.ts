@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Min } from 'class-validator';
-import { CommonEnv } from '@bellwether/platform';
+import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS } from '@bellwether/platform';
 
 export class PlaybookEnv extends CommonEnv {
   override PORT = 3003;
@@ -15,6 +15,16 @@ export class PlaybookEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   OUTBOX_RETENTION_HOURS = 72;
+
+  /**
+   * Days the ids of processed messages are kept (then pruned by the `RetentionPruner`). At least 1;
+   * the default 35 is longer than the 4-week retention of every topic this service consumes
+   * (`topicSpecs` in libs/contracts), so any record Kafka can still redeliver is still
+   * deduplicated and its effect stays exactly-once. Shorter breaks that for replays.
+   */
+  @IsInt()
+  @Min(1)
+  PROCESSED_IDS_RETENTION_DAYS = DEFAULT_PROCESSED_IDS_RETENTION_DAYS;
 
   /** A folder of playbook definitions (*.json), validated at start, used instead of the built-ins. */
   @IsOptional()

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from './migrations';
 import { PlaybookEnv } from './playbook.env';
 import { PlaybookConsumer } from './runs/playbook.consumer';
@@ -34,7 +34,8 @@ export class PlaybookModule {
           applicationName: 'bellwether-playbook',
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
-        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
+        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        RetentionPrunerModule.forRoot(serviceRetention(env, { schema: PLAYBOOK_SCHEMA, processedIds: { table: 'processed_messages', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         // The clock of the timers: the wall clock, or scoring's pipeline watermark in event mode.
         PipelineClockModule.forRoot({ mode: env.CLOCK_MODE }),

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { CommonEnv } from '@bellwether/platform';
+import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS } from '@bellwether/platform';
 
 export class ScoringEnv extends CommonEnv {
   override PORT = 3001;
@@ -50,4 +50,14 @@ export class ScoringEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   OUTBOX_RETENTION_HOURS = 72;
+
+  /**
+   * Days the ids of processed messages are kept (then pruned by the `RetentionPruner`). At least 1;
+   * the default 35 is longer than the 4-week retention of every topic this service consumes
+   * (`topicSpecs` in libs/contracts), so any record Kafka can still redeliver is still
+   * deduplicated and its effect stays exactly-once. Shorter breaks that for replays.
+   */
+  @IsInt()
+  @Min(1)
+  PROCESSED_IDS_RETENTION_DAYS = DEFAULT_PROCESSED_IDS_RETENTION_DAYS;
 }

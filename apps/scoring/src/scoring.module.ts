@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, retryConfig } from '@bellwether/platform';
+import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
 import { Account360Repository } from './accounts/account-360.repository';
 import { AccountsController } from './accounts/accounts.controller';
 import { ReadModelsConsumer } from './accounts/read-models.consumer';
@@ -36,7 +36,8 @@ export class ScoringModule {
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:scoring:'),
-        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, retentionHours: env.OUTBOX_RETENTION_HOURS, backoff: retryConfig(env).outboxBackoff }),
+        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        RetentionPrunerModule.forRoot(serviceRetention(env, { schema: SCORING_SCHEMA, processedIds: { table: 'processed_events', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],

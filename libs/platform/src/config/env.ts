@@ -115,6 +115,24 @@ export class CommonEnv extends RetryEnv {
     message: 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs',
   })
   TRUST_PROXY = 'false';
+
+  /**
+   * Seconds between passes of the retention pruner (`RetentionPruner`: published outbox rows,
+   * processed-message ids).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RETENTION_PRUNE_INTERVAL_SECONDS = 60;
+
+  /**
+   * Most rows one prune statement deletes: each DELETE holds its locks only that long, and a pass
+   * runs at most ten of them per table, so a backlog is worked off over several passes.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RETENTION_PRUNE_BATCH_SIZE = 5000;
 }
 
 /** TRUST_PROXY as Fastify's `trustProxy` option. */

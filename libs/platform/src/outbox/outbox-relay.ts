@@ -10,8 +10,6 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Idle poll interval; `nudge()` wakes the relay at once after a local commit. */
   readonly pollIntervalMs?: number;
-  /** Published rows are kept this long as history (for audits and the chaos test), then pruned. */
-  readonly retentionHours?: number;
   /** Delay after a failed pass (OUTBOX_BACKOFF_*, see `retryConfig`); the kafka lib's default without it. */
   readonly backoff?: BackoffPolicy;
 }
@@ -41,13 +39,12 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   private failingSince: number | null = null;
   private lastError: string | null = null;
-  private lastPruneAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: MessageProducer,
     private readonly logger: AppLogger,
-    /** Times the failing streak (`health`) and the pruning interval. */
+    /** Times the failing streak (`health`). Published rows are pruned by the `RetentionPruner`. */
     private readonly clock: Clock,
     private readonly options: OutboxRelayOptions,
   ) {}
@@ -107,7 +104,6 @@ export class OutboxRelay {
         const published = await this.publishOnce();
         attempt = 0;
         this.failingSince = null;
-        await this.pruneIfDue();
         if (published < (this.options.batchSize ?? 500)) await this.idle(this.options.pollIntervalMs ?? 50);
       } catch (error) {
         attempt += 1;
@@ -118,16 +114,6 @@ export class OutboxRelay {
         await this.idle(backoffDelay(this.options.backoff ?? defaultBackoff, attempt));
       }
     }
-  }
-
-  private async pruneIfDue(): Promise<void> {
-    const now = this.clock.nowMs();
-    if (now - this.lastPruneAt < 60_000) return;
-    this.lastPruneAt = now;
-    await this.dataSource.query(
-      `DELETE FROM "${this.options.schema}".outbox WHERE published_at < now() - make_interval(hours => $1)`,
-      [this.options.retentionHours ?? 72],
-    );
   }
 
   private idle(ms: number): Promise<void> {

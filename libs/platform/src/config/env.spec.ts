@@ -25,3 +25,18 @@ describe('BIND_ADDRESS', () => {
     expect(problemsOf({ ...required, BIND_ADDRESS: address }).join('\n')).toContain('BIND_ADDRESS must be an IPv4 or IPv6 address');
   });
 });
+
+describe('retention pruning', () => {
+  it('prunes every 60 seconds in statements of at most 5000 rows unless told otherwise', () => {
+    const env = loadEnv(CommonEnv, required);
+    expect([env.RETENTION_PRUNE_INTERVAL_SECONDS, env.RETENTION_PRUNE_BATCH_SIZE]).toEqual([60, 5000]);
+  });
+
+  it.each([
+    ['RETENTION_PRUNE_INTERVAL_SECONDS', '0'],
+    ['RETENTION_PRUNE_BATCH_SIZE', '0'],
+    ['RETENTION_PRUNE_BATCH_SIZE', 'lots'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(problemsOf({ ...required, [name]: value }).join('\n')).toContain(name);
+  });
+});

@@ -1,0 +1,16 @@
+import { ConfigError, loadEnv } from '@bellwether/platform';
+import { PlaybookEnv } from './playbook.env';
+
+const required = { KAFKA_BROKERS: 'localhost:9092', DATABASE_URL: 'postgres://x@localhost/db', REDIS_URL: 'redis://localhost' };
+
+describe('PlaybookEnv retention', () => {
+  it('keeps processed ids 35 days and published outbox rows 72 hours unless told otherwise', () => {
+    const env = loadEnv(PlaybookEnv, required);
+    expect([env.PROCESSED_IDS_RETENTION_DAYS, env.OUTBOX_RETENTION_HOURS]).toEqual([35, 72]);
+  });
+
+  it('refuses PROCESSED_IDS_RETENTION_DAYS below 1, naming the variable', () => {
+    expect(() => loadEnv(PlaybookEnv, { ...required, PROCESSED_IDS_RETENTION_DAYS: '0' })).toThrow(ConfigError);
+    expect(() => loadEnv(PlaybookEnv, { ...required, PROCESSED_IDS_RETENTION_DAYS: '0' })).toThrow(/PROCESSED_IDS_RETENTION_DAYS/);
+  });
+});

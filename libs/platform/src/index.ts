@@ -28,6 +28,7 @@ export * from './clock/pipeline-timer-loop';
 export * from './delivery/webhook-signature';
 export * from './delivery/delivery-outcome';
 export * from './delivery/webhook-delivery-worker';
+export * from './delivery/delivery-results';
 export * from './retention/retention-pruner';
 export * from './retention/retention-pruner.module';
 export * from './retention/service-retention';

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { type ClaimedDelivery, type DeliveryStore, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { type ClaimedDelivery, DeliveryResults, type DeliveryStore, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 
 /** A claimed row of `alerting.webhook_deliveries`: `id` is the lifecycle event's id. */
 export interface WebhookDelivery extends ClaimedDelivery {
   /** The alert or incident lifecycle event, sent as the body. */
   readonly payload: unknown;
 }
+
+/** The lease-guarded result writes of this table. */
+const results = new DeliveryResults('alerting.webhook_deliveries', 'event_id');
 
 interface WebhookDeliveryRow {
   event_id: string;
@@ -52,42 +55,19 @@ export class WebhookDeliveryRepository implements DeliveryStore<WebhookDelivery>
   }
 
   async recordDelivered(delivery: WebhookDelivery, attempts: number): Promise<boolean> {
-    return this.recordIfClaimed(`UPDATE alerting.webhook_deliveries SET status = 'delivered', attempts = $2, last_error = NULL, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`, [
-      delivery.id,
-      attempts,
-      delivery.claimedUntil,
-    ]);
+    return results.delivered(this.dataSource, delivery, attempts);
   }
 
   async recordRetry(delivery: WebhookDelivery, attempts: number, error: string, nextAttemptAt: Date): Promise<boolean> {
-    return this.recordIfClaimed(
-      `UPDATE alerting.webhook_deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $5`,
-      [delivery.id, attempts, error, nextAttemptAt, delivery.claimedUntil],
-    );
+    return results.retry(this.dataSource, delivery, attempts, error, nextAttemptAt);
   }
 
   async recordFailed(delivery: WebhookDelivery, attempts: number, error: string): Promise<boolean> {
-    return this.recordIfClaimed(`UPDATE alerting.webhook_deliveries SET status = 'failed', attempts = $2, last_error = $3, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $4`, [
-      delivery.id,
-      attempts,
-      error,
-      delivery.claimedUntil,
-    ]);
+    return results.failed(this.dataSource, delivery, attempts, error);
   }
 
   /** Alerting sends every row (the sender runs only with a URL and a secret). */
   async recordSkipped(delivery: WebhookDelivery, reason: string): Promise<boolean> {
-    return this.recordIfClaimed(`UPDATE alerting.webhook_deliveries SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE event_id = $1 AND claimed_until = $3`, [
-      delivery.id,
-      reason,
-      delivery.claimedUntil,
-    ]);
-  }
-
-  /** Runs one `UPDATE … WHERE … AND claimed_until = <the claim's>`; true when it changed the row (the claim still held it). */
-  private async recordIfClaimed(update: string, params: unknown[]): Promise<boolean> {
-    // Wrapped in a CTE: TypeORM answers a bare UPDATE with [rows, count].
-    const rows = (await this.dataSource.query(`WITH recorded AS (${update} RETURNING 1) SELECT count(*)::int AS n FROM recorded`, params)) as { n: number }[];
-    return (rows[0]?.n ?? 0) > 0;
+    return results.skipped(this.dataSource, delivery, reason);
   }
 }

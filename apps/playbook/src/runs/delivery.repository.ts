@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type ClaimedDelivery, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+import { type ClaimedDelivery, DeliveryResults, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 
 /** A claimed row of `playbook.deliveries`: an email or webhook step, `id` its idempotency key. */
 export interface PlaybookDelivery extends ClaimedDelivery {
@@ -11,6 +11,9 @@ export interface PlaybookDelivery extends ClaimedDelivery {
   /** Run, account, playbook and step ids (and the email's template and recipient), sent in the body. */
   readonly payload: Record<string, unknown>;
 }
+
+/** The lease-guarded result writes of this table. */
+const results = new DeliveryResults('playbook.deliveries', 'id');
 
 interface DeliveryRow {
   id: string;
@@ -59,22 +62,12 @@ export class DeliveryRepository {
 
   /** Delivered after `attempts` attempts; false when this claim no longer held the row (nothing recorded). */
   async recordDelivered(delivery: PlaybookDelivery, attempts: number): Promise<boolean> {
-    return this.recordIfClaimed(`UPDATE playbook.deliveries SET status = 'delivered', attempts = $2, last_error = NULL, claimed_until = NULL WHERE id = $1 AND claimed_until = $3`, [
-      delivery.id,
-      attempts,
-      delivery.claimedUntil,
-    ]);
+    return results.delivered(this.dataSource, delivery, attempts);
   }
 
   /** Back to pending, due at `nextAttemptAt`; false when this claim no longer held the row (nothing recorded). */
   async recordRetry(delivery: PlaybookDelivery, attempts: number, error: string, nextAttemptAt: Date): Promise<boolean> {
-    return this.recordIfClaimed(`UPDATE playbook.deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = NULL WHERE id = $1 AND claimed_until = $5`, [
-      delivery.id,
-      attempts,
-      error,
-      nextAttemptAt,
-      delivery.claimedUntil,
-    ]);
+    return results.retry(this.dataSource, delivery, attempts, error, nextAttemptAt);
   }
 
   /**
@@ -83,13 +76,7 @@ export class DeliveryRepository {
    */
   async recordFailed(delivery: PlaybookDelivery, attempts: number, error: string, alsoInTransaction: (manager: EntityManager) => Promise<void>): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `WITH failed AS (
-           UPDATE playbook.deliveries SET status = 'failed', attempts = $2, last_error = $3, claimed_until = NULL WHERE id = $1 AND claimed_until = $4 RETURNING id
-         ) SELECT id FROM failed`,
-        [delivery.id, attempts, error, delivery.claimedUntil],
-      )) as unknown[];
-      if (rows.length === 0) return false;
+      if (!(await results.failed(manager, delivery, attempts, error))) return false;
       await alsoInTransaction(manager);
       return true;
     });
@@ -97,17 +84,6 @@ export class DeliveryRepository {
 
   /** Not sent (no adapter), with the reason; false when this claim no longer held the row (nothing recorded). */
   async recordSkipped(delivery: PlaybookDelivery, reason: string): Promise<boolean> {
-    return this.recordIfClaimed(`UPDATE playbook.deliveries SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1 AND claimed_until = $3`, [
-      delivery.id,
-      reason,
-      delivery.claimedUntil,
-    ]);
-  }
-
-  /** Runs one `UPDATE … WHERE … AND claimed_until = <the claim's>`; true when it changed the row (the claim still held it). */
-  private async recordIfClaimed(update: string, params: unknown[]): Promise<boolean> {
-    // Wrapped in a CTE: TypeORM answers a bare UPDATE with [rows, count].
-    const rows = (await this.dataSource.query(`WITH recorded AS (${update} RETURNING 1) SELECT count(*)::int AS n FROM recorded`, params)) as { n: number }[];
-    return (rows[0]?.n ?? 0) > 0;
+    return results.skipped(this.dataSource, delivery, reason);
   }
 }

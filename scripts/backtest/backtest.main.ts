@@ -14,6 +14,7 @@ import {
   postInArrivalOrder,
   readAlertEpisodes,
   ServiceProcess,
+  serviceNames,
   waitForPipelineDrain,
   type ServiceName,
 } from '@bellwether/testing';
@@ -25,7 +26,6 @@ import { labelsPathOf, readHistoryFile, writeHistoryFile } from './history-file'
 import { writeSignalQualityReport } from './signal-quality-report';
 
 const run = promisify(execFile);
-const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
 
 function log(message: string): void {
   console.log(`[backtest ${new Date().toISOString().slice(11, 19)}] ${message}`);

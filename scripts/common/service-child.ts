@@ -3,9 +3,9 @@ import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The four services, as their folders under apps/ name them. */
-export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
-export const serviceNames: readonly ServiceName[] = ['ingestion', 'scoring', 'alerting', 'playbook'];
+import { type ServiceName } from '@bellwether/testing';
+
+export { serviceNames, type ServiceName } from '@bellwether/testing';
 
 /**
  * One compiled service of a whole-stack run's private build (<buildDir>/dist, see

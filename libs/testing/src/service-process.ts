@@ -6,7 +6,9 @@ import { waitFor } from './wait-for';
 
 const workspaceRoot = resolve(__dirname, '../../..');
 
-export type ServiceName = 'ingestion' | 'scoring' | 'alerting' | 'playbook';
+/** The four services, as their folders under apps/ name them. */
+export const serviceNames = ['ingestion', 'scoring', 'alerting', 'playbook'] as const;
+export type ServiceName = (typeof serviceNames)[number];
 
 export interface ServiceProcessOptions {
   /**

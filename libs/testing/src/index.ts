@@ -9,4 +9,4 @@ export * from './replay';
 export * from './replay-diff';
 export * from './signal-quality';
 export * from './history-line';
-export * from './telemetry-event.fixture';
+export * from './messages.fixture';

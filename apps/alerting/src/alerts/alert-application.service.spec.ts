@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertCategory, AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged, ScoreSnapshot } from '@bellwether/contracts';
+import type { AlertCategory, AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
 import { priorityOf, type HysteresisState } from '@bellwether/alerting-domain';
 import type { PipelineClock } from '@bellwether/platform';
+import { scoreChanged, scoreSnapshot } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
 import type { IncidentBook, RefoldOptions, RefoldResult } from '../incidents/incident-book';
 import type { IncidentRepository, StoredIncident } from '../incidents/incident.repository';
@@ -106,27 +107,9 @@ class FakeEvents implements Pick<AlertEvents, 'emit' | 'emitIncidents'> {
   }
 }
 
-function snapshot(overrides: Partial<ScoreSnapshot> = {}): ScoreSnapshot {
-  return { health: 72, band: 'green', churnRisk: 0.2, segment: 'stable', stage: 'adoption', ...overrides };
-}
-
 /** A change of acc-1 whose health falls into red (health_entered_red: critical, no hold). */
 function intoRed(overrides: Partial<ScoreChanged> = {}): ScoreChanged {
-  return {
-    schemaVersion: 1,
-    accountId: 'acc-1',
-    changeId: 'acc-1:7',
-    sequence: 7,
-    eventTime: '2026-03-02T10:00:00.000Z',
-    cause: { kind: 'event', eventId: 'evt-1', eventType: 'feature_used' },
-    before: snapshot(),
-    after: snapshot({ health: 35, band: 'red' }),
-    drivers: [],
-    reasons: [],
-    scorecardVersion: 'default-2026.1',
-    account: { csmId: 'csm-9', mrr: 2000 },
-    ...overrides,
-  };
+  return scoreChanged({ after: scoreSnapshot({ health: 35, band: 'red' }), ...overrides });
 }
 
 function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now: () => null }) {
@@ -210,7 +193,7 @@ describe('AlertApplicationService', () => {
 
   it('applies a batch account by account in sequence order', async () => {
     const { service, alerts } = setUp();
-    const calm = { after: snapshot(), before: snapshot() };
+    const calm = { after: scoreSnapshot(), before: scoreSnapshot() };
     await service.applyBatch([
       intoRed({ ...calm, accountId: 'acc-2', changeId: 'acc-2:1', sequence: 1 }),
       intoRed({ ...calm, changeId: 'acc-1:9', sequence: 9 }),

@@ -4,6 +4,7 @@ import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged, ScoreSn
 import type { PlaybookDefinition } from '@bellwether/playbook-domain';
 import { PlaybookRunner } from './playbook-runner.service';
 import { FakeRunRepository } from '../repositories.fake';
+import { alertLifecycleEvent, incidentLifecycleEvent, scoreChanged } from '@bellwether/testing';
 
 /** The fakes ignore the transaction handle; the runner only passes it on. */
 const manager = {} as EntityManager;
@@ -49,49 +50,17 @@ const onRenewal: PlaybookDefinition = {
 const T0 = '2026-07-01T10:00:00.000Z';
 
 function alert(kind: AlertLifecycleEvent['kind'], rule = 'health_entered_red', alertId = 'al_1', accountId = 'acc_1'): AlertLifecycleEvent {
-  return {
-    schemaVersion: 1,
-    eventId: `${alertId}:1`,
-    kind,
-    alertId,
-    revision: 1,
-    accountId,
-    rule,
-    category: 'risk',
-    severity: 'high',
-    priority: 8,
-    queue: 'csm:csm-1',
-    status: kind === 'resolved' ? 'resolved' : 'open',
-    evidence: ['health 35'],
-    occurredAt: T0,
-  };
+  return alertLifecycleEvent({ eventId: `${alertId}:1`, kind, alertId, accountId, rule, status: kind === 'resolved' ? 'resolved' : 'open', occurredAt: T0 });
 }
 
 function incident(kind: IncidentLifecycleEvent['kind'], severity: IncidentLifecycleEvent['severity'], revision = 1, status: IncidentLifecycleEvent['status'] = 'open'): IncidentLifecycleEvent {
-  return {
-    schemaVersion: 1,
-    eventId: `in_1:${revision}`,
-    kind,
-    incidentId: 'in_1',
-    revision,
-    accountId: 'acc_1',
-    category: 'risk',
-    severity,
-    priority: 8,
-    queue: 'csm:csm-1',
-    status,
-    openedAt: T0,
-    ruleIds: ['activity_dropped'],
-    rules: [],
-    occurredAt: T0,
-  };
+  return incidentLifecycleEvent({ kind, severity, revision, status, openedAt: T0, occurredAt: T0 });
 }
 
 const red: ScoreSnapshot = { health: 35, band: 'red', churnRisk: 0.7, segment: 'at_risk', stage: 'adoption' };
 
 function scoreChange(sequence: number, after: Partial<ScoreSnapshot> = {}, options: { churnedAt?: string; before?: ScoreSnapshot | null } = {}): ScoreChanged {
-  return {
-    schemaVersion: 1,
+  return scoreChanged({
     accountId: 'acc_1',
     changeId: `acc_1:${sequence}`,
     sequence,
@@ -99,11 +68,9 @@ function scoreChange(sequence: number, after: Partial<ScoreSnapshot> = {}, optio
     cause: { kind: 'event' },
     before: options.before === undefined ? red : options.before,
     after: { ...red, ...after },
-    drivers: [],
-    reasons: [],
     scorecardVersion: 'default-2026.2',
     account: { csmId: 'csm-1', ...(options.churnedAt ? { churnedAt: options.churnedAt } : {}) },
-  };
+  });
 }
 
 async function notStartedChurned(trigger: string): Promise<number> {

@@ -6,6 +6,7 @@ import type { PlaybookDefinition } from '@bellwether/playbook-domain';
 import { PlaybookConsumer } from './playbook.consumer';
 import { PlaybookRunner } from './playbook-runner.service';
 import { FakeKpiReadModelRepository, FakeRunRepository } from '../repositories.fake';
+import { alertLifecycleEvent, incidentLifecycleEvent, scoreChanged, telemetryEvent } from '@bellwether/testing';
 
 const T0 = '2026-07-01T10:00:00.000Z';
 
@@ -44,49 +45,17 @@ function batchOf<T>(topic: string, values: readonly T[]): DecodedBatch<T> {
 }
 
 function opened(alertId: string, accountId = 'acc_1'): AlertLifecycleEvent {
-  return {
-    schemaVersion: 1,
-    eventId: `${alertId}:1`,
-    kind: 'opened',
-    alertId,
-    revision: 1,
-    accountId,
-    rule: 'health_entered_red',
-    category: 'risk',
-    severity: 'high',
-    priority: 8,
-    queue: 'csm:csm-1',
-    status: 'open',
-    evidence: ['health 35'],
-    occurredAt: T0,
-  };
+  return alertLifecycleEvent({ alertId, accountId, occurredAt: T0 });
 }
 
 function incidentOpened(incidentId: string): IncidentLifecycleEvent {
-  return {
-    schemaVersion: 1,
-    eventId: `${incidentId}:1`,
-    kind: 'opened',
-    incidentId,
-    revision: 1,
-    accountId: 'acc_1',
-    category: 'risk',
-    severity: 'high',
-    priority: 8,
-    queue: 'csm:csm-1',
-    status: 'open',
-    openedAt: T0,
-    ruleIds: ['activity_dropped'],
-    rules: [],
-    occurredAt: T0,
-  };
+  return incidentLifecycleEvent({ incidentId, openedAt: T0, occurredAt: T0 });
 }
 
 const atRisk: ScoreSnapshot = { health: 35, band: 'red', churnRisk: 0.7, segment: 'at_risk', stage: 'adoption' };
 
 function scoreChange(sequence: number, options: { csmId?: string; churnedAt?: string; segment?: ScoreSnapshot['segment'] } = {}): ScoreChanged {
-  return {
-    schemaVersion: 1,
+  return scoreChanged({
     accountId: 'acc_1',
     changeId: `acc_1:${sequence}`,
     sequence,
@@ -94,15 +63,13 @@ function scoreChange(sequence: number, options: { csmId?: string; churnedAt?: st
     cause: { kind: 'event' },
     before: atRisk,
     after: { ...atRisk, segment: options.segment ?? 'at_risk' },
-    drivers: [],
-    reasons: [],
     scorecardVersion: 'default-2026.2',
     account: { ...(options.csmId ? { csmId: options.csmId } : {}), ...(options.churnedAt ? { churnedAt: options.churnedAt } : {}) },
-  };
+  });
 }
 
 function telemetry(id: string): TelemetryEvent {
-  return { schemaVersion: 1, id, accountId: 'acc_1', type: 'nps.responded', timestamp: T0, receivedAt: T0, source: 'native', properties: { score: 9 } };
+  return telemetryEvent({ id, accountId: 'acc_1', type: 'nps.responded', timestamp: T0, userId: undefined, properties: { score: 9 } });
 }
 
 describe('PlaybookConsumer', () => {

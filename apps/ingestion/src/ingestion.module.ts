@@ -9,7 +9,6 @@ import { ApiKeysController } from './admin/api-keys.controller';
 import { ApiKeyEntity } from './api-keys/api-key.entity';
 import { ApiKeyRepository } from './api-keys/api-key.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
-import { IngestionOutboxRepository } from './database/ingestion-outbox.repository';
 import { AdminAuditRepository } from './directory/admin-audit.repository';
 import { DirectoryController } from './directory/directory.controller';
 import { DirectoryRepository } from './directory/directory.repository';
@@ -50,7 +49,6 @@ export class IngestionModule {
       controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],
       providers: [
         { provide: IngestionEnv, useValue: env },
-                IngestionOutboxRepository,
         ApiKeyRepository,
         DirectoryRepository,
         AdminAuditRepository,

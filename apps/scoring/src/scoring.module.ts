@@ -13,7 +13,6 @@ import { DayRoller } from './scores/day-roller';
 import { EventsConsumer } from './scores/events.consumer';
 import { ScoreCommitter } from './scores/score-committer.service';
 import { loadScorecard, SCORECARD } from './scores/scorecard.provider';
-import { ScoringOutboxRepository } from './scores/scoring-outbox.repository';
 import { WatermarkRepository } from './scores/watermark.repository';
 import { ScoringEnv } from './scoring.env';
 
@@ -48,7 +47,6 @@ export class ScoringModule {
                 AccountStateRepository,
         WatermarkRepository,
         Account360Repository,
-        ScoringOutboxRepository,
         AccountCache,
         ScoreCommitter,
         DayRoller,

@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
-import { FixedClock, type OutboxMessage, type Transactions } from '@bellwether/platform';
-import type { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
+import { FixedClock, type Outbox, type OutboxMessage, type Transactions } from '@bellwether/platform';
 import type { AdminAuditRepository, AuditEntry } from '../directory/admin-audit.repository';
 import type { AccountOwnershipRepository, OwnershipValues, StoredOwnership } from './account-ownership.repository';
 import { AccountOwnershipService } from './account-ownership.service';
@@ -30,7 +29,7 @@ function harness(stored: StoredOwnership | null) {
     },
   });
   const audit = fake<AdminAuditRepository>({ record: async (tx, entry) => void audits.push([tx === manager, entry]), read: unused });
-  const outbox = fake<IngestionOutboxRepository>({ enqueue: async (tx, messages) => void enqueued.push([tx === manager, messages]) });
+  const outbox = fake<Outbox>({ enqueue: async (tx, messages) => void enqueued.push([tx === manager, messages]) });
   const service = new AccountOwnershipService(transactions, ownerships, audit, outbox, new FixedClock(Date.parse(now)));
   return { service, saved, audits, enqueued };
 }
@@ -84,7 +83,7 @@ describe('AccountOwnershipService', () => {
       { run: (work) => work({} as EntityManager) },
       fake<AccountOwnershipRepository>({ find: unused, findForUpdate: async () => null, save: async () => Promise.reject(new Error('db down')) }),
       fake<AdminAuditRepository>({ record: unused, read: unused }),
-      fake<IngestionOutboxRepository>({ enqueue: unused }),
+      fake<Outbox>({ enqueue: unused }),
       new FixedClock(Date.parse(now)),
     );
     await expect(failing.patch('key-admin', 'acct-1', { tier: 'gold' })).rejects.toThrow('db down');

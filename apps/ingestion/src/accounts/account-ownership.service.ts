@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Topics, type JsonObject, type OwnershipAttribute } from '@bellwether/contracts';
-import { Clock, Transactions } from '@bellwether/platform';
+import { Clock, Outbox, Transactions } from '@bellwether/platform';
 import { toTelemetryEvent } from '@bellwether/ingestion-domain';
-import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
 import { AdminAuditRepository } from '../directory/admin-audit.repository';
 import { AccountOwnershipRepository } from './account-ownership.repository';
 
@@ -33,7 +32,7 @@ export class AccountOwnershipService {
     private readonly transactions: Transactions,
     private readonly ownerships: AccountOwnershipRepository,
     private readonly audits: AdminAuditRepository,
-    private readonly outbox: IngestionOutboxRepository,
+    private readonly outbox: Outbox,
     private readonly clock: Clock,
   ) {}
 

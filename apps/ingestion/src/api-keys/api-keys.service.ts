@@ -2,8 +2,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type ApiKeyRecord, type ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes, generateKey, keyIdentityProblems, parseKey, principalOf, secretMatches, type KeyVerifier, type Principal, type Verification } from '@bellwether/auth';
-import { Clock, Transactions } from '@bellwether/platform';
-import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
+import { Clock, Outbox, Transactions } from '@bellwether/platform';
 import { IngestionEnv } from '../ingestion.env';
 import type { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyRepository, type ApiKeyChange } from './api-key.repository';
@@ -38,7 +37,7 @@ export class ApiKeysService implements KeyVerifier, OnApplicationBootstrap {
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly transactions: Transactions,
-    private readonly outbox: IngestionOutboxRepository,
+    private readonly outbox: Outbox,
     private readonly env: IngestionEnv,
     private readonly clock: Clock,
   ) {}

@@ -2,13 +2,12 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Matches } from 'class-validator';
-import { createServiceDataSource, DataSourceTransactions, loadEnv, migrate, WallClock } from '@bellwether/platform';
+import { createServiceDataSource, DataSourceTransactions, loadEnv, migrate, SchemaOutbox, WallClock } from '@bellwether/platform';
 import type { ApiKeyScope } from '@bellwether/contracts';
 import { apiKeyScopes } from '@bellwether/auth';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
 import { IngestionEnv } from '../ingestion.env';
 import { INGESTION_SCHEMA, ingestionMigrations } from '../migrations';
 
@@ -47,7 +46,7 @@ async function main(): Promise<number> {
   try {
     await migrate(dataSource, INGESTION_SCHEMA);
     // A composition root without Nest: it wires the service's repositories by hand.
-    const service = new ApiKeysService(new ApiKeyRepository(dataSource), new DataSourceTransactions(dataSource), new IngestionOutboxRepository(), new IngestionEnv(), new WallClock());
+    const service = new ApiKeysService(new ApiKeyRepository(dataSource), new DataSourceTransactions(dataSource), new SchemaOutbox(INGESTION_SCHEMA), new IngestionEnv(), new WallClock());
     if (command === 'create') {
       const scopes = (values.scopes ?? '').split(',').filter(Boolean) as ApiKeyScope[];
       if (!values.name || scopes.some((scope) => !apiKeyScopes.includes(scope))) {

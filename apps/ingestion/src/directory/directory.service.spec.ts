@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Topics, type DirectoryRecord } from '@bellwether/contracts';
-import { FixedClock, type Transactions } from '@bellwether/platform';
-import type { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
+import { FixedClock, type Outbox, type Transactions } from '@bellwether/platform';
 import type { AdminAuditRepository, StoredAuditEntry } from './admin-audit.repository';
 import type { CsmEntry, DirectoryRepository, TeamEntry } from './directory.repository';
 import { DirectoryService } from './directory.service';
@@ -45,7 +44,7 @@ function harness(initial: { teams?: TeamEntry[]; csms?: CsmEntry[] } = {}) {
     record: async (tx, entry) => void writes.push(['audit', inTransaction(tx), entry]),
     read: async (limit, subject) => stored.filter((entry) => subject === undefined || entry.subject === subject).slice(0, limit),
   });
-  const outbox = fake<IngestionOutboxRepository>({ enqueue: async (tx, messages) => void writes.push(['enqueue', inTransaction(tx), messages]) });
+  const outbox = fake<Outbox>({ enqueue: async (tx, messages) => void writes.push(['enqueue', inTransaction(tx), messages]) });
   return { service: new DirectoryService(transactions, directory, audits, outbox, new FixedClock(Date.parse(now))), writes };
 }
 

@@ -1,8 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type DirectoryRecord } from '@bellwether/contracts';
-import { Clock, Transactions } from '@bellwether/platform';
-import { IngestionOutboxRepository } from '../database/ingestion-outbox.repository';
+import { Clock, Outbox, Transactions } from '@bellwether/platform';
 import { AdminAuditRepository, type StoredAuditEntry } from './admin-audit.repository';
 import { DirectoryRepository, type CsmEntry, type TeamEntry } from './directory.repository';
 
@@ -21,7 +20,7 @@ export class DirectoryService implements OnApplicationBootstrap {
     private readonly transactions: Transactions,
     private readonly directory: DirectoryRepository,
     private readonly audits: AdminAuditRepository,
-    private readonly outbox: IngestionOutboxRepository,
+    private readonly outbox: Outbox,
     private readonly clock: Clock,
   ) {}
 

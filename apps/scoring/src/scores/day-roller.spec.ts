@@ -2,13 +2,12 @@ import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { createLogger, HealthRegistry, type OutboxMessage, type OutboxRelay, type Transactions } from '@bellwether/platform';
+import { createLogger, HealthRegistry, type Outbox, type OutboxMessage, type OutboxRelay, type Transactions } from '@bellwether/platform';
 import { applyAccountEvents, closeAccountDays, defaultScorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { ScoringEnv } from '../scoring.env';
 import type { AccountStateRepository } from './account-state.repository';
 import { DayRoller } from './day-roller';
 import type { ScoreCommitter } from './score-committer.service';
-import type { ScoringOutboxRepository } from './scoring-outbox.repository';
 import type { WatermarkRepository, WatermarkRow } from './watermark.repository';
 
 /** A typed fake of a class' public surface (what the unit under test can call). */
@@ -74,7 +73,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
     write: async (tx, stored, changes, also) => void calls.push(['write', inTransaction && tx === manager, stored, changes, also]),
     afterCommit: async (ids, enqueued) => void calls.push(['afterCommit', inTransaction, [...ids], enqueued]),
   });
-  const outbox: ScoringOutboxRepository = { enqueue: async (tx, messages) => void calls.push(['enqueue', inTransaction && tx === manager, messages]) };
+  const outbox: Outbox = { enqueue: async (tx, messages) => void calls.push(['enqueue', inTransaction && tx === manager, messages]) };
   const relay = fake<OutboxRelay>({ start: unused, stop: unused, health: unused, publishOnce: unused, nudge: () => void calls.push(['nudge']) });
   const kafka = new KafkaConnection({ brokers: ['127.0.0.1:1'], clientId: 'day-roller-unit' });
   kafka.consumerPositions = async () => [

@@ -2,14 +2,13 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { Counter, Gauge } from 'prom-client';
 import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, type OutboxMessage, OutboxRelay, Transactions } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, Outbox, type OutboxMessage, OutboxRelay, Transactions } from '@bellwether/platform';
 import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark, type Scorecard } from '@bellwether/scoring-domain';
 import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from './account-state.repository';
 import { ScoreCommitter } from './score-committer.service';
 import { SCORECARD } from './scorecard.provider';
-import { ScoringOutboxRepository } from './scoring-outbox.repository';
 import { WatermarkRepository } from './watermark.repository';
 
 const rollMetrics = {
@@ -42,7 +41,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly watermarks: WatermarkRepository,
     private readonly accounts: AccountStateRepository,
     private readonly committer: ScoreCommitter,
-    private readonly outbox: ScoringOutboxRepository,
+    private readonly outbox: Outbox,
     private readonly relay: OutboxRelay,
     private readonly kafka: KafkaConnection,
     private readonly env: ScoringEnv,

@@ -1,3 +1,4 @@
+import { type Outbox } from '@bellwether/platform';
 import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
@@ -8,7 +9,6 @@ import type { AccountCache } from './account-cache';
 import type { AccountStateRepository } from './account-state.repository';
 import { ScoreCommitter } from './score-committer.service';
 import { scoreChangeMessages } from './score-change-messages';
-import type { ScoringOutboxRepository } from './scoring-outbox.repository';
 
 /** A typed fake of a class' public surface (what the unit under test can call). */
 const fake = <T>(methods: { [K in keyof T]: T[K] }): T => methods as T;
@@ -36,7 +36,7 @@ function harness() {
     openAlertsOf: unused,
     activeRunsOf: unused,
   });
-  const outbox: ScoringOutboxRepository = { enqueue: async (manager, messages) => void calls.push(['enqueue', manager, messages]) };
+  const outbox: Outbox = { enqueue: async (manager, messages) => void calls.push(['enqueue', manager, messages]) };
   const cache = fake<AccountCache>({ get: unused, put: unused, invalidate: async (ids) => void calls.push(['invalidate', [...ids]]) });
   const relay = fake<OutboxRelay>({ start: unused, stop: unused, health: unused, publishOnce: unused, nudge: () => void calls.push(['nudge']) });
   return { committer: new ScoreCommitter(accounts, history, outbox, cache, relay), calls };

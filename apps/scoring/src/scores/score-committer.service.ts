@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ScoreChanged } from '@bellwether/contracts';
-import { OutboxRelay, type OutboxMessage } from '@bellwether/platform';
+import { Outbox, type OutboxMessage, OutboxRelay } from '@bellwether/platform';
 import type { StoredAccount } from '@bellwether/scoring-domain';
 import { Account360Repository } from '../accounts/account-360.repository';
 import { AccountCache } from './account-cache';
 import { AccountStateRepository } from './account-state.repository';
 import { scoreChangeMessages } from './score-change-messages';
-import { ScoringOutboxRepository } from './scoring-outbox.repository';
 
 /**
  * The one way re-scored accounts are stored and announced, for the events consumer and the
@@ -20,7 +19,7 @@ export class ScoreCommitter {
   constructor(
     private readonly accounts: AccountStateRepository,
     private readonly history: Account360Repository,
-    private readonly outbox: ScoringOutboxRepository,
+    private readonly outbox: Outbox,
     private readonly cache: AccountCache,
     private readonly relay: OutboxRelay,
   ) {}

@@ -6,6 +6,7 @@ import { Clock } from '../clock/clock';
 import type { AppLogger } from '../logging/logger';
 import { APP_LOGGER, SERVICE_DATA_SOURCE } from '../tokens';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+import { Outbox, SchemaOutbox } from './outbox';
 
 @Injectable()
 class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,7 +25,7 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-/** Runs the service's outbox relay from start to shutdown. */
+/** Runs the service's outbox relay from start to shutdown, and provides its `Outbox`. */
 @Module({})
 export class OutboxRelayModule {
   static forRoot(options: OutboxRelayOptions): DynamicModule {
@@ -37,9 +38,10 @@ export class OutboxRelayModule {
           inject: [SERVICE_DATA_SOURCE, MessageProducer, APP_LOGGER, Clock],
           useFactory: (dataSource: DataSource, producer: MessageProducer, logger: AppLogger, clock: Clock) => new OutboxRelay(dataSource, producer, logger, clock, options),
         },
+        { provide: Outbox, useValue: new SchemaOutbox(options.schema) },
         OutboxRelayLifecycle,
       ],
-      exports: [OutboxRelay],
+      exports: [OutboxRelay, Outbox],
     };
   }
 }

@@ -42,3 +42,24 @@ export async function enqueueOutbox(manager: EntityManager, schema: string, mess
     ],
   );
 }
+
+/**
+ * The service's outbox, as repositories and services write to it: `enqueue` adds messages, in
+ * order, inside the caller's transaction (nothing for none); the relay publishes them in id order.
+ * Abstract, so orchestration tests hand in a fake; `OutboxRelayModule` provides `SchemaOutbox`
+ * for the service's schema.
+ */
+export abstract class Outbox {
+  abstract enqueue(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void>;
+}
+
+/** `Outbox` on `<schema>.outbox` (`enqueueOutbox`). */
+export class SchemaOutbox extends Outbox {
+  constructor(private readonly schema: string) {
+    super();
+  }
+
+  enqueue(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
+    return enqueueOutbox(manager, this.schema, messages);
+  }
+}

@@ -13,6 +13,6 @@ runService('alerting', async (logger) => {
     trustProxy: trustProxySetting(env),
     host: env.BIND_ADDRESS,
     logger,
-    transport: (app) => consumerTransport(app, { groupId: ALERTING_CONSUMER_GROUP, env, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }),
+    transport: (app) => consumerTransport(app, { env, groups: [{ groupId: ALERTING_CONSUMER_GROUP, decoders: { [Topics.scores]: decoderFrom(validateScoreChanged) } }] }),
   });
 });

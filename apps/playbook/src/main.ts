@@ -15,14 +15,18 @@ runService('playbook', async (logger) => {
     logger,
     transport: (app) =>
       consumerTransport(app, {
-        groupId: PLAYBOOK_CONSUMER_GROUP,
         env,
-        decoders: {
-          [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
-          [Topics.incidents]: decoderFrom(validateIncidentLifecycleEvent),
-          [Topics.scores]: decoderFrom(validateScoreChanged),
-          [Topics.events]: decoderFrom(validateTelemetryEvent),
-        },
+        groups: [
+          {
+            groupId: PLAYBOOK_CONSUMER_GROUP,
+            decoders: {
+              [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
+              [Topics.incidents]: decoderFrom(validateIncidentLifecycleEvent),
+              [Topics.scores]: decoderFrom(validateScoreChanged),
+              [Topics.events]: decoderFrom(validateTelemetryEvent),
+            },
+          },
+        ],
       }),
   });
 });

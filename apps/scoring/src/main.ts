@@ -15,14 +15,18 @@ runService('scoring', async (logger) => {
     logger,
     transport: (app) =>
       consumerTransport(app, {
-        groupId: SCORING_CONSUMER_GROUP,
         env,
-        decoders: {
-          [Topics.events]: decoderFrom(validateTelemetryEvent),
-          [Topics.clock]: decoderFrom(validateClockTick),
-          [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
-          [Topics.playbookRuns]: decoderFrom(validatePlaybookRunEvent),
-        },
+        groups: [
+          {
+            groupId: SCORING_CONSUMER_GROUP,
+            decoders: {
+              [Topics.events]: decoderFrom(validateTelemetryEvent),
+              [Topics.clock]: decoderFrom(validateClockTick),
+              [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
+              [Topics.playbookRuns]: decoderFrom(validatePlaybookRunEvent),
+            },
+          },
+        ],
       }),
   });
 });

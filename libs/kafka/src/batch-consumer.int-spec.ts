@@ -41,11 +41,16 @@ describe('BatchConsumer on a real broker', () => {
     await producer.disconnect();
   });
 
-  async function consume(groupId: string, handle: (batch: DecodedBatch<Payload>) => Promise<BatchResults | void>): Promise<BatchConsumer<Payload>> {
+  async function consume(
+    groupId: string,
+    handle: (batch: DecodedBatch<Payload>) => Promise<BatchResults | void>,
+    fetching: { partitionsConsumedConcurrently?: number; maxRecordsPerCall?: number } = {},
+  ): Promise<BatchConsumer<Payload>> {
     const consumer = new BatchConsumer<Payload>(connection, {
       groupId,
       decoders: { [topic]: decode },
       handle,
+      ...fetching,
       deadLetters: producer,
       logger: silentLogger,
       backoff: { initialMs: 50, maxMs: 200, factor: 2 },
@@ -53,6 +58,53 @@ describe('BatchConsumer on a real broker', () => {
     await consumer.start();
     return consumer;
   }
+
+  it('hands a partition batch over in chunks of maxRecordsPerCall, in offset order, and commits past the last', async () => {
+    await producer.sendRaw(topic, [1, 2, 3, 4, 5].map((n) => ({ key: Buffer.from('same-key'), value: Buffer.from(JSON.stringify({ n })), headers: {} })));
+    const calls: number[][] = [];
+    const groupId = `it-${randomUUID()}`;
+    const consumer = await consume(groupId, async (batch) => void calls.push(batch.records.map((record) => record.value.n)), { maxRecordsPerCall: 2 });
+    try {
+      await waitFor(() => calls.flat().length === 5, { description: 'five records handled' });
+      expect(calls.flat()).toEqual([1, 2, 3, 4, 5]);
+      expect(Math.max(...calls.map((call) => call.length))).toBeLessThanOrEqual(2);
+      const committed = await waitFor(async () => {
+        const positions = await connection.consumerPositions(groupId, topic);
+        const total = positions.reduce((sum, { committedOffset }) => sum + Number(committedOffset ?? 0), 0);
+        return total === 5 ? total : undefined;
+      }, { description: 'offsets committed past all five records' });
+      expect(committed).toBe(5);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('runs the batches of different partitions at once when partitionsConsumedConcurrently allows it', async () => {
+    // Partition 0's batch waits until partition 1's batch has started: with one partition at a
+    // time that never happens and the test times out.
+    // kafkajs' default partitioner (murmur2, as Java's) puts key "a" on partition 0 and "d" on 1 of 2.
+    await producer.sendRaw(topic, [
+      { key: Buffer.from('a'), value: Buffer.from(JSON.stringify({ n: 0 })), headers: {} },
+      { key: Buffer.from('d'), value: Buffer.from(JSON.stringify({ n: 1 })), headers: {} },
+    ]);
+    const started = new Set<number>();
+    const finished: number[] = [];
+    const consumer = await consume(
+      `it-${randomUUID()}`,
+      async (batch) => {
+        started.add(batch.partition);
+        await waitFor(() => started.size === 2, { description: 'both partitions under way at once', timeoutMs: 20_000 });
+        finished.push(batch.partition);
+      },
+      { partitionsConsumedConcurrently: 2 },
+    );
+    try {
+      await waitFor(() => finished.length === 2, { description: 'both partition batches finished', timeoutMs: 30_000 });
+      expect([...finished].sort()).toEqual([0, 1]);
+    } finally {
+      await consumer.stop();
+    }
+  });
 
   it('dead-letters undecodable and rejected records with their headers, and keeps the partition flowing', async () => {
     await producer.sendRaw(topic, [

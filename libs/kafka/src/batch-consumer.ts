@@ -38,7 +38,22 @@ export interface BatchConsumerOptions<T> {
   /** Backoff between attempts of a transiently failing (sub-)batch, and between restarts after a crash. */
   readonly backoff?: BackoffPolicy;
   readonly fromBeginning?: boolean;
+  /**
+   * Partition batches handled at once (kafkajs `partitionsConsumedConcurrently`, default 1). Each
+   * partition's records still go through `handle` in order, one batch at a time; batches of
+   * different partitions may overlap, so `handle` must not share per-call state across partitions.
+   */
   readonly partitionsConsumedConcurrently?: number;
+  /** Upper bound of one fetch per partition, bytes (default 1 MiB): bounds the working set of a batch. */
+  readonly maxBytesPerPartition?: number;
+  /** Upper bound of one whole fetch, bytes (kafkajs `maxBytes`, default 10 MiB). */
+  readonly maxBytes?: number;
+  /**
+   * Largest number of records one call of `handle` receives (default: the whole partition batch).
+   * A larger batch is handed over in chunks, in offset order; the offset is committed once, after
+   * the last chunk. Bounds a handler's working set (rows locked, bytes in one statement).
+   */
+  readonly maxRecordsPerCall?: number;
   readonly sessionTimeoutMs?: number;
   /** A loop with a batch under way, or without a poll, for this long is reported not live. */
   readonly stallAfterMs?: number;
@@ -109,7 +124,8 @@ export class BatchConsumer<T> {
   private restarts = 0;
   private crashed: string | null = null;
   private gaveUp: string | null = null;
-  private retryState: ConsumerLoopState['retrying'] = null;
+  /** The transient error being retried, by topic-partition (several may retry at once when partitions run concurrently). */
+  private readonly retrying = new Map<string, NonNullable<ConsumerLoopState['retrying']>>();
   /** Start time of each batch under way, by topic-partition. */
   private readonly busy = new Map<string, number>();
   private lastActivityAt: number;
@@ -161,7 +177,7 @@ export class BatchConsumer<T> {
       running: this.lifecycle === 'running',
       crashed: this.crashed,
       gaveUp: this.gaveUp,
-      retrying: this.retryState,
+      retrying: oldestRetry(this.retrying.values()),
       busySince,
       lastActivityAt: this.lastActivityAt,
     };
@@ -175,7 +191,8 @@ export class BatchConsumer<T> {
       allowAutoTopicCreation: false,
       sessionTimeout,
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
-      maxBytesPerPartition: 1024 * 1024,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1024 * 1024,
+      maxBytes: this.options.maxBytes ?? 10 * 1024 * 1024,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10000 },
     });
     const { events } = consumer;
@@ -357,14 +374,16 @@ export class BatchConsumer<T> {
    * isolated by bisection and returned as `dlq` results with step `handler`.
    */
   private async applyRecords(context: BatchContext, records: readonly ConsumedRecord<T>[]): Promise<Map<string, RecordResult>> {
-    if (records.length === 0) return new Map();
     const { topic, partition, heartbeat } = context;
-    const { results, poison } = await applyIsolatingPoison(records, (subset) =>
-      this.retry(context, () => this.options.handle({ topic, partition, records: subset, heartbeat }), isTransientError),
-    );
-    const merged = new Map(results);
-    for (const { record, error } of poison) {
-      merged.set(record.offset, { kind: 'dlq', reason: errorMessage(error), step: 'handler' });
+    const merged = new Map<string, RecordResult>();
+    for (const chunk of chunksOf(records, this.options.maxRecordsPerCall ?? records.length)) {
+      const { results, poison } = await applyIsolatingPoison(chunk, (subset) =>
+        this.retry(context, () => this.options.handle({ topic, partition, records: subset, heartbeat }), isTransientError),
+      );
+      for (const [offset, result] of results) merged.set(offset, result);
+      for (const { record, error } of poison) {
+        merged.set(record.offset, { kind: 'dlq', reason: errorMessage(error), step: 'handler' });
+      }
     }
     return merged;
   }
@@ -375,17 +394,25 @@ export class BatchConsumer<T> {
    * (rethrows) when the consumer stops or lost the partition: the next owner redoes it.
    */
   private async retry<R>(context: BatchContext, work: () => Promise<R>, shouldRetry: (error: unknown) => boolean): Promise<R> {
+    const key = `${context.topic}:${context.partition}`;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await work();
-        this.retryState = null;
+        this.retrying.delete(key);
         return result;
       } catch (error) {
-        if (!shouldRetry(error)) throw error;
+        if (!shouldRetry(error)) {
+          this.retrying.delete(key);
+          throw error;
+        }
         const message = errorMessage(error);
-        this.retryState = { since: this.retryState?.since ?? this.now(), attempt, error: message };
         kafkaMetrics.batchRetries.inc({ topic: context.topic, group: this.options.groupId });
-        if (!context.isRunning() || context.isStale()) throw error;
+        if (!context.isRunning() || context.isStale()) {
+          // The partition is gone (stop or rebalance): its next owner redoes the batch.
+          this.retrying.delete(key);
+          throw error;
+        }
+        this.retrying.set(key, { since: this.retrying.get(key)?.since ?? this.now(), attempt, error: message });
         const delay = backoffDelay(this.backoff, attempt);
         this.options.logger.warn('batch failed transiently, retrying', { topic: context.topic, partition: context.partition, groupId: this.options.groupId, attempt, delayMs: delay, error: message });
         await sleepWithHeartbeat(delay, context.heartbeat);
@@ -412,6 +439,21 @@ export class BatchConsumer<T> {
       })),
     );
   }
+}
+
+/** The longest-running of the partitions' retries, or null when none retries. */
+function oldestRetry(retries: Iterable<NonNullable<ConsumerLoopState['retrying']>>): ConsumerLoopState['retrying'] {
+  let oldest: ConsumerLoopState['retrying'] = null;
+  for (const retry of retries) if (oldest === null || retry.since < oldest.since) oldest = retry;
+  return oldest;
+}
+
+/** `items` in order, in runs of at most `size` (at least 1); nothing for no items. */
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const step = Math.max(1, size);
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += step) chunks.push(items.slice(start, start + step));
+  return chunks;
 }
 
 function errorMessage(error: unknown): string {

@@ -1,15 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { KafkaConnection } from '../kafka-connection';
 import { MessageProducer } from '../message-producer';
-import type { RecordDecoder } from '../records';
-import { KafkaBatchTransport } from './kafka-batch.transport';
+import { type ConsumerGroupSpec, KafkaBatchTransport } from './kafka-batch.transport';
 import { consumerRetrySettings, type ConsumerEnv, KAFKA_HEALTH, KAFKA_LOGGER, type KafkaHealthRegistration, type KafkaLogger } from './kafka-host';
 
 /** Exit status when a consumer loop is gone for good (EX_SOFTWARE): the orchestrator restarts the process. */
 export const CONSUMER_GAVE_UP_EXIT_CODE = 70;
 
 /**
- * The service's batch consumer as a Nest transport, wired to the app's Kafka client, producer
+ * The service's batch consumers (one per consumer group in `groups`) as a Nest transport, wired to the app's Kafka client, producer
  * (for dead letters), logger and retry config (`env`: backoff, stall limit, restarts). Its loop is
  * reported by /readyz (not ready while crashed or retrying) and /healthz (not live once stalled for
  * CONSUMER_STALL_SECONDS). If restarting a crashed consumer fails CONSUMER_RESTART_ATTEMPTS times,
@@ -18,7 +17,7 @@ export const CONSUMER_GAVE_UP_EXIT_CODE = 70;
  */
 export function consumerTransport(
   app: INestApplication,
-  options: { groupId: string; decoders: Readonly<Record<string, RecordDecoder<unknown>>>; env: ConsumerEnv; exit?: (code: number) => void },
+  options: { groups: readonly ConsumerGroupSpec[]; env: ConsumerEnv; exit?: (code: number) => void },
 ): KafkaBatchTransport {
   const logger = app.get<KafkaLogger>(KAFKA_LOGGER);
   const retry = consumerRetrySettings(options.env);
@@ -27,14 +26,13 @@ export function consumerTransport(
     connection: app.get(KafkaConnection),
     deadLetters: app.get(MessageProducer),
     logger,
-    groupId: options.groupId,
-    decoders: options.decoders,
+    groups: options.groups,
     sessionTimeoutMs: options.env.KAFKA_SESSION_TIMEOUT_MS,
     backoff: retry.backoff,
     stallAfterMs: retry.stallAfterMs,
     restartAttempts: retry.restartAttempts,
-    onGaveUp: (error) => {
-      logger.fatal(`consumer ${options.groupId} could not rejoin its group; exiting so the process is restarted`, { err: error, groupId: options.groupId });
+    onGaveUp: (groupId, error) => {
+      logger.fatal(`consumer ${groupId} could not rejoin its group; exiting so the process is restarted`, { err: error, groupId });
       exit(CONSUMER_GAVE_UP_EXIT_CODE);
     },
   });

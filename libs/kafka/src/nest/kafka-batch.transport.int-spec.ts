@@ -52,7 +52,7 @@ describe('KafkaBatchTransport on a real broker', () => {
   it('decodes each record once by its topic decoder and counts it once by result: a poison record is one dlq, a drop is logged with its reason', async () => {
     const infos: { message: string; extra?: Record<string, unknown> }[] = [];
     const logger = { info: (message: string, extra?: Record<string, unknown>) => void infos.push({ message, extra }), warn: () => undefined, error: () => undefined };
-    const transport = new KafkaBatchTransport({ connection, groupId: `it-${randomUUID()}`, decoders: { [topic]: decodePayload }, deadLetters: producer, logger, backoff: { initialMs: 50, maxMs: 200, factor: 2 } });
+    const transport = new KafkaBatchTransport({ connection, groups: [{ groupId: `it-${randomUUID()}`, decoders: { [topic]: decodePayload } }], deadLetters: producer, logger, backoff: { initialMs: 50, maxMs: 200, factor: 2 } });
     const handled: number[] = [];
     const handler = async (batch: DecodedBatch<Payload>): Promise<BatchResults> => {
       const results = new Map<string, RecordResult>();
@@ -88,5 +88,57 @@ describe('KafkaBatchTransport on a real broker', () => {
       await transport.close();
       await dlq.stop();
     }
+  });
+  it('runs one consumer per group: a topic whose handler is stuck does not hold up another group\'s topic', async () => {
+    const otherTopic = `${topic}.other`;
+    await connection.ensureTopics([{ name: otherTopic, partitions: 1, compacted: false }, { name: deadLetterTopicOf(otherTopic), partitions: 1, compacted: false }]);
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const transport = new KafkaBatchTransport({
+      connection,
+      groups: [
+        { groupId: `it-slow-${randomUUID()}`, decoders: { [topic]: decodePayload } },
+        { groupId: `it-fast-${randomUUID()}`, decoders: { [otherTopic]: decodePayload } },
+      ],
+      deadLetters: producer,
+      logger: silent,
+    });
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowSeen: number[] = [];
+    const fastSeen: number[] = [];
+    const slow = async (batch: DecodedBatch<Payload>) => {
+      slowSeen.push(...batch.records.map((record) => record.value.n));
+      await released;
+      return new Map();
+    };
+    const fast = async (batch: DecodedBatch<Payload>) => {
+      fastSeen.push(...batch.records.map((record) => record.value.n));
+      return new Map();
+    };
+    transport.addHandler(topic, Object.assign(slow, { isEventHandler: true }), true);
+    transport.addHandler(otherTopic, Object.assign(fast, { isEventHandler: true }), true);
+    await producer.send(topic, [{ key: 'k', value: { n: 1 } }]);
+    await new Promise<void>((resolve, reject) => void transport.listen((error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+    try {
+      await waitFor(() => slowSeen.length === 1, { description: 'the slow topic\'s batch under way' });
+      await producer.send(otherTopic, [{ key: 'k', value: { n: 2 } }]);
+      await waitFor(() => fastSeen.length === 1, { description: 'the other group\'s record handled while the first is stuck' });
+      expect(fastSeen).toEqual([2]);
+      expect(transport.health()).toMatchObject({ running: true, live: true });
+    } finally {
+      release();
+      await transport.close();
+    }
+  });
+
+  it('refuses a topic configured in two groups, and a handled topic in none', async () => {
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const listenError = async (groups: ConstructorParameters<typeof KafkaBatchTransport>[0]['groups']): Promise<string> => {
+      const transport = new KafkaBatchTransport({ connection, groups, deadLetters: producer, logger: silent });
+      transport.addHandler(topic, Object.assign(async () => new Map(), { isEventHandler: true }), true);
+      return new Promise<string>((resolve) => void transport.listen((error) => resolve(error instanceof Error ? error.message : 'no error')));
+    };
+    expect(await listenError([{ groupId: 'a', decoders: { [topic]: decodePayload } }, { groupId: 'b', decoders: { [topic]: decodePayload } }])).toBe(`topic ${topic} is configured in two consumer groups (a, b)`);
+    expect(await listenError([{ groupId: 'a', decoders: {} }])).toBe(`no decoder configured for topic ${topic}`);
   });
 });

@@ -7,14 +7,31 @@ import type { KafkaConnection } from '../kafka-connection';
 import type { MessageProducer } from '../message-producer';
 import type { BatchResults, DecodedBatch, RecordDecoder } from '../records';
 
-export interface KafkaBatchTransportOptions {
-  readonly connection: KafkaConnection;
+/**
+ * One consumer group of a service: the topics it reads (a decoder per topic) and how it fetches.
+ * A service runs one group per stream that must not wait behind another, e.g. scoring's events
+ * topic apart from its clock and read-model topics.
+ */
+export interface ConsumerGroupSpec {
+  /** Group id without the namespace (the connection adds it). */
   readonly groupId: string;
   /**
-   * A decoder per subscribed topic; the topics are those with an `@EventPattern` handler. The
-   * consumer decodes each record once, by its topic's decoder, before any handler sees it.
+   * A decoder per topic of this group; the consumer decodes each record once, by its topic's
+   * decoder, before any handler sees it. Every topic with an `@EventPattern` handler must be in
+   * exactly one group, and every topic here must have a handler.
    */
   readonly decoders: Readonly<Record<string, RecordDecoder<unknown>>>;
+  /** See `BatchConsumerOptions`: concurrent partitions, fetch sizes and the records per handler call. */
+  readonly partitionsConsumedConcurrently?: number;
+  readonly maxBytesPerPartition?: number;
+  readonly maxBytes?: number;
+  readonly maxRecordsPerCall?: number;
+}
+
+export interface KafkaBatchTransportOptions {
+  readonly connection: KafkaConnection;
+  /** The service's consumer groups (at least one). */
+  readonly groups: readonly ConsumerGroupSpec[];
   readonly deadLetters: MessageProducer;
   readonly logger: ConsumerLogger;
   readonly backoff?: BackoffPolicy;
@@ -22,19 +39,21 @@ export interface KafkaBatchTransportOptions {
   /** See `BatchConsumerOptions`: liveness limit, restarts after a crash, and what to do when they fail. */
   readonly stallAfterMs?: number;
   readonly restartAttempts?: number;
-  readonly onGaveUp?: (error: unknown) => void;
+  /** Called with the group that gave up and its error. */
+  readonly onGaveUp?: (groupId: string, error: unknown) => void;
   /** Epoch milliseconds now (see `BatchConsumerOptions.now`). */
   readonly now?: () => number;
 }
 
 /**
  * Nest transport whose `@EventPattern(topic)` handlers receive a whole partition batch
- * (`DecodedBatch<T>`) and return `BatchResults`. Everything else — decoding, retries, poison
- * isolation, dead letters, counting, commits, restarts — lives in `BatchConsumer`. A handler may be called with part of
- * a batch (while a poison record is isolated), so it must not assume it sees whole batches.
+ * (`DecodedBatch<T>`) and return `BatchResults`. It runs one `BatchConsumer` per consumer group;
+ * everything else — decoding, retries, poison isolation, dead letters, counting, commits,
+ * restarts — lives there. A handler may be called with part of a batch (while a poison record is
+ * isolated, or in chunks of `maxRecordsPerCall`), so it must not assume it sees whole batches.
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
-  private consumer: BatchConsumer<unknown> | null = null;
+  private consumers: BatchConsumer<unknown>[] = [];
 
   constructor(private readonly options: KafkaBatchTransportOptions) {
     super();
@@ -42,39 +61,30 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      const decoders: Record<string, RecordDecoder<unknown>> = {};
-      for (const topic of this.messageHandlers.keys()) {
-        const decoder = this.options.decoders[topic];
-        if (!decoder) throw new Error(`no decoder configured for topic ${topic}`);
-        decoders[topic] = decoder;
-      }
-      this.consumer = new BatchConsumer<unknown>(this.options.connection, {
-        groupId: this.options.groupId,
-        decoders,
-        handle: (batch) => this.dispatch(batch),
-        deadLetters: this.options.deadLetters,
-        logger: this.options.logger,
-        backoff: this.options.backoff,
-        sessionTimeoutMs: this.options.sessionTimeoutMs,
-        stallAfterMs: this.options.stallAfterMs,
-        restartAttempts: this.options.restartAttempts,
-        onGaveUp: this.options.onGaveUp,
-        now: this.options.now,
-      });
-      await this.consumer.start();
+      this.consumers = this.groupsWithHandlers().map((group) => this.consumerOf(group));
+      await Promise.all(this.consumers.map((consumer) => consumer.start()));
       callback();
     } catch (error) {
       callback(error);
     }
   }
 
+  /** Every group's loop must be healthy (live) for the transport to be; the detail names those that are not. */
   health(): ConsumerHealth {
-    return this.consumer?.health() ?? { running: false, healthy: false, live: true, detail: 'not started' };
+    if (this.consumers.length === 0) return { running: false, healthy: false, live: true, detail: 'not started' };
+    const statuses = this.consumers.map((consumer, index) => ({ groupId: this.options.groups[index]?.groupId ?? String(index), status: consumer.health() }));
+    const troubled = statuses.filter(({ status }) => !status.healthy || !status.live);
+    return {
+      running: statuses.every(({ status }) => status.running),
+      healthy: troubled.every(({ status }) => status.healthy),
+      live: statuses.every(({ status }) => status.live),
+      detail: troubled.length === 0 ? 'ok' : troubled.map(({ groupId, status }) => `${groupId}: ${status.detail}`).join('; '),
+    };
   }
 
   async close(): Promise<void> {
-    await this.consumer?.stop();
-    this.consumer = null;
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    this.consumers = [];
   }
 
   on(): void {
@@ -82,7 +92,43 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   unwrap<T>(): T {
-    return this.consumer as T;
+    return this.consumers as T;
+  }
+
+  /** The groups as configured, checked against the handlers: each handled topic in exactly one group. */
+  private groupsWithHandlers(): readonly ConsumerGroupSpec[] {
+    const handled = new Set(this.messageHandlers.keys());
+    const owner = new Map<string, string>();
+    for (const group of this.options.groups) {
+      for (const topic of Object.keys(group.decoders)) {
+        const other = owner.get(topic);
+        if (other) throw new Error(`topic ${topic} is configured in two consumer groups (${other}, ${group.groupId})`);
+        if (!handled.has(topic)) throw new Error(`consumer group ${group.groupId} decodes topic ${topic}, which has no handler`);
+        owner.set(topic, group.groupId);
+      }
+    }
+    for (const topic of handled) if (!owner.has(topic)) throw new Error(`no decoder configured for topic ${topic}`);
+    return this.options.groups;
+  }
+
+  private consumerOf(group: ConsumerGroupSpec): BatchConsumer<unknown> {
+    return new BatchConsumer<unknown>(this.options.connection, {
+      groupId: group.groupId,
+      decoders: group.decoders,
+      partitionsConsumedConcurrently: group.partitionsConsumedConcurrently,
+      maxBytesPerPartition: group.maxBytesPerPartition,
+      maxBytes: group.maxBytes,
+      maxRecordsPerCall: group.maxRecordsPerCall,
+      handle: (batch) => this.dispatch(batch),
+      deadLetters: this.options.deadLetters,
+      logger: this.options.logger,
+      backoff: this.options.backoff,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      stallAfterMs: this.options.stallAfterMs,
+      restartAttempts: this.options.restartAttempts,
+      onGaveUp: (error) => this.options.onGaveUp?.(group.groupId, error),
+      now: this.options.now,
+    });
   }
 
   /** Hands the decoded batch to its topic's handler; its `BatchResults` (a Map) are the records' results. */

@@ -32,7 +32,7 @@ describe('CoalescingSender on a real broker', () => {
   let tail: TopicTail;
 
   beforeAll(async () => {
-    await connection.ensureTopics([{ name: topic, partitions: 3 }]);
+    await connection.ensureTopics([{ name: topic, partitions: 3, compacted: false }]);
     await producer.connect();
     tail = new TopicTail(connection, [topic]);
     await tail.start();

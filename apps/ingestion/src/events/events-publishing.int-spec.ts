@@ -155,6 +155,33 @@ describe('POST /v1/events: shared sends, one Redis round trip, the answer before
     const retry = await post(events);
     expect(await retry.json()).toEqual({ accepted: 0, duplicates: 2 });
   });
+
+  // Last in this block: it closes the service's Redis client for good.
+  it('without Redis: publishes unchecked, counts the failed check and the failed write, and leaves no unhandled rejection', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((row) => row.startsWith(`${name} `) || row.startsWith(`${name}{`));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const [dedupBefore, limiterBefore] = [await metric('bellwether_ingest_dedup_unavailable_total'), await metric('bellwether_ingest_rate_limiter_unavailable_total')];
+      app.get<Redis>(REDIS_CLIENT).disconnect();
+      const events = batch(`acct-${randomUUID()}`, 2);
+      const response = await post(events);
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ accepted: 2, duplicates: 0 });
+      await waitFor(async () => (await metric('bellwether_ingest_dedup_unavailable_total')) === dedupBefore + 2, { description: 'the failed check and the failed write counted' });
+      expect(await metric('bellwether_ingest_rate_limiter_unavailable_total')).toBe(limiterBefore + 1);
+      await waitFor(() => publishedOn(events[0]?.accountId ?? '').length === 2, { description: 'the events on the topic' });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('POST /v1/events: the rate limit spent in the handler', () => {

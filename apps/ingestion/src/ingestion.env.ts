@@ -52,6 +52,16 @@ export class IngestionEnv extends CommonEnv {
   @Min(100)
   PUBLISH_TIMEOUT_MS = 10_000;
 
+  /**
+   * Most bytes of events one producer flush takes from the requests waiting for it (whole
+   * requests, at least one). Concurrent requests share sends: those that arrive while a flush is
+   * under way go out together in the next one, in sends of at most 512 KiB. Bounds what one flush
+   * sends and so what the last request of it waits for.
+   */
+  @IsInt()
+  @Min(524_288)
+  PUBLISH_FLUSH_MAX_BYTES = 1_048_576;
+
   /** Requests per second per API key (a smooth rate; GCRA in Redis, shared by replicas). */
   @IsInt()
   @Min(1)

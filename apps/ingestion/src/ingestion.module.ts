@@ -15,6 +15,7 @@ import { DirectoryRepository } from './directory/directory.repository';
 import { DirectoryService } from './directory/directory.service';
 import { EventPublisher } from './events/event-publisher.service';
 import { EventsController } from './events/events.controller';
+import { IngestAdmission } from './events/ingest-admission';
 import { ClockTicker } from './clock/clock-ticker';
 import { IngestionEnv } from './ingestion.env';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -59,6 +60,7 @@ export class IngestionModule {
         { provide: KEY_VERIFIER, useExisting: ApiKeysService },
         ApiKeyGuard,
         EventPublisher,
+        IngestAdmission,
         UserAccountsRepository,
         ClockTicker,
       ],

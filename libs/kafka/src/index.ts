@@ -7,6 +7,7 @@ export * from './consumer-health';
 export * from './crash-recovery';
 export * from './kafka-connection';
 export * from './message-producer';
+export * from './coalescing-sender';
 export * from './batch-consumer';
 export * from './topic-tail';
 export * from './compacted-topic-reader';

@@ -1,23 +1,31 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
-import { MessageProducer } from '@bellwether/kafka';
-import { Clock, REDIS_CLIENT } from '@bellwether/platform';
+import { CoalescingSender, MessageProducer } from '@bellwether/kafka';
+import { Clock } from '@bellwether/platform';
 import { IngestionEnv } from '../ingestion.env';
 import { toTelemetryEvent, type NativeEvent } from '@bellwether/ingestion-domain';
+import { IngestAdmission } from './ingest-admission';
 
 const ingestMetrics = {
   accepted: new Counter({ name: 'bellwether_ingest_events_accepted_total', help: 'Events durably published to Kafka', labelNames: ['source'] as const }),
   duplicates: new Counter({ name: 'bellwether_ingest_events_duplicate_total', help: 'Events skipped as retries of an already accepted id', labelNames: ['source'] as const }),
   unavailable: new Counter({ name: 'bellwether_ingest_publish_failures_total', help: 'Batches answered 503 because Kafka did not acknowledge them' }),
-  dedupDegraded: new Counter({ name: 'bellwether_ingest_dedup_unavailable_total', help: 'Batches published without the Redis dedup check (scoring still drops repeats by id)' }),
+  dedupDegraded: new Counter({
+    name: 'bellwether_ingest_dedup_unavailable_total',
+    help: 'Batches published without the Redis dedup check, or whose accepted ids Redis did not record (scoring still drops repeats by id)',
+  }),
   ownershipIgnored: new Counter({
     name: 'bellwether_ingest_ownership_changes_ignored_total',
     help: 'Ownership attributes (csmId, team, tier) dropped from events of keys without the accounts:write scope',
     labelNames: ['source'] as const,
   }),
 };
+
+/** Counts a batch whose dedup check or dedup write Redis did not answer. */
+export function countDedupUnavailable(): void {
+  ingestMetrics.dedupDegraded.inc();
+}
 
 /** Counts ownership attributes dropped from an untrusted key's events (see ownership-trust.ts). */
 export function countIgnoredOwnership(source: TelemetryEvent['source'], attributes: number): void {
@@ -35,88 +43,94 @@ export class BrokerUnavailableError extends Error {}
  */
 const MAX_SEND_BYTES = 512 * 1024;
 
+interface EventRecord {
+  readonly key: string;
+  readonly value: TelemetryEvent;
+}
+
 /** A record's size on the wire, roughly: key, JSON value and ~64 bytes of record framing. */
-function recordBytes(record: { key: string; value: TelemetryEvent }): number {
+function recordBytes(record: EventRecord): number {
   return Buffer.byteLength(record.key, 'utf8') + Buffer.byteLength(JSON.stringify(record.value), 'utf8') + 64;
 }
 
 /**
- * Splits items, in order, into runs whose sizes add up to at most `maxBytes` (an item larger than
- * that alone gets a run of its own). Pure; `sizeOf` gives an item's bytes.
- */
-export function splitBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): T[][] {
-  const runs: T[][] = [];
-  let run: T[] = [];
-  let runBytes = 0;
-  for (const item of items) {
-    const bytes = sizeOf(item);
-    if (run.length > 0 && runBytes + bytes > maxBytes) {
-      runs.push(run);
-      run = [];
-      runBytes = 0;
-    }
-    run.push(item);
-    runBytes += bytes;
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
-}
-
-/**
  * Publishes normalized events keyed by accountId and answers only after Kafka acknowledged all
- * of them (acks=all, idempotent producer). Ids seen within the dedup window are skipped; they are
- * remembered only after the acknowledgement, so a failed batch can be retried in full. A batch
- * that failed half-way may have put some events in Kafka: the retry republishes them and scoring
- * drops them by event id, so the effect stays exactly once.
+ * of them (acks=all, idempotent producer). Concurrent batches share producer sends (a
+ * `CoalescingSender`: group commit, at most `PUBLISH_FLUSH_MAX_BYTES` per flush, 512 KiB per
+ * send); a batch's events keep their order, and a failed send fails only the batches it carried.
+ * Ids seen within the dedup window are skipped. Accepted ids are remembered only after the
+ * acknowledgement, so a failed batch can be retried in full, and without awaiting the write: the
+ * answer does not wait for Redis. A retry that arrives before that write lands (or after it
+ * failed, counted in bellwether_ingest_dedup_unavailable_total) is published again, and so is
+ * one after a batch that failed half-way (some of its events may be in Kafka); scoring drops such
+ * repeats by event id, so the effect stays exactly once.
  */
 @Injectable()
-export class EventPublisher {
+export class EventPublisher implements OnModuleDestroy {
+  private readonly sender: CoalescingSender<EventRecord>;
+  /** Dedup writes under way (awaited at shutdown, so none is cut off by the client closing). */
+  private readonly dedupWrites = new Set<Promise<void>>();
+
   constructor(
-    private readonly producer: MessageProducer,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    producer: MessageProducer,
+    private readonly admission: IngestAdmission,
     private readonly env: IngestionEnv,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sender = new CoalescingSender<EventRecord>({
+      topic: Topics.events,
+      send: (records) => producer.send(Topics.events, records, { timeoutMs: env.PUBLISH_TIMEOUT_MS }),
+      sizeOf: recordBytes,
+      maxSendBytes: MAX_SEND_BYTES,
+      maxFlushBytes: env.PUBLISH_FLUSH_MAX_BYTES,
+    });
+  }
 
-  /** `trusted`: the events come from a trusted source (see `toTelemetryEvent`). */
-  async publish(events: readonly NativeEvent[], source: TelemetryEvent['source'], trusted = false): Promise<{ accepted: number; duplicates: number }> {
-    const seen = await this.seenIds(events);
-    const fresh = events.filter((_, index) => seen[index] === null);
+  /**
+   * Which of `eventIds` were accepted within the dedup window (one Redis round trip). If Redis does
+   * not answer: none (counted), and the batch is published unchecked.
+   */
+  async seenIds(eventIds: readonly string[]): Promise<readonly boolean[]> {
+    try {
+      return (await this.admission.admit(null, eventIds)).seen;
+    } catch {
+      countDedupUnavailable();
+      return eventIds.map(() => false);
+    }
+  }
+
+  /**
+   * `trusted`: the events come from a trusted source (see `toTelemetryEvent`). `seen`: per event,
+   * whether its id was accepted within the dedup window, when the caller already asked Redis
+   * (`IngestAdmission.admit`); otherwise this asks. Throws BrokerUnavailableError when Kafka did
+   * not acknowledge every event.
+   */
+  async publish(events: readonly NativeEvent[], source: TelemetryEvent['source'], trusted = false, seen?: readonly boolean[]): Promise<{ accepted: number; duplicates: number }> {
+    const seenFlags = seen ?? (await this.seenIds(events.map((event) => event.id)));
+    const fresh = events.filter((_, index) => seenFlags[index] !== true);
     const receivedAt = this.clock.nowIso();
     const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source, trusted) }));
     try {
-      for (const chunk of splitBySize(messages, recordBytes, MAX_SEND_BYTES)) await this.producer.send(Topics.events, chunk, { timeoutMs: this.env.PUBLISH_TIMEOUT_MS });
+      await this.sender.submit(messages);
     } catch (error) {
       ingestMetrics.unavailable.inc();
       throw new BrokerUnavailableError(error instanceof Error ? error.message : String(error));
     }
-    await this.remember(fresh);
+    this.rememberInBackground(fresh.map((event) => event.id));
     ingestMetrics.accepted.inc({ source }, fresh.length);
     ingestMetrics.duplicates.inc({ source }, events.length - fresh.length);
     return { accepted: fresh.length, duplicates: events.length - fresh.length };
   }
 
-  private async seenIds(events: readonly NativeEvent[]): Promise<(string | null)[]> {
-    try {
-      return await this.redis.mget(events.map((event) => dedupKey(event.id)));
-    } catch {
-      ingestMetrics.dedupDegraded.inc();
-      return events.map(() => null);
-    }
+  /** Records accepted ids without holding the answer; a failed write is counted, never thrown. */
+  private rememberInBackground(eventIds: readonly string[]): void {
+    if (eventIds.length === 0) return;
+    const write = this.admission.remember(eventIds, this.env.DEDUP_WINDOW_HOURS * 3600).catch(() => countDedupUnavailable());
+    this.dedupWrites.add(write);
+    void write.finally(() => this.dedupWrites.delete(write));
   }
 
-  private async remember(events: readonly NativeEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const event of events) pipeline.set(dedupKey(event.id), '1', 'EX', this.env.DEDUP_WINDOW_HOURS * 3600);
-    await pipeline.exec().catch(() => ingestMetrics.dedupDegraded.inc());
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.dedupWrites]);
   }
-}
-
-/**
- * Redis is a cache of recently accepted ids, not the source of truth: when it does not answer,
- * the batch is published unchecked (scoring's processed_events drops repeats by id).
- */
-function dedupKey(id: string): string {
-  return `dedup:${id}`;
 }

@@ -9,17 +9,18 @@ const RETRY_AFTER_SECONDS = '5';
 /**
  * Publishes, turning "Kafka did not acknowledge" into 503 + Retry-After (nothing accepted).
  * Events of an untrusted key lose their ownership attributes first (counted, and listed in
- * `ignored` for the answer's warnings); a trusted key's events are marked trusted.
+ * `ignored` for the answer's warnings); a trusted key's events are marked trusted. `seen`: the
+ * dedup answer per event, when the caller already has it (see `EventPublisher.publish`).
  */
 export async function publishOrUnavailable(
   publisher: EventPublisher,
   events: readonly NativeEvent[],
   source: TelemetryEvent['source'],
-  trust: { readonly trusted: boolean; readonly indexOf?: (position: number) => number | undefined } = { trusted: false },
+  trust: { readonly trusted: boolean; readonly indexOf?: (position: number) => number | undefined; readonly seen?: readonly boolean[] } = { trusted: false },
 ): Promise<{ accepted: number; duplicates: number; ignored: readonly RequestProblem[] }> {
   const filtered = withoutUntrustedOwnership(events, trust.trusted, trust.indexOf);
   try {
-    const counts = await publisher.publish(filtered.events, source, trust.trusted);
+    const counts = await publisher.publish(filtered.events, source, trust.trusted, trust.seen);
     countIgnoredOwnership(source, filtered.ignored.length);
     return { ...counts, ignored: filtered.ignored };
   } catch (error) {

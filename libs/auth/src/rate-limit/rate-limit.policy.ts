@@ -35,6 +35,20 @@ export const RateLimitClass = (routeClass: RouteClass) => SetMetadata(ROUTE_CLAS
 
 export const ROUTE_CLASS_METADATA = ROUTE_CLASS;
 
+const LIMITED_IN_HANDLER = 'bellwether:rate-limited-in-handler';
+
+/**
+ * Marks a handler that spends its route class's allowance itself, in the same Redis round trip as
+ * its own work (ingestion's `POST /v1/events`: the limit and the dedup check in one script).
+ * RateLimitGuard then lets the request through untouched, and the handler must call
+ * `RateLimitGuard.answer` with the decision (or `enforce`) on every path before doing anything
+ * costly. The coverage check lists such routes apart (`routesRateLimitedInHandler`), so each app
+ * names them and a behaviour test shows the 429.
+ */
+export const RateLimitedInHandler = () => SetMetadata(LIMITED_IN_HANDLER, true);
+
+export const LIMITED_IN_HANDLER_METADATA = LIMITED_IN_HANDLER;
+
 /**
  * The policies every service shares, from the env (CommonEnv's READ_/ACTION_/ADMIN_RATE_LIMIT_*
  * and AUTH_FAILURE_*).

@@ -16,7 +16,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 const groups = new Map();
 for (const row of rows) {
-  const shape = row.op === 'produce' ? (row.batch ? `${row.batch}×${row.inflight}` : 'its own') : 'eachBatch / consume';
+  const shape = row.op === 'produce' ? (row.batch ? `${row.batch}×${row.inflight}` : 'its own') : row.client === 'rdkafka' ? 'consume(1000) loop' : 'eachBatch';
   const key = `${row.op}|${row.keys ?? ''}|${row.client}|${shape}`;
   if (!groups.has(key)) groups.set(key, { op: row.op, keys: row.keys, client: row.client, shape, values: [], cpu: [], failed: 0 });
   const group = groups.get(key);

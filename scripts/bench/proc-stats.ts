@@ -70,6 +70,19 @@ export function machineCpuSeconds(): { busy: number; steal: number; total: numbe
   return { busy: busy / CLOCK_TICKS_PER_SECOND, steal: steal / CLOCK_TICKS_PER_SECOND, total: (busy + idle + iowait + steal) / CLOCK_TICKS_PER_SECOND };
 }
 
+/** The pid of the first process whose command line (arguments joined by spaces) `matches`, or null. */
+export function findProcess(matches: (cmdline: string) => boolean): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (matches(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '))) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
+}
+
 export function loadAverage(): string {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

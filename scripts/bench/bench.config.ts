@@ -75,7 +75,7 @@ export function loadBenchConfig(): BenchConfig {
     eventBytes: intFromEnv('BENCH_EVENT_BYTES', 300, 200),
     latencyRates: intListFromEnv('BENCH_RATES', [2000, 10_000]),
     latencySeconds: intFromEnv('BENCH_LATENCY_SECONDS', 20),
-    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 20),
+    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 18),
     accountsSmall: intFromEnv('BENCH_ACCOUNTS_SMALL', 1000),
     accountsLarge: intFromEnv('BENCH_ACCOUNTS_LARGE', 100_000),
     smallEvents: intFromEnv('BENCH_SMALL_EVENTS', 200_000),

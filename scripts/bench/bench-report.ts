@@ -701,6 +701,10 @@ export function writeReports(report: BenchReport, dir: string): string[] {
 if (require.main === module) {
   const jsonPath = process.argv[2] ?? 'docs/benchmarks.json';
   const { goals: _goals, ...report } = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchReport & { goals: unknown };
+  if (!Array.isArray(report.ingestion) || !Array.isArray(report.skipped)) {
+    process.stderr.write(`${jsonPath} was written by an older benchmark (before issue 17's rounds); re-run npm run bench to get a page in today's shape\n`);
+    process.exit(1);
+  }
   const written = writeReports(report, join(jsonPath, '..'));
   process.stdout.write(`re-rendered ${written.join(' and ')}\n`);
 }

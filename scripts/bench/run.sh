@@ -7,6 +7,9 @@
 #      with the pipeline and alone, end-to-end latency per stage with the consumers' lag, scoring at
 #      1k new and 100k warmed accounts, memory, the day-roll, a CPU profile of the hottest service;
 #   3. docs/benchmarks.md and docs/benchmarks.json (issue 17's targets table first).
+# A broker that already answers on KAFKA_BROKERS is used and left running; Kafka's tools then still
+# run from this checkout's jars (KAFKA_HOME_DIR, fetched once by scripts/kafka.sh if missing: point it
+# at the checkout that has them, e.g. KAFKA_HOME_DIR=/path/to/main/.cache/kafka, to skip the fetch).
 # Everything it starts is stopped at the end, also on failure or Ctrl-C. Knobs: BENCH_* (see
 # scripts/bench/bench.config.ts and the end of docs/benchmarks.md).
 set -euo pipefail

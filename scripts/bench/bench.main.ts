@@ -16,6 +16,7 @@ import { EventFactory, IngestClient, runClosedLoop, runSteadyRate, type LoadResu
 import { createTopic, endToEndLatency, producerPerformance, writePayloadFile } from './kafka-baselines';
 import { PipelineObserver } from './pipeline-observer';
 import { machineFacts, scanServiceLog, writeReports, type BenchReport, type ConsumerLoopStats, type DayRollStep, type IngestionRun, type LatencyRun, type StageBreakdown } from './bench-report';
+import { resetPeakRss } from './proc-stats';
 import { ResourceSampler, type WindowUsage } from './resource-sampler';
 import { StageTail, type ProbeStamps } from './stage-tail';
 import { round, sleep, summarize } from './stats';
@@ -664,8 +665,10 @@ class Bench {
    * The day-roll over the large set of accounts, brought on by advanceEventsWatermark (libs/testing):
    * first a catch-up roll to today's midnight UTC (every account closed through today, whatever
    * its own events closed), then the measured roll of one day, to the next midnight, over every
-   * account scoring holds. Before each roll scoring is restarted and left to settle 3 s: its RSS then
-   * is the idle figure, its VmHWM (and the 500 ms samples) at the end the roll's peak. Each roll is
+   * account scoring holds. Scoring is restarted before the first; before each roll it rests 3 s and
+   * its RSS then is the idle figure (so the measured roll is compared with a warm process at rest,
+   * the catch-up with a fresh one); its peak RSS (VmHWM, reset just before, and the 500 ms samples)
+   * is the roll's. Each roll is
    * timed from the watermark records' send until scoring.watermark shows it finished
    * (rolled_through at the target, no roll under way). Alerting and playbook keep running; their catch-up
    * with the roll's score changes is timed apart.
@@ -675,9 +678,11 @@ class Bench {
     const todayMidnight = Math.floor(Date.now() / 86_400_000) * 86_400_000;
     const graceMs = 2 * this.config.gracePeriodHours * 3_600_000;
     for (const [label, target] of [['catch-up to today', todayMidnight], ['one day', todayMidnight + 86_400_000]] as const) {
-      // A fresh scoring process, settled: its RSS is the idle figure and its VmHWM the roll's peak.
-      await this.services.scoring.stop();
-      await this.startWithOneRetry(this.services.scoring, `day-roll ${label}`);
+      if (steps.length === 0) {
+        // A fresh process for the rolls, not one still holding the large run's working set.
+        await this.services.scoring.stop();
+        await this.startWithOneRetry(this.services.scoring, `day-roll ${label}`);
+      }
       await sleep(3000);
       const idle: number[] = [];
       for (let sample = 0; sample < 4; sample += 1) {
@@ -689,6 +694,8 @@ class Bench {
       // An hour past the boundary plus two grace periods: the boundary becomes closable, the next one not yet.
       const to = new Date(target + graceMs + 3_600_000).toISOString();
       const targetIso = new Date(target).toISOString();
+      const pid = this.services.scoring.pid;
+      if (pid !== null) resetPeakRss(pid);
       this.sampler.start();
       const started = performance.now();
       await advanceEventsWatermark(this.connection, { to, accountPrefix: `bench-watermark-${steps.length}-` });

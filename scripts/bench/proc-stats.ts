@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Linux /proc readings: memory and CPU time of a process, and of the machine. */
 
@@ -17,6 +17,20 @@ export function processMemory(pid: number): ProcessMemory | null {
     return { rssBytes: kibField(status, 'VmRSS') * 1024, hwmBytes: kibField(status, 'VmHWM') * 1024 };
   } catch {
     return null;
+  }
+}
+
+/**
+ * Resets a process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0: "5" into
+ * /proc/<pid>/clear_refs), so that VmHWM afterwards is the peak of what follows. False when the
+ * kernel or the permissions do not allow it.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 

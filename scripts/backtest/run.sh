@@ -33,12 +33,7 @@ harness_begin backtest
 harness_install_dependencies
 if harness_broker_answers; then
   # A broker answers (perhaps another checkout's, shared): leave it alone. Postgres and Redis must be up.
-  pg_isready -h 127.0.0.1 -p "$PGPORT" -q || { log "PostgreSQL does not answer on 127.0.0.1:$PGPORT (scripts/infra.sh up starts it)"; exit 69; }
-  redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { log "Redis does not answer on 127.0.0.1:6379 (scripts/infra.sh up starts it)"; exit 69; }
-  if ! psql -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$BACKTEST_DB'" | grep -q 1; then
-    log "creating database $BACKTEST_DB"
-    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE \"$BACKTEST_DB\""
-  fi
+  harness_require_postgres_and_redis "$BACKTEST_DB"
 else
   bash scripts/infra.sh up "$BACKTEST_DB"
 fi

@@ -17,11 +17,14 @@ export interface BenchConfig {
   /** Prefix of every topic and consumer group of this run (KAFKA_NAMESPACE of the services). */
   readonly namespace: string;
   readonly basePort: number;
-  /** Seconds of the ingestion saturation run. */
+  /** Rounds of every repeated figure (ingestion with and without the pipeline, latency), each next to its Kafka baseline. */
+  readonly repeats: number;
+  /** Seconds of each ingestion saturation run (with the pipeline, and alone). */
   readonly seconds: number;
   /** In-flight POST /v1/events requests during saturation and pre-loads. */
   readonly concurrency: number;
   readonly eventsPerBatch: number;
+  /** JSON size of one event on the HTTP side (what a client posts). */
   readonly eventBytes: number;
   /** Steady rates of the end-to-end latency runs, events/s. */
   readonly latencyRates: number[];
@@ -30,13 +33,22 @@ export interface BenchConfig {
   readonly probeIntervalMs: number;
   readonly accountsSmall: number;
   readonly accountsLarge: number;
-  /** Events pre-loaded for each scoring throughput run. */
-  readonly scoringEvents: number;
+  /** Events pre-loaded for the small (new accounts) scoring run. */
+  readonly smallEvents: number;
+  /** Events pre-loaded over the warmed large set of accounts. */
+  readonly scaleEvents: number;
   readonly kafkaPerfRecords: number;
   readonly kafkaE2eMessages: number;
+  /** Seconds of load while the hottest service is profiled; 0 skips the profile. */
   readonly profileSeconds: number;
+  /** Whether the day-roll over the large set of accounts is measured (BENCH_DAY_ROLL=0 skips it). */
+  readonly dayRoll: boolean;
+  /** The services' GRACE_PERIOD_HOURS: a day is rolled once the watermark is two of these past it. */
+  readonly gracePeriodHours: number;
   /** Longest wait for the consumers to catch up after a phase, ms. */
   readonly drainTimeoutMs: number;
+  /** Minutes after which the remaining phases are skipped (and named in the report). */
+  readonly budgetMinutes: number;
   readonly keepTopics: boolean;
   readonly docsDir: string;
   readonly workDir: string;
@@ -50,28 +62,31 @@ export function loadBenchConfig(): BenchConfig {
   if (!dbName.includes('bench')) throw new Error(`refusing to run against database "${dbName}": its name does not contain "bench"`);
   const namespace = process.env['BENCH_NAMESPACE'] ?? `bench-${Date.now().toString(36)}.`;
   if (!/^bench[a-z0-9._-]{1,50}$/.test(namespace)) throw new Error(`BENCH_NAMESPACE must start with "bench" and hold only a-z, 0-9, ".", "_", "-" (got "${namespace}")`);
-  const accountsSmall = intFromEnv('BENCH_ACCOUNTS_SMALL', 1000);
-  const accountsLarge = intFromEnv('BENCH_ACCOUNTS_LARGE', 100_000);
   return {
     databaseUrl,
     redisUrl: process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/2',
     brokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
     namespace,
     basePort: intFromEnv('BENCH_BASE_PORT', 5000),
-    seconds: intFromEnv('BENCH_SECONDS', 20),
+    repeats: intFromEnv('BENCH_REPEATS', 3),
+    seconds: intFromEnv('BENCH_SECONDS', 10),
     concurrency: intFromEnv('BENCH_CONCURRENCY', 12),
     eventsPerBatch: intFromEnv('BENCH_BATCH_EVENTS', 100),
     eventBytes: intFromEnv('BENCH_EVENT_BYTES', 300, 200),
     latencyRates: intListFromEnv('BENCH_RATES', [2000, 10_000]),
     latencySeconds: intFromEnv('BENCH_LATENCY_SECONDS', 20),
-    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 100),
-    accountsSmall,
-    accountsLarge,
-    scoringEvents: intFromEnv('BENCH_SCORING_EVENTS', accountsLarge),
+    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 18),
+    accountsSmall: intFromEnv('BENCH_ACCOUNTS_SMALL', 1000),
+    accountsLarge: intFromEnv('BENCH_ACCOUNTS_LARGE', 100_000),
+    smallEvents: intFromEnv('BENCH_SMALL_EVENTS', 200_000),
+    scaleEvents: intFromEnv('BENCH_SCALE_EVENTS', 1_000_000),
     kafkaPerfRecords: intFromEnv('BENCH_KAFKA_RECORDS', 1_000_000),
     kafkaE2eMessages: intFromEnv('BENCH_KAFKA_E2E_MESSAGES', 5000),
-    profileSeconds: intFromEnv('BENCH_PROFILE_SECONDS', 10),
-    drainTimeoutMs: intFromEnv('BENCH_DRAIN_TIMEOUT_SECONDS', 300) * 1000,
+    profileSeconds: intFromEnv('BENCH_PROFILE_SECONDS', 10, 0),
+    dayRoll: process.env['BENCH_DAY_ROLL'] !== '0',
+    gracePeriodHours: intFromEnv('BENCH_GRACE_PERIOD_HOURS', 48, 0),
+    drainTimeoutMs: intFromEnv('BENCH_DRAIN_TIMEOUT_SECONDS', 240) * 1000,
+    budgetMinutes: intFromEnv('BENCH_BUDGET_MINUTES', 21),
     keepTopics: process.env['BENCH_KEEP_TOPICS'] === '1',
     docsDir: process.env['BENCH_DOCS_DIR'] ?? 'docs',
     workDir: 'reports/bench',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 
 /** Kafka's own tools, run from the broker's jars (scripts/kafka.sh run-class), as the baselines. */
 
@@ -41,6 +42,7 @@ async function runClass(args: readonly string[], timeoutMs: number): Promise<str
   });
 }
 
+/** Creates `topic` with `partitions` partitions (replication 1) unless it exists, with Kafka's TopicCommand. */
 export async function createTopic(brokers: string, topic: string, partitions: number): Promise<void> {
   await runClass(
     ['org.apache.kafka.tools.TopicCommand', '--bootstrap-server', brokers, '--create', '--if-not-exists', '--topic', topic, '--partitions', String(partitions), '--replication-factor', '1'],
@@ -48,12 +50,18 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
   );
 }
 
-export async function producerPerformance(brokers: string, topic: string, records: number, recordBytes: number): Promise<ProducerPerformanceResult> {
+/**
+ * Kafka's ProducerPerformance as fast as it goes (`--throughput -1`), acks=all, every other
+ * producer setting at Java's default (idempotence on, linger.ms 5, batch.size 16 KiB, no
+ * compression). The records are drawn at random from `payload.file` (one value a line), or are
+ * `payload.recordBytes` of random bytes. The tool cannot send keys: its records have none.
+ */
+export async function producerPerformance(brokers: string, topic: string, records: number, payload: { readonly file: string } | { readonly recordBytes: number }): Promise<ProducerPerformanceResult> {
   const args = [
     'org.apache.kafka.tools.ProducerPerformance',
     '--topic', topic,
     '--num-records', String(records),
-    '--record-size', String(recordBytes),
+    ...('file' in payload ? ['--payload-file', payload.file] : ['--record-size', String(payload.recordBytes)]),
     '--throughput', '-1',
     '--producer-props', `bootstrap.servers=${brokers}`, 'acks=all',
   ];
@@ -78,6 +86,10 @@ export async function producerPerformance(brokers: string, topic: string, record
   };
 }
 
+/**
+ * Kafka's EndToEndLatency: `messages` messages of `messageBytes` random bytes, acks=all, sent one at
+ * a time and each consumed before the next (no keys; the tool takes a size, not a payload file).
+ */
 export async function endToEndLatency(brokers: string, topic: string, messages: number, messageBytes: number): Promise<EndToEndLatencyResult> {
   // Kafka 4.1.1 positional arguments: broker_list topic num_messages producer_acks message_size_bytes
   const args = ['org.apache.kafka.tools.EndToEndLatency', brokers, topic, String(messages), 'all', String(messageBytes)];
@@ -94,4 +106,16 @@ export async function endToEndLatency(brokers: string, topic: string, messages: 
     command: `bash scripts/kafka.sh run-class ${args.join(' ')}`,
     summaryLines: output.split('\n').filter((line) => /Avg latency|Percentiles/.test(line)),
   };
+}
+
+/**
+ * Writes a ProducerPerformance payload file: the given record values, one a line (the tool's
+ * default delimiter), so the baseline sends the very bytes our pipeline carries. Values must not
+ * hold a newline (JSON.stringify never writes one). Returns the mean value size in bytes.
+ */
+export function writePayloadFile(path: string, values: readonly string[]): number {
+  if (values.length === 0) throw new Error('no record values to write into the payload file');
+  if (values.some((value) => value.includes('\n'))) throw new Error('a payload value holds a newline');
+  writeFileSync(path, `${values.join('\n')}\n`);
+  return Math.round(values.reduce((sum, value) => sum + Buffer.byteLength(value), 0) / values.length);
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Linux /proc readings: memory and CPU time of a process, and of the machine. */
 
@@ -17,6 +17,20 @@ export function processMemory(pid: number): ProcessMemory | null {
     return { rssBytes: kibField(status, 'VmRSS') * 1024, hwmBytes: kibField(status, 'VmHWM') * 1024 };
   } catch {
     return null;
+  }
+}
+
+/**
+ * Resets a process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0: "5" into
+ * /proc/<pid>/clear_refs), so that VmHWM afterwards is the peak of what follows. False when the
+ * kernel or the permissions do not allow it.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -68,6 +82,19 @@ export function machineCpuSeconds(): { busy: number; steal: number; total: numbe
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
   const busy = user + nice + system + irq + softirq;
   return { busy: busy / CLOCK_TICKS_PER_SECOND, steal: steal / CLOCK_TICKS_PER_SECOND, total: (busy + idle + iowait + steal) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** The pid of the first process whose command line (arguments joined by spaces) `matches`, or null. */
+export function findProcess(matches: (cmdline: string) => boolean): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (matches(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '))) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
 }
 
 export function loadAverage(): string {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchService } from './bench-service';
-import { commandCpuSeconds, machineCpuSeconds, processCpuSeconds } from './proc-stats';
+import { commandCpuSeconds, findProcess, machineCpuSeconds, processCpuSeconds } from './proc-stats';
 import { round } from './stats';
 
 export interface ProcessUsage {
@@ -37,6 +37,7 @@ export class ResourceSampler {
   private machineAtStart = { busy: 0, steal: 0, total: 0 };
   private benchCpuAtStart = process.cpuUsage();
   private readonly peakRss = new Map<string, number>();
+  private foundKafkaPid: number | null | undefined = undefined;
 
   constructor(
     private readonly services: readonly BenchService[],
@@ -68,7 +69,8 @@ export class ResourceSampler {
     });
     for (const [name, atEnd] of cpuAtEnd) {
       const atStart = this.cpuAtStart.get(name) ?? null;
-      const cpu = atEnd === null || atStart === null ? null : atEnd - atStart;
+      // Negative when processes counted at the start ended (Postgres backends of a stopped service): unknown then.
+      const cpu = atEnd === null || atStart === null || atEnd < atStart ? null : atEnd - atStart;
       const service = this.services.find((candidate) => candidate.name === name);
       if (service) {
         const hwm = service.memory()?.hwmBytes;
@@ -106,12 +108,15 @@ export class ResourceSampler {
     return cpu;
   }
 
+  /** The broker's pid: scripts/kafka.sh's pid file, else (a broker another checkout started) the process running kafka.Kafka. */
   private kafkaPid(): number | null {
     try {
       const pid = Number(readFileSync(join(this.kafkaHomeDir, 'kafka.pid'), 'utf8').trim());
-      return Number.isInteger(pid) && pid > 0 ? pid : null;
+      if (Number.isInteger(pid) && pid > 0) return pid;
     } catch {
-      return null;
+      // not started by this checkout's scripts/kafka.sh
     }
+    this.foundKafkaPid ??= findProcess((cmdline) => cmdline.includes('kafka.Kafka'));
+    return this.foundKafkaPid;
   }
 }

@@ -2,10 +2,14 @@
 # npm run bench — issue 7's benchmark, in one run on this machine:
 #   1. the real stack: Kafka (scripts/kafka.sh), Postgres and Redis (scripts/infra.sh), a build, the
 #      bench database's service schemas dropped, the four services as processes on :5000-5003;
-#   2. Kafka's own ProducerPerformance and EndToEndLatency on the same broker as the baseline;
-#   3. our figures (ingestion saturation, end-to-end latency, scoring throughput, memory, a CPU
-#      profile of the hottest service), each with its ratio to the baseline;
-#   4. docs/benchmarks.md and docs/benchmarks.json.
+#   2. our figures, each repeated figure interleaved round by round with its baseline from Kafka's
+#      own tools on the same broker (ProducerPerformance with our records, EndToEndLatency): ingestion
+#      with the pipeline and alone, end-to-end latency per stage with the consumers' lag, scoring at
+#      1k new and 100k warmed accounts, memory, the day-roll, a CPU profile of the hottest service;
+#   3. docs/benchmarks.md and docs/benchmarks.json (issue 17's targets table first).
+# A broker that already answers on KAFKA_BROKERS is used and left running; Kafka's tools then still
+# run from this checkout's jars (KAFKA_HOME_DIR, fetched once by scripts/kafka.sh if missing: point it
+# at the checkout that has them, e.g. KAFKA_HOME_DIR=/path/to/main/.cache/kafka, to skip the fetch).
 # Everything it starts is stopped at the end, also on failure or Ctrl-C. Knobs: BENCH_* (see
 # scripts/bench/bench.config.ts and the end of docs/benchmarks.md).
 set -euo pipefail
@@ -32,8 +36,13 @@ run_cleanup() {
 harness_begin bench
 
 harness_install_dependencies
-bash scripts/kafka.sh status >/dev/null 2>&1 || started_kafka=1
-bash scripts/infra.sh up "$BENCH_DB"
+if harness_broker_answers; then
+  # A broker answers (perhaps another checkout's, shared): use it, never stop it. Postgres and Redis must be up.
+  harness_require_postgres_and_redis "$BENCH_DB"
+else
+  started_kafka=1
+  bash scripts/infra.sh up "$BENCH_DB"
+fi
 harness_private_build
 date -u +%Y-%m-%dT%H:%M:%SZ >"$build/built-at"
 export BENCH_BUILD_DIR="$build"

@@ -42,3 +42,21 @@ export function ratio(ours: number | null | undefined, baseline: number | null |
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A figure measured in several rounds: its median and range (min–max) over the rounds that produced it. */
+export interface Spread {
+  /** Rounds that produced a value. */
+  readonly n: number;
+  readonly median: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** Median (the mean of the middle two for an even count) and range of the non-null values. */
+export function spread(values: readonly (number | null | undefined)[]): Spread {
+  const sorted = values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return { n: 0, median: null, min: null, max: null };
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[middle] ?? null) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return { n: sorted.length, median, min: sorted[0] ?? null, max: sorted[sorted.length - 1] ?? null };
+}

@@ -4,6 +4,8 @@
 #                                           the run's database and Redis db (guarded), their URLs
 #   harness_begin <name>                    log prefix, reports/<name>/{run,logs,build}, the EXIT trap
 #   harness_install_dependencies            `npm ci` when the lock is newer (never through a link)
+#   harness_broker_answers                  true when a broker (any, a shared one too) answers
+#   harness_require_postgres_and_redis <db> beside a broker already up: Postgres and Redis must answer
 #   harness_private_build                   tsc into reports/<name>/build, with the path resolver
 #   harness_reset_state <db> <redis db>     the service schemas dropped, the Redis db flushed
 #   harness_run_driver <node args…>         the run's driver, in the background, waited for
@@ -113,6 +115,17 @@ harness_delete_topics() {
   if bash scripts/kafka.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" --list 2>/dev/null | grep -q "^$namespace"; then
     log "deleting the run's leftover topics ($namespace*)"
     bash scripts/kafka.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" --delete --topic "$ns_regex" >/dev/null 2>&1 || true
+  fi
+}
+
+# With a broker that already answers (not this run's to start or stop): exit 69 unless Postgres and
+# Redis answer; creates database $1 if missing.
+harness_require_postgres_and_redis() {
+  pg_isready -h 127.0.0.1 -p "$PGPORT" -q || { log "PostgreSQL does not answer on 127.0.0.1:$PGPORT (scripts/infra.sh up starts it)"; exit 69; }
+  redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { log "Redis does not answer on 127.0.0.1:6379 (scripts/infra.sh up starts it)"; exit 69; }
+  if ! psql -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; then
+    log "creating database $1"
+    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE \"$1\""
   fi
 }
 

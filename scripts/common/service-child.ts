@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import { type ServiceName } from '@bellwether/testing';
+import { spawnService, waitUntilReady, type ServiceName } from '@bellwether/testing';
 
 export { serviceNames, type ServiceName } from '@bellwether/testing';
 
@@ -11,7 +10,9 @@ export { serviceNames, type ServiceName } from '@bellwether/testing';
  * One compiled service of a whole-stack run's private build (<buildDir>/dist, see
  * scripts/common/harness.sh) as a child process of the run's driver: its output appended to
  * `<workDir>/logs/<logName>`, its pid in `<workDir>/run/<name>.pid` so the harness's clean-up
- * can stop it if the driver itself dies. Bench and chaos extend it with what they measure.
+ * can stop it if the driver itself dies. Bench and chaos extend it with what they measure. It is
+ * started as the tests' ServiceProcess is (libs/testing's spawnService and waitUntilReady); what
+ * differs is the log (a file descriptor the child writes itself, so it survives the driver) and the pid file.
  */
 export class ServiceChild {
   private child: ChildProcess | null = null;
@@ -59,10 +60,7 @@ export class ServiceChild {
   protected async launch(nodeArgs: readonly string[], readyTimeoutMs: number, detail: () => string): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);
     const log = openSync(this.logPath, 'a');
-    const child = spawn(process.execPath, [...nodeArgs, '-r', `./${join(this.buildDir, 'tools/runtime/register-paths.js')}`, join(this.buildDir, `dist/apps/${this.name}/src/main.js`)], {
-      env: { PATH: process.env['PATH'] ?? '', ...this.env, PORT: String(this.port) },
-      stdio: ['ignore', log, log],
-    });
+    const child = spawnService(this.name, this.port, this.env, { rootDir: this.buildDir, nodeArgs, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.exitStatus = null;
@@ -70,17 +68,11 @@ export class ServiceChild {
     child.once('exit', (code, signal) => {
       this.exitStatus = code ?? signal ?? 'unknown';
     });
-    const deadline = Date.now() + readyTimeoutMs;
-    for (;;) {
-      if (this.exitStatus !== null) throw new Error(`${this.name} exited (${this.exitStatus}) during start${detail()}`);
-      try {
-        if ((await fetch(`${this.baseUrl}/readyz`)).status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready after ${readyTimeoutMs} ms${detail()}`);
-      await sleep(250);
-    }
+    await waitUntilReady(this.baseUrl, readyTimeoutMs, {
+      exited: () => this.exitStatus !== null,
+      exitError: () => new Error(`${this.name} exited (${this.exitStatus}) during start${detail()}`),
+      timeoutError: () => new Error(`${this.name} not ready after ${readyTimeoutMs} ms${detail()}`),
+    });
   }
 
   /** SIGTERM (graceful, SIGKILL after 20 s) or another signal; resolves once the process is gone. */

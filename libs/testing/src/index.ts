@@ -10,3 +10,4 @@ export * from './replay-diff';
 export * from './signal-quality';
 export * from './history-line';
 export * from './messages.fixture';
+export * from './events-watermark';

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { waitFor } from './wait-for';
 
 const workspaceRoot = resolve(__dirname, '../../..');
 
@@ -56,11 +55,7 @@ export class ServiceProcess {
     // Another process on the port would answer the readiness probe in this one's place.
     await assertPortFree(this.port, this.name);
     this.log = createWriteStream(this.logPath, { flags: 'a' });
-    const child = spawn(process.execPath, ['-r', join(this.rootDir, 'tools/runtime/register-paths.js'), join(this.rootDir, `dist/apps/${this.name}/src/main.js`)], {
-      cwd: this.rootDir,
-      env: { PATH: process.env['PATH'] ?? '', ...this.env, PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnService(this.name, this.port, this.env, { rootDir: this.rootDir, cwd: this.rootDir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
@@ -68,16 +63,10 @@ export class ServiceProcess {
     child.once('exit', (code) => {
       exited = code ?? -1;
     });
-    await waitFor(
-      async () => {
-        if (exited !== null) throw new Error(`${this.name} exited with ${exited}; see ${this.logPath}`);
-        const response = await fetch(`${this.baseUrl}/readyz`);
-        return response.status === 200;
-      },
-      { description: `${this.name} to be ready (log: ${this.logPath})`, timeoutMs: readyTimeoutMs, intervalMs: 250 },
-    ).catch((error: unknown) => {
-      if (exited !== null) throw new Error(`${this.name} exited with ${exited}; see ${this.logPath}`);
-      throw error;
+    await waitUntilReady(this.baseUrl, readyTimeoutMs, {
+      exited: () => exited !== null,
+      exitError: () => new Error(`${this.name} exited with ${exited}; see ${this.logPath}`),
+      timeoutError: () => new Error(`timed out after ${readyTimeoutMs} ms waiting for ${this.name} to be ready (log: ${this.logPath})`),
     });
   }
 
@@ -102,4 +91,47 @@ function assertPortFree(port: number, name: string): Promise<void> {
     );
     probe.listen(port, '0.0.0.0', () => probe.close(() => resolvePort()));
   });
+}
+
+/**
+ * Starts compiled service `name` of the tree at `rootDir` as a child process, the one way every
+ * runner does (the tests' ServiceProcess, the bench's and chaos' ServiceChild):
+ * `node <nodeArgs> -r <rootDir>/tools/runtime/register-paths.js <rootDir>/dist/apps/<name>/src/main.js`,
+ * with PATH, `env` and PORT=`port` only (nothing else of the caller's environment leaks in).
+ * `cwd` defaults to the caller's.
+ */
+export function spawnService(
+  name: ServiceName,
+  port: number,
+  env: Readonly<Record<string, string>>,
+  options: { readonly rootDir: string; readonly nodeArgs?: readonly string[]; readonly stdio: StdioOptions; readonly cwd?: string },
+): ChildProcess {
+  const root = resolve(options.rootDir);
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', join(root, 'tools/runtime/register-paths.js'), join(root, `dist/apps/${name}/src/main.js`)], {
+    cwd: options.cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port) },
+    stdio: options.stdio,
+  });
+}
+
+/**
+ * Polls `<baseUrl>/readyz` every 250 ms until it answers 200. Throws `exitError()` as soon as
+ * `exited()` is true (checked before each probe and on failure), `timeoutError()` after `timeoutMs`.
+ */
+export async function waitUntilReady(
+  baseUrl: string,
+  timeoutMs: number,
+  outcome: { readonly exited: () => boolean; readonly exitError: () => Error; readonly timeoutError: () => Error },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (outcome.exited()) throw outcome.exitError();
+    try {
+      if ((await fetch(`${baseUrl}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw outcome.exited() ? outcome.exitError() : outcome.timeoutError();
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
 }

@@ -37,8 +37,8 @@ export class AccountWorkingSet {
   private readonly loadedIncidents = new Set<string>();
   private readonly savedIncidents = new Set<string>();
   private readonly touchedHolds = new Map<string, { accountId: string; ruleId: string }>();
-  /** The score points read: key (`pointKey`) → health. */
-  private readonly loadedPoints = new Map<string, number>();
+  /** The score points read, per account: event time (ISO-8601 as stored) → health. */
+  private readonly loadedPoints = new Map<string, Map<string, number>>();
 
   /**
    * `pointsSince`: per account the lower bound of the score points read (ISO-8601). The other
@@ -66,7 +66,9 @@ export class AccountWorkingSet {
     }
     for (const point of read.points) {
       this.account(point.accountId).points.set(Date.parse(point.eventTime), point);
-      this.loadedPoints.set(pointKey(point.accountId, point.eventTime), point.health);
+      const read = this.loadedPoints.get(point.accountId) ?? new Map<string, number>();
+      read.set(point.eventTime, point.health);
+      this.loadedPoints.set(point.accountId, read);
     }
   }
 
@@ -179,17 +181,14 @@ export class AccountWorkingSet {
       for (const alert of account.alerts.values()) alertsById.set(alert.alertId, alert);
       for (const incident of account.incidents.values()) incidentsById.set(incident.incidentId, incident);
       if (!account.recorded) continue;
+      const read = this.loadedPoints.get(accountId) ?? new Map<string, number>();
       const kept = new Set<string>();
       for (const point of account.points.values()) {
-        const key = pointKey(accountId, point.eventTime);
-        kept.add(key);
-        if (this.loadedPoints.get(key) !== point.health) upserts.push(point);
+        kept.add(point.eventTime);
+        if (read.get(point.eventTime) !== point.health) upserts.push(point);
       }
       deleteBefore.push({ accountId, before: account.pointsSince });
-      for (const key of this.loadedPoints.keys()) {
-        const [owner, eventTime] = key.split('\u0000') as [string, string];
-        if (owner === accountId && !kept.has(key)) deletes.push({ accountId, eventTime });
-      }
+      for (const eventTime of read.keys()) if (!kept.has(eventTime)) deletes.push({ accountId, eventTime });
     }
     for (const { accountId, ruleId } of this.touchedHolds.values()) holdWrites.push({ accountId, ruleId, state: this.account(accountId).holds.get(ruleId) ?? null });
     const changedAlerts = [...new Set([...this.touchedAlerts, ...this.linkedAlerts])].map((alertId) => alertsById.get(alertId) as StoredAlert);
@@ -209,10 +208,6 @@ export class AccountWorkingSet {
     if (!account) throw new Error(`account ${accountId} is not in the batch's working set`);
     return account;
   }
-}
-
-function pointKey(accountId: string, eventTime: string): string {
-  return `${accountId}\u0000${new Date(eventTime).toISOString()}`;
 }
 
 /**

@@ -174,19 +174,24 @@ export class AlertRepository {
     return rows.map((row) => ({ accountId: row.account_id, eventTime: row.event_time.toISOString(), health: row.health }));
   }
 
-  /** Applies a batch's score point writes: one statement for the deletes, one for the upserts. */
+  /**
+   * Applies a batch's score point writes: one statement for the points deleted one by one, one for
+   * the points below each account's bound (each a join on the primary key, never a scan), one for
+   * the upserts.
+   */
   async writeScorePoints(manager: EntityManager, writes: ScorePointWrites): Promise<void> {
-    if (writes.deletes.length > 0 || writes.deleteBefore.length > 0) {
+    if (writes.deletes.length > 0) {
       await manager.query(
-        `DELETE FROM alerting.score_points p
-         WHERE (p.account_id, p.event_time) IN (SELECT * FROM unnest($1::text[], $2::timestamptz[]))
-            OR EXISTS (SELECT 1 FROM unnest($3::text[], $4::timestamptz[]) AS b(account_id, before) WHERE b.account_id = p.account_id AND p.event_time < b.before)`,
-        [
-          writes.deletes.map((point) => point.accountId),
-          writes.deletes.map((point) => point.eventTime),
-          writes.deleteBefore.map((bound) => bound.accountId),
-          writes.deleteBefore.map((bound) => bound.before),
-        ],
+        `DELETE FROM alerting.score_points p USING unnest($1::text[], $2::timestamptz[]) AS d(account_id, event_time)
+         WHERE p.account_id = d.account_id AND p.event_time = d.event_time`,
+        [writes.deletes.map((point) => point.accountId), writes.deletes.map((point) => point.eventTime)],
+      );
+    }
+    if (writes.deleteBefore.length > 0) {
+      await manager.query(
+        `DELETE FROM alerting.score_points p USING unnest($1::text[], $2::timestamptz[]) AS b(account_id, before)
+         WHERE p.account_id = b.account_id AND p.event_time < b.before`,
+        [writes.deleteBefore.map((bound) => bound.accountId), writes.deleteBefore.map((bound) => bound.before)],
       );
     }
     if (writes.upserts.length > 0) {

@@ -190,7 +190,7 @@ describe('the Kafka contract (docs/asyncapi.yaml and libs/contracts) against the
     await stack.waitForRecord(Topics.playbookRuns, 'a playbook task', (value) => value['accountId'] === accounts.troubled && value['kind'] === 'task.created');
 
     // Every consumer group of the events topic dead-letters the poison record on its own.
-    const eventConsumerGroups = ['bellwether-playbook', 'bellwether-scoring'];
+    const eventConsumerGroups = ['bellwether-playbook-events', 'bellwether-scoring'];
     await waitFor(
       () => eventConsumerGroups.every((group) => recordsOf(deadLetterTopicOf(Topics.events)).some((record) => record.headers['dlq_consumer_group'] === group)),
       { description: 'the poison record dead-lettered by each consumer group of the events topic', timeoutMs: 60_000 },

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
 import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
+import { AccountWorkingSetStore } from './alerts/account-working-set';
 import { AlertApplicationService } from './alerts/alert-application.service';
 import { AlertEvents } from './alerts/alert-events';
 import { AlertRepository } from './alerts/alert.repository';
@@ -53,6 +54,7 @@ export class AlertingModule {
         IncidentRepository,
         IncidentBook,
         AlertEvents,
+        AccountWorkingSetStore,
         AlertApplicationService,
         QueueActionsService,
         AlertTimers,

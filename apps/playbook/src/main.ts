@@ -3,7 +3,7 @@ import { Topics, validateAlertLifecycleEvent, validateIncidentLifecycleEvent, va
 import { consumerTransport, decoderFrom } from '@bellwether/kafka';
 import { loadEnv, runService, startService, trustProxySetting } from '@bellwether/platform';
 import { PlaybookEnv } from './playbook.env';
-import { PLAYBOOK_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
+import { PLAYBOOK_CONSUMER_GROUP, PLAYBOOK_EVENTS_CONSUMER_GROUP, PlaybookModule } from './playbook.module';
 
 runService('playbook', async (logger) => {
   const env = loadEnv(PlaybookEnv);
@@ -23,8 +23,14 @@ runService('playbook', async (logger) => {
               [Topics.alerts]: decoderFrom(validateAlertLifecycleEvent),
               [Topics.incidents]: decoderFrom(validateIncidentLifecycleEvent),
               [Topics.scores]: decoderFrom(validateScoreChanged),
-              [Topics.events]: decoderFrom(validateTelemetryEvent),
             },
+          },
+          // The KPI projection of the busiest topic: never behind the runs, partitions in parallel.
+          {
+            groupId: PLAYBOOK_EVENTS_CONSUMER_GROUP,
+            decoders: { [Topics.events]: decoderFrom(validateTelemetryEvent) },
+            partitionsConsumedConcurrently: env.PLAYBOOK_EVENTS_PARTITIONS_CONCURRENTLY,
+            maxBytesPerPartition: env.PLAYBOOK_EVENTS_MAX_BYTES_PER_PARTITION,
           },
         ],
       }),

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS } from '@bellwether/platform';
 
 export class PlaybookEnv extends CommonEnv {
@@ -57,4 +57,22 @@ export class PlaybookEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   KPI_CACHE_MAX_ENTRIES = 1000;
+
+  /**
+   * Partitions of `bellwether.events.v1` the KPI projection (its own consumer group) applies at
+   * once, 1–64: each is one transaction and one statement per batch, so up to this many run in
+   * parallel on the database pool. The topic has 6 partitions.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  PLAYBOOK_EVENTS_PARTITIONS_CONCURRENTLY = 3;
+
+  /**
+   * Most bytes fetched per partition of `bellwether.events.v1` (at least 1 KiB): bounds one batch,
+   * hence one projection statement and its JSON document.
+   */
+  @IsInt()
+  @Min(1024)
+  PLAYBOOK_EVENTS_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 }

@@ -16,7 +16,19 @@ import { KpiReadModelRepository } from './kpis/kpi-read-model.repository';
 import { RunRepository } from './runs/run.repository';
 import { TaskRepository } from './tasks/task.repository';
 
+/**
+ * The consumer group of the runs: alerts, incidents and score changes. It keeps the id the
+ * service always had, so its committed offsets stay valid across the upgrade that split the
+ * events topic off.
+ */
 export const PLAYBOOK_CONSUMER_GROUP = 'bellwether-playbook';
+
+/**
+ * The consumer group of the KPI projection of `bellwether.events.v1` (since the upgrade that split
+ * it off): new at that upgrade, it reads the topic from the beginning once; the projection is
+ * idempotent on event ids, so the re-read changes nothing.
+ */
+export const PLAYBOOK_EVENTS_CONSUMER_GROUP = 'bellwether-playbook-events';
 
 @Module({})
 export class PlaybookModule {

@@ -109,12 +109,16 @@ export class FakeKpiReadModelRepository implements KpiReadModelRepository {
 
   constructor(private readonly models: KpiReadModels = { segments: [], accounts: [], revenue: [], alerts: [], runs: [], nps: [] }) {}
 
-  async projectEvent(_manager: EntityManager, event: TelemetryEvent): Promise<void> {
-    this.projectedEvents.push(event);
+  /** One call per batch, in `projectedEventBatches`. */
+  readonly projectedEventBatches: TelemetryEvent[][] = [];
+
+  async projectEvents(_manager: EntityManager, events: readonly TelemetryEvent[]): Promise<void> {
+    this.projectedEventBatches.push([...events]);
+    this.projectedEvents.push(...events);
   }
 
-  async projectAlert(_manager: EntityManager, event: AlertLifecycleEvent): Promise<void> {
-    this.projectedAlerts.push(event);
+  async projectAlerts(_manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
+    this.projectedAlerts.push(...events);
   }
 
   async readModels(_manager: EntityManager, until: string): Promise<KpiReadModels> {

@@ -113,7 +113,8 @@ function splitIntoRequests(events: readonly ArrivingEvent[], batchSize: number):
 export const pipelineConsumerGroups: Readonly<Record<string, readonly string[]>> = {
   'bellwether-scoring': [Topics.events, Topics.clock, Topics.alerts, Topics.playbookRuns],
   'bellwether-alerting': [Topics.scores],
-  'bellwether-playbook': [Topics.alerts, Topics.incidents, Topics.scores, Topics.events],
+  'bellwether-playbook': [Topics.alerts, Topics.incidents, Topics.scores],
+  'bellwether-playbook-events': [Topics.events],
 };
 
 /** The schemas whose outboxes feed the topics. */

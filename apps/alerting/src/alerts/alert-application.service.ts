@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertCategory, AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
 import {
@@ -25,8 +25,8 @@ import {
 import { PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
 import { IncidentBook } from '../incidents/incident-book';
-import { IncidentRepository } from '../incidents/incident.repository';
 import { AlertEvents } from './alert-events';
+import { AccountWorkingSetStore, type AccountWorkingSet } from './account-working-set';
 import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
 
 const alertMetrics = {
@@ -56,7 +56,11 @@ export interface ChangeEvents {
  * outcome through hysteresis (holds-for / clear-for, state per (account, rule)) and applies the
  * lifecycle decisions (open / update / resolve / suppress) under the contact budget, then folds
  * the account's alerts into its incidents (one per category), with the `bellwether.alerts.v1`
- * and `bellwether.incidents.v1` events in the outbox, in one transaction per batch. A change of a
+ * and `bellwether.incidents.v1` events in the outbox, in one transaction per batch. Set-based:
+ * the batch's accounts are locked and read at once (`AccountWorkingSetStore.load`), every change
+ * is decided in memory in order (a later change of an account sees what the earlier ones did,
+ * its budget window included), and the batch is written back at once; the statements per batch
+ * stay constant as the batch grows. A change of a
  * churned account (`account.churnedAt`) evaluates nothing: it resolves every active alert and
  * incident with outcome `churned` and drops the hysteresis state. Change ids already processed
  * are skipped, so a redelivered change never opens a second alert. The decisions are the
@@ -70,7 +74,7 @@ export class AlertApplicationService {
     private readonly events: AlertEvents,
     private readonly clock: PipelineClock,
     private readonly alerts: AlertRepository,
-    private readonly incidents: IncidentRepository,
+    private readonly store: AccountWorkingSetStore,
     private readonly book: IncidentBook,
   ) {}
 
@@ -83,54 +87,56 @@ export class AlertApplicationService {
     return this.dataSource.transaction(async (manager) => {
       const fresh = await this.alerts.claimChanges(manager, batch.map((change) => change.changeId));
       const changes = batch.filter((change) => fresh.has(change.changeId)).sort((a, b) => a.accountId.localeCompare(b.accountId) || a.sequence - b.sequence);
+      if (changes.length === 0) return 0;
+      const set = await this.store.load(manager, changes);
       const lifecycle: AlertLifecycleEvent[] = [];
       const incidentEvents: IncidentLifecycleEvent[] = [];
       for (const change of changes) {
-        const emitted = await this.applyChange(manager, change);
+        const emitted = this.applyChange(set, change);
         lifecycle.push(...emitted.alerts);
         incidentEvents.push(...emitted.incidents);
       }
+      await this.store.flush(manager, set);
       await this.events.emit(manager, lifecycle);
       await this.events.emitIncidents(manager, incidentEvents);
       return lifecycle.length + incidentEvents.length;
     });
   }
 
-  /** One change of the batch, under its account's lock, in the caller's transaction. */
-  async applyChange(manager: EntityManager, change: ScoreChanged): Promise<ChangeEvents> {
-    await this.alerts.lockAccount(manager, change.accountId);
-    const history = await this.alerts.recentScores(manager, change.accountId, change.eventTime);
-    const { active, lastResolved } = await this.alerts.alertsOf(manager, change.accountId);
+  /** One change of the batch, decided on and applied to the batch's working set (its account's state as the earlier changes left it). */
+  applyChange(set: AccountWorkingSet, change: ScoreChanged): ChangeEvents {
+    const history = set.recentScores(change.accountId, change.eventTime);
+    const { active, lastResolved } = set.alertsOf(change.accountId);
     const now = decisionTimeOf(change.eventTime, [...active, ...lastResolved.values()]);
     // The contact budget caps queue items: incidents opened in the period. An alert that joins an
     // active incident of its category adds a listed rule, not a queue item, so it spends none.
-    let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - (await this.incidents.openedSince(manager, change.accountId, contactBudgetSince(now, this.env.CONTACT_BUDGET_PERIOD_DAYS)));
+    let budgetLeft = this.env.CONTACT_BUDGET_ALERTS - set.openedSince(change.accountId, contactBudgetSince(now, this.env.CONTACT_BUDGET_PERIOD_DAYS));
     const arrUsd = arrUsdFromMrr(change.account.mrr);
     const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
     const emitted: AlertLifecycleEvent[] = [];
 
     if (isChurned(change)) {
       alertMetrics.churnedChanges.inc();
-      await this.incidents.dropHysteresis(manager, change.accountId);
+      set.dropHolds(change.accountId);
       for (const resolved of resolveForChurn(active, now)) {
         const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
         const alert = withState(previous, resolved);
-        await this.alerts.update(manager, alert);
+        set.saveAlert(alert);
         alertMetrics.churnResolved.inc({ category: alert.category });
         emitted.push(lifecycleEvent('resolved', alert, now));
       }
-      await this.alerts.recordScore(manager, change);
-      return this.foldIncidents(manager, change.accountId, now, emitted, 'churned');
+      set.recordScore(change);
+      return this.foldIncidents(set, change.accountId, now, emitted, 'churned');
     }
 
-    const pending = await this.incidents.hysteresisOf(manager, change.accountId);
+    const pending = set.holdsOf(change.accountId);
     const activeRuleIds = new Set(active.map((alert) => alert.ruleId));
     for (const evaluated of evaluateScoreRules(change, history, defaultRuleSet, activeRuleIds)) {
       const rule = findRule(defaultRuleSet, evaluated.ruleId);
       if (!rule) continue;
       const previousHold = pending.get(rule.id) ?? null;
       const held = applyHysteresis(evaluated, rule, activeRuleIds.has(rule.id), previousHold, now);
-      if (JSON.stringify(held.next) !== JSON.stringify(previousHold)) await this.incidents.saveHysteresis(manager, change.accountId, rule.id, held.next);
+      if (JSON.stringify(held.next) !== JSON.stringify(previousHold)) set.saveHold(change.accountId, rule.id, held.next);
       if (held.verdict !== 'pass') {
         alertMetrics.held.inc({ rule: rule.id, verdict: held.verdict });
         continue;
@@ -159,7 +165,7 @@ export class AlertApplicationService {
             queuedAt,
           });
           const alert: StoredAlert = { ...decision.alert, ...placement };
-          await this.alerts.insert(manager, alert);
+          set.saveAlert(alert);
           active.push(alert);
           if (!joinsIncident) budgetLeft -= 1;
           alertMetrics.opened.inc({ rule: rule.id, category: rule.category });
@@ -171,7 +177,7 @@ export class AlertApplicationService {
           const previous = active.find((alert) => alert.alertId === decision.alert.alertId);
           if (!previous) break;
           const alert: StoredAlert = { ...withState(previous, decision.alert), priority: priorityOf(decision.alert.severity, arrUsd) };
-          await this.alerts.update(manager, alert);
+          set.saveAlert(alert);
           active.splice(active.indexOf(previous), 1, ...(decision.kind === 'update' ? [alert] : []));
           (decision.kind === 'update' ? alertMetrics.updated : alertMetrics.resolved).inc({ rule: rule.id });
           emitted.push(lifecycleEvent(decision.kind === 'update' ? 'updated' : 'resolved', alert, now));
@@ -188,13 +194,13 @@ export class AlertApplicationService {
     for (const resolved of resolveSupportingLeftAlone(active, now)) {
       const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
       const alert = withState(previous, resolved);
-      await this.alerts.update(manager, alert);
+      set.saveAlert(alert);
       active.splice(active.indexOf(previous), 1);
       alertMetrics.resolved.inc({ rule: alert.ruleId });
       emitted.push(lifecycleEvent('resolved', alert, now));
     }
-    await this.alerts.recordScore(manager, change);
-    return this.foldIncidents(manager, change.accountId, now, emitted);
+    set.recordScore(change);
+    return this.foldIncidents(set, change.accountId, now, emitted);
   }
 
   /**
@@ -202,12 +208,17 @@ export class AlertApplicationService {
    * stamps the alert events with the incident of their category (an opening alert's incident is
    * only known now).
    */
-  private async foldIncidents(manager: EntityManager, accountId: string, now: string, alerts: AlertLifecycleEvent[], outcome?: 'churned'): Promise<ChangeEvents> {
+  private foldIncidents(set: AccountWorkingSet, accountId: string, now: string, alerts: AlertLifecycleEvent[], outcome?: 'churned'): ChangeEvents {
     const incidents: IncidentLifecycleEvent[] = [];
     const incidentOf = new Map<AlertCategory, string>();
     for (const category of categories) {
-      const folded = await this.book.refold(manager, accountId, category, now, outcome ? { outcome } : {});
-      if (folded.incident) incidentOf.set(category, folded.incident.incidentId);
+      const current = set.activeIncident(accountId, category);
+      const members = set.groupMembers(accountId, category, current?.incidentId ?? null);
+      const folded = this.book.fold(current, members, { accountId, category, now, ...(outcome ? { options: { outcome } } : {}) });
+      if (folded.incident) {
+        set.saveIncident(folded.incident, folded.link);
+        incidentOf.set(category, folded.incident.incidentId);
+      }
       if (folded.event) incidents.push(folded.event);
     }
     const stamped = alerts.map((event) => {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AlertLifecycleEvent, AlertLifecycleKind, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, AlertLifecycleKind, IncidentLifecycleEvent } from '@bellwether/contracts';
 import type { AlertState, ScorePoint } from '@bellwether/alerting-domain';
-import { accountOfItem, itemRowForUpdate, listQueueRows, queueItemEventFields, queueItemFromRow, type QueueItemRow, type QueueListFilter } from '../queues/queue-item.rows';
+import { accountOfItem, asReal, itemRowForUpdate, listQueueRows, queueItemEventFields, queueItemFromRow, type QueueItemRow, type QueueListFilter } from '../queues/queue-item.rows';
 
 /** An alert as stored: the domain state plus where it is routed. */
 export interface StoredAlert extends AlertState {
@@ -32,7 +32,36 @@ interface AlertRow extends QueueItemRow {
   incident_id: string | null;
 }
 
-const HISTORY_DAYS = 30;
+/** Days of score points kept per account and read as a change's history. */
+export const HISTORY_DAYS = 30;
+
+/** The score points a batch reads of one account: those in [since, until] (ISO-8601). */
+export interface ScorePointWindow {
+  readonly accountId: string;
+  readonly since: string;
+  readonly until: string;
+}
+
+/** A stored score point of an account (`eventTime` ISO-8601 as stored, health 0–100). */
+export interface AccountScorePoint extends ScorePoint {
+  readonly accountId: string;
+}
+
+/**
+ * What a batch changes in `alerting.score_points`: points to insert or overwrite, points to
+ * delete, and per account a bound below which every point is deleted (ISO-8601).
+ */
+export interface ScorePointWrites {
+  readonly upserts: readonly AccountScorePoint[];
+  readonly deletes: readonly Pick<AccountScorePoint, 'accountId' | 'eventTime'>[];
+  readonly deleteBefore: readonly { readonly accountId: string; readonly before: string }[];
+}
+
+/** An alert of a batch's write: `touched` when its state changed (bumps `updated_at`), else only its incident link did. */
+export interface AlertWrite {
+  readonly alert: StoredAlert;
+  readonly touched: boolean;
+}
 
 /** SQL of the alerting schema; parameterized statements only. */
 @Injectable()
@@ -50,60 +79,6 @@ export class AlertRepository {
   /** Serializes work on one account across consumers until the transaction ends. */
   async lockAccount(manager: EntityManager, accountId: string): Promise<void> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alerting:${accountId}`]);
-  }
-
-  async recentScores(manager: EntityManager, accountId: string, before: string): Promise<ScorePoint[]> {
-    const rows = (await manager.query(
-      `SELECT event_time, health FROM alerting.score_points
-       WHERE account_id = $1 AND event_time >= $2::timestamptz - make_interval(days => $3) AND event_time <= $2::timestamptz
-       ORDER BY event_time`,
-      [accountId, before, HISTORY_DAYS],
-    )) as { event_time: Date; health: number }[];
-    return rows.map((row) => ({ eventTime: row.event_time.toISOString(), health: row.health }));
-  }
-
-  async recordScore(manager: EntityManager, change: ScoreChanged): Promise<void> {
-    // A score on insufficient data is no opinion: it is not a height health could fall from.
-    if (change.after.insufficientData) return;
-    await manager.query(
-      `INSERT INTO alerting.score_points (account_id, event_time, health) VALUES ($1, $2, $3)
-       ON CONFLICT (account_id, event_time) DO UPDATE SET health = EXCLUDED.health`,
-      [change.accountId, change.eventTime, change.after.health],
-    );
-    await manager.query(`DELETE FROM alerting.score_points WHERE account_id = $1 AND event_time < $2::timestamptz - make_interval(days => $3)`, [
-      change.accountId,
-      change.eventTime,
-      HISTORY_DAYS,
-    ]);
-  }
-
-  /** The account's active alerts, and for each rule its latest resolved one (for cool-downs). */
-  async alertsOf(manager: EntityManager, accountId: string): Promise<{ active: StoredAlert[]; lastResolved: Map<string, StoredAlert> }> {
-    const rows = (await manager.query(
-      `(SELECT * FROM alerting.alerts WHERE account_id = $1 AND status <> 'resolved')
-       UNION ALL
-       (SELECT DISTINCT ON (rule_id) * FROM alerting.alerts WHERE account_id = $1 AND status = 'resolved' ORDER BY rule_id, resolved_at DESC)`,
-      [accountId],
-    )) as AlertRow[];
-    const alerts = rows.map(fromRow);
-    return {
-      active: alerts.filter((alert) => alert.status !== 'resolved'),
-      lastResolved: new Map(alerts.filter((alert) => alert.status === 'resolved').map((alert) => [alert.ruleId, alert])),
-    };
-  }
-
-  /**
-   * `alert.slaDueAt`: when the alert escalates unless acknowledged, on the pipeline clock (null:
-   * never). Computed by the caller from event time, never from the database's `now()`, so a replay
-   * escalates at the same event time as the live run did.
-   */
-  async insert(manager: EntityManager, alert: StoredAlert): Promise<void> {
-    await manager.query(
-      `INSERT INTO alerting.alerts (id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
-         opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
-      [...toParams(alert), alert.slaDueAt ?? null],
-    );
   }
 
   /** The account of an alert (no lock), so a caller can take the account's lock before the row's. */
@@ -174,6 +149,111 @@ export class AlertRepository {
     return rows.map(fromRow);
   }
 
+  /**
+   * Serializes work on the accounts across consumers until the transaction ends: one statement
+   * taking each account's advisory lock (the key `lockAccount` takes) in ascending key order, so
+   * two batches sharing accounts never deadlock.
+   */
+  async lockAccounts(manager: EntityManager, accountIds: readonly string[]): Promise<void> {
+    if (accountIds.length === 0) return;
+    await manager.query(
+      `SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext('alerting:' || a) AS k FROM unnest($1::text[]) AS a ORDER BY k) AS keys`,
+      [accountIds],
+    );
+  }
+
+  /** The score points of each window (one statement), oldest first per account. */
+  async scorePointsIn(manager: EntityManager, windows: readonly ScorePointWindow[]): Promise<AccountScorePoint[]> {
+    if (windows.length === 0) return [];
+    const rows = (await manager.query(
+      `SELECT p.account_id, p.event_time, p.health FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS w(account_id, since, until)
+       JOIN alerting.score_points p ON p.account_id = w.account_id AND p.event_time >= w.since AND p.event_time <= w.until
+       ORDER BY p.account_id, p.event_time`,
+      [windows.map((window) => window.accountId), windows.map((window) => window.since), windows.map((window) => window.until)],
+    )) as { account_id: string; event_time: Date; health: number }[];
+    return rows.map((row) => ({ accountId: row.account_id, eventTime: row.event_time.toISOString(), health: row.health }));
+  }
+
+  /**
+   * Applies a batch's score point writes: one statement for the points deleted one by one, one for
+   * the points below each account's bound (each a join on the primary key, never a scan), one for
+   * the upserts.
+   */
+  async writeScorePoints(manager: EntityManager, writes: ScorePointWrites): Promise<void> {
+    if (writes.deletes.length > 0) {
+      await manager.query(
+        `DELETE FROM alerting.score_points p USING unnest($1::text[], $2::timestamptz[]) AS d(account_id, event_time)
+         WHERE p.account_id = d.account_id AND p.event_time = d.event_time`,
+        [writes.deletes.map((point) => point.accountId), writes.deletes.map((point) => point.eventTime)],
+      );
+    }
+    if (writes.deleteBefore.length > 0) {
+      await manager.query(
+        `DELETE FROM alerting.score_points p USING unnest($1::text[], $2::timestamptz[]) AS b(account_id, before)
+         WHERE p.account_id = b.account_id AND p.event_time < b.before`,
+        [writes.deleteBefore.map((bound) => bound.accountId), writes.deleteBefore.map((bound) => bound.before)],
+      );
+    }
+    if (writes.upserts.length > 0) {
+      await manager.query(
+        `INSERT INTO alerting.score_points (account_id, event_time, health)
+         SELECT account_id, event_time, health FROM jsonb_to_recordset($1::jsonb) AS r(account_id text, event_time timestamptz, health smallint)
+         ON CONFLICT (account_id, event_time) DO UPDATE SET health = EXCLUDED.health`,
+        [JSON.stringify(writes.upserts.map((point) => ({ account_id: point.accountId, event_time: point.eventTime, health: point.health })))],
+      );
+    }
+  }
+
+  /**
+   * The alerts a batch of the accounts' changes reads (one statement), their rows locked: every
+   * active alert, every alert of an active incident, and of each (account, rule) the latest
+   * resolved one (for cool-downs).
+   */
+  async alertsOfAccounts(manager: EntityManager, accountIds: readonly string[]): Promise<StoredAlert[]> {
+    if (accountIds.length === 0) return [];
+    const rows = (await manager.query(
+      `SELECT a.* FROM alerting.alerts a
+       WHERE a.account_id = ANY($1::text[])
+         AND (a.status <> 'resolved'
+           OR a.incident_id IN (SELECT i.id FROM alerting.incidents i WHERE i.account_id = ANY($1::text[]) AND i.status <> 'resolved')
+           OR a.id IN (SELECT DISTINCT ON (r.account_id, r.rule_id) r.id FROM alerting.alerts r
+                       WHERE r.account_id = ANY($1::text[]) AND r.status = 'resolved' ORDER BY r.account_id, r.rule_id, r.resolved_at DESC))
+       ORDER BY a.account_id, a.opened_at, a.id
+       FOR UPDATE OF a`,
+      [accountIds],
+    )) as AlertRow[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Writes a batch's alerts (one statement each for the updates and the inserts): `existing`
+   * rows take their new state and incident, `inserted` ones are new rows with their whole state.
+   * Updates run first, so an alert resolved and its rule's new one opened never meet as two
+   * active alerts of one rule.
+   */
+  async writeAlerts(manager: EntityManager, existing: readonly AlertWrite[], inserted: readonly StoredAlert[]): Promise<void> {
+    if (existing.length > 0) {
+      await manager.query(
+        `UPDATE alerting.alerts a SET severity = r.severity, status = r.status, priority = r.priority, queue = r.queue, csm_id = r.csm_id, count = r.count,
+           last_seen_at = r.last_seen_at, resolved_at = r.resolved_at, snoozed_until = r.snoozed_until, outcome = r.outcome, evidence = r.evidence,
+           revision = r.revision, incident_id = r.incident_id, updated_at = CASE WHEN r.touched THEN now() ELSE a.updated_at END
+         FROM jsonb_to_recordset($1::jsonb) AS r(${ALERT_RECORD}, incident_id text, touched boolean)
+         WHERE a.id = r.id`,
+        [JSON.stringify(existing.map((write) => ({ ...alertRecord(write.alert), incident_id: write.alert.incidentId ?? null, touched: write.touched })))],
+      );
+    }
+    if (inserted.length > 0) {
+      await manager.query(
+        `INSERT INTO alerting.alerts (id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
+           opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at, incident_id)
+         SELECT id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
+           opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at, incident_id
+         FROM jsonb_to_recordset($1::jsonb) AS r(${ALERT_RECORD}, sla_due_at timestamptz, incident_id text)`,
+        [JSON.stringify(inserted.map((alert) => ({ ...alertRecord(alert), sla_due_at: alert.slaDueAt ?? null, incident_id: alert.incidentId ?? null })))],
+      );
+    }
+  }
+
   async enqueueWebhooks(manager: EntityManager, events: readonly (AlertLifecycleEvent | IncidentLifecycleEvent)[]): Promise<void> {
     if (events.length === 0) return;
     await manager.query(
@@ -241,6 +321,65 @@ export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occ
     evidence: alert.evidence,
     occurredAt,
     ...(alert.incidentId ? { incidentId: alert.incidentId } : {}),
+  };
+}
+
+/**
+ * The alert as a read returns it after `writeAlerts` or `update` (instants normalized to
+ * `toISOString`, `priority` as a \`real\` column returns it, the evidence through jsonb, the work
+ * fields an insert leaves null), so a batch deciding in memory sees what a re-read would.
+ */
+export function asStored(alert: StoredAlert): StoredAlert {
+  const instant = (value: string | null | undefined): Date | null => (value ? new Date(value) : null);
+  return fromRow({
+    id: alert.alertId,
+    account_id: alert.accountId,
+    rule_id: alert.ruleId,
+    category: alert.category,
+    severity: alert.severity,
+    status: alert.status,
+    priority: asReal(alert.priority),
+    queue: alert.queue,
+    csm_id: alert.csmId ?? null,
+    escalated_to: alert.escalatedTo ?? null,
+    opened_at: new Date(alert.openedAt),
+    last_seen_at: new Date(alert.lastSeenAt),
+    resolved_at: instant(alert.resolvedAt),
+    outcome: alert.outcome ?? null,
+    revision: alert.revision,
+    count: alert.count,
+    snoozed_until: instant(alert.snoozedUntil),
+    evidence: JSON.parse(JSON.stringify(alert.evidence)) as string[],
+    sla_due_at: instant(alert.slaDueAt),
+    acknowledged_at: instant(alert.acknowledgedAt),
+    note: alert.note ?? null,
+    incident_id: alert.incidentId ?? null,
+  });
+}
+
+const ALERT_RECORD = `id text, account_id text, rule_id text, category text, severity text, status text, priority real, queue text, csm_id text, count int,
+  opened_at timestamptz, last_seen_at timestamptz, resolved_at timestamptz, snoozed_until timestamptz, outcome text, evidence jsonb, revision int`;
+
+/** The columns `toParams` writes, as one record of a `jsonb_to_recordset` document (`ALERT_RECORD`). */
+function alertRecord(alert: StoredAlert): Record<string, unknown> {
+  return {
+    id: alert.alertId,
+    account_id: alert.accountId,
+    rule_id: alert.ruleId,
+    category: alert.category,
+    severity: alert.severity,
+    status: alert.status,
+    priority: alert.priority,
+    queue: alert.queue,
+    csm_id: alert.csmId,
+    count: alert.count,
+    opened_at: alert.openedAt,
+    last_seen_at: alert.lastSeenAt,
+    resolved_at: alert.resolvedAt ?? null,
+    snoozed_until: alert.snoozedUntil ?? null,
+    outcome: alert.outcome ?? null,
+    evidence: alert.evidence,
+    revision: alert.revision,
   };
 }
 

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertCategory, AlertLifecycleKind, AlertOutcome, IncidentLifecycleEvent } from '@bellwether/contracts';
 import { foldIncident, incidentIdFor, isActive, placeIncident } from '@bellwether/alerting-domain';
-import { AlertRepository } from '../alerts/alert.repository';
+import { AlertRepository, type StoredAlert } from '../alerts/alert.repository';
 import { IncidentRepository, incidentEvent, type StoredIncident } from './incident.repository';
 
 const incidentMetrics = {
@@ -19,6 +19,11 @@ export interface RefoldOptions {
   readonly outcome?: AlertOutcome;
   /** Fold this incident (e.g. an already resolved one taking an outcome) instead of the group's active one. */
   readonly incident?: StoredIncident;
+}
+
+/** `refold`'s result plus the ids of the active alerts to link to the incident (none when it is not active). */
+export interface FoldResult extends RefoldResult {
+  readonly link: readonly string[];
 }
 
 export interface RefoldResult {
@@ -44,6 +49,26 @@ export class IncidentBook {
   async refold(manager: EntityManager, accountId: string, category: AlertCategory, now: string, options: RefoldOptions = {}): Promise<RefoldResult> {
     const current = options.incident ?? (await this.incidents.activeOf(manager, accountId, category));
     const members = await this.alerts.groupMembers(manager, accountId, category, current?.incidentId ?? null);
+    const folded = this.fold(current, members, { accountId, category, now, options });
+    if (!folded.incident) return { incident: null, event: null };
+    await this.incidents.save(manager, folded.incident);
+    await this.alerts.linkToIncident(manager, folded.incident.incidentId, folded.link);
+    return { incident: folded.incident, event: folded.event };
+  }
+
+  /**
+   * The fold of `refold` without I/O: from the group's current incident (null: none active) and
+   * its members (active alerts of the category plus the incident's alerts, by opened time), the
+   * incident to store (null: none), its lifecycle event (null: none to publish) and the ids of
+   * the active alerts to link to it. Counts the incident metrics.
+   */
+  fold(
+    current: StoredIncident | null,
+    members: readonly StoredAlert[],
+    group: { readonly accountId: string; readonly category: AlertCategory; readonly now: string; readonly options?: RefoldOptions },
+  ): FoldResult {
+    const { accountId, category, now } = group;
+    const options = group.options ?? {};
     const active = members.filter(isActive);
     const decision = foldIncident(current, members, {
       now,
@@ -52,7 +77,7 @@ export class IncidentBook {
       newIncidentId: incidentIdFor(accountId, category, active.map((alert) => alert.alertId)),
       ...(options.outcome ? { outcome: options.outcome } : {}),
     });
-    if (!decision.incident) return { incident: null, event: null };
+    if (!decision.incident) return { incident: null, event: null, link: [] };
     const placement = placeIncident(current, active, decision.kind === 'open');
     const escalatedTo = placement.escalatedTo;
     let incident: StoredIncident = { ...decision.incident, ...placement };
@@ -79,8 +104,7 @@ export class IncidentBook {
         break;
     }
     if (kind !== null && kind !== 'opened' && kind !== 'resolved') incidentMetrics.updated.inc({ category, kind });
-    await this.incidents.save(manager, incident);
-    if (isActive(incident)) await this.alerts.linkToIncident(manager, incident.incidentId, active.filter((alert) => alert.incidentId !== incident.incidentId).map((alert) => alert.alertId));
-    return { incident, event: kind === null ? null : incidentEvent(kind, incident, now) };
+    const link = isActive(incident) ? active.filter((alert) => alert.incidentId !== incident.incidentId).map((alert) => alert.alertId) : [];
+    return { incident, event: kind === null ? null : incidentEvent(kind, incident, now), link };
   }
 }

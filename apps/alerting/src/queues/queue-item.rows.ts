@@ -107,3 +107,17 @@ export async function itemRowForUpdate<Row extends QueueItemRow>(manager: Entity
   const [row] = (await manager.query(`SELECT * FROM alerting.${table} WHERE id = $1 FOR UPDATE`, [id])) as Row[];
   return row;
 }
+
+/**
+ * A number as a Postgres `real` (float4) column returns it: rounded to single precision and
+ * printed in the shortest form that reads back to the same float4 (PostgreSQL 12+).
+ */
+export function asReal(value: number): number {
+  const single = Math.fround(value);
+  if (!Number.isFinite(single)) return single;
+  for (let digits = 1; digits < 10; digits += 1) {
+    const printed = Number(single.toPrecision(digits));
+    if (Math.fround(printed) === single) return printed;
+  }
+  return single;
+}

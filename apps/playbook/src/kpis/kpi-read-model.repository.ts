@@ -57,80 +57,101 @@ export interface KpiReadModels {
 }
 
 /**
- * The KPI read models: projections of events and alert steps (every write idempotent on the
- * message's id, in the consumer's transaction) and the whole-table reads the portfolio KPIs
+ * The KPI read models: projections of events and alert steps (set-based, one statement per batch;
+ * every write idempotent on the message's id, in the consumer's transaction) and the whole-table reads the portfolio KPIs
  * are computed from.
  */
 @Injectable()
 export class KpiReadModelRepository {
-  /** Projects a telemetry event: the account's first sighting, revenue, NPS answers and onboarding milestones. */
-  async projectEvent(manager: EntityManager, event: TelemetryEvent): Promise<void> {
-    const properties = event.properties;
-    const number = (name: string): number | null => (typeof properties[name] === 'number' ? (properties[name] as number) : null);
+  /**
+   * Projects a batch of telemetry events in one statement (the rows as one `jsonb_to_recordset`
+   * document): each account's first sighting, revenue and NPS answers (idempotent on the event
+   * id), the contract start (the batch's last valid one, in record order) and onboarding
+   * milestones (onboarded at the first milestone, in record order, that completes the required
+   * set). The result is the one projecting the events one by one would leave, so a redelivered or
+   * re-read batch changes nothing.
+   */
+  async projectEvents(manager: EntityManager, events: readonly TelemetryEvent[]): Promise<void> {
+    if (events.length === 0) return;
     await manager.query(
-      `INSERT INTO playbook.kpi_accounts (account_id, first_seen) VALUES ($1, $2)
-       ON CONFLICT (account_id) DO UPDATE SET first_seen = LEAST(playbook.kpi_accounts.first_seen, EXCLUDED.first_seen)`,
-      [event.accountId, event.timestamp],
+      `WITH r AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, account_id text, at timestamptz, revenue_kind text, amount numeric,
+           contract_start timestamptz, nps smallint, milestone text, ord int)
+       ),
+       revenue AS (
+         INSERT INTO playbook.kpi_revenue (event_id, account_id, at, kind, amount)
+         SELECT id, account_id, at, revenue_kind, amount FROM r WHERE revenue_kind IS NOT NULL
+         ON CONFLICT DO NOTHING
+       ),
+       nps AS (
+         INSERT INTO playbook.kpi_nps (event_id, account_id, at, score) SELECT id, account_id, at, nps FROM r WHERE nps IS NOT NULL
+         ON CONFLICT DO NOTHING
+       ),
+       accounts AS (
+         SELECT account_id, min(at) AS first_seen,
+           (array_agg(contract_start ORDER BY ord DESC) FILTER (WHERE contract_start IS NOT NULL))[1] AS contract_start,
+           ARRAY(SELECT DISTINCT m.milestone FROM r m WHERE m.account_id = g.account_id AND m.milestone IS NOT NULL ORDER BY m.milestone) AS milestones
+         FROM r g GROUP BY account_id
+       )
+       INSERT INTO playbook.kpi_accounts AS a (account_id, first_seen, contract_start, milestones, onboarded_at)
+       SELECT account_id, first_seen, contract_start, milestones,
+         (SELECT s.at FROM r s WHERE s.account_id = accounts.account_id AND s.milestone IS NOT NULL
+            AND $2::text[] <@ ARRAY(SELECT p.milestone FROM r p WHERE p.account_id = s.account_id AND p.milestone IS NOT NULL AND p.ord <= s.ord)
+          ORDER BY s.ord LIMIT 1)
+       FROM accounts
+       ON CONFLICT (account_id) DO UPDATE SET
+         first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
+         contract_start = COALESCE(EXCLUDED.contract_start, a.contract_start),
+         milestones = CASE WHEN cardinality(EXCLUDED.milestones) = 0 THEN a.milestones
+           ELSE ARRAY(SELECT DISTINCT m FROM unnest(a.milestones || EXCLUDED.milestones) AS m ORDER BY m) END,
+         onboarded_at = COALESCE(a.onboarded_at,
+           (SELECT s.at FROM r s WHERE s.account_id = EXCLUDED.account_id AND s.milestone IS NOT NULL
+              AND $2::text[] <@ (a.milestones || ARRAY(SELECT p.milestone FROM r p WHERE p.account_id = s.account_id AND p.milestone IS NOT NULL AND p.ord <= s.ord))
+            ORDER BY s.ord LIMIT 1))`,
+      [JSON.stringify(events.map(kpiEventRow)), REQUIRED_MILESTONES],
     );
-    const revenue = (kind: string, amount: number) =>
-      manager.query('INSERT INTO playbook.kpi_revenue (event_id, account_id, at, kind, amount) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
-        event.id,
-        event.accountId,
-        event.timestamp,
-        kind,
-        amount,
-      ]);
-    switch (event.type) {
-      case 'subscription.changed': {
-        const mrr = number('mrr');
-        if (mrr !== null) await revenue('subscription', mrr);
-        const start = typeof properties['startDate'] === 'string' ? properties['startDate'] : null;
-        if (start && !Number.isNaN(Date.parse(start))) await manager.query('UPDATE playbook.kpi_accounts SET contract_start = $2 WHERE account_id = $1', [event.accountId, start]);
-        break;
-      }
-      case 'account.expanded':
-      case 'account.contracted': {
-        const delta = number('mrrDelta');
-        if (delta !== null) await revenue(event.type === 'account.expanded' ? 'expanded' : 'contracted', delta);
-        break;
-      }
-      case 'account.churned':
-        await revenue('churned', 0);
-        break;
-      case 'nps.responded': {
-        const score = number('score');
-        if (score !== null && score >= 0 && score <= 10) {
-          await manager.query('INSERT INTO playbook.kpi_nps (event_id, account_id, at, score) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [event.id, event.accountId, event.timestamp, score]);
-        }
-        break;
-      }
-      case 'onboarding.milestone_completed': {
-        const milestone = typeof properties['milestone'] === 'string' ? properties['milestone'] : null;
-        if (!milestone) break;
-        await manager.query(
-          `UPDATE playbook.kpi_accounts SET milestones = (SELECT array_agg(DISTINCT m) FROM unnest(array_append(milestones, $2::text)) AS m),
-             onboarded_at = CASE WHEN onboarded_at IS NULL AND $3::text[] <@ array_append(milestones, $2::text) THEN $4::timestamptz ELSE onboarded_at END
-           WHERE account_id = $1`,
-          [event.accountId, milestone, REQUIRED_MILESTONES, event.timestamp],
-        );
-        break;
-      }
-      default:
-        break;
-    }
   }
 
-  /** Projects an alert lifecycle step: opening, first acknowledgement, resolution, outcome. */
-  async projectAlert(manager: EntityManager, event: AlertLifecycleEvent): Promise<void> {
+  /**
+   * Projects a batch of alert lifecycle steps in one statement: the steps of each alert are folded
+   * in record order first (opened at its first step; acknowledged at its first acknowledgement,
+   * resolved at its last resolution; its last outcome; its highest revision), then stored as
+   * `projectAlert` did step by step: a stored acknowledgement stays, a resolution or an outcome
+   * replaces the stored one.
+   */
+  async projectAlerts(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<void> {
+    const folded = new Map<string, KpiAlertFold>();
+    for (const event of events) {
+      const row = folded.get(event.alertId) ?? {
+        alert_id: event.alertId,
+        account_id: event.accountId,
+        rule: event.rule,
+        category: event.category,
+        opened_at: event.occurredAt,
+        acknowledged_at: null,
+        resolved_at: null,
+        outcome: null,
+        revision: event.revision,
+      };
+      folded.set(event.alertId, {
+        ...row,
+        acknowledged_at: row.acknowledged_at ?? (event.kind === 'acknowledged' ? event.occurredAt : null),
+        resolved_at: event.kind === 'resolved' ? event.occurredAt : row.resolved_at,
+        outcome: event.outcome ?? row.outcome,
+        revision: Math.max(row.revision, event.revision),
+      });
+    }
+    if (folded.size === 0) return;
     await manager.query(
-      `INSERT INTO playbook.kpi_alerts (alert_id, account_id, rule, category, opened_at, acknowledged_at, resolved_at, outcome, revision)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 = 'acknowledged' THEN $5::timestamptz END, CASE WHEN $6 = 'resolved' THEN $5::timestamptz END, $7, $8)
+      `INSERT INTO playbook.kpi_alerts AS k (alert_id, account_id, rule, category, opened_at, acknowledged_at, resolved_at, outcome, revision)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(alert_id text, account_id text, rule text, category text, opened_at timestamptz,
+         acknowledged_at timestamptz, resolved_at timestamptz, outcome text, revision int)
        ON CONFLICT (alert_id) DO UPDATE SET
-         acknowledged_at = COALESCE(playbook.kpi_alerts.acknowledged_at, CASE WHEN $6 = 'acknowledged' THEN $5::timestamptz END),
-         resolved_at = CASE WHEN $6 = 'resolved' THEN $5::timestamptz ELSE playbook.kpi_alerts.resolved_at END,
-         outcome = COALESCE($7, playbook.kpi_alerts.outcome),
-         revision = GREATEST(playbook.kpi_alerts.revision, EXCLUDED.revision)`,
-      [event.alertId, event.accountId, event.rule, event.category, event.occurredAt, event.kind, event.outcome ?? null, event.revision],
+         acknowledged_at = COALESCE(k.acknowledged_at, EXCLUDED.acknowledged_at),
+         resolved_at = COALESCE(EXCLUDED.resolved_at, k.resolved_at),
+         outcome = COALESCE(EXCLUDED.outcome, k.outcome),
+         revision = GREATEST(k.revision, EXCLUDED.revision)`,
+      [JSON.stringify([...folded.values()])],
     );
   }
 
@@ -148,4 +169,71 @@ export class KpiReadModelRepository {
     const nps = await q<{ account_id: string; at: Date; score: number }>('SELECT account_id, at, score FROM playbook.kpi_nps');
     return { segments, accounts, revenue, alerts, runs, nps };
   }
+}
+
+/** One alert's lifecycle steps of a batch, folded (`projectAlerts`); instants ISO-8601. */
+interface KpiAlertFold {
+  readonly alert_id: string;
+  readonly account_id: string;
+  readonly rule: string;
+  readonly category: string;
+  readonly opened_at: string;
+  readonly acknowledged_at: string | null;
+  readonly resolved_at: string | null;
+  readonly outcome: string | null;
+  readonly revision: number;
+}
+
+/**
+ * What a telemetry event adds to the KPI read models, as one row of `projectEvents`' document:
+ * revenue (`subscription`: the MRR, `expanded`/`contracted`: the MRR delta, `churned`: 0), a
+ * contract start (a parseable `startDate` of `subscription.changed`), an NPS answer (0–10) and an
+ * onboarding milestone; null where the event has none. `ord` keeps the record order.
+ */
+function kpiEventRow(event: TelemetryEvent, ord: number) {
+  const properties = event.properties;
+  const number = (name: string): number | null => (typeof properties[name] === 'number' ? (properties[name] as number) : null);
+  let revenue: { revenue_kind: string; amount: number } | null = null;
+  let contractStart: string | null = null;
+  let nps: number | null = null;
+  let milestone: string | null = null;
+  switch (event.type) {
+    case 'subscription.changed': {
+      const mrr = number('mrr');
+      if (mrr !== null) revenue = { revenue_kind: 'subscription', amount: mrr };
+      const start = typeof properties['startDate'] === 'string' ? properties['startDate'] : null;
+      if (start && !Number.isNaN(Date.parse(start))) contractStart = start;
+      break;
+    }
+    case 'account.expanded':
+    case 'account.contracted': {
+      const delta = number('mrrDelta');
+      if (delta !== null) revenue = { revenue_kind: event.type === 'account.expanded' ? 'expanded' : 'contracted', amount: delta };
+      break;
+    }
+    case 'account.churned':
+      revenue = { revenue_kind: 'churned', amount: 0 };
+      break;
+    case 'nps.responded': {
+      const score = number('score');
+      if (score !== null && score >= 0 && score <= 10) nps = score;
+      break;
+    }
+    case 'onboarding.milestone_completed':
+      milestone = typeof properties['milestone'] === 'string' && properties['milestone'] ? properties['milestone'] : null;
+      break;
+    default:
+      break;
+  }
+  return {
+    id: event.id,
+    account_id: event.accountId,
+    at: event.timestamp,
+    revenue_kind: revenue?.revenue_kind ?? null,
+    amount: revenue?.amount ?? null,
+    contract_start: contractStart,
+    nps,
+    milestone,
+    ord,
+  };
 }

@@ -195,6 +195,7 @@ describe('PlaybookConsumer', () => {
       await consumer.handleEvents(batch);
 
       expect(kpis.projectedEvents.map((event) => event.id)).toEqual(['evt_1', 'evt_2', 'evt_1', 'evt_2']);
+      expect(kpis.projectedEventBatches.map((events) => events.length)).toEqual([2, 2]);
       expect(runs.processed.size).toBe(0);
       expect(transactions).toBe(2);
       expect(nudges).toBe(0);

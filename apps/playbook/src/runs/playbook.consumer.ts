@@ -11,7 +11,9 @@ import { PlaybookRunner } from './playbook-runner.service';
  * Alert lifecycle events start alert-triggered playbooks, incident lifecycle events
  * incident-triggered ones; score changes keep the account snapshot
  * (for branches and exit criteria) and start segment- and stage-triggered ones. One transaction
- * per batch; message ids already processed are skipped.
+ * per batch; message ids already processed are skipped (one claim per batch). The KPI
+ * projections are set-based; the runs are started and advanced change by change, since each
+ * account's run state machine depends on the previous step.
  */
 @Controller()
 export class PlaybookConsumer {
@@ -27,12 +29,11 @@ export class PlaybookConsumer {
   async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
     const started = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.runner.claim(manager, batch.records.map((record) => `alert:${record.value.eventId}`));
+      const alerts = batch.records.map((record) => record.value).filter((event) => fresh.has(`alert:${event.eventId}`));
+      await this.kpis.projectAlerts(manager, alerts);
+      // Only an opened alert starts runs; the other steps are projected and done.
       let count = 0;
-      for (const record of batch.records) {
-        if (!fresh.has(`alert:${record.value.eventId}`)) continue;
-        count += await this.runner.onAlert(manager, record.value);
-        await this.kpis.projectAlert(manager, record.value);
-      }
+      for (const event of alerts) if (event.kind === 'opened') count += await this.runner.onAlert(manager, event);
       return count;
     });
     if (started > 0) this.relay.nudge();
@@ -54,12 +55,14 @@ export class PlaybookConsumer {
     return new Map();
   }
 
-  /** Revenue, NPS and onboarding events for the portfolio KPIs (idempotent on event ids). */
+  /**
+   * Revenue, NPS and onboarding events for the portfolio KPIs: one statement per batch, idempotent
+   * on event ids (no claim needed). Its own consumer group (`PLAYBOOK_EVENTS_CONSUMER_GROUP`), so
+   * the busiest topic never waits behind the runs, nor they behind it.
+   */
   @EventPattern(Topics.events)
   async handleEvents(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
-    await this.dataSource.transaction(async (manager) => {
-      for (const record of batch.records) await this.kpis.projectEvent(manager, record.value);
-    });
+    await this.dataSource.transaction((manager) => this.kpis.projectEvents(manager, batch.records.map((record) => record.value)));
     return new Map();
   }
 

@@ -116,4 +116,72 @@ export class Account360Repository {
       [accountId],
     )) as unknown[];
   }
+
+  /**
+   * Alert lifecycle projection of a whole batch in one statement (one typed array per column):
+   * per alert the event of the highest revision wins (the first of equal ones, as record by
+   * record), and an older revision never overwrites a newer stored one.
+   */
+  async projectAlerts(manager: EntityManager, alerts: readonly AlertLifecycleEvent[]): Promise<void> {
+    if (alerts.length === 0) return;
+    await manager.query(
+      `INSERT INTO scoring.account_alerts (alert_id, account_id, rule, category, severity, status, queue, priority, revision, occurred_at)
+       SELECT DISTINCT ON (alert_id) alert_id, account_id, rule, category, severity, status, queue, priority, revision, occurred_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::real[], $9::int[], $10::timestamptz[]) WITH ORDINALITY
+         AS r(alert_id, account_id, rule, category, severity, status, queue, priority, revision, occurred_at, ord)
+       ORDER BY alert_id, revision DESC, ord
+       ON CONFLICT (alert_id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, queue = EXCLUDED.queue,
+         priority = EXCLUDED.priority, revision = EXCLUDED.revision, occurred_at = EXCLUDED.occurred_at
+       WHERE scoring.account_alerts.revision < EXCLUDED.revision`,
+      [
+        alerts.map((alert) => alert.alertId),
+        alerts.map((alert) => alert.accountId),
+        alerts.map((alert) => alert.rule),
+        alerts.map((alert) => alert.category),
+        alerts.map((alert) => alert.severity),
+        alerts.map((alert) => alert.status),
+        alerts.map((alert) => alert.queue),
+        alerts.map((alert) => alert.priority),
+        alerts.map((alert) => alert.revision),
+        alerts.map((alert) => alert.occurredAt),
+      ],
+    );
+  }
+
+  /**
+   * Playbook run projection of a whole batch in one statement (one typed array per column): the batch's events of each run are
+   * folded in record order first (its first event inserts: started → active, ended → its
+   * outcome; a later ended sets the outcome and time; a later started changes nothing), so the
+   * row ends as `projectRun` record by record would leave it. Other kinds are ignored.
+   */
+  async projectRuns(manager: EntityManager, runs: readonly PlaybookRunEvent[]): Promise<void> {
+    const folded = new Map<string, { run_id: string; account_id: string; playbook_id: string; status: 'active' | 'ended'; outcome: string | null; started_at: string; updated_at: string }>();
+    for (const run of runs) {
+      if (run.kind !== 'run.started' && run.kind !== 'run.ended') continue;
+      const ended = run.kind === 'run.ended';
+      const row = folded.get(run.runId);
+      if (!row) {
+        folded.set(run.runId, {
+          run_id: run.runId,
+          account_id: run.accountId,
+          playbook_id: run.playbookId,
+          status: ended ? 'ended' : 'active',
+          outcome: ended ? (run.outcome ?? null) : null,
+          started_at: run.occurredAt,
+          updated_at: run.occurredAt,
+        });
+      } else if (ended) {
+        folded.set(run.runId, { ...row, status: 'ended', outcome: run.outcome ?? null, updated_at: run.occurredAt });
+      }
+    }
+    if (folded.size === 0) return;
+    const rows = [...folded.values()];
+    await manager.query(
+      `INSERT INTO scoring.account_runs (run_id, account_id, playbook_id, status, outcome, started_at, updated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+       ON CONFLICT (run_id) DO UPDATE SET status = 'ended', outcome = EXCLUDED.outcome, updated_at = EXCLUDED.updated_at
+       WHERE EXCLUDED.status = 'ended'`,
+      (['run_id', 'account_id', 'playbook_id', 'status', 'outcome', 'started_at', 'updated_at'] as const).map((column) => rows.map((row) => row[column])),
+    );
+  }
 }

@@ -35,6 +35,8 @@ function harness() {
     scoreHistory: unused,
     openAlertsOf: unused,
     activeRunsOf: unused,
+    projectAlerts: unused,
+    projectRuns: unused,
   });
   const outbox: Outbox = { enqueue: async (manager, messages) => void calls.push(['enqueue', manager, messages]) };
   const cache = fake<AccountCache>({ get: unused, put: unused, invalidate: async (ids) => void calls.push(['invalidate', [...ids]]) });

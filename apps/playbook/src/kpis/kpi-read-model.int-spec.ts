@@ -1,0 +1,119 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AlertLifecycleEvent, AlertLifecycleKind, TelemetryEvent } from '@bellwether/contracts';
+import { createServiceDataSource, migrate } from '@bellwether/platform';
+import { alertLifecycleEvent, SeededRandom, telemetryEvent, testEnvironment } from '@bellwether/testing';
+import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
+import { KpiReadModelRepository } from './kpi-read-model.repository';
+
+// The set-based KPI projections on a real Postgres: one statement per batch whatever its size, the
+// same read models as projecting record by record, and a re-read (a new consumer group reading the
+// topic from the beginning) changes nothing.
+
+const dataSource: DataSource = createServiceDataSource({ url: testEnvironment.databaseUrl, schema: PLAYBOOK_SCHEMA, entities: [], migrations: playbookMigrations, applicationName: 'kpi-it', poolSize: 2 });
+const kpis = new KpiReadModelRepository();
+const MILESTONES = ['account_setup', 'data_connected', 'first_report', 'team_invited', 'extra_step'];
+
+/** Runs `work` in a transaction and returns how many statements it sent. */
+async function statementsOf(work: (manager: EntityManager) => Promise<void>): Promise<number> {
+  let statements = 0;
+  await dataSource.transaction(async (manager) => {
+    const counted = new Proxy(manager, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: Parameters<EntityManager['query']>) => {
+          statements += 1;
+          return target.query(...args);
+        };
+      },
+    });
+    await work(counted);
+  });
+  return statements;
+}
+
+/** Every kind of event the projection reads (and some it ignores), several per account, out of time order now and then. */
+function eventsOf(prefix: string, count: number, seed: string): TelemetryEvent[] {
+  const random = new SeededRandom(seed);
+  const events: TelemetryEvent[] = [];
+  for (let n = 0; n < count; n += 1) {
+    const accountId = `${prefix}-acc-${random.int(0, 7)}`;
+    const timestamp = new Date(Date.parse('2026-03-01T00:00:00.000Z') + random.int(0, 40 * 24) * 3_600_000).toISOString();
+    const pick = random.int(0, 6);
+    const base = { id: `${prefix}-evt-${n}`, accountId, timestamp };
+    if (pick === 0) events.push(telemetryEvent({ ...base, type: 'subscription.changed', properties: { mrr: random.int(100, 900), ...(random.chance(0.5) ? { startDate: `2025-0${random.int(1, 9)}-01` } : {}) } }));
+    else if (pick === 1) events.push(telemetryEvent({ ...base, type: random.chance(0.5) ? 'account.expanded' : 'account.contracted', properties: { mrrDelta: random.int(10, 90) } }));
+    else if (pick === 2) events.push(telemetryEvent({ ...base, type: 'account.churned' }));
+    else if (pick === 3) events.push(telemetryEvent({ ...base, type: 'nps.responded', properties: { score: random.int(-1, 11) } }));
+    else if (pick === 4 || pick === 5) events.push(telemetryEvent({ ...base, type: 'onboarding.milestone_completed', properties: { milestone: MILESTONES[random.int(0, MILESTONES.length - 1)] } }));
+    else events.push(telemetryEvent({ ...base, type: 'feature_used' }));
+  }
+  return events;
+}
+
+function alertStepsOf(prefix: string, count: number, seed: string): AlertLifecycleEvent[] {
+  const random = new SeededRandom(seed);
+  const kinds: AlertLifecycleKind[] = ['opened', 'updated', 'acknowledged', 'escalated', 'resolved'];
+  return Array.from({ length: count }, (_, n) => {
+    const alertId = `${prefix}-al-${random.int(0, 9)}`;
+    const kind = kinds[random.int(0, kinds.length - 1)] ?? 'opened';
+    return alertLifecycleEvent({
+      alertId,
+      revision: random.int(1, 6),
+      eventId: `${alertId}:${n}`,
+      accountId: `${prefix}-acc`,
+      kind,
+      ...(kind === 'resolved' && random.chance(0.5) ? { outcome: 'saved' as const } : {}),
+      occurredAt: new Date(Date.parse('2026-03-01T00:00:00.000Z') + n * 3_600_000).toISOString(),
+    });
+  });
+}
+
+/** The read models of the accounts and alerts under `prefix`, with the prefix taken out of their ids. */
+async function modelsOf(prefix: string): Promise<unknown> {
+  const q = async (sql: string) => JSON.parse(JSON.stringify(await dataSource.query(sql, [`${prefix}-%`])).split(prefix).join('P')) as unknown;
+  return {
+    accounts: await q('SELECT account_id, contract_start, first_seen, milestones, onboarded_at FROM playbook.kpi_accounts WHERE account_id LIKE $1 ORDER BY account_id'),
+    revenue: await q('SELECT event_id, account_id, at, kind, amount FROM playbook.kpi_revenue WHERE account_id LIKE $1 ORDER BY event_id'),
+    nps: await q('SELECT event_id, account_id, at, score FROM playbook.kpi_nps WHERE account_id LIKE $1 ORDER BY event_id'),
+    alerts: await q('SELECT alert_id, account_id, rule, category, opened_at, acknowledged_at, resolved_at, outcome, revision FROM playbook.kpi_alerts WHERE account_id LIKE $1 ORDER BY alert_id'),
+  };
+}
+
+const rename = <T extends object>(items: readonly T[], from: string, to: string): T[] => items.map((item) => JSON.parse(JSON.stringify(item).split(from).join(to)) as T);
+
+describe('KPI projections, set-based, on a real Postgres', () => {
+  beforeAll(async () => {
+    await dataSource.initialize();
+    await migrate(dataSource, PLAYBOOK_SCHEMA);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+  });
+
+  it('projects a batch of 10 or of 600 events in one statement', async () => {
+    const run = `kpi-stmt-${Date.now()}`;
+    expect(await statementsOf((manager) => kpis.projectEvents(manager, eventsOf(`${run}-s`, 10, 'small')))).toBe(1);
+    expect(await statementsOf((manager) => kpis.projectEvents(manager, eventsOf(`${run}-l`, 600, 'large')))).toBe(1);
+    expect(await statementsOf((manager) => kpis.projectAlerts(manager, alertStepsOf(`${run}-l`, 300, 'large')))).toBe(1);
+  });
+
+  it('leaves the read models as projecting record by record does, and a re-read of the topic changes nothing', async () => {
+    const run = `kpi-same-${Date.now()}`;
+    const events = eventsOf(`${run}-a`, 400, 'same');
+    const steps = alertStepsOf(`${run}-a`, 120, 'same');
+    for (const event of events) await dataSource.transaction((manager) => kpis.projectEvents(manager, [event]));
+    for (const step of steps) await dataSource.transaction((manager) => kpis.projectAlerts(manager, [step]));
+
+    // The same records under other ids, in batches of 50 (as partitions hand them over), then all of them again.
+    const batched = { events: rename(events, `${run}-a`, `${run}-b`), steps: rename(steps, `${run}-a`, `${run}-b`) };
+    for (let start = 0; start < batched.events.length; start += 50) await dataSource.transaction((manager) => kpis.projectEvents(manager, batched.events.slice(start, start + 50)));
+    for (let start = 0; start < batched.steps.length; start += 50) await dataSource.transaction((manager) => kpis.projectAlerts(manager, batched.steps.slice(start, start + 50)));
+    const once = await modelsOf(`${run}-b`);
+    expect(once).toEqual(await modelsOf(`${run}-a`));
+    expect((once as { accounts: { onboarded_at: string | null }[] }).accounts.some((account) => account.onboarded_at !== null)).toBe(true);
+
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, batched.events));
+    expect(await modelsOf(`${run}-b`)).toEqual(once);
+  });
+});

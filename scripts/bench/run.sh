@@ -40,7 +40,10 @@ if harness_broker_answers; then
   # A broker answers (perhaps another checkout's, shared): use it, never stop it. Postgres and Redis must be up.
   harness_require_postgres_and_redis "$BENCH_DB"
 else
-  started_kafka=1
+  # Ours to stop only if this checkout's broker was not already running (it may be starting, or
+  # too busy to accept within 2 s): kafka.sh start then does nothing, and stopping it would take
+  # down a broker another run is using.
+  bash scripts/kafka.sh status >/dev/null 2>&1 || started_kafka=1
   bash scripts/infra.sh up "$BENCH_DB"
 fi
 harness_private_build

@@ -135,7 +135,14 @@ export class CoalescingSender<R> {
       while (this.queue.length > 0) {
         const taken = this.queue.splice(0, submissionsPerFlush(this.queue.map((submission) => submission.bytes), this.options.maxFlushBytes));
         coalescerMetrics.queued.dec({ topic: this.options.topic }, taken.reduce((sum, submission) => sum + submission.records.length, 0));
-        await this.flush(taken);
+        try {
+          await this.flush(taken);
+        } catch (error) {
+          // Not a failed send (those are answered in flush) but a bug (e.g. sizeOf throwing while
+          // planning): answer the flush's submissions rather than leave them waiting forever, and
+          // keep the loop going; flushAll is not awaited, so a rejection here would be unhandled.
+          for (const submission of taken) submission.reject(error);
+        }
       }
     } finally {
       this.flushing = false;

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { CoalescingSender, MessageProducer } from '@bellwether/kafka';
@@ -66,7 +66,7 @@ function recordBytes(record: EventRecord): number {
  * repeats by event id, so the effect stays exactly once.
  */
 @Injectable()
-export class EventPublisher implements OnModuleDestroy {
+export class EventPublisher implements OnApplicationShutdown {
   private readonly sender: CoalescingSender<EventRecord>;
   /** Dedup writes under way (awaited at shutdown, so none is cut off by the client closing). */
   private readonly dedupWrites = new Set<Promise<void>>();
@@ -130,7 +130,13 @@ export class EventPublisher implements OnModuleDestroy {
     void write.finally(() => this.dedupWrites.delete(write));
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Nest calls this after the HTTP server closed (every request answered, so every dedup write
+   * started) and before the Redis client quits (RedisModule is global: its hooks run last).
+   * `onModuleDestroy` would run before the server drains, missing the writes of the requests
+   * still in flight.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.dedupWrites]);
   }
 }

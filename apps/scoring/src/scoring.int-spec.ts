@@ -4,7 +4,7 @@ import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PipelineWater
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { applyAccountEvents, closeAccountDays, defaultScorecard } from '@bellwether/scoring-domain';
 import { resetTestDatabase, ServiceProcess, telemetryEvent, testEnvironment, waitFor } from '@bellwether/testing';
-import { SCORING_CONSUMER_GROUP } from './scoring.module';
+import { SCORING_CONSUMER_GROUP, SCORING_SIDE_INPUTS_CONSUMER_GROUP } from './scoring.module';
 
 /**
  * Scoring as a real process (dist/) on the real broker and Postgres, fed straight through Kafka
@@ -42,7 +42,7 @@ const snapshots = async () =>
   }[];
 const isApplied = async (id: string): Promise<boolean> => (await db.query('SELECT 1 FROM scoring.processed_events WHERE event_id = $1', [id])).rowCount === 1;
 const lettersOf = (topic: string, matches: (value: unknown) => boolean) =>
-  tail.records.filter((record) => record.topic === deadLetterTopicOf(topic) && record.headers['dlq_consumer_group'] === SCORING_CONSUMER_GROUP && matches(record.value));
+  tail.records.filter((record) => record.topic === deadLetterTopicOf(topic) && record.headers['dlq_consumer_group'] === (topic === Topics.events ? SCORING_CONSUMER_GROUP : SCORING_SIDE_INPUTS_CONSUMER_GROUP) && matches(record.value));
 const rawRecord = (key: string, value: unknown) => ({ key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)), headers: {} });
 const changesOf = (accountId: string) => tail.records.filter((record) => record.topic === Topics.scores && record.key === accountId).map((record) => record.value as ScoreChanged);
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertLifecycleEvent, PlaybookRunEvent, ScoreChanged } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, PlaybookRunEvent } from '@bellwether/contracts';
 import { SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import type { StoredAccount } from '@bellwether/scoring-domain';
 import { ACCOUNT_COLUMNS, storedAccountOf, type AccountRow } from '../scores/account-state.repository';
@@ -20,35 +20,13 @@ export interface ScoreHistoryRow {
 }
 
 /**
- * The 360 read side: the score history, the projections of other services' alerts and playbook
- * runs, and the reads that assemble the 360 view. Writes run in the caller's transaction
+ * The 360 read side: the score history (written by `AccountStateRepository.writeScores`), the
+ * projections of other services' alerts and playbook runs, and the reads that assemble the 360 view. Writes run in the caller's transaction
  * (`manager`); reads run outside any transaction on the service's data source.
  */
 @Injectable()
 export class Account360Repository {
   constructor(@Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource) {}
-
-  /** Appends score changes to `scoring.score_history` (one statement). */
-  async appendHistory(manager: EntityManager, changes: readonly ScoreChanged[]): Promise<void> {
-    if (changes.length === 0) return;
-    await manager.query(
-      `INSERT INTO scoring.score_history (account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::smallint[], $5::text[], $6::real[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[])`,
-      [
-        changes.map((change) => change.accountId),
-        changes.map((change) => change.sequence),
-        changes.map((change) => change.eventTime),
-        changes.map((change) => change.after.health),
-        changes.map((change) => change.after.band),
-        changes.map((change) => change.after.churnRisk),
-        changes.map((change) => change.after.segment),
-        changes.map((change) => change.after.stage),
-        changes.map((change) => JSON.stringify(change.drivers)),
-        changes.map((change) => JSON.stringify(change.reasons)),
-        changes.map((change) => JSON.stringify(change.cause)),
-      ],
-    );
-  }
 
   /** Alert lifecycle projection; an older revision never overwrites a newer one. */
   async projectAlert(manager: EntityManager, alert: AlertLifecycleEvent): Promise<void> {

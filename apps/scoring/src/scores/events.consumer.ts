@@ -53,6 +53,8 @@ export class EventsConsumer {
       const applied = applyEventBatch(events, claimed, stored, this.scorecard, {
         allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
         gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
+        // The rows were read for this batch alone: evaluated in place, not deep-copied.
+        consumesPrevious: true,
       });
       const partitionWatermark = applied.newestEventTime ? { partition: batch.partition, watermark: this.boundedByWallClock(applied.newestEventTime) } : undefined;
       const rows = await this.committer.write(manager, applied.accounts, applied.changes, partitionWatermark ? { partitionWatermark } : {});

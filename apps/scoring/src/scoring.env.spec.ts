@@ -16,9 +16,9 @@ describe('ScoringEnv retention', () => {
 });
 
 describe('ScoringEnv concurrency', () => {
-  it('processes the 6 events partitions at once, 1000 events per transaction, on a pool of 16 connections', () => {
+  it('processes the 6 events partitions at once, 500 events per transaction, on a pool of 16 connections', () => {
     const env = loadEnv(ScoringEnv, required);
-    expect([env.SCORING_PARTITIONS_CONCURRENTLY, env.SCORING_MAX_EVENTS_PER_TRANSACTION, env.DB_POOL_SIZE]).toEqual([6, 1000, 16]);
+    expect([env.SCORING_PARTITIONS_CONCURRENTLY, env.SCORING_MAX_EVENTS_PER_TRANSACTION, env.DB_POOL_SIZE]).toEqual([6, 500, 16]);
     expect(poolSizeProblem(env)).toBeNull();
   });
 

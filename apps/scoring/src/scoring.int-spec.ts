@@ -4,7 +4,7 @@ import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type PipelineWater
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { applyAccountEvents, closeAccountDays, defaultScorecard } from '@bellwether/scoring-domain';
 import { resetTestDatabase, ServiceProcess, telemetryEvent, testEnvironment, waitFor } from '@bellwether/testing';
-import { SCORING_CONSUMER_GROUP } from './scoring.module';
+import { SCORING_CONSUMER_GROUP, SCORING_SIDE_INPUTS_CONSUMER_GROUP } from './scoring.module';
 
 /**
  * Scoring as a real process (dist/) on the real broker and Postgres, fed straight through Kafka
@@ -42,7 +42,7 @@ const snapshots = async () =>
   }[];
 const isApplied = async (id: string): Promise<boolean> => (await db.query('SELECT 1 FROM scoring.processed_events WHERE event_id = $1', [id])).rowCount === 1;
 const lettersOf = (topic: string, matches: (value: unknown) => boolean) =>
-  tail.records.filter((record) => record.topic === deadLetterTopicOf(topic) && record.headers['dlq_consumer_group'] === SCORING_CONSUMER_GROUP && matches(record.value));
+  tail.records.filter((record) => record.topic === deadLetterTopicOf(topic) && record.headers['dlq_consumer_group'] === (topic === Topics.events ? SCORING_CONSUMER_GROUP : SCORING_SIDE_INPUTS_CONSUMER_GROUP) && matches(record.value));
 const rawRecord = (key: string, value: unknown) => ({ key: Buffer.from(key), value: Buffer.from(JSON.stringify(value)), headers: {} });
 const changesOf = (accountId: string) => tail.records.filter((record) => record.topic === Topics.scores && record.key === accountId).map((record) => record.value as ScoreChanged);
 
@@ -244,6 +244,40 @@ describe('scoring on the real stack', () => {
     await waitFor(async () => (await alertIds()).includes(later.alert.alertId) && (await runIds()).includes(later.run.runId), { description: 'the later alert and run' });
     expect(lettersOf(Topics.alerts, (value) => (value as AlertLifecycleEvent).accountId.startsWith(key))).toHaveLength(1);
     expect(lettersOf(Topics.playbookRuns, (value) => (value as PlaybookRunEvent).accountId.startsWith(key))).toHaveLength(1);
+  });
+
+  it('the side inputs read again from the beginning by their new group (as on the upgrade) leave the read models and the clock as they were', async () => {
+    const key = `upgrade-${randomUUID()}`;
+    const alertId = `al_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+    const revision = (n: number, kind: AlertLifecycleEvent['kind'], status: AlertLifecycleEvent['status']): AlertLifecycleEvent => ({
+      schemaVersion: 1, eventId: `${alertId}:${n}`, kind, alertId, revision: n, accountId: key, rule: 'churn_risk_high', category: 'risk', severity: 'high',
+      priority: 8, queue: 'csm:csm-it', status, evidence: ['test'], occurredAt: day(61, n),
+    });
+    const runId = `run_${randomUUID()}`;
+    const run = (kind: PlaybookRunEvent['kind']): PlaybookRunEvent => ({
+      schemaVersion: 1, eventId: `${runId}:${kind}`, kind, runId, playbookId: 'save-at-risk', playbookVersion: 1, accountId: key, occurredAt: day(61, kind === 'run.started' ? 1 : 2),
+      ...(kind === 'run.ended' ? { outcome: 'completed' } : {}),
+    });
+    await producer.sendRaw(Topics.alerts, [revision(1, 'opened', 'open'), revision(2, 'acknowledged', 'acknowledged')].map((value) => rawRecord(key, value)));
+    await producer.sendRaw(Topics.playbookRuns, [run('run.started'), run('run.ended')].map((value) => rawRecord(key, value)));
+    const readModels = async () => ({
+      alerts: (await db.query('SELECT alert_id, status, revision FROM scoring.account_alerts WHERE account_id = $1', [key])).rows,
+      runs: (await db.query('SELECT run_id, status, outcome FROM scoring.account_runs WHERE account_id = $1', [key])).rows,
+      clock: (await db.query('SELECT clock_tick FROM scoring.watermark WHERE id = 1')).rows,
+    });
+    const before = await waitFor(async () => {
+      const current = await readModels();
+      return current.alerts[0]?.revision === 2 && current.runs[0]?.status === 'ended' ? current : undefined;
+    }, { description: 'the alert acknowledged and the run ended' });
+    await scoring.stop();
+    await kafka.deleteConsumerGroup(SCORING_SIDE_INPUTS_CONSUMER_GROUP);
+    await scoring.start();
+    // A later record on the same partitions: once it is projected, everything before it was read again.
+    const later = { ...revision(3, 'resolved', 'resolved'), alertId: `${alertId}x`, eventId: `${alertId}x:3` };
+    await producer.sendRaw(Topics.alerts, [rawRecord(key, later)]);
+    await waitFor(async () => (await readModels()).alerts.length === 2, { description: 'the later alert projected after the replay' });
+    const after = await readModels();
+    expect({ ...after, alerts: after.alerts.filter((row: { alert_id: string }) => row.alert_id === alertId) }).toEqual(before);
   });
 
   it('retries a batch whose database connection is killed mid-transaction: nothing dead-lettered, nothing lost', async () => {

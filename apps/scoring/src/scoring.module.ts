@@ -16,7 +16,7 @@ import { loadScorecard, SCORECARD } from './scores/scorecard.provider';
 import { WatermarkRepository } from './scores/watermark.repository';
 import { ScoringEnv } from './scoring.env';
 
-export { SCORING_CONSUMER_GROUP } from './scoring.consumer-group';
+export { SCORING_CONSUMER_GROUP, SCORING_SIDE_INPUTS_CONSUMER_GROUP } from './scoring.consumer-group';
 
 @Module({})
 export class ScoringModule {
@@ -32,10 +32,11 @@ export class ScoringModule {
           migrations: scoringMigrations,
           migrateOnStart: env.DB_MIGRATE_ON_START === 'true',
           applicationName: 'bellwether-scoring',
+          poolSize: env.DB_POOL_SIZE,
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:scoring:'),
-        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, backoff: retryConfig(env).outboxBackoff, sweepAfterMs: env.OUTBOX_SWEEP_AFTER_MS, pollIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS }),
         RetentionPrunerModule.forRoot(serviceRetention(env, { schema: SCORING_SCHEMA, processedIds: { table: 'processed_events', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
@@ -44,7 +45,7 @@ export class ScoringModule {
       providers: [
         { provide: ScoringEnv, useValue: env },
         { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) },
-                AccountStateRepository,
+        AccountStateRepository,
         WatermarkRepository,
         Account360Repository,
         AccountCache,

@@ -312,7 +312,7 @@ const topics: readonly TopicDoc[] = [
     schema: clockTickSchema,
     summary: 'Wall-clock watermarks in live mode (CLOCK_MODE=wall), so scores roll over for silent accounts. Nothing ticks in event mode (replays, simulations).',
     producer: { service: 'ingestion', via: 'a timer, every CLOCK_TICK_SECONDS' },
-    consumers: [{ service: 'scoring', group: 'bellwether-scoring', purpose: 'moves the watermark, so silent accounts roll over to a new day' }],
+    consumers: [{ service: 'scoring', group: 'bellwether-scoring-side-inputs', purpose: 'moves the watermark, so silent accounts roll over to a new day' }],
     key: 'ClockKey',
     idempotencyKey: '`watermark` (take the maximum; several ingestion replicas may tick)',
     notes: ['Internal: not meant for integrators.'],

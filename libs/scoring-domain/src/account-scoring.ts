@@ -1,5 +1,6 @@
 import { isKnownEventType, type AccountSignals, type ScoreChanged, type ScoreDriver, type ScoreSnapshot, type TelemetryEvent } from '@bellwether/contracts';
 import { deriveAccountSignals } from './account-signals';
+import { deriveSignals } from './signals';
 import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
@@ -41,6 +42,12 @@ export interface ApplyOptions {
    * its account even before the account's activity moves on (see `applyAccountEvents`).
    */
   readonly gracePeriodMs: number;
+  /**
+   * The caller hands `previous` over (read for this call and not used after it, as a consumer's
+   * freshly loaded rows are): its state is updated in place instead of deep-copied first. Default
+   * false: `previous` is left unchanged. Either way the outcome is the same.
+   */
+  readonly consumesPrevious?: boolean;
 }
 
 /**
@@ -103,7 +110,7 @@ export function applyAccountEvents(
   const changes: ScoreChanged[] = [];
   const beyondLateness: string[] = [];
   let late = 0;
-  let current: StoredAccount | null = previous ? { ...previous, state: structuredClone(previous.state) } : null;
+  let current: StoredAccount | null = previous ? { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state) } : null;
   const keyFeatures = new Set(scorecard.signals.keyFeatures);
   for (const event of events) {
     const eventTime = eventTimeOf(event);
@@ -260,9 +267,11 @@ function evaluate(
   volumeThroughDay: number,
 ): { stored: StoredAccount; change: ScoreChanged | null } {
   upgradeState(state);
-  const evaluation = evaluateAccount(state, asOf, scorecard, volumeThroughDay);
+  // The signals are derived once per evaluation: the score and the published signals read them.
+  const derived = deriveSignals(state, dayOf(asOf), scorecard.signals, volumeThroughDay);
+  const evaluation = evaluateAccount(state, asOf, scorecard, volumeThroughDay, derived);
   const before = previous?.snapshot ?? null;
-  const signals = deriveAccountSignals(state, asOf, scorecard, volumeThroughDay);
+  const signals = deriveAccountSignals(state, asOf, scorecard, volumeThroughDay, derived);
   // Expansion triggers (pricing views, gated attempts, usage near a limit…) often leave the score
   // where it was: a move of the signals the rules read is published too. The fingerprint of the
   // last evaluation is kept in the state, because the state is updated in place between points.

@@ -2,7 +2,7 @@ import type { AccountSignals, UsageSignal } from '@bellwether/contracts';
 import { periodOf, PERIOD_DAYS, seatsReducedDay, upgradedView, type AccountState } from './account-state';
 import { npsCategory } from './measures';
 import type { Scorecard } from './scorecard';
-import { deriveSignals } from './signals';
+import { deriveSignals, type Signals } from './signals';
 import { dayOf, isoDay } from './time';
 
 /** Window of `gatedAttempts14` (days, today included). */
@@ -18,12 +18,13 @@ const MAX_CONTRACTED_FEATURES = 200;
  * Every window ends on the day of `asOf`, inclusive: "last 7" is that day and the 6 before it;
  * "previous 30" is days 31–60 back; activity volumes end at `volumeThroughDay` (see
  * `deriveSignals`). Reads states stored by older versions as if their missing
- * fields were empty (see `upgradeState`); pure, and does not change `state`.
+ * fields were empty (see `upgradeState`); pure, and does not change `state`. `derived`: the
+ * `deriveSignals` of the same state, day and volume day when the caller has them already.
  */
-export function deriveAccountSignals(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number): AccountSignals {
+export function deriveAccountSignals(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number, derived?: Signals): AccountSignals {
   const view = upgradedView(state);
   const day = dayOf(asOf);
-  const base = deriveSignals(view, day, scorecard.signals, volumeThroughDay);
+  const base = derived ?? deriveSignals(view, day, scorecard.signals, volumeThroughDay);
   const last = (counters: Record<string, number>, days: number): number => sumDays(counters, day - days + 1, day);
   const previous30 = (counters: Record<string, number>): number => sumDays(counters, day - 59, day - 30);
   const period = periodOf(day);

@@ -242,6 +242,9 @@ function emptySignalFields(trackedSince: number | null): SignalFields {
  * day, so signals like "no touchpoint for 45 days" do not count the time before it as silence.
  */
 export function upgradeState(state: AccountState): AccountState {
+  // Every evaluation calls this: a state already upgraded (the usual case) is returned at once.
+  const fields = state as unknown as Record<string, unknown>;
+  if (upgradedFields.every((key) => fields[key] !== undefined)) return state;
   const stored = state as Partial<AccountState>;
   if (stored.userWeeklyActivity === undefined) {
     state.userWeeklyActivity = {};
@@ -255,6 +258,14 @@ export function upgradeState(state: AccountState): AccountState {
   }
   return state;
 }
+
+/** The fields `upgradeState` fills when missing: a state with all of them is upgraded already. */
+const upgradedFields: readonly string[] = [
+  'userWeeklyActivity',
+  'keyFeatureUsers',
+  ...Object.keys(emptySignalFields(null)),
+  ...Object.keys(emptyLifecycleFields({ attributes: {}, firstEventDay: null, lastEventDay: null } as unknown as AccountState)),
+];
 
 type LifecycleFields = Pick<AccountState, 'firstActivityDay' | 'churnedAt' | 'firstChurnDay' | 'reactivatedAt' | 'seatsByDay'>;
 

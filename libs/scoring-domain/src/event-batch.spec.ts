@@ -85,3 +85,22 @@ describe('event time', () => {
     expect(newestEventTime([event('x', 'a', 't', '2026-03-01T10:00:00Z'), event('y', 'a', 't', '2026-03-01T11:00:00+02:00')])).toBe('2026-03-01T10:00:00.000Z');
   });
 });
+
+describe('applyEventBatch with consumesPrevious', () => {
+  it('gives the same outcome whether the stored accounts are handed over (updated in place) or copied (left unchanged)', () => {
+    const history = [event('h1', 'acme', 'subscription.changed', day(0), { seats: 5, mrr: 500 }), ...[0, 1, 2, 3].map((d) => event(`h-${d}`, 'acme', 'feature.used', day(d), { feature: 'reports' }))];
+    const stored = () => new Map([['acme', applyAccountEvents('acme', null, history, defaultScorecard, options).stored]]);
+    const batch = [event('n1', 'acme', 'feature.used', day(5), { feature: 'dashboards' }), event('n2', 'acme', 'nps.responded', day(6), { score: 2 }), event('n3', 'bolt', 'session.started', day(6))];
+    const claimed = new Set(ids(batch));
+    const kept = stored();
+    const keptBefore = JSON.stringify([...kept]);
+    const copied = applyEventBatch(batch, claimed, kept, defaultScorecard, options);
+    const handedOver = stored();
+    const consumed = applyEventBatch(batch, claimed, handedOver, defaultScorecard, { ...options, consumesPrevious: true });
+    expect(consumed).toEqual(copied);
+    expect(copied.changes.length).toBeGreaterThan(0);
+    expect(JSON.stringify([...kept])).toBe(keptBefore);
+    // Handed over, the state object itself is the one stored.
+    expect(consumed.accounts.get('acme')?.state).toBe(handedOver.get('acme')?.state);
+  });
+});

@@ -65,7 +65,8 @@ export interface EventBatchOutcome {
  * are applied in partition order to its stored state (`applyAccountEvents`: days closed, late
  * events re-scored as of their own time, events beyond `options.allowedLatenessDays` recorded but
  * not scored, each with a drop reason). `stored` holds the accounts locked for the batch (absent:
- * a new account) and is not changed. Pure: the same inputs give the same outcome.
+ * a new account) and is not changed unless `options.consumesPrevious`. Pure otherwise: the same
+ * inputs give the same outcome.
  */
 export function applyEventBatch(
   events: readonly TelemetryEvent[],

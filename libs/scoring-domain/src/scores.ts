@@ -96,10 +96,11 @@ export const NEUTRAL_HEALTH = 50;
  * provisional reading). Contributions are score × weight / the weight with data, so they add up
  * to health. When less than `minWeightWithData` of the weight has data, the snapshot is marked
  * `insufficientData`: score-based rules have no opinion on it, its segment reads only event
- * signals, and its churn risk reads the missing measures as neutral.
+ * signals, and its churn risk reads the missing measures as neutral. `derived`: the
+ * `deriveSignals` of the same state, day and volume day when the caller has them already.
  */
-export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number): AccountEvaluation {
-  const signals = deriveSignals(state, dayOf(asOf), scorecard.signals, volumeThroughDay);
+export function evaluateAccount(state: AccountState, asOf: string, scorecard: Scorecard, volumeThroughDay?: number, derived?: Signals): AccountEvaluation {
+  const signals = derived ?? deriveSignals(state, dayOf(asOf), scorecard.signals, volumeThroughDay);
   const results = (Object.keys(scorecard.weights) as MeasureId[])
     .filter((id) => scorecard.weights[id] > 0 && measures[id] !== undefined)
     .map((id): [MeasureId, MeasureResult | null] => [id, measures[id](signals, scorecard)])

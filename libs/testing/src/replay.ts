@@ -111,7 +111,8 @@ function splitIntoRequests(events: readonly ArrivingEvent[], batchSize: number):
  * a consumer added later is covered once it has committed.
  */
 export const pipelineConsumerGroups: Readonly<Record<string, readonly string[]>> = {
-  'bellwether-scoring': [Topics.events, Topics.clock, Topics.alerts, Topics.playbookRuns],
+  'bellwether-scoring': [Topics.events],
+  'bellwether-scoring-side-inputs': [Topics.clock, Topics.alerts, Topics.playbookRuns],
   'bellwether-alerting': [Topics.scores],
   'bellwether-playbook': [Topics.alerts, Topics.incidents, Topics.scores],
   'bellwether-playbook-events': [Topics.events],

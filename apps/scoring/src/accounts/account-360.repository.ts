@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertLifecycleEvent, PlaybookRunEvent, ScoreChanged } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, PlaybookRunEvent } from '@bellwether/contracts';
 import { SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import type { StoredAccount } from '@bellwether/scoring-domain';
 import { ACCOUNT_COLUMNS, storedAccountOf, type AccountRow } from '../scores/account-state.repository';
@@ -20,64 +20,13 @@ export interface ScoreHistoryRow {
 }
 
 /**
- * The 360 read side: the score history, the projections of other services' alerts and playbook
- * runs, and the reads that assemble the 360 view. Writes run in the caller's transaction
+ * The 360 read side: the score history (written by `AccountStateRepository.writeScores`), the
+ * projections of other services' alerts and playbook runs, and the reads that assemble the 360 view. Writes run in the caller's transaction
  * (`manager`); reads run outside any transaction on the service's data source.
  */
 @Injectable()
 export class Account360Repository {
   constructor(@Inject(SERVICE_DATA_SOURCE) private readonly dataSource: DataSource) {}
-
-  /** Appends score changes to `scoring.score_history` (one statement). */
-  async appendHistory(manager: EntityManager, changes: readonly ScoreChanged[]): Promise<void> {
-    if (changes.length === 0) return;
-    await manager.query(
-      `INSERT INTO scoring.score_history (account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::smallint[], $5::text[], $6::real[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[])`,
-      [
-        changes.map((change) => change.accountId),
-        changes.map((change) => change.sequence),
-        changes.map((change) => change.eventTime),
-        changes.map((change) => change.after.health),
-        changes.map((change) => change.after.band),
-        changes.map((change) => change.after.churnRisk),
-        changes.map((change) => change.after.segment),
-        changes.map((change) => change.after.stage),
-        changes.map((change) => JSON.stringify(change.drivers)),
-        changes.map((change) => JSON.stringify(change.reasons)),
-        changes.map((change) => JSON.stringify(change.cause)),
-      ],
-    );
-  }
-
-  /** Alert lifecycle projection; an older revision never overwrites a newer one. */
-  async projectAlert(manager: EntityManager, alert: AlertLifecycleEvent): Promise<void> {
-    await manager.query(
-      `INSERT INTO scoring.account_alerts (alert_id, account_id, rule, category, severity, status, queue, priority, revision, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (alert_id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, queue = EXCLUDED.queue,
-         priority = EXCLUDED.priority, revision = EXCLUDED.revision, occurred_at = EXCLUDED.occurred_at
-       WHERE scoring.account_alerts.revision < EXCLUDED.revision`,
-      [alert.alertId, alert.accountId, alert.rule, alert.category, alert.severity, alert.status, alert.queue, alert.priority, alert.revision, alert.occurredAt],
-    );
-  }
-
-  /** Playbook run projection: started → active; ended → its outcome. */
-  async projectRun(manager: EntityManager, run: PlaybookRunEvent): Promise<void> {
-    if (run.kind === 'run.started') {
-      await manager.query(
-        `INSERT INTO scoring.account_runs (run_id, account_id, playbook_id, status, started_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $4)
-         ON CONFLICT (run_id) DO NOTHING`,
-        [run.runId, run.accountId, run.playbookId, run.occurredAt],
-      );
-    } else if (run.kind === 'run.ended') {
-      await manager.query(
-        `INSERT INTO scoring.account_runs (run_id, account_id, playbook_id, status, outcome, started_at, updated_at) VALUES ($1, $2, $3, 'ended', $4, $5, $5)
-         ON CONFLICT (run_id) DO UPDATE SET status = 'ended', outcome = EXCLUDED.outcome, updated_at = EXCLUDED.updated_at`,
-        [run.runId, run.accountId, run.playbookId, run.outcome ?? null, run.occurredAt],
-      );
-    }
-  }
 
   /** An account's stored state and when it last changed, or null when scoring has never seen it. */
   async findAccount(accountId: string): Promise<(StoredAccount & { updatedAt: string }) | null> {
@@ -152,7 +101,7 @@ export class Account360Repository {
    * Playbook run projection of a whole batch in one statement (one typed array per column): the batch's events of each run are
    * folded in record order first (its first event inserts: started → active, ended → its
    * outcome; a later ended sets the outcome and time; a later started changes nothing), so the
-   * row ends as `projectRun` record by record would leave it. Other kinds are ignored.
+   * row ends as applying the events one at a time would leave it. Other kinds are ignored.
    */
   async projectRuns(manager: EntityManager, runs: readonly PlaybookRunEvent[]): Promise<void> {
     const folded = new Map<string, { run_id: string; account_id: string; playbook_id: string; status: 'active' | 'ended'; outcome: string | null; started_at: string; updated_at: string }>();

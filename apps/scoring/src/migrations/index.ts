@@ -2,9 +2,10 @@ import { ScoringInit1763900000100 } from './1763900000100-scoring-init';
 import { WatermarkAndReadModels1763900000101 } from './1763900000101-watermark-and-read-models';
 import { DayClosing1763900000102 } from './1763900000102-day-closing';
 import { ProcessedEventsRetention1763900000103 } from './1763900000103-processed-events-retention';
+import { OutboxKeyIndex1763900000104 } from './1763900000104-outbox-key-index';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const SCORING_SCHEMA = 'scoring';
 
 /** Every migration of the schema, oldest first. */
-export const scoringMigrations = [ScoringInit1763900000100, WatermarkAndReadModels1763900000101, DayClosing1763900000102, ProcessedEventsRetention1763900000103];
+export const scoringMigrations = [ScoringInit1763900000100, WatermarkAndReadModels1763900000101, DayClosing1763900000102, ProcessedEventsRetention1763900000103, OutboxKeyIndex1763900000104];

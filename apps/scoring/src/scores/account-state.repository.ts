@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { TelemetryEvent } from '@bellwether/contracts';
+import type { ScoreChanged, TelemetryEvent } from '@bellwether/contracts';
+import { type OutboxMessage, outboxInsertSql, outboxRowOf } from '@bellwether/platform';
 import type { StoredAccount } from '@bellwether/scoring-domain';
+import { SCORING_SCHEMA } from '../migrations';
+import { scoreHistoryInsertSql, scoreHistoryRowOf } from './score-history.statements';
 
 /** A row of `scoring.account_state` as `ACCOUNT_COLUMNS` selects it. */
 export interface AccountRow {
@@ -29,34 +32,71 @@ export function storedAccountOf(row: AccountRow): StoredAccount {
   };
 }
 
+/** What one batch (of events, or of a day-roll) writes in its one statement (`writeScores`). */
+export interface ScoreWrite {
+  /** The accounts as they are to be stored (upserted). */
+  readonly accounts: ReadonlyMap<string, StoredAccount>;
+  /** Score changes for the history, in order. */
+  readonly changes: readonly ScoreChanged[];
+  /** Outbox messages, in order (the changes' messages, then any other). */
+  readonly messages: readonly OutboxMessage[];
+  /** An events partition's newest event time to move forward (events batches only). */
+  readonly partitionWatermark?: { readonly partition: number; readonly watermark: string };
+}
+
+/** The account row of `writeScores`'s JSON document (instants as ISO-8601). */
+function accountRowOf(accountId: string, stored: StoredAccount): Record<string, unknown> {
+  return {
+    account_id: accountId,
+    state: stored.state,
+    snapshot: stored.snapshot,
+    drivers: stored.drivers,
+    sequence: stored.sequence,
+    evaluated_as_of: stored.evaluatedAsOf,
+    closed_through: stored.closedThrough,
+  };
+}
+
 /**
  * Account state: the accounts' stored state and the event ids they were built from. Every
- * statement runs in the caller's transaction (`manager`), is parameterized and set-based (one per
- * batch). Claims and state writes go in one transaction: that is the exactly-once effect.
+ * statement runs in the caller's transaction (`manager`) and is parameterized and set-based: a
+ * batch reads with one statement (`claimAndLock`) and writes with one (`writeScores`), its rows
+ * passed as one JSON document (`jsonb_to_recordset`). Claims and state writes go in one
+ * transaction: that is the exactly-once effect.
  */
 @Injectable()
 export class AccountStateRepository {
-  /** Records event ids; returns those not seen before (the ones to apply). */
-  async claimEvents(manager: EntityManager, events: readonly TelemetryEvent[]): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
+  /**
+   * In one statement: records the event ids (`events`: first copies) and returns those not seen
+   * before (the ones to apply), with the stored rows of the accounts those claimed events belong
+   * to, row-locked in account id order (concurrent batches of a rebalanced partition serialize and
+   * never deadlock). An account without a row is a new one.
+   */
+  async claimAndLock(manager: EntityManager, events: readonly TelemetryEvent[]): Promise<{ claimed: Set<string>; stored: Map<string, StoredAccount> }> {
+    if (events.length === 0) return { claimed: new Set(), stored: new Map() };
     const rows = (await manager.query(
-      `INSERT INTO scoring.processed_events (event_id, account_id)
-       SELECT * FROM unnest($1::text[], $2::text[])
-       ON CONFLICT (event_id) DO NOTHING
-       RETURNING event_id`,
-      [events.map((event) => event.id), events.map((event) => event.accountId)],
-    )) as { event_id: string }[];
-    return new Set(rows.map((row) => row.event_id));
-  }
-
-  /** Loads and row-locks the accounts, so concurrent consumers of a rebalanced partition serialize. */
-  async lockAccounts(manager: EntityManager, accountIds: readonly string[]): Promise<Map<string, StoredAccount>> {
-    const rows = (await manager.query(
-      `SELECT ${ACCOUNT_COLUMNS} FROM scoring.account_state
-       WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE`,
-      [accountIds],
-    )) as AccountRow[];
-    return new Map(rows.map((row) => [row.account_id, storedAccountOf(row)]));
+      `WITH claimed AS (
+         INSERT INTO scoring.processed_events (event_id, account_id)
+         SELECT event_id, account_id FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, account_id text)
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING event_id, account_id
+       ), locked AS (
+         SELECT ${ACCOUNT_COLUMNS} FROM scoring.account_state
+         WHERE account_id IN (SELECT account_id FROM claimed) ORDER BY account_id FOR UPDATE
+       )
+       SELECT event_id, NULL::text AS account_id, NULL::jsonb AS state, NULL::jsonb AS snapshot, NULL::jsonb AS drivers, NULL::int AS sequence,
+         NULL::timestamptz AS evaluated_as_of, NULL::timestamptz AS closed_through FROM claimed
+       UNION ALL
+       SELECT NULL, ${ACCOUNT_COLUMNS} FROM locked`,
+      [JSON.stringify(events.map((event) => ({ event_id: event.id, account_id: event.accountId })))],
+    )) as (AccountRow & { event_id: string | null })[];
+    const claimed = new Set<string>();
+    const stored = new Map<string, StoredAccount>();
+    for (const row of rows) {
+      if (row.event_id !== null) claimed.add(row.event_id);
+      else stored.set(row.account_id, storedAccountOf(row));
+    }
+    return { claimed, stored };
   }
 
   /** The next chunk of accounts after `cursor` (by id) not closed through `boundary`, locked, for the day-roll. */
@@ -69,27 +109,44 @@ export class AccountStateRepository {
     return new Map(rows.map((row) => [row.account_id, storedAccountOf(row)]));
   }
 
-  /** Upserts the accounts' state, snapshot, drivers, sequence and closed days (one statement). */
-  async saveAccounts(manager: EntityManager, accounts: ReadonlyMap<string, StoredAccount>): Promise<void> {
-    if (accounts.size === 0) return;
-    const entries = [...accounts];
-    await manager.query(
-      `INSERT INTO scoring.account_state (account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, updated_at)
-       SELECT id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, now()
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[], $4::jsonb[], $5::int[], $6::timestamptz[], $7::timestamptz[])
-         AS t(id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through)
-       ON CONFLICT (account_id) DO UPDATE SET
-         state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, drivers = EXCLUDED.drivers, sequence = EXCLUDED.sequence,
-         evaluated_as_of = EXCLUDED.evaluated_as_of, closed_through = EXCLUDED.closed_through, updated_at = now()`,
-      [
-        entries.map(([id]) => id),
-        entries.map(([, stored]) => JSON.stringify(stored.state)),
-        entries.map(([, stored]) => (stored.snapshot ? JSON.stringify(stored.snapshot) : null)),
-        entries.map(([, stored]) => (stored.drivers ? JSON.stringify(stored.drivers) : null)),
-        entries.map(([, stored]) => stored.sequence),
-        entries.map(([, stored]) => stored.evaluatedAsOf),
-        entries.map(([, stored]) => stored.closedThrough),
-      ],
-    );
+  /**
+   * In one statement: upserts the accounts (state, snapshot, drivers, sequence, closed days),
+   * appends the changes to the score history, adds the messages to the outbox and moves the
+   * partition's watermark forward only. Returns the outbox rows' ids, in message order (for
+   * `OutboxRelay.publishCommitted` once the transaction committed). Nothing to write: no statement.
+   */
+  async writeScores(manager: EntityManager, write: ScoreWrite): Promise<string[]> {
+    if (write.accounts.size === 0 && write.changes.length === 0 && write.messages.length === 0 && !write.partitionWatermark) return [];
+    const document = {
+      accounts: [...write.accounts].map(([accountId, stored]) => accountRowOf(accountId, stored)),
+      history: write.changes.map(scoreHistoryRowOf),
+      outbox: write.messages.map(outboxRowOf),
+      watermarks: write.partitionWatermark ? [write.partitionWatermark] : [],
+    };
+    const doc = (field: string) => `(SELECT d FROM doc)->'${field}'`;
+    const rows = (await manager.query(
+      `WITH doc AS (SELECT $1::jsonb AS d),
+       saved AS (
+         INSERT INTO scoring.account_state (account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, updated_at)
+         SELECT account_id, state, snapshot, drivers, sequence, evaluated_as_of, closed_through, now()
+         FROM jsonb_to_recordset(${doc('accounts')})
+           AS a(account_id text, state jsonb, snapshot jsonb, drivers jsonb, sequence int, evaluated_as_of timestamptz, closed_through timestamptz)
+         ON CONFLICT (account_id) DO UPDATE SET
+           state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, drivers = EXCLUDED.drivers, sequence = EXCLUDED.sequence,
+           evaluated_as_of = EXCLUDED.evaluated_as_of, closed_through = EXCLUDED.closed_through, updated_at = now()
+         RETURNING 1
+       ),
+       history AS (${scoreHistoryInsertSql(doc('history'))}),
+       outboxed AS (${outboxInsertSql(SCORING_SCHEMA, doc('outbox'))}),
+       watermark AS (
+         INSERT INTO scoring.partition_watermarks (partition, watermark)
+         SELECT partition, watermark FROM jsonb_to_recordset(${doc('watermarks')}) AS w(partition int, watermark timestamptz)
+         ON CONFLICT (partition) DO UPDATE SET watermark = GREATEST(scoring.partition_watermarks.watermark, EXCLUDED.watermark)
+         RETURNING 1
+       )
+       SELECT id::text AS id FROM outboxed ORDER BY id`,
+      [JSON.stringify(document)],
+    )) as { id: string }[];
+    return rows.map((row) => row.id);
   }
 }

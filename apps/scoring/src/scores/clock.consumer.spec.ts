@@ -27,7 +27,6 @@ function harness(clockMode: 'wall' | 'event', nowMs: number) {
   const watermarks = fake<WatermarkRepository>({
     readWatermark: unused,
     partitionWatermarks: unused,
-    advancePartitionWatermark: unused,
     advanceWatermark: unused,
     advanceClockTick: async (tx, to) => void calls.push(['advanceClockTick', tx === manager, to]),
     saveRollProgress: unused,

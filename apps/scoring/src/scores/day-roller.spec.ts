@@ -2,7 +2,7 @@ import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { createLogger, HealthRegistry, type Outbox, type OutboxMessage, type OutboxRelay, type Transactions } from '@bellwether/platform';
+import { createLogger, HealthRegistry, type OutboxMessage, type Transactions } from '@bellwether/platform';
 import { applyAccountEvents, closeAccountDays, defaultScorecard, type StoredAccount } from '@bellwether/scoring-domain';
 import { ScoringEnv } from '../scoring.env';
 import type { AccountStateRepository } from './account-state.repository';
@@ -56,32 +56,31 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
       calls.push(['advanceWatermark', inTransaction && tx === manager, to]);
       return to;
     },
-    advancePartitionWatermark: unused,
     advanceClockTick: unused,
     saveRollProgress: async (tx, saved) => void calls.push(['saveRollProgress', inTransaction && tx === manager, saved]),
   });
-  const accounts: AccountStateRepository = {
-    claimEvents: unused,
-    lockAccounts: unused,
-    saveAccounts: unused,
+  const accounts = fake<AccountStateRepository>({
+    claimAndLock: unused,
+    writeScores: unused,
     lockAccountsToClose: async (tx, cursor, boundary, limit) => {
       calls.push(['lockAccountsToClose', inTransaction && tx === manager, cursor, boundary, limit]);
       return new Map((setup.chunk ?? []).map((id) => [id, storedAfter(id)]));
     },
-  };
-  const committer = fake<ScoreCommitter>({
-    write: async (tx, stored, changes, also) => void calls.push(['write', inTransaction && tx === manager, stored, changes, also]),
-    afterCommit: async (ids, enqueued) => void calls.push(['afterCommit', inTransaction, [...ids], enqueued]),
   });
-  const outbox: Outbox = { enqueue: async (tx, messages) => void calls.push(['enqueue', inTransaction && tx === manager, messages]) };
-  const relay = fake<OutboxRelay>({ start: unused, stop: unused, health: unused, publishOnce: unused, nudge: () => void calls.push(['nudge']) });
+  const committer = fake<ScoreCommitter>({
+    write: async (tx, stored, changes, extras) => {
+      calls.push(['write', inTransaction && tx === manager, stored, changes, extras]);
+      return { ids: ['1'], messages: [] };
+    },
+    afterCommit: async (ids, committed) => void calls.push(['afterCommit', inTransaction, [...ids], committed.ids]),
+  });
   const kafka = new KafkaConnection({ brokers: ['127.0.0.1:1'], clientId: 'day-roller-unit' });
   kafka.consumerPositions = async () => [
     { partition: 0, committedOffset: '10', lowOffset: '0', highOffset: '12' },
     { partition: 1, committedOffset: '7', lowOffset: '0', highOffset: '9' },
   ];
   const env = Object.assign(new ScoringEnv(), { CLOCK_MODE: 'event', GRACE_PERIOD_HOURS: 48, DAY_ROLL_CHUNK: setup.chunkSize ?? 2 });
-  const roller = new DayRoller(transactions, watermarks, accounts, committer, outbox, relay, kafka, env, new HealthRegistry(), createLogger('scoring', 'silent'), defaultScorecard);
+  const roller = new DayRoller(transactions, watermarks, accounts, committer, kafka, env, new HealthRegistry(), createLogger('scoring', 'silent'), defaultScorecard);
   const callsOf = (name: string) => calls.filter(([called]) => called === name);
   return { roller, calls, callsOf };
 }
@@ -90,7 +89,7 @@ describe('DayRoller', () => {
   it('does nothing while another replica holds the roll lock', async () => {
     const { roller, calls } = harness({ locked: false, chunk: ['a'] });
     expect(await roller.rollChunk()).toBe(0);
-    expect(calls).toEqual([['afterCommit', false, [], false]]);
+    expect(calls).toEqual([['afterCommit', false, [], []]]);
   });
 
   it('closes a full chunk through the closable boundary and stores its cursor, announcing no watermark yet', async () => {
@@ -100,9 +99,9 @@ describe('DayRoller', () => {
     const closedA = closeAccountDays('a', storedAfter('a'), CLOSABLE, defaultScorecard);
     const closedB = closeAccountDays('b', storedAfter('b'), CLOSABLE, defaultScorecard);
     expect(closedA.changes.length).toBeGreaterThan(0);
-    expect(callsOf('write')).toEqual([['write', true, new Map([['a', closedA.stored], ['b', closedB.stored]]), [...closedA.changes, ...closedB.changes], []]]);
+    expect(callsOf('write')).toEqual([['write', true, new Map([['a', closedA.stored], ['b', closedB.stored]]), [...closedA.changes, ...closedB.changes], {}]]);
     expect(callsOf('saveRollProgress')).toEqual([['saveRollProgress', true, { rollTarget: CLOSABLE, rollCursor: 'b' }]]);
-    expect(callsOf('afterCommit')).toEqual([['afterCommit', false, ['a', 'b'], true]]);
+    expect(callsOf('afterCommit')).toEqual([['afterCommit', false, ['a', 'b'], ['1']]]);
   });
 
   it('finishes a roll with a partial chunk: the watermark message goes out with the changes and the boundary is stored', async () => {
@@ -110,7 +109,7 @@ describe('DayRoller', () => {
     expect(await roller.rollChunk()).toBe(1);
     expect(callsOf('lockAccountsToClose')[0].slice(2)).toEqual(['b', CLOSABLE, 2]);
     const watermark: OutboxMessage = { topic: Topics.watermarks, key: 'pipeline', payload: { schemaVersion: 1, watermark: WATERMARK, closedThrough: CLOSABLE } };
-    expect(callsOf('write')[0][4]).toEqual([watermark]);
+    expect(callsOf('write')[0][4]).toEqual({ alsoEnqueue: [watermark] });
     expect(callsOf('saveRollProgress')).toEqual([['saveRollProgress', true, { rollTarget: null, rollCursor: null, rolledThrough: CLOSABLE }]]);
   });
 
@@ -121,13 +120,13 @@ describe('DayRoller', () => {
     expect(callsOf('write')).toEqual([]);
   });
 
-  it('moves the pipeline watermark to the minimum over the partitions, announces it in the same transaction and nudges the relay', async () => {
+  it('moves the pipeline watermark to the minimum over the partitions, announces it in the same transaction and publishes it after the commit', async () => {
     const { roller, calls } = harness({ progress: { rolledThrough: CLOSABLE } });
     expect(await roller.advanceWatermark()).toBe('2026-03-15T12:00:00.000Z');
     expect(calls).toEqual([
       ['advanceWatermark', true, '2026-03-15T12:00:00.000Z'],
-      ['enqueue', true, [{ topic: Topics.watermarks, key: 'pipeline', payload: { schemaVersion: 1, watermark: '2026-03-15T12:00:00.000Z', closedThrough: CLOSABLE } }]],
-      ['nudge'],
+      ['write', true, new Map(), [], { alsoEnqueue: [{ topic: Topics.watermarks, key: 'pipeline', payload: { schemaVersion: 1, watermark: '2026-03-15T12:00:00.000Z', closedThrough: CLOSABLE } }] }],
+      ['afterCommit', false, [], ['1']],
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { Counter, Gauge } from 'prom-client';
 import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, HealthRegistry, IntervalWorker, loggableMessage, Outbox, type OutboxMessage, OutboxRelay, Transactions } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, type CommittedOutboxRows, HealthRegistry, IntervalWorker, loggableMessage, type OutboxMessage, Transactions } from '@bellwether/platform';
 import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark, type Scorecard } from '@bellwether/scoring-domain';
 import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
@@ -41,8 +41,6 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly watermarks: WatermarkRepository,
     private readonly accounts: AccountStateRepository,
     private readonly committer: ScoreCommitter,
-    private readonly outbox: Outbox,
-    private readonly relay: OutboxRelay,
     private readonly kafka: KafkaConnection,
     private readonly env: ScoringEnv,
     private readonly health: HealthRegistry,
@@ -90,22 +88,20 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       stored.clockTick,
     );
     if (computed === null) return null;
-    const moved = await this.transactions.run(async (manager) => {
+    const { moved, committed } = await this.transactions.run(async (manager) => {
       const advanced = await this.watermarks.advanceWatermark(manager, computed);
-      if (advanced) await this.outbox.enqueue(manager, [watermarkMessage(advanced, stored.rolledThrough)]);
-      return advanced;
+      const rows = advanced ? await this.committer.write(manager, new Map(), [], { alsoEnqueue: [watermarkMessage(advanced, stored.rolledThrough)] }) : null;
+      return { moved: advanced, committed: rows };
     });
-    if (moved) {
-      rollMetrics.watermark.set(Date.parse(moved) / 1000);
-      this.relay.nudge();
-    }
+    if (moved) rollMetrics.watermark.set(Date.parse(moved) / 1000);
+    if (committed) await this.committer.afterCommit([], committed);
     return moved;
   }
 
   /** One chunk of the current roll; returns how many accounts it closed. Exposed for tests. */
   async rollChunk(): Promise<number> {
-    const { processed, changes, finished } = await this.transactions.run(async (manager) => {
-      const idle = { processed: 0, changes: [] as readonly ScoreChanged[], finished: null as string | null };
+    const { processed, changes, finished, committed } = await this.transactions.run(async (manager) => {
+      const idle = { processed: 0, changes: [] as readonly ScoreChanged[], finished: null as string | null, committed: { ids: [], messages: [] } as CommittedOutboxRows };
       if (!(await this.watermarks.tryLockDayRoll(manager))) return idle;
       // No row lock on the watermark row: accounts are locked first, and the consumer never
       // touches that row. The advisory lock keeps rollers single.
@@ -119,12 +115,12 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       const chunk = await this.accounts.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
       const closed = closeAccountsDays(chunk, target, this.scorecard);
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
-      await this.committer.write(manager, closed.accounts, closed.changes, done && progress.watermark ? [watermarkMessage(progress.watermark, target)] : []);
+      const rows = await this.committer.write(manager, closed.accounts, closed.changes, done && progress.watermark ? { alsoEnqueue: [watermarkMessage(progress.watermark, target)] } : {});
       const lastId = [...chunk.keys()].pop() ?? null;
       await this.watermarks.saveRollProgress(manager, done ? { rollTarget: null, rollCursor: null, rolledThrough: target } : { rollTarget: target, rollCursor: lastId });
       // A finished roll goes on at once when a later boundary is closable already.
       const more = done && latest !== null && target < latest;
-      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: closed.changes, finished: done ? target : null };
+      return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: closed.changes, finished: done ? target : null, committed: rows };
     });
     rollMetrics.accounts.inc(processed);
     rollMetrics.changes.inc(changes.length);
@@ -133,7 +129,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       rollMetrics.closedThrough.set(Date.parse(finished) / 1000);
       this.logger.info({ closedThrough: finished }, 'day-roll complete');
     }
-    await this.committer.afterCommit(new Set(changes.map((change) => change.accountId)), changes.length > 0 || finished !== null);
+    await this.committer.afterCommit(new Set(changes.map((change) => change.accountId)), committed);
     return processed;
   }
 }

@@ -4,12 +4,11 @@ import { Counter } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
 import { Clock, Transactions } from '@bellwether/platform';
-import { applyEventBatch, claimedAccountIds, firstCopies, notAheadOf, type Scorecard } from '@bellwether/scoring-domain';
+import { applyEventBatch, firstCopies, notAheadOf, type Scorecard } from '@bellwether/scoring-domain';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from './account-state.repository';
 import { ScoreCommitter } from './score-committer.service';
 import { SCORECARD } from './scorecard.provider';
-import { WatermarkRepository } from './watermark.repository';
 
 const scoringMetrics = {
   applied: new Counter({ name: 'bellwether_scoring_events_applied_total', help: 'Events applied to account state' }),
@@ -23,13 +22,16 @@ const scoringMetrics = {
 const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
 
 /**
- * Consumes `bellwether.events.v1` a partition batch at a time. In one Postgres transaction it
- * claims the event ids, applies each account's new events in partition order (`applyEventBatch`:
- * redeliveries skipped, the account closes its own days as its events cross them, late events
- * re-scored, events beyond the allowed lateness dropped with a reason), writes each touched
- * account once with its score history and outbox messages (`ScoreCommitter`) and moves this
- * partition's watermark. The offset is committed after that transaction, so a crash anywhere
- * redelivers a batch whose ids are already claimed. Nothing here reads other partitions: the
+ * Consumes `bellwether.events.v1`, partitions concurrently (SCORING_PARTITIONS_CONCURRENTLY), a
+ * partition batch of at most SCORING_MAX_EVENTS_PER_TRANSACTION events per call. Each call is one
+ * Postgres transaction of two statements: one claims the event ids and reads the claimed
+ * accounts, locked (`claimAndLock`); each account's new events are applied in memory in partition
+ * order (`applyEventBatch`: redeliveries skipped, the account closes its own days as its events
+ * cross them, late events re-scored, events beyond the allowed lateness dropped with a reason);
+ * one writes the accounts, their score history, their outbox messages and this partition's
+ * watermark (`ScoreCommitter.write`); then the commit, after which the changes are published at
+ * once (`afterCommit`). The offset is committed after that, so a crash anywhere redelivers a
+ * batch whose ids are already claimed. Nothing here reads other partitions: the
  * pipeline watermark (their minimum) and the day closes of silent accounts belong to the DayRoller.
  */
 @Controller()
@@ -37,7 +39,6 @@ export class EventsConsumer {
   constructor(
     private readonly transactions: Transactions,
     private readonly accounts: AccountStateRepository,
-    private readonly watermarks: WatermarkRepository,
     private readonly committer: ScoreCommitter,
     private readonly clock: Clock,
     private readonly env: ScoringEnv,
@@ -47,20 +48,21 @@ export class EventsConsumer {
   @EventPattern(Topics.events)
   async handle(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
     const events = batch.records.map((record) => record.value);
-    const outcome = await this.transactions.run(async (manager) => {
-      const claimed = await this.accounts.claimEvents(manager, firstCopies(events));
-      const stored = await this.accounts.lockAccounts(manager, claimedAccountIds(events, claimed));
+    const { outcome, committed } = await this.transactions.run(async (manager) => {
+      const { claimed, stored } = await this.accounts.claimAndLock(manager, firstCopies(events));
       const applied = applyEventBatch(events, claimed, stored, this.scorecard, {
         allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
         gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
+        // The rows were read for this batch alone: evaluated in place, not deep-copied.
+        consumesPrevious: true,
       });
-      await this.committer.write(manager, applied.accounts, applied.changes);
-      if (applied.newestEventTime) await this.watermarks.advancePartitionWatermark(manager, batch.partition, this.boundedByWallClock(applied.newestEventTime));
-      return applied;
+      const partitionWatermark = applied.newestEventTime ? { partition: batch.partition, watermark: this.boundedByWallClock(applied.newestEventTime) } : undefined;
+      const rows = await this.committer.write(manager, applied.accounts, applied.changes, partitionWatermark ? { partitionWatermark } : {});
+      return { outcome: applied, committed: rows };
     });
     // Every account of the batch, not only those with fresh events: a retry after the cache
     // invalidation failed (Redis down) finds its events already claimed and must drop them again.
-    await this.committer.afterCommit(outcome.accountIds, outcome.changes.length > 0);
+    await this.committer.afterCommit(outcome.accountIds, committed);
     scoringMetrics.applied.inc(outcome.fresh);
     scoringMetrics.redelivered.inc(outcome.redelivered);
     scoringMetrics.late.inc(outcome.late);

@@ -37,19 +37,10 @@ export class WatermarkRepository {
     };
   }
 
-  /** The newest event time read from each partition of the events topic that has had one. */
+  /** The newest event time read from each partition of the events topic that has had one (moved by `AccountStateRepository.writeScores`). */
   async partitionWatermarks(manager: EntityManager): Promise<Map<number, string>> {
     const rows = (await manager.query('SELECT partition, watermark FROM scoring.partition_watermarks')) as { partition: number; watermark: Date }[];
     return new Map(rows.map((row) => [row.partition, row.watermark.toISOString()]));
-  }
-
-  /** Moves one events partition's newest event time forward only. */
-  async advancePartitionWatermark(manager: EntityManager, partition: number, to: string): Promise<void> {
-    await manager.query(
-      `INSERT INTO scoring.partition_watermarks (partition, watermark) VALUES ($1, $2)
-       ON CONFLICT (partition) DO UPDATE SET watermark = GREATEST(scoring.partition_watermarks.watermark, EXCLUDED.watermark)`,
-      [partition, to],
-    );
   }
 
   /** Moves the pipeline watermark forward only; returns the new value when it moved, else null. */

@@ -28,6 +28,32 @@ export function outboxTableDdl(schema: string): { up: string[]; down: string[] }
   };
 }
 
+/** Extra DDL of an outbox whose relay publishes directly after commit (`OutboxRelay.publishCommitted`): the unpublished rows of a key, by id. */
+export function outboxKeyIndexDdl(schema: string): { up: string[]; down: string[] } {
+  return {
+    up: [`CREATE INDEX outbox_unpublished_key_idx ON "${schema}".outbox (key, id) WHERE published_at IS NULL`],
+    down: [`DROP INDEX "${schema}".outbox_unpublished_key_idx`],
+  };
+}
+
+/** One message as an element of the JSON array `outboxInsertSql` reads (headers default to none). */
+export function outboxRowOf(message: OutboxMessage): { topic: string; key: string | null; payload: unknown; headers: Readonly<Record<string, string>> } {
+  return { topic: message.topic, key: message.key, payload: message.payload, headers: message.headers ?? {} };
+}
+
+/**
+ * An INSERT into `<schema>.outbox` of the rows of `rowsJson` (an SQL expression of a jsonb array
+ * of `outboxRowOf` elements), in array order, `RETURNING id`: for a CTE of a service's one
+ * set-based write statement. Ids ascend in array order.
+ */
+export function outboxInsertSql(schema: string, rowsJson: string): string {
+  return `INSERT INTO "${schema}".outbox (topic, key, payload, headers)
+     SELECT topic, key, payload, COALESCE(headers, '{}'::jsonb)
+     FROM ROWS FROM (jsonb_to_recordset(${rowsJson}) AS (topic text, key text, payload jsonb, headers jsonb)) WITH ORDINALITY AS m(topic, key, payload, headers, n)
+     ORDER BY n
+     RETURNING id`;
+}
+
 /** Adds messages to the outbox inside the caller's transaction (one statement for the batch). */
 export async function enqueueOutbox(manager: EntityManager, schema: string, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;

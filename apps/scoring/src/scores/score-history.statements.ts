@@ -1,0 +1,30 @@
+import type { ScoreChanged } from '@bellwether/contracts';
+
+/** A score change as an element of the JSON array `scoreHistoryInsertSql` reads. */
+export function scoreHistoryRowOf(change: ScoreChanged): Record<string, unknown> {
+  return {
+    account_id: change.accountId,
+    sequence: change.sequence,
+    event_time: change.eventTime,
+    health: change.after.health,
+    band: change.after.band,
+    churn_risk: change.after.churnRisk,
+    segment: change.after.segment,
+    stage: change.after.stage,
+    drivers: change.drivers,
+    reasons: change.reasons,
+    cause: change.cause,
+  };
+}
+
+/**
+ * An INSERT into `scoring.score_history` of the rows of `rowsJson` (an SQL expression of a jsonb
+ * array of `scoreHistoryRowOf` elements): for a CTE of the one set-based write of a batch.
+ */
+export function scoreHistoryInsertSql(rowsJson: string): string {
+  return `INSERT INTO scoring.score_history (account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause)
+     SELECT account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause
+     FROM jsonb_to_recordset(${rowsJson}) AS h(account_id text, sequence int, event_time timestamptz, health smallint, band text, churn_risk real,
+       segment text, stage text, drivers jsonb, reasons jsonb, cause jsonb)
+     RETURNING 1`;
+}

@@ -44,7 +44,9 @@ export class IngestionModule {
           policies: { ...commonRatePolicies(env), ingest: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST } },
           authFailures: authFailurePolicy(env),
         }),
-        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        // Key revocations, directory and ownership changes are not nudged after commit: a short idle
+        // poll (one indexed query per 100 ms) keeps their propagation to every service well under a second.
+        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff, pollIntervalMs: 100 }),
         RetentionPrunerModule.forRoot(serviceRetention(env, { schema: INGESTION_SCHEMA })),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ScoreChanged, TelemetryEvent } from '@bellwether/contracts';
+import { TransientError } from '@bellwether/kafka';
 import { type OutboxMessage, outboxInsertSql, outboxRowOf } from '@bellwether/platform';
 import type { StoredAccount } from '@bellwether/scoring-domain';
 import { SCORING_SCHEMA } from '../migrations';
@@ -42,6 +43,11 @@ export interface ScoreWrite {
   readonly messages: readonly OutboxMessage[];
   /** An events partition's newest event time to move forward (events batches only). */
   readonly partitionWatermark?: { readonly partition: number; readonly watermark: string };
+  /**
+   * The accounts of `accounts` that had no row when the batch read them (`claimAndLock`): they are
+   * only inserted, never made to overwrite a row (see `writeScores`).
+   */
+  readonly created?: ReadonlySet<string>;
 }
 
 /** The account row of `writeScores`'s JSON document (instants as ISO-8601). */
@@ -114,6 +120,13 @@ export class AccountStateRepository {
    * appends the changes to the score history, adds the messages to the outbox and moves the
    * partition's watermark forward only. Returns the outbox rows' ids, in message order (for
    * `OutboxRelay.publishCommitted` once the transaction committed). Nothing to write: no statement.
+   *
+   * An account of `write.created` (no row when the batch read it) that has a row by now was
+   * inserted by a batch that committed after this statement's claim-and-lock took its snapshot
+   * (two consumers of one partition during a rebalance: the claim waits for the other's claims,
+   * but its lock read cannot see a row that was not there at the statement's start). Its state was
+   * built from nothing and would overwrite the other batch's: the write throws a `TransientError`
+   * instead, the transaction rolls back and the retried batch reads the row.
    */
   async writeScores(manager: EntityManager, write: ScoreWrite): Promise<string[]> {
     if (write.accounts.size === 0 && write.changes.length === 0 && write.messages.length === 0 && !write.partitionWatermark) return [];
@@ -122,6 +135,7 @@ export class AccountStateRepository {
       history: write.changes.map(scoreHistoryRowOf),
       outbox: write.messages.map(outboxRowOf),
       watermarks: write.partitionWatermark ? [write.partitionWatermark] : [],
+      created: [...(write.created ?? [])],
     };
     const doc = (field: string) => `(SELECT d FROM doc)->'${field}'`;
     const rows = (await manager.query(
@@ -134,7 +148,9 @@ export class AccountStateRepository {
          ON CONFLICT (account_id) DO UPDATE SET
            state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, drivers = EXCLUDED.drivers, sequence = EXCLUDED.sequence,
            evaluated_as_of = EXCLUDED.evaluated_as_of, closed_through = EXCLUDED.closed_through, updated_at = now()
-         RETURNING 1
+         -- A created account never overwrites a row: it is not returned, and the write throws.
+         WHERE scoring.account_state.account_id NOT IN (SELECT jsonb_array_elements_text(${doc('created')}))
+         RETURNING account_id
        ),
        history AS (${scoreHistoryInsertSql(doc('history'))}),
        outboxed AS (${outboxInsertSql(SCORING_SCHEMA, doc('outbox'))}),
@@ -144,9 +160,13 @@ export class AccountStateRepository {
          ON CONFLICT (partition) DO UPDATE SET watermark = GREATEST(scoring.partition_watermarks.watermark, EXCLUDED.watermark)
          RETURNING 1
        )
-       SELECT id::text AS id FROM outboxed ORDER BY id`,
+       SELECT (SELECT count(*) FROM saved)::int AS saved, ARRAY(SELECT id::text FROM outboxed ORDER BY id) AS ids`,
       [JSON.stringify(document)],
-    )) as { id: string }[];
-    return rows.map((row) => row.id);
+    )) as { saved: number; ids: string[] }[];
+    const [{ saved, ids }] = rows;
+    if (saved < document.accounts.length) {
+      throw new TransientError(`${document.accounts.length - saved} new account(s) of the batch were inserted by a concurrent batch; retrying with their rows`);
+    }
+    return ids;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Topics, topicSpecs, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
-import { KafkaConnection, MessageProducer, TopicTail, type DecodedBatch } from '@bellwether/kafka';
+import { KafkaConnection, MessageProducer, TopicTail, TransientError, type DecodedBatch } from '@bellwether/kafka';
 import { createLogger, createServiceDataSource, migrate, OutboxRelay, Transactions, WallClock } from '@bellwether/platform';
 import { defaultScorecard } from '@bellwether/scoring-domain';
 import { resetTestDatabase, telemetryEvent, testEnvironment, waitFor } from '@bellwether/testing';
@@ -47,8 +47,28 @@ class SwitchableProducer extends MessageProducer {
   }
 }
 
-function consumerWith(options: { producer: MessageProducer; sweepAfterMs?: number }) {
-  const transactions = new RecordingTransactions();
+/** `Transactions` whose transactions, once their work is done, wait for `release()` before they commit. */
+class GatedTransactions extends Transactions {
+  reachedGate = false;
+  private opened: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => (this.opened = resolve));
+
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return dataSource.transaction(async (manager) => {
+      const result = await work(manager);
+      this.reachedGate = true;
+      await this.gate;
+      return result;
+    });
+  }
+
+  release(): void {
+    this.opened();
+  }
+}
+
+function consumerWith<T extends Transactions = RecordingTransactions>(options: { producer: MessageProducer; sweepAfterMs?: number; transactions?: T }) {
+  const transactions = options.transactions ?? new RecordingTransactions();
   const relay = new OutboxRelay(dataSource, options.producer, logger, new WallClock(), { schema: SCORING_SCHEMA, sweepAfterMs: options.sweepAfterMs ?? 60_000 });
   const cache = { invalidate: async () => undefined } as unknown as AccountCache;
   const accounts = new AccountStateRepository();
@@ -181,5 +201,42 @@ describe('EventsConsumer on real Postgres', () => {
     } finally {
       await tail.stop();
     }
+  });
+
+  it('a new account\'s batch that read no row while a concurrent batch of its partition created it (a rebalance overlap) is retried, never written over it', async () => {
+    await freshSchema();
+    const [[whole]] = partitionBatches(1, 1, 100);
+    const events = (whole as DecodedBatch<TelemetryEvent>).records.map((record) => record.value);
+    const [first] = events;
+    // What one consumer makes of the old owner's batch [e1] followed by the new owner's [e1, …].
+    const sequential = consumerWith({ producer: new SwitchableProducer(kafka) }).consumer;
+    await sequential.handle(batchOf(0, [first as TelemetryEvent]));
+    await sequential.handle(batchOf(0, events));
+    const expected = { accounts: await stored(), history: await history() };
+
+    await freshSchema();
+    const oldOwnerTransactions = new GatedTransactions();
+    const oldOwner = consumerWith({ producer: new SwitchableProducer(kafka), transactions: oldOwnerTransactions }).consumer;
+    const newOwner = consumerWith({ producer: new SwitchableProducer(kafka) }).consumer;
+    // The old owner has created the account, not yet committed.
+    const oldOwnerDone = oldOwner.handle(batchOf(0, [first as TelemetryEvent]));
+    await waitFor(() => oldOwnerTransactions.reachedGate, { description: 'the old owner\'s batch written, not committed' });
+    // The new owner's claim of e1 waits for the old owner's; its read snapshot has no account row.
+    const newOwnerFirstTry = newOwner.handle(batchOf(0, events)).then(
+      () => 'committed',
+      (error: unknown) => (error instanceof TransientError ? 'transient' : `failed: ${String(error)}`),
+    );
+    await waitFor(async () => {
+      const [{ waiting }] = (await dataSource.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE application_name = 'it-scoring-events' AND wait_event_type = 'Lock'`,
+      )) as { waiting: number }[];
+      return waiting > 0;
+    }, { description: 'the new owner\'s claim waiting for the old owner\'s' });
+    oldOwnerTransactions.release();
+    await oldOwnerDone;
+    expect(await newOwnerFirstTry).toBe('transient');
+    // The consumer retries the batch (a TransientError): it now reads the row.
+    await newOwner.handle(batchOf(0, events));
+    expect({ accounts: await stored(), history: await history() }).toEqual(expected);
   });
 });

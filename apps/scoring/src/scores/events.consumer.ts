@@ -57,7 +57,10 @@ export class EventsConsumer {
         consumesPrevious: true,
       });
       const partitionWatermark = applied.newestEventTime ? { partition: batch.partition, watermark: this.boundedByWallClock(applied.newestEventTime) } : undefined;
-      const rows = await this.committer.write(manager, applied.accounts, applied.changes, partitionWatermark ? { partitionWatermark } : {});
+      // Accounts without a row when read: inserted only, never over a row a concurrent batch of
+      // this partition (a rebalance) committed after the read's snapshot (see `ScoreWrite.created`).
+      const created = new Set([...applied.accounts.keys()].filter((accountId) => !stored.has(accountId)));
+      const rows = await this.committer.write(manager, applied.accounts, applied.changes, { ...(partitionWatermark ? { partitionWatermark } : {}), ...(created.size > 0 ? { created } : {}) });
       return { outcome: applied, committed: rows };
     });
     // Every account of the batch, not only those with fresh events: a retry after the cache

@@ -13,6 +13,8 @@ export interface ScoreWriteExtras {
   readonly alsoEnqueue?: readonly OutboxMessage[];
   /** An events partition's newest event time, moved forward only (events batches). */
   readonly partitionWatermark?: { readonly partition: number; readonly watermark: string };
+  /** The accounts that had no row when the batch read them (see `ScoreWrite.created`). */
+  readonly created?: ReadonlySet<string>;
 }
 
 /**
@@ -44,7 +46,13 @@ export class ScoreCommitter {
    */
   async write(manager: EntityManager, accounts: ReadonlyMap<string, StoredAccount>, changes: readonly ScoreChanged[], extras: ScoreWriteExtras = {}): Promise<CommittedOutboxRows> {
     const messages = [...changes.flatMap(scoreChangeMessages), ...(extras.alsoEnqueue ?? [])];
-    const ids = await this.accounts.writeScores(manager, { accounts, changes, messages, ...(extras.partitionWatermark ? { partitionWatermark: extras.partitionWatermark } : {}) });
+    const ids = await this.accounts.writeScores(manager, {
+      accounts,
+      changes,
+      messages,
+      ...(extras.partitionWatermark ? { partitionWatermark: extras.partitionWatermark } : {}),
+      ...(extras.created && extras.created.size > 0 ? { created: extras.created } : {}),
+    });
     return { ids, messages };
   }
 

@@ -17,9 +17,10 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /**
    * Rows younger than this (ms since their transaction started) are left alone by the relay's
-   * passes (default 0: every committed row). A service that publishes its rows itself right after
-   * its commit (`publishCommitted`) sets a few seconds: the relay then only sweeps what a crash or
-   * a failed send left behind.
+   * passes (default 0: every committed row), unless an older-enough row has a larger id (a pass
+   * sends a prefix by id, so a key's rows keep their order). A service that publishes its rows
+   * itself right after its commit (`publishCommitted`) sets a few seconds: the relay then only
+   * sweeps what a crash or a failed send left behind.
    */
   readonly sweepAfterMs?: number;
   /** Delay after a failed pass (OUTBOX_BACKOFF_*, see `retryConfig`); the kafka lib's default without it. */
@@ -116,9 +117,15 @@ export class OutboxRelay {
       if (!locked) return 0;
       // A blocking row lock, taken in id order (see the class comment): a row `publishCommitted`
       // holds is waited for, then skipped once it reads as published.
+      // The sweep takes a prefix by id: every unpublished row up to the newest one that is old
+      // enough. Not the old-enough rows alone: `created_at` is the writer's transaction start, so a
+      // transaction that waited for an account's lock has an older `created_at` than the row of
+      // that account it waited for, with a larger id; sweeping it alone would publish a key's newer
+      // row before its older one.
       const rows = (await manager.query(
         `SELECT id, topic, key, payload, headers FROM "${schema}".outbox
-         WHERE published_at IS NULL AND ($2::int = 0 OR created_at < now() - make_interval(secs => $2::int / 1000.0))
+         WHERE published_at IS NULL AND ($2::int = 0 OR id <= (
+           SELECT max(o.id) FROM "${schema}".outbox o WHERE o.published_at IS NULL AND o.created_at < now() - make_interval(secs => $2::int / 1000.0)))
          ORDER BY id LIMIT $1 FOR UPDATE`,
         [batchSize, this.options.sweepAfterMs ?? 0],
       )) as OutboxRow[];

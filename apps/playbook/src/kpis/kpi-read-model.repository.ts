@@ -78,6 +78,8 @@ export class KpiReadModelRepository {
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, account_id text, at timestamptz, revenue_kind text, amount numeric,
            contract_start timestamptz, nps smallint, milestone text, ord int)
        ),
+       -- The milestone rows alone (rare): onboarding is looked for among them, per account that has any.
+       ms AS (SELECT account_id, at, milestone, ord FROM r WHERE milestone IS NOT NULL),
        revenue AS (
          INSERT INTO playbook.kpi_revenue (event_id, account_id, at, kind, amount)
          SELECT id, account_id, at, revenue_kind, amount FROM r WHERE revenue_kind IS NOT NULL
@@ -90,14 +92,16 @@ export class KpiReadModelRepository {
        accounts AS (
          SELECT account_id, min(at) AS first_seen,
            (array_agg(contract_start ORDER BY ord DESC) FILTER (WHERE contract_start IS NOT NULL))[1] AS contract_start,
-           ARRAY(SELECT DISTINCT m.milestone FROM r m WHERE m.account_id = g.account_id AND m.milestone IS NOT NULL ORDER BY m.milestone) AS milestones
-         FROM r g GROUP BY account_id
+           COALESCE(array_agg(DISTINCT milestone ORDER BY milestone) FILTER (WHERE milestone IS NOT NULL), '{}') AS milestones
+         FROM r GROUP BY account_id
        )
        INSERT INTO playbook.kpi_accounts AS a (account_id, first_seen, contract_start, milestones, onboarded_at)
        SELECT account_id, first_seen, contract_start, milestones,
-         (SELECT s.at FROM r s WHERE s.account_id = accounts.account_id AND s.milestone IS NOT NULL
-            AND $2::text[] <@ ARRAY(SELECT p.milestone FROM r p WHERE p.account_id = s.account_id AND p.milestone IS NOT NULL AND p.ord <= s.ord)
-          ORDER BY s.ord LIMIT 1)
+         CASE WHEN cardinality(milestones) > 0 THEN
+           (SELECT s.at FROM ms s WHERE s.account_id = accounts.account_id
+              AND $2::text[] <@ ARRAY(SELECT p.milestone FROM ms p WHERE p.account_id = s.account_id AND p.ord <= s.ord)
+            ORDER BY s.ord LIMIT 1)
+         END
        FROM accounts
        ON CONFLICT (account_id) DO UPDATE SET
          first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
@@ -105,9 +109,11 @@ export class KpiReadModelRepository {
          milestones = CASE WHEN cardinality(EXCLUDED.milestones) = 0 THEN a.milestones
            ELSE ARRAY(SELECT DISTINCT m FROM unnest(a.milestones || EXCLUDED.milestones) AS m ORDER BY m) END,
          onboarded_at = COALESCE(a.onboarded_at,
-           (SELECT s.at FROM r s WHERE s.account_id = EXCLUDED.account_id AND s.milestone IS NOT NULL
-              AND $2::text[] <@ (a.milestones || ARRAY(SELECT p.milestone FROM r p WHERE p.account_id = s.account_id AND p.milestone IS NOT NULL AND p.ord <= s.ord))
-            ORDER BY s.ord LIMIT 1))`,
+           CASE WHEN cardinality(EXCLUDED.milestones) > 0 THEN
+             (SELECT s.at FROM ms s WHERE s.account_id = EXCLUDED.account_id
+                AND $2::text[] <@ (a.milestones || ARRAY(SELECT p.milestone FROM ms p WHERE p.account_id = s.account_id AND p.ord <= s.ord))
+              ORDER BY s.ord LIMIT 1)
+           END)`,
       [JSON.stringify(events.map(kpiEventRow)), REQUIRED_MILESTONES],
     );
   }

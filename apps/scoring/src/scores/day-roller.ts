@@ -115,9 +115,14 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       const chunk = await this.accounts.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
       const closed = closeAccountsDays(chunk, target, this.scorecard);
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
-      const rows = await this.committer.write(manager, closed.accounts, closed.changes, done && progress.watermark ? { alsoEnqueue: [watermarkMessage(progress.watermark, target)] } : {});
       const lastId = [...chunk.keys()].pop() ?? null;
+      // Progress first: its UPDATE takes the watermark row's lock (held to the commit), as
+      // `advanceWatermark` does before it enqueues. So the two writers' `pipeline` messages get
+      // outbox ids in commit order, and this one carries the watermark as it stands under the lock,
+      // not as read at the chunk's start: the compacted topic never ends on an older watermark.
       await this.watermarks.saveRollProgress(manager, done ? { rollTarget: null, rollCursor: null, rolledThrough: target } : { rollTarget: target, rollCursor: lastId });
+      const watermark = done && progress.watermark ? ((await this.watermarks.readWatermark(manager)).watermark ?? progress.watermark) : null;
+      const rows = await this.committer.write(manager, closed.accounts, closed.changes, watermark ? { alsoEnqueue: [watermarkMessage(watermark, target)] } : {});
       // A finished roll goes on at once when a later boundary is closable already.
       const more = done && latest !== null && target < latest;
       return { processed: more ? Math.max(chunk.size, 1) : chunk.size, changes: closed.changes, finished: done ? target : null, committed: rows };

@@ -1,28 +1,15 @@
 import type { AccountSignals, ScoreChanged, ScoreSnapshot } from '@bellwether/contracts';
+import { scoreChanged, scoreSnapshot } from '@bellwether/testing';
 import type { AlertRuleConfig } from './rule-config';
 
 // Test fixtures for the specs beside this file (not exported from the lib's entry point).
 
-export function snapshot(overrides: Partial<ScoreSnapshot> = {}): ScoreSnapshot {
-  return { health: 72, band: 'green', churnRisk: 0.2, segment: 'stable', stage: 'adoption', ...overrides };
-}
+/** A score snapshot (see `scoreSnapshot` of libs/testing): 72, green, churn risk 0.2, unless overridden. */
+export const snapshot = scoreSnapshot;
 
+/** A score change of `acc-1` owned by `csm-9` (libs/testing's `scoreChanged`) with one product-usage reason. */
 export function scoreChange(overrides: Partial<ScoreChanged> = {}): ScoreChanged {
-  return {
-    schemaVersion: 1,
-    accountId: 'acc-1',
-    changeId: 'acc-1:7',
-    sequence: 7,
-    eventTime: '2026-03-02T10:00:00.000Z',
-    cause: { kind: 'event', eventId: 'evt-1', eventType: 'feature_used' },
-    before: snapshot(),
-    after: snapshot(),
-    drivers: [],
-    reasons: ['product_usage fell: 2 weekly active users of 20 seats'],
-    scorecardVersion: 'default-2026.1',
-    account: { csmId: 'csm-9', mrr: 2000 },
-    ...overrides,
-  };
+  return scoreChanged({ reasons: ['product_usage fell: 2 weekly active users of 20 seats'], ...overrides });
 }
 
 export function ruleConfig(overrides: Partial<AlertRuleConfig> = {}): AlertRuleConfig {

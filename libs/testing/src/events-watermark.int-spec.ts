@@ -71,9 +71,12 @@ describe('advanceEventsWatermark', () => {
     const pipeline = await waitFor(
       async () => {
         const [row] = (await db.query('SELECT watermark, rolled_through, roll_target FROM scoring.watermark WHERE id = 1')).rows as { watermark: Date | null; rolled_through: Date | null; roll_target: Date | null }[];
-        return row?.watermark?.toISOString() === to && row.roll_target === null && row.rolled_through !== null ? row : undefined;
+        // An earlier roll (up to today's boundary) can finish before the advance reaches the pipeline
+        // watermark, so "a roll finished" alone is not enough: wait for the roll past the next midnight.
+        const rolledPastNextMidnight = row?.rolled_through !== null && row?.rolled_through !== undefined && row.rolled_through.getTime() > nextMidnight;
+        return row?.watermark?.toISOString() === to && row.roll_target === null && rolledPastNextMidnight ? row : undefined;
       },
-      { description: 'the pipeline watermark moved and the day-roll finished' },
+      { description: 'the pipeline watermark moved and the day-roll past the next midnight finished' },
     );
     // The roll closed every day up to the boundary two grace periods before the watermark, past the next midnight.
     expect(pipeline.rolled_through?.getTime()).toBeGreaterThan(nextMidnight);

@@ -4,7 +4,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'pg';
-import type { BenchConfig } from './bench.config';
+import { type BenchConfig, type BenchPhase, benchPhases } from './bench.config';
 import type { CpuProfileSummary } from './cpu-profile-summary';
 import type { EndToEndLatencyResult, ProducerPerformanceResult } from './kafka-baselines';
 import { loadAverage } from './proc-stats';
@@ -206,6 +206,11 @@ function safeRead(path: string): string {
 }
 
 /** Counts a service log's lines by level and groups the warn+ messages. */
+/** The phases a report's run ran (reports written before BENCH_PHASES ran them all). */
+function phasesOf(report: BenchReport): readonly BenchPhase[] {
+  return (report.config as Partial<BenchConfig>).phases ?? benchPhases;
+}
+
 export function scanServiceLog(path: string): LogScan {
   const byLevel: Record<string, number> = {};
   const messages = new Map<string, { level: string; msg: string; count: number; first: string }>();
@@ -398,6 +403,12 @@ export function renderMarkdown(report: BenchReport): string {
     ['figure', 'target', 'measured (median, range)', 'reached?'],
     evaluateGoals(report).map((goal) => [goal.goal, goal.target, goal.measured, `**${goal.reached}**`]),
   );
+  const phases = phasesOf(report);
+  const leftOut = benchPhases.filter((phase) => !phases.includes(phase));
+  if (leftOut.length > 0) {
+    line(`**A partial run** (BENCH_PHASES=${phases.join(',')}): the ${leftOut.join(', ')} phase(s) were left out, so their figures read "not measured".`);
+    line();
+  }
   if (report.skipped.length > 0) {
     line(`Skipped, the time budget (BENCH_BUDGET_MINUTES=${report.config.budgetMinutes}) being spent: ${report.skipped.join('; ')}.`);
     line();
@@ -653,6 +664,7 @@ export function renderMarkdown(report: BenchReport): string {
       ['BENCH_SMALL_EVENTS / BENCH_SCALE_EVENTS', `${c.smallEvents} / ${c.scaleEvents}`, 'events pre-loaded for the small run and over the warmed large set'],
       ['BENCH_KAFKA_RECORDS / BENCH_KAFKA_E2E_MESSAGES', `${c.kafkaPerfRecords} / ${c.kafkaE2eMessages}`, 'size of each ProducerPerformance and EndToEndLatency run'],
       ['BENCH_PROFILE_SECONDS / BENCH_PROFILE_SERVICE', `${c.profileSeconds} /`, 'load while the hottest (or the named) service is profiled; 0 skips'],
+      ['BENCH_PHASES', phasesOf(report).join(','), 'the phases to run (development runs); all by default'],
       ['BENCH_DAY_ROLL / BENCH_GRACE_PERIOD_HOURS', `${c.dayRoll ? 1 : 0} / ${c.gracePeriodHours}`, 'measure the day-roll (0 skips); the services\' grace period'],
       ['BENCH_DRAIN_TIMEOUT_SECONDS / BENCH_BUDGET_MINUTES', `${c.drainTimeoutMs / 1000} / ${c.budgetMinutes}`, 'longest wait for the consumers to catch up; phases starting later than this are skipped'],
       ['BENCH_EVENT_BYTES / BENCH_BATCH_EVENTS', `${c.eventBytes} / ${c.eventsPerBatch}`, 'event size on the HTTP side and batch size'],

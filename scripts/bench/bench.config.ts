@@ -10,7 +10,25 @@ function intListFromEnv(name: string, fallback: readonly number[]): number[] {
   return values;
 }
 
+/** The phases of a run, in the order they run (BENCH_PHASES picks some; the day-roll rolls what the scoring runs left). */
+export const benchPhases = ['ingestion', 'latency', 'scoring', 'profile', 'day-roll'] as const;
+export type BenchPhase = (typeof benchPhases)[number];
+
+function phasesFromEnv(): readonly BenchPhase[] {
+  const raw = process.env['BENCH_PHASES'];
+  if (raw === undefined || raw.trim() === '') return [...benchPhases];
+  const named = raw.split(',').map((part) => part.trim());
+  const unknown = named.filter((name) => !(benchPhases as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_PHASES names unknown phase(s) ${unknown.join(', ')}; the phases are ${benchPhases.join(', ')}`);
+  return benchPhases.filter((phase) => named.includes(phase));
+}
+
 export interface BenchConfig {
+  /**
+   * The phases to run (BENCH_PHASES, comma-separated; all by default). A partial run is for
+   * development: its report says which phases it left out, and its figures are not the committed run's.
+   */
+  readonly phases: readonly BenchPhase[];
   readonly databaseUrl: string;
   readonly redisUrl: string;
   readonly brokers: string;
@@ -63,6 +81,7 @@ export function loadBenchConfig(): BenchConfig {
   const namespace = process.env['BENCH_NAMESPACE'] ?? `bench-${Date.now().toString(36)}.`;
   if (!/^bench[a-z0-9._-]{1,50}$/.test(namespace)) throw new Error(`BENCH_NAMESPACE must start with "bench" and hold only a-z, 0-9, ".", "_", "-" (got "${namespace}")`);
   return {
+    phases: phasesFromEnv(),
     databaseUrl,
     redisUrl: process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/2',
     brokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',

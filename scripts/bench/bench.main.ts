@@ -10,7 +10,7 @@ import { KafkaConnection } from '@bellwether/kafka';
 import { advanceEventsWatermark, readPipelineState } from '@bellwether/testing';
 import { stackServiceEnv, unlimitedIngestRate } from '../common/service-child';
 import { BenchService, serviceNames, type ConsumerTotals, type ServiceName } from './bench-service';
-import { loadBenchConfig, type BenchConfig } from './bench.config';
+import { loadBenchConfig, type BenchConfig, type BenchPhase } from './bench.config';
 import { summarizeCpuProfile } from './cpu-profile-summary';
 import { EventFactory, IngestClient, runClosedLoop, runSteadyRate, type LoadResult } from './ingest-load';
 import { createTopic, endToEndLatency, producerPerformance, writePayloadFile } from './kafka-baselines';
@@ -129,28 +129,31 @@ class Bench {
     await this.observer.connect();
     await this.phase('payload: sample the normalized events ingestion writes', () => this.samplePayload());
     const hottest: { service: ServiceName } = { service: 'ingestion' };
-    for (let n = 1; n <= this.config.repeats; n += 1) {
+    const runs = (phase: BenchPhase): boolean => this.config.phases.includes(phase);
+    for (let n = 1; runs('ingestion') && n <= this.config.repeats; n += 1) {
       await this.phase(`ingestion round ${n}: ProducerPerformance, ours with the pipeline, ours alone`, async () => {
         hottest.service = await this.ingestionRound(n);
       });
     }
-    for (const rate of this.config.latencyRates) {
+    for (const rate of runs('latency') ? this.config.latencyRates : []) {
       for (let n = 1; n <= this.config.repeats; n += 1) {
         await this.phase(`end to end at ${rate} events/s, round ${n}: EndToEndLatency, then ours`, () => this.latencyRound(rate, n));
       }
     }
     await this.stageTail?.stop().catch(() => undefined);
     this.stageTail = null;
-    await this.phase(`scoring, ${this.config.accountsSmall} new accounts`, () => this.scoringRun('small', this.config.accountsSmall, this.config.smallEvents, 'acct-small-'));
-    await this.phase(`scoring, ${this.config.accountsLarge} new accounts (the warm-up: one event each)`, () => this.scoringRun('warm-up', this.config.accountsLarge, this.config.accountsLarge, 'acct-large-'));
-    await this.phase(`scoring, ${this.config.accountsLarge} warmed accounts`, () => this.scoringRun('large', this.config.accountsLarge, this.config.scaleEvents, 'acct-large-'));
-    if (this.config.profileSeconds > 0) {
+    if (runs('scoring')) {
+      await this.phase(`scoring, ${this.config.accountsSmall} new accounts`, () => this.scoringRun('small', this.config.accountsSmall, this.config.smallEvents, 'acct-small-'));
+      await this.phase(`scoring, ${this.config.accountsLarge} new accounts (the warm-up: one event each)`, () => this.scoringRun('warm-up', this.config.accountsLarge, this.config.accountsLarge, 'acct-large-'));
+      await this.phase(`scoring, ${this.config.accountsLarge} warmed accounts`, () => this.scoringRun('large', this.config.accountsLarge, this.config.scaleEvents, 'acct-large-'));
+    }
+    if (runs('profile') && this.config.profileSeconds > 0) {
       const profiled = (process.env['BENCH_PROFILE_SERVICE'] as ServiceName | undefined) ?? hottest.service;
       if (!serviceNames.includes(profiled)) throw new Error(`BENCH_PROFILE_SERVICE must be one of ${serviceNames.join(', ')}`);
       await this.phase(`CPU profile of ${profiled === hottest.service ? 'the hottest service' : profiled}`, () => this.cpuProfile(profiled, profiled === hottest.service));
     }
     // Last: it carries the pipeline's event time days ahead of the wall clock.
-    if (this.config.dayRoll) await this.phase(`day-roll over ${this.config.accountsLarge} accounts`, () => this.dayRoll());
+    if (runs('day-roll') && this.config.dayRoll) await this.phase(`day-roll over ${this.config.accountsLarge} accounts`, () => this.dayRoll());
   }
 
   async shutdown(): Promise<void> {

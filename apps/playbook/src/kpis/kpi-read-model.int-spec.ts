@@ -116,4 +116,24 @@ describe('KPI projections, set-based, on a real Postgres', () => {
     await dataSource.transaction((manager) => kpis.projectEvents(manager, batched.events));
     expect(await modelsOf(`${run}-b`)).toEqual(once);
   });
+
+  it('writes no new row version of an account for usage that changes nothing (the busiest case: every event of the topic)', async () => {
+    const run = `kpi-quiet-${Date.now()}`;
+    const first = telemetryEvent({ id: `${run}-1`, accountId: `${run}-acc`, type: 'session.started', timestamp: '2026-03-01T00:00:00.000Z' });
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, [first]));
+    const versionOf = async (): Promise<string> => ((await dataSource.query('SELECT xmin::text AS v FROM playbook.kpi_accounts WHERE account_id = $1', [`${run}-acc`])) as { v: string }[])[0]?.v ?? 'none';
+    const before = await versionOf();
+
+    // Later usage: nothing to change (first_seen stays the earlier one), so the row is not rewritten.
+    const later = [2, 3, 4].map((n) => telemetryEvent({ id: `${run}-${n}`, accountId: `${run}-acc`, type: 'feature.used', timestamp: `2026-03-0${n}T00:00:00.000Z` }));
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, later));
+    expect(await versionOf()).toBe(before);
+
+    // An earlier sighting does change it.
+    const earlier = telemetryEvent({ id: `${run}-0`, accountId: `${run}-acc`, type: 'session.started', timestamp: '2026-02-20T00:00:00.000Z' });
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, [earlier]));
+    expect(await versionOf()).not.toBe(before);
+    const [row] = (await dataSource.query('SELECT first_seen FROM playbook.kpi_accounts WHERE account_id = $1', [`${run}-acc`])) as { first_seen: Date }[];
+    expect(row?.first_seen.toISOString()).toBe('2026-02-20T00:00:00.000Z');
+  });
 });

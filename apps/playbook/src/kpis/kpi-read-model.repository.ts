@@ -113,7 +113,10 @@ export class KpiReadModelRepository {
              (SELECT s.at FROM ms s WHERE s.account_id = EXCLUDED.account_id
                 AND $2::text[] <@ (a.milestones || ARRAY(SELECT p.milestone FROM ms p WHERE p.account_id = s.account_id AND p.ord <= s.ord))
               ORDER BY s.ord LIMIT 1)
-           END)`,
+           END)
+       -- Only where something can change: most events are usage of a known account, and an update
+       -- that changes nothing would still write a new row version (and its WAL) per account and batch.
+       WHERE EXCLUDED.first_seen < a.first_seen OR EXCLUDED.contract_start IS NOT NULL OR cardinality(EXCLUDED.milestones) > 0`,
       [JSON.stringify(events.map(kpiEventRow)), REQUIRED_MILESTONES],
     );
   }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
 import { Clock, Transactions } from '@bellwether/platform';
@@ -16,7 +16,20 @@ const scoringMetrics = {
   late: new Counter({ name: 'bellwether_scoring_events_late_total', help: 'Events in a day their account had already closed, re-scored as of their own time' }),
   beyondLateness: new Counter({ name: 'bellwether_scoring_events_beyond_lateness_total', help: 'Events more than ALLOWED_LATENESS_DAYS behind their account, recorded but not scored' }),
   changes: new Counter({ name: 'bellwether_scoring_score_changes_total', help: 'Material score changes published', labelNames: ['band', 'cause'] as const }),
+  stage: new Histogram({
+    name: 'bellwether_scoring_batch_stage_seconds',
+    help: 'Wall time of each stage of an events batch: claim (the claim-and-lock statement), evaluate (in memory), write (the one write statement), commit, after_commit (cache invalidation and the publish)',
+    labelNames: ['stage'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  }),
 };
+
+/** Seconds since `startedAt` (a `performance.now()`), recorded as `stage`; returns now. */
+function timed(stage: 'claim' | 'evaluate' | 'write' | 'commit' | 'after_commit', startedAt: number): number {
+  const now = performance.now();
+  scoringMetrics.stage.observe({ stage }, (now - startedAt) / 1000);
+  return now;
+}
 
 /** In live mode, one event's clock may not drag its partition's watermark further ahead than this. */
 const MAX_WATERMARK_LEAD_MS = 5 * 60_000;
@@ -48,8 +61,10 @@ export class EventsConsumer {
   @EventPattern(Topics.events)
   async handle(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
     const events = batch.records.map((record) => record.value);
+    let at = performance.now();
     const { outcome, committed } = await this.transactions.run(async (manager) => {
       const { claimed, stored } = await this.accounts.claimAndLock(manager, firstCopies(events));
+      at = timed('claim', at);
       const applied = applyEventBatch(events, claimed, stored, this.scorecard, {
         allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
         gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
@@ -60,12 +75,16 @@ export class EventsConsumer {
       // Accounts without a row when read: inserted only, never over a row a concurrent batch of
       // this partition (a rebalance) committed after the read's snapshot (see `ScoreWrite.created`).
       const created = new Set([...applied.accounts.keys()].filter((accountId) => !stored.has(accountId)));
+      at = timed('evaluate', at);
       const rows = await this.committer.write(manager, applied.accounts, applied.changes, { ...(partitionWatermark ? { partitionWatermark } : {}), ...(created.size > 0 ? { created } : {}) });
+      at = timed('write', at);
       return { outcome: applied, committed: rows };
     });
+    at = timed('commit', at);
     // Every account of the batch, not only those with fresh events: a retry after the cache
     // invalidation failed (Redis down) finds its events already claimed and must drop them again.
     await this.committer.afterCommit(outcome.accountIds, committed);
+    timed('after_commit', at);
     scoringMetrics.applied.inc(outcome.fresh);
     scoringMetrics.redelivered.inc(outcome.redelivered);
     scoringMetrics.late.inc(outcome.late);

@@ -83,6 +83,20 @@ export class BenchService extends ServiceChild {
     };
   }
 
+  /** A Prometheus histogram's count and sum per value of one label (e.g. `stage`), from one scrape. */
+  async histogramTotals(name: string, labelName: string): Promise<Record<string, { count: number; sum: number }> | null> {
+    const text = await this.scrape();
+    if (!text) return null;
+    const totals: Record<string, { count: number; sum: number }> = {};
+    for (const line of text.split('\n')) {
+      const match = new RegExp(`^${name}_(count|sum)\\{[^}]*${labelName}="([^"]+)"[^}]*\\}\\s+(\\S+)`).exec(line);
+      if (!match) continue;
+      const entry = (totals[match[2]] ??= { count: 0, sum: 0 });
+      entry[match[1] as 'count' | 'sum'] += Number(match[3]);
+    }
+    return totals;
+  }
+
   private async scrape(): Promise<string> {
     try {
       return await (await fetch(`${this.baseUrl}/metrics`)).text();

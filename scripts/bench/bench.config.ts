@@ -23,7 +23,20 @@ function phasesFromEnv(): readonly BenchPhase[] {
   return benchPhases.filter((phase) => named.includes(phase));
 }
 
+/** `NAME=value,NAME=value` of BENCH_SERVICE_ENV: only upper-case names, no commas in values. */
+function serviceEnvFromEnv(): Readonly<Record<string, string>> {
+  const raw = process.env['BENCH_SERVICE_ENV'] ?? '';
+  const entries = raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(part));
+  if (entries.some((entry) => entry === null)) throw new Error(`BENCH_SERVICE_ENV must be NAME=value pairs separated by commas (got "${raw}")`);
+  return Object.fromEntries(entries.map((entry) => [entry?.[1] ?? '', entry?.[2] ?? '']));
+}
+
 export interface BenchConfig {
+  /**
+   * Settings given to every service on top of the bench's own (BENCH_SERVICE_ENV, e.g.
+   * `SCORING_PARTITIONS_CONCURRENTLY=2,SCORING_MAX_EVENTS_PER_TRANSACTION=200`), to compare settings run by run.
+   */
+  readonly serviceEnv: Readonly<Record<string, string>>;
   /**
    * The phases to run (BENCH_PHASES, comma-separated; all by default). A partial run is for
    * development: its report says which phases it left out, and its figures are not the committed run's.
@@ -47,7 +60,10 @@ export interface BenchConfig {
   /** Steady rates of the end-to-end latency runs, events/s. */
   readonly latencyRates: number[];
   readonly latencySeconds: number;
-  /** One probe account (3 events that turn it red) every this many ms during a latency run. */
+  /**
+   * One probe account (3 events that turn it red, in place of 3 of the next background batch's) every
+   * this many ms during a latency run; the p99s pool the probes of a rate's rounds (≥ 1,000 at the defaults).
+   */
   readonly probeIntervalMs: number;
   readonly accountsSmall: number;
   readonly accountsLarge: number;
@@ -82,6 +98,7 @@ export function loadBenchConfig(): BenchConfig {
   if (!/^bench[a-z0-9._-]{1,50}$/.test(namespace)) throw new Error(`BENCH_NAMESPACE must start with "bench" and hold only a-z, 0-9, ".", "_", "-" (got "${namespace}")`);
   return {
     phases: phasesFromEnv(),
+    serviceEnv: serviceEnvFromEnv(),
     databaseUrl,
     redisUrl: process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/2',
     brokers: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
@@ -94,7 +111,7 @@ export function loadBenchConfig(): BenchConfig {
     eventBytes: intFromEnv('BENCH_EVENT_BYTES', 300, 200),
     latencyRates: intListFromEnv('BENCH_RATES', [2000, 10_000]),
     latencySeconds: intFromEnv('BENCH_LATENCY_SECONDS', 20),
-    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 18),
+    probeIntervalMs: intFromEnv('BENCH_PROBE_INTERVAL_MS', 50),
     accountsSmall: intFromEnv('BENCH_ACCOUNTS_SMALL', 1000),
     accountsLarge: intFromEnv('BENCH_ACCOUNTS_LARGE', 100_000),
     smallEvents: intFromEnv('BENCH_SMALL_EVENTS', 200_000),

@@ -12,7 +12,7 @@ import { stackServiceEnv, unlimitedIngestRate } from '../common/service-child';
 import { BenchService, serviceNames, type ConsumerTotals, type ServiceName } from './bench-service';
 import { loadBenchConfig, type BenchConfig, type BenchPhase } from './bench.config';
 import { summarizeCpuProfile } from './cpu-profile-summary';
-import { EventFactory, IngestClient, runClosedLoop, runSteadyRate, type LoadResult } from './ingest-load';
+import { EventFactory, IngestClient, runClosedLoop, runSteadyRate, type LoadBody, type LoadResult } from './ingest-load';
 import { createTopic, endToEndLatency, producerPerformance, writePayloadFile } from './kafka-baselines';
 import { PipelineObserver } from './pipeline-observer';
 import { machineFacts, scanServiceLog, writeReports, type BenchReport, type ConsumerLoopStats, type DayRollStep, type IngestionRun, type LatencyRun, type StageBreakdown } from './bench-report';
@@ -45,7 +45,7 @@ class Bench {
   constructor(private readonly config: BenchConfig) {
     this.connection = new KafkaConnection({ brokers: config.brokers.split(','), clientId: 'bellwether-bench', namespace: config.namespace });
     this.db = new Client({ connectionString: config.databaseUrl });
-    const env = { ...stackServiceEnv(config, 'warn'), ...unlimitedIngestRate, GRACE_PERIOD_HOURS: String(config.gracePeriodHours) };
+    const env = { ...stackServiceEnv(config, 'warn'), ...unlimitedIngestRate, GRACE_PERIOD_HOURS: String(config.gracePeriodHours), ...config.serviceEnv };
     const ports: Record<ServiceName, number> = { ingestion: config.basePort, scoring: config.basePort + 1, alerting: config.basePort + 2, playbook: config.basePort + 3 };
     this.services = {
       ingestion: new BenchService('ingestion', ports.ingestion, env, config.workDir, config.buildDir),
@@ -356,8 +356,8 @@ class Bench {
   }
 
   /**
-   * One latency round at `rate`: Kafka's EndToEndLatency, then our steady load with a probe
-   * account every probeIntervalMs, each timed from its 202 through every stage (see
+   * One latency round at `rate`: Kafka's EndToEndLatency, then our steady load whose next batch
+   * carries a probe account every probeIntervalMs, each timed from its 202 through every stage (see
    * `stageBreakdown`), while every consumer group's lag is sampled; after the load stops, the time
    * until every group's lag is 0.
    */
@@ -376,27 +376,38 @@ class Bench {
     tail.watch(probePrefix);
     const sent = new Map<string, { sentAt: number; ackAt: number | null; status: number }>();
     let probeCount = 0;
-    const sendProbe = async (measure: boolean): Promise<string> => {
-      const account = `${probePrefix}${measure ? '' : 'warmup-'}${probeCount++}`;
-      const sentAt = Date.now();
-      const result = await client.post(this.events.probeBatch(account));
-      if (measure) sent.set(account, { sentAt, ackAt: result.status === 202 ? Date.now() : null, status: result.status });
+    const nextProbeAccount = (measure: boolean): string => `${probePrefix}${measure ? '' : 'warmup-'}${probeCount++}`;
+    const sendWarmUpProbe = async (): Promise<string> => {
+      const account = nextProbeAccount(false);
+      await client.post(this.events.probeInUsageBatch(account, 3, () => this.smallAccount()));
       return account;
+    };
+    // A probe rides in the next background batch once its interval passed: it adds no request and no event.
+    let nextProbeAt = Date.now();
+    const nextBackgroundBody = (): LoadBody => {
+      if (Date.now() < nextProbeAt) return this.events.usageBatch(this.config.eventsPerBatch, () => this.smallAccount());
+      nextProbeAt += this.config.probeIntervalMs;
+      const account = nextProbeAccount(true);
+      return {
+        body: this.events.probeInUsageBatch(account, this.config.eventsPerBatch, () => this.smallAccount()),
+        answered: (answer, sentAt, answeredAt) => sent.set(account, { sentAt, ackAt: answer.status === 202 ? answeredAt : null, status: answer.status }),
+      };
     };
     const done = (account: string): boolean => Boolean(tail.stamps.get(account)?.scoreSeenAt && tail.stamps.get(account)?.alertSeenAt);
     // Warm-up: the reader must own its partitions (it reads from the end) before probes count.
     const warmDeadline = Date.now() + 60_000;
     let warmed = false;
     while (!warmed && Date.now() < warmDeadline) {
-      const account = await sendProbe(false);
+      const account = await sendWarmUpProbe();
       const until = Date.now() + 3000;
       while (Date.now() < until && !done(account)) await sleep(50);
       warmed = done(account);
     }
     if (!warmed) throw new Error('no probe came out as a score change and an alert within 60 s (pipeline blocked?)');
 
-    log(`   background ${rate} events/s (batches of ${this.config.eventsPerBatch}, ${this.config.accountsSmall} warm accounts) + a probe account every ${this.config.probeIntervalMs} ms, for ${this.config.latencySeconds} s`);
+    log(`   background ${rate} events/s (batches of ${this.config.eventsPerBatch}, ${this.config.accountsSmall} warm accounts), a probe account in the next batch every ${this.config.probeIntervalMs} ms, for ${this.config.latencySeconds} s`);
     const loopsBefore = await this.consumerLoops();
+    const stagesBefore = await this.services.scoring.histogramTotals('bellwether_scoring_batch_stage_seconds', 'stage');
     const maxLag: Record<string, number> = {};
     let sampling = true;
     const lagSampler = (async () => {
@@ -406,19 +417,21 @@ class Bench {
         await sleep(1000);
       }
     })();
+    const eventsFrom = await tail.eventsOffsets();
     this.sampler.start();
+    nextProbeAt = Date.now();
     const result = await runSteadyRate({
       client,
       eventsPerSecond: rate,
       eventsPerBatch: this.config.eventsPerBatch,
       durationMs: this.config.latencySeconds * 1000,
       maxInFlight: 64,
-      nextBody: () => this.events.usageBatch(this.config.eventsPerBatch, () => this.smallAccount()),
-      probe: { intervalMs: this.config.probeIntervalMs, send: async () => void (await sendProbe(true)) },
+      nextBody: nextBackgroundBody,
     });
     const stoppedAt = Date.now();
     const usage = this.sampler.stop();
     const loops = consumerLoopDeltas(loopsBefore, await this.consumerLoops(), usage.seconds);
+    const scoringStages = stageMeans(stagesBefore, await this.services.scoring.histogramTotals('bellwether_scoring_batch_stage_seconds', 'stage'));
     sampling = false;
     await lagSampler;
     const lagZero = await this.lagBackToZero(stoppedAt);
@@ -426,6 +439,8 @@ class Bench {
     const waitUntil = Date.now() + 30_000;
     const complete = (): boolean => [...sent.entries()].every(([account, probe]) => probe.ackAt === null || done(account));
     while (Date.now() < waitUntil && !complete()) await sleep(100);
+    // The probes' records on the events topic, read now that the load is over (not during it).
+    await tail.readEventsStamps(eventsFrom, await tail.eventsOffsets());
     const committed = await this.committedAt(probePrefix);
     const toScore: number[] = [];
     const toAlert: number[] = [];
@@ -455,6 +470,8 @@ class Bench {
       probeEvents: 3,
       toScoreChangeMs: summarize(toScore),
       toAlertMs: summarize(toAlert),
+      toScoreChangeSamplesMs: toScore.map(Math.round),
+      toAlertSamplesMs: toAlert.map(Math.round),
       probesWithoutScoreChange: acked - toScore.length,
       probesWithoutAlert: acked - toAlert.length,
       scoreChangeSeenBeforeAck: arrivedBeforeAck,
@@ -462,6 +479,7 @@ class Bench {
       lag: { maxByGroup: maxLag, zeroAfterMs: lagZero.ms, zeroWithinTimeout: lagZero.zero, lastByGroup: lagZero.last },
       usage,
       consumerLoops: loops,
+      scoringStages,
     };
     log(
       `   reached ${latencyRun.achievedEventsPerSecond} events/s; 202→score change p50 ${latencyRun.toScoreChangeMs.p50} ms p99 ${latencyRun.toScoreChangeMs.p99} ms; 202→alert p50 ${latencyRun.toAlertMs.p50} ms p99 ${latencyRun.toAlertMs.p99} ms (${acked} probes); max lag ${JSON.stringify(maxLag)}; lag 0 ${lagZero.zero ? `${lagZero.ms} ms` : 'not reached'} after the load stopped`,
@@ -502,7 +520,7 @@ class Bench {
       }
     };
     return {
-      scores: await read('SELECT account_id, min(created_at) AS at FROM scoring.score_history WHERE account_id LIKE $1 GROUP BY account_id', 'score committed (scoring.score_history.created_at)'),
+      scores: await read('SELECT account_id, min(created_at) AS at FROM scoring.score_history WHERE account_id LIKE $1 GROUP BY account_id', 'score written (scoring.score_history.created_at)'),
       alerts: await read('SELECT account_id, min(updated_at) AS at FROM alerting.alerts WHERE account_id LIKE $1 AND revision = 1 GROUP BY account_id', 'alert committed (alerting.alerts.updated_at of revision 1)'),
       problems,
     };
@@ -813,6 +831,17 @@ function consumerLoopDeltas(
   return stats;
 }
 
+/** Mean ms per batch of each stage between two scrapes of a stage histogram (stages without a batch left out). */
+function stageMeans(before: Record<string, { count: number; sum: number }> | null, after: Record<string, { count: number; sum: number }> | null): Record<string, number> {
+  const means: Record<string, number> = {};
+  for (const [stage, end] of Object.entries(after ?? {})) {
+    const start = before?.[stage] ?? { count: 0, sum: 0 };
+    const count = end.count - start.count;
+    if (count > 0) means[stage] = Math.round((10_000 * (end.sum - start.sum)) / count) / 10;
+  }
+  return means;
+}
+
 /** One accepted probe's clock readings, epoch ms (see StageTail and Bench.committedAt). */
 interface ProbeTimes extends ProbeStamps {
   readonly sentAt: number;
@@ -834,7 +863,7 @@ function stageBreakdown(probes: readonly ProbeTimes[], problems: readonly string
     fromAck: {
       'request sent': after((probe) => probe.sentAt),
       'on bellwether.events.v1 (CreateTime)': after((probe) => probe.eventsCreatedAt),
-      'score committed (score_history.created_at)': after((probe) => probe.scoreCommittedAt),
+      'score written (score_history.created_at)': after((probe) => probe.scoreCommittedAt),
       'on bellwether.scores.v1 (CreateTime)': after((probe) => probe.scoreCreatedAt),
       'score change seen by the bench': after((probe) => probe.scoreSeenAt),
       'alert committed (alerts.updated_at, revision 1)': after((probe) => probe.alertCommittedAt),
@@ -844,8 +873,8 @@ function stageBreakdown(probes: readonly ProbeTimes[], problems: readonly string
     steps: {
       'request sent → on events topic': step((probe) => probe.sentAt, (probe) => probe.eventsCreatedAt),
       'on events topic → 202 received': step((probe) => probe.eventsCreatedAt, (probe) => probe.ackAt),
-      'on events topic → score committed': step((probe) => probe.eventsCreatedAt, (probe) => probe.scoreCommittedAt),
-      'score committed → on scores topic': step((probe) => probe.scoreCommittedAt, (probe) => probe.scoreCreatedAt),
+      'on events topic → score written': step((probe) => probe.eventsCreatedAt, (probe) => probe.scoreCommittedAt),
+      'score written → on scores topic': step((probe) => probe.scoreCommittedAt, (probe) => probe.scoreCreatedAt),
       'on scores topic → alert committed': step((probe) => probe.scoreCreatedAt, (probe) => probe.alertCommittedAt),
       'alert committed → on alerts topic': step((probe) => probe.alertCommittedAt, (probe) => probe.alertCreatedAt),
       'on alerts topic → seen by the bench': step((probe) => probe.alertCreatedAt, (probe) => probe.alertSeenAt),

@@ -106,18 +106,22 @@ export class EventFactory {
   }
 
   /**
-   * A fresh account with an owner CSM, a detractor NPS and a failed payment: scoring turns it
-   * red (health ≈ 14) and alerting opens health_entered_red and friends.
+   * A usage batch of `size` events whose last three are a latency probe: a fresh account with an
+   * owner CSM, a detractor NPS and a failed payment, which scoring turns red (health ≈ 14) and
+   * for which alerting opens health_entered_red and friends. The batch keeps its size, so a
+   * probe adds no request and no event to the load.
    */
-  probeBatch(accountId: string, nowMs = Date.now()): string {
+  probeInUsageBatch(probeAccountId: string, size: number, accountOf: (index: number) => string, nowMs = Date.now()): string {
     const n = this.sequence++;
     const at = new Date(nowMs - 1000).toISOString();
-    const events = [
-      { id: `p${this.runId}-${n}-a`, type: 'account.updated', accountId, timestamp: at, properties: { traits: { csmId: 'csm-bench' } } },
-      { id: `p${this.runId}-${n}-n`, type: 'nps.responded', accountId, userId: 'u1', timestamp: at, properties: { score: 2, comment: 'benchmark probe' } },
-      { id: `p${this.runId}-${n}-b`, type: 'billing.payment_failed', accountId, timestamp: at, properties: {} },
-    ];
-    return JSON.stringify({ events });
+    const probe = [
+      { id: `p${this.runId}-${n}-a`, type: 'account.updated', accountId: probeAccountId, timestamp: at, properties: { traits: { csmId: 'csm-bench' } } },
+      { id: `p${this.runId}-${n}-n`, type: 'nps.responded', accountId: probeAccountId, userId: 'u1', timestamp: at, properties: { score: 2, comment: 'benchmark probe' } },
+      { id: `p${this.runId}-${n}-b`, type: 'billing.payment_failed', accountId: probeAccountId, timestamp: at, properties: {} },
+    ].map((event) => JSON.stringify(event));
+    const usage: string[] = [];
+    for (let index = 0; index < Math.max(0, size - probe.length); index += 1) usage.push(this.usageEvent(accountOf(index), nowMs));
+    return `{"events":[${[...usage, ...probe].join(',')}]}`;
   }
 }
 
@@ -177,10 +181,15 @@ export async function runClosedLoop(options: {
   return recorder.result(performance.now() - started);
 }
 
+/** A request body of a load, and optionally what to do with its answer (a latency probe rides in it). */
+export type LoadBody = string | { readonly body: string; readonly answered: (result: PostResult, sentAt: number, answeredAt: number) => void };
+
 /**
  * Open loop at a steady rate: one batch every `batchIntervalMs` on a fixed schedule (no
  * coordinated omission: a slow answer does not delay the next send), at most `maxInFlight`
  * requests outstanding; when that cap is hit the schedule slips, which shows as a lower rate.
+ * A body given with `answered` (a batch that carries a latency probe) is told its send time and
+ * the time its answer arrived (epoch ms).
  */
 export async function runSteadyRate(options: {
   client: IngestClient;
@@ -188,9 +197,7 @@ export async function runSteadyRate(options: {
   eventsPerBatch: number;
   durationMs: number;
   maxInFlight: number;
-  nextBody: () => string;
-  /** Extra posts on their own schedule (the latency probes). */
-  probe?: { intervalMs: number; send: () => Promise<void> };
+  nextBody: () => LoadBody;
 }): Promise<LoadResult & { skippedBatches: number }> {
   const recorder = new LoadRecorder();
   const batchIntervalMs = (1000 * options.eventsPerBatch) / options.eventsPerSecond;
@@ -199,27 +206,29 @@ export async function runSteadyRate(options: {
   const pending = new Set<Promise<void>>();
   let skippedBatches = 0;
   let nextBatchAt = started;
-  let nextProbeAt = started + (options.probe?.intervalMs ?? Infinity) / 2;
   const track = (work: Promise<void>): void => {
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
   while (performance.now() < deadline) {
     const now = performance.now();
-    if (options.probe && now >= nextProbeAt) {
-      track(options.probe.send());
-      nextProbeAt += options.probe.intervalMs;
-    }
     if (now >= nextBatchAt) {
       if (pending.size < options.maxInFlight) {
-        track(options.client.post(options.nextBody()).then((result) => recorder.record(result)));
+        const next = options.nextBody();
+        const sentAt = Date.now();
+        track(
+          options.client.post(typeof next === 'string' ? next : next.body).then((result) => {
+            recorder.record(result);
+            if (typeof next !== 'string') next.answered(result, sentAt, Date.now());
+          }),
+        );
       } else {
         skippedBatches += 1;
       }
       nextBatchAt += batchIntervalMs;
       continue;
     }
-    await sleep(Math.max(0, Math.min(nextBatchAt, nextProbeAt, deadline) - performance.now()));
+    await sleep(Math.max(0, Math.min(nextBatchAt, deadline) - performance.now()));
   }
   await Promise.all(pending);
   return { ...recorder.result(performance.now() - started), skippedBatches };

@@ -20,11 +20,13 @@ export interface ProbeStamps {
 }
 
 /**
- * A reader of the events, scores and alerts topics from their end, for the latency probes: its
- * own throw-away group, no commits, and only records whose key starts with one of the watched
- * prefixes are looked at (the alerts' values are parsed, nothing else is), so it keeps up with
- * 10,000 events/s without taking the load generator's CPU. Uses kafkajs directly (TopicTail does
- * not expose the record timestamps).
+ * A reader of the scores and alerts topics from their end, for the latency probes: its own
+ * throw-away group, no commits, and only records whose key starts with one of the watched
+ * prefixes are looked at (the alerts' values are parsed, nothing else is). The events topic (the
+ * whole load) is not read live, where it would take CPU from the pipeline under test: its probe
+ * records' CreateTimes are read after the load, between the offsets `eventsOffsets` gave before
+ * and after it (`readEventsStamps`). Uses kafkajs directly (TopicTail does not expose the record
+ * timestamps).
  */
 export class StageTail {
   private readonly consumer: Consumer;
@@ -47,7 +49,7 @@ export class StageTail {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    const topics = [Topics.events, Topics.scores, Topics.alerts];
+    const topics = [Topics.scores, Topics.alerts];
     for (const topic of topics) await this.consumer.subscribe({ topic: this.connection.topic(topic), fromBeginning: false });
     await this.consumer.run({
       autoCommit: false,
@@ -60,8 +62,7 @@ export class StageTail {
           if (!key || !this.watched(key)) continue;
           const createdAt = Number(message.timestamp);
           const stamps = this.stamps.get(key) ?? {};
-          if (topic === Topics.events) stamps.eventsCreatedAt = Math.max(stamps.eventsCreatedAt ?? 0, createdAt);
-          else if (topic === Topics.scores && stamps.scoreCreatedAt === undefined) {
+          if (topic === Topics.scores && stamps.scoreCreatedAt === undefined) {
             stamps.scoreCreatedAt = createdAt;
             stamps.scoreSeenAt = seenAt;
           } else if (topic === Topics.alerts && stamps.alertCreatedAt === undefined) {
@@ -75,6 +76,55 @@ export class StageTail {
         }
       },
     });
+  }
+
+  /** The events topic's end offsets now (partition → the next offset to be written). */
+  async eventsOffsets(): Promise<Map<number, bigint>> {
+    const admin = this.connection.client.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.connection.topic(Topics.events));
+      return new Map(offsets.map((entry) => [entry.partition, BigInt(entry.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Reads the events topic from `from` to `to` (end offsets of `eventsOffsets`, per partition) with
+   * a throw-away consumer and stamps `eventsCreatedAt` of the watched keys' records. Throws when
+   * the range was not read within `timeoutMs`.
+   */
+  async readEventsStamps(from: ReadonlyMap<number, bigint>, to: ReadonlyMap<number, bigint>, timeoutMs = 120_000): Promise<void> {
+    const remaining = new Set([...to].filter(([partition, end]) => end > (from.get(partition) ?? 0n)).map(([partition]) => partition));
+    if (remaining.size === 0) return;
+    const topic = this.connection.topic(Topics.events);
+    const reader = this.connection.client.consumer({ groupId: this.connection.group(`bellwether-bench-events-stamps-${randomUUID()}`), allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic, fromBeginning: false });
+      let finish: () => void = () => undefined;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      await reader.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            const key = message.key?.toString('utf8');
+            if (!key || !this.watched(key)) continue;
+            const stamps = this.stamps.get(key) ?? {};
+            stamps.eventsCreatedAt = Math.max(stamps.eventsCreatedAt ?? 0, Number(message.timestamp));
+            this.stamps.set(key, stamps);
+          }
+          if (BigInt(batch.lastOffset()) + 1n >= (to.get(batch.partition) ?? 0n)) remaining.delete(batch.partition);
+          if (remaining.size === 0) finish();
+        },
+      });
+      for (const [partition, offset] of from) reader.seek({ topic, partition, offset: offset.toString() });
+      const timedOut = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`events topic not read up to the load's end within ${timeoutMs} ms (partitions ${[...remaining].join(', ')} left)`)), timeoutMs).unref());
+      await Promise.race([finished, timedOut]);
+    } finally {
+      await reader.disconnect();
+    }
   }
 
   async stop(): Promise<void> {

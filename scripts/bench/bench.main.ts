@@ -383,7 +383,7 @@ class Bench {
       return account;
     };
     // A probe rides in the next background batch once its interval passed: it adds no request and no event.
-    let nextProbeAt = Date.now();
+    let nextProbeAt = Number.POSITIVE_INFINITY; // set when the load starts
     const nextBackgroundBody = (): LoadBody => {
       if (Date.now() < nextProbeAt) return this.events.usageBatch(this.config.eventsPerBatch, () => this.smallAccount());
       nextProbeAt += this.config.probeIntervalMs;
@@ -417,7 +417,7 @@ class Bench {
         await sleep(1000);
       }
     })();
-    const eventsFrom = await tail.eventsOffsets();
+    const eventsFrom = await this.observer.eventsEndOffsets();
     this.sampler.start();
     nextProbeAt = Date.now();
     const result = await runSteadyRate({
@@ -440,7 +440,7 @@ class Bench {
     const complete = (): boolean => [...sent.entries()].every(([account, probe]) => probe.ackAt === null || done(account));
     while (Date.now() < waitUntil && !complete()) await sleep(100);
     // The probes' records on the events topic, read now that the load is over (not during it).
-    await tail.readEventsStamps(eventsFrom, await tail.eventsOffsets());
+    await tail.readEventsStamps(eventsFrom, await this.observer.eventsEndOffsets());
     const committed = await this.committedAt(probePrefix);
     const toScore: number[] = [];
     const toAlert: number[] = [];
@@ -449,7 +449,7 @@ class Bench {
     for (const [account, probe] of sent) {
       if (probe.ackAt === null) continue;
       const stamps = tail.stamps.get(account) ?? {};
-      probes.push({ ...probe, ackAt: probe.ackAt, ...stamps, scoreCommittedAt: committed.scores.get(account), alertCommittedAt: committed.alerts.get(account) });
+      probes.push({ ...probe, ackAt: probe.ackAt, ...stamps, scoreWrittenAt: committed.scores.get(account), alertCommittedAt: committed.alerts.get(account) });
       if (stamps.scoreSeenAt !== undefined) {
         if (stamps.scoreSeenAt < probe.ackAt) arrivedBeforeAck += 1;
         toScore.push(Math.max(0, stamps.scoreSeenAt - probe.ackAt));
@@ -846,7 +846,7 @@ function stageMeans(before: Record<string, { count: number; sum: number }> | nul
 interface ProbeTimes extends ProbeStamps {
   readonly sentAt: number;
   readonly ackAt: number;
-  readonly scoreCommittedAt?: number;
+  readonly scoreWrittenAt?: number;
   readonly alertCommittedAt?: number;
 }
 
@@ -863,7 +863,7 @@ function stageBreakdown(probes: readonly ProbeTimes[], problems: readonly string
     fromAck: {
       'request sent': after((probe) => probe.sentAt),
       'on bellwether.events.v1 (CreateTime)': after((probe) => probe.eventsCreatedAt),
-      'score written (score_history.created_at)': after((probe) => probe.scoreCommittedAt),
+      'score written (score_history.created_at)': after((probe) => probe.scoreWrittenAt),
       'on bellwether.scores.v1 (CreateTime)': after((probe) => probe.scoreCreatedAt),
       'score change seen by the bench': after((probe) => probe.scoreSeenAt),
       'alert committed (alerts.updated_at, revision 1)': after((probe) => probe.alertCommittedAt),
@@ -873,8 +873,8 @@ function stageBreakdown(probes: readonly ProbeTimes[], problems: readonly string
     steps: {
       'request sent → on events topic': step((probe) => probe.sentAt, (probe) => probe.eventsCreatedAt),
       'on events topic → 202 received': step((probe) => probe.eventsCreatedAt, (probe) => probe.ackAt),
-      'on events topic → score written': step((probe) => probe.eventsCreatedAt, (probe) => probe.scoreCommittedAt),
-      'score written → on scores topic': step((probe) => probe.scoreCommittedAt, (probe) => probe.scoreCreatedAt),
+      'on events topic → score written': step((probe) => probe.eventsCreatedAt, (probe) => probe.scoreWrittenAt),
+      'score written → on scores topic': step((probe) => probe.scoreWrittenAt, (probe) => probe.scoreCreatedAt),
       'on scores topic → alert committed': step((probe) => probe.scoreCreatedAt, (probe) => probe.alertCommittedAt),
       'alert committed → on alerts topic': step((probe) => probe.alertCommittedAt, (probe) => probe.alertCreatedAt),
       'on alerts topic → seen by the bench': step((probe) => probe.alertCreatedAt, (probe) => probe.alertSeenAt),

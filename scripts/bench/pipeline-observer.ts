@@ -51,6 +51,12 @@ export class PipelineObserver {
     return lag;
   }
 
+  /** The end offset of every partition of bellwether.events.v1 now (partition → the next offset to be written). */
+  async eventsEndOffsets(): Promise<Map<number, bigint>> {
+    const ends = await this.admin.fetchTopicOffsets(this.connection.topic(Topics.events));
+    return new Map(ends.map((end) => [end.partition, BigInt(end.high)]));
+  }
+
   /** Events on bellwether.events.v1 (sum of the partitions' high watermarks). */
   async eventsOnTopic(): Promise<number> {
     const ends = await this.admin.fetchTopicOffsets(this.connection.topic(Topics.events));

@@ -24,8 +24,8 @@ export interface ProbeStamps {
  * throw-away group, no commits, and only records whose key starts with one of the watched
  * prefixes are looked at (the alerts' values are parsed, nothing else is). The events topic (the
  * whole load) is not read live, where it would take CPU from the pipeline under test: its probe
- * records' CreateTimes are read after the load, between the offsets `eventsOffsets` gave before
- * and after it (`readEventsStamps`). Uses kafkajs directly (TopicTail does not expose the record
+ * records' CreateTimes are read after the load, between the topic's end offsets before and after
+ * it (`readEventsStamps`). Uses kafkajs directly (TopicTail does not expose the record
  * timestamps).
  */
 export class StageTail {
@@ -78,20 +78,8 @@ export class StageTail {
     });
   }
 
-  /** The events topic's end offsets now (partition → the next offset to be written). */
-  async eventsOffsets(): Promise<Map<number, bigint>> {
-    const admin = this.connection.client.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.connection.topic(Topics.events));
-      return new Map(offsets.map((entry) => [entry.partition, BigInt(entry.high)]));
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   /**
-   * Reads the events topic from `from` to `to` (end offsets of `eventsOffsets`, per partition) with
+   * Reads the events topic from `from` to `to` (end offsets per partition, `PipelineObserver.eventsEndOffsets`) with
    * a throw-away consumer and stamps `eventsCreatedAt` of the watched keys' records. Throws when
    * the range was not read within `timeoutMs`.
    */

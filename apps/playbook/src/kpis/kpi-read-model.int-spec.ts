@@ -117,6 +117,36 @@ describe('KPI projections, set-based, on a real Postgres', () => {
     expect(await modelsOf(`${run}-b`)).toEqual(once);
   });
 
+  it('sends usage as one sighting row per account, the earliest, with the first sightings that projecting record by record leaves', async () => {
+    const run = `kpi-fold-${Date.now()}`;
+    const random = new SeededRandom('fold');
+    const usage = Array.from({ length: 300 }, (_, n) =>
+      telemetryEvent({
+        id: `${run}-b-u-${n}`,
+        accountId: `${run}-b-acc-${n % 5}`,
+        type: n % 2 === 0 ? 'feature.used' : 'session.started',
+        timestamp: new Date(Date.parse('2026-03-01T00:00:00.000Z') + random.int(0, 40 * 24) * 3_600_000).toISOString(),
+      }),
+    );
+    const documents: unknown[][] = [];
+    await dataSource.transaction(async (manager) => {
+      const capturing = new Proxy(manager, {
+        get(target, property, receiver) {
+          if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+          return (sql: string, parameters?: unknown[]) => {
+            documents.push(JSON.parse(String(parameters?.[0])) as unknown[]);
+            return target.query(sql, parameters);
+          };
+        },
+      });
+      await kpis.projectEvents(capturing, usage);
+    });
+    expect(documents.map((document) => document.length)).toEqual([5]);
+
+    for (const event of rename(usage, `${run}-b`, `${run}-a`)) await dataSource.transaction((manager) => kpis.projectEvents(manager, [event]));
+    expect(await modelsOf(`${run}-b`)).toEqual(await modelsOf(`${run}-a`));
+  });
+
   it('writes no new row version of an account for usage that changes nothing (the busiest case: every event of the topic)', async () => {
     const run = `kpi-quiet-${Date.now()}`;
     const first = telemetryEvent({ id: `${run}-1`, accountId: `${run}-acc`, type: 'session.started', timestamp: '2026-03-01T00:00:00.000Z' });

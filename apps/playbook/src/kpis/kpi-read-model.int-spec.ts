@@ -147,6 +147,29 @@ describe('KPI projections, set-based, on a real Postgres', () => {
     expect(await modelsOf(`${run}-b`)).toEqual(await modelsOf(`${run}-a`));
   });
 
+  it('keeps the contract start of the newest subscription by event time, whichever arrives last or comes last in a batch', async () => {
+    const run = `kpi-contract-${Date.now()}`;
+    const subscription = (id: string, accountId: string, timestamp: string, startDate: string): TelemetryEvent =>
+      telemetryEvent({ id: `${run}-${id}`, accountId: `${run}-${accountId}`, type: 'subscription.changed', timestamp, properties: { mrr: 500, startDate } });
+    const contractStartOf = async (accountId: string): Promise<string | undefined> =>
+      ((await dataSource.query('SELECT contract_start FROM playbook.kpi_accounts WHERE account_id = $1', [`${run}-${accountId}`])) as { contract_start: Date }[])[0]?.contract_start.toISOString();
+
+    // The renewal (newer event time) first, the original subscription delivered late in a later batch.
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, [subscription('late-new', 'late', '2026-03-10T00:00:00.000Z', '2026-03-01')]));
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, [subscription('late-old', 'late', '2026-01-05T00:00:00.000Z', '2025-03-01')]));
+    expect(await contractStartOf('late')).toBe('2026-03-01T00:00:00.000Z');
+
+    // Both in one batch, the older last in record order.
+    await dataSource.transaction((manager) =>
+      kpis.projectEvents(manager, [subscription('one-new', 'one', '2026-03-10T00:00:00.000Z', '2026-03-01'), subscription('one-old', 'one', '2026-01-05T00:00:00.000Z', '2025-03-01')]),
+    );
+    expect(await contractStartOf('one')).toBe('2026-03-01T00:00:00.000Z');
+
+    // A newer subscription still moves it.
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, [subscription('later', 'late', '2026-04-02T00:00:00.000Z', '2026-04-01')]));
+    expect(await contractStartOf('late')).toBe('2026-04-01T00:00:00.000Z');
+  });
+
   it('writes no new row version of an account for usage that changes nothing (the busiest case: every event of the topic)', async () => {
     const run = `kpi-quiet-${Date.now()}`;
     const first = telemetryEvent({ id: `${run}-1`, accountId: `${run}-acc`, type: 'session.started', timestamp: '2026-03-01T00:00:00.000Z' });

@@ -66,7 +66,8 @@ export class KpiReadModelRepository {
   /**
    * Projects a batch of telemetry events in one statement (the rows as one `jsonb_to_recordset`
    * document): each account's first sighting, revenue and NPS answers (idempotent on the event
-   * id), the contract start (the batch's last valid one, in record order) and onboarding
+   * id), the contract start (of the newest `subscription.changed` by event time with a valid
+   * start date; among equal times the later record; a stored one only yields to a newer) and onboarding
    * milestones (onboarded at the first milestone, in record order, that completes the required
    * set). The result is the one projecting the events one by one would leave, so a redelivered or
    * re-read batch changes nothing.
@@ -91,12 +92,13 @@ export class KpiReadModelRepository {
        ),
        accounts AS (
          SELECT account_id, min(at) AS first_seen,
-           (array_agg(contract_start ORDER BY ord DESC) FILTER (WHERE contract_start IS NOT NULL))[1] AS contract_start,
+           (array_agg(contract_start ORDER BY at DESC, ord DESC) FILTER (WHERE contract_start IS NOT NULL))[1] AS contract_start,
+           max(at) FILTER (WHERE contract_start IS NOT NULL) AS contract_start_at,
            COALESCE(array_agg(DISTINCT milestone ORDER BY milestone) FILTER (WHERE milestone IS NOT NULL), '{}') AS milestones
          FROM r GROUP BY account_id
        )
-       INSERT INTO playbook.kpi_accounts AS a (account_id, first_seen, contract_start, milestones, onboarded_at)
-       SELECT account_id, first_seen, contract_start, milestones,
+       INSERT INTO playbook.kpi_accounts AS a (account_id, first_seen, contract_start, contract_start_at, milestones, onboarded_at)
+       SELECT account_id, first_seen, contract_start, contract_start_at, milestones,
          CASE WHEN cardinality(milestones) > 0 THEN
            (SELECT s.at FROM ms s WHERE s.account_id = accounts.account_id
               AND $2::text[] <@ ARRAY(SELECT p.milestone FROM ms p WHERE p.account_id = s.account_id AND p.ord <= s.ord)
@@ -105,7 +107,11 @@ export class KpiReadModelRepository {
        FROM accounts
        ON CONFLICT (account_id) DO UPDATE SET
          first_seen = LEAST(a.first_seen, EXCLUDED.first_seen),
-         contract_start = COALESCE(EXCLUDED.contract_start, a.contract_start),
+         -- The newest subscription by event time wins (ties: the later record), not the one processed last.
+         contract_start = CASE WHEN EXCLUDED.contract_start_at >= a.contract_start_at OR (EXCLUDED.contract_start IS NOT NULL AND a.contract_start_at IS NULL)
+           THEN EXCLUDED.contract_start ELSE a.contract_start END,
+         contract_start_at = CASE WHEN EXCLUDED.contract_start_at >= a.contract_start_at OR (EXCLUDED.contract_start IS NOT NULL AND a.contract_start_at IS NULL)
+           THEN EXCLUDED.contract_start_at ELSE a.contract_start_at END,
          milestones = CASE WHEN cardinality(EXCLUDED.milestones) = 0 THEN a.milestones
            ELSE ARRAY(SELECT DISTINCT m FROM unnest(a.milestones || EXCLUDED.milestones) AS m ORDER BY m) END,
          onboarded_at = COALESCE(a.onboarded_at,

@@ -9,6 +9,14 @@ export interface OutgoingRecord {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A record whose value its caller already serialized as JSON text (once, e.g. to size it before the send). */
+export interface SerializedRecord {
+  readonly key: string | null;
+  /** The value as JSON text, sent as its UTF-8 bytes. */
+  readonly json: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * Idempotent producer with acks=all: `send` resolves only when every record is durably in the
  * in-sync replicas, so callers may answer "accepted" (or mark an outbox row sent) after it.
@@ -68,8 +76,17 @@ export class MessageProducer {
     return this.connected;
   }
 
-  /** `topic` is the contract name; the connection's namespace is applied here. */
+  /** `topic` is the contract name; the connection's namespace is applied here. Values are serialized as JSON. */
   async send(topic: string, records: readonly OutgoingRecord[], options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.sendSerialized(
+      topic,
+      records.map((record) => ({ key: record.key, json: JSON.stringify(record.value), ...(record.headers ? { headers: record.headers } : {}) })),
+      options,
+    );
+  }
+
+  /** Like `send`, for values already serialized as JSON text (a caller that needed the text anyway saves a second `JSON.stringify`). */
+  async sendSerialized(topic: string, records: readonly SerializedRecord[], options: { timeoutMs?: number } = {}): Promise<void> {
     if (records.length === 0) return;
     await this.withFreshProducerOnFailure((producer) => producer.send({
       topic: this.connection.topic(topic),
@@ -78,7 +95,7 @@ export class MessageProducer {
       compression: CompressionTypes.None,
       messages: records.map((record) => ({
         key: record.key,
-        value: JSON.stringify(record.value),
+        value: record.json,
         headers: record.headers ? { ...record.headers } : undefined,
       })),
     }));

@@ -43,14 +43,15 @@ export class BrokerUnavailableError extends Error {}
  */
 const MAX_SEND_BYTES = 512 * 1024;
 
+/** A normalized event, serialized once: the same text sizes the record and goes on the wire. */
 interface EventRecord {
   readonly key: string;
-  readonly value: TelemetryEvent;
+  readonly json: string;
 }
 
 /** A record's size on the wire, roughly: key, JSON value and ~64 bytes of record framing. */
 function recordBytes(record: EventRecord): number {
-  return Buffer.byteLength(record.key, 'utf8') + Buffer.byteLength(JSON.stringify(record.value), 'utf8') + 64;
+  return Buffer.byteLength(record.key, 'utf8') + Buffer.byteLength(record.json, 'utf8') + 64;
 }
 
 /**
@@ -79,7 +80,7 @@ export class EventPublisher implements OnApplicationShutdown {
   ) {
     this.sender = new CoalescingSender<EventRecord>({
       topic: Topics.events,
-      send: (records) => producer.send(Topics.events, records, { timeoutMs: env.PUBLISH_TIMEOUT_MS }),
+      send: (records) => producer.sendSerialized(Topics.events, records, { timeoutMs: env.PUBLISH_TIMEOUT_MS }),
       sizeOf: recordBytes,
       maxSendBytes: MAX_SEND_BYTES,
       maxFlushBytes: env.PUBLISH_FLUSH_MAX_BYTES,
@@ -109,7 +110,7 @@ export class EventPublisher implements OnApplicationShutdown {
     const seenFlags = seen ?? (await this.seenIds(events.map((event) => event.id)));
     const fresh = events.filter((_, index) => seenFlags[index] !== true);
     const receivedAt = this.clock.nowIso();
-    const messages = fresh.map((event) => ({ key: event.accountId, value: toTelemetryEvent(event, receivedAt, source, trusted) }));
+    const messages = fresh.map((event) => ({ key: event.accountId, json: JSON.stringify(toTelemetryEvent(event, receivedAt, source, trusted)) }));
     try {
       await this.sender.submit(messages);
     } catch (error) {

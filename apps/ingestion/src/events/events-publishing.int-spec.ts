@@ -37,13 +37,14 @@ async function boot(port: number, overrides: Record<string, string> = {}): Promi
  * and with it the schema the next suite's reset drops.
  */
 function holdFirstSend(producer: MessageProducer) {
-  const original = producer.send.bind(producer);
+  // Events leave serialized (`sendSerialized`); `send` ends there too, so every send passes here.
+  const original = producer.sendSerialized.bind(producer);
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
   const sizes: number[] = [];
-  const spy = jest.spyOn(producer, 'send').mockImplementation(async (topic, records, options) => {
+  const spy = jest.spyOn(producer, 'sendSerialized').mockImplementation(async (topic, records, options) => {
     if (topic !== Topics.events) return original(topic, records, options);
     sizes.push(records.length);
     if (sizes.length === 1) await gate;

@@ -2,15 +2,16 @@ import type { EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, PlaybookRunEvent, TelemetryEvent } from '@bellwether/contracts';
 import type { AccountSnapshot, RunEffect, RunState } from '@bellwether/playbook-domain';
 import type { KpiReadModelRepository, KpiReadModels } from './kpis/kpi-read-model.repository';
-import type { RunRepository, StoredRun } from './runs/run.repository';
+import type { RunRepository } from './runs/run.repository';
+import type { RunBatchWrites, RunBatchWritten, RunWorkingSetRead, StoredRun, StoredSnapshot } from './runs/run-working-set';
 import type { TaskRepository, TaskRow } from './tasks/task.repository';
 
 /**
  * In-memory stand-ins for the playbook repositories, for unit tests of the orchestration (the
  * runner, the consumer, the controllers). They keep the guarantees the SQL gives and the
  * orchestration relies on: a message id is claimed once, a snapshot only moves to a higher
- * sequence, an account has one live run per playbook, an effect is recorded once per key, a run is
- * parked once. They ignore the `manager` (no transactions: a test sees every write at once). The
+ * sequence, an account has one live run per playbook (a start that conflicts is not inserted), an
+ * effect is recorded once per key, a run is parked once. They ignore the `manager` (no transactions: a test sees every write at once). The
  * real SQL is covered by the integration tests.
  */
 export class FakeRunRepository implements RunRepository {
@@ -33,34 +34,22 @@ export class FakeRunRepository implements RunRepository {
     return fresh;
   }
 
-  async snapshotOf(_manager: EntityManager, accountId: string): Promise<AccountSnapshot | null> {
-    return this.snapshots.get(accountId)?.snapshot ?? null;
+  async readWorkingSet(manager: EntityManager, accountIds: readonly string[], runIds: readonly string[]): Promise<RunWorkingSetRead> {
+    return {
+      snapshots: await this.snapshotsOf(manager, accountIds),
+      liveRuns: [...this.runs.values()]
+        .filter((stored) => accountIds.includes(stored.state.accountId) && isLive(stored.state))
+        .sort((a, b) => a.state.runId.localeCompare(b.state.runId))
+        .map(({ state, queue }) => ({ state, queue })),
+      storedRunIds: new Set(runIds.filter((runId) => this.runs.has(runId))),
+    };
   }
 
-  async saveSnapshot(_manager: EntityManager, accountId: string, snapshot: AccountSnapshot, sequence: number): Promise<void> {
-    const stored = this.snapshots.get(accountId);
-    if (!stored || stored.sequence < sequence) this.snapshots.set(accountId, { snapshot, sequence });
-  }
-
-  async insertRun(_manager: EntityManager, run: RunState, queue: string, trigger: unknown): Promise<boolean> {
-    const liveOfPlaybook = [...this.runs.values()].some(
-      (stored) => isLive(stored.state) && stored.state.accountId === run.accountId && stored.state.playbookId === run.playbookId,
-    );
-    if (this.runs.has(run.runId) || (isLive(run) && liveOfPlaybook)) return false;
-    this.runs.set(run.runId, { state: run, queue, trigger });
-    return true;
-  }
-
-  async updateRun(_manager: EntityManager, run: RunState): Promise<void> {
-    const stored = this.runs.get(run.runId);
-    if (stored) this.runs.set(run.runId, { ...stored, state: run });
-  }
-
-  async liveRunsOf(_manager: EntityManager, accountId: string): Promise<StoredRun[]> {
-    return [...this.runs.values()]
-      .filter((stored) => stored.state.accountId === accountId && isLive(stored.state))
-      .sort((a, b) => a.state.runId.localeCompare(b.state.runId))
-      .map(({ state, queue }) => ({ state, queue }));
+  async snapshotsOf(_manager: EntityManager, accountIds: readonly string[]): Promise<Map<string, StoredSnapshot>> {
+    return new Map(accountIds.flatMap((accountId) => {
+      const stored = this.snapshots.get(accountId);
+      return stored ? [[accountId, stored] as const] : [];
+    }));
   }
 
   async dueRuns(_manager: EntityManager, now: string, limit: number): Promise<StoredRun[]> {
@@ -71,11 +60,30 @@ export class FakeRunRepository implements RunRepository {
       .map(({ state, queue }) => ({ state, queue }));
   }
 
-  async recordEffect(_manager: EntityManager, run: RunState, queue: string, effect: RunEffect): Promise<boolean> {
-    if (effect.kind !== 'create_task' && effect.kind !== 'send_email' && effect.kind !== 'call_webhook') return true;
-    if (this.effects.has(effect.key)) return false;
-    this.effects.set(effect.key, { run, queue, effect });
-    return true;
+  async writeBatch(_manager: EntityManager, writes: RunBatchWrites): Promise<RunBatchWritten> {
+    for (const { accountId, snapshot, sequence } of writes.snapshots) {
+      const stored = this.snapshots.get(accountId);
+      if (!stored || stored.sequence < sequence) this.snapshots.set(accountId, { snapshot, sequence });
+    }
+    for (const state of writes.updatedRuns) {
+      const stored = this.runs.get(state.runId);
+      if (stored) this.runs.set(state.runId, { ...stored, state });
+    }
+    const insertedRunIds = new Set<string>();
+    for (const { state, queue, trigger } of writes.insertedRuns) {
+      const liveOfPlaybook = [...this.runs.values()].some((stored) => isLive(stored.state) && stored.state.accountId === state.accountId && stored.state.playbookId === state.playbookId);
+      if (this.runs.has(state.runId) || (isLive(state) && liveOfPlaybook)) continue;
+      this.runs.set(state.runId, { state, queue, trigger });
+      insertedRunIds.add(state.runId);
+    }
+    const started = new Set(writes.insertedRuns.map((run) => run.state.runId));
+    const freshEffectKeys = new Set<string>();
+    for (const { run, queue, effect } of writes.effects) {
+      if ((started.has(run.runId) && !insertedRunIds.has(run.runId)) || this.effects.has(effect.key)) continue;
+      this.effects.set(effect.key, { run, queue, effect });
+      freshEffectKeys.add(effect.key);
+    }
+    return { insertedRunIds, freshEffectKeys };
   }
 
   async parkRun(_manager: EntityManager, runId: string, _error: string): Promise<RunState | null> {

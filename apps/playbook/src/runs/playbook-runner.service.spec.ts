@@ -89,7 +89,8 @@ describe('PlaybookRunner', () => {
 
   describe('alerts', () => {
     it('starts one run for an opened alert of a trigger rule: its first task in the alert queue, run.started and task.created in the outbox', async () => {
-      expect(await runner.onAlert(manager, alert('opened'))).toBe(1);
+      // Returns the run events emitted: run.started and task.created.
+      expect(await runner.applyAlerts(manager, [alert('opened')])).toBe(2);
 
       const [run] = repository.runsOf('acc_1');
       expect(repository.runsOf('acc_1')).toHaveLength(1);
@@ -104,25 +105,25 @@ describe('PlaybookRunner', () => {
     });
 
     it('starts nothing for other lifecycle steps of an alert, or for a rule no playbook is on', async () => {
-      for (const kind of ['updated', 'acknowledged', 'snoozed', 'resolved', 'escalated'] as const) expect(await runner.onAlert(manager, alert(kind))).toBe(0);
-      expect(await runner.onAlert(manager, alert('opened', 'nps_detractor'))).toBe(0);
+      for (const kind of ['updated', 'acknowledged', 'snoozed', 'resolved', 'escalated'] as const) expect(await runner.applyAlerts(manager, [alert(kind)])).toBe(0);
+      expect(await runner.applyAlerts(manager, [alert('opened', 'nps_detractor')])).toBe(0);
       expect(repository.runs.size).toBe(0);
       expect(repository.outbox).toEqual([]);
     });
 
     it('the same alert again starts nothing, and neither does a second alert while the account has a live run of the playbook', async () => {
-      await runner.onAlert(manager, alert('opened'));
+      await runner.applyAlerts(manager, [alert('opened')]);
       const events = repository.outbox.length;
 
-      expect(await runner.onAlert(manager, alert('opened'))).toBe(0);
-      expect(await runner.onAlert(manager, alert('opened', 'health_entered_red', 'al_2'))).toBe(0);
+      expect(await runner.applyAlerts(manager, [alert('opened')])).toBe(0);
+      expect(await runner.applyAlerts(manager, [alert('opened', 'health_entered_red', 'al_2')])).toBe(0);
       expect(repository.runs.size).toBe(1);
       expect(repository.outbox).toHaveLength(events);
     });
 
     it('run ids derive from the cause and the playbook: another account gets a run of its own', async () => {
-      await runner.onAlert(manager, alert('opened'));
-      expect(await runner.onAlert(manager, alert('opened', 'health_entered_red', 'al_2', 'acc_2'))).toBe(1);
+      await runner.applyAlerts(manager, [alert('opened')]);
+      expect(await runner.applyAlerts(manager, [alert('opened', 'health_entered_red', 'al_2', 'acc_2')])).toBe(2);
       expect(repository.runsOf('acc_2')).toHaveLength(1);
       expect(repository.runsOf('acc_2')[0]!.runId).not.toBe(repository.runsOf('acc_1')[0]!.runId);
     });
@@ -130,10 +131,10 @@ describe('PlaybookRunner', () => {
 
   describe('churn', () => {
     it("a churned score change exits the account's live runs as churned and records the snapshot", async () => {
-      await runner.onAlert(manager, alert('opened'));
+      await runner.applyAlerts(manager, [alert('opened')]);
       const runId = repository.runsOf('acc_1')[0]!.runId;
 
-      expect(await runner.onScoreChange(manager, scoreChange(1, {}, { churnedAt: T0 }), 'csm:csm-1')).toBe(1);
+      expect(await runner.applyScoreChanges(manager, [scoreChange(1, {}, { churnedAt: T0 })])).toBe(1);
 
       expect(repository.runsOf('acc_1')[0]).toMatchObject({ status: 'exited', outcome: 'churned' });
       expect(repository.snapshots.get('acc_1')).toEqual({ snapshot: { band: 'red', segment: 'at_risk', health: 35, churned: true }, sequence: 1 });
@@ -141,60 +142,74 @@ describe('PlaybookRunner', () => {
     });
 
     it('while the account is churned a trigger starts no run and is counted; a later change without churnedAt makes it a customer again', async () => {
-      await runner.onScoreChange(manager, scoreChange(1, {}, { churnedAt: T0 }), 'csm:csm-1');
+      await runner.applyScoreChanges(manager, [scoreChange(1, {}, { churnedAt: T0 })]);
       const before = await notStartedChurned('alert_rule');
 
-      expect(await runner.onAlert(manager, alert('opened'))).toBe(0);
+      expect(await runner.applyAlerts(manager, [alert('opened')])).toBe(0);
       expect(repository.runs.size).toBe(0);
       expect(await notStartedChurned('alert_rule')).toBe(before + 1);
 
-      await runner.onScoreChange(manager, scoreChange(2), 'csm:csm-1');
-      expect(await runner.onAlert(manager, alert('opened', 'health_entered_red', 'al_2'))).toBe(1);
+      await runner.applyScoreChanges(manager, [scoreChange(2)]);
+      expect(await runner.applyAlerts(manager, [alert('opened', 'health_entered_red', 'al_2')])).toBe(2);
     });
 
     it('an older score change does not undo a newer churn (the snapshot keeps the highest sequence)', async () => {
-      await runner.onScoreChange(manager, scoreChange(2, {}, { churnedAt: T0 }), 'csm:csm-1');
-      await runner.onScoreChange(manager, scoreChange(1), 'csm:csm-1');
-      expect(await runner.onAlert(manager, alert('opened'))).toBe(0);
+      await runner.applyScoreChanges(manager, [scoreChange(2, {}, { churnedAt: T0 })]);
+      await runner.applyScoreChanges(manager, [scoreChange(1)]);
+      expect(await runner.applyAlerts(manager, [alert('opened')])).toBe(0);
     });
   });
 
   describe('incidents', () => {
     it('starts incident playbooks once per incident, when it opens or later reaches the minimum severity', async () => {
-      expect(await runner.onIncident(manager, incident('opened', 'medium'))).toBe(0);
-      expect(await runner.onIncident(manager, incident('escalated', 'high', 2))).toBe(1);
-      expect(await runner.onIncident(manager, incident('updated', 'critical', 3))).toBe(0);
+      expect(await runner.applyIncidents(manager, [incident('opened', 'medium')])).toBe(0);
+      expect(await runner.applyIncidents(manager, [incident('escalated', 'high', 2)])).toBe(3);
+      expect(await runner.applyIncidents(manager, [incident('updated', 'critical', 3)])).toBe(0);
 
       expect(repository.runsOf('acc_1').map((run) => [run.playbookId, run.status, run.outcome])).toEqual([['risk-incident', 'completed', 'completed']]);
       expect(repository.outbox.map((event) => event.kind)).toEqual(['run.started', 'task.created', 'run.ended']);
     });
 
     it('a resolved incident, or an acknowledgement, starts nothing', async () => {
-      expect(await runner.onIncident(manager, incident('resolved', 'high', 1, 'resolved'))).toBe(0);
-      expect(await runner.onIncident(manager, incident('acknowledged', 'high', 2, 'acknowledged'))).toBe(0);
+      expect(await runner.applyIncidents(manager, [incident('resolved', 'high', 1, 'resolved')])).toBe(0);
+      expect(await runner.applyIncidents(manager, [incident('acknowledged', 'high', 2, 'acknowledged')])).toBe(0);
       expect(repository.runs.size).toBe(0);
     });
   });
 
   describe('score changes', () => {
-    it('starts segment and stage playbooks on entering, in the queue the caller names', async () => {
-      const started = await runner.onScoreChange(manager, scoreChange(1, { segment: 'loyal', stage: 'renewal' }), 'team:unassigned');
+    it('starts segment and stage playbooks on entering, in team:unassigned for an account without an owner CSM', async () => {
+      const unowned = { ...scoreChange(1, { segment: 'loyal', stage: 'renewal' }), account: {} };
+      // run.started of on-loyal (an email, then a wait), run.started and task.created of on-renewal.
+      expect(await runner.applyScoreChanges(manager, [unowned])).toBe(3);
 
-      expect(started).toBe(2);
       expect(repository.runsOf('acc_1').map((run) => run.playbookId)).toEqual(['on-loyal', 'on-renewal']);
       expect([...repository.runs.values()].map((stored) => stored.queue)).toEqual(['team:unassigned', 'team:unassigned']);
     });
 
     it('starts nothing when segment and stage stay, and treats a first change (no before) as entering', async () => {
-      expect(await runner.onScoreChange(manager, scoreChange(1, { health: 30 }), 'csm:csm-1')).toBe(0);
-      expect(await runner.onScoreChange(manager, scoreChange(2, { segment: 'loyal' }, { before: null }), 'csm:csm-1')).toBe(1);
+      expect(await runner.applyScoreChanges(manager, [scoreChange(1, { health: 30 })])).toBe(0);
+      expect(await runner.applyScoreChanges(manager, [scoreChange(2, { segment: 'loyal' }, { before: null })])).toBe(1);
       expect(repository.runsOf('acc_1').map((run) => run.playbookId)).toEqual(['on-loyal']);
+    });
+  });
+
+  describe('batches', () => {
+    it("decides a batch's records in order: a run one change starts, a later change of the batch exits, and an alert after the churn starts nothing", async () => {
+      const churned = scoreChange(2, {}, { churnedAt: T0 });
+      expect(await runner.applyScoreChanges(manager, [scoreChange(1, { stage: 'renewal' }), churned])).toBe(3);
+      expect(repository.runsOf('acc_1').map((run) => [run.playbookId, run.status, run.outcome])).toEqual([['on-renewal', 'exited', 'churned']]);
+      expect(repository.outbox.map((event) => event.kind)).toEqual(['run.started', 'task.created', 'run.ended']);
+
+      const before = await notStartedChurned('alert_rule');
+      expect(await runner.applyAlerts(manager, [alert('opened'), alert('opened', 'health_entered_red', 'al_2')])).toBe(0);
+      expect(await notStartedChurned('alert_rule')).toBe(before + 2);
     });
   });
 
   describe('waits', () => {
     it('wakes a waiting run once its wake time has come, not before', async () => {
-      await runner.onAlert(manager, alert('opened'));
+      await runner.applyAlerts(manager, [alert('opened')]);
       const runId = repository.runsOf('acc_1')[0]!.runId;
 
       expect(await runner.wakeDue(manager, '2026-07-02T09:59:59.999Z')).toBe(0);
@@ -212,7 +227,7 @@ describe('PlaybookRunner', () => {
 
   describe('parking and completed tasks', () => {
     it('parks a run once, with the error (at most 2000 characters) on run.parked', async () => {
-      await runner.onAlert(manager, alert('opened'));
+      await runner.applyAlerts(manager, [alert('opened')]);
       const runId = repository.runsOf('acc_1')[0]!.runId;
       const events = repository.outbox.length;
 
@@ -227,7 +242,7 @@ describe('PlaybookRunner', () => {
     });
 
     it('a completed task is step.done for its step, at the time given; a task of an unknown run emits nothing', async () => {
-      await runner.onAlert(manager, alert('opened'));
+      await runner.applyAlerts(manager, [alert('opened')]);
       const runId = repository.runsOf('acc_1')[0]!.runId;
       const events = repository.outbox.length;
 

@@ -1,22 +1,12 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, PlaybookRunEvent, ScoreChanged } from '@bellwether/contracts';
-import {
-  advance,
-  chooseVariant,
-  playbooksFor,
-  startRun,
-  unitIntervalFromKey,
-  type AccountSnapshot,
-  type PlaybookDefinition,
-  type RunEffect,
-  type RunState,
-  type TriggerEvent,
-} from '@bellwether/playbook-domain';
+import type { PlaybookDefinition } from '@bellwether/playbook-domain';
 import { PLAYBOOK_DEFINITIONS } from './playbook-definitions';
+import { advanceRun, applyRunStep, candidateRunIds, runEvent, runStepOfAlert, runStepOfIncident, runStepOfScoreChange, stepMatters, UNKNOWN_ACCOUNT, type RunStep } from './run-decisions';
 import { RunRepository } from './run.repository';
+import { RunWorkingSet } from './run-working-set';
 
 const runMetrics = {
   started: new Counter({ name: 'bellwether_playbook_runs_started_total', help: 'Playbook runs started', labelNames: ['playbook', 'variant'] as const }),
@@ -26,13 +16,14 @@ const runMetrics = {
   notStarted: new Counter({ name: 'bellwether_playbook_runs_not_started_churned_total', help: 'Triggers that started no run because the account is churned', labelNames: ['trigger'] as const }),
 };
 
-/** Used until the first score change of the account arrives: neither recovered nor churned. */
-const UNKNOWN_ACCOUNT: AccountSnapshot = { band: 'yellow', segment: 'stable', health: 50 };
-
 /**
  * Turns triggers (alert opened, incident opened or risen, segment entered, stage entered) into
  * runs and applies the pure state machine's effects inside the caller's transaction: tasks and
- * deliveries keyed by their idempotency key, run events in the outbox. All SQL is in
+ * deliveries keyed by their idempotency key, run events in the outbox. Set-based: a batch's
+ * accounts are locked and read at once (`RunRepository.readWorkingSet`), every record is decided
+ * in memory in record order over a `RunWorkingSet` (`run-decisions.ts`: an account's later record
+ * sees the snapshot and the runs its earlier ones left, a run one record started included), and
+ * the batch is written back at once, so its statements stay constant as it grows. All SQL is in
  * `RunRepository`; times come in from the caller (event time, or the pipeline clock's now).
  */
 @Injectable()
@@ -47,125 +38,63 @@ export class PlaybookRunner {
     return this.repository.claimMessages(manager, messageIds);
   }
 
-  /** An alert opened: starts the playbooks on its rule. Other lifecycle steps start nothing. Returns the runs started. */
-  async onAlert(manager: EntityManager, event: AlertLifecycleEvent): Promise<number> {
-    if (event.kind !== 'opened') return 0;
-    return this.startMatching(manager, { kind: 'alert_rule', ruleId: event.rule }, event.accountId, event.queue, event.occurredAt, event.eventId);
+  /** Starts the playbooks on the rules of the opened alerts (other lifecycle steps start nothing), in order. Returns the run events emitted. */
+  applyAlerts(manager: EntityManager, events: readonly AlertLifecycleEvent[]): Promise<number> {
+    return this.applySteps(manager, events.flatMap((event) => runStepOfAlert(event) ?? []));
   }
 
   /**
-   * An incident opened, or (updated, escalated) rose in severity: starts the `incident`-triggered
-   * playbooks its category and severity match. The cause id is the incident id, so one incident
-   * starts each playbook once, however many lifecycle steps it has (a run's id derives from it).
+   * Starts the `incident`-triggered playbooks the incidents match (opened, or updated and
+   * escalated to a higher severity), each incident a playbook once, in order. Returns the run
+   * events emitted.
    */
-  async onIncident(manager: EntityManager, event: IncidentLifecycleEvent): Promise<number> {
-    if (event.status === 'resolved' || !['opened', 'updated', 'escalated'].includes(event.kind)) return 0;
-    return this.startMatching(manager, { kind: 'incident', category: event.category, severity: event.severity }, event.accountId, event.queue, event.occurredAt, event.incidentId);
+  applyIncidents(manager: EntityManager, events: readonly IncidentLifecycleEvent[]): Promise<number> {
+    return this.applySteps(manager, events.flatMap((event) => runStepOfIncident(event) ?? []));
   }
 
   /**
-   * Keeps the account snapshot (churned while the change carries `account.churnedAt`: live runs
-   * then exit `churned` and no run starts; a later change without it makes the account a
-   * customer again), advances live runs, and starts segment- and stage-triggered playbooks.
+   * Applies score changes in order: each keeps its account's snapshot (churned while the change
+   * carries `account.churnedAt`: live runs then exit `churned` and no run starts; a later change
+   * without it makes the account a customer again), advances the live runs, and starts segment-
+   * and stage-triggered playbooks in the owner CSM's queue (`team:unassigned` without one).
+   * Returns the run events emitted.
    */
-  async onScoreChange(manager: EntityManager, change: ScoreChanged, queue: string): Promise<number> {
-    const snapshot: AccountSnapshot = {
-      band: change.after.band,
-      segment: change.after.segment,
-      health: change.after.health,
-      ...(change.account.churnedAt ? { churned: true } : {}),
-    };
-    await this.repository.saveSnapshot(manager, change.accountId, snapshot, change.sequence);
-    let effects = 0;
-    for (const live of await this.repository.liveRunsOf(manager, change.accountId)) {
-      effects += await this.step(manager, live.state, live.queue, change.eventTime, snapshot);
-    }
-    if (change.before?.segment !== change.after.segment) {
-      effects += await this.startMatching(manager, { kind: 'segment_entered', segment: change.after.segment }, change.accountId, queue, change.eventTime, change.changeId);
-    }
-    if (change.before?.stage !== change.after.stage) {
-      effects += await this.startMatching(manager, { kind: 'lifecycle_stage', stage: change.after.stage }, change.accountId, queue, change.eventTime, change.changeId);
-    }
-    return effects;
+  applyScoreChanges(manager: EntityManager, changes: readonly ScoreChanged[]): Promise<number> {
+    return this.applySteps(manager, changes.map(runStepOfScoreChange));
   }
 
-  /** Advances runs whose wait is over. Returns how many it advanced. */
+  /** Advances runs whose wait is over, at most `limit`, on their accounts' snapshots. Returns how many it advanced. */
   async wakeDue(manager: EntityManager, now: string, limit = 100): Promise<number> {
     const due = await this.repository.dueRuns(manager, now, limit);
-    for (const run of due) {
-      const snapshot = (await this.repository.snapshotOf(manager, run.state.accountId)) ?? UNKNOWN_ACCOUNT;
-      await this.step(manager, run.state, run.queue, now, snapshot);
-    }
+    if (due.length === 0) return 0;
+    const snapshots = await this.repository.snapshotsOf(manager, [...new Set(due.map((run) => run.state.accountId))]);
+    const set = new RunWorkingSet({ snapshots, liveRuns: due, storedRunIds: new Set() });
+    for (const run of due) advanceRun(this.definitions, set, run, now, set.snapshotOf(run.state.accountId) ?? UNKNOWN_ACCOUNT);
+    await this.flush(manager, set);
     return due.length;
   }
 
-  /** Starts the matching playbooks, none while the account is churned (its latest snapshot says so). */
-  private async startMatching(manager: EntityManager, trigger: TriggerEvent, accountId: string, queue: string, now: string, causeId: string): Promise<number> {
-    const matching = playbooksFor(trigger, this.definitions);
-    if (matching.length === 0) return 0;
-    const snapshot = (await this.repository.snapshotOf(manager, accountId)) ?? UNKNOWN_ACCOUNT;
-    if (snapshot.churned === true) {
-      runMetrics.notStarted.inc({ trigger: trigger.kind });
-      return 0;
-    }
-    let started = 0;
-    for (const definition of matching) {
-      const runId = `run_${createHash('sha256').update(`${causeId}|${definition.id}`).digest('hex').slice(0, 24)}`;
-      const variantId = chooseVariant(definition, unitIntervalFromKey(runId));
-      const transition = startRun(definition, { runId, accountId, variantId, now, account: snapshot });
-      if (!(await this.repository.insertRun(manager, transition.run, queue, trigger))) continue;
-      started += 1;
-      runMetrics.started.inc({ playbook: definition.id, variant: variantId });
-      await this.emit(manager, [this.runEvent('run.started', transition.run, now)]);
-      await this.applyEffects(manager, transition.run, queue, transition.effects, now, transition.run.outcome !== undefined);
-    }
-    return started;
+  private async applySteps(manager: EntityManager, all: readonly RunStep[]): Promise<number> {
+    const steps = all.filter((step) => stepMatters(this.definitions, step));
+    if (steps.length === 0) return 0;
+    const accountIds = [...new Set(steps.map((step) => step.accountId))].sort();
+    const set = new RunWorkingSet(await this.repository.readWorkingSet(manager, accountIds, candidateRunIds(this.definitions, steps)));
+    for (const step of steps) applyRunStep(this.definitions, set, step);
+    return this.flush(manager, set);
   }
 
-  private async step(manager: EntityManager, run: RunState, queue: string, now: string, snapshot: AccountSnapshot): Promise<number> {
-    const definition = this.definitions.find((candidate) => candidate.id === run.playbookId && candidate.version === run.playbookVersion);
-    if (!definition) return 0;
-    const transition = advance(definition, run, { now, account: snapshot });
-    if (transition.run === run) return 0;
-    await this.applyEffects(manager, transition.run, queue, transition.effects, now, transition.run.outcome !== undefined && run.outcome === undefined);
-    return transition.effects.length;
-  }
-
-  private async applyEffects(manager: EntityManager, run: RunState, queue: string, effects: readonly RunEffect[], now: string, endedNow: boolean): Promise<void> {
-    await this.repository.updateRun(manager, run);
-    const events: PlaybookRunEvent[] = [];
-    for (const effect of effects) {
-      const fresh = await this.repository.recordEffect(manager, run, queue, effect);
-      if (!fresh) continue;
-      if (effect.kind === 'create_task') {
-        runMetrics.tasks.inc({ playbook: run.playbookId, role: effect.role });
-        events.push({
-          ...this.runEvent('task.created', run, now),
-          eventId: `${effect.key}:task`,
-          stepId: effect.stepId,
-          task: { taskId: effect.key, role: effect.role, title: effect.title, queue, dueAt: effect.dueAt },
-        });
-      }
+  /** Writes the set's changes and its run events, and counts them. Returns the events emitted. */
+  private async flush(manager: EntityManager, set: RunWorkingSet): Promise<number> {
+    const written = await this.repository.writeBatch(manager, set.writes());
+    const events = set.eventsWritten(written);
+    await this.emit(manager, events.map(({ event }) => event));
+    for (const trigger of set.notStartedTriggers()) runMetrics.notStarted.inc({ trigger });
+    for (const { event, variantId } of events) {
+      if (event.kind === 'run.started') runMetrics.started.inc({ playbook: event.playbookId, variant: variantId });
+      else if (event.kind === 'task.created' && event.task) runMetrics.tasks.inc({ playbook: event.playbookId, role: event.task.role });
+      else if (event.kind === 'run.ended' && event.outcome) runMetrics.ended.inc({ playbook: event.playbookId, outcome: event.outcome });
     }
-    if (endedNow && run.outcome) {
-      runMetrics.ended.inc({ playbook: run.playbookId, outcome: run.outcome });
-      events.push(this.runEvent('run.ended', run, now));
-    }
-    await this.emit(manager, events);
-  }
-
-  private runEvent(kind: PlaybookRunEvent['kind'], run: RunState, now: string): PlaybookRunEvent {
-    return {
-      schemaVersion: 1,
-      eventId: `${run.runId}:${kind}`,
-      kind,
-      runId: run.runId,
-      playbookId: run.playbookId,
-      playbookVersion: run.playbookVersion,
-      accountId: run.accountId,
-      ...(run.outcome ? { outcome: run.outcome } : {}),
-      occurredAt: now,
-    };
+    return events.length;
   }
 
   /**
@@ -176,7 +105,7 @@ export class PlaybookRunner {
     const run = await this.repository.parkRun(manager, runId, error.slice(0, 2000));
     if (!run) return;
     runMetrics.parked.inc({ playbook: run.playbookId });
-    await this.emit(manager, [{ ...this.runEvent('run.parked', run, now), error: error.slice(0, 2000) }]);
+    await this.emit(manager, [{ ...runEvent('run.parked', run, now), error: error.slice(0, 2000) }]);
   }
 
   /** A completed task is a step done, for integrators and KPIs. */
@@ -184,7 +113,7 @@ export class PlaybookRunner {
     const run = await this.repository.runState(manager, task.runId);
     if (!run) return;
     const stepId = task.taskId.split(':')[1];
-    await this.emit(manager, [{ ...this.runEvent('step.done', run, now), eventId: `${task.taskId}:done`, ...(stepId ? { stepId } : {}) }]);
+    await this.emit(manager, [{ ...runEvent('step.done', run, now), eventId: `${task.taskId}:done`, ...(stepId ? { stepId } : {}) }]);
   }
 
   private async emit(manager: EntityManager, events: readonly PlaybookRunEvent[]): Promise<void> {

@@ -11,9 +11,9 @@ import { PlaybookRunner } from './playbook-runner.service';
  * Alert lifecycle events start alert-triggered playbooks, incident lifecycle events
  * incident-triggered ones; score changes keep the account snapshot
  * (for branches and exit criteria) and start segment- and stage-triggered ones. One transaction
- * per batch; message ids already processed are skipped (one claim per batch). The KPI
- * projections are set-based; the runs are started and advanced change by change, since each
- * account's run state machine depends on the previous step.
+ * per batch; message ids already processed are skipped (one claim per batch). Set-based: the KPI
+ * projections are one statement per batch, and `PlaybookRunner` reads a batch's accounts at once,
+ * decides its records in memory in order and writes them back at once.
  */
 @Controller()
 export class PlaybookConsumer {
@@ -27,31 +27,25 @@ export class PlaybookConsumer {
   /** Starts the playbooks of newly opened alerts and projects every alert step for the KPIs. */
   @EventPattern(Topics.alerts)
   async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
-    const started = await this.dataSource.transaction(async (manager) => {
+    const emitted = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.runner.claim(manager, batch.records.map((record) => `alert:${record.value.eventId}`));
       const alerts = batch.records.map((record) => record.value).filter((event) => fresh.has(`alert:${event.eventId}`));
       await this.kpis.projectAlerts(manager, alerts);
       // Only an opened alert starts runs; the other steps are projected and done.
-      let count = 0;
-      for (const event of alerts) if (event.kind === 'opened') count += await this.runner.onAlert(manager, event);
-      return count;
+      return this.runner.applyAlerts(manager, alerts);
     });
-    if (started > 0) this.relay.nudge();
+    if (emitted > 0) this.relay.nudge();
     return new Map();
   }
 
   /** Starts the playbooks of opened incidents and of incidents that rose in severity. */
   @EventPattern(Topics.incidents)
   async handleIncidents(@Payload() batch: DecodedBatch<IncidentLifecycleEvent>): Promise<BatchResults> {
-    const started = await this.dataSource.transaction(async (manager) => {
+    const emitted = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.runner.claim(manager, batch.records.map((record) => `incident:${record.value.eventId}`));
-      let count = 0;
-      for (const record of batch.records) {
-        if (fresh.has(`incident:${record.value.eventId}`)) count += await this.runner.onIncident(manager, record.value);
-      }
-      return count;
+      return this.runner.applyIncidents(manager, batch.records.map((record) => record.value).filter((event) => fresh.has(`incident:${event.eventId}`)));
     });
-    if (started > 0) this.relay.nudge();
+    if (emitted > 0) this.relay.nudge();
     return new Map();
   }
 
@@ -69,17 +63,11 @@ export class PlaybookConsumer {
   /** Keeps the account snapshots, advances or exits live runs, and starts segment and stage playbooks. */
   @EventPattern(Topics.scores)
   async handleScores(@Payload() batch: DecodedBatch<ScoreChanged>): Promise<BatchResults> {
-    const effects = await this.dataSource.transaction(async (manager) => {
+    const emitted = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.runner.claim(manager, batch.records.map((record) => `score:${record.value.changeId}`));
-      let count = 0;
-      for (const record of batch.records) {
-        const change = record.value;
-        if (!fresh.has(`score:${change.changeId}`)) continue;
-        count += await this.runner.onScoreChange(manager, change, change.account.csmId ? `csm:${change.account.csmId}` : 'team:unassigned');
-      }
-      return count;
+      return this.runner.applyScoreChanges(manager, batch.records.map((record) => record.value).filter((change) => fresh.has(`score:${change.changeId}`)));
     });
-    if (effects > 0) this.relay.nudge();
+    if (emitted > 0) this.relay.nudge();
     return new Map();
   }
 }

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type PlaybookRunEvent } from '@bellwether/contracts';
-import type { AccountSnapshot, RunEffect, RunState } from '@bellwether/playbook-domain';
+import type { AccountSnapshot, RunState } from '@bellwether/playbook-domain';
 import { enqueueOutbox } from '@bellwether/platform';
 import { PLAYBOOK_SCHEMA } from '../migrations';
-
-/** A live or due run as stored: its state machine state and the queue its tasks go to. */
-export interface StoredRun {
-  readonly state: RunState;
-  readonly queue: string;
-}
+import type { EffectWrite, RunBatchWrites, RunBatchWritten, RunInsert, RunWorkingSetRead, StoredRun, StoredSnapshot } from './run-working-set';
 
 /**
  * SQL of the playbook runs: processed message ids, account snapshots, runs, their task and
- * delivery effects, and run events in the outbox. Parameterized statements only. Every method
- * works in the caller's transaction (`manager`), so a batch's effects commit together.
+ * delivery effects, and run events in the outbox. Parameterized statements only, set-based: a
+ * batch reads (`readWorkingSet`) and writes (`writeBatch`, `enqueueRunEvents`) in a constant
+ * number of statements whatever its size. Every method works in the caller's transaction
+ * (`manager`), so a batch's effects commit together.
  */
 @Injectable()
 export class RunRepository {
@@ -28,53 +25,42 @@ export class RunRepository {
     return new Set(rows.map((row) => row.message_id));
   }
 
-  /** The account's latest snapshot (band, segment, health, churned), or null before its first score change. */
-  async snapshotOf(manager: EntityManager, accountId: string): Promise<AccountSnapshot | null> {
-    const [row] = (await manager.query('SELECT snapshot FROM playbook.account_snapshots WHERE account_id = $1', [accountId])) as { snapshot: AccountSnapshot }[];
-    return row?.snapshot ?? null;
-  }
-
-  /** Keeps the newest snapshot only (score changes of one account may arrive out of order). */
-  async saveSnapshot(manager: EntityManager, accountId: string, snapshot: AccountSnapshot, sequence: number): Promise<void> {
-    await manager.query(
-      `INSERT INTO playbook.account_snapshots (account_id, snapshot, sequence) VALUES ($1, $2, $3)
-       ON CONFLICT (account_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, sequence = EXCLUDED.sequence
-       WHERE playbook.account_snapshots.sequence < EXCLUDED.sequence`,
-      [accountId, JSON.stringify(snapshot), sequence],
-    );
-  }
-
   /**
-   * Inserts a new run unless the account already has a live run of that playbook (or the run id
-   * exists). Returns whether it was inserted.
+   * Locks and reads what a batch of the accounts' records decides on (three statements): the
+   * accounts' advisory locks, taken in one statement in ascending key order (so that batches of
+   * other topics or replicas sharing accounts wait rather than deadlock, and none starts a run the
+   * batch cannot see); their snapshots; and their live runs together with the stored runs among
+   * `runIds` (the ids the batch's triggers would start), rows locked in id order.
    */
-  async insertRun(manager: EntityManager, run: RunState, queue: string, trigger: unknown): Promise<boolean> {
+  async readWorkingSet(manager: EntityManager, accountIds: readonly string[], runIds: readonly string[]): Promise<RunWorkingSetRead> {
+    await manager.query(
+      `SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext('playbook:' || a) AS k FROM unnest($1::text[]) AS a ORDER BY k) AS keys`,
+      [accountIds],
+    );
+    const snapshots = await this.snapshotsOf(manager, accountIds);
     const rows = (await manager.query(
-      `INSERT INTO playbook.runs (id, playbook_id, playbook_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [run.runId, run.playbookId, run.playbookVersion, run.variantId, run.accountId, queue, run.status, run.wakeAt ?? null, run.outcome ?? null, JSON.stringify(run), JSON.stringify(trigger)],
-    )) as { id: string }[];
-    return rows.length > 0;
+      `SELECT state, queue, status IN ('running', 'waiting') AS live FROM playbook.runs
+       WHERE (account_id = ANY($1::text[]) AND status IN ('running', 'waiting')) OR id = ANY($2::text[])
+       ORDER BY id FOR UPDATE`,
+      [accountIds, runIds],
+    )) as { state: RunState; queue: string; live: boolean }[];
+    const candidates = new Set(runIds);
+    return {
+      snapshots,
+      liveRuns: rows.filter((row) => row.live).map(({ state, queue }) => ({ state, queue })),
+      storedRunIds: new Set(rows.map((row) => row.state.runId).filter((runId) => candidates.has(runId))),
+    };
   }
 
-  /** Stores a run's new state (status, wake time and outcome as columns too). */
-  async updateRun(manager: EntityManager, run: RunState): Promise<void> {
-    await manager.query(`UPDATE playbook.runs SET status = $2, wake_at = $3, outcome = $4, state = $5, updated_at = now() WHERE id = $1`, [
-      run.runId,
-      run.status,
-      run.wakeAt ?? null,
-      run.outcome ?? null,
-      JSON.stringify(run),
-    ]);
-  }
-
-  /** The account's running and waiting runs, in id order, locked for this transaction. */
-  async liveRunsOf(manager: EntityManager, accountId: string): Promise<StoredRun[]> {
-    const rows = (await manager.query(`SELECT state, queue FROM playbook.runs WHERE account_id = $1 AND status IN ('running', 'waiting') ORDER BY id FOR UPDATE`, [
-      accountId,
-    ])) as { state: RunState; queue: string }[];
-    return rows;
+  /** The accounts' latest snapshots (band, segment, health, churned) with their sequence; an account before its first score change has none. */
+  async snapshotsOf(manager: EntityManager, accountIds: readonly string[]): Promise<Map<string, StoredSnapshot>> {
+    if (accountIds.length === 0) return new Map();
+    const rows = (await manager.query('SELECT account_id, snapshot, sequence FROM playbook.account_snapshots WHERE account_id = ANY($1::text[])', [accountIds])) as {
+      account_id: string;
+      snapshot: AccountSnapshot;
+      sequence: number;
+    }[];
+    return new Map(rows.map((row) => [row.account_id, { snapshot: row.snapshot, sequence: row.sequence }]));
   }
 
   /** Waiting runs whose time has come, locked so that parallel schedulers never take the same one. */
@@ -86,33 +72,38 @@ export class RunRepository {
   }
 
   /**
-   * Performs task and delivery effects once each: their idempotency key is the primary key.
-   * Returns false when the effect was recorded before; true for a new one and for effects that
-   * store nothing (waits, the end).
+   * Writes a batch, at most one statement each, in this order: snapshots (a stored one is replaced
+   * only by a higher sequence, as score changes may arrive out of order); the new states of stored
+   * runs (first, so that a run the batch ended frees its playbook for a run it started); the
+   * started runs (ON CONFLICT DO NOTHING: one live run per account and playbook, ids once); then
+   * the tasks and deliveries of stored and inserted runs, each key once (their primary key).
+   * Returns the started runs inserted and the effect keys stored for the first time.
    */
-  async recordEffect(manager: EntityManager, run: RunState, queue: string, effect: RunEffect): Promise<boolean> {
-    switch (effect.kind) {
-      case 'create_task': {
-        const rows = (await manager.query(
-          `INSERT INTO playbook.tasks (id, run_id, account_id, step_id, role, title, template, queue, due_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [effect.key, run.runId, run.accountId, effect.stepId, effect.role, effect.title, effect.template ?? null, queue, effect.dueAt],
-        )) as unknown[];
-        return rows.length > 0;
-      }
-      case 'send_email':
-      case 'call_webhook': {
-        const target = effect.kind === 'send_email' ? effect.template : effect.url;
-        const payload = { runId: run.runId, accountId: run.accountId, playbookId: run.playbookId, stepId: effect.stepId, ...(effect.kind === 'send_email' ? { template: effect.template, to: 'account_contact' } : {}) };
-        const rows = (await manager.query(
-          `INSERT INTO playbook.deliveries (id, run_id, kind, target, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [effect.key, run.runId, effect.kind === 'send_email' ? 'email' : 'webhook', target, JSON.stringify(payload)],
-        )) as unknown[];
-        return rows.length > 0;
-      }
-      default:
-        return true;
+  async writeBatch(manager: EntityManager, writes: RunBatchWrites): Promise<RunBatchWritten> {
+    if (writes.snapshots.length > 0) {
+      await manager.query(
+        `INSERT INTO playbook.account_snapshots (account_id, snapshot, sequence)
+         SELECT account_id, snapshot, sequence FROM jsonb_to_recordset($1::jsonb) AS r(account_id text, snapshot jsonb, sequence integer)
+         ON CONFLICT (account_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, sequence = EXCLUDED.sequence
+         WHERE playbook.account_snapshots.sequence < EXCLUDED.sequence`,
+        [JSON.stringify(writes.snapshots.map((write) => ({ account_id: write.accountId, snapshot: write.snapshot, sequence: write.sequence })))],
+      );
     }
+    if (writes.updatedRuns.length > 0) {
+      await manager.query(
+        `UPDATE playbook.runs r SET status = w.status, wake_at = w.wake_at, outcome = w.outcome, state = w.state, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS w(id text, status text, wake_at timestamptz, outcome text, state jsonb)
+         WHERE r.id = w.id`,
+        [JSON.stringify(writes.updatedRuns.map((state) => ({ id: state.runId, status: state.status, wake_at: state.wakeAt ?? null, outcome: state.outcome ?? null, state })))],
+      );
+    }
+    const insertedRunIds = await insertRuns(manager, writes.insertedRuns);
+    // A started run the insert skipped (a conflict the batch could not see) gets no effects.
+    const started = new Set(writes.insertedRuns.map((run) => run.state.runId));
+    const effects = writes.effects.filter((write) => !started.has(write.run.runId) || insertedRunIds.has(write.run.runId));
+    const freshTasks = await insertTasks(manager, effects);
+    const freshDeliveries = await insertDeliveries(manager, effects);
+    return { insertedRunIds, freshEffectKeys: new Set([...freshTasks, ...freshDeliveries]) };
   }
 
   /**
@@ -145,4 +136,70 @@ export class RunRepository {
       events.map((event) => ({ topic: Topics.playbookRuns, key: event.accountId, payload: event, headers: { 'bw-event-id': event.eventId } })),
     );
   }
+}
+
+/** Inserts the started runs (ON CONFLICT DO NOTHING); returns the ids inserted. */
+async function insertRuns(manager: EntityManager, runs: readonly RunInsert[]): Promise<Set<string>> {
+  if (runs.length === 0) return new Set();
+  const rows = (await manager.query(
+    `INSERT INTO playbook.runs (id, playbook_id, playbook_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger)
+     SELECT id, playbook_id, playbook_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger
+     FROM jsonb_to_recordset($1::jsonb) AS r(id text, playbook_id text, playbook_version integer, variant_id text, account_id text, queue text, status text,
+       wake_at timestamptz, outcome text, state jsonb, trigger jsonb)
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      JSON.stringify(
+        runs.map(({ state, queue, trigger }) => ({
+          id: state.runId,
+          playbook_id: state.playbookId,
+          playbook_version: state.playbookVersion,
+          variant_id: state.variantId,
+          account_id: state.accountId,
+          queue,
+          status: state.status,
+          wake_at: state.wakeAt ?? null,
+          outcome: state.outcome ?? null,
+          state,
+          trigger,
+        })),
+      ),
+    ],
+  )) as { id: string }[];
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Inserts the task effects; returns the keys inserted (a key stored before is skipped). */
+async function insertTasks(manager: EntityManager, effects: readonly EffectWrite[]): Promise<string[]> {
+  const tasks = effects.flatMap(({ run, queue, effect }) =>
+    effect.kind === 'create_task'
+      ? [{ id: effect.key, run_id: run.runId, account_id: run.accountId, step_id: effect.stepId, role: effect.role, title: effect.title, template: effect.template ?? null, queue, due_at: effect.dueAt }]
+      : [],
+  );
+  if (tasks.length === 0) return [];
+  const rows = (await manager.query(
+    `INSERT INTO playbook.tasks (id, run_id, account_id, step_id, role, title, template, queue, due_at)
+     SELECT id, run_id, account_id, step_id, role, title, template, queue, due_at
+     FROM jsonb_to_recordset($1::jsonb) AS t(id text, run_id text, account_id text, step_id text, role text, title text, template text, queue text, due_at timestamptz)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [JSON.stringify(tasks)],
+  )) as { id: string }[];
+  return rows.map((row) => row.id);
+}
+
+/** Inserts the email and webhook effects for the delivery worker; returns the keys inserted. */
+async function insertDeliveries(manager: EntityManager, effects: readonly EffectWrite[]): Promise<string[]> {
+  const deliveries = effects.flatMap(({ run, effect }) => {
+    if (effect.kind === 'create_task') return [];
+    const email = effect.kind === 'send_email';
+    const payload = { runId: run.runId, accountId: run.accountId, playbookId: run.playbookId, stepId: effect.stepId, ...(email ? { template: effect.template, to: 'account_contact' } : {}) };
+    return [{ id: effect.key, run_id: run.runId, kind: email ? 'email' : 'webhook', target: email ? effect.template : effect.url, payload }];
+  });
+  if (deliveries.length === 0) return [];
+  const rows = (await manager.query(
+    `INSERT INTO playbook.deliveries (id, run_id, kind, target, payload)
+     SELECT id, run_id, kind, target, payload FROM jsonb_to_recordset($1::jsonb) AS d(id text, run_id text, kind text, target text, payload jsonb)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [JSON.stringify(deliveries)],
+  )) as { id: string }[];
+  return rows.map((row) => row.id);
 }

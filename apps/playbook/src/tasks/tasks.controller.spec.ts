@@ -59,22 +59,24 @@ describe('TasksController', () => {
     runs = new FakeRunRepository();
     const runner = new PlaybookRunner([onRed], runs);
     const manager = {} as EntityManager;
-    await runner.onAlert(manager, {
-      schemaVersion: 1,
-      eventId: 'al_1:1',
-      kind: 'opened',
-      alertId: 'al_1',
-      revision: 1,
-      accountId: 'acc_1',
-      rule: 'health_entered_red',
-      category: 'risk',
-      severity: 'high',
-      priority: 8,
-      queue: 'csm:csm-1',
-      status: 'open',
-      evidence: [],
-      occurredAt: '2026-07-01T10:00:00.000Z',
-    });
+    await runner.applyAlerts(manager, [
+      {
+        schemaVersion: 1,
+        eventId: 'al_1:1',
+        kind: 'opened',
+        alertId: 'al_1',
+        revision: 1,
+        accountId: 'acc_1',
+        rule: 'health_entered_red',
+        category: 'risk',
+        severity: 'high',
+        priority: 8,
+        queue: 'csm:csm-1',
+        status: 'open',
+        evidence: [],
+        occurredAt: '2026-07-01T10:00:00.000Z',
+      },
+    ]);
     runId = runs.runsOf('acc_1')[0]!.runId;
     tasks = new FakeTaskRepository([taskRow(`${runId}:call`, runId), taskRow('run_other:done-step', 'run_other', 'done')]);
     nudges = 0;

@@ -11,3 +11,4 @@ export * from './signal-quality';
 export * from './history-line';
 export * from './messages.fixture';
 export * from './events-watermark';
+export * from './statement-counter';

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
 import { createServiceDataSource, migrate, type PipelineClock } from '@bellwether/platform';
-import { scoreChanged, scoreSnapshot, SeededRandom, testEnvironment } from '@bellwether/testing';
+import { countingTransactions, scoreChanged, scoreSnapshot, SeededRandom, testEnvironment } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
 import { IncidentBook } from '../incidents/incident-book';
 import { IncidentRepository } from '../incidents/incident.repository';
@@ -43,23 +43,7 @@ function service(budget = new AlertingEnv().CONTACT_BUDGET_ALERTS) {
   const alerts = new AlertRepository();
   const incidents = new IncidentRepository();
   const events = new CapturedEvents();
-  const statements: number[] = [];
-  const counting = {
-    transaction: <T>(work: (manager: EntityManager) => Promise<T>): Promise<T> =>
-      dataSource.transaction((manager) => {
-        statements.push(0);
-        const counted = new Proxy(manager, {
-          get(target, property, receiver) {
-            if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-            return (...args: Parameters<EntityManager['query']>) => {
-              statements[statements.length - 1] = (statements.at(-1) ?? 0) + 1;
-              return target.query(...args);
-            };
-          },
-        });
-        return work(counted);
-      }),
-  };
+  const { transactions: counting, statements } = countingTransactions(dataSource);
   const clock = { mode: 'event', now: () => null } as unknown as PipelineClock;
   const application = new AlertApplicationService(
     counting as unknown as DataSource,

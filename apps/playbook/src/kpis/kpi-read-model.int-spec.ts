@@ -1,7 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { AlertLifecycleEvent, AlertLifecycleKind, TelemetryEvent } from '@bellwether/contracts';
 import { createServiceDataSource, migrate } from '@bellwether/platform';
-import { alertLifecycleEvent, SeededRandom, telemetryEvent, testEnvironment } from '@bellwether/testing';
+import { alertLifecycleEvent, observedManager, SeededRandom, statementsOf, telemetryEvent, testEnvironment } from '@bellwether/testing';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
 import { KpiReadModelRepository } from './kpi-read-model.repository';
 
@@ -12,24 +12,6 @@ import { KpiReadModelRepository } from './kpi-read-model.repository';
 const dataSource: DataSource = createServiceDataSource({ url: testEnvironment.databaseUrl, schema: PLAYBOOK_SCHEMA, entities: [], migrations: playbookMigrations, applicationName: 'kpi-it', poolSize: 2 });
 const kpis = new KpiReadModelRepository();
 const MILESTONES = ['account_setup', 'data_connected', 'first_report', 'team_invited', 'extra_step'];
-
-/** Runs `work` in a transaction and returns how many statements it sent. */
-async function statementsOf(work: (manager: EntityManager) => Promise<void>): Promise<number> {
-  let statements = 0;
-  await dataSource.transaction(async (manager) => {
-    const counted = new Proxy(manager, {
-      get(target, property, receiver) {
-        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-        return (...args: Parameters<EntityManager['query']>) => {
-          statements += 1;
-          return target.query(...args);
-        };
-      },
-    });
-    await work(counted);
-  });
-  return statements;
-}
 
 /** Every kind of event the projection reads (and some it ignores), several per account, out of time order now and then. */
 function eventsOf(prefix: string, count: number, seed: string): TelemetryEvent[] {
@@ -93,9 +75,9 @@ describe('KPI projections, set-based, on a real Postgres', () => {
 
   it('projects a batch of 10 or of 600 events in one statement', async () => {
     const run = `kpi-stmt-${Date.now()}`;
-    expect(await statementsOf((manager) => kpis.projectEvents(manager, eventsOf(`${run}-s`, 10, 'small')))).toBe(1);
-    expect(await statementsOf((manager) => kpis.projectEvents(manager, eventsOf(`${run}-l`, 600, 'large')))).toBe(1);
-    expect(await statementsOf((manager) => kpis.projectAlerts(manager, alertStepsOf(`${run}-l`, 300, 'large')))).toBe(1);
+    expect(await statementsOf(dataSource, (manager) => kpis.projectEvents(manager, eventsOf(`${run}-s`, 10, 'small')))).toBe(1);
+    expect(await statementsOf(dataSource, (manager) => kpis.projectEvents(manager, eventsOf(`${run}-l`, 600, 'large')))).toBe(1);
+    expect(await statementsOf(dataSource, (manager) => kpis.projectAlerts(manager, alertStepsOf(`${run}-l`, 300, 'large')))).toBe(1);
   });
 
   it('leaves the read models as projecting record by record does, and a re-read of the topic changes nothing', async () => {
@@ -129,18 +111,7 @@ describe('KPI projections, set-based, on a real Postgres', () => {
       }),
     );
     const documents: unknown[][] = [];
-    await dataSource.transaction(async (manager) => {
-      const capturing = new Proxy(manager, {
-        get(target, property, receiver) {
-          if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-          return (sql: string, parameters?: unknown[]) => {
-            documents.push(JSON.parse(String(parameters?.[0])) as unknown[]);
-            return target.query(sql, parameters);
-          };
-        },
-      });
-      await kpis.projectEvents(capturing, usage);
-    });
+    await dataSource.transaction((manager) => kpis.projectEvents(observedManager(manager, (_, parameters) => documents.push(JSON.parse(String(parameters?.[0])) as unknown[])), usage));
     expect(documents.map((document) => document.length)).toEqual([5]);
 
     for (const event of rename(usage, `${run}-b`, `${run}-a`)) await dataSource.transaction((manager) => kpis.projectEvents(manager, [event]));

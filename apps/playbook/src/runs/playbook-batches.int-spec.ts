@@ -1,10 +1,10 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { register } from 'prom-client';
 import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type LifecycleStage, type PlaybookRunEvent, type ScoreChanged, type Segment } from '@bellwether/contracts';
 import type { DecodedBatch } from '@bellwether/kafka';
 import { createServiceDataSource, migrate, type OutboxRelay } from '@bellwether/platform';
 import type { PlaybookDefinition } from '@bellwether/playbook-domain';
-import { alertLifecycleEvent, incidentLifecycleEvent, scoreChanged, scoreSnapshot, SeededRandom, testEnvironment } from '@bellwether/testing';
+import { alertLifecycleEvent, countingTransactions, incidentLifecycleEvent, scoreChanged, scoreSnapshot, SeededRandom, testEnvironment } from '@bellwether/testing';
 import { KpiReadModelRepository } from '../kpis/kpi-read-model.repository';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
 import { PlaybookConsumer } from './playbook.consumer';
@@ -87,23 +87,7 @@ type Input = { topic: 'scores'; value: ScoreChanged } | { topic: 'alerts'; value
 
 /** The consumer on the real repositories; `statements` counts the queries of each transaction. */
 function consumer() {
-  const statements: number[] = [];
-  const counting = {
-    transaction: <T>(work: (manager: EntityManager) => Promise<T>): Promise<T> =>
-      dataSource.transaction((manager) => {
-        statements.push(0);
-        const counted = new Proxy(manager, {
-          get(target, property, receiver) {
-            if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-            return (...args: Parameters<EntityManager['query']>) => {
-              statements[statements.length - 1] = (statements.at(-1) ?? 0) + 1;
-              return target.query(...args);
-            };
-          },
-        });
-        return work(counted);
-      }),
-  };
+  const { transactions: counting, statements } = countingTransactions(dataSource);
   const relay = { nudge: () => undefined } as unknown as OutboxRelay;
   const handler = new PlaybookConsumer(counting as unknown as DataSource, new PlaybookRunner(definitions, new RunRepository()), relay, new KpiReadModelRepository());
   return { handler, statements };

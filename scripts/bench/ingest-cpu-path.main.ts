@@ -1,0 +1,121 @@
+/* eslint-disable no-console -- a benchmark reports on stdout */
+import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { FixedClock } from '@bellwether/platform';
+import type { AuthenticatedRequest, RateLimitGuard } from '@bellwether/auth';
+import type { MessageProducer, SerializedRecord } from '@bellwether/kafka';
+import type { FastifyReply } from 'fastify';
+import { EventsController } from '../../apps/ingestion/src/events/events.controller';
+import { EventPublisher } from '../../apps/ingestion/src/events/event-publisher.service';
+import type { IngestAdmission } from '../../apps/ingestion/src/events/ingest-admission';
+import { parseStrictJson } from '../../apps/ingestion/src/http/strict-json.parser';
+import { readRequestBody } from '../../apps/ingestion/src/http/request-body.reader';
+import { IngestionEnv } from '../../apps/ingestion/src/ingestion.env';
+import { EventFactory } from './ingest-load';
+
+/**
+ * Issue 17: ingestion's CPU per accepted event on the request path, in process, without Kafka or
+ * Redis. Each request is what `POST /v1/events` does between the socket and the producer:
+ * the body bytes (delivered in 16 KiB chunks, as a socket reads them) → readRequestBody →
+ * parseStrictJson → EventsController.ingest (validation, sanitization, ownership filtering,
+ * normalization, serialization, sizing, the coalescing sender and the metrics). The Redis
+ * admission answers "nothing seen" at once and the producer's send resolves at once, so what is
+ * left out is the HTTP server, kafkajs' record encoding and the network round trips.
+ *
+ * Bodies are the load generator's (`EventFactory.usageBatch`: 100 events of 300 bytes, ~30 KB),
+ * built once from a fixed clock and run id, so every run measures the same bytes. Reports µs of
+ * process CPU (user + system, GC threads included) and of wall time per event: the median of
+ * the repeats, with their range.
+ *
+ *   npx tsc -p tsconfig.build.json && node -r ./tools/runtime/register-paths.js dist/scripts/bench/ingest-cpu-path.main.js [repeats] [requests per repeat]
+ */
+
+const EVENTS_PER_REQUEST = 100;
+const EVENT_BYTES = 300;
+const CHUNK_BYTES = 16 * 1024;
+/** Distinct bodies cycled through, so ids, accounts and timestamps vary as in the bench. */
+const DISTINCT_BODIES = 64;
+const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+function bodies(): Buffer[] {
+  const factory = new EventFactory('cpupath', EVENT_BYTES);
+  let cursor = 0;
+  const accountOf = () => `acct-bench-${String(cursor++ % 500).padStart(7, '0')}`;
+  return Array.from({ length: DISTINCT_BODIES }, () => Buffer.from(factory.usageBatch(EVENTS_PER_REQUEST, accountOf, NOW_MS - 60_000), 'utf8'));
+}
+
+function chunksOf(body: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < body.length; start += CHUNK_BYTES) chunks.push(body.subarray(start, start + CHUNK_BYTES));
+  return chunks;
+}
+
+function pipeline(): { request: (chunks: readonly Buffer[]) => Promise<number>; produced: () => number } {
+  const env = new IngestionEnv();
+  const clock = new FixedClock(NOW_MS);
+  let produced = 0;
+  const producer = {
+    sendSerialized: async (_topic: string, records: readonly SerializedRecord[]) => {
+      produced += records.length;
+    },
+  } as unknown as MessageProducer;
+  const admission = {
+    admit: async (_allowance: unknown, eventIds: readonly string[]) => ({ rate: null, seen: eventIds.map(() => false) }),
+    remember: async () => undefined,
+  } as unknown as IngestAdmission;
+  const rateLimit = {} as RateLimitGuard;
+  const publisher = new EventPublisher(producer, admission, env, clock);
+  const controller = new EventsController(publisher, admission, rateLimit, clock, env);
+  const headers = { 'content-type': 'application/json' };
+  const limits = { maxBodyBytes: env.MAX_BODY_BYTES, maxDrainBytes: env.MAX_BODY_BYTES * 8 };
+  const request = {} as AuthenticatedRequest;
+  const reply = {} as FastifyReply;
+  return {
+    request: async (chunks) => {
+      const bytes = await readRequestBody(Readable.from(chunks, { objectMode: false }) as IncomingMessage, { ...headers, 'content-length': String(chunks.reduce((n, c) => n + c.length, 0)) }, limits);
+      const answer = await controller.ingest(parseStrictJson(bytes), request, reply);
+      if (answer.accepted !== EVENTS_PER_REQUEST) throw new Error(`expected ${EVENTS_PER_REQUEST} accepted, got ${JSON.stringify(answer)}`);
+      return answer.accepted;
+    },
+    produced: () => produced,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+}
+
+async function main(): Promise<void> {
+  const repeats = Number(process.argv[2] ?? 9);
+  const requestsPerRepeat = Number(process.argv[3] ?? 400);
+  const chunked = bodies().map(chunksOf);
+  const { request, produced } = pipeline();
+  for (let i = 0; i < 200; i += 1) await request(chunked[i % chunked.length] ?? []);
+
+  const cpuPerEvent: number[] = [];
+  const wallPerEvent: number[] = [];
+  for (let repeat = 0; repeat < repeats; repeat += 1) {
+    const cpuStart = process.cpuUsage();
+    const wallStart = process.hrtime.bigint();
+    let events = 0;
+    for (let i = 0; i < requestsPerRepeat; i += 1) events += await request(chunked[i % chunked.length] ?? []);
+    const wallUs = Number(process.hrtime.bigint() - wallStart) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    cpuPerEvent.push((cpu.user + cpu.system) / events);
+    wallPerEvent.push(wallUs / events);
+  }
+  const line = (label: string, values: number[]) => {
+    return `${label}: median ${median(values).toFixed(2)} µs/event (range ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
+  };
+  console.log(`ingestion CPU path: ${repeats} repeats × ${requestsPerRepeat} requests × ${EVENTS_PER_REQUEST} events (${chunked[0]?.reduce((n, c) => n + c.length, 0)} bytes per body); ${produced()} records produced`);
+  console.log(line('cpu ', cpuPerEvent));
+  console.log(line('wall', wallPerEvent));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

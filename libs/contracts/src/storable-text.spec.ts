@@ -1,4 +1,6 @@
-import { isStorableText, MAX_STORABLE_JSON_DEPTH, toStorableJson, toStorableText, type StorableJson } from './storable-text';
+import fc from 'fast-check';
+import type { JsonValue } from './messages';
+import { isStorableText, MAX_STORABLE_JSON_DEPTH, toStorableJson, toStorableText, type StorableJson, type StorableTextChange } from './storable-text';
 
 function walked<T>(result: StorableJson<T>): { value: T; changes: readonly { path: string; message: string }[] } {
   if (!result.ok) throw new Error(JSON.stringify(result.problem));
@@ -73,5 +75,108 @@ describe('toStorableJson on deep values', () => {
 
   it('says where, instead of overflowing the stack, for a 200,000-level body JSON.parse accepts', () => {
     expect(toStorableJson(nested(200_000) as never)).toEqual({ ok: false, problem: { path: 'a.'.repeat(MAX_STORABLE_JSON_DEPTH - 1) + 'a', message: `is nested deeper than ${MAX_STORABLE_JSON_DEPTH} levels` } });
+  });
+});
+
+/**
+ * The walk as it was before the read-only fast pass (issue 17), kept as the reference the
+ * property below compares with: same value (and the same reference when nothing changed), same
+ * changes, same refusal of deep values.
+ */
+const referenceWalk = (() => {
+  const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  const HAS_LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const storableText = (text: string) => !text.includes('\u0000') && !HAS_LONE.test(text);
+  const fix = (text: string) => text.replaceAll('\u0000', '\ufffd').replace(LONE, '\ufffd');
+  const join = (path: string, segment: string) => (path === '' ? segment : `${path}.${segment}`);
+  class TooDeep extends Error {
+    constructor(readonly path: string) {
+      super(`is nested deeper than ${MAX_STORABLE_JSON_DEPTH} levels`);
+    }
+  }
+  const walk = (value: JsonValue, path: string, changes: StorableTextChange[], depth: number): JsonValue => {
+    if (typeof value === 'string') {
+      if (storableText(value)) return value;
+      changes.push({ path, message: REPLACED });
+      return fix(value);
+    }
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= MAX_STORABLE_JSON_DEPTH) throw new TooDeep(path);
+    if (Array.isArray(value)) {
+      let copy: JsonValue[] | null = null;
+      value.forEach((item, index) => {
+        const clean = walk(item, join(path, String(index)), changes, depth + 1);
+        if (clean !== item) copy ??= value.slice();
+        if (copy) copy[index] = clean;
+      });
+      return copy ?? value;
+    }
+    const entries = Object.entries(value);
+    const cleanKeys = new Set(entries.map(([key]) => key).filter(storableText));
+    let changed = false;
+    const copy: Record<string, JsonValue> = {};
+    for (const [key, item] of entries) {
+      let outKey = key;
+      if (!cleanKeys.has(key)) {
+        outKey = fix(key);
+        changed = true;
+        if (cleanKeys.has(outKey) || Object.prototype.hasOwnProperty.call(copy, outKey)) {
+          changes.push({ path: join(path, outKey), message: 'key collides with another key once U+FFFD replaces its U+0000 or unpaired surrogate; this value was dropped' });
+          continue;
+        }
+        changes.push({ path: join(path, outKey), message: `key ${REPLACED}` });
+      }
+      const clean = walk(item, join(path, outKey), changes, depth + 1);
+      if (clean !== item) changed = true;
+      Object.defineProperty(copy, outKey, { value: clean, enumerable: true, writable: true, configurable: true });
+    }
+    return changed ? copy : value;
+  };
+  return { storableText, walk: (value: JsonValue): StorableJson<JsonValue> => {
+    const changes: StorableTextChange[] = [];
+    try {
+      return { ok: true, value: walk(value, '', changes, 0), changes };
+    } catch (error) {
+      if (error instanceof TooDeep) return { ok: false, problem: { path: error.path, message: error.message } };
+      throw error;
+    }
+  } };
+})();
+
+describe('toStorableJson matches the reference walk (seeded property)', () => {
+  const text = fc.oneof(
+    fc.constantFrom('', 'plain', 'a\u0000b', 'x\ud83d', '\ude00', '\ud83d\ud83d', '\ude00\ud83d', '😀', 'レポート', '\ufffd', '__proto__', 'constructor', 'a\ufffd', 'a\u0000', 'a\ud800'),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.string({ maxLength: 40 }),
+  );
+  const json: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      text,
+      fc.constantFrom(0, -1.5, true, false, null),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(text, tie('value'), { maxKeys: 4 }),
+    ),
+  })).value;
+  const deep = fc.tuple(fc.integer({ min: MAX_STORABLE_JSON_DEPTH - 3, max: MAX_STORABLE_JSON_DEPTH + 3 }), text, fc.boolean()).map(([levels, leaf, arrays]) => {
+    let value: JsonValue = leaf;
+    for (let level = 0; level < levels; level += 1) value = arrays && level % 2 === 0 ? [value] : { k: value };
+    return value;
+  });
+
+  it('gives the same value, identity and changes for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.oneof(json, deep), (value) => {
+        const expected = referenceWalk.walk(value);
+        const actual = toStorableJson(value);
+        expect(actual).toEqual(expected);
+        if (actual.ok && expected.ok) expect(actual.value === value).toBe(expected.value === value);
+      }),
+      { seed: 17, numRuns: 3000 },
+    );
+  });
+
+  it('isStorableText agrees with the reference on any text', () => {
+    fc.assert(fc.property(text, (value) => isStorableText(value) === referenceWalk.storableText(value)), { seed: 17, numRuns: 5000 });
   });
 });

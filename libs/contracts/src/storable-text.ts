@@ -8,13 +8,18 @@ import type { JsonValue } from './messages';
 const NUL = '\u0000';
 const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const HAS_LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * Any surrogate at all: almost every text has none, so the lookaround pattern above (several
+ * times slower on long ASCII) only runs on the few that do.
+ */
+const HAS_SURROGATE = /[\ud800-\udfff]/;
 
 /** U+FFFD REPLACEMENT CHARACTER, what Unicode prescribes for a character that cannot be kept. */
 export const REPLACEMENT_CHARACTER = '\ufffd';
 
 /** True when PostgreSQL can store the text as is (no U+0000, no unpaired surrogate). */
 export function isStorableText(text: string): boolean {
-  return !text.includes(NUL) && !HAS_LONE_SURROGATE.test(text);
+  return !text.includes(NUL) && (!HAS_SURROGATE.test(text) || !HAS_LONE_SURROGATE.test(text));
 }
 
 /** The text with every U+0000 and unpaired surrogate replaced by U+FFFD (same length in UTF-16). */
@@ -58,6 +63,9 @@ const KEY_COLLIDED = 'key collides with another key once U+FFFD replaces its U+0
  * overflow the stack.
  */
 export function toStorableJson<T extends JsonValue>(value: T, path = ''): StorableJson<T> {
+  // The common body needs no change: one read-only pass proves it, without building the paths
+  // and copies that the reporting walk makes for every node.
+  if (isStorableAsIs(value, 0)) return { ok: true, value, changes: [] };
   const changes: StorableTextChange[] = [];
   try {
     return { ok: true, value: sanitize(value, path, changes, 0) as T, changes };
@@ -65,6 +73,26 @@ export function toStorableJson<T extends JsonValue>(value: T, path = ''): Storab
     if (error instanceof NestingTooDeepError) return { ok: false, problem: { path: error.path, message: error.message } };
     throw error;
   }
+}
+
+/**
+ * True when `sanitize` would return `value` itself with no change: every string and key is
+ * storable and no object or array sits at MAX_STORABLE_JSON_DEPTH or deeper (where sanitize
+ * stops). Walks the same own enumerable keys as sanitize's `Object.entries`.
+ */
+function isStorableAsIs(value: JsonValue, depth: number): boolean {
+  if (typeof value === 'string') return isStorableText(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= MAX_STORABLE_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isStorableAsIs(item, depth + 1)) return false;
+    return true;
+  }
+  const keys = Object.keys(value);
+  for (const key of keys) {
+    if (!isStorableText(key) || !isStorableAsIs(value[key] as JsonValue, depth + 1)) return false;
+  }
+  return true;
 }
 
 function sanitize(value: JsonValue, path: string, changes: StorableTextChange[], depth: number): JsonValue {

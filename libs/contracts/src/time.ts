@@ -37,3 +37,23 @@ export function dayEnd(day: number): string {
 export function weekOf(day: number): number {
   return Math.floor(day / 7);
 }
+
+/** `toISOString()`'s form for years 0000–9999, fields within their ranges (the day is checked apart). */
+const ISO_INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * True when `text` is exactly what `Date.prototype.toISOString` writes for some instant
+ * (`YYYY-MM-DDTHH:MM:SS.sssZ`, a real calendar date, years 0000–9999), so that
+ * `new Date(text).toISOString() === text`: callers that normalize a time to that form can keep
+ * such a text as it is instead of parsing and formatting it again. False for anything else
+ * (which `Date` may still parse, rolling e.g. Feb 30 over into March).
+ */
+export function isIsoInstant(text: string): boolean {
+  const match = ISO_INSTANT.exec(text);
+  if (!match) return false;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const leapDay = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
+  return Number(match[3]) <= (DAYS_IN_MONTH[month - 1] ?? 0) + leapDay;
+}

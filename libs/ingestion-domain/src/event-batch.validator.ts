@@ -2,6 +2,7 @@ import {
   createAjv,
   eventTimeProblem,
   ingestEventsRequestSchema,
+  isIsoInstant,
   parseEventTime,
   toSchemaProblems,
   toStorableJson,
@@ -59,6 +60,8 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
 
   let oversized = false;
   const seenIds = new Map<string, number>();
+  // Each event time is parsed once here and reused to normalize it below.
+  const times: (number | null)[] = [];
   eventsValue.forEach((event: unknown, index) => {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) return;
     const candidate = event as Record<string, unknown>;
@@ -74,8 +77,14 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
     }
     if (typeof candidate['timestamp'] === 'string') {
       const time = parseEventTime(candidate['timestamp']);
-      const flagged = errors.some((error) => error.index === index && error.path === 'timestamp');
-      const problem = time === null ? (flagged ? null : 'is not a date-time') : eventTimeProblem(time, nowMs, limits.maxFutureSkewMs);
+      times[index] = time;
+      // Unparsable: said once, unless the schema's date-time format said it already.
+      const problem =
+        time === null
+          ? errors.some((error) => error.index === index && error.path === 'timestamp')
+            ? null
+            : 'is not a date-time'
+          : eventTimeProblem(time, nowMs, limits.maxFutureSkewMs);
       if (problem) errors.push({ index, path: 'timestamp', message: problem });
     }
     const properties = candidate['properties'];
@@ -85,7 +94,8 @@ export function validateEventBatch(rawBody: unknown, limits: BatchLimits, nowMs:
   });
 
   if (errors.length > 0) return { ok: false, status: oversized ? 413 : 400, errors: sortProblems(errors) };
-  const events = (eventsValue as NativeEvent[]).map((event) => ({ ...event, timestamp: new Date(parseEventTime(event.timestamp) ?? Number.NaN).toISOString() }));
+  // A time already in toISOString() form (what most clients send) is its own normal form: parseEventTime accepted it, so its fields are in range.
+  const events = (eventsValue as NativeEvent[]).map((event, index) => ({ ...event, timestamp: isIsoInstant(event.timestamp) ? event.timestamp : new Date(times[index] ?? Number.NaN).toISOString() }));
   // Storability changes become warnings of the answer, `{index, path, message}` like the errors.
   return { ok: true, events, warnings: changes.map(splitIndex) };
 }

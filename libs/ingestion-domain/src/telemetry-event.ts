@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '@bellwether/contracts';
+import { isIsoInstant, type TelemetryEvent } from '@bellwether/contracts';
 import type { NativeEvent } from './event-batch.validator';
 
 /**
@@ -9,16 +9,13 @@ import type { NativeEvent } from './event-batch.validator';
  * ownership attributes reach scoring; nothing a client sends maps to it.
  */
 export function toTelemetryEvent(event: NativeEvent, receivedAt: string, source: TelemetryEvent['source'], trusted = false): TelemetryEvent {
-  return {
-    schemaVersion: 1,
-    id: event.id,
-    type: event.type,
-    accountId: event.accountId,
-    ...(event.userId ? { userId: event.userId } : {}),
-    timestamp: new Date(event.timestamp).toISOString(),
-    receivedAt,
-    source,
-    properties: event.properties ?? {},
-    ...(trusted ? { trustedAttributes: true as const } : {}),
-  };
+  // Called once per published event: no spreads, and no Date round trip for a timestamp the
+  // validators already normalized. Key order is the message's JSON order; keep it.
+  const timestamp = isIsoInstant(event.timestamp) ? event.timestamp : new Date(event.timestamp).toISOString();
+  const properties = event.properties ?? {};
+  const message: { -readonly [K in keyof TelemetryEvent]: TelemetryEvent[K] } = event.userId
+    ? { schemaVersion: 1, id: event.id, type: event.type, accountId: event.accountId, userId: event.userId, timestamp, receivedAt, source, properties }
+    : { schemaVersion: 1, id: event.id, type: event.type, accountId: event.accountId, timestamp, receivedAt, source, properties };
+  if (trusted) message.trustedAttributes = true;
+  return message;
 }

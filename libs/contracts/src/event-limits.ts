@@ -68,10 +68,16 @@ export function parseEventTime(text: string): number | null {
     if (oh > 23 || om > 59) return null;
     offsetMs = (sign === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
+  const utc = year >= 100 ? Date.UTC(year, month - 1, day, hour, minute, leap ? 59 : second, millis) : twoDigitYearUtc(year, month, day, hour, minute, leap ? 59 : second, millis);
+  return utc - offsetMs;
+}
+
+/** Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear takes them as they are. */
+function twoDigitYearUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): number {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, leap ? 59 : second, millis);
-  return date.getTime() - offsetMs;
+  date.setUTCHours(hour, minute, second, millis);
+  return date.getTime();
 }
 
 /**
@@ -87,8 +93,11 @@ export function eventTimeProblem(timeMs: number, nowMs: number, maxFutureSkewMs:
   return null;
 }
 
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Days of `month` (1–12) in `year`; a table, since this runs for every event time. */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  return (DAYS_IN_MONTH[month - 1] ?? 0) - (month === 2 && !isLeapYear(year) ? 1 : 0);
 }
 
 function isLeapYear(year: number): boolean {

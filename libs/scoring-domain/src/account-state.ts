@@ -542,10 +542,16 @@ export function pruneBefore(state: AccountState, oldestDay: number): void {
     else delete state.userPeriods[user];
   }
   const oldestWeek = weekOf(oldestDay);
+  // Runs for up to 200 users and 20 × 20 feature users per account and day: one key list per user, no entries arrays.
   const pruneWeeks = (activity: Record<string, Record<string, number>>): void => {
-    for (const [user, weeks] of Object.entries(activity)) {
-      for (const week of Object.keys(weeks)) if (Number(week) < oldestWeek) delete weeks[week];
-      if (Object.keys(weeks).length === 0) delete activity[user];
+    for (const user of Object.keys(activity)) {
+      const weeks = activity[user] as Record<string, number>;
+      let kept = 0;
+      for (const week of Object.keys(weeks)) {
+        if (Number(week) < oldestWeek) delete weeks[week];
+        else kept += 1;
+      }
+      if (kept === 0) delete activity[user];
     }
   };
   pruneWeeks(state.userWeeklyActivity);

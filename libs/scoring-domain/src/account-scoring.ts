@@ -5,7 +5,7 @@ import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgrade
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
 import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
-import { DAY_MS, dayEnd, dayOf, dayStart, eventTimeOf } from './time';
+import { DAY_MS, dayEnd, dayOf, dayStart, timedEventOf, type TimedEvent } from './time';
 
 /** What scoring keeps per account between batches. */
 export interface StoredAccount {
@@ -107,14 +107,26 @@ export function applyAccountEvents(
   scorecard: Scorecard,
   options: ApplyOptions,
 ): AccountEventsResult {
+  return applyTimedAccountEvents(accountId, previous, events.map(timedEventOf), scorecard, options);
+}
+
+/**
+ * `applyAccountEvents` of events whose times the caller has parsed already (`timedEventOf`, once
+ * per event: `applyEventBatch` reads them for the batch's newest event time too). Same result.
+ */
+export function applyTimedAccountEvents(
+  accountId: string,
+  previous: StoredAccount | null,
+  events: readonly TimedEvent[],
+  scorecard: Scorecard,
+  options: ApplyOptions,
+): AccountEventsResult {
   const changes: ScoreChanged[] = [];
   const beyondLateness: string[] = [];
   let late = 0;
   let current: StoredAccount | null = previous ? { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state) } : null;
   const keyFeatures = new Set(scorecard.signals.keyFeatures);
-  for (const event of events) {
-    const eventTime = eventTimeOf(event);
-    const day = dayOf(eventTime);
+  for (const { event, time: eventTime, ms: eventMs, day } of events) {
     const boundary = dayStart(day);
     if (current === null) {
       current = { state: emptyAccountState(accountId), snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null, closedThrough: boundary };
@@ -127,7 +139,7 @@ export function applyAccountEvents(
       continue;
     }
     const closedThrough = closedThroughOf(current, boundary);
-    const closeThrough = closingBoundary(event.type, eventTime, options.gracePeriodMs);
+    const closeThrough = closingBoundary(event.type, eventMs, day, options.gracePeriodMs);
     if (closeThrough > closedThrough) {
       const closed = closeDays(accountId, { ...current, closedThrough }, closeThrough, scorecard);
       current = closed.stored;
@@ -142,7 +154,7 @@ export function applyAccountEvents(
     const feature = typeof event.properties['feature'] === 'string' ? event.properties['feature'] : undefined;
     const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? current.state.featureLastUsed[feature] : undefined;
     const newKeyFeature = feature !== undefined && keyFeatures.has(feature) && event.type === 'feature.used' && (featureLastUsed === undefined || featureLastUsed <= day - 30);
-    applyEvent(current.state, event, scorecard.signals);
+    applyEvent(current.state, event, scorecard.signals, day);
     // Attribute events describe the account (plan, seats, owner): they do not create its first
     // score, so a CRM sync that sets the owner after the subscription does not alert an unowned
     // queue first. Signals do, telemetry or not: a failed payment of an account whose product
@@ -161,7 +173,7 @@ export function applyAccountEvents(
       // A late event is re-scored as of its own time; one merely out of order within days still
       // open (a bulk delivered after a prompt email open) never moves the evaluation back.
       const asOf = !isLate && current.evaluatedAsOf !== null && current.evaluatedAsOf > eventTime ? current.evaluatedAsOf : eventTime;
-      const asOfDay = dayOf(asOf);
+      const asOfDay = asOf === eventTime ? day : dayOf(asOf);
       // Activity counts end at the last closed day (a late event's own day is closed: complete),
       // except while no closed day holds the account's activity yet (its first day).
       const lastClosedDay = dayOf(current.closedThrough ?? boundary) - 1;
@@ -235,9 +247,8 @@ function closeDays(accountId: string, working: StoredAccount, through: string, s
  * every day that ended at least a grace period before it (a signal, billing or CRM event arriving
  * while the account's activity is still in flight, as a late reporter's is, closes nothing early).
  */
-function closingBoundary(type: string, eventTime: string, gracePeriodMs: number): string {
-  const graceBoundary = Math.floor((Date.parse(eventTime) - gracePeriodMs) / DAY_MS);
-  const ownDay = dayOf(eventTime);
+function closingBoundary(type: string, eventMs: number, ownDay: number, gracePeriodMs: number): string {
+  const graceBoundary = Math.floor((eventMs - gracePeriodMs) / DAY_MS);
   return dayStart(isProductTelemetry(type) ? Math.max(ownDay, graceBoundary) : graceBoundary);
 }
 

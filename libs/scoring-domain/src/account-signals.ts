@@ -1,5 +1,6 @@
 import type { AccountSignals, UsageSignal } from '@bellwether/contracts';
 import { periodOf, PERIOD_DAYS, seatsReducedDay, upgradedView, type AccountState } from './account-state';
+import { sumDays, sumDayWindows, type DayWindow } from './day-counters';
 import { npsCategory } from './measures';
 import type { Scorecard } from './scorecard';
 import { deriveSignals, type Signals } from './signals';
@@ -25,8 +26,12 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
   const view = upgradedView(state);
   const day = dayOf(asOf);
   const base = derived ?? deriveSignals(view, day, scorecard.signals, volumeThroughDay);
-  const last = (counters: Record<string, number>, days: number): number => sumDays(counters, day - days + 1, day);
-  const previous30 = (counters: Record<string, number>): number => sumDays(counters, day - 59, day - 30);
+  // One pass per counter for all of its windows (see `sumDayWindows`).
+  const last = (days: number): DayWindow => ({ from: day - days + 1, to: day });
+  const previous30: DayWindow = { from: day - 59, to: day - 30 };
+  const [tickets7 = 0, ticketsBaselineEvents = 0] = sumDayWindows(view.ticketsByDay, [last(7), baselineWindow(day)]);
+  const [emailOpens30 = 0, emailOpensPrevious30 = 0] = sumDayWindows(view.emailOpensByDay, [last(30), previous30]);
+  const [eventsAttended30 = 0, eventsAttendedPrevious30 = 0] = sumDayWindows(view.eventsAttendedByDay, [last(30), previous30]);
   const period = periodOf(day);
   const contractStartDay = view.attributes.contractStart ? dayOf(view.attributes.contractStart) : view.firstEventDay;
   // A renewal date is free text from the CRM: one outside years 0000–9999 is treated as unknown.
@@ -59,19 +64,19 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
         .slice(0, MAX_CONTRACTED_FEATURES),
     },
     usage: usageSignals(view, day),
-    gatedAttempts14: last(view.gatedByDay, GATED_WINDOW_DAYS),
+    gatedAttempts14: sumDays(view.gatedByDay, day - GATED_WINDOW_DAYS + 1, day),
     gatedFeatures14: Object.entries(view.gatedFeatureLastTried)
       .filter(([, tried]) => tried > day - GATED_WINDOW_DAYS && tried <= day)
       .sort(([a, dayA], [b, dayB]) => dayB - dayA || a.localeCompare(b))
       .slice(0, MAX_GATED_FEATURE_NAMES)
       .map(([feature]) => feature),
-    pricingViews7: last(view.pricingViewsByDay, PRICING_WINDOW_DAYS),
+    pricingViews7: sumDays(view.pricingViewsByDay, day - PRICING_WINDOW_DAYS + 1, day),
     support: {
-      tickets7: last(view.ticketsByDay, 7),
+      tickets7,
       tickets30: base.ticketsLast30,
-      weeklyBaseline: weeklyBaseline(view.ticketsByDay, view.firstEventDay, day),
+      weeklyBaseline: weeklyBaseline(ticketsBaselineEvents, view.firstEventDay, day),
       topTopic: topTopic(view.ticketTopics, day),
-      escalations30: last(view.escalationsByDay, 30),
+      escalations30: sumDays(view.escalationsByDay, day - 29, day),
       lastEscalationAt: lastDayWith(view.escalationsByDay, day),
     },
     nps: base.nps
@@ -89,11 +94,11 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
       downgradeRequestedAt: dayUpTo(view.billing.downgradeRequestedDay, day),
     },
     engagement: {
-      emailOpens30: last(view.emailOpensByDay, 30),
-      emailOpensPrevious30: previous30(view.emailOpensByDay),
-      eventsAttended30: last(view.eventsAttendedByDay, 30),
-      eventsAttendedPrevious30: previous30(view.eventsAttendedByDay),
-      communityPosts30: last(view.communityPostsByDay, 30),
+      emailOpens30,
+      emailOpensPrevious30,
+      eventsAttended30,
+      eventsAttendedPrevious30,
+      communityPosts30: sumDays(view.communityPostsByDay, day - 29, day),
     },
     onboarding: {
       ...base.onboarding,
@@ -153,10 +158,15 @@ function usageSignals(state: AccountState, day: number): UsageSignal[] {
   return signals.sort((a, b) => b.ratio - a.ratio || a.metric.localeCompare(b.metric)).slice(0, MAX_USAGE_SIGNALS);
 }
 
-/** Per week over the 28 days before the last 7, as for activity; null with < 14 days of history. */
-function weeklyBaseline(counters: Record<string, number>, firstEventDay: number | null, day: number): number | null {
+/** The days a weekly baseline sums as of `day`: the 28 before the last 7 (as for activity). */
+function baselineWindow(day: number): DayWindow {
+  return { from: day - 34, to: day - 7 };
+}
+
+/** Per week over the baseline window (`baselineEvents`: its sum); null with < 14 days of history. */
+function weeklyBaseline(baselineEvents: number, firstEventDay: number | null, day: number): number | null {
   const baselineDays = firstEventDay === null ? 0 : Math.min(28, day - 7 - firstEventDay + 1);
-  return baselineDays >= 14 ? (sumDays(counters, day - 34, day - 7) / baselineDays) * 7 : null;
+  return baselineDays >= 14 ? (baselineEvents / baselineDays) * 7 : null;
 }
 
 /** The topic with most tickets in the last 30 days; ties go to the most recent, then the name. */
@@ -211,13 +221,4 @@ function dayUpTo(eventDay: number | null, day: number): string | null {
 
 function daysSince(eventDay: number | null, day: number): number | null {
   return eventDay === null ? null : Math.max(0, day - eventDay);
-}
-
-function sumDays(counters: Record<string, number>, fromDay: number, toDay: number): number {
-  let total = 0;
-  for (const [key, count] of Object.entries(counters)) {
-    const counterDay = Number(key);
-    if (counterDay >= fromDay && counterDay <= toDay) total += count;
-  }
-  return total;
 }

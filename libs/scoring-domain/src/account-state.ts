@@ -242,9 +242,8 @@ function emptySignalFields(trackedSince: number | null): SignalFields {
  * day, so signals like "no touchpoint for 45 days" do not count the time before it as silence.
  */
 export function upgradeState(state: AccountState): AccountState {
-  // Every evaluation calls this: a state already upgraded (the usual case) is returned at once.
-  const fields = state as unknown as Record<string, unknown>;
-  if (upgradedFields.every((key) => fields[key] !== undefined)) return state;
+  // Every event and evaluation calls this: a state already upgraded (the usual case) is returned at once.
+  if (isUpgraded(state)) return state;
   const stored = state as Partial<AccountState>;
   if (stored.userWeeklyActivity === undefined) {
     state.userWeeklyActivity = {};
@@ -347,9 +346,22 @@ export function seatsReducedDay(state: AccountState, day: number): number | null
   return reduced;
 }
 
-/** A read-only view of a possibly older state with every field present (the input is not changed). */
+/**
+ * A read-only view of a possibly older state with every field present (the input is not changed):
+ * the state itself when it has them all already (the usual case: no copy), else an upgraded
+ * shallow copy.
+ */
 export function upgradedView(state: AccountState): AccountState {
-  return upgradeState({ ...state });
+  return isUpgraded(state) ? state : upgradeState({ ...state });
+}
+
+/** Whether the state has every field `upgradeState` fills (a plain loop: it runs per event and per evaluation). */
+function isUpgraded(state: AccountState): boolean {
+  const fields = state as unknown as Record<string, unknown>;
+  for (let index = 0; index < upgradedFields.length; index += 1) {
+    if (fields[upgradedFields[index] as string] === undefined) return false;
+  }
+  return true;
 }
 
 /** Event types that say nothing about product activity (they come from billing, CRM, CSMs). */
@@ -371,11 +383,11 @@ const nonActivityTypes: ReadonlySet<string> = new Set([
 
 /**
  * Applies one event to the state in place (the caller owns the object). `settings` classify
- * events (pricing pages, escalations); they default to the default scorecard's.
+ * events (pricing pages, escalations); they default to the default scorecard's. `day`: the event's
+ * day number, `dayOf(event.timestamp)` (its default), when the caller has parsed it already.
  */
-export function applyEvent(state: AccountState, event: TelemetryEvent, settings: EventClassificationSettings = defaultSignalSettings): void {
+export function applyEvent(state: AccountState, event: TelemetryEvent, settings: EventClassificationSettings = defaultSignalSettings, day: number = dayOf(event.timestamp)): void {
   upgradeState(state);
-  const day = dayOf(event.timestamp);
   const properties = event.properties;
   state.eventsApplied += 1;
   state.lastEventDay = state.lastEventDay === null ? day : Math.max(state.lastEventDay, day);
@@ -530,10 +542,16 @@ export function pruneBefore(state: AccountState, oldestDay: number): void {
     else delete state.userPeriods[user];
   }
   const oldestWeek = weekOf(oldestDay);
+  // Runs for up to 200 users and 20 × 20 feature users per account and day: one key list per user, no entries arrays.
   const pruneWeeks = (activity: Record<string, Record<string, number>>): void => {
-    for (const [user, weeks] of Object.entries(activity)) {
-      for (const week of Object.keys(weeks)) if (Number(week) < oldestWeek) delete weeks[week];
-      if (Object.keys(weeks).length === 0) delete activity[user];
+    for (const user of Object.keys(activity)) {
+      const weeks = activity[user] as Record<string, number>;
+      let kept = 0;
+      for (const week of Object.keys(weeks)) {
+        if (Number(week) < oldestWeek) delete weeks[week];
+        else kept += 1;
+      }
+      if (kept === 0) delete activity[user];
     }
   };
   pruneWeeks(state.userWeeklyActivity);

@@ -1,7 +1,7 @@
 import type { ScoreChanged, TelemetryEvent } from '@bellwether/contracts';
-import { applyAccountEvents, type ApplyOptions, type StoredAccount } from './account-scoring';
+import { applyTimedAccountEvents, type ApplyOptions, type StoredAccount } from './account-scoring';
 import type { Scorecard } from './scorecard';
-import { eventTimeOf } from './time';
+import { eventTimeOf, timedEventOf, type TimedEvent } from './time';
 
 /**
  * The first copy of each event id, in batch order: the events a batch tries to claim. A later
@@ -76,9 +76,13 @@ export function applyEventBatch(
   options: ApplyOptions,
 ): EventBatchOutcome {
   const seen = new Set<string>();
-  const byAccount = new Map<string, { event: TelemetryEvent; index: number }[]>();
+  const byAccount = new Map<string, { timed: TimedEvent; index: number }[]>();
   let redelivered = 0;
+  // Each event's time is parsed once, here: for the newest event time and for its account.
+  let newest: string | null = null;
   events.forEach((event, index) => {
+    const timed = timedEventOf(event);
+    if (newest === null || timed.time > newest) newest = timed.time;
     const firstCopy = !seen.has(event.id);
     seen.add(event.id);
     if (!firstCopy || !claimed.has(event.id)) {
@@ -86,7 +90,7 @@ export function applyEventBatch(
       return;
     }
     const group = byAccount.get(event.accountId) ?? [];
-    group.push({ event, index });
+    group.push({ timed, index });
     byAccount.set(event.accountId, group);
   });
   const accounts = new Map<string, StoredAccount>();
@@ -95,13 +99,13 @@ export function applyEventBatch(
   let fresh = 0;
   let late = 0;
   for (const [accountId, group] of byAccount) {
-    const result = applyAccountEvents(accountId, stored.get(accountId) ?? null, group.map(({ event }) => event), scorecard, options);
+    const result = applyTimedAccountEvents(accountId, stored.get(accountId) ?? null, group.map(({ timed }) => timed), scorecard, options);
     accounts.set(accountId, result.stored);
     changes.push(...result.changes);
     fresh += group.length;
     late += result.late;
     const beyond = new Set(result.beyondLateness);
-    for (const { event, index } of group) {
+    for (const { timed: { event }, index } of group) {
       if (!beyond.has(event.id)) continue;
       dropped.push({
         index,
@@ -110,7 +114,7 @@ export function applyEventBatch(
       });
     }
   }
-  return { accounts, changes, fresh, redelivered, late, dropped, newestEventTime: newestEventTime(events), accountIds: [...new Set(events.map((event) => event.accountId))] };
+  return { accounts, changes, fresh, redelivered, late, dropped, newestEventTime: newest, accountIds: [...new Set(events.map((event) => event.accountId))] };
 }
 
 /** The newest event time among `events` (canonical ISO-8601), or null when there are none. */

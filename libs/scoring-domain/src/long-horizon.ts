@@ -1,4 +1,5 @@
 import type { AccountState } from './account-state';
+import { sumDayWindows } from './day-counters';
 import { weekOf } from './time';
 
 /**
@@ -100,7 +101,11 @@ export function championOf(state: AccountState, asOfDay: number, volumeDay: numb
     }
   }
   if (best === null) return null;
-  const accountEvents = sumDays(state.activityByDay, firstWeek * 7, asOfDay);
+  const [accountEvents = 0, eventsBefore = 0, eventsSince = 0] = sumDayWindows(state.activityByDay, [
+    { from: firstWeek * 7, to: asOfDay },
+    { from: best.lastSeenDay - 27, to: best.lastSeenDay },
+    { from: best.lastSeenDay + 1, to: volumeDay },
+  ]);
   const daysSinceSeen = asOfDay - best.lastSeenDay;
   let othersActive14 = 0;
   for (const [userId, seen] of Object.entries(state.userLastSeen)) {
@@ -114,8 +119,8 @@ export function championOf(state: AccountState, asOfDay: number, volumeDay: numb
     lastSeenDay: best.lastSeenDay,
     daysSinceSeen,
     othersActive14,
-    weeklyBefore: (sumDays(state.activityByDay, best.lastSeenDay - 27, best.lastSeenDay) / 28) * 7,
-    weeklySince: daysSince >= CHAMPION_MIN_DAYS_FOR_SINCE ? (sumDays(state.activityByDay, best.lastSeenDay + 1, volumeDay) / daysSince) * 7 : null,
+    weeklyBefore: (eventsBefore / 28) * 7,
+    weeklySince: daysSince >= CHAMPION_MIN_DAYS_FOR_SINCE ? (eventsSince / daysSince) * 7 : null,
   };
 }
 
@@ -209,13 +214,4 @@ export function isChampionLost(champion: Champion | null | undefined, criteria: 
   if (!champion || champion.share < criteria.minShare - 1e-9 || champion.daysSinceSeen < criteria.minDaysUnseen || champion.othersActive14 === 0) return false;
   if (champion.weeklySince === null || champion.weeklyBefore <= 0) return false;
   return champion.weeklySince / champion.weeklyBefore <= criteria.maxActivityKept + 1e-9;
-}
-
-function sumDays(counters: Record<string, number>, fromDay: number, toDay: number): number {
-  let total = 0;
-  for (const [key, count] of Object.entries(counters)) {
-    const day = Number(key);
-    if (day >= fromDay && day <= toDay) total += count;
-  }
-  return total;
 }

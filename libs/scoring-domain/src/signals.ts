@@ -1,4 +1,5 @@
 import { hasChurnedBy, returnedDay, seatsReducedDay, type AccountState } from './account-state';
+import { sumDays, sumDayWindows } from './day-counters';
 import { championOf, keyFeatureOwnersLostOf, usageLevelOf, type Champion, type KeyFeatureOwnerLoss, type UsageLevel } from './long-horizon';
 import type { SignalSettings } from './signal-settings';
 import { dayOf } from './time';
@@ -46,9 +47,12 @@ export interface Signals {
  */
 export function deriveSignals(state: AccountState, asOfDay: number, settings: SignalSettings, volumeThroughDay: number = asOfDay): Signals {
   const volumeDay = Math.min(volumeThroughDay, asOfDay);
-  const eventsLast7 = sumDays(state.activityByDay, volumeDay - 6, volumeDay);
+  const [eventsLast7 = 0, baselineEvents = 0, eventsLast30 = 0] = sumDayWindows(state.activityByDay, [
+    { from: volumeDay - 6, to: volumeDay },
+    { from: volumeDay - 34, to: volumeDay - 7 },
+    { from: volumeDay - 29, to: volumeDay },
+  ]);
   const baselineDays = state.firstEventDay === null ? 0 : Math.min(28, volumeDay - 7 - state.firstEventDay + 1);
-  const baselineEvents = sumDays(state.activityByDay, volumeDay - 34, volumeDay - 7);
   // A baseline needs two weeks of history, or it would call every new account "declining".
   const weeklyBaseline = baselineDays >= 14 ? (baselineEvents / baselineDays) * 7 : null;
   // No activity before and none now is not "steady": it is a dead account, trend 0.
@@ -73,7 +77,7 @@ export function deriveSignals(state: AccountState, asOfDay: number, settings: Si
   return {
     asOfDay,
     eventsLast7,
-    eventsLast30: sumDays(state.activityByDay, volumeDay - 29, volumeDay),
+    eventsLast30,
     weeklyBaseline,
     activityTrend,
     activeUsers7: countSince(state.userLastSeen, volumeDay - 6, asOfDay),
@@ -106,15 +110,6 @@ function billingTrouble(state: AccountState, asOfDay: number, memoryDays: number
   if (open(invoiceOverdueDay, lastPaymentOkDay)) trouble.push('invoice_overdue');
   if (open(downgradeRequestedDay, null)) trouble.push('downgrade_requested');
   return trouble;
-}
-
-function sumDays(counters: Record<string, number>, fromDay: number, toDay: number): number {
-  let total = 0;
-  for (const [day, count] of Object.entries(counters)) {
-    const dayNumber = Number(day);
-    if (dayNumber >= fromDay && dayNumber <= toDay) total += count;
-  }
-  return total;
 }
 
 function countSince(lastSeen: Record<string, number>, fromDay: number, toDay: number): number {

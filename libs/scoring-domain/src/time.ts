@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '@bellwether/contracts';
+import { DAY_MS, type TelemetryEvent } from '@bellwether/contracts';
 
 // The day arithmetic lives once, in contracts (a day is a UTC calendar day for every service).
 export { DAY_MS, dayEnd, dayOf, dayStart, isoDay, weekOf } from '@bellwether/contracts';
@@ -11,4 +11,25 @@ export { DAY_MS, dayEnd, dayOf, dayStart, isoDay, weekOf } from '@bellwether/con
  */
 export function eventTimeOf(event: Pick<TelemetryEvent, 'timestamp'>): string {
   return new Date(Date.parse(event.timestamp)).toISOString();
+}
+
+/** An event with its time read once: scoring needs it as an instant, in milliseconds and as a day. */
+export interface TimedEvent {
+  readonly event: TelemetryEvent;
+  /** `eventTimeOf(event)`: the canonical ISO-8601 UTC instant. */
+  readonly time: string;
+  /** The same instant in epoch milliseconds (`Date.parse(time)`). */
+  readonly ms: number;
+  /** Its day number (`dayOf(time)`). */
+  readonly day: number;
+}
+
+/**
+ * The event with its time parsed once (one `Date.parse`), in the three forms scoring reads, each
+ * equal to what `eventTimeOf`, `Date.parse` and `dayOf` give. Throws a RangeError, as
+ * `eventTimeOf` does, for a timestamp `Date.parse` cannot read.
+ */
+export function timedEventOf(event: TelemetryEvent): TimedEvent {
+  const ms = Date.parse(event.timestamp);
+  return { event, time: new Date(ms).toISOString(), ms, day: Math.floor(ms / DAY_MS) };
 }

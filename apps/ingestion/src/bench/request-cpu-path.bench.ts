@@ -6,13 +6,12 @@ import { FixedClock } from '@bellwether/platform';
 import type { AuthenticatedRequest, RateLimitGuard } from '@bellwether/auth';
 import type { MessageProducer, SerializedRecord } from '@bellwether/kafka';
 import type { FastifyReply } from 'fastify';
-import { EventsController } from '../../apps/ingestion/src/events/events.controller';
-import { EventPublisher } from '../../apps/ingestion/src/events/event-publisher.service';
-import type { IngestAdmission } from '../../apps/ingestion/src/events/ingest-admission';
-import { parseStrictJson } from '../../apps/ingestion/src/http/strict-json.parser';
-import { readRequestBody } from '../../apps/ingestion/src/http/request-body.reader';
-import { IngestionEnv } from '../../apps/ingestion/src/ingestion.env';
-import { EventFactory } from './ingest-load';
+import { EventsController } from '../events/events.controller';
+import { EventPublisher } from '../events/event-publisher.service';
+import type { IngestAdmission } from '../events/ingest-admission';
+import { parseStrictJson } from '../http/strict-json.parser';
+import { readRequestBody } from '../http/request-body.reader';
+import { IngestionEnv } from '../ingestion.env';
 
 /**
  * Issue 17: ingestion's CPU per accepted event on the request path, in process, without Kafka or
@@ -23,12 +22,12 @@ import { EventFactory } from './ingest-load';
  * admission answers "nothing seen" at once and the producer's send resolves at once, so what is
  * left out is the HTTP server, kafkajs' record encoding and the network round trips.
  *
- * Bodies are the load generator's (`EventFactory.usageBatch`: 100 events of 300 bytes, ~30 KB),
+ * Bodies have the load generator's shape (scripts/bench `EventFactory.usageBatch`: 100 usage events of 300 bytes, ~30 KB),
  * built once from a fixed clock and run id, so every run measures the same bytes. Reports µs of
  * process CPU (user + system, GC threads included) and of wall time per event: the median of
  * the repeats, with their range.
  *
- *   npx tsc -p tsconfig.build.json && node -r ./tools/runtime/register-paths.js dist/scripts/bench/ingest-cpu-path.main.js [repeats] [requests per repeat]
+ *   npx tsc -p tsconfig.build.json && node -r ./tools/runtime/register-paths.js dist/apps/ingestion/src/bench/request-cpu-path.bench.js [repeats] [requests per repeat]
  */
 
 const EVENTS_PER_REQUEST = 100;
@@ -38,11 +37,21 @@ const CHUNK_BYTES = 16 * 1024;
 const DISTINCT_BODIES = 64;
 const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 
+/**
+ * The bodies, shaped as the bench's load (an app cannot import scripts/): `feature.used` and
+ * every fifth a `session.started`, 12 users, 5 features, spread over 14 days, padded to
+ * EVENT_BYTES of JSON, 500 accounts.
+ */
 function bodies(): Buffer[] {
-  const factory = new EventFactory('cpupath', EVENT_BYTES);
-  let cursor = 0;
-  const accountOf = () => `acct-bench-${String(cursor++ % 500).padStart(7, '0')}`;
-  return Array.from({ length: DISTINCT_BODIES }, () => Buffer.from(factory.usageBatch(EVENTS_PER_REQUEST, accountOf, NOW_MS - 60_000), 'utf8'));
+  const features = ['reports', 'dashboards', 'integrations', 'automation', 'api'];
+  let n = 0;
+  const event = (): string => {
+    const at = new Date(NOW_MS - 60_000 - (n % 14) * 86_400_000 - (n % 3600) * 1000).toISOString();
+    const head = `{"id":"bcpupath-${n}","type":"${n % 5 === 4 ? 'session.started' : 'feature.used'}","accountId":"acct-bench-${String(n % 500).padStart(7, '0')}","userId":"u${n % 12}","timestamp":"${at}","properties":{"feature":"${features[n % features.length]}","pad":"`;
+    n += 1;
+    return `${head}${'x'.repeat(Math.max(0, EVENT_BYTES - head.length - 3))}"}}`;
+  };
+  return Array.from({ length: DISTINCT_BODIES }, () => Buffer.from(`{"events":[${Array.from({ length: EVENTS_PER_REQUEST }, event).join(',')}]}`, 'utf8'));
 }
 
 function chunksOf(body: Buffer): Buffer[] {

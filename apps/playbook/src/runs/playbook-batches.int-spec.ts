@@ -319,6 +319,28 @@ describe('the runs consumers, set-based, on a real Postgres', () => {
     expect(new Set(batched.events.map((event) => event.runId)).size).toBe(2);
   });
 
+  it('applies a message id once per batch: a copy further on in the batch (an outbox republish) is skipped, as one record per batch skips it', async () => {
+    const prefix = `it-dup-${Date.now()}`;
+    const accountId = `${prefix}-0`;
+    const at = (hours: number) => new Date(Date.parse('2026-07-01T00:00:00.000Z') + hours * 3_600_000).toISOString();
+    const green = scoreSnapshot({ health: 90, band: 'green', segment: 'stable' });
+    const red = scoreSnapshot({ health: 30, band: 'red', segment: 'at_risk' });
+    const c1 = scoreChanged({ accountId, changeId: `${accountId}:1`, sequence: 1, eventTime: at(0), before: scoreSnapshot(), after: green });
+    const c2 = scoreChanged({ accountId, changeId: `${accountId}:2`, sequence: 2, eventTime: at(1), before: green, after: red }); // enters at_risk
+    // c1 again after c2: applied a second time it would advance c2's run on c1's older, recovered snapshot.
+    const inputs = [c1, c2, c1].map((value): Input => ({ topic: 'scores', value }));
+
+    await feed(consumer().handler, inputs, 1);
+    const oneByOne = await storedState(prefix);
+    await forget(prefix);
+    await feed(consumer().handler, inputs, 3);
+    const batched = await storedState(prefix);
+
+    expect((batched.runs as { playbook_id: string; status: string; outcome: string | null }[]).map((run) => [run.playbook_id, run.status, run.outcome])).toEqual([['it-at-risk', 'waiting', null]]);
+    expect(batched.events.map((event) => event.kind)).not.toContain('run.ended');
+    expect(batched).toEqual(oneByOne);
+  });
+
   it('starts one run for two alerts of one rule and account in one batch, and one for an incident’s steps in one batch', async () => {
     const prefix = `it-live-${Date.now()}`;
     const accountId = `${prefix}-0`;

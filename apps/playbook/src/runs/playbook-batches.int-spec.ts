@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type ScoreChanged } from '@bellwether/contracts';
 import { createServiceDataSource, migrate, type OutboxRelay } from '@bellwether/platform';
 import { alertLifecycleEvent, countingTransactions, incidentLifecycleEvent, scoreChanged, scoreSnapshot, testEnvironment } from '@bellwether/testing';
@@ -7,12 +7,14 @@ import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
 import { PlaybookConsumer } from './playbook.consumer';
 import { PlaybookRunner } from './playbook-runner.service';
 import { RunRepository } from './run.repository';
+import type { RunBatchWrites, RunBatchWritten } from './run-working-set';
 import { batchOf, definitions, feed, forget, growth, histories, runMetrics, storedState, type Input } from './run-history.fixture';
 
 // The runs' consumers on a real Postgres (issue 17): a batch's statements do not grow with the
 // batch, and a batch does exactly what the same records fed one per batch do (a later record of an
 // account sees the snapshot and the runs its earlier ones left), so the rows, the run events (ids,
-// kinds, order) and the metrics are the same; a redelivered batch changes nothing.
+// kinds, order) and the metrics are the same; a redelivered batch changes nothing; a started run
+// whose insert meets a live run the batch could not see leaves nothing of itself.
 
 const dataSource: DataSource = createServiceDataSource({
   url: testEnvironment.databaseUrl,
@@ -29,6 +31,21 @@ function consumer() {
   const relay = { nudge: () => undefined } as unknown as OutboxRelay;
   const handler = new PlaybookConsumer(counting as unknown as DataSource, new PlaybookRunner(definitions, new RunRepository()), relay, new KpiReadModelRepository());
   return { handler, statements };
+}
+
+/**
+ * The real repository, but `intrude` runs on another connection (committed, bypassing the account
+ * locks) between the batch's read and its write: a conflict the batch cannot see.
+ */
+class IntrudedRunRepository extends RunRepository {
+  constructor(private readonly intrude: () => Promise<void>) {
+    super();
+  }
+
+  override async writeBatch(manager: EntityManager, writes: RunBatchWrites): Promise<RunBatchWritten> {
+    await this.intrude();
+    return super.writeBatch(manager, writes);
+  }
 }
 
 describe('the runs consumers, set-based, on a real Postgres', () => {
@@ -178,5 +195,47 @@ describe('the runs consumers, set-based, on a real Postgres', () => {
     await handler.handleScores(batchOf(Topics.scores, changes));
     expect(await storedState(dataSource, prefix)).toEqual(once);
     expect(statements.at(-1)).toBe(1);
+  });
+
+  it('drops a started run whose insert conflicts with a live run another connection stored meanwhile: no tasks, deliveries, events or counts of it', async () => {
+    const prefix = `it-conflict-${Date.now()}`;
+    const [conflicted, other] = [`${prefix}-0`, `${prefix}-1`];
+    const intruderId = `run_intruder_${prefix}`;
+    const intrude = async () => {
+      await dataSource.query(
+        `INSERT INTO playbook.runs (id, playbook_id, playbook_version, variant_id, account_id, queue, status, state, trigger)
+         VALUES ($1, 'it-at-risk', 1, 'control', $2, 'team:unassigned', 'waiting', $3::jsonb, '{"kind":"segment_entered","segment":"at_risk"}'::jsonb)`,
+        [intruderId, conflicted, JSON.stringify({ runId: intruderId, playbookId: 'it-at-risk', accountId: conflicted, status: 'waiting' })],
+      );
+    };
+    const handler = new PlaybookConsumer(dataSource, new PlaybookRunner(definitions, new IntrudedRunRepository(intrude)), { nudge: () => undefined } as unknown as OutboxRelay, new KpiReadModelRepository());
+    const red = scoreSnapshot({ health: 30, band: 'red', segment: 'at_risk' });
+    const entersAtRisk = (accountId: string) =>
+      scoreChanged({ accountId, changeId: `${accountId}:1`, sequence: 1, eventTime: '2026-07-01T00:00:00.000Z', before: scoreSnapshot(), after: red });
+
+    const before = await runMetrics();
+    await handler.handleScores(batchOf(Topics.scores, [entersAtRisk(conflicted), entersAtRisk(other)]));
+    const counted = growth(before, await runMetrics());
+
+    const stored = await storedState(dataSource, prefix);
+    const runs = stored.runs as { id: string; account_id: string }[];
+    expect(runs.filter((run) => run.account_id === conflicted).map((run) => run.id)).toEqual([intruderId]);
+    expect(runs.filter((run) => run.account_id === other)).toHaveLength(1);
+    // Every task and delivery, and every event, is of the other account's run: the batch went on.
+    const otherRun = runs.find((run) => run.account_id === other)?.id;
+    expect(new Set((stored.tasks as { run_id: string }[]).map((task) => task.run_id))).toEqual(new Set([otherRun]));
+    expect(new Set((stored.deliveries as { run_id: string }[]).map((delivery) => delivery.run_id))).toEqual(new Set([otherRun]));
+    expect(stored.events.map((event) => [event.accountId, event.kind, event.stepId].filter((part) => part !== undefined).join(' '))).toEqual([
+      `${other} run.started`,
+      `${other} task.created call`,
+      `${other} task.created escalate`,
+    ]);
+    // The conflicted account's snapshot is still kept.
+    expect((stored.snapshots as { account_id: string }[]).map((snapshot) => snapshot.account_id)).toEqual([conflicted, other]);
+    expect(counted).toEqual({
+      'bellwether_playbook_runs_started_total{"playbook":"it-at-risk","variant":"control"}': 1,
+      'bellwether_playbook_tasks_created_total{"playbook":"it-at-risk","role":"csm"}': 1,
+      'bellwether_playbook_tasks_created_total{"playbook":"it-at-risk","role":"manager"}': 1,
+    });
   });
 });

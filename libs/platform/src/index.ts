@@ -9,6 +9,7 @@ export * from './metrics/process-metrics';
 export * from './database/data-source.factory';
 export * from './database/database.module';
 export * from './database/transactions';
+export * from './database/account-locks';
 export * from './redis/redis.module';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';

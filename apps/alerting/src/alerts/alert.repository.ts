@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, AlertLifecycleKind, IncidentLifecycleEvent } from '@bellwether/contracts';
 import type { AlertState, ScorePoint } from '@bellwether/alerting-domain';
+import { lockAccount, lockAccounts } from '@bellwether/platform';
 import { accountOfItem, asReal, itemRowForUpdate, listQueueRows, queueItemEventFields, queueItemFromRow, type QueueItemRow, type QueueListFilter } from '../queues/queue-item.rows';
+
+/** The namespace of alerting's account locks (`lockAccounts`). */
+const ALERTING_ACCOUNT_LOCKS = 'alerting';
 
 /** An alert as stored: the domain state plus where it is routed. */
 export interface StoredAlert extends AlertState {
@@ -76,9 +80,9 @@ export class AlertRepository {
     return new Set(rows.map((row) => row.change_id));
   }
 
-  /** Serializes work on one account across consumers until the transaction ends. */
+  /** Serializes work on one account across consumers until the transaction ends (the key `lockAccounts` takes for it). */
   async lockAccount(manager: EntityManager, accountId: string): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`alerting:${accountId}`]);
+    await lockAccount(manager, ALERTING_ACCOUNT_LOCKS, accountId);
   }
 
   /** The account of an alert (no lock), so a caller can take the account's lock before the row's. */
@@ -151,15 +155,11 @@ export class AlertRepository {
 
   /**
    * Serializes work on the accounts across consumers until the transaction ends: one statement
-   * taking each account's advisory lock (the key `lockAccount` takes) in ascending key order, so
-   * two batches sharing accounts never deadlock.
+   * taking the accounts' striped advisory locks (the keys `lockAccount` takes, at most
+   * `ACCOUNT_LOCK_STRIPES`) in ascending order, so two batches sharing accounts never deadlock.
    */
   async lockAccounts(manager: EntityManager, accountIds: readonly string[]): Promise<void> {
-    if (accountIds.length === 0) return;
-    await manager.query(
-      `SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext('alerting:' || a) AS k FROM unnest($1::text[]) AS a ORDER BY k) AS keys`,
-      [accountIds],
-    );
+    await lockAccounts(manager, ALERTING_ACCOUNT_LOCKS, accountIds);
   }
 
   /** The score points of each window (one statement), oldest first per account. */

@@ -124,12 +124,12 @@ describe('PlaybookConsumer', () => {
       expect(nudges).toBe(1);
     });
 
-    it('the same alert twice in one batch starts one run (the second start conflicts) and is projected twice (the projection is idempotent)', async () => {
-      await consumer.handleAlerts(batchOf('bellwether.alerts.v1', [opened('al_1'), opened('al_1')]));
+    it('the same alert twice in one batch, apart, is applied once: one run, projected once', async () => {
+      await consumer.handleAlerts(batchOf('bellwether.alerts.v1', [opened('al_1'), opened('al_2', 'acc_2'), opened('al_1')]));
 
-      expect(runs.runs.size).toBe(1);
-      expect(runs.outbox.filter((event) => event.kind === 'run.started')).toHaveLength(1);
-      expect(kpis.projectedAlerts).toHaveLength(2);
+      expect(runs.runs.size).toBe(2);
+      expect(runs.outbox.filter((event) => event.kind === 'run.started')).toHaveLength(2);
+      expect(kpis.projectedAlerts.map((alert) => alert.alertId)).toEqual(['al_1', 'al_2']);
     });
 
     it('an alert that starts nothing is still projected, and the relay is not nudged', async () => {

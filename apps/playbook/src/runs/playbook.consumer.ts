@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
@@ -9,11 +9,11 @@ import { PlaybookRunner } from './playbook-runner.service';
 
 /**
  * Alert lifecycle events start alert-triggered playbooks, incident lifecycle events
- * incident-triggered ones; score changes keep the account snapshot
- * (for branches and exit criteria) and start segment- and stage-triggered ones. One transaction
- * per batch; message ids already processed are skipped (one claim per batch). Set-based: the KPI
- * projections are one statement per batch, and `PlaybookRunner` reads a batch's accounts at once,
- * decides its records in memory in order and writes them back at once.
+ * incident-triggered ones; score changes keep the account snapshot (for branches and exit
+ * criteria) and start segment- and stage-triggered ones. One transaction per batch; message ids
+ * already processed are skipped (one claim per batch), and so are later copies of an id within the
+ * batch. Set-based: the KPI projections are one statement per batch, and `PlaybookRunner` reads a
+ * batch's accounts at once, decides its records in memory in order and writes them back at once.
  */
 @Controller()
 export class PlaybookConsumer {
@@ -28,8 +28,7 @@ export class PlaybookConsumer {
   @EventPattern(Topics.alerts)
   async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
     const emitted = await this.dataSource.transaction(async (manager) => {
-      const fresh = await this.runner.claim(manager, batch.records.map((record) => `alert:${record.value.eventId}`));
-      const alerts = batch.records.map((record) => record.value).filter((event) => fresh.has(`alert:${event.eventId}`));
+      const alerts = await this.claimed(manager, batch, (event) => `alert:${event.eventId}`);
       await this.kpis.projectAlerts(manager, alerts);
       // Only an opened alert starts runs; the other steps are projected and done.
       return this.runner.applyAlerts(manager, alerts);
@@ -42,8 +41,7 @@ export class PlaybookConsumer {
   @EventPattern(Topics.incidents)
   async handleIncidents(@Payload() batch: DecodedBatch<IncidentLifecycleEvent>): Promise<BatchResults> {
     const emitted = await this.dataSource.transaction(async (manager) => {
-      const fresh = await this.runner.claim(manager, batch.records.map((record) => `incident:${record.value.eventId}`));
-      return this.runner.applyIncidents(manager, batch.records.map((record) => record.value).filter((event) => fresh.has(`incident:${event.eventId}`)));
+      return this.runner.applyIncidents(manager, await this.claimed(manager, batch, (event) => `incident:${event.eventId}`));
     });
     if (emitted > 0) this.relay.nudge();
     return new Map();
@@ -64,10 +62,27 @@ export class PlaybookConsumer {
   @EventPattern(Topics.scores)
   async handleScores(@Payload() batch: DecodedBatch<ScoreChanged>): Promise<BatchResults> {
     const emitted = await this.dataSource.transaction(async (manager) => {
-      const fresh = await this.runner.claim(manager, batch.records.map((record) => `score:${record.value.changeId}`));
-      return this.runner.applyScoreChanges(manager, batch.records.map((record) => record.value).filter((change) => fresh.has(`score:${change.changeId}`)));
+      return this.runner.applyScoreChanges(manager, await this.claimed(manager, batch, (change) => `score:${change.changeId}`));
     });
     if (emitted > 0) this.relay.nudge();
     return new Map();
+  }
+
+  /**
+   * Claims the batch's message ids (`messageId` of a record's value) and returns the values to
+   * apply, in batch order: those whose id was never processed before, each id once, its first
+   * record. A batch can hold copies of one message further apart (an outbox republish); the claim
+   * answers with a set, so without this every copy of a fresh id would be applied, a later copy
+   * advancing runs on its older snapshot, where one record per batch skips it.
+   */
+  private async claimed<T>(manager: EntityManager, batch: DecodedBatch<T>, messageId: (value: T) => string): Promise<T[]> {
+    const fresh = await this.runner.claim(manager, batch.records.map((record) => messageId(record.value)));
+    const taken = new Set<string>();
+    return batch.records.flatMap(({ value }) => {
+      const id = messageId(value);
+      if (!fresh.has(id) || taken.has(id)) return [];
+      taken.add(id);
+      return [value];
+    });
   }
 }

@@ -59,4 +59,23 @@ describe('RunWorkingSet', () => {
     const all = set.eventsWritten({ insertedRunIds: new Set(['run_a']), freshEffectKeys: new Set(['run_a:call', 'run_b:call']) });
     expect(all.map(({ event }) => event.eventId)).toEqual(['run_a:run.started', 'run_a:call:task', 'run_b:call:task', 'run_b:run.ended']);
   });
+  it('keeps accounts apart: live runs of the account only, in id order; a start conflicts only with its own account and playbook; a run started and ended in the batch frees its playbook', () => {
+    const set = new RunWorkingSet({
+      snapshots: new Map(),
+      liveRuns: [{ state: run('run_c'), queue: 'q' }, { state: run('run_a', { accountId: 'acc_2' }), queue: 'q' }],
+      storedRunIds: new Set(),
+    });
+
+    expect(set.insertRun(run('run_b', { playbookId: 'other' }), 'q', trigger)).toBe(true);
+    expect(set.insertRun(run('run_d', { accountId: 'acc_3' }), 'q', trigger)).toBe(true);
+    expect(set.insertRun(run('run_e', { accountId: 'acc_2' }), 'q', trigger)).toBe(false);
+    expect(set.liveRunsOf('acc_1').map((live) => live.state.runId)).toEqual(['run_b', 'run_c']);
+    expect(set.liveRunsOf('acc_2').map((live) => live.state.runId)).toEqual(['run_a']);
+    expect(set.liveRunsOf('acc_4')).toEqual([]);
+
+    set.updateRun(run('run_d', { accountId: 'acc_3', status: 'completed', currentStepId: null, outcome: 'completed' }));
+    expect(set.liveRunsOf('acc_3')).toEqual([]);
+    expect(set.insertRun(run('run_f', { accountId: 'acc_3' }), 'q', trigger)).toBe(true);
+    expect(set.liveRunsOf('acc_3').map((live) => live.state.runId)).toEqual(['run_f']);
+  });
 });

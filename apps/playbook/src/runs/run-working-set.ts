@@ -79,6 +79,11 @@ function isLive(run: RunState): boolean {
   return run.status === 'running' || run.status === 'waiting';
 }
 
+/** The key of the one live run an account may have of a playbook. */
+function liveKey(run: RunState): string {
+  return JSON.stringify([run.accountId, run.playbookId]);
+}
+
 /**
  * The runs state of a batch's accounts, read once and changed in memory while the batch's records
  * are decided in order, then written back set-based. Every read answers what the per-record
@@ -90,6 +95,10 @@ function isLive(run: RunState): boolean {
 export class RunWorkingSet {
   private readonly snapshots = new Map<string, StoredSnapshot & { changed: boolean }>();
   private readonly runs = new Map<string, BatchRun>();
+  /** The runs of each account (read or started), so a record's reads never scan the batch's other accounts. */
+  private readonly runsByAccount = new Map<string, BatchRun[]>();
+  /** The live run of each account and playbook (`liveKey`), at most one, as the unique index keeps it. */
+  private readonly liveRuns = new Map<string, string>();
   private readonly storedRunIds: ReadonlySet<string>;
   private readonly effects = new Map<string, EffectWrite>();
   private readonly pending: PendingEvent[] = [];
@@ -97,7 +106,7 @@ export class RunWorkingSet {
 
   constructor(read: RunWorkingSetRead) {
     for (const [accountId, stored] of read.snapshots) this.snapshots.set(accountId, { ...stored, changed: false });
-    for (const { state, queue } of read.liveRuns) this.runs.set(state.runId, { state, queue, read: state });
+    for (const { state, queue } of read.liveRuns) this.add({ state, queue, read: state });
     this.storedRunIds = read.storedRunIds;
   }
 
@@ -114,8 +123,8 @@ export class RunWorkingSet {
 
   /** The account's running and waiting runs, in id order, with their queues. */
   liveRunsOf(accountId: string): StoredRun[] {
-    return [...this.runs.values()]
-      .filter((run) => run.state.accountId === accountId && isLive(run.state))
+    return (this.runsByAccount.get(accountId) ?? [])
+      .filter((run) => isLive(run.state))
       .sort((a, b) => (a.state.runId < b.state.runId ? -1 : a.state.runId > b.state.runId ? 1 : 0))
       .map(({ state, queue }) => ({ state, queue }));
   }
@@ -123,16 +132,26 @@ export class RunWorkingSet {
   /** Starts a run unless its id is taken or (a live run) its account has a live run of the playbook. Returns whether it started. */
   insertRun(state: RunState, queue: string, trigger: TriggerEvent): boolean {
     if (this.storedRunIds.has(state.runId) || this.runs.has(state.runId)) return false;
-    const liveOfPlaybook = [...this.runs.values()].some((run) => isLive(run.state) && run.state.accountId === state.accountId && run.state.playbookId === state.playbookId);
-    if (isLive(state) && liveOfPlaybook) return false;
-    this.runs.set(state.runId, { state, queue, trigger });
+    if (isLive(state) && this.liveRuns.has(liveKey(state))) return false;
+    this.add({ state, queue, trigger });
     return true;
   }
 
   /** Stores a run's new state. */
   updateRun(state: RunState): void {
     const run = this.runs.get(state.runId);
-    if (run) run.state = state;
+    if (!run) return;
+    run.state = state;
+    // A run that ended frees its playbook for the account (a run never becomes live again).
+    if (!isLive(state) && this.liveRuns.get(liveKey(state)) === state.runId) this.liveRuns.delete(liveKey(state));
+  }
+
+  private add(run: BatchRun): void {
+    this.runs.set(run.state.runId, run);
+    const ofAccount = this.runsByAccount.get(run.state.accountId);
+    if (ofAccount) ofAccount.push(run);
+    else this.runsByAccount.set(run.state.accountId, [run]);
+    if (isLive(run.state)) this.liveRuns.set(liveKey(run.state), run.state.runId);
   }
 
   /**

@@ -2,9 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics, type PlaybookRunEvent } from '@bellwether/contracts';
 import type { AccountSnapshot, RunState } from '@bellwether/playbook-domain';
-import { enqueueOutbox } from '@bellwether/platform';
+import { enqueueOutbox, lockAccounts } from '@bellwether/platform';
 import { PLAYBOOK_SCHEMA } from '../migrations';
 import type { EffectWrite, RunBatchWrites, RunBatchWritten, RunInsert, RunWorkingSetRead, StoredRun, StoredSnapshot } from './run-working-set';
+
+/** The namespace of the playbook's account locks (`lockAccounts`). */
+const PLAYBOOK_ACCOUNT_LOCKS = 'playbook';
 
 /**
  * SQL of the playbook runs: processed message ids, account snapshots, runs, their task and
@@ -27,16 +30,14 @@ export class RunRepository {
 
   /**
    * Locks and reads what a batch of the accounts' records decides on (three statements): the
-   * accounts' advisory locks, taken in one statement in ascending key order (so that batches of
-   * other topics or replicas sharing accounts wait rather than deadlock, and none starts a run the
-   * batch cannot see); their snapshots; and their live runs together with the stored runs among
-   * `runIds` (the ids the batch's triggers would start), rows locked in id order.
+   * accounts' advisory locks (`lockAccounts`: striped, at most `ACCOUNT_LOCK_STRIPES`, taken in one
+   * statement in ascending order, so that batches of other topics or replicas sharing accounts wait
+   * rather than deadlock, and none starts a run the batch cannot see); their snapshots; and their
+   * live runs together with the stored runs among `runIds` (the ids the batch's triggers would
+   * start), rows locked in id order.
    */
   async readWorkingSet(manager: EntityManager, accountIds: readonly string[], runIds: readonly string[]): Promise<RunWorkingSetRead> {
-    await manager.query(
-      `SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext('playbook:' || a) AS k FROM unnest($1::text[]) AS a ORDER BY k) AS keys`,
-      [accountIds],
-    );
+    await lockAccounts(manager, PLAYBOOK_ACCOUNT_LOCKS, accountIds);
     const snapshots = await this.snapshotsOf(manager, accountIds);
     const rows = (await manager.query(
       `SELECT state, queue, status IN ('running', 'waiting') AS live FROM playbook.runs

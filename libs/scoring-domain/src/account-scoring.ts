@@ -193,28 +193,37 @@ export function applyTimedAccountEvents(
  * is evaluated as of its last millisecond, oldest first, with a `watermark` cause. The day-roller
  * calls it for accounts whose events have not crossed the boundary themselves, once the pipeline
  * watermark is a grace period past it. Returns the account unchanged when it is closed already.
- * Pure; `previous` is not changed.
+ * Pure; `previous` is not changed unless `options.consumesPrevious` (the caller hands it over, as
+ * the day-roller does with the rows it read for the chunk: no deep copy of the state first; the
+ * outcome is the same either way).
  */
-export function closeAccountDays(accountId: string, previous: StoredAccount, through: string, scorecard: Scorecard): { stored: StoredAccount; changes: ScoreChanged[] } {
+export function closeAccountDays(
+  accountId: string,
+  previous: StoredAccount,
+  through: string,
+  scorecard: Scorecard,
+  options: Pick<ApplyOptions, 'consumesPrevious'> = {},
+): { stored: StoredAccount; changes: ScoreChanged[] } {
   const closedThrough = closedThroughOf(previous, through);
   if (closedThrough >= through) return { stored: previous, changes: [] };
-  return closeDays(accountId, { ...previous, state: structuredClone(previous.state), closedThrough }, through, scorecard);
+  return closeDays(accountId, { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state), closedThrough }, through, scorecard);
 }
 
 /**
  * Closes every account of a day-roll chunk through `through` (`closeAccountDays` each), in the
  * chunk's order: the accounts as they are to be stored and their changes, account by account in
- * sequence order. Pure; the accounts given are not changed.
+ * sequence order. Pure; the accounts given are not changed unless `options.consumesPrevious`.
  */
 export function closeAccountsDays(
   accounts: ReadonlyMap<string, StoredAccount>,
   through: string,
   scorecard: Scorecard,
+  options: Pick<ApplyOptions, 'consumesPrevious'> = {},
 ): { accounts: Map<string, StoredAccount>; changes: ScoreChanged[] } {
   const closed = new Map<string, StoredAccount>();
   const changes: ScoreChanged[] = [];
   for (const [accountId, stored] of accounts) {
-    const result = closeAccountDays(accountId, stored, through, scorecard);
+    const result = closeAccountDays(accountId, stored, through, scorecard, options);
     closed.set(accountId, result.stored);
     changes.push(...result.changes);
   }

@@ -1,6 +1,6 @@
 import { telemetryEvent } from '@bellwether/testing';
 import type { TelemetryEvent } from '@bellwether/contracts';
-import { applyAccountEvents } from './account-scoring';
+import { applyAccountEvents, closeAccountsDays } from './account-scoring';
 import { applyEventBatch, claimedAccountIds, firstCopies, newestEventTime } from './event-batch';
 import { defaultScorecard } from './scorecard';
 import { eventTimeOf } from './time';
@@ -101,6 +101,24 @@ describe('applyEventBatch with consumesPrevious', () => {
     expect(copied.changes.length).toBeGreaterThan(0);
     expect(JSON.stringify([...kept])).toBe(keptBefore);
     // Handed over, the state object itself is the one stored.
+    expect(consumed.accounts.get('acme')?.state).toBe(handedOver.get('acme')?.state);
+  });
+});
+
+describe('closeAccountsDays with consumesPrevious', () => {
+  it('gives the same closes whether the stored accounts are handed over (closed in place) or copied (left unchanged)', () => {
+    const history = [event('h1', 'acme', 'subscription.changed', day(0), { seats: 5, mrr: 500 }), ...[0, 1, 2, 3].map((d) => event(`h-${d}`, 'acme', 'feature.used', day(d), { feature: 'reports' }))];
+    const stored = () => new Map([['acme', applyAccountEvents('acme', null, history, defaultScorecard, options).stored]]);
+    // Forty silent days after the history: closes to evaluate, and a state to change in place.
+    const through = new Date(Date.UTC(2026, 2, 1) + 44 * 86_400_000).toISOString();
+    const kept = stored();
+    const keptBefore = JSON.stringify([...kept]);
+    const copied = closeAccountsDays(kept, through, defaultScorecard);
+    const handedOver = stored();
+    const consumed = closeAccountsDays(handedOver, through, defaultScorecard, { consumesPrevious: true });
+    expect(consumed).toEqual(copied);
+    expect(copied.changes.length).toBeGreaterThan(0);
+    expect(JSON.stringify([...kept])).toBe(keptBefore);
     expect(consumed.accounts.get('acme')?.state).toBe(handedOver.get('acme')?.state);
   });
 });

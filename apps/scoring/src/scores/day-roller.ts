@@ -113,7 +113,8 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       const target = dayRollTarget(progress, latest);
       if (target === null) return idle;
       const chunk = await this.accounts.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
-      const closed = closeAccountsDays(chunk, target, this.scorecard);
+      // The rows were read for this chunk alone: closed in place, not deep-copied.
+      const closed = closeAccountsDays(chunk, target, this.scorecard, { consumesPrevious: true });
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
       const lastId = [...chunk.keys()].pop() ?? null;
       // Progress first: its UPDATE takes the watermark row's lock (held to the commit), as

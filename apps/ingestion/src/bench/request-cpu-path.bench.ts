@@ -27,7 +27,7 @@ import { IngestionEnv } from '../ingestion.env';
  * process CPU (user + system, GC threads included) and of wall time per event: the median of
  * the repeats, with their range.
  *
- *   npx tsc -p tsconfig.build.json && node -r ./tools/runtime/register-paths.js dist/apps/ingestion/src/bench/request-cpu-path.bench.js [repeats] [requests per repeat]
+ *   npm run bench:ingest-cpu -- [repeats] [requests per repeat]
  */
 
 const EVENTS_PER_REQUEST = 100;

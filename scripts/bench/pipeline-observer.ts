@@ -7,6 +7,8 @@ import { sleep } from './stats';
 export interface PipelineBacklog {
   /** Records not yet committed, per consumer group. */
   readonly lag: Record<string, number>;
+  /** The same per group and topic, where not 0 (which input a group is behind on). */
+  readonly lagByTopic: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Unpublished outbox rows, per schema. */
   readonly outbox: Record<string, number>;
 }
@@ -66,7 +68,7 @@ export class PipelineObserver {
   /** The whole pipeline's backlog, read by libs/testing's reader (`readPipelineState`): every group, every outbox. */
   async backlog(): Promise<PipelineBacklog> {
     const state = await readPipelineState(this.connection, this.db);
-    return { lag: { ...state.lagByGroup }, outbox: { ...state.unpublishedBySchema } };
+    return { lag: { ...state.lagByGroup }, lagByTopic: state.lagByGroupTopic, outbox: { ...state.unpublishedBySchema } };
   }
 
   /** Waits (bounded) until a schema's outbox has nothing left to publish. */

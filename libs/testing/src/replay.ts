@@ -132,6 +132,8 @@ const signalTopics: readonly string[] = [Topics.clock, Topics.watermarks, Topics
 export interface PipelineState {
   /** Per consumer group: Σ (end offset − committed offset) over the partitions of its topics. */
   readonly lagByGroup: Readonly<Record<string, number>>;
+  /** The same per consumer group and topic (contract names), only where it is not 0: which input a group is behind on. */
+  readonly lagByGroupTopic: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Per schema: outbox rows not yet published. */
   readonly unpublishedBySchema: Readonly<Record<string, number>>;
   /** Records written to the namespace's result topics, score history rows, alerts and their revisions, outbox rows of result topics: changes whenever a result does. */
@@ -148,6 +150,7 @@ export async function readPipelineState(connection: KafkaConnection, db: Queryab
   const admin = connection.client.admin();
   await admin.connect();
   const lagByGroup: Record<string, number> = {};
+  const lagByGroupTopic: Record<string, Record<string, number>> = {};
   let written = 0n;
   try {
     const namespaceTopics = (await admin.listTopics()).filter((topic) => topic.startsWith(connection.namespace)).sort();
@@ -165,11 +168,14 @@ export async function readPipelineState(connection: KafkaConnection, db: Queryab
       let lag = 0n;
       for (const topic of topics) {
         const done = new Map((committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
+        let topicLag = 0n;
         for (const end of ends.get(topic) ?? []) {
           const offset = done.get(end.partition) ?? -1n;
           const position = offset >= 0n ? offset : end.low;
-          if (end.high > position) lag += end.high - position;
+          if (end.high > position) topicLag += end.high - position;
         }
+        lag += topicLag;
+        if (topicLag > 0n) (lagByGroupTopic[group] ??= {})[connection.logicalTopic(topic)] = Number(topicLag);
       }
       lagByGroup[group] = Number(lag);
     }
@@ -193,7 +199,7 @@ export async function readPipelineState(connection: KafkaConnection, db: Queryab
   tables['scoring.score_history'] = history ? `${history.n}/${history.last}` : '-';
   const alerts = await countIfPresent(db, 'SELECT count(*)::int AS n, coalesce(sum(revision), 0)::text AS last FROM alerting.alerts');
   tables['alerting.alerts'] = alerts ? `${alerts.n}/${alerts.last}` : '-';
-  return { lagByGroup, unpublishedBySchema, fingerprint: JSON.stringify({ written: written.toString(), ...tables }) };
+  return { lagByGroup, lagByGroupTopic, unpublishedBySchema, fingerprint: JSON.stringify({ written: written.toString(), ...tables }) };
 }
 
 /** A count query on a table that may not exist (yet): null then. */

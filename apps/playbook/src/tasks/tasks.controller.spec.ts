@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedRequest, DirectoryRing, Principal } from '@bellwether/auth';
 import { FixedClock, RequestRejected, type OutboxRelay } from '@bellwether/platform';
 import type { PlaybookDefinition } from '@bellwether/playbook-domain';
+import { alertLifecycleEvent } from '@bellwether/testing';
 import { FakeRunRepository, FakeTaskRepository } from '../repositories.fake';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import type { TaskRow } from './task.repository';
@@ -59,24 +60,7 @@ describe('TasksController', () => {
     runs = new FakeRunRepository();
     const runner = new PlaybookRunner([onRed], runs);
     const manager = {} as EntityManager;
-    await runner.applyAlerts(manager, [
-      {
-        schemaVersion: 1,
-        eventId: 'al_1:1',
-        kind: 'opened',
-        alertId: 'al_1',
-        revision: 1,
-        accountId: 'acc_1',
-        rule: 'health_entered_red',
-        category: 'risk',
-        severity: 'high',
-        priority: 8,
-        queue: 'csm:csm-1',
-        status: 'open',
-        evidence: [],
-        occurredAt: '2026-07-01T10:00:00.000Z',
-      },
-    ]);
+    await runner.applyAlerts(manager, [alertLifecycleEvent({ alertId: 'al_1', evidence: [] })]);
     runId = runs.runsOf('acc_1')[0]!.runId;
     tasks = new FakeTaskRepository([taskRow(`${runId}:call`, runId), taskRow('run_other:done-step', 'run_other', 'done')]);
     nudges = 0;

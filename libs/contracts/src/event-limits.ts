@@ -1,3 +1,5 @@
+import { daysInMonth } from './time';
+
 /**
  * The one set of limits an event must meet to be accepted by ingestion (native and Segment
  * routes) and decoded by every consumer of `bellwether.events.v1`. The HTTP schemas, the Segment
@@ -91,15 +93,4 @@ export function eventTimeProblem(timeMs: number, nowMs: number, maxFutureSkewMs:
     return `is ${Math.round((timeMs - nowMs) / 1000)} s in the future; at most ${Math.round(maxFutureSkewMs / 1000)} s of clock skew is allowed`;
   }
   return null;
-}
-
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
-
-/** Days of `month` (1–12) in `year`; a table, since this runs for every event time. */
-function daysInMonth(year: number, month: number): number {
-  return (DAYS_IN_MONTH[month - 1] ?? 0) - (month === 2 && !isLeapYear(year) ? 1 : 0);
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

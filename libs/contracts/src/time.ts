@@ -40,7 +40,13 @@ export function weekOf(day: number): number {
 
 /** `toISOString()`'s form for years 0000–9999, fields within their ranges (the day is checked apart). */
 const ISO_INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Days of `month` (1–12) in `year` of the proleptic Gregorian calendar (0 for another month); a table, since it runs for every event time. */
+export function daysInMonth(year: number, month: number): number {
+  const leapYear = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return (DAYS_IN_MONTH[month - 1] ?? 0) - (month === 2 && !leapYear ? 1 : 0);
+}
 
 /**
  * True when `text` is exactly what `Date.prototype.toISOString` writes for some instant
@@ -52,8 +58,5 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 export function isIsoInstant(text: string): boolean {
   const match = ISO_INSTANT.exec(text);
   if (!match) return false;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const leapDay = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
-  return Number(match[3]) <= (DAYS_IN_MONTH[month - 1] ?? 0) + leapDay;
+  return Number(match[3]) <= daysInMonth(Number(match[1]), Number(match[2]));
 }

@@ -408,8 +408,10 @@ export function applyEvent(state: AccountState, event: TelemetryEvent, settings:
       const feature = stringProperty(properties, 'feature');
       if (feature) touch(state.featureLastUsed, feature, day, MAX_TRACKED_FEATURES);
       if (feature && event.userId && settings.keyFeatures?.includes(feature)) {
-        if (state.keyFeatureUsers[feature] || Object.keys(state.keyFeatureUsers).length < MAX_OWNER_FEATURES) {
-          const users = (state.keyFeatureUsers[feature] ??= {});
+        const known = ownValue(state.keyFeatureUsers, feature);
+        if (known || Object.keys(state.keyFeatureUsers).length < MAX_OWNER_FEATURES) {
+          const users = known ?? {};
+          if (!known) setOwn(state.keyFeatureUsers, feature, users);
           addUserActivity(users, event.userId, weekOf(day), MAX_USERS_PER_KEY_FEATURE);
         }
       }
@@ -599,15 +601,15 @@ function applyUsage(latest: Record<string, UsageReport>, properties: JsonObject,
   const value = numberProperty(properties, 'value');
   if (!metric || value === undefined) return;
   const limit = numberProperty(properties, 'limit');
-  const previous = latest[metric];
+  const previous = ownValue(latest, metric);
   if (previous && previous.day > day) return;
   if (!previous && Object.keys(latest).length >= MAX_USAGE_METRICS) return;
-  latest[metric] = { value, limit: limit !== undefined && limit > 0 ? limit : null, day };
+  setOwn(latest, metric, { value, limit: limit !== undefined && limit > 0 ? limit : null, day });
 }
 
 /** Adds a ticket day to its topic; past the topic cap, the topic with the oldest last ticket makes room. */
 function addTicketTopic(topics: Record<string, number[]>, topic: string, day: number): void {
-  let days = topics[topic];
+  let days = ownValue(topics, topic);
   if (!days) {
     const names = Object.keys(topics);
     if (names.length >= MAX_TICKET_TOPICS) {
@@ -617,7 +619,7 @@ function addTicketTopic(topics: Record<string, number[]>, topic: string, day: nu
       delete topics[stalest];
     }
     days = [];
-    topics[topic] = days;
+    setOwn(topics, topic, days);
   }
   let index = days.length;
   while (index > 0 && (days[index - 1] ?? 0) > day) index -= 1;
@@ -627,10 +629,10 @@ function addTicketTopic(topics: Record<string, number[]>, topic: string, day: nu
 
 /** Records that a user was active in a period: distinct, ascending, the newest few only. */
 function addPeriod(userPeriods: Record<string, number[]>, user: string, period: number): void {
-  const periods = userPeriods[user];
+  const periods = ownValue(userPeriods, user);
   if (!periods) {
     if (Object.keys(userPeriods).length >= MAX_TRACKED_USERS) return;
-    userPeriods[user] = [period];
+    setOwn(userPeriods, user, [period]);
     return;
   }
   if (periods.includes(period)) return;
@@ -645,7 +647,7 @@ function addPeriod(userPeriods: Record<string, number[]>, user: string, period: 
  * displaced by newcomers. Deterministic for a given event order.
  */
 function addUserActivity(activity: Record<string, Record<string, number>>, user: string, week: number, cap: number): void {
-  let weeks = activity[user];
+  let weeks = ownValue(activity, user);
   if (!weeks) {
     const users = Object.keys(activity);
     if (users.length >= cap) {
@@ -659,7 +661,7 @@ function addUserActivity(activity: Record<string, Record<string, number>>, user:
       delete activity[weakest];
     }
     weeks = {};
-    activity[user] = weeks;
+    setOwn(activity, user, weeks);
   }
   weeks[week] = (weeks[week] ?? 0) + 1;
 }
@@ -708,13 +710,13 @@ function increment(counters: Record<string, number>, day: number): void {
 }
 
 function touch(lastSeen: Record<string, number>, key: string, day: number, cap: number): void {
-  const previous = lastSeen[key];
+  const previous = ownValue(lastSeen, key);
   if (previous !== undefined) {
-    if (day > previous) lastSeen[key] = day;
+    if (day > previous) setOwn(lastSeen, key, day);
     return;
   }
   if (Object.keys(lastSeen).length >= cap) return;
-  lastSeen[key] = day;
+  setOwn(lastSeen, key, day);
 }
 
 /**
@@ -762,4 +764,21 @@ function nameProperty(source: JsonObject, name: string): string | undefined {
 function numberProperty(source: JsonObject, name: string): number | undefined {
   const value = source[name];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The value under `key` in a map keyed by text from events (user ids, feature, metric and topic
+ * names): own properties only, so `__proto__`, `constructor` or `toString` are keys like any
+ * other rather than what a plain object inherits. Undefined when absent.
+ */
+function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+/**
+ * Stores `value` under `key` as an own data property, as `JSON.parse` stores a loaded state's keys:
+ * a plain assignment to `map['__proto__']` would replace the object's prototype instead.
+ */
+function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
 }

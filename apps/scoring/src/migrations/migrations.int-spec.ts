@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { migrationsRoundTrip, testEnvironment } from '@bellwether/testing';
 import { SCORING_SCHEMA, scoringMigrations } from '.';
@@ -21,4 +22,31 @@ describe('scoring migrations on a real Postgres', () => {
       await db.end();
     }
   });
+
+  it('rewrites a stored account in place (a HOT update) even when its page was filled by inserts', async () => {
+    await migrationsRoundTrip(SCORING_SCHEMA, scoringMigrations);
+    const db = new Client({ connectionString: testEnvironment.databaseUrl });
+    await db.connect();
+    try {
+      // States of ~1.5 KB that do not compress (TOAST leaves rows under 2 KB inline): at the default
+      // fillfactor five fill a page and an update of any of them has to go to another page.
+      const states = Array.from({ length: 40 }, (_, index) => ({ accountId: `acct-hot-${index}`, noise: randomText(1_500) }));
+      await db.query(`INSERT INTO scoring.account_state (account_id, state) SELECT s->>'accountId', s FROM jsonb_array_elements($1::jsonb) AS s`, [JSON.stringify(states)]);
+      await db.query('BEGIN');
+      await db.query(`UPDATE scoring.account_state SET sequence = sequence + 1, state = state || '{"eventsApplied": 1}' WHERE account_id LIKE 'acct-hot-%'`);
+      const { rows } = await db.query<{ updated: string; hot: string }>(
+        `SELECT pg_stat_get_xact_tuples_updated('scoring.account_state'::regclass) AS updated, pg_stat_get_xact_tuples_hot_updated('scoring.account_state'::regclass) AS hot`,
+      );
+      await db.query('COMMIT');
+      expect(Number(rows[0]?.updated)).toBe(40);
+      expect(Number(rows[0]?.hot)).toBe(40);
+    } finally {
+      await db.end();
+    }
+  });
 });
+
+/** `length` characters that compress poorly (hex of random bytes). */
+function randomText(length: number): string {
+  return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+}

@@ -185,6 +185,53 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
       expect((await kpis(manager, '?segment=gold')).status).toBe(400);
       expect((await kpis(manager, '?from=2026-05-01T00:00:00Z&to=2026-04-01T00:00:00Z')).status).toBe(400);
     });
+
+    it('counts a seat cut sent as subscription.changed plus account.contracted once: lost MRR 3600, GRR 0.64, not 3900 and 0.61 (issue 18)', async () => {
+      const manager = await stack.createKey('manager', ['--team', 'emea']);
+      const now = Date.now();
+      const at = (days: number, hours = 0) => new Date(now - days * 86_400_000 + hours * 3_600_000).toISOString();
+      // A period of its own, 100 to 70 days ago: no other test's revenue falls in it or in the week after it.
+      const from = at(100);
+      const to = at(70);
+      const seatCut = `acct-cut-${randomUUID()}`;
+      const churner = `acct-churn-${randomUUID()}`;
+      const event = (accountId: string, type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId, timestamp, properties });
+      // 6700 + 3300 at the start of the period. The seat cut (20 → 16 seats at 335) takes 300 off the first,
+      // told twice: by billing (the new level) and, 6 h later, by the CRM (the delta), which arrives first.
+      // The second account churns. Lost MRR once: 300 + 3300 = 3600 of 10,000, GRR 0.64.
+      const revenue = await stack.post(
+        '/v1/events',
+        {
+          events: [
+            event(seatCut, 'subscription.changed', at(130), { plan: 'pro', seats: 20, mrr: 6700, startDate: at(130).slice(0, 10) }),
+            event(churner, 'subscription.changed', at(130), { plan: 'pro', seats: 10, mrr: 3300, startDate: at(130).slice(0, 10) }),
+            event(seatCut, 'account.contracted', at(85, 6), { mrrDelta: -300 }),
+            event(seatCut, 'subscription.changed', at(85), { plan: 'pro', seats: 16, mrr: 6400 }),
+            event(churner, 'account.churned', at(80), { reason: 'budget' }),
+          ],
+        },
+        { authorization: `Bearer ${ingestKey}` },
+      );
+      expect(revenue.status).toBe(202);
+      // One NPS answer per account, sent after: it lands behind that account's revenue events on their
+      // partition, so once both show in the period every revenue event is in the KPI read model.
+      const markers = await stack.post('/v1/events', { events: [event(seatCut, 'nps.responded', at(75), { score: 9 }), event(churner, 'nps.responded', at(75), { score: 9 })] }, { authorization: `Bearer ${ingestKey}` });
+      expect(markers.status).toBe(202);
+
+      type Kpis = { grr: { value: number | null; n: number }; nrr: { value: number | null }; churn: { revenue: { lost: number; base: number } }; nps: { overall: { n: number } } };
+      const query = `?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      const body = await waitFor(
+        async () => {
+          const response = await fetch(`${stack.services.playbook.baseUrl}/v1/portfolio/kpis${query}`, { headers: { authorization: `Bearer ${manager}` } });
+          const result = (await response.json()) as Kpis;
+          return response.status === 200 && result.nps.overall.n === 2 ? result : undefined;
+        },
+        { description: 'both accounts’ events in the KPIs of the period' },
+      );
+      expect(body.churn.revenue).toMatchObject({ lost: 3600, base: 10_000 });
+      expect(body.grr).toEqual({ value: 0.64, n: 2 });
+      expect(body.nrr.value).toBe(0.64);
+    });
   });
 
   describe('bad input', () => {

@@ -141,10 +141,23 @@ const topics: readonly TopicDoc[] = [
     schema: telemetryEventSchema,
     summary: 'Normalized, deduplicated product telemetry accepted over HTTP (native or Segment-compatible).',
     producer: { service: 'ingestion', via: 'POST /v1/events and the Segment-compatible endpoints' },
-    consumers: [{ service: 'scoring', group: 'bellwether-scoring', purpose: 'applies events to per-account state and re-scores' }],
+    consumers: [
+      { service: 'scoring', group: 'bellwether-scoring', purpose: 'applies events to per-account state and re-scores' },
+      { service: 'playbook', group: 'bellwether-playbook-events', purpose: 'projects revenue, NPS and onboarding events into the read model of the portfolio KPIs' },
+    ],
     key: 'AccountKey',
     idempotencyKey: '`id` (client-chosen; a half-acknowledged batch that is retried can put an event on the topic twice)',
-    notes: ['Ingestion answers 202 only after the broker acknowledged every event of the batch (acks=all, idempotent producer).'],
+    notes: [
+      'Ingestion answers 202 only after the broker acknowledged every event of the batch (acks=all, idempotent producer).',
+      [
+        'MRR movements (the revenue KPIs: churn, GRR, NRR) count each change once, with the subscription’s MRR level as the source of truth.',
+        '`subscription.changed` `{mrr}` sets the account’s MRR; the difference from the MRR before it is the movement.',
+        '`account.expanded` / `account.contracted` `{mrrDelta}` is reconciled against it: when a `subscription.changed` within 7 days of it (before or after) moves the MRR in the same direction, the delta is that movement and adds nothing (the level’s amount counts);',
+        'otherwise the delta moves the MRR by |`mrrDelta`| itself, in the direction of its type (the sign of `mrrDelta` is ignored).',
+        '`account.churned` takes the MRR to 0 as churn, including a drop to 0 by a `subscription.changed` up to 7 days before it.',
+        'Events are ordered by `timestamp`, then `id`, so arrival order and redelivery do not change the KPIs.',
+      ].join(' '),
+    ],
     example: {
       schemaVersion: 1,
       id: 'evt_1',

@@ -1,67 +1,64 @@
 import type { Segment } from '@bellwether/contracts';
+import { toMillis } from '@bellwether/playbook-domain';
 import type { AccountPeriodRecord, KpiPeriod } from './kpi.types';
-
-/** One revenue event of an account, in event time (from the events topic). */
-export type RevenueEntry =
-  | { readonly at: string; readonly kind: 'subscription'; readonly mrr: number }
-  | { readonly at: string; readonly kind: 'expanded' | 'contracted'; readonly delta: number }
-  | { readonly at: string; readonly kind: 'churned' };
+import { MRR_RECONCILIATION_WINDOW_DAYS, mrrMovements, type RevenueEntry } from './mrr-movements.builder';
 
 export interface AccountFacts {
   readonly accountId: string;
   readonly segment: Segment;
   /** Contract start month, `YYYY-MM`. */
   readonly cohort: string;
+  /**
+   * The account's revenue facts, in any order: at least every one before the period's end plus
+   * the reconciliation window (`revenueReadUntil`), since a fact just after the period can
+   * reconcile a movement inside it. Later ones change nothing.
+   */
   readonly revenue: readonly RevenueEntry[];
 }
 
 /**
- * Replays an account's revenue log into the period record the KPIs need: MRR at the start and
- * the end, expansion and contraction inside the period, churn in the period, new in the period.
- * A subscription change that raises MRR counts as expansion, one that lowers it as contraction.
+ * The period record the KPIs need, from an account's MRR movements (`mrrMovements`: each counted
+ * once, the subscription level the source of truth): MRR at the start and the end, expansion and
+ * contraction inside the period, churn in the period, new in the period. A movement up from a
+ * paying MRR is expansion, one down contraction; a movement up from 0 is new business (or a
+ * return), not expansion. `windowDays` is the reconciliation window (default
+ * MRR_RECONCILIATION_WINDOW_DAYS). Throws RangeError for an unparseable time.
  */
-export function accountPeriodRecord(facts: AccountFacts, period: KpiPeriod): AccountPeriodRecord {
-  const entries = [...facts.revenue].sort((a, b) => a.at.localeCompare(b.at));
-  let mrr = 0;
+export function accountPeriodRecord(facts: AccountFacts, period: KpiPeriod, windowDays: number = MRR_RECONCILIATION_WINDOW_DAYS): AccountPeriodRecord {
+  const start = toMillis(period.start);
+  const end = toMillis(period.end);
   let mrrAtStart = 0;
+  let mrrAtEnd = 0;
   let expansion = 0;
   let contraction = 0;
   let churnedAt: string | null = null;
   let churnedMrr = 0;
-  let seenBefore = false;
-  for (const entry of entries) {
-    if (entry.at >= period.end) break;
-    const inPeriod = entry.at >= period.start;
-    if (!inPeriod) seenBefore = true;
-    const before = mrr;
-    if (entry.kind === 'subscription') mrr = Math.max(0, entry.mrr);
-    else if (entry.kind === 'expanded') mrr = before + Math.abs(entry.delta);
-    else if (entry.kind === 'contracted') mrr = Math.max(0, before - Math.abs(entry.delta));
-    else mrr = 0;
-    if (!inPeriod) {
-      mrrAtStart = mrr;
-      continue;
-    }
-    if (entry.kind === 'churned') {
-      if (before > 0) {
-        churnedAt = entry.at;
-        churnedMrr = before;
-      }
-    } else if (before > 0) {
-      if (mrr > before) expansion += mrr - before;
-      else contraction += before - mrr;
+  for (const movement of mrrMovements(facts.revenue, windowDays).movements) {
+    const at = toMillis(movement.at);
+    if (at >= end) break;
+    mrrAtEnd = movement.to;
+    if (at < start) {
+      mrrAtStart = movement.to;
+    } else if (movement.churn) {
+      churnedAt = movement.at;
+      churnedMrr = movement.from;
+    } else if (movement.from > 0) {
+      if (movement.to > movement.from) expansion += movement.to - movement.from;
+      else contraction += movement.from - movement.to;
     }
   }
+  const times = facts.revenue.map((entry) => toMillis(entry.at));
+  const seenBefore = times.some((at) => at < start);
   return {
     accountId: facts.accountId,
     segment: facts.segment,
     cohort: facts.cohort,
     mrrAtStart,
-    mrrAtEnd: mrr,
+    mrrAtEnd,
     expansionMrr: expansion,
     contractionMrr: contraction,
     churnedAt,
     churnedMrr,
-    newInPeriod: !seenBefore && mrrAtStart === 0 && entries.some((entry) => entry.at >= period.start && entry.at < period.end),
+    newInPeriod: !seenBefore && mrrAtStart === 0 && times.some((at) => at >= start && at < end),
   };
 }

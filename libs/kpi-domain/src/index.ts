@@ -10,4 +10,5 @@ export * from './alerts.kpi';
 export * from './playbook-outcome.kpi';
 export * from './roi.kpi';
 export * from './portfolio-kpis';
+export * from './mrr-movements.builder';
 export * from './account-period.builder';

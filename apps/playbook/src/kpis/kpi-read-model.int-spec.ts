@@ -2,8 +2,10 @@ import type { DataSource } from 'typeorm';
 import type { AlertLifecycleEvent, AlertLifecycleKind, TelemetryEvent } from '@bellwether/contracts';
 import { createServiceDataSource, migrate } from '@bellwether/platform';
 import { alertLifecycleEvent, observedManager, SeededRandom, statementsOf, telemetryEvent, testEnvironment } from '@bellwether/testing';
+import { computePortfolioKpis } from '@bellwether/kpi-domain';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
-import { KpiReadModelRepository } from './kpi-read-model.repository';
+import { KpiReadModelRepository, type KpiReadModels } from './kpi-read-model.repository';
+import { portfolioKpiInput } from './portfolio-kpi-input';
 
 // The set-based KPI projections on a real Postgres: one statement per batch whatever its size, the
 // same read models as projecting record by record, and a re-read (a new consumer group reading the
@@ -139,6 +141,45 @@ describe('KPI projections, set-based, on a real Postgres', () => {
     // A newer subscription still moves it.
     await dataSource.transaction((manager) => kpis.projectEvents(manager, [subscription('later', 'late', '2026-04-02T00:00:00.000Z', '2026-04-01')]));
     expect(await contractStartOf('late')).toBe('2026-04-01T00:00:00.000Z');
+  });
+
+  it('counts a seat cut sent as subscription.changed plus account.contracted once, whatever the batching, arrival order or redelivery (issue 18)', async () => {
+    const run = `kpi-seatcut-${Date.now()}`;
+    const march = { start: '2026-03-01T00:00:00.000Z', end: '2026-04-01T00:00:00.000Z', months: 31 / 30.4375 };
+    // 6700 + 3300 at the start of March; the seat cut takes 300 off the first, the second churns:
+    // lost 3600 of 10,000, GRR 0.64 (0.61 when the contraction counted twice).
+    const eventsOfRun = (prefix: string, cutAt: string, crmAt: string): TelemetryEvent[] => [
+      telemetryEvent({ id: `${prefix}-start`, accountId: `${prefix}-cut`, type: 'subscription.changed', timestamp: '2025-06-01T00:00:00.000Z', properties: { mrr: 6700 } }),
+      telemetryEvent({ id: `${prefix}-b-start`, accountId: `${prefix}-churner`, type: 'subscription.changed', timestamp: '2025-01-01T00:00:00.000Z', properties: { mrr: 3300 } }),
+      telemetryEvent({ id: `${prefix}-b-churn`, accountId: `${prefix}-churner`, type: 'account.churned', timestamp: '2026-03-20T00:00:00.000Z' }),
+      telemetryEvent({ id: `${prefix}-cut`, accountId: `${prefix}-cut`, type: 'subscription.changed', timestamp: cutAt, properties: { plan: 'pro', seats: 16, mrr: 6400 } }),
+      telemetryEvent({ id: `${prefix}-crm`, accountId: `${prefix}-cut`, type: 'account.contracted', timestamp: crmAt, properties: { mrrDelta: -300 } }),
+    ];
+    const kpisOf = async (prefix: string) => {
+      const models = await dataSource.transaction((manager) => kpis.readModels(manager, march.end));
+      const mine = <T extends { account_id: string }>(rows: readonly T[]) => rows.filter((row) => row.account_id.startsWith(`${prefix}-`));
+      const own: KpiReadModels = { ...models, segments: mine(models.segments), accounts: mine(models.accounts), revenue: mine(models.revenue), alerts: [], runs: [], nps: [] };
+      const result = computePortfolioKpis(portfolioKpiInput(own, march), march);
+      return { grr: result.grr, nrr: result.nrr, lost: result.churn.revenue.lost, base: result.churn.revenue.base };
+    };
+    const expected = { grr: { value: 0.64, n: 2 }, nrr: { value: 0.64, n: 2 }, lost: 3600, base: 10_000 };
+
+    // Level first in event time; the contraction arrives first, in a batch of its own.
+    const levelFirst = eventsOfRun(`${run}-a`, '2026-03-10T09:00:00.000Z', '2026-03-10T15:00:00.000Z');
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, [levelFirst[4]]));
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, levelFirst.slice(0, 4)));
+    expect(await kpisOf(`${run}-a`)).toEqual(expected);
+    // Redelivered, whole: nothing changes.
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, levelFirst));
+    expect(await kpisOf(`${run}-a`)).toEqual(expected);
+
+    // Delta first in event time, everything in one batch.
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, eventsOfRun(`${run}-b`, '2026-03-10T09:00:00.000Z', '2026-03-09T09:00:00.000Z')));
+    expect(await kpisOf(`${run}-b`)).toEqual(expected);
+
+    // The subscription change after the period's end (within the window) still reconciles the contraction of 31 March: March keeps 1.0 for that account.
+    await dataSource.transaction((manager) => kpis.projectEvents(manager, eventsOfRun(`${run}-c`, '2026-04-02T00:00:00.000Z', '2026-03-31T23:00:00.000Z')));
+    expect(await kpisOf(`${run}-c`)).toEqual({ grr: { value: 0.67, n: 2 }, nrr: { value: 0.67, n: 2 }, lost: 3300, base: 10_000 });
   });
 
   it('writes no new row version of an account for usage that changes nothing (the busiest case: every event of the topic)', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AlertCategory, AlertLifecycleEvent, AlertOutcome, RunOutcome, Segment, TelemetryEvent } from '@bellwether/contracts';
+import { revenueReadUntil } from '@bellwether/kpi-domain';
 
 const REQUIRED_MILESTONES = ['account_setup', 'data_connected', 'first_report', 'team_invited'];
 
@@ -14,6 +15,8 @@ export interface KpiAccountRow {
 
 /** A revenue fact: `amount` is the MRR (`subscription`), the MRR delta (`expanded`, `contracted`) or 0 (`churned`), as numeric text. */
 export interface KpiRevenueRow {
+  /** The event's id: the tie-break between facts with the same event time. */
+  readonly event_id: string;
   readonly account_id: string;
   readonly at: Date;
   readonly kind: string;
@@ -49,7 +52,7 @@ export interface KpiReadModels {
   /** Each account's latest segment (from its snapshot). */
   readonly segments: readonly { readonly account_id: string; readonly segment: Segment }[];
   readonly accounts: readonly KpiAccountRow[];
-  /** Revenue facts before the period's end, oldest first. */
+  /** Revenue facts before the period's end plus the MRR reconciliation window (`revenueReadUntil`), by event time then event id. */
   readonly revenue: readonly KpiRevenueRow[];
   readonly alerts: readonly KpiAlertRow[];
   readonly runs: readonly KpiRunRow[];
@@ -171,14 +174,16 @@ export class KpiReadModelRepository {
   }
 
   /**
-   * Reads the KPI read models (whole tables; revenue before `until`, an ISO-8601 instant), one
-   * statement each, in the order the KPIs were always read in.
+   * Reads the KPI read models for a period ending at `until` (an ISO-8601 instant), one statement
+   * each, in the order the KPIs were always read in: whole tables, but revenue only before
+   * `revenueReadUntil(until)`, the end plus the MRR reconciliation window, since a
+   * `subscription.changed` just after the period can reconcile a delta inside it.
    */
   async readModels(manager: EntityManager, until: string): Promise<KpiReadModels> {
     const q = async <T>(sql: string, params: unknown[] = []) => (await manager.query(sql, params)) as T[];
     const segments = await q<{ account_id: string; segment: Segment }>(`SELECT account_id, snapshot->>'segment' AS segment FROM playbook.account_snapshots`);
     const accounts = await q<KpiAccountRow>('SELECT account_id, contract_start, first_seen, onboarded_at FROM playbook.kpi_accounts');
-    const revenue = await q<KpiRevenueRow>('SELECT account_id, at, kind, amount FROM playbook.kpi_revenue WHERE at < $1 ORDER BY at', [until]);
+    const revenue = await q<KpiRevenueRow>('SELECT event_id, account_id, at, kind, amount FROM playbook.kpi_revenue WHERE at < $1 ORDER BY at, event_id', [revenueReadUntil(until)]);
     const alerts = await q<KpiAlertRow>('SELECT alert_id, account_id, rule, category, opened_at, acknowledged_at, resolved_at, outcome FROM playbook.kpi_alerts');
     const runs = await q<KpiRunRow>('SELECT id, playbook_id, variant_id, account_id, created_at, updated_at, status, outcome FROM playbook.runs');
     const nps = await q<{ account_id: string; at: Date; score: number }>('SELECT account_id, at, score FROM playbook.kpi_nps');

@@ -13,10 +13,12 @@ const models: KpiReadModels = {
     { account_id: 'acc_silent', contract_start: null, first_seen: at('2026-05-01T00:00:00.000Z'), onboarded_at: null },
   ],
   revenue: [
-    { account_id: 'acc_paying', at: at('2026-03-10T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
-    { account_id: 'acc_paying', at: at('2026-06-10T00:00:00.000Z'), kind: 'expanded', amount: '200' },
-    { account_id: 'acc_paying', at: at('2026-06-20T00:00:00.000Z'), kind: 'churned', amount: '0' },
-    { account_id: 'acc_trial', at: at('2026-06-05T00:00:00.000Z'), kind: 'subscription', amount: '50.5' },
+    { event_id: 'e1', account_id: 'acc_paying', at: at('2026-03-10T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
+    { event_id: 'e2', account_id: 'acc_paying', at: at('2026-06-10T00:00:00.000Z'), kind: 'expanded', amount: '200' },
+    { event_id: 'e3', account_id: 'acc_paying', at: at('2026-06-20T00:00:00.000Z'), kind: 'churned', amount: '0' },
+    { event_id: 'e4', account_id: 'acc_trial', at: at('2026-06-05T00:00:00.000Z'), kind: 'subscription', amount: '50.5' },
+    // After the period's end (read for reconciliation only): an account with nothing before the end is left out.
+    { event_id: 'e5', account_id: 'acc_silent', at: at('2026-07-03T00:00:00.000Z'), kind: 'subscription', amount: '80' },
   ],
   alerts: [
     {
@@ -48,6 +50,21 @@ describe('portfolioKpiInput', () => {
     ]);
     expect(input.accounts[0]).toMatchObject({ mrrAtStart: 1000, expansionMrr: 200, churnedAt: '2026-06-20T00:00:00.000Z' });
     expect(input.accounts[1]).toMatchObject({ mrrAtStart: 0, mrrAtEnd: 50.5, newInPeriod: true });
+  });
+
+  it('reconciles a contraction in the period with the subscription change read from after its end: one movement, in the period of the level', () => {
+    const seatCut: KpiReadModels = {
+      ...models,
+      accounts: [{ account_id: 'acc_cut', contract_start: null, first_seen: at('2026-01-01T00:00:00.000Z'), onboarded_at: null }],
+      revenue: [
+        { event_id: 'c1', account_id: 'acc_cut', at: at('2026-01-01T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
+        { event_id: 'c2', account_id: 'acc_cut', at: at('2026-06-30T20:00:00.000Z'), kind: 'contracted', amount: '-300' },
+        { event_id: 'c3', account_id: 'acc_cut', at: at('2026-07-02T00:00:00.000Z'), kind: 'subscription', amount: '700' },
+      ],
+    };
+    expect(portfolioKpiInput(seatCut, period).accounts).toMatchObject([{ accountId: 'acc_cut', mrrAtStart: 1000, contractionMrr: 0, mrrAtEnd: 1000 }]);
+    const july: KpiPeriod = { start: '2026-07-01T00:00:00.000Z', end: '2026-08-01T00:00:00.000Z', months: 31 / 30.4375 };
+    expect(portfolioKpiInput(seatCut, july).accounts).toMatchObject([{ accountId: 'acc_cut', mrrAtStart: 1000, contractionMrr: 300, mrrAtEnd: 700 }]);
   });
 
   it('maps alerts, NPS answers and runs with ISO times; a run has ended only once completed or exited', () => {

@@ -7,29 +7,37 @@ const ONBOARDING_DAYS = 90;
 
 /**
  * Builds the input of `computePortfolioKpis` from the stored read models, for a period. Pure.
- * Accounts without a revenue fact are left out; an account's segment is its latest snapshot's
- * (`stable` before its first score change); its cohort is the month of its contract start (or of
- * its first sighting); an onboarding is due ONBOARDING_DAYS after the contract start; a risk
- * detection is a `segment_at_risk` alert, paired with the account's first churn.
+ * Each account's revenue facts become its MRR movements (`accountPeriodRecord`: the subscription
+ * level is the source of truth, a delta event within the reconciliation window of a level change
+ * is that change, not another one); the facts read past the period's end only reconcile.
+ * Accounts without a revenue fact before the period's end are left out; an account's segment is
+ * its latest snapshot's (`stable` before its first score change); its cohort is the month of its
+ * contract start (or of its first sighting); an onboarding is due ONBOARDING_DAYS after the
+ * contract start; a risk detection is a `segment_at_risk` alert, paired with the account's first
+ * churn.
  */
 export function portfolioKpiInput(models: KpiReadModels, period: KpiPeriod): PortfolioKpiInput {
   const segmentOf = new Map(models.segments.map((row) => [row.account_id, row.segment]));
   const segmentFor = (accountId: string): Segment => segmentOf.get(accountId) ?? 'stable';
   const revenueOf = new Map<string, RevenueEntry[]>();
+  const end = Date.parse(period.end);
+  const revenueBeforeEnd = new Set<string>();
   for (const row of models.revenue) {
+    const at = row.at.toISOString();
     const entry: RevenueEntry =
       row.kind === 'subscription'
-        ? { at: row.at.toISOString(), kind: 'subscription', mrr: Number(row.amount) }
+        ? { id: row.event_id, at, kind: 'subscription', mrr: Number(row.amount) }
         : row.kind === 'churned'
-          ? { at: row.at.toISOString(), kind: 'churned' }
-          : { at: row.at.toISOString(), kind: row.kind as 'expanded' | 'contracted', delta: Number(row.amount) };
+          ? { id: row.event_id, at, kind: 'churned' }
+          : { id: row.event_id, at, kind: row.kind as 'expanded' | 'contracted', delta: Number(row.amount) };
     revenueOf.set(row.account_id, [...(revenueOf.get(row.account_id) ?? []), entry]);
+    if (row.at.getTime() < end) revenueBeforeEnd.add(row.account_id);
   }
   const churnedAt = new Map([...revenueOf].map(([id, entries]) => [id, entries.find((entry) => entry.kind === 'churned')?.at ?? null]));
   const { accounts, alerts, runs, nps } = models;
   return {
     accounts: accounts
-      .filter((account) => revenueOf.has(account.account_id))
+      .filter((account) => revenueBeforeEnd.has(account.account_id))
       .map((account) => {
         const start = account.contract_start ?? account.first_seen;
         return { accountId: account.account_id, segment: segmentFor(account.account_id), cohort: start.toISOString().slice(0, 7), revenue: revenueOf.get(account.account_id) ?? [] };

@@ -148,7 +148,7 @@ export class AlertApplicationService {
         accountId: change.accountId,
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
-        inhibited: isInhibited(rule, active, change.after.segment),
+        inhibited: isInhibited(rule, active, change.after.segment, defaultRuleSet),
         supportingOnly: isSupportingOnly(rule, active),
         contactBudgetLeft: joinsIncident ? Number.POSITIVE_INFINITY : budgetLeft,
       });
@@ -191,7 +191,7 @@ export class AlertApplicationService {
       }
     }
     // A supporting rule's alert does not keep an incident open on its own (`opensIncident: false`).
-    for (const resolved of resolveSupportingLeftAlone(active, now)) {
+    for (const resolved of resolveSupportingLeftAlone(active, now, defaultRuleSet)) {
       const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
       const alert = withState(previous, resolved);
       set.saveAlert(alert);

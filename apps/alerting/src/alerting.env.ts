@@ -63,6 +63,14 @@ export class AlertingEnv extends CommonEnv {
   @Max(300)
   STREAM_ACCESS_CHECK_SECONDS = 5;
 
+  /**
+   * A versioned rule set (JSON, the shape of config/rule-sets/default.json) that alerting runs
+   * instead of the built-in `defaultRuleSet`; a bad file stops the start naming the field.
+   */
+  @IsOptional()
+  @IsString()
+  RULES_FILE?: string;
+
   /** Optional: every lifecycle event is also POSTed here, signed with WEBHOOK_SECRET. */
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { deadLetterTopicOf, Topics, type ApiKeyRecord, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
+import { defaultRuleSet } from '@bellwether/alerting-domain';
 import { generateKey } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
-import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
+import { configFileFolder, resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { ALERTING_CONSUMER_GROUP } from './alerting.module';
 
 /** Alerting as a real process (dist/) on the real broker and Postgres, fed score changes straight through Kafka. */
@@ -11,7 +15,7 @@ const namespace = `it-alerting-${randomUUID().slice(0, 8)}.`;
 const kafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'alerting-int', namespace });
 const producer = new MessageProducer(kafka);
 const db = new Client({ connectionString: testEnvironment.databaseUrl });
-const alerting = new ServiceProcess('alerting', 4340 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), {
+const alertingEnv = {
   KAFKA_BROKERS: testEnvironment.kafkaBrokers,
   DATABASE_URL: testEnvironment.databaseUrl,
   REDIS_URL: testEnvironment.redisUrl,
@@ -20,7 +24,8 @@ const alerting = new ServiceProcess('alerting', 4340 + Number(process.env['E2E_P
   KAFKA_SESSION_TIMEOUT_MS: '6000',
   ESCALATION_SLA_SECONDS: '3600',
   ALERT_TIMERS_INTERVAL_MS: '200',
-});
+};
+const alerting = new ServiceProcess('alerting', 4340 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), alertingEnv);
 let tail: TopicTail;
 
 function scoreChange(accountId: string, sequence: number): ScoreChanged {
@@ -351,5 +356,76 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     await producer.send(Topics.scores, [{ key: accountId, value: back }]);
     await waitFor(async () => (await incidentsOf(accountId)).length === 2, { description: 'a new incident after reactivation' });
     expect((await incidentsOf(accountId))[1]).toMatchObject({ status: 'open', outcome: null });
+  });
+});
+
+describe('RULES_FILE: a versioned rule set instead of the built-in one', () => {
+  const rulesFiles = configFileFolder('bw-rules-');
+  // The default set with health_dropped's threshold raised from 15 to 50 points.
+  const stricter = {
+    version: 'acme-strict-1',
+    rules: defaultRuleSet.rules.map((rule) => (rule.id === 'health_dropped' ? { ...rule, params: { ...rule.params, dropPoints: 50 } } : rule)),
+  };
+  const rulesFile = rulesFiles.write('stricter.json', stricter);
+  // Its own namespace (topics and consumer group): the default alerting above keeps its own.
+  const strictNamespace = `it-alerting-rules-${randomUUID().slice(0, 8)}.`;
+  const strictKafka = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'alerting-rules-int', namespace: strictNamespace });
+  const strictProducer = new MessageProducer(strictKafka);
+  const strict = new ServiceProcess('alerting', 4341 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), { ...alertingEnv, KAFKA_NAMESPACE: strictNamespace, RULES_FILE: rulesFile });
+
+  const alertsOf = async (accountId: string): Promise<{ rule_id: string; rule_set_version: string | null }[]> =>
+    (await db.query('SELECT rule_id, rule_set_version FROM alerting.alerts WHERE account_id = $1 ORDER BY rule_id', [accountId])).rows as { rule_id: string; rule_set_version: string | null }[];
+  const eventVersions = async (accountId: string): Promise<{ rule: string; version: string | null }[]> =>
+    (
+      await db.query(
+        `SELECT payload->>'rule' AS rule, payload->>'ruleSetVersion' AS version FROM alerting.outbox WHERE topic LIKE '%alerts.v1' AND payload->>'accountId' = $1 ORDER BY payload->>'rule'`,
+        [accountId],
+      )
+    ).rows as { rule: string; version: string | null }[];
+
+  beforeAll(async () => {
+    await strictProducer.connect();
+    await strict.start();
+  });
+
+  afterAll(async () => {
+    await strict.stop();
+    await strictProducer.disconnect();
+    await strictKafka.deleteNamespaceTopics();
+  });
+
+  it('changes which alerts open: a 42-point fall opens health_dropped under the default and not under a threshold of 50', async () => {
+    const base = `rules-${randomUUID()}`;
+    const underDefault = redChange(`${base}-default`, '2026-11-02T08:00:00.000Z');
+    const underFile = redChange(`${base}-file`, '2026-11-02T08:00:00.000Z');
+    expect([underDefault.before?.health, underDefault.after.health]).toEqual([72, 30]);
+    await producer.send(Topics.scores, [{ key: underDefault.accountId, value: underDefault }]);
+    await strictProducer.send(Topics.scores, [{ key: underFile.accountId, value: underFile }]);
+    await waitFor(async () => (await processed([underDefault.changeId, underFile.changeId])).length === 2, { description: 'the change applied under each rule set' });
+
+    expect(await alertsOf(underDefault.accountId)).toEqual([
+      { rule_id: 'health_dropped', rule_set_version: defaultRuleSet.version },
+      { rule_id: 'health_entered_red', rule_set_version: defaultRuleSet.version },
+    ]);
+    expect(await alertsOf(underFile.accountId)).toEqual([{ rule_id: 'health_entered_red', rule_set_version: 'acme-strict-1' }]);
+    // The alert events carry the version that opened them.
+    expect(await eventVersions(underDefault.accountId)).toEqual([
+      { rule: 'health_dropped', version: defaultRuleSet.version },
+      { rule: 'health_entered_red', version: defaultRuleSet.version },
+    ]);
+    expect(await eventVersions(underFile.accountId)).toEqual([{ rule: 'health_entered_red', version: 'acme-strict-1' }]);
+  });
+
+  it('stops the start (exit 78) naming the file and the field when the rule set is bad', async () => {
+    const badFile = rulesFiles.write('bad.json', { ...stricter, rules: stricter.rules.map((rule) => (rule.id === 'churn_risk_high' ? { ...rule, severity: 'urgent' } : rule)) });
+    // A log of its own, so an earlier run's lines cannot satisfy the check.
+    const broken = new ServiceProcess('alerting', 4342 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), { ...alertingEnv, KAFKA_NAMESPACE: strictNamespace, RULES_FILE: badFile }, { logDir: mkdtempSync(join(tmpdir(), 'bw-rules-log-')) });
+    await expect(broken.start(20_000)).rejects.toThrow(/exited with 78/);
+    expect(readFileSync(broken.logPath, 'utf8')).toContain(`RULES_FILE ${badFile}: rules.2.severity: must be one of critical, high, medium, low (rule churn_risk_high)`);
+
+    const missing = join(rulesFiles.dir, 'missing.json');
+    const absent = new ServiceProcess('alerting', 4342 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), { ...alertingEnv, KAFKA_NAMESPACE: strictNamespace, RULES_FILE: missing }, { logDir: mkdtempSync(join(tmpdir(), 'bw-rules-log-')) });
+    await expect(absent.start(20_000)).rejects.toThrow(/exited with 78/);
+    expect(readFileSync(absent.logPath, 'utf8')).toContain(`RULES_FILE: cannot read ${missing} as JSON (ENOENT`);
   });
 });

@@ -7,6 +7,7 @@ import { AlertApplicationService } from './alerts/alert-application.service';
 import { AlertEvents } from './alerts/alert-events';
 import { AlertRepository } from './alerts/alert.repository';
 import { AlertTimers } from './alerts/alert-timers';
+import { loadRuleSet, RULE_SET } from './alerts/rule-set.provider';
 import { ScoreChangesConsumer } from './alerts/score-changes.consumer';
 import { WebhookSender } from './alerts/webhook-sender';
 import { WebhookDeliveryRepository } from './alerts/webhook-delivery.repository';
@@ -49,6 +50,7 @@ export class AlertingModule {
       controllers: [ScoreChangesConsumer, QueuesController],
       providers: [
         { provide: AlertingEnv, useValue: env },
+        { provide: RULE_SET, useValue: loadRuleSet(env.RULES_FILE) },
         { provide: OpenStreams, useValue: new OpenStreams(env.MAX_STREAMS_PER_KEY) },
         AlertRepository,
         IncidentRepository,

@@ -1,4 +1,15 @@
-export { defaultRuleSet, findRule, validateRuleSet, type AlertRuleConfig, type RuleConcern, type RuleSet } from './rule-config';
+export {
+  commonRuleParams,
+  defaultRuleSet,
+  findRule,
+  ruleSetFromConfig,
+  validateRuleSet,
+  type AlertRuleConfig,
+  type RuleConcern,
+  type RuleParamNames,
+  type RuleSet,
+  type RuleSetValidation,
+} from './rule-config';
 export type { RuleOutcome, RuleState, RuleVerdict, ScorePoint, ScoreRule, ScoreRuleInput } from './rule.types';
 export { evaluateScoreRules, scoreRuleParams, scoreRules } from './rules';
 export { healthEnteredRedRule } from './rules/health-entered-red.rule';

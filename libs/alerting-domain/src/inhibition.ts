@@ -1,10 +1,11 @@
 import type { AlertCategory, Segment } from '@bellwether/contracts';
 import { isActive, type AlertState } from './alert-lifecycle';
-import { defaultRuleSet, findRule, type AlertRuleConfig, type RuleConcern, type RuleSet } from './rule-config';
+import { findRule, type AlertRuleConfig, type RuleConcern, type RuleSet } from './rule-config';
 
 /**
  * Whether a rule's new alert is held back by the account's other alerts (Alertmanager-style
- * inhibition). "Open" here means active: open, acknowledged or snoozed.
+ * inhibition). "Open" here means active: open, acknowledged or snoozed. `rules`: the rule set in
+ * force, which says whom each open alert's rule concerns.
  * - expansion: while the segment is `at_risk` or any customer-risk alert is active. A rule about
  *   the CSM's own work (`concerns: 'csm'`, e.g. `neglect`) says nothing about the customer's
  *   readiness to grow, so its alerts do not hold expansion back;
@@ -18,7 +19,7 @@ export function isInhibited(
   rule: AlertRuleConfig,
   openAlerts: readonly (Pick<AlertState, 'category' | 'severity' | 'status'> & { readonly ruleId?: string })[],
   segment: Segment,
-  rules: RuleSet = defaultRuleSet,
+  rules: RuleSet,
 ): boolean {
   if (rule.category !== 'expansion') return false;
   const activeRisk = openAlerts.filter((alert) => alert.category === 'risk' && isActive(alert));
@@ -47,9 +48,10 @@ export function isSupportingOnly(rule: AlertRuleConfig, openAlerts: readonly Pic
  * Active alerts of supporting rules (`opensIncident: false`) left alone in their category: every
  * active alert of that category is a supporting one. Their incident would be a queue item made of
  * supporting evidence alone, so they resolve with it, at `now` (event time), without an outcome,
- * as a cleared condition does. Returns the resolved states, in the given order.
+ * as a cleared condition does. `rules`: the rule set in force. Returns the resolved states, in the
+ * given order.
  */
-export function resolveSupportingLeftAlone<A extends AlertState>(active: readonly A[], now: string, rules: RuleSet = defaultRuleSet): AlertState[] {
+export function resolveSupportingLeftAlone<A extends AlertState>(active: readonly A[], now: string, rules: RuleSet): AlertState[] {
   const resolved: AlertState[] = [];
   for (const category of ['risk', 'expansion'] as const) {
     const group = active.filter((alert) => alert.category === category && isActive(alert));

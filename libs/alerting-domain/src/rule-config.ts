@@ -1,4 +1,4 @@
-import type { AlertCategory, AlertSeverity } from '@bellwether/contracts';
+import { eventLimits, printableIdPattern, type AlertCategory, type AlertSeverity } from '@bellwether/contracts';
 import { alertSeverities } from './severity';
 
 /** One alert rule as versioned data. Evaluators live in code; thresholds live here. */
@@ -106,35 +106,108 @@ export function findRule(ruleSet: RuleSet, ruleId: string): AlertRuleConfig | un
 }
 
 /**
- * Problems with a rule set, one sentence each; empty when it is usable. `requiredParams` maps a
- * rule id to the params its evaluator reads (see `scoreRuleParams`); ids it does not know are
- * only checked for shape.
+ * The params a rule's evaluator reads (see `scoreRuleParams`): `required` ones every config of the
+ * rule must give, `optional` ones it may give (e.g. `criticalThreshold` of `churn_risk_high`).
  */
-export function validateRuleSet(ruleSet: RuleSet, requiredParams: Readonly<Record<string, readonly string[]>> = {}): string[] {
-  const errors: string[] = [];
-  if (ruleSet.version.trim() === '') errors.push('rule set version is empty');
-  const seen = new Set<string>();
-  for (const rule of ruleSet.rules) {
-    const at = `rule ${rule.id || '(no id)'}`;
-    if (rule.id.trim() === '') errors.push('a rule has an empty id');
-    if (seen.has(rule.id)) errors.push(`${at}: duplicate id`);
-    seen.add(rule.id);
-    if (!Number.isInteger(rule.version) || rule.version < 1) errors.push(`${at}: version must be a positive integer`);
-    if (rule.category !== 'risk' && rule.category !== 'expansion') errors.push(`${at}: unknown category ${String(rule.category)}`);
-    if (!alertSeverities.includes(rule.severity)) errors.push(`${at}: unknown severity ${String(rule.severity)}`);
-    if (!Number.isFinite(rule.cooldownHours) || rule.cooldownHours < 0) errors.push(`${at}: cooldownHours must be a number ≥ 0`);
-    for (const name of ['holdsForHours', 'clearForHours'] as const) {
-      const hours = rule[name];
-      if (hours !== undefined && (!Number.isFinite(hours) || hours < 0)) errors.push(`${at}: ${name} must be a number ≥ 0`);
-    }
-    if (rule.concerns !== undefined && rule.concerns !== 'customer' && rule.concerns !== 'csm') errors.push(`${at}: unknown concerns ${String(rule.concerns)}`);
-    if (rule.opensIncident !== undefined && typeof rule.opensIncident !== 'boolean') errors.push(`${at}: opensIncident must be true or false`);
-    for (const [name, value] of Object.entries(rule.params)) {
-      if (!Number.isFinite(value)) errors.push(`${at}: param ${name} is not a finite number`);
-    }
-    for (const name of requiredParams[rule.id] ?? []) {
-      if (!(name in rule.params)) errors.push(`${at}: missing param ${name}`);
-    }
+export interface RuleParamNames {
+  readonly required: readonly string[];
+  readonly optional: readonly string[];
+}
+
+/** Params any rule may carry besides its evaluator's: `slaHours`, its alerts' acknowledgement SLA (`slaSecondsOf`). */
+export const commonRuleParams: readonly string[] = ['slaHours'];
+
+/** A rule set checked by `ruleSetFromConfig`, or every problem with it. */
+export type RuleSetValidation = { readonly ok: true; readonly ruleSet: RuleSet } | { readonly ok: false; readonly problems: readonly string[] };
+
+const ruleSetFields: readonly string[] = ['version', 'rules'];
+const ruleFields: readonly string[] = ['id', 'version', 'category', 'severity', 'enabled', 'cooldownHours', 'autoResolve', 'params', 'holdsForHours', 'clearForHours', 'concerns', 'opensIncident'];
+const versionPattern = new RegExp(printableIdPattern);
+
+/**
+ * Every problem with a rule set, one sentence each, led by the field it is about (`version`,
+ * `rules.3.severity`, `rules.3.params.dropPoints`); empty when it is usable. Takes any value (a
+ * parsed RULES_FILE, or a `RuleSet` built in code), so the shape is checked too.
+ *
+ * - `version`: 1–200 printable ASCII characters without spaces (it is written on every alert and
+ *   its `bellwether.alerts.v1` events, so it must pass their schema and Postgres text);
+ * - `rules`: a non-empty list; each rule's `id` one of `knownRules` (the evaluators this service
+ *   has, `scoreRuleParams`) and not repeated; `version` a positive integer; `category` risk or
+ *   expansion; `severity` one of critical, high, medium, low; `enabled` and `autoResolve` true or
+ *   false; `cooldownHours`, and `holdsForHours`/`clearForHours` when given, numbers ≥ 0;
+ *   `concerns` customer or csm and `opensIncident` true or false when given; no other field;
+ * - `params`: every param its evaluator requires, no param it does not read (`commonRuleParams`
+ *   aside), each a number ≥ 0.
+ */
+export function validateRuleSet(ruleSet: unknown, knownRules: Readonly<Record<string, RuleParamNames>>): string[] {
+  if (!isObject(ruleSet)) return ['rule set: must be a JSON object with version and rules'];
+  const problems: string[] = [];
+  for (const key of Object.keys(ruleSet)) if (!ruleSetFields.includes(key)) problems.push(`${key}: is not a rule set field (${ruleSetFields.join(', ')})`);
+  const version = ruleSet['version'];
+  if (typeof version !== 'string' || version.length > eventLimits.maxIdLength || !versionPattern.test(version)) {
+    problems.push(`version: is required: 1 to ${eventLimits.maxIdLength} printable ASCII characters without spaces naming this rule set (e.g. acme-2026.4)`);
   }
-  return errors;
+  const rules = ruleSet['rules'];
+  if (!Array.isArray(rules)) return [...problems, 'rules: is required (a list of rules)'];
+  if (rules.length === 0) problems.push('rules: must list at least one rule');
+  const firstIndexOf = new Map<string, number>();
+  rules.forEach((rule: unknown, index) => problems.push(...ruleProblems(rule, index, knownRules, firstIndexOf)));
+  return problems;
+}
+
+/**
+ * A rule set from configuration (a parsed RULES_FILE): the whole set that alerting runs instead of
+ * `defaultRuleSet` (a rule it leaves out does not run). Every problem names its field (see
+ * `validateRuleSet`).
+ */
+export function ruleSetFromConfig(input: unknown, knownRules: Readonly<Record<string, RuleParamNames>>): RuleSetValidation {
+  const problems = validateRuleSet(input, knownRules);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, ruleSet: input as RuleSet };
+}
+
+/** The problems of `rules[index]`; `firstIndexOf` remembers where each id was first seen, for duplicates. */
+function ruleProblems(rule: unknown, index: number, knownRules: Readonly<Record<string, RuleParamNames>>, firstIndexOf: Map<string, number>): string[] {
+  const at = `rules.${index}`;
+  if (!isObject(rule)) return [`${at}: must be a JSON object`];
+  const id = rule['id'];
+  const known = typeof id === 'string' && Object.hasOwn(knownRules, id) ? knownRules[id] : undefined;
+  const problems: string[] = [];
+  const problem = (field: string, text: string) => problems.push(`${at}.${field}: ${text}${typeof id === 'string' && id !== '' && field !== 'id' ? ` (rule ${id})` : ''}`);
+
+  for (const key of Object.keys(rule)) if (!ruleFields.includes(key)) problem(key, 'is not a rule field');
+  if (typeof id !== 'string' || id === '') problem('id', 'is required (a rule id)');
+  else if (!known) problem('id', `unknown rule ${id} (known: ${Object.keys(knownRules).join(', ')})`);
+  else if (firstIndexOf.has(id)) problem('id', `duplicate rule ${id} (also rules.${firstIndexOf.get(id)})`);
+  else firstIndexOf.set(id, index);
+
+  const version = rule['version'];
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) problem('version', 'must be a positive integer');
+  if (rule['category'] !== 'risk' && rule['category'] !== 'expansion') problem('category', 'must be risk or expansion');
+  if (!alertSeverities.includes(rule['severity'] as AlertSeverity)) problem('severity', `must be one of ${alertSeverities.join(', ')}`);
+  for (const field of ['enabled', 'autoResolve'] as const) if (typeof rule[field] !== 'boolean') problem(field, 'must be true or false');
+  if (!isHours(rule['cooldownHours'])) problem('cooldownHours', 'must be a number of hours ≥ 0');
+  for (const field of ['holdsForHours', 'clearForHours'] as const) if (rule[field] !== undefined && !isHours(rule[field])) problem(field, 'must be a number of hours ≥ 0');
+  if (rule['concerns'] !== undefined && rule['concerns'] !== 'customer' && rule['concerns'] !== 'csm') problem('concerns', 'must be customer or csm');
+  if (rule['opensIncident'] !== undefined && typeof rule['opensIncident'] !== 'boolean') problem('opensIncident', 'must be true or false');
+
+  const params = rule['params'];
+  if (!isObject(params)) {
+    problem('params', 'is required (a JSON object of numbers)');
+    return problems;
+  }
+  const reads = known ? [...known.required, ...known.optional, ...commonRuleParams] : null;
+  for (const [name, value] of Object.entries(params)) {
+    if (reads && !reads.includes(name)) problem(`params.${name}`, `is not a param of ${String(id)} (${reads.join(', ')})`);
+    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problem(`params.${name}`, 'must be a number ≥ 0');
+  }
+  for (const name of known?.required ?? []) if (!Object.hasOwn(params, name)) problem(`params.${name}`, `is required by ${String(id)}`);
+  return problems;
+}
+
+function isHours(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -45,7 +45,9 @@ export interface RuleVerdict {
  */
 export interface ScoreRule {
   readonly id: string;
-  /** Params the evaluator reads from its `AlertRuleConfig`. */
+  /** Params the evaluator reads from its `AlertRuleConfig`: every config of the rule gives them. */
   readonly requiredParams: readonly string[];
+  /** Params the evaluator reads only when given (none when absent). Any other param is refused by `validateRuleSet`. */
+  readonly optionalParams?: readonly string[];
   evaluate(input: ScoreRuleInput, config: AlertRuleConfig): RuleVerdict | null;
 }

@@ -38,6 +38,14 @@ describe('evaluateScoreRules', () => {
     expect(ids).toEqual(['health_entered_red', 'health_dropped', 'segment_at_risk']);
   });
 
+  it('finds no evaluator under an inherited member’s name (a rule id such as "constructor" or "toString")', () => {
+    const ruleSet: RuleSet = {
+      version: 't',
+      rules: ['constructor', 'toString', '__proto__'].map((id) => ({ id, version: 1, category: 'risk' as const, severity: 'high' as const, enabled: true, cooldownHours: 24, autoResolve: false, params: {} })),
+    };
+    expect(evaluateScoreRules(crash, [], ruleSet)).toEqual([]);
+  });
+
   it('lets an evaluator raise but never lower the configured severity', () => {
     const ruleSet: RuleSet = {
       version: 't',

@@ -17,7 +17,7 @@ import { onboardingStalledRule } from './rules/onboarding-stalled.rule';
 import { pricingPageInterestRule } from './rules/pricing-page-interest.rule';
 import { renewalAtRiskRule } from './rules/renewal-at-risk.rule';
 import { renewalExpansionRule } from './rules/renewal-expansion.rule';
-import type { RuleSet } from './rule-config';
+import type { RuleParamNames, RuleSet } from './rule-config';
 import type { RuleOutcome, ScorePoint, ScoreRule } from './rule.types';
 import { seatLimitNearRule } from './rules/seat-limit-near.rule';
 import { segmentAtRiskRule } from './rules/segment-at-risk.rule';
@@ -61,9 +61,9 @@ export const scoreRules: Readonly<Record<string, ScoreRule>> = Object.fromEntrie
   ].map((rule) => [rule.id, rule]),
 );
 
-/** Params each score rule reads, for `validateRuleSet(ruleSet, scoreRuleParams)`. */
-export const scoreRuleParams: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  Object.values(scoreRules).map((rule) => [rule.id, rule.requiredParams]),
+/** The score rules this service can run and the params each reads, for `validateRuleSet(ruleSet, scoreRuleParams)`. */
+export const scoreRuleParams: Readonly<Record<string, RuleParamNames>> = Object.fromEntries(
+  Object.values(scoreRules).map((rule) => [rule.id, { required: rule.requiredParams, optional: rule.optionalParams ?? [] }]),
 );
 
 /**
@@ -75,7 +75,8 @@ export const scoreRuleParams: Readonly<Record<string, readonly string[]>> = Obje
 export function evaluateScoreRules(change: ScoreChanged, history: readonly ScorePoint[], rules: RuleSet, activeRuleIds: ReadonlySet<string> = new Set()): RuleOutcome[] {
   const outcomes: RuleOutcome[] = [];
   for (const config of rules.rules) {
-    const rule = scoreRules[config.id];
+    // Own keys only: an id such as "constructor" names no evaluator.
+    const rule = Object.hasOwn(scoreRules, config.id) ? scoreRules[config.id] : undefined;
     if (!config.enabled || !rule) continue;
     const verdict = rule.evaluate({ change, history, active: activeRuleIds.has(config.id) }, config);
     if (verdict === null) continue;

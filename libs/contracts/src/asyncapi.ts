@@ -229,7 +229,11 @@ const topics: readonly TopicDoc[] = [
     key: 'AccountKey',
     headers: idHeader('bw-event-id', 'Same as the payload’s `eventId`.'),
     idempotencyKey: '`eventId` (`<alertId>:<revision>`); `revision` grows with every step of one alert',
-    notes: ['Open to integrators: use your own consumer group.', '`incidentId` (optional, additive) names the incident of `bellwether.incidents.v1` the alert belongs to.'],
+    notes: [
+      'Open to integrators: use your own consumer group.',
+      '`incidentId` (optional, additive) names the incident of `bellwether.incidents.v1` the alert belongs to.',
+      '`ruleSetVersion` (optional, additive) is the version of the alert rule set (`RULES_FILE`, or the built-in default) under which a score change last opened, updated or resolved the alert; a person’s action or an escalation carries the alert’s.',
+    ],
     example: {
       schemaVersion: 1,
       eventId: 'al_5f0c9a1e27b4d3c8e6a1f092:1',
@@ -246,6 +250,7 @@ const topics: readonly TopicDoc[] = [
       status: 'open',
       evidence: ['health 64.2 → 38.5 (red)', 'payment failed'],
       occurredAt: '2026-03-01T10:00:00.000Z',
+      ruleSetVersion: 'default-2026.3',
     },
     exampleHeaders: { 'bw-event-id': 'al_5f0c9a1e27b4d3c8e6a1f092:1' },
   },

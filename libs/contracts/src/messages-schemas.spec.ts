@@ -118,7 +118,7 @@ const resolvedRisk = {
   outcome: 'saved',
   occurredAt: at,
 } as const;
-const alertLifecycleEvent: Required<AlertLifecycleEvent> = { ...resolvedRisk, eventId: 'ae1', kind: 'escalated', alertId: 'a1', revision: 2, rule: 'usage_drop', evidence: ['usage fell 40%'], incidentId: 'i1' };
+const alertLifecycleEvent: Required<AlertLifecycleEvent> = { ...resolvedRisk, eventId: 'ae1', kind: 'escalated', alertId: 'a1', revision: 2, rule: 'usage_drop', evidence: ['usage fell 40%'], incidentId: 'i1', ruleSetVersion: 'default-2026.3' };
 const incidentLifecycleEvent: Required<IncidentLifecycleEvent> = {
   ...resolvedRisk,
   eventId: 'ie1',

@@ -336,6 +336,13 @@ export interface AlertLifecycleEvent {
    * Optional: events of alerts from before incidents existed lack it.
    */
   readonly incidentId?: string;
+  /**
+   * Version of alerting's rule set (RULES_FILE, or the built-in default such as
+   * `default-2026.3`) under which a score change last opened, updated or resolved the alert; a
+   * person's action or an escalation carries the alert's. Optional (additive): events of alerts
+   * stored before versions were recorded lack it.
+   */
+  readonly ruleSetVersion?: string;
 }
 
 /** One rule of an incident: its alert's rule, severity, status and evidence. */

@@ -276,6 +276,7 @@ export const alertLifecycleEventSchema = {
     evidence: { type: 'array', items: { type: 'string' } },
     occurredAt: isoDateTime,
     incidentId: identifier,
+    ruleSetVersion: { ...identifier, description: 'Version of the rule set under which a score change last opened, updated or resolved the alert.' },
   },
 } as const;
 

@@ -1,6 +1,7 @@
 export * from './tokens';
 export * from './config/env';
 export * from './config/retry-env';
+export * from './config/config-file';
 export * from './logging/logger';
 export * from './logging/safe-errors';
 export * from './health/health.registry';

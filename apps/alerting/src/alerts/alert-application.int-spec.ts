@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
+import { defaultRuleSet } from '@bellwether/alerting-domain';
 import { createServiceDataSource, migrate, type PipelineClock } from '@bellwether/platform';
 import { countingTransactions, scoreChanged, scoreSnapshot, SeededRandom, testEnvironment } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
@@ -53,6 +54,7 @@ function service(budget = new AlertingEnv().CONTACT_BUDGET_ALERTS) {
     alerts,
     new AccountWorkingSetStore(env, alerts, incidents),
     new IncidentBook(incidents, alerts),
+    defaultRuleSet,
   );
   return { application, events, statements };
 }

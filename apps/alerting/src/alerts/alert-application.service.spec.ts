@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
-import { priorityOf, type HysteresisState } from '@bellwether/alerting-domain';
+import { defaultRuleSet, priorityOf, type HysteresisState, type RuleSet } from '@bellwether/alerting-domain';
 import type { PipelineClock } from '@bellwether/platform';
 import { scoreChanged, scoreSnapshot } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
@@ -76,7 +76,7 @@ function intoRed(overrides: Partial<ScoreChanged> = {}): ScoreChanged {
   return scoreChanged({ after: scoreSnapshot({ health: 35, band: 'red' }), ...overrides });
 }
 
-function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now: () => null }) {
+function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now: () => null }, ruleSet: RuleSet = defaultRuleSet) {
   const alerts = new FakeAlerts();
   const store = new FakeStore();
   // The fold is pure; the repositories are only used by `refold`, which the batch does not call.
@@ -93,6 +93,7 @@ function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now
     alerts as unknown as AlertRepository,
     store as unknown as AccountWorkingSetStore,
     book,
+    ruleSet,
   );
   return { service, store, events };
 }
@@ -114,6 +115,37 @@ describe('AlertApplicationService', () => {
     expect(store.incidents.get(incident?.incidentId ?? '')).toMatchObject({ status: 'open', category: 'risk' });
     expect(published).toBe(events.alerts.length + events.incidents.length);
     expect(recorded(store)).toEqual(['acc-1@2026-03-02T10:00:00.000Z']);
+  });
+
+  it('records the version of the rule set in force on every alert it opens, updates or resolves, and on its events', async () => {
+    const { service, store, events } = setUp();
+    await service.applyBatch([intoRed()]);
+    expect([...store.rows.values()].map((alert) => alert.ruleSetVersion)).toEqual(expect.arrayContaining([defaultRuleSet.version]));
+    expect([...store.rows.values()].every((alert) => alert.ruleSetVersion === defaultRuleSet.version)).toBe(true);
+    expect(events.alerts.length).toBeGreaterThan(0);
+    expect(events.alerts.every((event) => event.ruleSetVersion === defaultRuleSet.version)).toBe(true);
+
+    // Back to green: health_entered_red resolves after its clear-for (72 h), under the same version.
+    const green = (sequence: number, eventTime: string) =>
+      intoRed({ changeId: `acc-1:${sequence}`, sequence, eventTime, before: scoreSnapshot({ health: 80 }), after: scoreSnapshot({ health: 80 }) });
+    events.alerts.length = 0;
+    await service.applyBatch([green(2, '2026-03-03T10:00:00.000Z'), green(3, '2026-03-06T11:00:00.000Z')]);
+    expect(events.alerts).toContainEqual(expect.objectContaining({ kind: 'resolved', rule: 'health_entered_red', ruleSetVersion: defaultRuleSet.version }));
+  });
+
+  it('runs the rule set it is given, not the built-in one: a raised threshold opens nothing where the default opens an alert', async () => {
+    const drop = intoRed({ before: scoreSnapshot({ health: 72 }), after: scoreSnapshot({ health: 52, band: 'yellow' }) });
+    const withDefault = setUp();
+    await withDefault.service.applyBatch([drop]);
+    expect([...withDefault.store.rows.values()].map((alert) => alert.ruleId)).toContain('health_dropped');
+
+    const stricter: RuleSet = {
+      version: 'acme-strict-1',
+      rules: defaultRuleSet.rules.map((rule) => (rule.id === 'health_dropped' ? { ...rule, params: { ...rule.params, dropPoints: 30 } } : rule)),
+    };
+    const withFile = setUp(undefined, stricter);
+    await withFile.service.applyBatch([drop]);
+    expect([...withFile.store.rows.values()].map((alert) => alert.ruleId)).not.toContain('health_dropped');
   });
 
   it('starts the SLA at the wall clock in wall mode when the event is older', async () => {

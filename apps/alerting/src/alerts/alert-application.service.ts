@@ -9,7 +9,6 @@ import {
   contactBudgetSince,
   decide,
   decisionTimeOf,
-  defaultRuleSet,
   evaluateScoreRules,
   findRule,
   isChurned,
@@ -21,6 +20,7 @@ import {
   resolveForChurn,
   resolveSupportingLeftAlone,
   routeTo,
+  type RuleSet,
 } from '@bellwether/alerting-domain';
 import { PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
@@ -28,6 +28,7 @@ import { IncidentBook } from '../incidents/incident-book';
 import { AlertEvents } from './alert-events';
 import { AccountWorkingSetStore, type AccountWorkingSet } from './account-working-set';
 import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
+import { RULE_SET } from './rule-set.provider';
 
 const alertMetrics = {
   opened: new Counter({ name: 'bellwether_alerts_opened_total', help: 'Alerts opened, by rule', labelNames: ['rule', 'category'] as const }),
@@ -63,8 +64,10 @@ export interface ChangeEvents {
  * stay constant as the batch grows. A change of a
  * churned account (`account.churnedAt`) evaluates nothing: it resolves every active alert and
  * incident with outcome `churned` and drops the hysteresis state. Change ids already processed
- * are skipped, so a redelivered change never opens a second alert. The decisions are the
- * domain's pure functions; this class reads, orders and stores.
+ * are skipped, so a redelivered change never opens a second alert. The rules are the rule set in
+ * force (`RULE_SET`: RULES_FILE or the built-in default); every alert a change opens, updates or
+ * resolves records its version (`ruleSetVersion`). The decisions are the domain's pure functions;
+ * this class reads, orders and stores.
  */
 @Injectable()
 export class AlertApplicationService {
@@ -76,6 +79,7 @@ export class AlertApplicationService {
     private readonly alerts: AlertRepository,
     private readonly store: AccountWorkingSetStore,
     private readonly book: IncidentBook,
+    @Inject(RULE_SET) private readonly ruleSet: RuleSet,
   ) {}
 
   /**
@@ -114,13 +118,14 @@ export class AlertApplicationService {
     const arrUsd = arrUsdFromMrr(change.account.mrr);
     const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
     const emitted: AlertLifecycleEvent[] = [];
+    const ruleSetVersion = this.ruleSet.version;
 
     if (isChurned(change)) {
       alertMetrics.churnedChanges.inc();
       set.dropHolds(change.accountId);
       for (const resolved of resolveForChurn(active, now)) {
         const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
-        const alert = withState(previous, resolved);
+        const alert: StoredAlert = { ...withState(previous, resolved), ruleSetVersion };
         set.saveAlert(alert);
         alertMetrics.churnResolved.inc({ category: alert.category });
         emitted.push(lifecycleEvent('resolved', alert, now));
@@ -131,8 +136,8 @@ export class AlertApplicationService {
 
     const pending = set.holdsOf(change.accountId);
     const activeRuleIds = new Set(active.map((alert) => alert.ruleId));
-    for (const evaluated of evaluateScoreRules(change, history, defaultRuleSet, activeRuleIds)) {
-      const rule = findRule(defaultRuleSet, evaluated.ruleId);
+    for (const evaluated of evaluateScoreRules(change, history, this.ruleSet, activeRuleIds)) {
+      const rule = findRule(this.ruleSet, evaluated.ruleId);
       if (!rule) continue;
       const previousHold = pending.get(rule.id) ?? null;
       const held = applyHysteresis(evaluated, rule, activeRuleIds.has(rule.id), previousHold, now);
@@ -148,7 +153,7 @@ export class AlertApplicationService {
         accountId: change.accountId,
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
-        inhibited: isInhibited(rule, active, change.after.segment),
+        inhibited: isInhibited(rule, active, change.after.segment, this.ruleSet),
         supportingOnly: isSupportingOnly(rule, active),
         contactBudgetLeft: joinsIncident ? Number.POSITIVE_INFINITY : budgetLeft,
       });
@@ -164,7 +169,7 @@ export class AlertApplicationService {
             criticalSlaSeconds: this.env.ESCALATION_SLA_SECONDS,
             queuedAt,
           });
-          const alert: StoredAlert = { ...decision.alert, ...placement };
+          const alert: StoredAlert = { ...decision.alert, ...placement, ruleSetVersion };
           set.saveAlert(alert);
           active.push(alert);
           if (!joinsIncident) budgetLeft -= 1;
@@ -176,7 +181,7 @@ export class AlertApplicationService {
         case 'resolve': {
           const previous = active.find((alert) => alert.alertId === decision.alert.alertId);
           if (!previous) break;
-          const alert: StoredAlert = { ...withState(previous, decision.alert), priority: priorityOf(decision.alert.severity, arrUsd) };
+          const alert: StoredAlert = { ...withState(previous, decision.alert), priority: priorityOf(decision.alert.severity, arrUsd), ruleSetVersion };
           set.saveAlert(alert);
           active.splice(active.indexOf(previous), 1, ...(decision.kind === 'update' ? [alert] : []));
           (decision.kind === 'update' ? alertMetrics.updated : alertMetrics.resolved).inc({ rule: rule.id });
@@ -191,9 +196,9 @@ export class AlertApplicationService {
       }
     }
     // A supporting rule's alert does not keep an incident open on its own (`opensIncident: false`).
-    for (const resolved of resolveSupportingLeftAlone(active, now)) {
+    for (const resolved of resolveSupportingLeftAlone(active, now, this.ruleSet)) {
       const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
-      const alert = withState(previous, resolved);
+      const alert: StoredAlert = { ...withState(previous, resolved), ruleSetVersion };
       set.saveAlert(alert);
       active.splice(active.indexOf(previous), 1);
       alertMetrics.resolved.inc({ rule: alert.ruleId });

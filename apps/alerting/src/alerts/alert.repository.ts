@@ -23,6 +23,12 @@ export interface StoredAlert extends AlertState {
   readonly note?: string | null;
   /** The incident of (account, category) the alert belongs to; null for alerts from before incidents. */
   readonly incidentId?: string | null;
+  /**
+   * Version of the rule set under which a score change last opened, updated or resolved the
+   * alert (`RuleSet.version`); a person's action or a timer keeps it. Null for alerts stored
+   * before versions were recorded.
+   */
+  readonly ruleSetVersion?: string | null;
 }
 
 interface AlertRow extends QueueItemRow {
@@ -34,6 +40,7 @@ interface AlertRow extends QueueItemRow {
   acknowledged_at: Date | null;
   note: string | null;
   incident_id: string | null;
+  rule_set_version: string | null;
 }
 
 /** Days of score points kept per account and read as a change's history. */
@@ -236,7 +243,7 @@ export class AlertRepository {
       await manager.query(
         `UPDATE alerting.alerts a SET severity = r.severity, status = r.status, priority = r.priority, queue = r.queue, csm_id = r.csm_id, count = r.count,
            last_seen_at = r.last_seen_at, resolved_at = r.resolved_at, snoozed_until = r.snoozed_until, outcome = r.outcome, evidence = r.evidence,
-           revision = r.revision, incident_id = r.incident_id, updated_at = CASE WHEN r.touched THEN now() ELSE a.updated_at END
+           revision = r.revision, rule_set_version = r.rule_set_version, incident_id = r.incident_id, updated_at = CASE WHEN r.touched THEN now() ELSE a.updated_at END
          FROM jsonb_to_recordset($1::jsonb) AS r(${ALERT_RECORD}, incident_id text, touched boolean)
          WHERE a.id = r.id`,
         [JSON.stringify(existing.map((write) => ({ ...alertRecord(write.alert), incident_id: write.alert.incidentId ?? null, touched: write.touched })))],
@@ -245,9 +252,9 @@ export class AlertRepository {
     if (inserted.length > 0) {
       await manager.query(
         `INSERT INTO alerting.alerts (id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
-           opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at, incident_id)
+           opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, rule_set_version, sla_due_at, incident_id)
          SELECT id, account_id, rule_id, category, severity, status, priority, queue, csm_id, count,
-           opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, sla_due_at, incident_id
+           opened_at, last_seen_at, resolved_at, snoozed_until, outcome, evidence, revision, rule_set_version, sla_due_at, incident_id
          FROM jsonb_to_recordset($1::jsonb) AS r(${ALERT_RECORD}, sla_due_at timestamptz, incident_id text)`,
         [JSON.stringify(inserted.map((alert) => ({ ...alertRecord(alert), sla_due_at: alert.slaDueAt ?? null, incident_id: alert.incidentId ?? null })))],
       );
@@ -301,11 +308,11 @@ export class AlertRepository {
 /**
  * The stored alert after a domain transition: the alert state is the transition's whole (a field
  * it dropped, such as a woken or acknowledged alert's `snoozedUntil`, is dropped here too), the
- * routing and work fields stay the stored ones.
+ * routing and work fields and the rule set version stay the stored ones.
  */
 export function withState(stored: StoredAlert, next: AlertState): StoredAlert {
-  const { priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note, incidentId } = stored;
-  return { ...next, priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note, incidentId };
+  const { priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note, incidentId, ruleSetVersion } = stored;
+  return { ...next, priority, queue, csmId, slaDueAt, escalatedTo, acknowledgedAt, note, incidentId, ruleSetVersion };
 }
 
 export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occurredAt: string): AlertLifecycleEvent {
@@ -321,6 +328,7 @@ export function lifecycleEvent(kind: AlertLifecycleKind, alert: StoredAlert, occ
     evidence: alert.evidence,
     occurredAt,
     ...(alert.incidentId ? { incidentId: alert.incidentId } : {}),
+    ...(alert.ruleSetVersion ? { ruleSetVersion: alert.ruleSetVersion } : {}),
   };
 }
 
@@ -354,11 +362,12 @@ export function asStored(alert: StoredAlert): StoredAlert {
     acknowledged_at: instant(alert.acknowledgedAt),
     note: alert.note ?? null,
     incident_id: alert.incidentId ?? null,
+    rule_set_version: alert.ruleSetVersion ?? null,
   });
 }
 
 const ALERT_RECORD = `id text, account_id text, rule_id text, category text, severity text, status text, priority real, queue text, csm_id text, count int,
-  opened_at timestamptz, last_seen_at timestamptz, resolved_at timestamptz, snoozed_until timestamptz, outcome text, evidence jsonb, revision int`;
+  opened_at timestamptz, last_seen_at timestamptz, resolved_at timestamptz, snoozed_until timestamptz, outcome text, evidence jsonb, revision int, rule_set_version text`;
 
 /** The columns `toParams` writes, as one record of a `jsonb_to_recordset` document (`ALERT_RECORD`). */
 function alertRecord(alert: StoredAlert): Record<string, unknown> {
@@ -380,6 +389,7 @@ function alertRecord(alert: StoredAlert): Record<string, unknown> {
     outcome: alert.outcome ?? null,
     evidence: alert.evidence,
     revision: alert.revision,
+    rule_set_version: alert.ruleSetVersion ?? null,
   };
 }
 
@@ -395,6 +405,7 @@ function fromRow(row: AlertRow): StoredAlert {
     acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
     note: row.note,
     incidentId: row.incident_id,
+    ruleSetVersion: row.rule_set_version,
   };
 }
 

@@ -11,7 +11,8 @@ import { isoDate } from '../time.util';
  */
 export const churnRiskHighRule: ScoreRule = {
   id: 'churn_risk_high',
-  requiredParams: ['threshold'],
+  requiredParams: ['threshold', 'clearMargin'],
+  optionalParams: ['criticalThreshold'],
   evaluate({ change, active }, config) {
     if (scoresLackData(change)) return null;
     const threshold = param(config.params, 'threshold', 0.6);

@@ -11,7 +11,7 @@ const GREEN_FLOOR = 70;
  * `clearMarginPoints` (default 0), or the renewal left the window; a wobble around 70 keeps it.
  * No opinion on a snapshot with insufficient data.
  */
-export const renewalAtRiskRule = signalRule('renewal_at_risk', ['withinDays'], (signals, change, config, input) => {
+export const renewalAtRiskRule = signalRule('renewal_at_risk', ['withinDays', 'clearMarginPoints'], (signals, change, config, input) => {
   const { renewalInDays, renewalDate } = signals.contract;
   if (renewalInDays === null || renewalDate === null || scoresLackData(change)) return null;
   const withinDays = param(config.params, 'withinDays', 90);

@@ -12,7 +12,7 @@ import { daysBetween, windowText } from '../time.util';
  * customer who just bought fewer seats is not proposed more on the strength of people it let go,
  * and a proposal already open resolves (the rule auto-resolves, see rule-config.ts).
  */
-export const seatLimitNearRule = signalRule('seat_limit_near', ['ratio'], (signals, change, config) => {
+export const seatLimitNearRule = signalRule('seat_limit_near', ['ratio', 'minDaysSinceSeatCut'], (signals, change, config) => {
   const { last30, seats, seatsReducedAt, sinceSeatsReduced } = signals.activeUsers;
   if (seats === null || seats <= 0) return null;
   const threshold = param(config.params, 'ratio', 0.9);

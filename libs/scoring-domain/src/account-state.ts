@@ -1,4 +1,4 @@
-import type { JsonObject, TelemetryEvent } from '@bellwether/contracts';
+import { ownValue, setOwn, type JsonObject, type TelemetryEvent } from '@bellwether/contracts';
 import { defaultSignalSettings, type EventClassificationSettings } from './signal-settings';
 import { dayOf, weekOf } from './time';
 
@@ -764,21 +764,4 @@ function nameProperty(source: JsonObject, name: string): string | undefined {
 function numberProperty(source: JsonObject, name: string): number | undefined {
   const value = source[name];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/**
- * The value under `key` in a map keyed by text from events (user ids, feature, metric and topic
- * names): own properties only, so `__proto__`, `constructor` or `toString` are keys like any
- * other rather than what a plain object inherits. Undefined when absent.
- */
-function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(map, key) ? map[key] : undefined;
-}
-
-/**
- * Stores `value` under `key` as an own data property, as `JSON.parse` stores a loaded state's keys:
- * a plain assignment to `map['__proto__']` would replace the object's prototype instead.
- */
-function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
 }

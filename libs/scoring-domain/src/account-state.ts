@@ -688,7 +688,7 @@ function applyAttributes(attributes: AccountAttributes, source: JsonObject, trus
     const parsed: Record<string, number> = {};
     for (const [metric, limit] of Object.entries(limits)) {
       if (Object.keys(parsed).length >= MAX_PLAN_LIMITS) break;
-      if (metric.length > 0 && metric.length <= MAX_NAME_LENGTH && typeof limit === 'number' && Number.isFinite(limit) && limit > 0) parsed[metric] = limit;
+      if (metric.length > 0 && metric.length <= MAX_NAME_LENGTH && typeof limit === 'number' && Number.isFinite(limit) && limit > 0) setOwn(parsed, metric, limit);
     }
     attributes.limits = parsed;
   }

@@ -1,5 +1,8 @@
+import type { JsonObject } from '@bellwether/contracts';
 import { telemetryEvent } from '@bellwether/testing';
 import { applyAccountEvents } from './account-scoring';
+import { deriveAccountSignals } from './account-signals';
+import type { AccountState } from './account-state';
 import { defaultScorecard } from './scorecard';
 
 // Keys that come from events (user ids, feature, metric and topic names) are text like any other:
@@ -29,5 +32,24 @@ describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a key
     // Still a plain object: its prototype was not replaced (Object.prototype, whose own prototype is null).
     expect(Object.getPrototypeOf(Object.getPrototypeOf(state.userPeriods))).toBeNull();
     expect(second.stored.state.eventsApplied).toBe(events.length);
+  });
+});
+
+// The same keys as plan-limit names (`limits` keys of `subscription.changed`): a plain assignment
+// dropped `limits["__proto__"]`, so usage of that metric never met its plan limit.
+describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a plan limit for a metric named %s', (key) => {
+  const at = (n: number) => new Date(Date.UTC(2026, 2, 1, 10) + n * 3_600_000).toISOString();
+
+  it('is kept as an own key and applies to the usage reported for that metric', () => {
+    // Parsed as the events topic's decoder parses a record: `__proto__` is an own key there.
+    const limits = JSON.parse(`{${JSON.stringify(key)}: 10}`) as JsonObject;
+    const events = [
+      telemetryEvent({ id: `${key}-plan`, accountId: 'acme', type: 'subscription.changed', timestamp: at(0), properties: { plan: 'pro', limits } }),
+      telemetryEvent({ id: `${key}-usage`, accountId: 'acme', type: 'usage.reported', timestamp: at(1), properties: { metric: key, value: 9 } }),
+    ];
+    const { stored } = applyAccountEvents('acme', null, events, defaultScorecard, options);
+    const reloaded = JSON.parse(JSON.stringify(stored.state)) as AccountState;
+    expect(Object.hasOwn(reloaded.attributes.limits ?? {}, key)).toBe(true);
+    expect(deriveAccountSignals(reloaded, at(2), defaultScorecard).usage).toEqual([{ metric: key, value: 9, limit: 10, ratio: 0.9, at: '2026-03-01' }]);
   });
 });

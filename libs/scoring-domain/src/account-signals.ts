@@ -58,7 +58,7 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
       keyConfigured: scorecard.signals.keyFeatures.length,
       contracted: scorecard.signals.keyFeatures
         .filter((feature) => {
-          const lastUsed = view.featureLastUsed[feature];
+          const lastUsed = ownValue(view.featureLastUsed, feature);
           return lastUsed !== undefined && lastUsed >= day - 59 && lastUsed <= day - 30;
         })
         .slice(0, MAX_CONTRACTED_FEATURES),

@@ -3,7 +3,7 @@ import { telemetryEvent } from '@bellwether/testing';
 import { applyAccountEvents } from './account-scoring';
 import { deriveAccountSignals } from './account-signals';
 import type { AccountState } from './account-state';
-import { defaultScorecard } from './scorecard';
+import { defaultScorecard, type Scorecard } from './scorecard';
 
 // Keys that come from events (user ids, feature, metric and topic names) are text like any other:
 // `__proto__`, `constructor` and `hasOwnProperty` were read as what a plain object inherits, and
@@ -51,5 +51,21 @@ describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a pla
     const reloaded = JSON.parse(JSON.stringify(stored.state)) as AccountState;
     expect(Object.hasOwn(reloaded.attributes.limits ?? {}, key)).toBe(true);
     expect(deriveAccountSignals(reloaded, at(2), defaultScorecard).usage).toEqual([{ metric: key, value: 9, limit: 10, ratio: 0.9, at: '2026-03-01' }]);
+  });
+});
+
+// The same keys as key features of a scorecard: `featureLastUsed[feature]` found what a plain
+// object inherits, so the first use of such a key feature was no evaluation point.
+describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a key feature named %s', (key) => {
+  const at = (n: number) => new Date(Date.UTC(2026, 2, 1, 10) + n * 3_600_000).toISOString();
+  const scorecard: Scorecard = { ...defaultScorecard, signals: { ...defaultScorecard.signals, keyFeatures: [key] } };
+
+  it('makes its first use an evaluation point, as any key feature', () => {
+    const events = [
+      telemetryEvent({ id: `${key}-1`, accountId: 'acme', type: 'session.started', userId: 'u1', timestamp: at(0) }),
+      telemetryEvent({ id: `${key}-2`, accountId: 'acme', type: 'feature.used', userId: 'u1', timestamp: at(1), properties: { feature: key } }),
+    ];
+    const { stored } = applyAccountEvents('acme', null, events, scorecard, options);
+    expect(stored.evaluatedAsOf).toBe(at(1));
   });
 });

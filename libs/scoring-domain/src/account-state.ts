@@ -138,7 +138,8 @@ export interface AccountAttributes {
 }
 
 export const STATE_HORIZON_DAYS = 90;
-const MAX_TRACKED_USERS = 5000;
+/** Users whose last active day is kept (`userLastSeen`, `userPeriods`); past it a new user is not tracked there. */
+export const MAX_TRACKED_USERS = 5000;
 const MAX_TRACKED_FEATURES = 200;
 const MAX_MILESTONES = 100;
 export const MAX_GATED_FEATURES = 50;

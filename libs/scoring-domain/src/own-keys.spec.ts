@@ -1,9 +1,11 @@
-import type { JsonObject } from '@bellwether/contracts';
+import type { JsonObject, TelemetryEvent } from '@bellwether/contracts';
 import { telemetryEvent } from '@bellwether/testing';
 import { applyAccountEvents } from './account-scoring';
 import { deriveAccountSignals } from './account-signals';
-import type { AccountState } from './account-state';
+import { applyEvent, emptyAccountState, MAX_TRACKED_USERS, type AccountState } from './account-state';
+import { keyFeatureOwnersLostOf } from './long-horizon';
 import { defaultScorecard, type Scorecard } from './scorecard';
+import { isoDay } from './time';
 
 // Keys that come from events (user ids, feature, metric and topic names) are text like any other:
 // `__proto__`, `constructor` and `hasOwnProperty` were read as what a plain object inherits, and
@@ -67,5 +69,42 @@ describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a key
     ];
     const { stored } = applyAccountEvents('acme', null, events, scorecard, options);
     expect(stored.evaluatedAsOf).toBe(at(1));
+  });
+});
+
+// A user beyond the 5,000 tracked in `userLastSeen` still has weekly activity (the champion's
+// counts keep the most active users) and key feature uses. For such a user named like an
+// inherited member, `userLastSeen[userId]` was a function or Object.prototype, not "unknown": as
+// the most active user it became the champion with a last-seen day that is no number, and deriving
+// the signals threw a RangeError (the event was dead-lettered); tied on uses with a key feature's
+// real owner, it was taken as the owner and the owner's loss went unreported.
+describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('an untracked user named %s', (key) => {
+  const START = 20_500;
+  let sequence = 0;
+  const event = (type: string, day: number, userId: string, properties: JsonObject = {}): TelemetryEvent => {
+    sequence += 1;
+    return telemetryEvent({ id: `e${sequence}`, accountId: 'acme', type, userId, timestamp: `${isoDay(day)}T10:00:00.000Z`, properties });
+  };
+
+  it('is neither the champion nor a key feature owner, and the signals derive', () => {
+    const state = emptyAccountState('acme');
+    const apply = (e: TelemetryEvent) => applyEvent(state, e, defaultScorecard.signals);
+    apply(event('session.started', START, 'owner'));
+    // The other users that filled `userLastSeen` on the first day, set at once (5,000 events
+    // through applyEvent take half a minute): what the first day's events leave there.
+    for (let n = 1; n < MAX_TRACKED_USERS; n += 1) state.userLastSeen[`f${String(n).padStart(4, '0')}`] = START;
+    for (let day = START + 1; day <= START + 10; day += 1) {
+      if (day <= START + 2) apply(event('session.started', day, key));
+      apply(event('feature.used', day, key, { feature: 'reports' }));
+      apply(event('feature.used', day, 'owner', { feature: 'reports' }));
+    }
+    for (let day = START + 15, n = 1; day <= START + 55; day += 5, n += 1) apply(event('session.started', day, `f${String(n).padStart(4, '0')}`));
+    expect(Object.hasOwn(state.userLastSeen, key)).toBe(false);
+    expect(Object.hasOwn(state.userWeeklyActivity, key)).toBe(true);
+
+    const asOfDay = START + 56;
+    expect(keyFeatureOwnersLostOf(state, ['reports'], asOfDay, asOfDay)).toEqual([expect.objectContaining({ feature: 'reports', userId: 'owner', share: 0.5 })]);
+    const signals = deriveAccountSignals(state, `${isoDay(asOfDay)}T12:00:00.000Z`, defaultScorecard);
+    expect(signals.champion).toEqual(expect.objectContaining({ userId: 'owner', lastSeenAt: isoDay(START + 10) }));
   });
 });

@@ -5,6 +5,7 @@ import { deriveAccountSignals } from './account-signals';
 import { applyEvent, emptyAccountState, MAX_TRACKED_USERS, type AccountState } from './account-state';
 import { keyFeatureOwnersLostOf } from './long-horizon';
 import { defaultScorecard, type Scorecard } from './scorecard';
+import { scorecardFromConfig } from './scorecard-config';
 import { isoDay } from './time';
 
 // Keys that come from events (user ids, feature, metric and topic names) are text like any other:
@@ -106,5 +107,13 @@ describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('an un
     expect(keyFeatureOwnersLostOf(state, ['reports'], asOfDay, asOfDay)).toEqual([expect.objectContaining({ feature: 'reports', userId: 'owner', share: 0.5 })]);
     const signals = deriveAccountSignals(state, `${isoDay(asOfDay)}T12:00:00.000Z`, defaultScorecard);
     expect(signals.champion).toEqual(expect.objectContaining({ userId: 'owner', lastSeenAt: isoDay(START + 10) }));
+  });
+});
+
+describe.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('a scorecard signal setting named %s', (key) => {
+  it('is refused as unknown, like any other name', () => {
+    // `key in defaultScorecard.signals` was true for inherited members: the file was accepted.
+    const config = JSON.parse(`{"version": "custom-1", "signals": {${JSON.stringify(key)}: 1}}`) as unknown;
+    expect(scorecardFromConfig(config)).toEqual({ ok: false, problems: [`signals.${key}: is not a signal setting`] });
   });
 });

@@ -59,4 +59,11 @@ describe('rule configuration', () => {
       'rule health_dropped: duplicate id',
     ]);
   });
+
+  // Rule ids are data: `requiredParams[rule.id]` found an inherited member for these ids (a
+  // function or Object.prototype, not iterable) and validation threw a TypeError.
+  it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('checks a rule with the id %s for shape only, as any id without an evaluator', (id) => {
+    const ruleSet: RuleSet = { version: 't', rules: [{ id, version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 24, autoResolve: true, params: {} }] };
+    expect(validateRuleSet(ruleSet, scoreRuleParams)).toEqual([]);
+  });
 });

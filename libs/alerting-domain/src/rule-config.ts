@@ -1,4 +1,4 @@
-import type { AlertCategory, AlertSeverity } from '@bellwether/contracts';
+import { ownValue, type AlertCategory, type AlertSeverity } from '@bellwether/contracts';
 import { alertSeverities } from './severity';
 
 /** One alert rule as versioned data. Evaluators live in code; thresholds live here. */
@@ -132,7 +132,7 @@ export function validateRuleSet(ruleSet: RuleSet, requiredParams: Readonly<Recor
     for (const [name, value] of Object.entries(rule.params)) {
       if (!Number.isFinite(value)) errors.push(`${at}: param ${name} is not a finite number`);
     }
-    for (const name of requiredParams[rule.id] ?? []) {
+    for (const name of ownValue(requiredParams, rule.id) ?? []) {
       if (!(name in rule.params)) errors.push(`${at}: missing param ${name}`);
     }
   }

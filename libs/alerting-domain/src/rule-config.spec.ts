@@ -59,6 +59,15 @@ describe('rule configuration', () => {
       'rules.1.id: duplicate rule health_dropped (also rules.0)',
     ]);
   });
+
+  // Rule ids are data: a lookup by id found an inherited member for these ids (a function or
+  // Object.prototype) and validation threw a TypeError; they are unknown rules like any other.
+  it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('refuses a rule with the id %s as an unknown rule, naming the field', (id) => {
+    const ruleSet: RuleSet = { version: 't', rules: [{ id, version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 24, autoResolve: true, params: {} }] };
+    const problems = validateRuleSet(ruleSet, scoreRuleParams);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^rules\\.0\\.id: unknown rule ${id.replace(/_/g, '_')} \\(known: `));
+  });
 });
 
 describe('ruleSetFromConfig (a parsed RULES_FILE)', () => {

@@ -38,12 +38,17 @@ describe('evaluateScoreRules', () => {
     expect(ids).toEqual(['health_entered_red', 'health_dropped', 'segment_at_risk']);
   });
 
-  it('finds no evaluator under an inherited member’s name (a rule id such as "constructor" or "toString")', () => {
+  // Rule ids are data: `scoreRules[config.id]` found an inherited member for these ids, and calling
+  // its `evaluate` threw a TypeError, so no rule of the set was evaluated.
+  it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('skips a rule with the id %s, as any rule without a score evaluator', (id) => {
     const ruleSet: RuleSet = {
       version: 't',
-      rules: ['constructor', 'toString', '__proto__'].map((id) => ({ id, version: 1, category: 'risk' as const, severity: 'high' as const, enabled: true, cooldownHours: 24, autoResolve: false, params: {} })),
+      rules: [
+        { id, version: 1, category: 'risk', severity: 'high', enabled: true, cooldownHours: 24, autoResolve: true, params: {} },
+        ...defaultRuleSet.rules.filter((rule) => rule.id === 'health_entered_red'),
+      ],
     };
-    expect(evaluateScoreRules(crash, [], ruleSet)).toEqual([]);
+    expect(evaluateScoreRules(crash, [], ruleSet).map((o) => o.ruleId)).toEqual(['health_entered_red']);
   });
 
   it('lets an evaluator raise but never lower the configured severity', () => {

@@ -1,4 +1,4 @@
-import type { ScoreChanged } from '@bellwether/contracts';
+import { ownValue, type ScoreChanged } from '@bellwether/contracts';
 import { activeUsersDroppedRule } from './rules/active-users-dropped.rule';
 import { activityDroppedRule } from './rules/activity-dropped.rule';
 import { adoptionMaturityRule } from './rules/adoption-maturity.rule';
@@ -75,8 +75,7 @@ export const scoreRuleParams: Readonly<Record<string, RuleParamNames>> = Object.
 export function evaluateScoreRules(change: ScoreChanged, history: readonly ScorePoint[], rules: RuleSet, activeRuleIds: ReadonlySet<string> = new Set()): RuleOutcome[] {
   const outcomes: RuleOutcome[] = [];
   for (const config of rules.rules) {
-    // Own keys only: an id such as "constructor" names no evaluator.
-    const rule = Object.hasOwn(scoreRules, config.id) ? scoreRules[config.id] : undefined;
+    const rule = ownValue(scoreRules, config.id);
     if (!config.enabled || !rule) continue;
     const verdict = rule.evaluate({ change, history, active: activeRuleIds.has(config.id) }, config);
     if (verdict === null) continue;

@@ -7,3 +7,4 @@ export * from './schemas';
 export * from './validators';
 export * from './asyncapi';
 export * from './time';
+export * from './own-keys';

@@ -1,4 +1,5 @@
 import type { JsonValue } from './messages';
+import { setOwn } from './own-keys';
 
 /**
  * The characters PostgreSQL cannot keep: U+0000 (refused in `text` and `jsonb`) and UTF-16
@@ -121,7 +122,7 @@ function sanitize(value: JsonValue, path: string, changes: StorableTextChange[],
     if (!cleanKeys.has(key)) {
       outKey = toStorableText(key);
       changed = true;
-      if (cleanKeys.has(outKey) || Object.prototype.hasOwnProperty.call(copy, outKey)) {
+      if (cleanKeys.has(outKey) || Object.hasOwn(copy, outKey)) {
         changes.push({ path: join(path, outKey), message: KEY_COLLIDED });
         continue;
       }
@@ -129,7 +130,7 @@ function sanitize(value: JsonValue, path: string, changes: StorableTextChange[],
     }
     const clean = sanitize(item as JsonValue, join(path, outKey), changes, depth + 1);
     if (clean !== item) changed = true;
-    Object.defineProperty(copy, outKey, { value: clean, enumerable: true, writable: true, configurable: true });
+    setOwn(copy, outKey, clean);
   }
   return changed ? copy : value;
 }

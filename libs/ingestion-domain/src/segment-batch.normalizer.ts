@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createAjv, eventLimits, eventTimeProblem, parseEventTime, toSchemaProblems, toStorableJson, toStorableText, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import { createAjv, eventLimits, eventTimeProblem, parseEventTime, setOwn, toSchemaProblems, toStorableJson, toStorableText, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { InputProblem } from './input-problem';
 import { nestingDepthOf, type NativeEvent } from './event-batch.validator';
 import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
@@ -194,7 +194,7 @@ function withoutAbsent(object: Record<string, unknown>, keep: string): Record<st
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     if (key !== keep && (value === null || value === '')) continue;
-    Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+    setOwn(copy, key, value);
   }
   return copy;
 }

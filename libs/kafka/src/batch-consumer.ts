@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { deadLetterTopicOf } from '@bellwether/contracts';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff';
 import { consumerHealth, type ConsumerHealth, type ConsumerLoopState } from './consumer-health';
@@ -8,6 +8,7 @@ import type { KafkaConnection } from './kafka-connection';
 import type { MessageProducer } from './message-producer';
 import { kafkaMetrics } from './metrics';
 import { applyIsolatingPoison } from './poison-isolation';
+import { headersOf } from './record-headers';
 import type { BatchResults, ConsumedRecord, DecodedBatch, RecordDecoder, RecordResult } from './records';
 
 /** The structured logger the Kafka lib writes to: a message and its fields (the host service adapts its own). */
@@ -427,7 +428,7 @@ export class BatchConsumer<T> {
         key: message.key,
         value: message.value,
         headers: {
-          ...flattenHeaders(message.headers),
+          ...headersOf(message.headers),
           dlq_reason: reason.slice(0, 1000),
           dlq_step: step,
           dlq_topic: topic,
@@ -478,19 +479,9 @@ function toRecord<T>(topic: string, partition: number, message: KafkaMessage, va
     offset: message.offset,
     key: message.key ? message.key.toString('utf8') : null,
     value,
-    headers: flattenHeaders(message.headers),
+    headers: headersOf(message.headers),
     timestamp: message.timestamp,
   };
-}
-
-function flattenHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) flat[name] = first.toString();
-  }
-  return flat;
 }
 
 async function sleepWithHeartbeat(totalMs: number, heartbeat: () => Promise<void>): Promise<void> {

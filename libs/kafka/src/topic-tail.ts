@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { retryTransient, type KafkaConnection } from './kafka-connection';
+import { headersOf } from './record-headers';
 
 export interface TailedRecord {
   readonly topic: string;
@@ -72,9 +73,7 @@ export class TopicTail {
         } catch {
           value = message.value?.toString('utf8') ?? null;
         }
-        const headers: Record<string, string> = {};
-        for (const [name, header] of Object.entries(message.headers ?? {})) if (header !== undefined) headers[name] = header.toString();
-        const record = { topic: this.connection.logicalTopic(topic), partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value, headers };
+        const record = { topic: this.connection.logicalTopic(topic), partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value, headers: headersOf(message.headers) };
         if (this.options.retain ?? true) this.records.push(record);
         this.options.onRecord?.(record);
         this.noteProgress(topic, partition, BigInt(message.offset));

@@ -1,4 +1,4 @@
-import { isKnownEventType, type AccountSignals, type ScoreChanged, type ScoreDriver, type ScoreSnapshot, type TelemetryEvent } from '@bellwether/contracts';
+import { isKnownEventType, ownValue, type AccountSignals, type ScoreChanged, type ScoreDriver, type ScoreSnapshot, type TelemetryEvent } from '@bellwether/contracts';
 import { deriveAccountSignals } from './account-signals';
 import { deriveSignals } from './signals';
 import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
@@ -152,7 +152,7 @@ export function applyTimedAccountEvents(
     const activityBefore = current.state.activityByDay[day] ?? 0;
     const pricingBefore = current.state.pricingViewsByDay[day] ?? 0;
     const feature = typeof event.properties['feature'] === 'string' ? event.properties['feature'] : undefined;
-    const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? current.state.featureLastUsed[feature] : undefined;
+    const featureLastUsed = feature !== undefined && keyFeatures.has(feature) ? ownValue(current.state.featureLastUsed, feature) : undefined;
     const newKeyFeature = feature !== undefined && keyFeatures.has(feature) && event.type === 'feature.used' && (featureLastUsed === undefined || featureLastUsed <= day - 30);
     applyEvent(current.state, event, scorecard.signals, day);
     // Attribute events describe the account (plan, seats, owner): they do not create its first

@@ -1,4 +1,4 @@
-import type { AccountSignals, UsageSignal } from '@bellwether/contracts';
+import { ownValue, type AccountSignals, type UsageSignal } from '@bellwether/contracts';
 import { periodOf, PERIOD_DAYS, seatsReducedDay, upgradedView, type AccountState } from './account-state';
 import { sumDays, sumDayWindows, type DayWindow } from './day-counters';
 import { npsCategory } from './measures';
@@ -58,7 +58,7 @@ export function deriveAccountSignals(state: AccountState, asOf: string, scorecar
       keyConfigured: scorecard.signals.keyFeatures.length,
       contracted: scorecard.signals.keyFeatures
         .filter((feature) => {
-          const lastUsed = view.featureLastUsed[feature];
+          const lastUsed = ownValue(view.featureLastUsed, feature);
           return lastUsed !== undefined && lastUsed >= day - 59 && lastUsed <= day - 30;
         })
         .slice(0, MAX_CONTRACTED_FEATURES),
@@ -150,7 +150,7 @@ function usageSignals(state: AccountState, day: number): UsageSignal[] {
   const planLimits = state.attributes.limits ?? {};
   const signals: UsageSignal[] = [];
   for (const [metric, report] of Object.entries(state.usageLatest)) {
-    const limit = report.limit ?? planLimits[metric];
+    const limit = report.limit ?? ownValue(planLimits, metric);
     if (report.day > day || limit === undefined || !(limit > 0)) continue;
     const ratio = report.value / limit;
     if (Number.isFinite(ratio)) signals.push({ metric, value: report.value, limit, ratio, at: isoDay(report.day) });

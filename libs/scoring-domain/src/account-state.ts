@@ -1,4 +1,4 @@
-import type { JsonObject, TelemetryEvent } from '@bellwether/contracts';
+import { ownValue, setOwn, type JsonObject, type TelemetryEvent } from '@bellwether/contracts';
 import { defaultSignalSettings, type EventClassificationSettings } from './signal-settings';
 import { dayOf, weekOf } from './time';
 
@@ -138,7 +138,8 @@ export interface AccountAttributes {
 }
 
 export const STATE_HORIZON_DAYS = 90;
-const MAX_TRACKED_USERS = 5000;
+/** Users whose last active day is kept (`userLastSeen`, `userPeriods`); past it a new user is not tracked there. */
+export const MAX_TRACKED_USERS = 5000;
 const MAX_TRACKED_FEATURES = 200;
 const MAX_MILESTONES = 100;
 export const MAX_GATED_FEATURES = 50;
@@ -688,7 +689,7 @@ function applyAttributes(attributes: AccountAttributes, source: JsonObject, trus
     const parsed: Record<string, number> = {};
     for (const [metric, limit] of Object.entries(limits)) {
       if (Object.keys(parsed).length >= MAX_PLAN_LIMITS) break;
-      if (metric.length > 0 && metric.length <= MAX_NAME_LENGTH && typeof limit === 'number' && Number.isFinite(limit) && limit > 0) parsed[metric] = limit;
+      if (metric.length > 0 && metric.length <= MAX_NAME_LENGTH && typeof limit === 'number' && Number.isFinite(limit) && limit > 0) setOwn(parsed, metric, limit);
     }
     attributes.limits = parsed;
   }
@@ -764,21 +765,4 @@ function nameProperty(source: JsonObject, name: string): string | undefined {
 function numberProperty(source: JsonObject, name: string): number | undefined {
   const value = source[name];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/**
- * The value under `key` in a map keyed by text from events (user ids, feature, metric and topic
- * names): own properties only, so `__proto__`, `constructor` or `toString` are keys like any
- * other rather than what a plain object inherits. Undefined when absent.
- */
-function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(map, key) ? map[key] : undefined;
-}
-
-/**
- * Stores `value` under `key` as an own data property, as `JSON.parse` stores a loaded state's keys:
- * a plain assignment to `map['__proto__']` would replace the object's prototype instead.
- */
-function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
 }

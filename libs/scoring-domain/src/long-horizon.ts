@@ -1,3 +1,4 @@
+import { ownValue } from '@bellwether/contracts';
 import type { AccountState } from './account-state';
 import { sumDayWindows } from './day-counters';
 import { weekOf } from './time';
@@ -94,7 +95,7 @@ export function championOf(state: AccountState, asOfDay: number, volumeDay: numb
   for (const [userId, weeks] of Object.entries(state.userWeeklyActivity ?? {})) {
     let events = 0;
     for (const [week, count] of Object.entries(weeks)) if (Number(week) >= firstWeek && Number(week) <= lastWeek) events += count;
-    const lastSeenDay = state.userLastSeen[userId];
+    const lastSeenDay = ownValue(state.userLastSeen, userId);
     if (events === 0 || lastSeenDay === undefined || lastSeenDay > asOfDay) continue;
     if (best === null || events > best.events || (events === best.events && (lastSeenDay > best.lastSeenDay || (lastSeenDay === best.lastSeenDay && userId < best.userId)))) {
       best = { userId, events, lastSeenDay };
@@ -160,7 +161,7 @@ export function keyFeatureOwnersLostOf(state: AccountState, keyFeatures: readonl
   const lastCompleteWeek = weekOf(volumeDay + 1) - 1;
   const losses: KeyFeatureOwnerLoss[] = [];
   for (const feature of keyFeatures) {
-    const users = state.keyFeatureUsers?.[feature];
+    const users = ownValue(state.keyFeatureUsers ?? {}, feature);
     if (!users) continue;
     const byWeek = new Map<number, number>();
     let total = 0;
@@ -173,7 +174,7 @@ export function keyFeatureOwnersLostOf(state: AccountState, keyFeatures: readonl
         if (week >= firstWeek && week <= lastWeek) uses += count;
       }
       total += uses;
-      const lastSeenDay = state.userLastSeen[userId];
+      const lastSeenDay = ownValue(state.userLastSeen, userId);
       if (uses === 0 || lastSeenDay === undefined || lastSeenDay > asOfDay) continue;
       if (owner === null || uses > owner.uses || (uses === owner.uses && (lastSeenDay > owner.lastSeenDay || (lastSeenDay === owner.lastSeenDay && userId < owner.userId)))) {
         owner = { userId, uses, lastSeenDay };

@@ -43,7 +43,7 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
   if (signals !== undefined && !isObject(signals)) problems.push('signals: must be a JSON object');
   if (isObject(signals)) {
     for (const [key, value] of Object.entries(signals)) {
-      if (!(key in defaultScorecard.signals)) problems.push(`signals.${key}: is not a signal setting`);
+      if (!Object.hasOwn(defaultScorecard.signals, key)) problems.push(`signals.${key}: is not a signal setting`);
       else if (stringListSettings.includes(key) && !(Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0))) {
         problems.push(`signals.${key}: must be a list of non-empty strings`);
       } else if (!stringListSettings.includes(key) && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {

@@ -24,6 +24,14 @@ describe('withoutUntrustedOwnership', () => {
   it('leaves the index out when positions do not map to what the client sent (Segment)', () => {
     expect(withoutUntrustedOwnership([group], false, () => undefined).ignored[0]).not.toHaveProperty('index');
   });
+
+  // Event types are client text ("constructor" matches the type pattern): `attributeCarriers[type]`
+  // found an inherited member for these, so such an event's `properties.traits` lost its csmId,
+  // team and tier with a warning, though scoring applies no attributes from it.
+  it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString'])('leaves an event of type %s as it is, as any type that carries no attributes', (type) => {
+    const custom: NativeEvent = { id: 'c1', type, accountId: 'acme', timestamp: at, properties: { traits: { csmId: 'csm-1', team: 'apac' } } };
+    expect(withoutUntrustedOwnership([custom], false)).toEqual({ events: [custom], ignored: [] });
+  });
 });
 
 describe('mayChangeOwnership', () => {

@@ -3,11 +3,11 @@ import type { RequestProblem } from '@bellwether/platform';
 import { hasScope, type Principal } from '@bellwether/auth';
 import type { NativeEvent } from '@bellwether/ingestion-domain';
 
-/** The event types whose properties scoring applies as account attributes, and where. */
-const attributeCarriers: Readonly<Record<string, 'properties' | 'traits'>> = {
-  'subscription.changed': 'properties',
-  'account.updated': 'traits',
-};
+/** The event types whose properties scoring applies as account attributes, and where (a Map: event types are client text). */
+const attributeCarriers: ReadonlyMap<string, 'properties' | 'traits'> = new Map([
+  ['subscription.changed', 'properties'],
+  ['account.updated', 'traits'],
+]);
 
 /** A trusted source of ownership: a key with the `accounts:write` scope (admin holds every scope). */
 export function mayChangeOwnership(principal: Principal | undefined): boolean {
@@ -34,7 +34,7 @@ export function withoutUntrustedOwnership(events: readonly NativeEvent[], truste
   if (trusted) return { events, ignored: [] };
   const ignored: RequestProblem[] = [];
   const filtered = events.map((event, position) => {
-    const carrier = attributeCarriers[event.type];
+    const carrier = attributeCarriers.get(event.type);
     const properties = event.properties;
     if (!carrier || !properties) return event;
     const source = carrier === 'properties' ? properties : objectOf(properties['traits']);

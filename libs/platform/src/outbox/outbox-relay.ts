@@ -169,9 +169,10 @@ export class OutboxRelay {
   /**
    * Publishes rows its caller has just committed, with every older unpublished row of the same
    * keys first (a send that failed earlier), so per-key order holds; marks them published (deletes
-   * them with `retentionHours` 0) in one statement. Own rows are sent from `committed.messages`, never read back. A failure is logged
-   * and counted, not thrown: the rows stay unpublished and the relay sweeps them (in order) once
-   * they are `sweepAfterMs` old, or a later `publishCommitted` of the same key takes them along.
+   * them with `retentionHours` 0) in one statement. Own rows are sent from `committed.messages`,
+   * never read back. A failure is logged and counted, not thrown: the rows stay unpublished and the
+   * relay sweeps them (in order) once they are `sweepAfterMs` old, or a later `publishCommitted` of
+   * the same key takes them along.
    * Returns how many rows it published (0 on failure).
    */
   async publishCommitted(committed: CommittedOutboxRows): Promise<number> {

@@ -7,9 +7,9 @@ import type { EventLedger } from './event-ledger';
 import { consumedTopics as consumedTopicNames, withDatabase, type ChaosTarget, type Poison } from './faults';
 
 /**
- * The checks after a chaos run: the sender's ledger against scoring's state, the outbox history
- * against the topics, the alert store against the alert topic, the dead-letter topics against
- * the poison sent, and the services' readiness.
+ * The checks after a chaos run: the sender's ledger against scoring's state, the score history
+ * against the scores topic, the alert store against the alert topic, the dead-letter topics
+ * against the poison sent, and the services' readiness.
  */
 
 export interface CheckResult {

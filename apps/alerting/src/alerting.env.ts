@@ -19,10 +19,6 @@ export class AlertingEnv extends CommonEnv {
   @Min(1)
   CONTACT_BUDGET_PERIOD_DAYS = 7;
 
-  @IsInt()
-  @Min(1)
-  OUTBOX_RETENTION_HOURS = 72;
-
   /**
    * Days the ids of processed messages are kept (then pruned by the `RetentionPruner`). At least 1;
    * the default 35 is longer than the 4-week retention of every topic this service consumes

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type ApiKeyRecord, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type ApiKeyRecord, type IncidentLifecycleEvent, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { defaultRuleSet } from '@bellwether/alerting-domain';
 import { generateKey } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
@@ -87,8 +87,22 @@ const alertOf = async (accountId: string): Promise<AlertRow | undefined> =>
   (await db.query(`SELECT id, status, sla_due_at, escalated_to, snoozed_until FROM alerting.alerts WHERE account_id = $1 AND rule_id = 'health_entered_red'`, [accountId])).rows[0] as
     | AlertRow
     | undefined;
-const lifecycleKinds = async (alertId: string): Promise<string[]> =>
-  ((await db.query(`SELECT payload->>'kind' AS kind FROM alerting.outbox WHERE payload->>'alertId' = $1 ORDER BY id`, [alertId])).rows as { kind: string }[]).map((row) => row.kind);
+/**
+ * What alerting published on `topic` that `belongs`, in order, once at least `count` such records
+ * arrived: what left through the outbox is read on the topic (published rows are deleted).
+ */
+const publishedOn = <T>(topic: string, belongs: (value: T) => boolean, count: number, description: string): Promise<T[]> =>
+  waitFor(
+    () => {
+      const values = tail.records.filter((record) => record.topic === topic).map((record) => record.value as T).filter(belongs);
+      return values.length >= count ? values : undefined;
+    },
+    { description: `${count} ${description}` },
+  );
+/** The lifecycle events of an alert on `bellwether.alerts.v1`, once at least `count` arrived. */
+const alertEvents = (alertId: string, count: number): Promise<AlertLifecycleEvent[]> =>
+  publishedOn<AlertLifecycleEvent>(Topics.alerts, (event) => event.alertId === alertId, count, `lifecycle events of alert ${alertId}`);
+const lifecycleKinds = async (alertId: string, count: number): Promise<string[]> => (await alertEvents(alertId, count)).map((event) => event.kind);
 
 const processed = async (changeIds: readonly string[]): Promise<string[]> =>
   ((await db.query('SELECT change_id FROM alerting.processed_changes WHERE change_id = ANY($1::text[])', [changeIds])).rows as { change_id: string }[]).map((row) => row.change_id).sort();
@@ -100,7 +114,7 @@ beforeAll(async () => {
   await db.connect();
   await producer.connect();
   await alerting.start();
-  tail = new TopicTail(kafka, [deadLetterTopicOf(Topics.scores)]);
+  tail = new TopicTail(kafka, [deadLetterTopicOf(Topics.scores), Topics.alerts, Topics.incidents]);
   await tail.start();
 });
 
@@ -149,13 +163,16 @@ describe('alerting timers on the pipeline clock (CLOCK_MODE=event)', () => {
     await publishWatermark('2026-04-01T08:59:59.000Z');
     await timersPassedAt('2026-04-01T08:59:59.000Z');
     expect(await alertOf(accountId)).toMatchObject({ status: 'open', escalated_to: null });
-    expect(await lifecycleKinds(opened.id)).toEqual(['opened']);
+    expect(await lifecycleKinds(opened.id, 1)).toEqual(['opened']);
 
     await publishWatermark('2026-04-01T09:00:00.000Z');
     await waitFor(async () => (await alertOf(accountId))?.escalated_to === 'manager:default', { description: 'the escalation once the watermark reached the due time' });
-    expect(await lifecycleKinds(opened.id)).toEqual(['opened', 'escalated']);
-    const [escalated] = (await db.query(`SELECT payload->>'occurredAt' AS at FROM alerting.outbox WHERE payload->>'alertId' = $1 AND payload->>'kind' = 'escalated'`, [opened.id])).rows as { at: string }[];
-    expect(escalated?.at).toBe('2026-04-01T09:00:00.000Z');
+    const events = await alertEvents(opened.id, 2);
+    expect(events.map((event) => event.kind)).toEqual(['opened', 'escalated']);
+    expect(events[1]?.occurredAt).toBe('2026-04-01T09:00:00.000Z');
+    // Published, so gone from the outbox: OUTBOX_RETENTION_HOURS is 0 unless told otherwise.
+    const outboxed = async () => ((await db.query(`SELECT count(*)::int AS n FROM alerting.outbox WHERE payload->>'alertId' = $1`, [opened.id])).rows[0] as { n: number }).n;
+    await waitFor(async () => (await outboxed()) === 0, { description: "the alert's published events deleted from the outbox" });
   });
 
   it('judges a snooze’s until against the pipeline clock, and wakes it only once the watermark reaches it', async () => {
@@ -191,7 +208,7 @@ describe('alerting timers on the pipeline clock (CLOCK_MODE=event)', () => {
     await waitFor(async () => (await alertOf(accountId))?.status === 'open', { description: 'the snooze to run out on the pipeline clock' });
     expect(await alertOf(accountId)).toMatchObject({ snoozed_until: null });
     // (A P1 woken past its SLA escalates on a later pass; that is the first test's subject.)
-    expect((await lifecycleKinds(opened.id)).slice(0, 3)).toEqual(['opened', 'snoozed', 'updated']);
+    expect((await lifecycleKinds(opened.id, 3)).slice(0, 3)).toEqual(['opened', 'snoozed', 'updated']);
   });
 
   it('keeps no health point from a score on insufficient data: the first score with data after it is no 45-point drop', async () => {
@@ -246,10 +263,9 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     }[];
   const pendingOf = async (accountId: string): Promise<{ rule_id: string; firing_since: Date | null }[]> =>
     (await db.query('SELECT rule_id, firing_since FROM alerting.rule_hysteresis WHERE account_id = $1 ORDER BY rule_id', [accountId])).rows as { rule_id: string; firing_since: Date | null }[];
-  const incidentKinds = async (incidentId: string): Promise<string[]> =>
-    ((await db.query(`SELECT payload->>'kind' AS kind FROM alerting.outbox WHERE topic LIKE '%incidents.v1' AND payload->>'incidentId' = $1 ORDER BY id`, [incidentId])).rows as { kind: string }[]).map(
-      (row) => row.kind,
-    );
+  /** The lifecycle kinds of an incident on `bellwether.incidents.v1`, once at least `count` arrived. */
+  const incidentKinds = async (incidentId: string, count: number): Promise<string[]> =>
+    (await publishedOn<IncidentLifecycleEvent>(Topics.incidents, (event) => event.incidentId === incidentId, count, `lifecycle events of incident ${incidentId}`)).map((event) => event.kind);
 
   beforeAll(async () => {
     for (const [key, csmId] of [
@@ -297,10 +313,11 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     const alerts = await alertsOf(accountId);
     expect(alerts).toHaveLength(4);
     expect(new Set(alerts.map((alert) => alert.incident_id))).toEqual(new Set([incident?.id]));
-    expect(await incidentKinds(incident?.id ?? '')).toEqual(['opened', 'updated']);
-    // The alert events name their incident.
-    const stamped = (await db.query(`SELECT DISTINCT payload->>'incidentId' AS id FROM alerting.outbox WHERE topic LIKE '%alerts.v1' AND payload->>'accountId' = $1`, [accountId])).rows;
-    expect(stamped).toEqual([{ id: incident?.id }]);
+    expect(await incidentKinds(incident?.id ?? '', 2)).toEqual(['opened', 'updated']);
+    // The alert events name their incident: every one published so far, the four alerts' openings among them.
+    await publishedOn<AlertLifecycleEvent>(Topics.alerts, (event) => event.accountId === accountId && event.kind === 'opened', 4, `openings of the alerts of ${accountId}`);
+    const stamped = await publishedOn<AlertLifecycleEvent>(Topics.alerts, (event) => event.accountId === accountId, 4, `lifecycle events of the alerts of ${accountId}`);
+    expect([...new Set(stamped.map((event) => event.incidentId))]).toEqual([incident?.id]);
 
     // The queue lists the incident with its rules; another CSM neither sees nor acts on it.
     const listed = (await (await api(csmKey, '/v1/queues/csm:csm-9/incidents')).json()) as { incidents: { incidentId: string; rules: { rule: string; evidence: string[] }[] }[] };
@@ -313,7 +330,7 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     const acknowledged = await api(csmKey, `/v1/incidents/${incident?.id}/acknowledge`, {});
     expect([acknowledged.status, await acknowledged.json()]).toEqual([200, expect.objectContaining({ incidentId: incident?.id, status: 'acknowledged' })]);
     expect((await alertsOf(accountId)).map((alert) => alert.status)).toEqual(['acknowledged', 'acknowledged', 'acknowledged', 'acknowledged']);
-    expect(await incidentKinds(incident?.id ?? '')).toEqual(['opened', 'updated', 'acknowledged']);
+    expect(await incidentKinds(incident?.id ?? '', 3)).toEqual(['opened', 'updated', 'acknowledged']);
 
     const resolved = await api(csmKey, `/v1/incidents/${incident?.id}/resolve`, { outcome: 'saved' });
     expect([resolved.status, await resolved.json()]).toEqual([200, expect.objectContaining({ status: 'resolved', outcome: 'saved' })]);
@@ -375,20 +392,29 @@ describe('RULES_FILE: a versioned rule set instead of the built-in one', () => {
 
   const alertsOf = async (accountId: string): Promise<{ rule_id: string; rule_set_version: string | null }[]> =>
     (await db.query('SELECT rule_id, rule_set_version FROM alerting.alerts WHERE account_id = $1 ORDER BY rule_id', [accountId])).rows as { rule_id: string; rule_set_version: string | null }[];
-  const eventVersions = async (accountId: string): Promise<{ rule: string; version: string | null }[]> =>
-    (
-      await db.query(
-        `SELECT payload->>'rule' AS rule, payload->>'ruleSetVersion' AS version FROM alerting.outbox WHERE topic LIKE '%alerts.v1' AND payload->>'accountId' = $1 ORDER BY payload->>'rule'`,
-        [accountId],
-      )
-    ).rows as { rule: string; version: string | null }[];
+  // Published outbox rows are deleted (OUTBOX_RETENTION_HOURS 0): the events are read on each namespace's alerts topic.
+  let strictTail: TopicTail | undefined;
+  const eventVersions = async (records: () => readonly { topic: string; value: unknown }[], accountId: string, count: number): Promise<{ rule: string; version: string | undefined }[]> =>
+    waitFor(
+      () => {
+        const events = records()
+          .filter((record) => record.topic === Topics.alerts)
+          .map((record) => record.value as AlertLifecycleEvent)
+          .filter((event) => event.accountId === accountId);
+        return events.length >= count ? events.map((event) => ({ rule: event.rule, version: event.ruleSetVersion })).sort((a, b) => a.rule.localeCompare(b.rule)) : undefined;
+      },
+      { description: `${count} alert event(s) of ${accountId}` },
+    );
 
   beforeAll(async () => {
     await strictProducer.connect();
     await strict.start();
+    strictTail = new TopicTail(strictKafka, [Topics.alerts]);
+    await strictTail.start();
   });
 
   afterAll(async () => {
+    await strictTail?.stop();
     await strict.stop();
     await strictProducer.disconnect();
     await strictKafka.deleteNamespaceTopics();
@@ -409,11 +435,11 @@ describe('RULES_FILE: a versioned rule set instead of the built-in one', () => {
     ]);
     expect(await alertsOf(underFile.accountId)).toEqual([{ rule_id: 'health_entered_red', rule_set_version: 'acme-strict-1' }]);
     // The alert events carry the version that opened them.
-    expect(await eventVersions(underDefault.accountId)).toEqual([
+    expect(await eventVersions(() => tail.records, underDefault.accountId, 2)).toEqual([
       { rule: 'health_dropped', version: defaultRuleSet.version },
       { rule: 'health_entered_red', version: defaultRuleSet.version },
     ]);
-    expect(await eventVersions(underFile.accountId)).toEqual([{ rule: 'health_entered_red', version: 'acme-strict-1' }]);
+    expect(await eventVersions(() => strictTail?.records ?? [], underFile.accountId, 1)).toEqual([{ rule: 'health_entered_red', version: 'acme-strict-1' }]);
   });
 
   it('stops the start (exit 78) naming the file and the field when the rule set is bad', async () => {

@@ -38,7 +38,7 @@ export class AlertingModule {
           applicationName: 'bellwether-alerting',
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-alerting', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
-        OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        OutboxRelayModule.forRoot({ schema: ALERTING_SCHEMA, backoff: retryConfig(env).outboxBackoff, retentionHours: env.OUTBOX_RETENTION_HOURS }),
         RetentionPrunerModule.forRoot(serviceRetention(env, { schema: ALERTING_SCHEMA, processedIds: { table: 'processed_changes', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         // The clock of the timers: the wall clock, or scoring's pipeline watermark in event mode.

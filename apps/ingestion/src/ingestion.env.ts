@@ -84,9 +84,4 @@ export class IngestionEnv extends CommonEnv {
 
   @IsIn(['true', 'false'])
   KAFKA_ENSURE_TOPICS: 'true' | 'false' = 'true';
-
-  /** Published outbox rows (API key and directory changes) are kept this long as history. */
-  @IsInt()
-  @Min(1)
-  OUTBOX_RETENTION_HOURS = 72;
 }

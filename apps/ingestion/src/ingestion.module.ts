@@ -46,7 +46,7 @@ export class IngestionModule {
         }),
         // Key revocations, directory and ownership changes are not nudged after commit: a short idle
         // poll (one indexed query per 100 ms) keeps their propagation to every service well under a second.
-        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff, pollIntervalMs: 100 }),
+        OutboxRelayModule.forRoot({ schema: INGESTION_SCHEMA, backoff: retryConfig(env).outboxBackoff, pollIntervalMs: 100, retentionHours: env.OUTBOX_RETENTION_HOURS }),
         RetentionPrunerModule.forRoot(serviceRetention(env, { schema: INGESTION_SCHEMA })),
       ],
       controllers: [EventsController, SegmentController, ApiKeysController, DirectoryController, AccountOwnershipController, OpenApiController],

@@ -4,9 +4,9 @@ import { PlaybookEnv } from './playbook.env';
 const required = { KAFKA_BROKERS: 'localhost:9092', DATABASE_URL: 'postgres://x@localhost/db', REDIS_URL: 'redis://localhost' };
 
 describe('PlaybookEnv retention', () => {
-  it('keeps processed ids 35 days and published outbox rows 72 hours unless told otherwise', () => {
+  it('keeps processed ids 35 days and no published outbox rows (the relay deletes them) unless told otherwise', () => {
     const env = loadEnv(PlaybookEnv, required);
-    expect([env.PROCESSED_IDS_RETENTION_DAYS, env.OUTBOX_RETENTION_HOURS]).toEqual([35, 72]);
+    expect([env.PROCESSED_IDS_RETENTION_DAYS, env.OUTBOX_RETENTION_HOURS]).toEqual([35, 0]);
   });
 
   it('refuses PROCESSED_IDS_RETENTION_DAYS below 1, naming the variable', () => {

@@ -12,10 +12,6 @@ export class PlaybookEnv extends CommonEnv {
   @Min(100)
   WAKE_POLL_INTERVAL_MS = 1000;
 
-  @IsInt()
-  @Min(1)
-  OUTBOX_RETENTION_HOURS = 72;
-
   /**
    * Days the ids of processed messages are kept (then pruned by the `RetentionPruner`). At least 1;
    * the default 35 is longer than the 4-week retention of every topic this service consumes

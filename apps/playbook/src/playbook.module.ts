@@ -46,7 +46,7 @@ export class PlaybookModule {
           applicationName: 'bellwether-playbook',
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-playbook', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
-        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, backoff: retryConfig(env).outboxBackoff }),
+        OutboxRelayModule.forRoot({ schema: PLAYBOOK_SCHEMA, backoff: retryConfig(env).outboxBackoff, retentionHours: env.OUTBOX_RETENTION_HOURS }),
         RetentionPrunerModule.forRoot(serviceRetention(env, { schema: PLAYBOOK_SCHEMA, processedIds: { table: 'processed_messages', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         // The clock of the timers: the wall clock, or scoring's pipeline watermark in event mode.

@@ -98,11 +98,6 @@ export class ScoringEnv extends CommonEnv {
   @Min(50)
   OUTBOX_SWEEP_INTERVAL_MS = 1000;
 
-  /** Published score changes are kept in the outbox this long as history. */
-  @IsInt()
-  @Min(1)
-  OUTBOX_RETENTION_HOURS = 72;
-
   /**
    * Days the ids of processed messages are kept (then pruned by the `RetentionPruner`). At least 1;
    * the default 35 is longer than the 4-week retention of every topic this service consumes

@@ -36,7 +36,7 @@ export class ScoringModule {
         }),
         KafkaClientModule.forRoot({ clientId: 'bellwether-scoring', brokers: brokerList(env), namespace: env.KAFKA_NAMESPACE, ensureTopics: env.KAFKA_ENSURE_TOPICS === 'true', producerRetries: env.KAFKA_PRODUCER_RETRIES }),
         RedisModule.forRoot(env.REDIS_URL, 'bw:scoring:'),
-        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, backoff: retryConfig(env).outboxBackoff, sweepAfterMs: env.OUTBOX_SWEEP_AFTER_MS, pollIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS }),
+        OutboxRelayModule.forRoot({ schema: SCORING_SCHEMA, backoff: retryConfig(env).outboxBackoff, sweepAfterMs: env.OUTBOX_SWEEP_AFTER_MS, pollIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS, retentionHours: env.OUTBOX_RETENTION_HOURS }),
         RetentionPrunerModule.forRoot(serviceRetention(env, { schema: SCORING_SCHEMA, processedIds: { table: 'processed_events', retentionDays: env.PROCESSED_IDS_RETENTION_DAYS } })),
         AuthModule.withKeyRing(),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),

@@ -136,7 +136,12 @@ export interface PipelineState {
   readonly lagByGroupTopic: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Per schema: outbox rows not yet published. */
   readonly unpublishedBySchema: Readonly<Record<string, number>>;
-  /** Records written to the namespace's result topics, score history rows, alerts and their revisions, outbox rows of result topics: changes whenever a result does. */
+  /**
+   * Records written to the namespace's result topics, score history rows, alerts and their
+   * revisions, the newest outbox row of a result topic: changes whenever a result does. (With
+   * OUTBOX_RETENTION_HOURS 0 a published row is deleted, so that id may fall back; its record is
+   * counted on the topic by then. Only equality of two fingerprints is ever asked.)
+   */
   readonly fingerprint: string;
 }
 

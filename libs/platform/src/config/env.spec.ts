@@ -32,7 +32,16 @@ describe('retention pruning', () => {
     expect([env.RETENTION_PRUNE_INTERVAL_SECONDS, env.RETENTION_PRUNE_BATCH_SIZE]).toEqual([60, 5000]);
   });
 
+  it('keeps no published outbox rows unless told otherwise, and takes 0 or a number of hours', () => {
+    expect(loadEnv(CommonEnv, required).OUTBOX_RETENTION_HOURS).toBe(0);
+    expect(loadEnv(CommonEnv, { ...required, OUTBOX_RETENTION_HOURS: '0' }).OUTBOX_RETENTION_HOURS).toBe(0);
+    expect(loadEnv(CommonEnv, { ...required, OUTBOX_RETENTION_HOURS: '72' }).OUTBOX_RETENTION_HOURS).toBe(72);
+  });
+
   it.each([
+    ['OUTBOX_RETENTION_HOURS', '-1'],
+    ['OUTBOX_RETENTION_HOURS', '1.5'],
+    ['OUTBOX_RETENTION_HOURS', 'forever'],
     ['RETENTION_PRUNE_INTERVAL_SECONDS', '0'],
     ['RETENTION_PRUNE_BATCH_SIZE', '0'],
     ['RETENTION_PRUNE_BATCH_SIZE', 'lots'],

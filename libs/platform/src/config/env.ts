@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import type { ClockMode } from '@bellwether/contracts';
 import { IsIn, IsInt, IsIP, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { DEFAULT_OUTBOX_RETENTION_HOURS } from '../retention/service-retention';
 import { RetryEnv } from './retry-env';
 
 /**
@@ -115,6 +116,16 @@ export class CommonEnv extends RetryEnv {
     message: 'TRUST_PROXY must be true, false, a hop count, or a comma-separated list of addresses/CIDRs',
   })
   TRUST_PROXY = 'false';
+
+  /**
+   * Hours the service's published outbox rows are kept as history, then pruned (unpublished rows
+   * never are). 0, the default (`DEFAULT_OUTBOX_RETENTION_HOURS`), keeps none: the outbox relay
+   * deletes each row in the transaction that sent it, instead of rewriting it as published, since
+   * the topics keep what was sent (4 weeks, or compacted). Not negative.
+   */
+  @IsInt()
+  @Min(0)
+  OUTBOX_RETENTION_HOURS = DEFAULT_OUTBOX_RETENTION_HOURS;
 
   /**
    * Seconds between passes of the retention pruner (`RetentionPruner`: published outbox rows,

@@ -4,6 +4,7 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy, type MessageProducer,
 import type { Clock } from '../clock/clock';
 import type { AppLogger } from '../logging/logger';
 import type { DependencyStatus } from '../health/health.registry';
+import { DEFAULT_OUTBOX_RETENTION_HOURS } from '../retention/service-retention';
 import type { OutboxMessage } from './outbox';
 
 export interface OutboxRelayOptions {
@@ -25,6 +26,14 @@ export interface OutboxRelayOptions {
   readonly sweepAfterMs?: number;
   /** Delay after a failed pass (OUTBOX_BACKOFF_*, see `retryConfig`); the kafka lib's default without it. */
   readonly backoff?: BackoffPolicy;
+  /**
+   * Hours a published row is kept (`OUTBOX_RETENTION_HOURS`; default
+   * `DEFAULT_OUTBOX_RETENTION_HOURS`, 0). 0: a row is deleted by the statement that would mark it
+   * published, in the transaction that sent it, so it is never rewritten. More: it is marked
+   * `published_at = now()` and kept, and the service's `RetentionPruner` deletes it once it is this
+   * old (give both the same value: `serviceRetention` reads the same variable).
+   */
+  readonly retentionHours?: number;
 }
 
 const relayMetrics = {
@@ -59,6 +68,16 @@ interface OutboxRow {
  * blocking `FOR UPDATE` taken in id order (so neither deadlocks the other), re-read
  * `published_at` after a wait (a row the other one published is skipped), and
  * `publishCommitted` takes every older unpublished row of its keys along with its own.
+ *
+ * Once sent, a row is marked published or, with `retentionHours` 0 (the default), deleted, in the
+ * same transaction. The two are alike to both queries, which read only `published_at IS NULL`
+ * rows: under READ COMMITTED a `FOR UPDATE` that waited for the other publisher's transaction
+ * re-checks the row's newest version, and skips a row that was marked (the condition no longer
+ * holds) as it skips one that was deleted (no version left). Deleting is the default because
+ * every topic the outboxes feed keeps its records 4 weeks or is compacted (`topicSpecs`): a
+ * published row kept as history held what the topic holds, and marking it cost a whole new
+ * version of the row, payload included (`published_at` is in the partial indexes, so the UPDATE
+ * is never HOT), which vacuum and the pruner then cleaned up as well.
  */
 export class OutboxRelay {
   private running = false;
@@ -68,14 +87,23 @@ export class OutboxRelay {
   private failingSince: number | null = null;
   private lastError: string | null = null;
 
+  /** What is done to sent rows, `$1` their ids: see `retentionHours`. */
+  private readonly publishedStatement: string;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: MessageProducer,
     private readonly logger: AppLogger,
-    /** Times the failing streak (`health`). Published rows are pruned by the `RetentionPruner`. */
+    /** Times the failing streak (`health`). Published rows kept as history are pruned by the `RetentionPruner`. */
     private readonly clock: Clock,
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    const outbox = `"${options.schema}".outbox`;
+    this.publishedStatement =
+      (options.retentionHours ?? DEFAULT_OUTBOX_RETENTION_HOURS) > 0
+        ? `UPDATE ${outbox} SET published_at = now() WHERE id = ANY($1::bigint[])`
+        : `DELETE FROM ${outbox} WHERE id = ANY($1::bigint[])`;
+  }
 
   start(): void {
     if (this.running) return;
@@ -105,7 +133,8 @@ export class OutboxRelay {
   /**
    * One pass: the oldest unpublished rows (at most `batchSize`, only those older than
    * `sweepAfterMs`), sent topic by topic concurrently, each topic's rows in id order, then marked
-   * published. Returns how many rows it published. Exposed for tests and tools.
+   * published (deleted with `retentionHours` 0). Returns how many rows it published. Exposed for
+   * tests and tools.
    */
   async publishOnce(): Promise<number> {
     const schema = this.options.schema;
@@ -116,7 +145,7 @@ export class OutboxRelay {
       }[];
       if (!locked) return 0;
       // A blocking row lock, taken in id order (see the class comment): a row `publishCommitted`
-      // holds is waited for, then skipped once it reads as published.
+      // holds is waited for, then skipped once it reads as published (marked, or deleted).
       // The sweep takes a prefix by id: every unpublished row up to the newest one that is old
       // enough. Not the old-enough rows alone: `created_at` is the writer's transaction start, so a
       // transaction that waited for an account's lock has an older `created_at` than the row of
@@ -132,17 +161,18 @@ export class OutboxRelay {
       relayMetrics.pending.set({ schema }, rows.length);
       if (rows.length === 0) return 0;
       await this.sendInOrder(rows, relayMetrics.published);
-      await manager.query(`UPDATE "${schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
+      await manager.query(this.publishedStatement, [rows.map((row) => row.id)]);
       return rows.length;
     });
   }
 
   /**
    * Publishes rows its caller has just committed, with every older unpublished row of the same
-   * keys first (a send that failed earlier), so per-key order holds; marks them published in one
-   * statement. Own rows are sent from `committed.messages`, never read back. A failure is logged
-   * and counted, not thrown: the rows stay unpublished and the relay sweeps them (in order) once
-   * they are `sweepAfterMs` old, or a later `publishCommitted` of the same key takes them along.
+   * keys first (a send that failed earlier), so per-key order holds; marks them published (deletes
+   * them with `retentionHours` 0) in one statement. Own rows are sent from `committed.messages`,
+   * never read back. A failure is logged and counted, not thrown: the rows stay unpublished and the
+   * relay sweeps them (in order) once they are `sweepAfterMs` old, or a later `publishCommitted` of
+   * the same key takes them along.
    * Returns how many rows it published (0 on failure).
    */
   async publishCommitted(committed: CommittedOutboxRows): Promise<number> {
@@ -168,7 +198,7 @@ export class OutboxRelay {
           return message ? { id: row.id, topic: message.topic, key: message.key, payload: message.payload, headers: { ...message.headers } } : row;
         });
         await this.sendInOrder(complete, relayMetrics.direct);
-        await manager.query(`UPDATE "${schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
+        await manager.query(this.publishedStatement, [rows.map((row) => row.id)]);
         return rows.length;
       });
     } catch (error) {

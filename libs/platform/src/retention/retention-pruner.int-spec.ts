@@ -40,7 +40,7 @@ describe('RetentionPruner on real Postgres', () => {
     await dataSource.destroy();
   });
 
-  it('deletes processed ids and published outbox rows past their retention, keeping recent and unpublished rows', async () => {
+  it('deletes processed ids and published outbox rows past their retention (OUTBOX_RETENTION_HOURS above 0), keeping recent and unpublished rows', async () => {
     await addProcessed('old-', 5, '36 days');
     await addProcessed('recent-', 3, '34 days');
     await dataSource.query(
@@ -60,6 +60,23 @@ describe('RetentionPruner on real Postgres', () => {
     expect(outbox.map((row) => row.key)).toEqual(['published-recent', 'unpublished-old']);
     expect(await prunedMetric(`${schema}.processed_ids`)).toBe(before.processed + 5);
     expect(await prunedMetric(`${schema}.outbox`)).toBe(before.outbox + 1);
+  });
+
+  it('with OUTBOX_RETENTION_HOURS 0, the default, deletes at once the published rows a retention above 0 left (before an upgrade), never an unpublished one', async () => {
+    // The relay deletes rows as it publishes them; these were marked by a relay that kept them.
+    await dataSource.query(
+      `INSERT INTO ${schema}.outbox (topic, key, payload, created_at, published_at) VALUES
+         ('t', 'published-before-the-upgrade', '{}', now() - interval '5 days', now() - interval '71 hours'),
+         ('t', 'published-just-now', '{}', now() - interval '1 minute', now() - interval '1 second'),
+         ('t', 'unpublished', '{}', now() - interval '5 days', NULL)`,
+    );
+    const pruner = new RetentionPruner(dataSource, logger, serviceRetention({ ...env, OUTBOX_RETENTION_HOURS: 0 }, { schema }));
+
+    expect(Object.fromEntries(await pruner.pruneOnce())).toEqual({ [`${schema}.outbox`]: 2 });
+    const outbox = (await dataSource.query(`SELECT key FROM ${schema}.outbox ORDER BY key`)) as { key: string }[];
+    expect(outbox.map((row) => row.key)).toEqual(['unpublished']);
+    // Nothing left to prune: the next pass deletes nothing.
+    expect(Object.fromEntries(await pruner.pruneOnce())).toEqual({ [`${schema}.outbox`]: 0 });
   });
 
   it('deletes at most batch size × batches per pass, and the next pass continues', async () => {

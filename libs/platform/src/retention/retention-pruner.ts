@@ -13,7 +13,7 @@ export interface RetentionTableSpec {
   /** A timestamptz column, ideally indexed: rows with `column < now() - retention` are deleted. */
   readonly timeColumn: string;
   readonly condition?: string;
-  /** How long rows are kept, seconds (≥ 1). */
+  /** How long rows are kept, seconds (≥ 0; 0 deletes every row matching `condition`). */
   readonly retentionSeconds: number;
 }
 

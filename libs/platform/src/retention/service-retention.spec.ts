@@ -1,6 +1,6 @@
 import { DAY_MS, topicSpecs } from '@bellwether/contracts';
 import { pruneStatement } from './retention-pruner';
-import { DEFAULT_PROCESSED_IDS_RETENTION_DAYS, serviceRetention } from './service-retention';
+import { DEFAULT_OUTBOX_RETENTION_HOURS, DEFAULT_PROCESSED_IDS_RETENTION_DAYS, serviceRetention } from './service-retention';
 
 const env = { OUTBOX_RETENTION_HOURS: 72, RETENTION_PRUNE_INTERVAL_SECONDS: 60, RETENTION_PRUNE_BATCH_SIZE: 5000 };
 
@@ -21,6 +21,12 @@ describe('serviceRetention', () => {
     expect(options.tables.map((table) => `${table.schema}.${table.table}`)).toEqual(['ingestion.outbox']);
     expect(options.tables[0]?.retentionSeconds).toBe(3600);
     expect(options.intervalMs).toBe(5000);
+  });
+
+  it('with OUTBOX_RETENTION_HOURS 0 (the default) prunes every published outbox row at once: only rows marked under a retention above 0 are left for it', () => {
+    expect(DEFAULT_OUTBOX_RETENTION_HOURS).toBe(0);
+    const options = serviceRetention({ ...env, OUTBOX_RETENTION_HOURS: DEFAULT_OUTBOX_RETENTION_HOURS }, { schema: 'ingestion' });
+    expect(options.tables).toEqual([{ schema: 'ingestion', table: 'outbox', timeColumn: 'published_at', condition: 'published_at IS NOT NULL', retentionSeconds: 0 }]);
   });
 
   it('keeps processed ids longer than Kafka keeps any record it could redeliver', () => {

@@ -12,10 +12,18 @@ const DAY_SECONDS = 24 * HOUR_SECONDS;
  */
 export const DEFAULT_PROCESSED_IDS_RETENTION_DAYS = 35;
 
-/** Default hours a published outbox row is kept as history (`OUTBOX_RETENTION_HOURS`). */
-export const DEFAULT_OUTBOX_RETENTION_HOURS = 72;
+/**
+ * Default hours a published outbox row is kept as history (`OUTBOX_RETENTION_HOURS`): none. With
+ * 0 the `OutboxRelay` deletes a row in the transaction that sent it, instead of marking it
+ * published. The history duplicated the topics: every topic an outbox feeds keeps its records
+ * 4 weeks or is compacted (`topicSpecs`). And the mark was the costly part: it rewrote every row,
+ * payload included (never a HOT update: `published_at` is in the outbox's partial indexes), and
+ * vacuum and the pruner then cleaned up both versions. A positive value keeps published rows that
+ * long, marked, then the `RetentionPruner` deletes them (to see with SQL what left, and when).
+ */
+export const DEFAULT_OUTBOX_RETENTION_HOURS = 0;
 
-/** The validated env values the pruner of a service reads (see `CommonEnv` and the apps' env classes). */
+/** The validated env values the pruner of a service reads (`CommonEnv`). */
 export interface RetentionEnvValues {
   readonly OUTBOX_RETENTION_HOURS: number;
   readonly RETENTION_PRUNE_INTERVAL_SECONDS: number;
@@ -36,7 +44,10 @@ export interface ServiceRetentionScope {
  * Config → the pruner's options for one service: published outbox rows older than
  * `OUTBOX_RETENTION_HOURS` (unpublished rows are never touched), processed ids older than their
  * retention in days; batches of `RETENTION_PRUNE_BATCH_SIZE`, a pass every
- * `RETENTION_PRUNE_INTERVAL_SECONDS`.
+ * `RETENTION_PRUNE_INTERVAL_SECONDS`. With 0 the outbox stays in: its relay deletes rows as it
+ * publishes them, so the pruner finds nothing (one probe of the empty partial index on
+ * `published_at`) except rows marked before, under a retention above 0 (before an upgrade, or by
+ * a replica not yet restarted with 0), which it deletes at once instead of keeping them forever.
  */
 export function serviceRetention(env: RetentionEnvValues, scope: ServiceRetentionScope): RetentionPrunerOptions {
   const tables: RetentionTableSpec[] = [];

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { Topics } from '@bellwether/contracts';
 import { deliveryMessageId } from '@bellwether/platform';
-import { waitFor } from '@bellwether/testing';
+import { TestSmtpServer, waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
@@ -38,25 +36,13 @@ const EMAIL_FALLBACK_TO = 'cs-team@acme.example';
 describe('the pipeline, over the real broker, Postgres and Redis', () => {
   // KPI answers are cached (KPI_CACHE_TTL_SECONDS, 30 s by default); the KPI test waits for new data to show, so keep them fresh.
   const stack = new Stack(4100, { playbook: { KPI_CACHE_TTL_SECONDS: '1', SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, EMAIL_FROM, EMAIL_FALLBACK_TO } });
-  const mails: { envelopeTo: string[]; mail: ParsedMail }[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          mails.push({ envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address), mail });
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
+  const smtp = new TestSmtpServer();
+  const mails = smtp.received;
   let ingestKey = '';
   let troubledAccount = '';
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    await smtp.start(smtpPort);
     await stack.start();
     // Its events set owners (csmId): a trusted source, as a CRM sync would be.
     ingestKey = await stack.createKey('ingest,accounts:write');
@@ -64,7 +50,7 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
 
   afterAll(async () => {
     await stack.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp.stop();
   });
 
   it('carries an event through all four services: score change, risk alert in the owner queue, playbook task', async () => {

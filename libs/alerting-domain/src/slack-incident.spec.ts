@@ -1,21 +1,16 @@
 import type { IncidentLifecycleEvent } from '@bellwether/contracts';
+import { incidentLifecycleEvent } from '@bellwether/testing';
 import { accountViewUrl, escapeSlackText, slackIncidentMessage } from './slack-incident';
 
+/** A critical risk incident of `acme` with two rules (one resolved), opened for `ana`: libs/testing's builder with these fields. */
 function incident(overrides: Partial<IncidentLifecycleEvent> = {}): IncidentLifecycleEvent {
-  return {
-    schemaVersion: 1,
-    eventId: 'in_1:2',
-    kind: 'opened',
-    incidentId: 'in_1',
+  return incidentLifecycleEvent({
     revision: 2,
     accountId: 'acme',
-    category: 'risk',
     severity: 'critical',
     priority: 9,
     queue: 'csm:ana',
     csmId: 'ana',
-    status: 'open',
-    openedAt: '2026-12-01T10:00:00.000Z',
     ruleIds: ['payment_failed', 'health_entered_red'],
     rules: [
       { rule: 'payment_failed', alertId: 'al_1', severity: 'critical', status: 'open', evidence: ['invoice 42 failed twice'] },
@@ -23,7 +18,7 @@ function incident(overrides: Partial<IncidentLifecycleEvent> = {}): IncidentLife
     ],
     occurredAt: '2026-12-01T10:05:00.000Z',
     ...overrides,
-  };
+  });
 }
 
 const BASE = 'https://console.acme.example/';

@@ -12,3 +12,4 @@ export * from './history-line';
 export * from './messages.fixture';
 export * from './events-watermark';
 export * from './statement-counter';
+export * from './smtp-server';

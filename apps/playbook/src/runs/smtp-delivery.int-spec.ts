@@ -1,12 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { Client } from 'pg';
 import { register } from 'prom-client';
-import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { createLogger, createServiceDataSource, deliveryMessageId, migrate, OutboxRelay, WallClock } from '@bellwether/platform';
 import { builtInPlaybooks, type PlaybookDefinition } from '@bellwether/playbook-domain';
-import { alertLifecycleEvent, resetTestDatabase, scoreChanged, scoreSnapshot, testEnvironment, waitFor } from '@bellwether/testing';
+import { alertLifecycleEvent, type ReceivedMail, resetTestDatabase, scoreChanged, scoreSnapshot, testEnvironment, TestSmtpServer, waitFor } from '@bellwether/testing';
 import { KpiReadModelRepository } from '../kpis/kpi-read-model.repository';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
 import { PlaybookEnv } from '../playbook.env';
@@ -16,15 +13,6 @@ import { PlaybookConsumer } from './playbook.consumer';
 import { PlaybookRunner } from './playbook-runner.service';
 import { feed } from './run-history.fixture';
 import { RunRepository } from './run.repository';
-
-/** One message the SMTP server took: the envelope and the parsed mail. */
-interface Received {
-  readonly envelopeTo: string[];
-  readonly mail: ParsedMail;
-}
-
-/** How the server answers a recipient: accept, or an SMTP error reply. */
-type RcptAnswer = 'accept' | { readonly code: number; readonly text: string };
 
 /** A stored delivery row, as the assertions read it. */
 interface StoredDelivery {
@@ -68,13 +56,9 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
   const logger = createLogger('it-smtp-delivery', 'silent');
   // Never started: the worker only nudges it after parking a run.
   const relay = new OutboxRelay(dataSource, new MessageProducer(new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'it-smtp-delivery' })), logger, new WallClock(), { schema: PLAYBOOK_SCHEMA });
-  const received: Received[] = [];
-  /** RCPT TO commands seen, by address, in order. */
-  const rcpts: string[] = [];
-  let answerRcpt: (address: string, seen: number) => RcptAnswer = () => 'accept';
-  /** When true for a message, the server takes it and then drops the connection before its 250 (a lost reply). */
-  let dropReplyFor: (mail: ParsedMail, seen: number) => boolean = () => false;
-  let server: SMTPServer;
+  const smtp = new TestSmtpServer();
+  const received = smtp.received;
+  const rcpts = smtp.rcpts;
   let smtpUrl = '';
   let worker: DeliveryWorker | null = null;
 
@@ -83,35 +67,11 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
     await dataSource.initialize();
     await migrate(dataSource, PLAYBOOK_SCHEMA);
     await db.connect();
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onRcptTo(address: SMTPServerAddress, _session, callback) {
-        rcpts.push(address.address);
-        const answer = answerRcpt(address.address, rcpts.filter((seen) => seen === address.address).length);
-        if (answer === 'accept') return callback();
-        callback(Object.assign(new Error(answer.text), { responseCode: answer.code }));
-      },
-      onData(stream, session, callback) {
-        simpleParser(stream)
-          .then((mail) => {
-            received.push({ envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address), mail });
-            if (!dropReplyFor(mail, received.filter((entry) => entry.mail.messageId === mail.messageId).length)) return callback();
-            for (const connection of server.connections) if (connection.id === session.id) connection._socket.destroy();
-          })
-          .catch((error: Error) => callback(error));
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    smtpUrl = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    smtpUrl = await smtp.start();
   });
 
   beforeEach(async () => {
-    received.length = 0;
-    rcpts.length = 0;
-    answerRcpt = () => 'accept';
-    dropReplyFor = () => false;
+    smtp.reset();
     await db.query('TRUNCATE playbook.deliveries, playbook.outbox, playbook.tasks, playbook.runs, playbook.account_snapshots, playbook.processed_messages CASCADE');
   });
 
@@ -121,7 +81,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await smtp.stop();
     await db.end();
     await dataSource.destroy();
   });
@@ -188,7 +148,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
     await waitFor(async () => (await delivery(deliveryId))?.status === 'delivered', { timeoutMs: 10_000, description: 'the email delivered' });
     expect(await delivery(deliveryId)).toEqual({ status: 'delivered', attempts: 1, last_error: null });
     expect(received).toHaveLength(1);
-    const [{ envelopeTo, mail }] = received as [Received];
+    const [{ envelopeTo, mail }] = received as [ReceivedMail];
     expect(envelopeTo).toEqual([FALLBACK]);
     expect(mail.from?.value).toEqual([{ address: 'cs@acme.example', name: 'Bellwether' }]);
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value : []).toEqual([{ address: FALLBACK, name: '' }]);
@@ -216,7 +176,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
     startWorker({}, builtInPlaybooks);
 
     await waitFor(() => received.length === 1, { timeoutMs: 10_000, description: 'the payment recovery email' });
-    const { mail, envelopeTo } = received[0] as Received;
+    const { mail, envelopeTo } = received[0] as ReceivedMail;
     expect(envelopeTo).toEqual([FALLBACK]);
     expect(mail.subject).toBe('[globex] A payment failed: contact the account');
     expect(mail.text).toContain('Account: globex (growth plan, MRR 900)\nHealth: 38 (red), segment at_risk\nChurn risk: 61%, lifecycle stage adoption\nOwner CSM: ana\n');
@@ -229,7 +189,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
   });
 
   it('retries a 451 reply with backoff and delivers the email once when the server then answers 250', async () => {
-    answerRcpt = (_address, seen) => (seen === 1 ? { code: 451, text: '4.7.1 Greylisted, try again later' } : 'accept');
+    smtp.answerRcpt = (_address, seen) => (seen === 1 ? { code: 451, text: '4.7.1 Greylisted, try again later' } : 'accept');
     const deliveryId = await emailStep('run_grey', 'greylisted');
     const retriedBefore = await sent('retry');
     startWorker();
@@ -244,7 +204,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
   });
 
   it('fails a 550 refusal at once, without retrying, and parks the run with the SMTP reply', async () => {
-    answerRcpt = () => ({ code: 550, text: '5.1.1 Mailbox unavailable' });
+    smtp.answerRcpt = () => ({ code: 550, text: '5.1.1 Mailbox unavailable' });
     const deliveryId = await emailStep('run_refused', 'refused');
     startWorker();
 
@@ -272,7 +232,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
 
   it('sends a retry after a lost reply with the same Message-ID, so the copy is recognisable', async () => {
     // The server takes the first message and drops the connection before its 250: the sender cannot know it arrived.
-    dropReplyFor = (_mail, seen) => seen === 1;
+    smtp.dropReplyAfterData = (_mail, seen) => seen === 1;
     const deliveryId = await emailStep('run_lost', 'lost-reply');
     startWorker();
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@bellwether/contracts';
-import { waitFor } from '@bellwether/testing';
+import { deliveryMessageId } from '@bellwether/platform';
+import { TestSmtpServer, waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
@@ -27,13 +28,21 @@ function troubledAccountEvents(accountId: string) {
   ];
 }
 
+/** The SMTP relay playbook sends email steps to: a real SMTP server this test starts. */
+const smtpPort = 4190 + Number(process.env['E2E_PORT_OFFSET'] ?? 0);
+const EMAIL_FROM = 'Bellwether <cs@acme.example>';
+const EMAIL_FALLBACK_TO = 'cs-team@acme.example';
+
 describe('the pipeline, over the real broker, Postgres and Redis', () => {
   // KPI answers are cached (KPI_CACHE_TTL_SECONDS, 30 s by default); the KPI test waits for new data to show, so keep them fresh.
-  const stack = new Stack(4100, { playbook: { KPI_CACHE_TTL_SECONDS: '1' } });
+  const stack = new Stack(4100, { playbook: { KPI_CACHE_TTL_SECONDS: '1', SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, EMAIL_FROM, EMAIL_FALLBACK_TO } });
+  const smtp = new TestSmtpServer();
+  const mails = smtp.received;
   let ingestKey = '';
   let troubledAccount = '';
 
   beforeAll(async () => {
+    await smtp.start(smtpPort);
     await stack.start();
     // Its events set owners (csmId): a trusted source, as a CRM sync would be.
     ingestKey = await stack.createKey('ingest,accounts:write');
@@ -41,6 +50,7 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
 
   afterAll(async () => {
     await stack.stop();
+    await smtp.stop();
   });
 
   it('carries an event through all four services: score change, risk alert in the owner queue, playbook task', async () => {
@@ -71,6 +81,33 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     const tasks = await stack.db.query('SELECT queue, role FROM playbook.tasks WHERE account_id = $1', [accountId]);
     expect(tasks.rows).toContainEqual({ queue: 'csm:csm-ana', role: 'csm' });
     troubledAccount = accountId;
+  });
+
+  it("sends the payment recovery email by SMTP: it arrives rendered with the account's fields, owner CSM and trigger, and the delivery's Message-ID", async () => {
+    expect(troubledAccount).not.toBe('');
+    const subject = `[${troubledAccount}] A payment failed: contact the account`;
+    await waitFor(() => mails.some(({ mail }) => mail.subject === subject), { timeoutMs: 30_000, description: 'the payment recovery email at the SMTP server' });
+    const received = mails.filter(({ mail }) => mail.subject === subject);
+    expect(received).toHaveLength(1);
+    const [{ envelopeTo, mail }] = received as [(typeof mails)[number]];
+    expect(envelopeTo).toEqual([EMAIL_FALLBACK_TO]);
+    expect(mail.from?.value).toEqual([{ address: 'cs@acme.example', name: 'Bellwether' }]);
+    expect(mail.text).toContain(`Account: ${troubledAccount} (pro plan, MRR 5000)`);
+    // Rendered when sent, from the account's newest snapshot then (the events after the failed payment may still be in flight).
+    expect(mail.text).toMatch(/Health: \d+ \((red|yellow|green)\), segment (at_risk|stable|loyal)/);
+    expect(mail.text).toMatch(/Churn risk: \d+%, lifecycle stage /);
+    expect(mail.text).toContain('Owner CSM: csm-ana');
+    expect(mail.text).toContain('Started by: alert rule payment_failed (playbook Payment recovery, run run_');
+    const { rows } = await stack.db.query<{ id: string }>(
+      `SELECT d.id FROM playbook.deliveries d JOIN playbook.runs r ON r.id = d.run_id WHERE r.account_id = $1 AND r.playbook_id = 'payment-recovery' AND d.kind = 'email'`,
+      [troubledAccount],
+    );
+    expect(rows).toHaveLength(1);
+    expect(mail.messageId).toBe(deliveryMessageId(rows[0]?.id ?? '', EMAIL_FROM));
+    await waitFor(async () => (await stack.db.query(`SELECT 1 FROM playbook.deliveries WHERE id = $1 AND status = 'delivered' AND attempts = 1`, [rows[0]?.id])).rowCount === 1, {
+      timeoutMs: 5000,
+      description: 'the delivery recorded as delivered at its first attempt',
+    });
   });
 
   it('accepts a full 500 KB batch of 5,000 tiny events on one account, and publishes all of them', async () => {

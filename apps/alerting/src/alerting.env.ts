@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
 import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS } from '@bellwether/platform';
 
 export class AlertingEnv extends CommonEnv {
@@ -80,7 +80,32 @@ export class AlertingEnv extends CommonEnv {
   @IsIn(['alerts', 'incidents', 'alerts,incidents', 'incidents,alerts'])
   WEBHOOK_EVENTS: 'alerts' | 'incidents' | 'alerts,incidents' | 'incidents,alerts' = 'alerts';
 
-  @ValidateIf((env: AlertingEnv) => Boolean(env.WEBHOOK_URL))
+  /**
+   * The body the webhook gets: `bellwether` (the lifecycle event's JSON, signed; the default) or
+   * `slack` (a Slack incoming-webhook message per incident event, `slackIncidentMessage`: account
+   * linked to CONSOLE_BASE_URL, severity, reasons, with a text fallback). `slack` formats
+   * incidents only, so it needs WEBHOOK_EVENTS=incidents and CONSOLE_BASE_URL; its WEBHOOK_SECRET
+   * is optional (a Slack webhook URL is its own secret and Slack checks no signature).
+   */
+  @IsIn(['bellwether', 'slack'])
+  @ValidateBy({
+    name: 'slackFormatsIncidents',
+    validator: {
+      validate: (value: unknown, args) => value !== 'slack' || (args?.object as AlertingEnv).WEBHOOK_EVENTS === 'incidents',
+      defaultMessage: () => 'WEBHOOK_FORMAT=slack formats incident events only: set WEBHOOK_EVENTS=incidents',
+    },
+  })
+  WEBHOOK_FORMAT: 'bellwether' | 'slack' = 'bellwether';
+
+  /**
+   * Where people open an account: Slack messages link `<CONSOLE_BASE_URL>/accounts/<account id>`.
+   * Required with WEBHOOK_FORMAT=slack.
+   */
+  @ValidateIf((env: AlertingEnv) => env.WEBHOOK_FORMAT === 'slack' || env.CONSOLE_BASE_URL !== undefined)
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'CONSOLE_BASE_URL must be an http(s) URL (required with WEBHOOK_FORMAT=slack)' })
+  CONSOLE_BASE_URL?: string;
+
+  @ValidateIf((env: AlertingEnv) => (Boolean(env.WEBHOOK_URL) && env.WEBHOOK_FORMAT !== 'slack') || env.WEBHOOK_SECRET !== undefined)
   @IsString()
   @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters when WEBHOOK_URL is set' })
   WEBHOOK_SECRET?: string;

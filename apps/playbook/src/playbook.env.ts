@@ -1,5 +1,5 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
-import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS } from '@bellwether/platform';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { CommonEnv, DEFAULT_PROCESSED_IDS_RETENTION_DAYS, isSmtpUrl } from '@bellwether/platform';
 
 export class PlaybookEnv extends CommonEnv {
   override PORT = 3003;
@@ -27,7 +27,31 @@ export class PlaybookEnv extends CommonEnv {
   @IsString()
   PLAYBOOKS_DIR?: string;
 
-  /** Email delivery adapter: each email step is POSTed here (an SMTP relay is a later adapter). */
+  /**
+   * Email delivery over SMTP: `smtp://[user:password@]host[:port]` (STARTTLS when the relay offers
+   * it) or `smtps://…` (TLS from the start), login percent-encoded. Set, it sends every email step
+   * (EMAIL_WEBHOOK_URL then carries none) and EMAIL_FROM is required; every email step must then
+   * have a template (its own subject and text, or a built-in one), checked at start. A secret (the
+   * password): never logged.
+   */
+  @IsOptional()
+  @ValidateBy({ name: 'isSmtpUrl', validator: { validate: (value: unknown) => isSmtpUrl(value), defaultMessage: () => 'SMTP_URL must be smtp://[user:password@]host[:port] or smtps://… (no path)' } })
+  SMTP_URL?: string;
+
+  /** The sender of SMTP emails, `cs@example.com` or `Bellwether <cs@example.com>`; required with SMTP_URL. Its domain ends each Message-ID. */
+  @ValidateIf((env: PlaybookEnv) => Boolean(env.SMTP_URL) || env.EMAIL_FROM !== undefined)
+  @IsEmail({ allow_display_name: true }, { message: 'EMAIL_FROM must be an address (cs@example.com or "Bellwether <cs@example.com>"), and is required with SMTP_URL' })
+  EMAIL_FROM?: string;
+
+  /**
+   * Where SMTP emails go when the account's owner CSM has no address in the directory (or the
+   * account has no owner). Unset, such an email fails at once and its run is parked with the reason.
+   */
+  @IsOptional()
+  @IsEmail({ allow_display_name: true }, { message: 'EMAIL_FALLBACK_TO must be an address (cs@example.com or "CS team <cs@example.com>")' })
+  EMAIL_FALLBACK_TO?: string;
+
+  /** Email delivery over a webhook, when SMTP_URL is not set: each email step is POSTed here (name of its template, not rendered). Neither set: email steps are marked skipped. */
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   EMAIL_WEBHOOK_URL?: string;

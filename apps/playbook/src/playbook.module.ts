@@ -58,7 +58,7 @@ export class PlaybookModule {
       controllers: [PlaybookConsumer, TasksController, PortfolioKpisController],
       providers: [
         { provide: PlaybookEnv, useValue: env },
-        { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR) },
+        { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR, { requireEmailTemplates: Boolean(env.SMTP_URL) }) },
         RunRepository,
         TaskRepository,
         KpiReadModelRepository,

@@ -69,3 +69,4 @@ export {
   slaSecondsOf,
   type OpeningPlacement,
 } from './alert-application';
+export { accountViewUrl, escapeSlackText, slackIncidentMessage, type SlackBlock, type SlackButton, type SlackMessage, type SlackText } from './slack-incident';

@@ -31,6 +31,7 @@ export * from './delivery/webhook-signature';
 export * from './delivery/delivery-outcome';
 export * from './delivery/webhook-delivery-worker';
 export * from './delivery/delivery-results';
+export * from './delivery/smtp-sender';
 export * from './retention/retention-pruner';
 export * from './retention/retention-pruner.module';
 export * from './retention/service-retention';

@@ -5,5 +5,6 @@ export * from './playbook-matching.util';
 export * from './variant.util';
 export * from './run-state.types';
 export * from './run-state-machine';
+export * from './email-template';
 // toMillis is read by @bellwether/kpi-domain too: one strict ISO-8601 parse for both.
 export { toMillis } from './time.util';

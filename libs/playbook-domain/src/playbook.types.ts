@@ -40,12 +40,22 @@ export interface TaskStep {
   readonly template?: string;
 }
 
-/** An email to the account's contact, rendered from a template and sent through the outbox. */
+/**
+ * An email about the account, rendered from a template and sent through the outbox (the
+ * deliveries). `template` names it (a built-in template of `builtInEmailTemplates`, or the name
+ * the webhook adapter passes on); `subject` and `text` (and optionally `html`), Mustache templates
+ * over `EmailContext`, are the step's own and win over the named one. Without SMTP the webhook
+ * adapter receives the name and renders nothing.
+ */
 export interface EmailStep {
   readonly kind: 'email';
   readonly id: string;
   readonly template: string;
+  /** Who it is for. The SMTP adapter sends it to the owner CSM's address, else a configured fallback (no contact address is known). */
   readonly to: 'account_contact';
+  readonly subject?: string;
+  readonly text?: string;
+  readonly html?: string;
 }
 
 export interface WaitStep {

@@ -15,6 +15,7 @@ import {
   type StepDefinition,
 } from './playbook.types';
 import { HEALTH_BANDS, LIFECYCLE_STAGES, SEGMENTS } from '@bellwether/contracts';
+import { emailTemplateProblems, type EmailTemplates } from './email-template';
 
 /** One problem in a definition; `path` names the field (`steps.2.dueInHours`), `''` the root. */
 export interface ValidationError {
@@ -273,10 +274,12 @@ function readStep(r: Reader, value: unknown, path: string): StepDefinition | und
       return { kind, id, role, title, dueInHours, ...(template === undefined ? {} : { template }) };
     }
     case 'email': {
-      r.onlyKeys(obj, ['kind', 'id', 'template', 'to'], path);
+      r.onlyKeys(obj, ['kind', 'id', 'template', 'to', 'subject', 'text', 'html'], path);
       const template = r.string(obj, 'template', path);
       const to = r.oneOf(obj, 'to', ['account_contact'] as const, path, 'recipient');
-      return id === undefined || template === undefined || to === undefined ? undefined : { kind, id, template, to };
+      const own = readEmailTemplates(r, obj, path, id);
+      if (id === undefined || template === undefined || to === undefined || own === undefined) return undefined;
+      return { kind, id, template, to, ...own };
     }
     case 'wait': {
       r.onlyKeys(obj, ['kind', 'id', 'hours'], path);
@@ -304,6 +307,25 @@ function readStep(r: Reader, value: unknown, path: string): StepDefinition | und
       return { kind, id, ...(outcome === undefined ? {} : { outcome }) };
     }
   }
+}
+
+/**
+ * An email step's own templates: none, or `subject` and `text` together (and optionally `html`),
+ * each a Mustache template whose syntax and names are checked (`emailTemplateProblems`); a problem
+ * names the field and the step. Undefined when one was reported.
+ */
+function readEmailTemplates(r: Reader, obj: Obj, path: string, stepId: string | undefined): Partial<EmailTemplates> | undefined {
+  if (obj.subject === undefined && obj.text === undefined && obj.html === undefined) return {};
+  const before = r.errors.length;
+  const own: { subject?: string; text?: string; html?: string } = {};
+  for (const key of ['subject', 'text', 'html'] as const) {
+    const value = key === 'html' ? r.optionalString(obj, key, path) : r.string(obj, key, path);
+    if (value === undefined) continue;
+    const problems = emailTemplateProblems(value);
+    for (const problem of problems) r.fail(at(path, key), `template of email step ${JSON.stringify(stepId ?? '?')}: ${problem}`);
+    if (problems.length === 0) own[key] = value;
+  }
+  return r.errors.length > before ? undefined : own;
 }
 
 function readCondition(r: Reader, value: unknown, path: string): BranchCondition | undefined {

@@ -13,3 +13,4 @@ export * from './messages.fixture';
 export * from './events-watermark';
 export * from './statement-counter';
 export * from './config-files';
+export * from './smtp-server';

@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createLogger, createServiceDataSource, migrate, verifyWebhookSignature, WallClock } from '@bellwether/platform';
-import { resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
+import { type SlackMessage, slackIncidentMessage } from '@bellwether/alerting-domain';
+import { incidentLifecycleEvent, resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
 import { ALERTING_SCHEMA, alertingMigrations } from '../migrations';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
@@ -230,5 +231,33 @@ describe('WebhookSender on real Postgres with a real receiver', () => {
     expect(await stored('ev_leased')).toMatchObject({ status: 'pending', attempts: 0 });
     await repository.recordDelivered(again!, 1);
     expect(await stored('ev_leased')).toEqual({ status: 'delivered', attempts: 1, last_error: null, claimed_until: null });
+  });
+
+  it('with WEBHOOK_FORMAT=slack, POSTs each incident event as a Slack message (account linked, severity, reasons), unsigned without a secret, and skips alert events', async () => {
+    const incident = incidentLifecycleEvent({
+      eventId: 'in_slack:1',
+      incidentId: 'in_slack',
+      accountId: 'Smith & Sons <ltd>',
+      severity: 'critical',
+      ruleIds: ['payment_failed'],
+      rules: [{ rule: 'payment_failed', alertId: 'al_9', severity: 'critical', status: 'open', evidence: ['invoice 42 failed: card <declined>'] }],
+    });
+    await enqueue({ eventId: 'al_slack:1', alertId: 'al_slack' }, incident as unknown as Record<string, unknown>);
+    startSender({ WEBHOOK_FORMAT: 'slack', WEBHOOK_EVENTS: 'incidents', CONSOLE_BASE_URL: 'https://console.acme.example', WEBHOOK_SECRET: undefined });
+
+    await waitFor(async () => (await stored('in_slack:1'))?.status === 'delivered' && (await stored('al_slack:1'))?.status === 'skipped', {
+      timeoutMs: 5000,
+      description: 'the incident delivered to the Slack receiver and the alert skipped',
+    });
+    expect(received.map((entry) => entry.eventId)).toEqual(['in_slack:1']);
+    const [request] = received;
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.headers['bellwether-signature']).toBeUndefined();
+    const body = JSON.parse(request?.body ?? '') as SlackMessage;
+    expect(body).toEqual(slackIncidentMessage(incident, 'https://console.acme.example'));
+    expect(body.text).toBe('Risk incident opened: Smith &amp; Sons &lt;ltd&gt; (critical) – payment_failed https://console.acme.example/accounts/Smith%20%26%20Sons%20%3Cltd%3E');
+    expect(JSON.stringify(body.blocks)).toContain('<https://console.acme.example/accounts/Smith%20%26%20Sons%20%3Cltd%3E|Smith &amp; Sons &lt;ltd&gt;>');
+    expect(JSON.stringify(body.blocks)).toContain('invoice 42 failed: card &lt;declined&gt;');
+    expect(await stored('al_slack:1')).toMatchObject({ status: 'skipped', last_error: 'WEBHOOK_FORMAT=slack sends incident events only' });
   });
 });

@@ -84,7 +84,7 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
 
   function startWorker(overrides: Partial<PlaybookEnv> = {}): void {
     const env = Object.assign(new PlaybookEnv(), { DELIVERY_BACKOFF_INITIAL_MS: 50, DELIVERY_BACKOFF_MAX_MS: 100, ...overrides });
-    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner([], new RunRepository()), relay, env, new WallClock(), logger);
+    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner([], new RunRepository()), relay, env, new WallClock(), logger, []);
     worker.onApplicationBootstrap();
   }
 
@@ -133,7 +133,7 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
     });
     expect(received).toHaveLength(1);
     expect(received[0]?.headers['bellwether-signature']).toBeUndefined();
-    expect(await delivery('run_2:mail')).toEqual({ status: 'skipped', attempts: 0, last_error: 'no email adapter configured (EMAIL_WEBHOOK_URL)' });
+    expect(await delivery('run_2:mail')).toEqual({ status: 'skipped', attempts: 0, last_error: 'no email adapter configured (SMTP_URL or EMAIL_WEBHOOK_URL)' });
   });
 
   it("sends one run's deliveries one at a time, in the order its steps made them, while other runs' go on", async () => {

@@ -1,30 +1,67 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { APP_LOGGER, type AppLogger, Clock, OutboxRelay, retryConfig, WebhookDeliveryWorker } from '@bellwether/platform';
+import { APP_LOGGER, type AppLogger, Clock, type DeliveryPlan, describeSmtpUrl, OutboxRelay, retryConfig, SmtpSender, WebhookDeliveryWorker } from '@bellwether/platform';
+import type { PlaybookDefinition } from '@bellwether/playbook-domain';
 import { PlaybookEnv } from '../playbook.env';
 import { DeliveryRepository, type PlaybookDelivery } from './delivery.repository';
+import { planEmail } from './email-delivery';
+import { PLAYBOOK_DEFINITIONS } from './playbook-definitions';
 import { PlaybookRunner } from './playbook-runner.service';
 
-const deliveryMetrics = new Counter({ name: 'bellwether_playbook_deliveries_total', help: 'Email and webhook step deliveries by kind and result', labelNames: ['kind', 'result'] as const });
+/** How a delivery goes out: webhook steps always by webhook; email steps by SMTP, the email webhook, or not at all. */
+export type DeliveryChannel = 'smtp' | 'webhook' | 'none';
+
+const deliveryMetrics = new Counter({
+  name: 'bellwether_playbook_deliveries_total',
+  help: 'Email and webhook step deliveries by kind, channel (smtp, webhook, none) and result',
+  labelNames: ['kind', 'channel', 'result'] as const,
+});
+
+/** The channel of email steps: SMTP when SMTP_URL is set, else the email webhook when EMAIL_WEBHOOK_URL is, else none (skipped). */
+export function emailChannel(env: Pick<PlaybookEnv, 'SMTP_URL' | 'EMAIL_WEBHOOK_URL'>): DeliveryChannel {
+  return env.SMTP_URL ? 'smtp' : env.EMAIL_WEBHOOK_URL ? 'webhook' : 'none';
+}
 
 /**
  * Performs email and webhook steps. Each delivery is a row keyed by the step's idempotency key,
  * so it happens at most once in effect; a failure retries with exponential backoff
- * (DELIVERY_BACKOFF_*, shared retry config), and after
- * DELIVERY_MAX_ATTEMPTS the delivery fails and its run is parked with the error. Emails go to
- * the EMAIL_WEBHOOK_URL adapter; without one they are marked skipped (visible, not lost silently).
- * With PLAYBOOK_WEBHOOK_SECRET set, each request is signed (`Bellwether-Signature`, as alerting's).
- * Deliveries run on the wall clock (`Clock`) in every CLOCK_MODE, unlike waits: a retry's backoff
- * waits for a real endpoint to recover, and a parked run's time is when the operator's problem
- * began. The shared `WebhookDeliveryWorker` claims rows with a lease and sends with no
- * transaction open.
+ * (DELIVERY_BACKOFF_*, shared retry config), and after DELIVERY_MAX_ATTEMPTS the delivery fails
+ * and its run is parked with the error. Emails go out by one channel (`emailChannel`):
+ * - SMTP (SMTP_URL): rendered from the step's templates (`planEmail`), to the owner CSM's address
+ *   or EMAIL_FALLBACK_TO, with a Message-ID derived from the delivery id. A 5xx reply fails the
+ *   delivery at once (no retry) and parks the run with the reply; a 4xx reply or a connection
+ *   failure is retried. No template or no recipient fails it at once too.
+ * - the EMAIL_WEBHOOK_URL adapter: the template name and ids are POSTed, as before.
+ * - neither: marked skipped (visible, not lost silently).
+ * With PLAYBOOK_WEBHOOK_SECRET set, each webhook request is signed (`Bellwether-Signature`, as
+ * alerting's). Deliveries run on the wall clock (`Clock`) in every CLOCK_MODE, unlike waits: a
+ * retry's backoff waits for a real endpoint to recover, and a parked run's time is when the
+ * operator's problem began. The shared `WebhookDeliveryWorker` claims rows with a lease and sends
+ * with no transaction open, whatever the channel.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly worker: WebhookDeliveryWorker<PlaybookDelivery>;
+  private readonly smtp: SmtpSender | null;
 
-  constructor(repository: DeliveryRepository, runner: PlaybookRunner, relay: OutboxRelay, env: PlaybookEnv, clock: Clock, @Inject(APP_LOGGER) logger: AppLogger) {
+  constructor(
+    repository: DeliveryRepository,
+    runner: PlaybookRunner,
+    relay: OutboxRelay,
+    env: PlaybookEnv,
+    clock: Clock,
+    @Inject(APP_LOGGER) logger: AppLogger,
+    @Inject(PLAYBOOK_DEFINITIONS) definitions: readonly PlaybookDefinition[],
+  ) {
     const retry = retryConfig(env);
+    const emails = emailChannel(env);
+    const requestTimeoutMs = 5000;
+    this.smtp = env.SMTP_URL ? new SmtpSender(env.SMTP_URL, requestTimeoutMs) : null;
+    const smtp = this.smtp;
+    const emailSettings = { from: env.EMAIL_FROM ?? '', ...(env.EMAIL_FALLBACK_TO ? { fallbackTo: env.EMAIL_FALLBACK_TO } : {}) };
+    // No directory of CSM addresses exists yet: every email goes to EMAIL_FALLBACK_TO.
+    const csmAddress = (): string | null => null;
+    const channelOf = (delivery: PlaybookDelivery): DeliveryChannel => (delivery.kind === 'webhook' ? 'webhook' : emails);
     this.worker = new WebhookDeliveryWorker({
       name: 'playbook-deliveries',
       store: {
@@ -34,15 +71,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         recordSkipped: (delivery, reason) => repository.recordSkipped(delivery, reason),
         recordFailed: (delivery, attempts, error) =>
           repository.recordFailed(delivery, attempts, error, (manager) =>
-            runner.park(manager, delivery.runId, `${delivery.kind} step ${String(delivery.payload['stepId'])} failed ${attempts} times: ${error}`, clock.nowIso()),
+            runner.park(manager, delivery.runId, `${delivery.kind} step ${String(delivery.payload['stepId'])} failed ${attempts === 1 ? 'once' : `${attempts} times`}: ${error}`, clock.nowIso()),
           ),
       },
       retry: { backoff: retry.deliveryBackoff, maxAttempts: retry.deliveryMaxAttempts },
       clock,
       logger,
-      plan: (delivery) => {
+      requestTimeoutMs,
+      plan: (delivery): DeliveryPlan => {
+        if (delivery.kind === 'email' && smtp) {
+          const email = planEmail(delivery, definitions, emailSettings, csmAddress);
+          if ('refused' in email) return { attempt: async () => ({ error: email.refused, permanent: true }) };
+          return { attempt: (timeoutMs) => smtp.send(email.message, timeoutMs) };
+        }
         const url = delivery.kind === 'webhook' ? delivery.target : env.EMAIL_WEBHOOK_URL;
-        if (!url) return { skip: 'no email adapter configured (EMAIL_WEBHOOK_URL)' };
+        if (!url) return { skip: 'no email adapter configured (SMTP_URL or EMAIL_WEBHOOK_URL)' };
         return {
           send: {
             url,
@@ -52,12 +95,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           },
         };
       },
-      onResult: (delivery, result) => {
-        deliveryMetrics.inc({ kind: delivery.kind, result });
+      onResult: (delivery, result, outcome) => {
+        deliveryMetrics.inc({ kind: delivery.kind, channel: channelOf(delivery), result });
+        if (result !== 'failed') return;
+        logger.warn({ deliveryId: delivery.id, runId: delivery.runId, kind: delivery.kind, channel: channelOf(delivery), attempts: outcome?.attempts, error: outcome?.kind === 'failed' ? outcome.error : undefined }, 'delivery failed; its run is parked');
         // The parked run's event is in the outbox: publish it now rather than on the relay's next tick.
-        if (result === 'failed') relay.nudge();
+        relay.nudge();
       },
     });
+    if (env.SMTP_URL && env.EMAIL_WEBHOOK_URL) logger.info({ smtp: describeSmtpUrl(env.SMTP_URL) }, 'SMTP_URL and EMAIL_WEBHOOK_URL are both set: email steps go by SMTP');
   }
 
   onApplicationBootstrap(): void {
@@ -66,5 +112,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop();
+    this.smtp?.close();
   }
 }

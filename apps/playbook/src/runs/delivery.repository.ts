@@ -1,6 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AccountProfile, AccountSnapshot, TriggerEvent } from '@bellwether/playbook-domain';
 import { type ClaimedDelivery, DeliveryResults, SERVICE_DATA_SOURCE } from '@bellwether/platform';
+
+/**
+ * What an email renders beside its delivery row, read with the claim: its run (playbook version,
+ * variant, queue, trigger) and the account's newest snapshot and profile (null before the first
+ * score change, and the profile for a snapshot stored before profiles were kept).
+ */
+export interface DeliveryRunContext {
+  readonly accountId: string;
+  readonly playbookVersion: number;
+  readonly variantId: string;
+  /** The queue of the run's tasks: `csm:<id>` names the owner CSM when the run started. */
+  readonly queue: string;
+  readonly trigger: TriggerEvent;
+  readonly snapshot: AccountSnapshot | null;
+  readonly profile: AccountProfile | null;
+}
 
 /** A claimed row of `playbook.deliveries`: an email or webhook step, `id` its idempotency key. */
 export interface PlaybookDelivery extends ClaimedDelivery {
@@ -10,6 +27,7 @@ export interface PlaybookDelivery extends ClaimedDelivery {
   readonly target: string;
   /** Run, account, playbook and step ids (and the email's template and recipient), sent in the body. */
   readonly payload: Record<string, unknown>;
+  readonly context: DeliveryRunContext;
 }
 
 /** The lease-guarded result writes of this table. */
@@ -23,6 +41,13 @@ interface DeliveryRow {
   payload: Record<string, unknown>;
   attempts: number;
   claimed_until: Date;
+  account_id: string;
+  playbook_version: number;
+  variant_id: string;
+  queue: string;
+  trigger: TriggerEvent;
+  snapshot: AccountSnapshot | null;
+  profile: AccountProfile | null;
 }
 
 /**
@@ -38,7 +63,8 @@ export class DeliveryRepository {
    * `claimedUntil`. One run's deliveries go out one at a time in the order its steps made them, as
    * they did when one pass sent its rows one after the other: a row is not claimed while an
    * earlier delivery of its run is due or under way. An earlier one that waits out a retry's
-   * backoff does not hold it back.
+   * backoff does not hold it back. Each row comes with its run's context (`DeliveryRunContext`),
+   * read by the same statement.
    */
   async claimDue(limit: number, now: Date, claimedUntil: Date): Promise<PlaybookDelivery[]> {
     const rows = (await this.dataSource.query(
@@ -54,10 +80,30 @@ export class DeliveryRepository {
        ), claimed AS (
          UPDATE playbook.deliveries d SET claimed_until = $3 FROM due WHERE d.id = due.id
          RETURNING d.id, d.run_id, d.kind, d.target, d.payload, d.attempts, d.claimed_until, d.created_at
-       ) SELECT id, run_id, kind, target, payload, attempts, claimed_until FROM claimed ORDER BY created_at`,
+       ) SELECT c.id, c.run_id, c.kind, c.target, c.payload, c.attempts, c.claimed_until,
+           r.account_id, r.playbook_version, r.variant_id, r.queue, r.trigger, s.snapshot, s.profile
+         FROM claimed c JOIN playbook.runs r ON r.id = c.run_id LEFT JOIN playbook.account_snapshots s ON s.account_id = r.account_id
+         ORDER BY c.created_at`,
       [now, limit, claimedUntil],
     )) as DeliveryRow[];
-    return rows.map((row) => ({ id: row.id, runId: row.run_id, kind: row.kind, target: row.target, payload: row.payload, attempts: row.attempts, claimedUntil: row.claimed_until }));
+    return rows.map((row) => ({
+      id: row.id,
+      runId: row.run_id,
+      kind: row.kind,
+      target: row.target,
+      payload: row.payload,
+      attempts: row.attempts,
+      claimedUntil: row.claimed_until,
+      context: {
+        accountId: row.account_id,
+        playbookVersion: row.playbook_version,
+        variantId: row.variant_id,
+        queue: row.queue,
+        trigger: row.trigger,
+        snapshot: row.snapshot,
+        profile: row.profile,
+      },
+    }));
   }
 
   /** Delivered after `attempts` attempts; false when this claim no longer held the row (nothing recorded). */

@@ -3,9 +3,11 @@ import type { AlertLifecycleEvent, IncidentLifecycleEvent, PlaybookRunEvent, Sco
 import {
   advance,
   chooseVariant,
+  MAX_EMAIL_REASONS,
   playbooksFor,
   startRun,
   unitIntervalFromKey,
+  type AccountProfile,
   type AccountSnapshot,
   type PlaybookDefinition,
   type RunEffect,
@@ -31,14 +33,15 @@ export interface TriggerOccurrence {
  */
 export interface RunStep {
   readonly accountId: string;
-  readonly score?: { readonly snapshot: AccountSnapshot; readonly sequence: number; readonly eventTime: string };
+  readonly score?: { readonly snapshot: AccountSnapshot; readonly profile?: AccountProfile; readonly sequence: number; readonly eventTime: string };
   readonly triggers: readonly TriggerOccurrence[];
 }
 
 /**
- * A score change: the snapshot (churned while the change carries `account.churnedAt`), and the
- * segment and stage it entered (a first change, without `before`, enters both). Tasks go to the
- * owner CSM's queue, `team:unassigned` without one.
+ * A score change: the snapshot (churned while the change carries `account.churnedAt`), the profile
+ * emails show (churn risk, stage, top reasons, owner, MRR, plan), and the segment and stage it
+ * entered (a first change, without `before`, enters both). Tasks go to the owner CSM's queue,
+ * `team:unassigned` without one.
  */
 export function runStepOfScoreChange(change: ScoreChanged): RunStep {
   const queue = change.account.csmId ? `csm:${change.account.csmId}` : 'team:unassigned';
@@ -47,6 +50,14 @@ export function runStepOfScoreChange(change: ScoreChanged): RunStep {
     accountId: change.accountId,
     score: {
       snapshot: { band: change.after.band, segment: change.after.segment, health: change.after.health, ...(change.account.churnedAt ? { churned: true } : {}) },
+      profile: {
+        churnRisk: change.after.churnRisk,
+        stage: change.after.stage,
+        reasons: change.reasons.slice(0, MAX_EMAIL_REASONS),
+        ...(change.account.csmId === undefined ? {} : { csmId: change.account.csmId }),
+        ...(change.account.mrr === undefined ? {} : { mrr: change.account.mrr }),
+        ...(change.account.plan === undefined ? {} : { plan: change.account.plan }),
+      },
       sequence: change.sequence,
       eventTime: change.eventTime,
     },
@@ -102,7 +113,7 @@ export function candidateRunIds(definitions: readonly PlaybookDefinition[], step
  */
 export function applyRunStep(definitions: readonly PlaybookDefinition[], set: RunWorkingSet, step: RunStep): void {
   if (step.score) {
-    set.saveSnapshot(step.accountId, step.score.snapshot, step.score.sequence);
+    set.saveSnapshot(step.accountId, step.score.snapshot, step.score.sequence, step.score.profile);
     for (const live of set.liveRunsOf(step.accountId)) advanceRun(definitions, set, live, step.score.eventTime, step.score.snapshot);
   }
   for (const occurrence of step.triggers) startMatching(definitions, set, step.accountId, occurrence);

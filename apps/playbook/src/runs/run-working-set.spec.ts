@@ -37,6 +37,14 @@ describe('RunWorkingSet', () => {
     expect(writes.insertedRuns.map((inserted) => [inserted.state.runId, inserted.queue, inserted.trigger])).toEqual([['run_a', 'csm:csm-2', trigger]]);
   });
 
+  it('writes the profile with the newest snapshot, for emails', () => {
+    const set = new RunWorkingSet({ snapshots: new Map(), liveRuns: [], storedRunIds: new Set() });
+    const profile = { churnRisk: 0.4, stage: 'renewal' as const, reasons: ['usage down'], csmId: 'ana' };
+    set.saveSnapshot('acc_1', { band: 'red', segment: 'at_risk', health: 30 }, 2, profile);
+    set.saveSnapshot('acc_1', { band: 'green', segment: 'stable', health: 80 }, 1, { ...profile, reasons: ['older'] });
+    expect(set.writes().snapshots).toEqual([{ accountId: 'acc_1', snapshot: { band: 'red', segment: 'at_risk', health: 30 }, sequence: 2, profile }]);
+  });
+
   it('records an effect key once per batch, and emits only the events of runs stored and of tasks new to the store', () => {
     const set = new RunWorkingSet({ snapshots: new Map(), liveRuns: [{ state: run('run_b'), queue: 'q' }], storedRunIds: new Set() });
     const task = (key: string) => ({ kind: 'create_task', key, stepId: 'call', role: 'csm', title: 'Call', dueAt: T0 }) as const;

@@ -1,5 +1,5 @@
 import type { PlaybookRunEvent } from '@bellwether/contracts';
-import type { AccountSnapshot, RunEffect, RunState, TriggerEvent } from '@bellwether/playbook-domain';
+import type { AccountProfile, AccountSnapshot, RunEffect, RunState, TriggerEvent } from '@bellwether/playbook-domain';
 
 /** A stored run as a batch reads it: its state machine state and the queue its tasks go to. */
 export interface StoredRun {
@@ -7,10 +7,14 @@ export interface StoredRun {
   readonly queue: string;
 }
 
-/** An account's stored snapshot and the sequence of the score change that wrote it. */
+/**
+ * An account's stored snapshot and the sequence of the score change that wrote it, with the
+ * profile emails show (written with the snapshot; batches do not read it back).
+ */
 export interface StoredSnapshot {
   readonly snapshot: AccountSnapshot;
   readonly sequence: number;
+  readonly profile?: AccountProfile;
 }
 
 /**
@@ -115,10 +119,10 @@ export class RunWorkingSet {
     return this.snapshots.get(accountId)?.snapshot ?? null;
   }
 
-  /** Keeps the snapshot if it is newer (a higher `sequence`) than the account's. */
-  saveSnapshot(accountId: string, snapshot: AccountSnapshot, sequence: number): void {
+  /** Keeps the snapshot (and its profile) if it is newer (a higher `sequence`) than the account's. */
+  saveSnapshot(accountId: string, snapshot: AccountSnapshot, sequence: number, profile?: AccountProfile): void {
     const stored = this.snapshots.get(accountId);
-    if (!stored || stored.sequence < sequence) this.snapshots.set(accountId, { snapshot, sequence, changed: true });
+    if (!stored || stored.sequence < sequence) this.snapshots.set(accountId, { snapshot, sequence, ...(profile === undefined ? {} : { profile }), changed: true });
   }
 
   /** The account's running and waiting runs, in id order, with their queues. */
@@ -185,7 +189,9 @@ export class RunWorkingSet {
   writes(): RunBatchWrites {
     const runs = [...this.runs.values()];
     return {
-      snapshots: [...this.snapshots].filter(([, stored]) => stored.changed).map(([accountId, { snapshot, sequence }]) => ({ accountId, snapshot, sequence })),
+      snapshots: [...this.snapshots]
+        .filter(([, stored]) => stored.changed)
+        .map(([accountId, { snapshot, sequence, profile }]) => ({ accountId, snapshot, sequence, ...(profile === undefined ? {} : { profile }) })),
       updatedRuns: runs.filter((run) => run.read !== undefined && run.state !== run.read).map((run) => run.state),
       insertedRuns: runs.flatMap((run) => (run.trigger === undefined ? [] : [{ state: run.state, queue: run.queue, trigger: run.trigger }])),
       effects: [...this.effects.values()],

@@ -73,8 +73,8 @@ export class RunRepository {
   }
 
   /**
-   * Writes a batch, at most one statement each, in this order: snapshots (a stored one is replaced
-   * only by a higher sequence, as score changes may arrive out of order); the new states of stored
+   * Writes a batch, at most one statement each, in this order: snapshots with their profiles (a
+   * stored one is replaced only by a higher sequence, as score changes may arrive out of order); the new states of stored
    * runs (first, so that a run the batch ended frees its playbook for a run it started); the
    * started runs (ON CONFLICT DO NOTHING: one live run per account and playbook, ids once); then
    * the tasks and deliveries of stored and inserted runs, each key once (their primary key).
@@ -83,11 +83,11 @@ export class RunRepository {
   async writeBatch(manager: EntityManager, writes: RunBatchWrites): Promise<RunBatchWritten> {
     if (writes.snapshots.length > 0) {
       await manager.query(
-        `INSERT INTO playbook.account_snapshots (account_id, snapshot, sequence)
-         SELECT account_id, snapshot, sequence FROM jsonb_to_recordset($1::jsonb) AS r(account_id text, snapshot jsonb, sequence integer)
-         ON CONFLICT (account_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, sequence = EXCLUDED.sequence
+        `INSERT INTO playbook.account_snapshots (account_id, snapshot, sequence, profile)
+         SELECT account_id, snapshot, sequence, profile FROM jsonb_to_recordset($1::jsonb) AS r(account_id text, snapshot jsonb, sequence integer, profile jsonb)
+         ON CONFLICT (account_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, sequence = EXCLUDED.sequence, profile = EXCLUDED.profile
          WHERE playbook.account_snapshots.sequence < EXCLUDED.sequence`,
-        [JSON.stringify(writes.snapshots.map((write) => ({ account_id: write.accountId, snapshot: write.snapshot, sequence: write.sequence })))],
+        [JSON.stringify(writes.snapshots.map((write) => ({ account_id: write.accountId, snapshot: write.snapshot, sequence: write.sequence, profile: write.profile ?? null })))],
       );
     }
     if (writes.updatedRuns.length > 0) {

@@ -16,4 +16,12 @@ describe('deliveryOutcome', () => {
   it('gives up once the attempts reach the maximum', () => {
     expect(deliveryOutcome(2, 'fetch failed', policy, 0)).toEqual({ kind: 'failed', attempts: 3, error: 'fetch failed' });
   });
+
+  it('fails a permanent refusal at once, whatever attempts are left', () => {
+    expect(deliveryOutcome(0, { error: 'answered 550 5.1.1 no such user', permanent: true }, policy, 0)).toEqual({ kind: 'failed', attempts: 1, error: 'answered 550 5.1.1 no such user' });
+  });
+
+  it('retries a transient failure given as a DeliveryFailure like a string one', () => {
+    expect(deliveryOutcome(1, { error: 'answered 451 try later', permanent: false }, policy, 10_000, noJitter)).toEqual({ kind: 'retry', attempts: 2, error: 'answered 451 try later', nextAttemptAtMs: 12_000 });
+  });
 });

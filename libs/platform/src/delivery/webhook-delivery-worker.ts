@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock';
 import type { AppLogger } from '../logging/logger';
 import { IntervalWorker } from '../scheduling/interval-worker';
-import { deliveryOutcome, type DeliveryOutcome, type DeliveryRetryPolicy } from './delivery-outcome';
+import { type DeliveryFailure, deliveryOutcome, type DeliveryOutcome, type DeliveryRetryPolicy } from './delivery-outcome';
 import { signWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature';
 
 /** A delivery row as claimed: its id, the attempts made so far, and the lease it was claimed under. */
@@ -43,8 +43,19 @@ export interface DeliveryRequest {
   readonly signingSecret?: string;
 }
 
-/** What to do with a claimed row: send it, or record it as skipped with a reason. */
-export type DeliveryPlan = { readonly send: DeliveryRequest } | { readonly skip: string };
+/**
+ * One attempt over another channel than an HTTP POST (an SMTP relay): resolves null when the
+ * receiver accepted it, or the failure, transient or permanent (`deliveryOutcome`). It must
+ * resolve, not reject, and give up within `timeoutMs` (the worker's request timeout).
+ */
+export type DeliveryAttempt = (timeoutMs: number) => Promise<DeliveryFailure | null>;
+
+/**
+ * What to do with a claimed row: POST it (`send`), make one attempt over another channel
+ * (`attempt`), or record it as skipped with a reason (`skip`). Whatever the channel, the row's
+ * retries, backoff, lease and recording are the same.
+ */
+export type DeliveryPlan = { readonly send: DeliveryRequest } | { readonly attempt: DeliveryAttempt } | { readonly skip: string };
 
 /** The result of one row's pass, as the services' metrics count it. */
 export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'skipped';
@@ -71,7 +82,8 @@ export interface WebhookDeliveryWorkerOptions<D extends ClaimedDelivery> {
 }
 
 /**
- * Claim → send → record, with no transaction open while sending. Every pass claims as many due
+ * Claim → send → record, with no transaction open while sending (an HTTP POST, or any other
+ * channel's `DeliveryAttempt`, e.g. playbook's SMTP emails). Every pass claims as many due
  * rows as there are free request slots (one short statement that sets a lease), starts their
  * requests and returns; each request's result is recorded by its own short statement when it
  * ends. So a slow receiver holds neither a Postgres lock nor a connection, and delays nobody
@@ -129,13 +141,20 @@ export class WebhookDeliveryWorker<D extends ClaimedDelivery> {
   }
 
   private async deliver(delivery: D): Promise<void> {
-    const plan = this.options.plan(delivery);
+    let plan: DeliveryPlan;
+    try {
+      plan = this.options.plan(delivery);
+    } catch (error) {
+      // A row the service cannot even plan (a bug on one input) is a failed attempt: it ends
+      // failed after the last one, where a throw here would leave it to be claimed forever.
+      plan = { attempt: async () => ({ error: `could not prepare the delivery: ${error instanceof Error ? error.message : String(error)}`, permanent: false }) };
+    }
     if ('skip' in plan) {
       if (this.stillHeld(delivery, await this.options.store.recordSkipped(delivery, plan.skip))) this.options.onResult?.(delivery, 'skipped', null);
       return;
     }
-    const error = await this.send(plan.send);
-    const outcome = deliveryOutcome(delivery.attempts, error, this.options.retry, this.options.clock.nowMs());
+    const failure = 'send' in plan ? await this.send(plan.send) : await plan.attempt(this.requestTimeoutMs);
+    const outcome = deliveryOutcome(delivery.attempts, failure, this.options.retry, this.options.clock.nowMs());
     let recorded: boolean | void;
     switch (outcome.kind) {
       case 'delivered':

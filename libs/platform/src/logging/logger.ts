@@ -20,6 +20,7 @@ export const redactedPaths = [
   '*.writeKey',
   'DATABASE_URL',
   'REDIS_URL',
+  'SMTP_URL',
 ];
 
 export type AppLogger = Logger;

@@ -49,6 +49,13 @@ describe('ingestion over HTTP, on the real stack', () => {
     });
   const event = (overrides: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type: 'session.started', accountId: badAccount, timestamp: now(), ...overrides });
   const eventsOn = (accountId: string) => tail.records.filter((record) => record.topic === Topics.events && record.key === accountId);
+  /** A request with a bearer key and an optional JSON body (the admin routes). */
+  const sendAs = (key: string, method: string, path: string, body?: object) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
 
   beforeAll(async () => {
     await resetTestDatabase();
@@ -177,12 +184,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   });
 
   describe('API key administration', () => {
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(adminKey, method, path, body);
 
     it('creates, rotates and revokes keys; only admins may', async () => {
       const created = await admin('POST', '/v1/admin/api-keys', { name: 'ci', scopes: ['ingest'] });
@@ -234,12 +236,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   });
 
   describe('ownership from trusted sources only (issue 13)', () => {
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(adminKey, method, path, body);
 
     it('drops csmId/team/tier from an ingest key’s events and publishes the rest unmarked', async () => {
       const accountId = `own-${randomUUID()}`;
@@ -273,12 +270,7 @@ describe('ingestion over HTTP, on the real stack', () => {
     beforeAll(async () => {
       economicsAdminKey = (await app.get(ApiKeysService).create({ name: 'int-admin-economics', scopes: ['admin'] })).key;
     });
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${economicsAdminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(economicsAdminKey, method, path, body);
 
     it('stores CAC and gross margin, audits before and after, and publishes them as trusted traits', async () => {
       const accountId = `econ-${randomUUID()}`;
@@ -338,12 +330,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   });
 
   describe('the directory (issue 13)', () => {
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(adminKey, method, path, body);
     const directoryRecords = (key: string) => tail.records.filter((record) => record.topic === Topics.directory && record.key === key);
 
     it('keeps teams and CSMs, refuses what would break it, publishes and audits every change', async () => {

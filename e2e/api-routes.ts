@@ -37,7 +37,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { service: 'ingestion', method: 'POST', path: '/v1/admin/api-keys/:id/rotate', query: [], body: null, destructive: true },
   { service: 'ingestion', method: 'DELETE', path: '/v1/admin/api-keys/:id', query: [], body: null, destructive: true },
   { service: 'ingestion', method: 'GET', path: '/v1/admin/accounts/:id', query: [], body: null },
-  { service: 'ingestion', method: 'PATCH', path: '/v1/admin/accounts/:id', query: [], body: ['csmId', 'team', 'tier'], destructive: true },
+  { service: 'ingestion', method: 'PATCH', path: '/v1/admin/accounts/:id', query: [], body: ['csmId', 'team', 'tier', 'cacUsd', 'grossMarginPct'], destructive: true },
   { service: 'ingestion', method: 'GET', path: '/v1/admin/directory', query: [], body: null },
   { service: 'ingestion', method: 'GET', path: '/v1/admin/directory/audit', query: ['limit', 'subject'], body: null },
   { service: 'ingestion', method: 'PUT', path: '/v1/admin/directory/teams/:team', query: [], body: ['managers'], destructive: true },

@@ -271,6 +271,96 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     });
   });
 
+  describe('account economics: CAC and gross margin from the admin API reach LTV/CAC (issue 18)', () => {
+    it('PATCHed CAC and margin give the hand-computed LTV/CAC overall and per cohort; an ingest key’s CAC and margin change nothing', async () => {
+      const admin = await stack.createKey('admin');
+      const manager = await stack.createKey('manager', ['--team', 'emea']);
+      // A plain write key (no accounts:write): ordinary telemetry.
+      const telemetryKey = await stack.createKey('ingest');
+      const now = Date.now();
+      const at = (days: number) => new Date(now - days * 86_400_000).toISOString();
+      // A period of its own, exactly one month long (30.4375 days, the KPIs' month), so rates need no conversion:
+      // no other test's revenue falls before its end plus the week read after it.
+      const from = at(300);
+      const to = new Date(Date.parse(from) + 30.4375 * 86_400_000).toISOString();
+      const run = randomUUID().slice(0, 8);
+      const [a1, a2, a3] = ['a1', 'a2', 'a3'].map((name) => `acct-econ-${name}-${run}`) as [string, string, string];
+      const event = (accountId: string, type: string, timestamp: string, properties: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type, accountId, timestamp, properties });
+      // Three paying accounts at the period's start; a3 churns in it. a1 and a3 share a cohort (contract month), a2 has its own.
+      const revenue = await stack.post(
+        '/v1/events',
+        {
+          events: [
+            event(a1, 'subscription.changed', at(320), { plan: 'pro', seats: 10, mrr: 1000, startDate: at(330) }),
+            event(a2, 'subscription.changed', at(320), { plan: 'pro', seats: 30, mrr: 3000, startDate: at(400) }),
+            event(a3, 'subscription.changed', at(320), { plan: 'pro', seats: 10, mrr: 1000, startDate: at(330) }),
+            event(a3, 'account.churned', at(290), { reason: 'budget' }),
+            // a1 and a2 leave long after the period (past the week read after it), so they are no paying
+            // customers in any other test's period, whatever order the tests run in.
+            event(a1, 'account.churned', at(200), { reason: 'test over' }),
+            event(a2, 'account.churned', at(200), { reason: 'test over' }),
+          ],
+        },
+        { authorization: `Bearer ${ingestKey}` },
+      );
+      expect(revenue.status).toBe(202);
+      const patched1 = await stack.send('PATCH', `/v1/admin/accounts/${a1}`, admin, { cacUsd: 6000, grossMarginPct: 0.75 });
+      expect(patched1.status).toBe(200);
+      expect(await patched1.json()).toMatchObject({ accountId: a1, cacUsd: 6000, grossMarginPct: 0.75 });
+      expect((await stack.send('PATCH', `/v1/admin/accounts/${a2}`, admin, { cacUsd: 12000, grossMarginPct: 0.6 })).status).toBe(200);
+      expect(await (await stack.send('GET', `/v1/admin/accounts/${a2}`, admin)).json()).toMatchObject({ cacUsd: 12000, grossMarginPct: 0.6 });
+
+      type Ltv = { value: number | null; n: number; grossMargin: number; ltvToCac: { value: number | null; n: number; averageCacUsd: number | null } };
+      type Kpis = { ltv: { overall: Ltv; byCohort: (Ltv & { cohort: string })[] }; ltvToCac: { value: number | null; n: number; averageCacUsd: number | null }; churn: { logo: { lost: number; base: number } }; nps: { overall: { n: number } } };
+      const kpis = async (): Promise<Kpis | undefined> => {
+        const response = await fetch(`${stack.services.playbook.baseUrl}/v1/portfolio/kpis?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${manager}` } });
+        return response.status === 200 ? ((await response.json()) as Kpis) : undefined;
+      };
+      const body = await waitFor(
+        async () => {
+          const result = await kpis();
+          return result && result.ltvToCac.n === 2 && result.churn.logo.base === 3 && result.churn.logo.lost === 1 ? result : undefined;
+        },
+        { description: 'the revenue and both accounts’ CAC in the KPIs of the period' },
+      );
+      // By hand: ARPA (1000 + 3000) / 2 = 2000; margin weighted by MRR (1000 × 0.75 + 3000 × 0.6) / 4000 = 0.6375;
+      // monthly logo churn 1 / 3 → lifetime 3 months; LTV 2000 × 0.6375 × 3 = 3825; average CAC (6000 + 12000) / 2 = 9000.
+      expect(body.ltv.overall.value).toBeCloseTo(3825, 9);
+      expect(body.ltvToCac.averageCacUsd).toBe(9000);
+      expect(body.ltvToCac.value).toBeCloseTo(3825 / 9000, 12);
+      // Per cohort: a1 + a3 churn 1 / 2 → 2 months, 1000 × 0.75 × 2 / 6000 = 0.25; a2 no churn → the 120-month cap, 3000 × 0.6 × 120 / 12,000 = 18.
+      const cohorts = Object.fromEntries(body.ltv.byCohort.map((cohort) => [cohort.cohort, cohort.ltvToCac]));
+      expect(cohorts[at(330).slice(0, 7)]?.value).toBeCloseTo(0.25, 12);
+      expect(cohorts[at(330).slice(0, 7)]?.n).toBe(1);
+      expect(cohorts[at(400).slice(0, 7)]?.value).toBeCloseTo(18, 9);
+
+      // Telemetry cannot move it: an ordinary write key's CAC and margin are dropped, with a warning naming each.
+      const forged = await stack.post(
+        '/v1/events',
+        { events: [event(a1, 'account.updated', at(295), { traits: { cacUsd: 1, grossMarginPct: 0.01 } }), event(a2, 'account.updated', at(295), { traits: { cacUsd: 1 } })] },
+        { authorization: `Bearer ${telemetryKey}` },
+      );
+      expect(forged.status).toBe(202);
+      expect(((await forged.json()) as { warnings: { path: string }[] }).warnings.map((warning) => warning.path)).toEqual([
+        'properties.traits.cacUsd',
+        'properties.traits.grossMarginPct',
+        'properties.traits.cacUsd',
+      ]);
+      // One NPS answer per account after it, on the same partition: once both show, the forged events were projected.
+      const markers = await stack.post('/v1/events', { events: [event(a1, 'nps.responded', at(294), { score: 9 }), event(a2, 'nps.responded', at(294), { score: 9 })] }, { authorization: `Bearer ${telemetryKey}` });
+      expect(markers.status).toBe(202);
+      const after = await waitFor(
+        async () => {
+          const result = await kpis();
+          return result && result.nps.overall.n === 2 ? result : undefined;
+        },
+        { description: 'the answers after the forged events in the KPIs of the period' },
+      );
+      expect(after.ltvToCac).toEqual(body.ltvToCac);
+      expect(after.ltv.overall.grossMargin).toBe(body.ltv.overall.grossMargin);
+    });
+  });
+
   describe('bad input', () => {
     it('rejects a malformed batch whole with 400, listing every problem, and publishes none of it', async () => {
       const accountId = `acct-${randomUUID()}`;

@@ -49,6 +49,13 @@ describe('ingestion over HTTP, on the real stack', () => {
     });
   const event = (overrides: Record<string, unknown> = {}) => ({ id: `evt_${randomUUID()}`, type: 'session.started', accountId: badAccount, timestamp: now(), ...overrides });
   const eventsOn = (accountId: string) => tail.records.filter((record) => record.topic === Topics.events && record.key === accountId);
+  /** A request with a bearer key and an optional JSON body (the admin routes). */
+  const sendAs = (key: string, method: string, path: string, body?: object) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
 
   beforeAll(async () => {
     await resetTestDatabase();
@@ -177,12 +184,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   });
 
   describe('API key administration', () => {
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(adminKey, method, path, body);
 
     it('creates, rotates and revokes keys; only admins may', async () => {
       const created = await admin('POST', '/v1/admin/api-keys', { name: 'ci', scopes: ['ingest'] });
@@ -234,12 +236,7 @@ describe('ingestion over HTTP, on the real stack', () => {
   });
 
   describe('ownership from trusted sources only (issue 13)', () => {
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(adminKey, method, path, body);
 
     it('drops csmId/team/tier from an ingest key’s events and publishes the rest unmarked', async () => {
       const accountId = `own-${randomUUID()}`;
@@ -254,7 +251,7 @@ describe('ingestion over HTTP, on the real stack', () => {
 
     it('publishes an admin ownership change as a trusted account.updated event, and reads it back', async () => {
       const accountId = `own-${randomUUID()}`;
-      expect(await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json()).toEqual({ accountId, csmId: null, team: null, tier: null, updatedAt: null });
+      expect(await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json()).toEqual({ accountId, csmId: null, team: null, tier: null, cacUsd: null, grossMarginPct: null, updatedAt: null });
       const patched = await admin('PATCH', `/v1/admin/accounts/${accountId}`, { csmId: 'csm-ana', team: 'emea' });
       expect(patched.status).toBe(200);
       expect(await patched.json()).toMatchObject({ accountId, csmId: 'csm-ana', team: 'emea', tier: null });
@@ -264,15 +261,76 @@ describe('ingestion over HTTP, on the real stack', () => {
       expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, {})).status).toBe(400);
       expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, { tier: 5 })).status).toBe(400);
     });
+
+  });
+
+  describe('account economics from trusted sources only (issue 18)', () => {
+    // A key of its own: these requests would otherwise spend the admin allowance the directory tests use.
+    let economicsAdminKey = '';
+    beforeAll(async () => {
+      economicsAdminKey = (await app.get(ApiKeysService).create({ name: 'int-admin-economics', scopes: ['admin'] })).key;
+    });
+    const admin = (method: string, path: string, body?: object) => sendAs(economicsAdminKey, method, path, body);
+
+    it('stores CAC and gross margin, audits before and after, and publishes them as trusted traits', async () => {
+      const accountId = `econ-${randomUUID()}`;
+      expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, { csmId: 'csm-ana' })).status).toBe(200);
+      const patched = await admin('PATCH', `/v1/admin/accounts/${accountId}`, { cacUsd: 12000.5, grossMarginPct: 0.725 });
+      expect(patched.status).toBe(200);
+      const after = (await patched.json()) as Record<string, unknown>;
+      expect(after).toMatchObject({ accountId, csmId: 'csm-ana', cacUsd: 12000.5, grossMarginPct: 0.725 });
+      expect(await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json()).toEqual(after);
+      const published = await waitFor(() => eventsOn(accountId).find((record) => JSON.stringify(record.value).includes('cacUsd')), { description: 'the economics event on the topic' });
+      expect(published.value).toMatchObject({ type: 'account.updated', accountId, trustedAttributes: true, properties: { traits: { cacUsd: 12000.5, grossMarginPct: 0.725 } } });
+      expect(Object.keys((published.value as { properties: { traits: object } }).properties.traits)).toEqual(['cacUsd', 'grossMarginPct']);
+      const audit = (await (await admin('GET', `/v1/admin/directory/audit?subject=account:${accountId}`)).json()) as { entries: { action: string; before: unknown; after: unknown }[] };
+      expect(audit.entries[0]).toMatchObject({ action: 'account.economics.patch', before: { csmId: 'csm-ana', cacUsd: null, grossMarginPct: null }, after: { csmId: 'csm-ana', cacUsd: 12000.5, grossMarginPct: 0.725 } });
+
+      // Clearing one keeps the other.
+      expect(await (await admin('PATCH', `/v1/admin/accounts/${accountId}`, { grossMarginPct: null })).json()).toMatchObject({ cacUsd: 12000.5, grossMarginPct: null });
+    });
+
+    it('refuses bad CAC and margin values and unknown fields with 400 naming the field, and changes nothing', async () => {
+      const accountId = `econ-${randomUUID()}`;
+      expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, { cacUsd: 500, grossMarginPct: 0.6 })).status).toBe(200);
+      const before = await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json();
+      await waitFor(() => eventsOn(accountId).length === 1, { description: 'the first change on the topic' });
+      const auditCount = async () => ((await (await admin('GET', `/v1/admin/directory/audit?subject=account:${accountId}`)).json()) as { entries: unknown[] }).entries.length;
+      expect(await auditCount()).toBe(1);
+      for (const [body, field] of [
+        [{ cacUsd: -1 }, 'cacUsd'],
+        [{ cacUsd: '500' }, 'cacUsd'],
+        [{ grossMarginPct: 80 }, 'grossMarginPct'],
+        [{ grossMarginPct: -0.2, csmId: 'csm-ana' }, 'grossMarginPct'],
+        [{ cacUsd: 100, cac: 100 }, 'cac'],
+        [{ cacUsd: 100, margin: 0.5 }, 'margin'],
+      ] as const) {
+        const response = await admin('PATCH', `/v1/admin/accounts/${accountId}`, body);
+        expect([JSON.stringify(body), response.status]).toEqual([JSON.stringify(body), 400]);
+        expect(((await response.json()) as { errors: { path: string }[] }).errors.map((error) => error.path)).toEqual([field]);
+      }
+      expect(await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json()).toEqual(before);
+      expect(await auditCount()).toBe(1);
+      // A later good change on the same key (same partition, in order) proves no refused one was published.
+      expect((await admin('PATCH', `/v1/admin/accounts/${accountId}`, { tier: 'gold' })).status).toBe(200);
+      await waitFor(() => eventsOn(accountId).length >= 2, { description: 'the later change on the topic' });
+      expect(eventsOn(accountId)).toHaveLength(2);
+    });
+
+    it('drops cacUsd and grossMarginPct from an ingest key’s events, with a warning naming each', async () => {
+      const accountId = `econ-${randomUUID()}`;
+      const response = await post('/v1/events', { events: [event({ accountId, type: 'account.updated', properties: { traits: { cacUsd: 1, grossMarginPct: 0.01, plan: 'pro' } } })] });
+      expect(response.status).toBe(202);
+      expect(((await response.json()) as { warnings: { path: string }[] }).warnings.map((warning) => warning.path)).toEqual(['properties.traits.cacUsd', 'properties.traits.grossMarginPct']);
+      const [published] = await waitFor(() => (eventsOn(accountId).length > 0 ? eventsOn(accountId) : undefined), { description: 'the event on the topic' });
+      expect(published?.value).toMatchObject({ properties: { traits: { plan: 'pro' } } });
+      expect(published?.value).not.toHaveProperty('trustedAttributes');
+      expect(JSON.stringify(published?.value)).not.toContain('cacUsd');
+    });
   });
 
   describe('the directory (issue 13)', () => {
-    const admin = (method: string, path: string, body?: object) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
+    const admin = (method: string, path: string, body?: object) => sendAs(adminKey, method, path, body);
     const directoryRecords = (key: string) => tail.records.filter((record) => record.topic === Topics.directory && record.key === key);
 
     it('keeps teams and CSMs, refuses what would break it, publishes and audits every change', async () => {

@@ -143,7 +143,7 @@ const topics: readonly TopicDoc[] = [
     producer: { service: 'ingestion', via: 'POST /v1/events and the Segment-compatible endpoints' },
     consumers: [
       { service: 'scoring', group: 'bellwether-scoring', purpose: 'applies events to per-account state and re-scores' },
-      { service: 'playbook', group: 'bellwether-playbook-events', purpose: 'projects revenue, NPS and onboarding events into the read model of the portfolio KPIs' },
+      { service: 'playbook', group: 'bellwether-playbook-events', purpose: 'projects revenue, NPS and onboarding events, and trusted account economics, into the read model of the portfolio KPIs' },
     ],
     key: 'AccountKey',
     idempotencyKey: '`id` (client-chosen; a half-acknowledged batch that is retried can put an event on the topic twice)',
@@ -156,6 +156,12 @@ const topics: readonly TopicDoc[] = [
         'otherwise the delta moves the MRR by |`mrrDelta`| itself, in the direction of its type (the sign of `mrrDelta` is ignored).',
         '`account.churned` takes the MRR to 0 as churn, including a drop to 0 by a `subscription.changed` up to 7 days before it.',
         'Events are ordered by `timestamp`, then `id`, so arrival order and redelivery do not change the KPIs.',
+      ].join(' '),
+      [
+        'Trusted account attributes: ownership (`csmId`, `team`, `tier`) and the account’s economics (`cacUsd`: cost to acquire it in USD, a number ≥ 0; `grossMarginPct`: a fraction in [0, 1]; `null` clears either)',
+        'apply only from an event with `trustedAttributes: true`, which ingestion alone sets, on events of its admin accounts API and of keys with the `accounts:write` scope.',
+        'The economics travel as `account.updated` `properties.traits`; the portfolio KPIs keep the newest value of each by `timestamp` (LTV/CAC, the MRR-weighted gross margin of LTV).',
+        'Ingestion drops these attributes from every other key’s events (with a warning), and consumers ignore them on an unmarked event.',
       ].join(' '),
     ],
     example: {

@@ -13,6 +13,7 @@ import {
   telemetryEventSchema,
 } from './schemas';
 import {
+  accountEconomicsOf,
   validateAlertLifecycleEvent,
   validateApiKeyRecord,
   validateClockTick,
@@ -181,5 +182,20 @@ describe('message types and their JSON Schemas', () => {
     // The example leaves some optional signals out; the compile-time tie covers every key.
     for (const key of Object.keys(example.signals ?? {})) expect(Object.keys(accountSignalsSchema.properties)).toContain(key);
     expect(validateScoreChanged(example)).toMatchObject({ ok: true });
+  });
+});
+
+describe('accountEconomicsOf', () => {
+  it('keeps a valid cacUsd and grossMarginPct, and null (clear), from an event’s attributes', () => {
+    expect(accountEconomicsOf({ cacUsd: 12000, grossMarginPct: 0.75, plan: 'pro' })).toEqual({ cacUsd: 12000, grossMarginPct: 0.75 });
+    expect(accountEconomicsOf({ cacUsd: 0, grossMarginPct: 1 })).toEqual({ cacUsd: 0, grossMarginPct: 1 });
+    expect(accountEconomicsOf({ cacUsd: null, grossMarginPct: null })).toEqual({ cacUsd: null, grossMarginPct: null });
+    expect(accountEconomicsOf({ plan: 'pro' })).toEqual({});
+  });
+
+  it('leaves out a value outside its range or of another type, so it changes nothing', () => {
+    expect(accountEconomicsOf({ cacUsd: -1, grossMarginPct: 80 })).toEqual({});
+    expect(accountEconomicsOf({ cacUsd: '12000', grossMarginPct: true })).toEqual({});
+    expect(accountEconomicsOf({ cacUsd: { usd: 1 }, grossMarginPct: -0.1 })).toEqual({});
   });
 });

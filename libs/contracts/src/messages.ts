@@ -22,8 +22,9 @@ export interface TelemetryEvent {
   /**
    * Set (to `true`) by ingestion alone, only on events it accepted from a trusted source: a key
    * with the `accounts:write` scope, or its admin accounts API. Ownership attributes
-   * (`ownershipAttributes`: csmId, team, tier) apply only from such events. No client field maps
-   * to it; absent on everything else.
+   * (`ownershipAttributes`: csmId, team, tier) and the account's economics
+   * (`accountEconomicsAttributes`: cacUsd, grossMarginPct) apply only from such events. No client
+   * field maps to it; absent on everything else.
    */
   readonly trustedAttributes?: true;
 }
@@ -34,6 +35,20 @@ export interface TelemetryEvent {
  */
 export const ownershipAttributes = ['csmId', 'team', 'tier'] as const;
 export type OwnershipAttribute = (typeof ownershipAttributes)[number];
+
+/**
+ * Account attributes that drive the portfolio KPIs' unit economics (LTV/CAC, LTV), carried as
+ * `account.updated` traits: `cacUsd`, the cost to acquire the account in USD (a number ≥ 0), and
+ * `grossMarginPct`, its gross margin as a fraction in [0, 1] (0.8 = 80 %); `null` clears either.
+ * Like ownership, only trusted sources may set them (`TelemetryEvent.trustedAttributes`): a
+ * money figure that moves a KPI is not telemetry (docs/security.md, "Trust model").
+ */
+export const accountEconomicsAttributes = ['cacUsd', 'grossMarginPct'] as const;
+export type AccountEconomicsAttribute = (typeof accountEconomicsAttributes)[number];
+
+/** Every attribute only a trusted source may set: ownership, then economics. */
+export const trustedOnlyAttributes = [...ownershipAttributes, ...accountEconomicsAttributes] as const;
+export type TrustedOnlyAttribute = (typeof trustedOnlyAttributes)[number];
 
 /** Health bands, best first (product.md, "Health score"). The schemas' enums and the types come from these lists. */
 export const HEALTH_BANDS = ['green', 'yellow', 'red'] as const;

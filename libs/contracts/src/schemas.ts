@@ -191,6 +191,16 @@ export const accountSignalsSchema = {
   },
 } as const;
 
+/**
+ * The values of the account economics attributes (`accountEconomicsAttributes`), as the admin
+ * accounts API accepts them and as `account.updated` traits carry them: `cacUsd` a number ≥ 0
+ * (USD), `grossMarginPct` a fraction in [0, 1]; `null` clears. One rule for both ends.
+ */
+export const accountEconomicsSchemas = {
+  cacUsd: { type: ['number', 'null'], minimum: 0 },
+  grossMarginPct: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+} as const;
+
 export const telemetryEventSchema = {
   $id: 'https://bellwether.dev/schemas/events.v1.json',
   title: 'bellwether.events.v1',

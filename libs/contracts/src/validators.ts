@@ -1,7 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AlertLifecycleEvent, ApiKeyRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import { accountEconomicsAttributes } from './messages';
+import type { AccountEconomicsAttribute, AlertLifecycleEvent, ApiKeyRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent, JsonObject } from './messages';
 import {
+  accountEconomicsSchemas,
   alertLifecycleEventSchema,
   apiKeyRecordSchema,
   clockTickSchema,
@@ -62,3 +64,21 @@ export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
 export const validatePipelineWatermark = compile<PipelineWatermark>(sharedAjv, pipelineWatermarkSchema);
 export const validateApiKeyRecord = compile<ApiKeyRecord>(sharedAjv, apiKeyRecordSchema);
 export const validateDirectoryRecord = compile<DirectoryRecord>(sharedAjv, directoryRecordSchema);
+
+const economicsValidators = Object.fromEntries(accountEconomicsAttributes.map((name) => [name, sharedAjv.compile(accountEconomicsSchemas[name])])) as Record<AccountEconomicsAttribute, ValidateFunction>;
+
+/**
+ * The account economics a trusted event's attributes set (`account.updated` traits): each of
+ * `accountEconomicsAttributes` present with a valid value (`accountEconomicsSchemas`), `null`
+ * meaning "clear". A present but invalid value (a negative CAC, a margin of `80`) is left out, so
+ * it changes nothing; absent attributes are absent. Pure. Trust is the caller's to check.
+ */
+export function accountEconomicsOf(attributes: JsonObject): Partial<Record<AccountEconomicsAttribute, number | null>> {
+  const values: Partial<Record<AccountEconomicsAttribute, number | null>> = {};
+  for (const name of accountEconomicsAttributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, name)) continue;
+    const value = attributes[name];
+    if (economicsValidators[name](value)) values[name] = value as number | null;
+  }
+  return values;
+}

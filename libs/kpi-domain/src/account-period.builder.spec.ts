@@ -25,6 +25,15 @@ describe('accountPeriodRecord', () => {
     ).toMatchObject({ mrrAtStart: 1000, mrrAtEnd: 1300, expansionMrr: 500, contractionMrr: 200, churnedAt: null, newInPeriod: false });
   });
 
+  it('passes the account’s CAC and gross margin through, and leaves them out when it has none', () => {
+    const revenue = [level('s', '2025-06-01T00:00:00Z', 1000)];
+    expect(accountPeriodRecord({ ...facts(revenue), cacUsd: 6000, grossMarginPct: 0.75 }, period)).toMatchObject({ cacUsd: 6000, grossMarginPct: 0.75 });
+    expect(accountPeriodRecord({ ...facts(revenue), cacUsd: 0 }, period)).toMatchObject({ cacUsd: 0 });
+    const bare = accountPeriodRecord(facts(revenue), period);
+    expect(bare).not.toHaveProperty('cacUsd');
+    expect(bare).not.toHaveProperty('grossMarginPct');
+  });
+
   it('records churn in the period with the MRR lost', () => {
     expect(accountPeriodRecord(facts([level('s', '2025-06-01T00:00:00Z', 800), churned('ch', '2026-03-15T00:00:00Z')]), period)).toMatchObject({
       mrrAtStart: 800,

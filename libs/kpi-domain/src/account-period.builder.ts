@@ -14,6 +14,10 @@ export interface AccountFacts {
    * reconcile a movement inside it. Later ones change nothing.
    */
   readonly revenue: readonly RevenueEntry[];
+  /** Cost to acquire the account, USD (≥ 0); absent when no trusted source supplied one. Passed through to the record. */
+  readonly cacUsd?: number;
+  /** The account's gross margin, a fraction in [0, 1]; absent: `KpiSettings.grossMarginPct` applies. Passed through. */
+  readonly grossMarginPct?: number;
 }
 
 /**
@@ -21,7 +25,8 @@ export interface AccountFacts {
  * once, the subscription level the source of truth): MRR at the start and the end, expansion and
  * contraction inside the period, churn in the period, new in the period. A movement up from a
  * paying MRR is expansion, one down contraction; a movement up from 0 is new business (or a
- * return), not expansion. `windowDays` is the reconciliation window (default
+ * return), not expansion. The account's `cacUsd` and `grossMarginPct`, when given, pass through
+ * unchanged (the LTV and LTV/CAC inputs). `windowDays` is the reconciliation window (default
  * MRR_RECONCILIATION_WINDOW_DAYS). Throws RangeError for an unparseable time.
  */
 export function accountPeriodRecord(facts: AccountFacts, period: KpiPeriod, windowDays: number = MRR_RECONCILIATION_WINDOW_DAYS): AccountPeriodRecord {
@@ -60,5 +65,7 @@ export function accountPeriodRecord(facts: AccountFacts, period: KpiPeriod, wind
     churnedAt,
     churnedMrr,
     newInPeriod: !seenBefore && mrrAtStart === 0 && times.some((at) => at >= start && at < end),
+    ...(facts.cacUsd === undefined ? {} : { cacUsd: facts.cacUsd }),
+    ...(facts.grossMarginPct === undefined ? {} : { grossMarginPct: facts.grossMarginPct }),
   };
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Patch, Req, UseGuards } from '@nestjs/common';
-import { eventLimits } from '@bellwether/contracts';
+import { eventLimits, trustedOnlyAttributes } from '@bellwether/contracts';
 import { RequestRejected, ValidBody, ValidParams, ValidQuery, requestSchemas } from '@bellwether/platform';
 import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { actorOf } from '../directory/directory.controller';
@@ -10,9 +10,13 @@ const accountParams = { type: 'object', required: ['id'], additionalProperties: 
 const noQuery = requestSchemas.nothing;
 import { AccountOwnershipService, type AccountOwnership, type OwnershipPatch } from './account-ownership.service';
 
+/** The fields a PATCH may name: ownership, then economics (the attributes only a trusted source sets). */
+const PATCHABLE = trustedOnlyAttributes;
+
 /**
- * Account ownership (owner CSM, team, tier) from the admin API: a trusted source (issue 13).
- * Admin scope only. GET answers what this API last set (not changes a CRM sync sent as events).
+ * Account ownership (owner CSM, team, tier; issue 13) and economics (CAC in USD, gross margin as
+ * a fraction; issue 18) from the admin API: a trusted source. Admin scope only. GET answers what
+ * this API last set (not changes a CRM sync sent as events).
  */
 @Controller('v1/admin/accounts')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
@@ -26,12 +30,16 @@ export class AccountOwnershipController {
     return this.ownership.get(checkedAccountId(accountId));
   }
 
-  /** 200 with the ownership after the change; it reaches scoring as a trusted `account.updated` event. */
+  /**
+   * 200 with the record after the change; it reaches scoring (ownership) and the KPI read model
+   * (economics) as a trusted `account.updated` event. A bad or unknown field is a 400 naming it,
+   * and nothing changes.
+   */
   @Patch(':id')
   @HttpCode(200)
   patch(@ValidParams(accountParams) { id: accountId }: { id: string }, @ValidBody(patchAccountOwnershipSchema) body: PatchAccountOwnershipBody, @Req() request: AuthenticatedRequest): Promise<AccountOwnership> {
-    const patch: OwnershipPatch = Object.fromEntries((['csmId', 'team', 'tier'] as const).filter((name) => body[name] !== undefined).map((name) => [name, body[name] ?? null]));
-    if (Object.keys(patch).length === 0) throw new RequestRejected(400, [{ path: '', message: 'name at least one of csmId, team, tier (null unassigns)' }]);
+    const patch: OwnershipPatch = Object.fromEntries(PATCHABLE.filter((name) => body[name] !== undefined).map((name) => [name, body[name] ?? null]));
+    if (Object.keys(patch).length === 0) throw new RequestRejected(400, [{ path: '', message: `name at least one of ${PATCHABLE.join(', ')} (null unassigns or clears)` }]);
     return this.ownership.patch(actorOf(request), checkedAccountId(accountId), patch);
   }
 }

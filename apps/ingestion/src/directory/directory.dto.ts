@@ -1,3 +1,5 @@
+import { accountEconomicsSchemas } from '@bellwether/contracts';
+
 /**
  * Request schemas of the directory and account-ownership admin routes, run by the shared
  * `ValidParams` / `ValidQuery` / `ValidBody` pipe (libs/platform), so a bad, unknown or repeated
@@ -20,11 +22,16 @@ export const putTeamSchema = {
 /** PUT /v1/admin/directory/csms/{csmId}: the team (in the directory), or null for none. */
 export const putCsmSchema = { type: 'object', required: ['team'], additionalProperties: false, properties: { team: directoryIdOrNull } } as const;
 
-/** PATCH /v1/admin/accounts/{id}: absent leaves a field as it is, null unassigns it. */
+/**
+ * PATCH /v1/admin/accounts/{id}: absent leaves a field as it is, null unassigns (ownership) or
+ * clears (economics) it. `cacUsd`: USD, a number ≥ 0; `grossMarginPct`: a fraction in [0, 1]
+ * (0.8, not 80). The economics rule is libs/contracts' `accountEconomicsSchemas`, the one the KPI
+ * read model applies to the event this change becomes.
+ */
 export const patchAccountOwnershipSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { csmId: directoryIdOrNull, team: directoryIdOrNull, tier: directoryIdOrNull },
+  properties: { csmId: directoryIdOrNull, team: directoryIdOrNull, tier: directoryIdOrNull, cacUsd: accountEconomicsSchemas.cacUsd, grossMarginPct: accountEconomicsSchemas.grossMarginPct },
 } as const;
 
 /** GET /v1/admin/directory/audit?limit=&subject= */
@@ -47,6 +54,8 @@ export interface PatchAccountOwnershipBody {
   readonly csmId?: string | null;
   readonly team?: string | null;
   readonly tier?: string | null;
+  readonly cacUsd?: number | null;
+  readonly grossMarginPct?: number | null;
 }
 export interface AuditQuery {
   readonly limit?: number;

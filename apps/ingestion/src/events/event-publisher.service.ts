@@ -17,7 +17,7 @@ const ingestMetrics = {
   }),
   ownershipIgnored: new Counter({
     name: 'bellwether_ingest_ownership_changes_ignored_total',
-    help: 'Ownership attributes (csmId, team, tier) dropped from events of keys without the accounts:write scope',
+    help: 'Trusted-only attributes (ownership: csmId, team, tier; economics: cacUsd, grossMarginPct) dropped from events of keys without the accounts:write scope',
     labelNames: ['source'] as const,
   }),
 };
@@ -27,7 +27,7 @@ export function countDedupUnavailable(): void {
   ingestMetrics.dedupDegraded.inc();
 }
 
-/** Counts ownership attributes dropped from an untrusted key's events (see ownership-trust.ts). */
+/** Counts ownership and economics attributes dropped from an untrusted key's events (see ownership-trust.ts). */
 export function countIgnoredOwnership(source: TelemetryEvent['source'], attributes: number): void {
   if (attributes > 0) ingestMetrics.ownershipIgnored.inc({ source }, attributes);
 }

@@ -17,6 +17,20 @@ describe('withoutUntrustedOwnership', () => {
     ]);
   });
 
+  it('drops cacUsd and grossMarginPct from an untrusted key’s attribute events too, naming them as account economics (issue 18)', () => {
+    const money: NativeEvent = { id: 'm1', type: 'account.updated', accountId: 'acme', timestamp: at, properties: { traits: { cacUsd: 1, grossMarginPct: 0.1, plan: 'pro' } } };
+    const billing: NativeEvent = { id: 'm2', type: 'subscription.changed', accountId: 'acme', timestamp: at, properties: { mrr: 900, cacUsd: 1 } };
+    const result = withoutUntrustedOwnership([money, billing], false);
+    expect(result.events).toEqual([{ ...money, properties: { traits: { plan: 'pro' } } }, { ...billing, properties: { mrr: 900 } }]);
+    expect(result.ignored.map((problem) => [problem.index, problem.path])).toEqual([
+      [0, 'properties.traits.cacUsd'],
+      [0, 'properties.traits.grossMarginPct'],
+      [1, 'properties.cacUsd'],
+    ]);
+    expect(result.ignored[0]?.message).toContain('account economics (cacUsd, grossMarginPct)');
+    expect(withoutUntrustedOwnership([money], true).events).toEqual([money]);
+  });
+
   it('passes a trusted key’s events unchanged', () => {
     expect(withoutUntrustedOwnership([group, subscription], true)).toEqual({ events: [group, subscription], ignored: [] });
   });

@@ -1,4 +1,4 @@
-import { ownershipAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import { ownershipAttributes, trustedOnlyAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { RequestProblem } from '@bellwether/platform';
 import { hasScope, type Principal } from '@bellwether/auth';
 import type { NativeEvent } from '@bellwether/ingestion-domain';
@@ -9,23 +9,27 @@ const attributeCarriers: ReadonlyMap<string, 'properties' | 'traits'> = new Map(
   ['account.updated', 'traits'],
 ]);
 
-/** A trusted source of ownership: a key with the `accounts:write` scope (admin holds every scope). */
+/**
+ * A trusted source of ownership and economics (CAC, gross margin): a key with the
+ * `accounts:write` scope (admin holds every scope).
+ */
 export function mayChangeOwnership(principal: Principal | undefined): boolean {
   return principal !== undefined && hasScope(principal, 'accounts:write');
 }
 
 export interface OwnershipFiltering {
-  /** The events to publish: from an untrusted key, without ownership attributes. */
+  /** The events to publish: from an untrusted key, without ownership or economics attributes. */
   readonly events: readonly NativeEvent[];
   /** One warning per dropped attribute, naming the event (its position and id) and the field. */
   readonly ignored: readonly RequestProblem[];
 }
 
 /**
- * Drops ownership changes (csmId, team, tier: who sees an account) from events of an untrusted
- * key, keeping the rest of their attributes (plan, seats, MRR…). Trusted sources are the admin API
- * and keys with the `accounts:write` scope (issue 13, docs/security.md); their events pass as
- * they are. Pure. Only the events whose attributes scoring applies are looked at
+ * Drops the attributes only a trusted source may set (`trustedOnlyAttributes`: ownership — csmId,
+ * team, tier: who sees an account — and economics — cacUsd, grossMarginPct: what the LTV/CAC KPIs
+ * are computed from) from events of an untrusted key, keeping the rest of their attributes (plan,
+ * seats, MRR…). Trusted sources are the admin API and keys with the `accounts:write` scope
+ * (issues 13 and 18, docs/security.md); their events pass as they are. Pure. Only the events whose attributes scoring applies are looked at
  * (`subscription.changed` properties, `account.updated` traits); other events keep their
  * properties. `indexOf` maps an event's position to the index the client knows (none for Segment,
  * whose messages do not map one to one).
@@ -39,7 +43,7 @@ export function withoutUntrustedOwnership(events: readonly NativeEvent[], truste
     if (!carrier || !properties) return event;
     const source = carrier === 'properties' ? properties : objectOf(properties['traits']);
     if (!source) return event;
-    const dropped = ownershipAttributes.filter((name) => name in source);
+    const dropped = trustedOnlyAttributes.filter((name) => name in source);
     if (dropped.length === 0) return event;
     const index = indexOf(position);
     const prefix = carrier === 'properties' ? 'properties' : 'properties.traits';
@@ -47,7 +51,7 @@ export function withoutUntrustedOwnership(events: readonly NativeEvent[], truste
       ignored.push({
         ...(index !== undefined ? { index } : {}),
         path: `${prefix}.${name}`,
-        message: `ignored on event ${event.id}: ownership (csmId, team, tier) may only be set by the admin API or a key with the accounts:write scope`,
+        message: `ignored on event ${event.id}: ${(ownershipAttributes as readonly string[]).includes(name) ? 'ownership (csmId, team, tier)' : 'account economics (cacUsd, grossMarginPct)'} may only be set by the admin API or a key with the accounts:write scope`,
       });
     }
     const kept = withoutKeys(source, dropped);

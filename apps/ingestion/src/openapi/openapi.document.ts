@@ -1,4 +1,4 @@
-import { ingestEventsRequestSchema } from '@bellwether/contracts';
+import { accountEconomicsSchemas, ingestEventsRequestSchema } from '@bellwether/contracts';
 import { errorListLimits, requestSchemas } from '@bellwether/platform';
 import { createApiKeyRequestSchema } from '../admin/create-api-key.dto';
 import { segmentBatchSchema, segmentMessageSchema } from '@bellwether/ingestion-domain';
@@ -131,6 +131,8 @@ const accountOwnership = {
     csmId: { type: ['string', 'null'] },
     team: { type: ['string', 'null'] },
     tier: { type: ['string', 'null'] },
+    cacUsd: { type: ['number', 'null'], description: 'Cost to acquire the account, USD' },
+    grossMarginPct: { type: ['number', 'null'], description: 'Gross margin, a fraction in [0, 1]' },
     updatedAt: { type: ['string', 'null'], format: 'date-time' },
   },
 };
@@ -175,14 +177,14 @@ const directoryAndOwnershipPaths = {
     delete: { tags: ['admin'], summary: 'Remove a CSM from the directory', security: [{ bearer: [] }], parameters: [pathId('csmId')], responses: { '204': { description: 'removed' }, '404': problem('no such CSM'), ...adminDenied } },
   },
   '/v1/admin/accounts/{id}': {
-    get: { tags: ['admin'], summary: 'Account ownership as the admin API last set it', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': jsonAnswer('the ownership (nulls if never set)', accountOwnership), '400': problem('invalid id'), ...adminDenied } },
+    get: { tags: ['admin'], summary: 'Account ownership and economics (CAC, gross margin) as the admin API last set them', security: [{ bearer: [] }], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': jsonAnswer('the ownership (nulls if never set)', accountOwnership), '400': problem('invalid id'), ...adminDenied } },
     patch: {
       tags: ['admin'],
-      summary: 'Change account ownership (owner CSM, team, tier): a trusted source; absent fields stay, null unassigns',
+      summary: 'Change account ownership (owner CSM, team, tier) and economics (CAC in USD, gross margin as a fraction): a trusted source; absent fields stay, null unassigns or clears',
       security: [{ bearer: [] }],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      requestBody: jsonBody({ type: 'object', minProperties: 1, additionalProperties: false, properties: { csmId: nullableId, team: nullableId, tier: nullableId } }),
-      responses: { '200': jsonAnswer('the ownership after the change', accountOwnership), '400': problem('invalid field (named)'), ...adminDenied },
+      requestBody: jsonBody({ type: 'object', minProperties: 1, additionalProperties: false, properties: { csmId: nullableId, team: nullableId, tier: nullableId, cacUsd: accountEconomicsSchemas.cacUsd, grossMarginPct: accountEconomicsSchemas.grossMarginPct } }),
+      responses: { '200': jsonAnswer('the record after the change', accountOwnership), '400': problem('invalid field (named)'), ...adminDenied },
     },
   },
 };

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { AlertLifecycleEvent, AlertLifecycleKind, TelemetryEvent } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, AlertLifecycleKind, JsonObject, TelemetryEvent } from '@bellwether/contracts';
 import { createServiceDataSource, migrate } from '@bellwether/platform';
 import { alertLifecycleEvent, observedManager, SeededRandom, statementsOf, telemetryEvent, testEnvironment } from '@bellwether/testing';
 import { computePortfolioKpis } from '@bellwether/kpi-domain';
@@ -31,6 +31,23 @@ function eventsOf(prefix: string, count: number, seed: string): TelemetryEvent[]
     else if (pick === 4 || pick === 5) events.push(telemetryEvent({ ...base, type: 'onboarding.milestone_completed', properties: { milestone: MILESTONES[random.int(0, MILESTONES.length - 1)] } }));
     else events.push(telemetryEvent({ ...base, type: 'feature_used' }));
   }
+  // Account economics (issue 18) from a generator of their own, so the events above stay as they were:
+  // trusted and untrusted, set, cleared and invalid, at random places and (hourly) times, ties included.
+  const economics = new SeededRandom(`${seed}-economics`);
+  const traitChoices: JsonObject[] = [{ cacUsd: 0 }, { grossMarginPct: 0.5 }, { cacUsd: null }, { grossMarginPct: null }, { cacUsd: -5, grossMarginPct: 80 }];
+  for (let n = 0; n < Math.ceil(count / 8); n += 1) {
+    const pick = economics.int(0, traitChoices.length);
+    const traits = traitChoices[pick] ?? { cacUsd: economics.int(1, 20_000), grossMarginPct: economics.int(0, 100) / 100 };
+    const event = telemetryEvent({
+      id: `${prefix}-econ-${n}`,
+      accountId: `${prefix}-acc-${economics.int(0, 7)}`,
+      timestamp: new Date(Date.parse('2026-03-01T00:00:00.000Z') + economics.int(0, 40 * 24) * 3_600_000).toISOString(),
+      type: 'account.updated',
+      properties: { traits },
+      ...(economics.chance(0.8) ? { trustedAttributes: true as const } : {}),
+    });
+    events.splice(economics.int(0, events.length), 0, event);
+  }
   return events;
 }
 
@@ -56,7 +73,9 @@ function alertStepsOf(prefix: string, count: number, seed: string): AlertLifecyc
 async function modelsOf(prefix: string): Promise<unknown> {
   const q = async (sql: string) => JSON.parse(JSON.stringify(await dataSource.query(sql, [`${prefix}-%`])).split(prefix).join('P')) as unknown;
   return {
-    accounts: await q('SELECT account_id, contract_start, first_seen, milestones, onboarded_at FROM playbook.kpi_accounts WHERE account_id LIKE $1 ORDER BY account_id'),
+    accounts: await q(
+      'SELECT account_id, contract_start, first_seen, milestones, onboarded_at, cac_usd, cac_usd_at, gross_margin_pct, gross_margin_pct_at FROM playbook.kpi_accounts WHERE account_id LIKE $1 ORDER BY account_id',
+    ),
     revenue: await q('SELECT event_id, account_id, at, kind, amount FROM playbook.kpi_revenue WHERE account_id LIKE $1 ORDER BY event_id'),
     nps: await q('SELECT event_id, account_id, at, score FROM playbook.kpi_nps WHERE account_id LIKE $1 ORDER BY event_id'),
     alerts: await q('SELECT alert_id, account_id, rule, category, opened_at, acknowledged_at, resolved_at, outcome, revision FROM playbook.kpi_alerts WHERE account_id LIKE $1 ORDER BY alert_id'),
@@ -96,6 +115,7 @@ describe('KPI projections, set-based, on a real Postgres', () => {
     const once = await modelsOf(`${run}-b`);
     expect(once).toEqual(await modelsOf(`${run}-a`));
     expect((once as { accounts: { onboarded_at: string | null }[] }).accounts.some((account) => account.onboarded_at !== null)).toBe(true);
+    expect((once as { accounts: { cac_usd_at: string | null }[] }).accounts.some((account) => account.cac_usd_at !== null)).toBe(true);
 
     await dataSource.transaction((manager) => kpis.projectEvents(manager, batched.events));
     expect(await modelsOf(`${run}-b`)).toEqual(once);
@@ -180,6 +200,47 @@ describe('KPI projections, set-based, on a real Postgres', () => {
     // The subscription change after the period's end (within the window) still reconciles the contraction of 31 March: March keeps 1.0 for that account.
     await dataSource.transaction((manager) => kpis.projectEvents(manager, eventsOfRun(`${run}-c`, '2026-04-02T00:00:00.000Z', '2026-03-31T23:00:00.000Z')));
     expect(await kpisOf(`${run}-c`)).toEqual({ grr: { value: 0.67, n: 2 }, nrr: { value: 0.67, n: 2 }, lost: 3300, base: 10_000 });
+  });
+
+  it('keeps each account’s CAC and gross margin from trusted account.updated events only: the newest by event time, null clearing, bad values ignored (issue 18)', async () => {
+    const run = `kpi-econ-${Date.now()}`;
+    const updated = (id: string, timestamp: string, traits: Record<string, unknown>, trusted = true): TelemetryEvent =>
+      telemetryEvent({ id: `${run}-${id}`, accountId: `${run}-acc`, type: 'account.updated', timestamp, properties: { traits: traits as TelemetryEvent['properties'] }, ...(trusted ? { trustedAttributes: true as const } : {}) });
+    const project = (...events: TelemetryEvent[]) => dataSource.transaction((manager) => kpis.projectEvents(manager, events));
+    const economicsOf = async () =>
+      ((await dataSource.query('SELECT cac_usd, gross_margin_pct FROM playbook.kpi_accounts WHERE account_id = $1', [`${run}-acc`])) as { cac_usd: string | null; gross_margin_pct: string | null }[])[0];
+
+    // Telemetry (no trustedAttributes) never sets them, not even on an account's first event.
+    await project(updated('forged', '2026-03-01T00:00:00.000Z', { cacUsd: 1, grossMarginPct: 0.01 }, false));
+    expect(await economicsOf()).toEqual({ cac_usd: null, gross_margin_pct: null });
+
+    await project(updated('set', '2026-03-02T00:00:00.000Z', { cacUsd: 12000.5, grossMarginPct: 0.725 }));
+    expect(await economicsOf()).toEqual({ cac_usd: '12000.5', gross_margin_pct: '0.725' });
+
+    // Later telemetry, an invalid trusted value and an older trusted setting delivered late change nothing.
+    await project(updated('forged-later', '2026-03-09T00:00:00.000Z', { cacUsd: 1 }, false), updated('invalid', '2026-03-09T00:00:00.000Z', { cacUsd: -1, grossMarginPct: 80 }));
+    await project(updated('older', '2026-02-01T00:00:00.000Z', { cacUsd: 500, grossMarginPct: 0.1 }));
+    expect(await economicsOf()).toEqual({ cac_usd: '12000.5', gross_margin_pct: '0.725' });
+
+    // null clears one, leaving the other; in one batch the newest by event time wins, whatever the record order.
+    await project(updated('clear', '2026-03-10T00:00:00.000Z', { grossMarginPct: null }), updated('stale', '2026-03-01T12:00:00.000Z', { grossMarginPct: 0.3, cacUsd: 7000 }));
+    expect(await economicsOf()).toEqual({ cac_usd: '12000.5', gross_margin_pct: null });
+
+    // Redelivered, nothing moves; a newer setting does.
+    await project(updated('clear', '2026-03-10T00:00:00.000Z', { grossMarginPct: null }), updated('set', '2026-03-02T00:00:00.000Z', { cacUsd: 12000.5, grossMarginPct: 0.725 }));
+    expect(await economicsOf()).toEqual({ cac_usd: '12000.5', gross_margin_pct: null });
+    await project(updated('newer', '2026-03-11T00:00:00.000Z', { cacUsd: 9000, grossMarginPct: 0.6 }));
+    expect(await economicsOf()).toEqual({ cac_usd: '9000', gross_margin_pct: '0.6' });
+
+    // And the KPIs read them: with revenue, LTV/CAC has a value (n 1).
+    await project(telemetryEvent({ id: `${run}-mrr`, accountId: `${run}-acc`, type: 'subscription.changed', timestamp: '2026-01-01T00:00:00.000Z', properties: { mrr: 1000 } }));
+    const march = { start: '2026-03-01T00:00:00.000Z', end: '2026-04-01T00:00:00.000Z', months: 1 };
+    const models = await dataSource.transaction((manager) => kpis.readModels(manager, march.end));
+    const mine = <T extends { account_id: string }>(rows: readonly T[]) => rows.filter((row) => row.account_id === `${run}-acc`);
+    const result = computePortfolioKpis(portfolioKpiInput({ ...models, segments: mine(models.segments), accounts: mine(models.accounts), revenue: mine(models.revenue), alerts: [], runs: [], nps: [] }, march), march);
+    // No churn: lifetime capped at 120 months; LTV 1000 × 0.6 × 120 = 72,000; / 9000 = 8.
+    expect(result.ltvToCac).toMatchObject({ n: 1, averageCacUsd: 9000, healthy: true });
+    expect(result.ltvToCac.value).toBeCloseTo(8, 9);
   });
 
   it('writes no new row version of an account for usage that changes nothing (the busiest case: every event of the topic)', async () => {

@@ -1,4 +1,4 @@
-import type { KpiPeriod } from '@bellwether/kpi-domain';
+import { computePortfolioKpis, type KpiPeriod } from '@bellwether/kpi-domain';
 import type { KpiReadModels } from './kpi-read-model.repository';
 import { portfolioKpiInput } from './portfolio-kpi-input';
 
@@ -8,9 +8,9 @@ const at = (iso: string) => new Date(iso);
 const models: KpiReadModels = {
   segments: [{ account_id: 'acc_paying', segment: 'at_risk' }],
   accounts: [
-    { account_id: 'acc_paying', contract_start: at('2026-03-10T00:00:00.000Z'), first_seen: at('2026-02-01T00:00:00.000Z'), onboarded_at: null },
-    { account_id: 'acc_trial', contract_start: null, first_seen: at('2026-05-20T00:00:00.000Z'), onboarded_at: null },
-    { account_id: 'acc_silent', contract_start: null, first_seen: at('2026-05-01T00:00:00.000Z'), onboarded_at: null },
+    { account_id: 'acc_paying', contract_start: at('2026-03-10T00:00:00.000Z'), first_seen: at('2026-02-01T00:00:00.000Z'), onboarded_at: null, cac_usd: null, gross_margin_pct: null },
+    { account_id: 'acc_trial', contract_start: null, first_seen: at('2026-05-20T00:00:00.000Z'), onboarded_at: null, cac_usd: null, gross_margin_pct: null },
+    { account_id: 'acc_silent', contract_start: null, first_seen: at('2026-05-01T00:00:00.000Z'), onboarded_at: null, cac_usd: null, gross_margin_pct: null },
   ],
   revenue: [
     { event_id: 'e1', account_id: 'acc_paying', at: at('2026-03-10T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
@@ -55,7 +55,7 @@ describe('portfolioKpiInput', () => {
   it('reconciles a contraction in the period with the subscription change read from after its end: one movement, in the period of the level', () => {
     const seatCut: KpiReadModels = {
       ...models,
-      accounts: [{ account_id: 'acc_cut', contract_start: null, first_seen: at('2026-01-01T00:00:00.000Z'), onboarded_at: null }],
+      accounts: [{ account_id: 'acc_cut', contract_start: null, first_seen: at('2026-01-01T00:00:00.000Z'), onboarded_at: null, cac_usd: null, gross_margin_pct: null }],
       revenue: [
         { event_id: 'c1', account_id: 'acc_cut', at: at('2026-01-01T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
         { event_id: 'c2', account_id: 'acc_cut', at: at('2026-06-30T20:00:00.000Z'), kind: 'contracted', amount: '-300' },
@@ -65,6 +65,70 @@ describe('portfolioKpiInput', () => {
     expect(portfolioKpiInput(seatCut, period).accounts).toMatchObject([{ accountId: 'acc_cut', mrrAtStart: 1000, contractionMrr: 0, mrrAtEnd: 1000 }]);
     const july: KpiPeriod = { start: '2026-07-01T00:00:00.000Z', end: '2026-08-01T00:00:00.000Z', months: 31 / 30.4375 };
     expect(portfolioKpiInput(seatCut, july).accounts).toMatchObject([{ accountId: 'acc_cut', mrrAtStart: 1000, contractionMrr: 300, mrrAtEnd: 700 }]);
+  });
+
+  describe('account economics (issue 18)', () => {
+    // June 2026 as exactly one month, so the rates need no conversion by hand.
+    const june: KpiPeriod = { start: '2026-06-01T00:00:00.000Z', end: '2026-07-01T00:00:00.000Z', months: 1 };
+    const account = (id: string, contractStart: string, cac: string | null, margin: string | null) => ({
+      account_id: id,
+      contract_start: at(contractStart),
+      first_seen: at('2026-01-01T00:00:00.000Z'),
+      onboarded_at: null,
+      cac_usd: cac,
+      gross_margin_pct: margin,
+    });
+    const economics: KpiReadModels = {
+      ...models,
+      segments: [
+        { account_id: 'a1', segment: 'loyal' },
+        { account_id: 'a2', segment: 'loyal' },
+        { account_id: 'a3', segment: 'stable' },
+      ],
+      accounts: [account('a1', '2026-01-01T00:00:00.000Z', '6000', '0.75'), account('a2', '2026-02-01T00:00:00.000Z', '12000', '0.6'), account('a3', '2026-01-01T00:00:00.000Z', null, null)],
+      revenue: [
+        { event_id: 'r1', account_id: 'a1', at: at('2026-01-01T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
+        { event_id: 'r2', account_id: 'a2', at: at('2026-02-01T00:00:00.000Z'), kind: 'subscription', amount: '3000' },
+        { event_id: 'r3', account_id: 'a3', at: at('2026-01-01T00:00:00.000Z'), kind: 'subscription', amount: '1000' },
+        { event_id: 'r4', account_id: 'a3', at: at('2026-06-15T00:00:00.000Z'), kind: 'churned', amount: '0' },
+      ],
+    };
+
+    it('feeds each account’s CAC and gross margin to the records, and none for an account without them', () => {
+      const records = portfolioKpiInput(economics, june).accounts;
+      expect(records.find((record) => record.accountId === 'a1')).toMatchObject({ cacUsd: 6000, grossMarginPct: 0.75 });
+      expect(records.find((record) => record.accountId === 'a2')).toMatchObject({ cacUsd: 12000, grossMarginPct: 0.6 });
+      const bare = records.find((record) => record.accountId === 'a3');
+      expect(bare).not.toHaveProperty('cacUsd');
+      expect(bare).not.toHaveProperty('grossMarginPct');
+    });
+
+    it('so LTV/CAC has a value overall, per segment and per cohort, each with its sample size', () => {
+      const kpis = computePortfolioKpis(portfolioKpiInput(economics, june), june);
+      // Overall: ARPA (1000 + 3000) / 2 = 2000; MRR-weighted margin (1000 × 0.75 + 3000 × 0.6) / 4000 = 0.6375;
+      // monthly logo churn 1 / 3 → lifetime 3 months; LTV 2000 × 0.6375 × 3 = 3825; average CAC (6000 + 12000) / 2 = 9000.
+      expect(kpis.ltv.overall.grossMargin).toBeCloseTo(0.6375, 12);
+      expect(kpis.ltv.overall.value).toBeCloseTo(3825, 9);
+      expect(kpis.ltvToCac).toMatchObject({ n: 2, averageCacUsd: 9000, healthy: false });
+      expect(kpis.ltvToCac.value).toBeCloseTo(3825 / 9000, 12);
+      // loyal (a1, a2): no churn → the 120-month cap; 2000 × 0.6375 × 120 = 153,000 / 9000 = 17. stable (a3): nobody pays at the end.
+      expect(kpis.ltv.bySegment.loyal.ltvToCac.value).toBeCloseTo(17, 9);
+      expect(kpis.ltv.bySegment.loyal.ltvToCac).toMatchObject({ n: 2, healthy: true });
+      expect(kpis.ltv.bySegment.stable.ltvToCac).toEqual({ value: null, n: 0, averageCacUsd: null, healthy: null });
+      // 2026-01 (a1, a3): churn 1 / 2 → 2 months; 1000 × 0.75 × 2 = 1500 / 6000. 2026-02 (a2): 3000 × 0.6 × 120 = 216,000 / 12,000.
+      const byCohort = Object.fromEntries(kpis.ltv.byCohort.map((cohort) => [cohort.cohort, cohort.ltvToCac]));
+      expect(byCohort['2026-01']?.value).toBeCloseTo(0.25, 12);
+      expect(byCohort['2026-01']?.n).toBe(1);
+      expect(byCohort['2026-02']?.value).toBeCloseTo(18, 9);
+      expect(byCohort['2026-02']?.n).toBe(1);
+    });
+
+    it('without any CAC LTV/CAC stays null (n 0), and LTV uses the default margin', () => {
+      const none = { ...economics, accounts: economics.accounts.map((row) => ({ ...row, cac_usd: null, gross_margin_pct: null })) };
+      const kpis = computePortfolioKpis(portfolioKpiInput(none, june), june);
+      expect(kpis.ltvToCac).toEqual({ value: null, n: 0, averageCacUsd: null, healthy: null });
+      expect(kpis.ltv.overall.grossMargin).toBe(0.8);
+    });
   });
 
   it('maps alerts, NPS answers and runs with ISO times; a run has ended only once completed or exited', () => {

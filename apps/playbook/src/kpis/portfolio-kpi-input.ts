@@ -14,7 +14,9 @@ const ONBOARDING_DAYS = 90;
  * its latest snapshot's (`stable` before its first score change); its cohort is the month of its
  * contract start (or of its first sighting); an onboarding is due ONBOARDING_DAYS after the
  * contract start; a risk detection is a `segment_at_risk` alert, paired with the account's first
- * churn.
+ * churn. An account's CAC and gross margin are its latest from a trusted source (the admin API or
+ * an `accounts:write` key; not as of the period: a figure corrected later applies to every
+ * period); without them it supplies no CAC to LTV/CAC and LTV uses the default margin.
  */
 export function portfolioKpiInput(models: KpiReadModels, period: KpiPeriod): PortfolioKpiInput {
   const segmentOf = new Map(models.segments.map((row) => [row.account_id, row.segment]));
@@ -40,7 +42,14 @@ export function portfolioKpiInput(models: KpiReadModels, period: KpiPeriod): Por
       .filter((account) => revenueBeforeEnd.has(account.account_id))
       .map((account) => {
         const start = account.contract_start ?? account.first_seen;
-        return { accountId: account.account_id, segment: segmentFor(account.account_id), cohort: start.toISOString().slice(0, 7), revenue: revenueOf.get(account.account_id) ?? [] };
+        return {
+          accountId: account.account_id,
+          segment: segmentFor(account.account_id),
+          cohort: start.toISOString().slice(0, 7),
+          revenue: revenueOf.get(account.account_id) ?? [],
+          ...(account.cac_usd === null ? {} : { cacUsd: Number(account.cac_usd) }),
+          ...(account.gross_margin_pct === null ? {} : { grossMarginPct: Number(account.gross_margin_pct) }),
+        };
       })
       .map((facts) => accountPeriodRecord(facts, period)),
     npsResponses: nps.map((row) => ({ accountId: row.account_id, segment: segmentFor(row.account_id), score: row.score, at: row.at.toISOString() })),

@@ -5,6 +5,7 @@ import { DeliveryLeases1763900000310 } from './1763900000310-delivery-leases';
 import { ProcessedMessagesRetention1763900000311 } from './1763900000311-processed-messages-retention';
 import { KpiContractStartEventTime1763900000312 } from './1763900000312-kpi-contract-start-event-time';
 import { AccountSnapshotProfile1763900000313 } from './1763900000313-account-snapshot-profile';
+import { KpiAccountEconomics1763900000314 } from './1763900000314-kpi-account-economics';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const PLAYBOOK_SCHEMA = 'playbook';
@@ -18,4 +19,5 @@ export const playbookMigrations = [
   ProcessedMessagesRetention1763900000311,
   KpiContractStartEventTime1763900000312,
   AccountSnapshotProfile1763900000313,
+  KpiAccountEconomics1763900000314,
 ];

@@ -1,0 +1,32 @@
+import { createRequestValidator } from '@bellwether/platform';
+import { patchAccountOwnershipSchema } from './directory.dto';
+
+describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
+  const validate = createRequestValidator('body', patchAccountOwnershipSchema);
+  const pathsOf = (body: unknown) => {
+    const result = validate(body);
+    return result.ok ? [] : [...new Set(result.problems.map((problem) => problem.path))];
+  };
+
+  it('accepts ownership, CAC in USD and gross margin as a fraction, and null to clear', () => {
+    expect(pathsOf({ csmId: 'csm-ana', team: 'emea', tier: 'enterprise' })).toEqual([]);
+    expect(pathsOf({ cacUsd: 12000, grossMarginPct: 0.75 })).toEqual([]);
+    expect(pathsOf({ cacUsd: 0, grossMarginPct: 0 })).toEqual([]);
+    expect(pathsOf({ cacUsd: 1234.56, grossMarginPct: 1 })).toEqual([]);
+    expect(pathsOf({ cacUsd: null, grossMarginPct: null, tier: null })).toEqual([]);
+  });
+
+  it('names each bad economics value: a negative CAC, a margin in percent, text, a boolean, an object', () => {
+    expect(pathsOf({ cacUsd: -1 })).toEqual(['cacUsd']);
+    expect(pathsOf({ grossMarginPct: 80 })).toEqual(['grossMarginPct']);
+    expect(pathsOf({ grossMarginPct: -0.01 })).toEqual(['grossMarginPct']);
+    expect(pathsOf({ cacUsd: '12000', grossMarginPct: '0.8' })).toEqual(['cacUsd', 'grossMarginPct']);
+    expect(pathsOf({ cacUsd: true })).toEqual(['cacUsd']);
+    expect(pathsOf({ cacUsd: { usd: 5 } })).toEqual(['cacUsd']);
+  });
+
+  it('names an unknown field, next to a good one', () => {
+    expect(pathsOf({ cacUsd: 100, cac: 100 })).toEqual(['cac']);
+    expect(pathsOf({ grossMargin: 0.8 })).toEqual(['grossMargin']);
+  });
+});

@@ -154,7 +154,7 @@ export function evaluateAccount(state: AccountState, asOf: string, scorecard: Sc
  * How far usage fell below its own 90-day level, 0–1: 0 at ≥ 90% of the level, 1 at ≤ 40%
  * (the `usage_level` measure's scale, read by the churn model). 0 without the signal.
  */
-export function longDeclineOf(signals: Pick<Signals, 'usageLevel'>): number {
+export function longDeclineOf(signals: { readonly usageLevel?: { readonly ratio: number } | null }): number {
   const ratio = signals.usageLevel?.ratio;
   if (ratio === undefined) return 0;
   return Math.min(1, Math.max(0, (USAGE_LEVEL_FULL - ratio) / (USAGE_LEVEL_FULL - USAGE_LEVEL_NONE)));

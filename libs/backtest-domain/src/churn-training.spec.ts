@@ -1,5 +1,5 @@
 import { defaultRuleSet } from '@bellwether/alerting-domain';
-import { churnProbability, defaultScorecard, isLearnedModelUsable, type ChurnInputs } from '@bellwether/scoring-domain';
+import { churnProbability, defaultScorecard, isLearnedModelUsable, learnedChurnModelFromJson, type ChurnInputs } from '@bellwether/scoring-domain';
 import { backtestArchetypeMix, generateCustomerBase } from '@bellwether/testing';
 import { churnExamplesOf, churnInputsOfChange, churnOutcomesOf, medianChurnTime, trainChurnModel, type ChurnExample } from './churn-training';
 import { replayHistory, telemetryEventsOf } from './replay';
@@ -69,6 +69,8 @@ describe('churn model training', () => {
     expect(report.model.standardisation.detractor).toEqual({ mean: 0, scale: 1 });
     expect(report.holdOut.learned).toMatchObject({ examples: 2, churned: 1, auc: 1 });
     expect(report.model.metrics).toMatchObject({ holdOut: report.holdOut });
+    // The model as written to JSON is a valid scorecard field.
+    expect(learnedChurnModelFromJson(JSON.parse(JSON.stringify(report.model)))).toEqual({ ok: true, model: JSON.parse(JSON.stringify(report.model)) });
     expect(isLearnedModelUsable(report.model, 40)).toBe(true);
     expect(isLearnedModelUsable(report.model, 41)).toBe(false);
   });

@@ -193,3 +193,51 @@ export function churnRiskDrivers(scorecard: Scorecard, inputs: ChurnInputs, limi
     .slice(0, limit);
   return { modelVersion: terms.modelVersion, drivers };
 }
+
+/**
+ * A learned model read from JSON (a scorecard file, later the admin API): the model, or the
+ * problems, each naming its field under `path` (e.g. `learnedChurnModel.coefficients.detractor`).
+ * Features must be known (`churnFeatures`), each with a finite coefficient and a standardisation
+ * of finite mean and positive scale; the class counts whole numbers ≥ 0.
+ */
+export function learnedChurnModelFromJson(input: unknown, path = 'learnedChurnModel'): { readonly ok: true; readonly model: LearnedChurnModel } | { readonly ok: false; readonly problems: readonly string[] } {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+  if (!isObject(input)) return { ok: false, problems: [`${path}: must be a JSON object`] };
+  const problems: string[] = [];
+  if (typeof input['version'] !== 'string' || input['version'].length === 0) problems.push(`${path}.version: is required (a string naming this model)`);
+  const features = input['features'];
+  const known: readonly string[] = churnFeatures;
+  if (!Array.isArray(features) || features.length === 0) problems.push(`${path}.features: must be a non-empty list of ${churnFeatures.join(', ')}`);
+  else {
+    features.forEach((feature, index) => {
+      if (typeof feature !== 'string' || !known.includes(feature)) problems.push(`${path}.features[${index}]: is not a churn feature (${churnFeatures.join(', ')})`);
+      else if (features.indexOf(feature) !== index) problems.push(`${path}.features[${index}]: ${feature} is listed twice`);
+    });
+  }
+  const listed = Array.isArray(features) ? features.filter((feature): feature is string => typeof feature === 'string' && known.includes(feature)) : [];
+  const coefficients = input['coefficients'];
+  const standardisation = input['standardisation'];
+  if (!isObject(coefficients)) problems.push(`${path}.coefficients: must be a JSON object of feature → number`);
+  if (!isObject(standardisation)) problems.push(`${path}.standardisation: must be a JSON object of feature → { mean, scale }`);
+  for (const feature of listed) {
+    if (isObject(coefficients) && !finite(coefficients[feature])) problems.push(`${path}.coefficients.${feature}: must be a finite number`);
+    const scaling = isObject(standardisation) ? standardisation[feature] : undefined;
+    if (isObject(standardisation) && !(isObject(scaling) && finite(scaling['mean']) && finite(scaling['scale']) && scaling['scale'] > 0)) {
+      problems.push(`${path}.standardisation.${feature}: must be { mean: a finite number, scale: a number > 0 }`);
+    }
+  }
+  if (isObject(coefficients)) for (const key of Object.keys(coefficients)) if (!listed.includes(key)) problems.push(`${path}.coefficients.${key}: is not one of the model's features`);
+  if (!finite(input['intercept'])) problems.push(`${path}.intercept: must be a finite number`);
+  const trainedOn = input['trainedOn'];
+  if (!isObject(trainedOn)) problems.push(`${path}.trainedOn: must be a JSON object`);
+  else {
+    for (const key of ['churned', 'retained']) if (!(Number.isInteger(trainedOn[key]) && (trainedOn[key] as number) >= 0)) problems.push(`${path}.trainedOn.${key}: must be a whole number ≥ 0`);
+    if (!(Number.isInteger(trainedOn['horizonDays']) && (trainedOn['horizonDays'] as number) >= 1)) problems.push(`${path}.trainedOn.horizonDays: must be a whole number ≥ 1`);
+    if (typeof trainedOn['cutDate'] !== 'string' || !Number.isFinite(Date.parse(trainedOn['cutDate']))) problems.push(`${path}.trainedOn.cutDate: must be an ISO-8601 instant`);
+    if (!(finite(trainedOn['l2']) && trainedOn['l2'] >= 0)) problems.push(`${path}.trainedOn.l2: must be a number ≥ 0`);
+  }
+  if (input['metrics'] !== undefined && !isObject(input['metrics'])) problems.push(`${path}.metrics: must be a JSON object`);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, model: { ...(input as unknown as LearnedChurnModel), metrics: (input['metrics'] as Record<string, unknown> | undefined) ?? {} } };
+}

@@ -17,8 +17,10 @@ const depConstraints = [
   { sourceTag: 'scope:scoring', onlyDependOnLibsWithTags: ['scope:scoring', 'scope:shared'] },
   { sourceTag: 'scope:alerting', onlyDependOnLibsWithTags: ['scope:alerting', 'scope:shared'] },
   { sourceTag: 'scope:playbook', onlyDependOnLibsWithTags: ['scope:playbook', 'scope:shared'] },
+  // What-if replays and churn-model training (issue 18) drive both services' pure domains.
+  { sourceTag: 'scope:backtest', onlyDependOnLibsWithTags: ['scope:backtest', 'scope:ingestion', 'scope:scoring', 'scope:alerting', 'scope:shared'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:scoring', 'scope:alerting', 'scope:playbook', 'scope:ingestion'] },
+  { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:scoring', 'scope:alerting', 'scope:playbook', 'scope:ingestion', 'scope:backtest'] },
 ];
 
 /** Tests may also use the test helpers (libs/testing) on top of what their project may import. */

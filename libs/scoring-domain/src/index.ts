@@ -7,6 +7,7 @@ export * from './account-signals';
 export * from './scorecard';
 export * from './measures';
 export * from './scores';
+export * from './churn-model';
 export * from './score-change';
 export * from './account-scoring';
 export * from './ltv';

@@ -211,7 +211,7 @@ export interface ChampionLossCriteria {
 /** The measure's and the churn model's reading of a lost champion (the rule has its own params). */
 export const defaultChampionLoss: ChampionLossCriteria = { minShare: 0.2, minDaysUnseen: 14, maxActivityKept: 0.9 };
 
-export function isChampionLost(champion: Champion | null | undefined, criteria: ChampionLossCriteria = defaultChampionLoss): boolean {
+export function isChampionLost(champion: Pick<Champion, 'share' | 'daysSinceSeen' | 'othersActive14' | 'weeklyBefore' | 'weeklySince'> | null | undefined, criteria: ChampionLossCriteria = defaultChampionLoss): boolean {
   if (!champion || champion.share < criteria.minShare - 1e-9 || champion.daysSinceSeen < criteria.minDaysUnseen || champion.othersActive14 === 0) return false;
   if (champion.weeklySince === null || champion.weeklyBefore <= 0) return false;
   return champion.weeklySince / champion.weeklyBefore <= criteria.maxActivityKept + 1e-9;

@@ -33,5 +33,49 @@ describe('scorecardFromConfig', () => {
       problems: ['signals.pricingPaths: must be a list of non-empty strings', 'signals.onboardingDays: must be a number ≥ 0', 'signals.colour: is not a signal setting'],
     });
   });
-});
 
+  describe('a learned churn model (the JSON npm run train-churn-model writes)', () => {
+    const model = {
+      version: 'churn-1',
+      features: ['billing_trouble', 'health_per_10'],
+      coefficients: { billing_trouble: 0.8, health_per_10: -0.5 },
+      intercept: -2,
+      standardisation: { billing_trouble: { mean: 0.1, scale: 0.3 }, health_per_10: { mean: 2, scale: 1.5 } },
+      trainedOn: { churned: 40, retained: 200, horizonDays: 30, cutDate: '2026-05-01T00:00:00.000Z', l2: 1 },
+      metrics: { holdOut: { learned: { auc: 0.9 } } },
+    };
+
+    it('carries it, and the minimum of outcomes per class', () => {
+      const result = scorecardFromConfig({ version: 'x', learnedChurnModel: model, minChurnOutcomesPerClass: 50 });
+      expect(result.ok && result.scorecard).toMatchObject({ learnedChurnModel: model, minChurnOutcomesPerClass: 50 });
+      // Without one, the scorecard has none (the default model scores).
+      const plain = scorecardFromConfig({ version: 'x' });
+      expect(plain.ok && plain.scorecard.learnedChurnModel).toBeUndefined();
+    });
+
+    it.each([
+      ['not an object', [], ['learnedChurnModel: must be a JSON object']],
+      ['no version', { ...model, version: '' }, ['learnedChurnModel.version: is required (a string naming this model)']],
+      ['an unknown feature', { ...model, features: ['billing_trouble', 'mood'] }, ['learnedChurnModel.features[1]: is not a churn feature (health_per_10, billing_trouble, detractor, steep_decline, long_decline, champion_lost, activity_trend, active_user_share, tickets_30)', 'learnedChurnModel.coefficients.health_per_10: is not one of the model\'s features']],
+      ['a feature twice', { ...model, features: ['billing_trouble', 'billing_trouble'], coefficients: { billing_trouble: 1 } }, ['learnedChurnModel.features[1]: billing_trouble is listed twice']],
+      ['no features', { ...model, features: [] }, ['learnedChurnModel.features: must be a non-empty list of health_per_10, billing_trouble, detractor, steep_decline, long_decline, champion_lost, activity_trend, active_user_share, tickets_30', 'learnedChurnModel.coefficients.billing_trouble: is not one of the model\'s features', 'learnedChurnModel.coefficients.health_per_10: is not one of the model\'s features']],
+      ['a coefficient that is not a number', { ...model, coefficients: { ...model.coefficients, health_per_10: 'high' } }, ['learnedChurnModel.coefficients.health_per_10: must be a finite number']],
+      ['a zero scale', { ...model, standardisation: { ...model.standardisation, billing_trouble: { mean: 0, scale: 0 } } }, ['learnedChurnModel.standardisation.billing_trouble: must be { mean: a finite number, scale: a number > 0 }']],
+      ['no intercept', { ...model, intercept: null }, ['learnedChurnModel.intercept: must be a finite number']],
+      ['bad class counts and cut', { ...model, trainedOn: { ...model.trainedOn, churned: -1, retained: 2.5, horizonDays: 0, cutDate: 'May', l2: -1 } }, [
+        'learnedChurnModel.trainedOn.churned: must be a whole number ≥ 0',
+        'learnedChurnModel.trainedOn.retained: must be a whole number ≥ 0',
+        'learnedChurnModel.trainedOn.horizonDays: must be a whole number ≥ 1',
+        'learnedChurnModel.trainedOn.cutDate: must be an ISO-8601 instant',
+        'learnedChurnModel.trainedOn.l2: must be a number ≥ 0',
+      ]],
+      ['metrics that are not an object', { ...model, metrics: 3 }, ['learnedChurnModel.metrics: must be a JSON object']],
+    ])('refuses %s, naming the field', (_case, learnedChurnModel, problems) => {
+      expect(scorecardFromConfig({ version: 'x', learnedChurnModel })).toEqual({ ok: false, problems });
+    });
+
+    it('refuses a minimum of outcomes per class below 1', () => {
+      expect(scorecardFromConfig({ version: 'x', minChurnOutcomesPerClass: 0 })).toEqual({ ok: false, problems: ['minChurnOutcomesPerClass: must be a whole number ≥ 1'] });
+    });
+  });
+});

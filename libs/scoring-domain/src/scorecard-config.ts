@@ -1,3 +1,4 @@
+import { learnedChurnModelFromJson, type LearnedChurnModel } from './churn-model';
 import { defaultScorecard, type MeasureId, type Scorecard } from './scorecard';
 
 export type ScorecardValidation = { readonly ok: true; readonly scorecard: Scorecard } | { readonly ok: false; readonly problems: readonly string[] };
@@ -9,14 +10,15 @@ const measureIds: readonly MeasureId[] = ['product_usage', 'feature_adoption', '
 
 /**
  * A scorecard from configuration (JSON), laid over the default one: a new `version` is
- * required, weights must be non-negative with a positive total, bands ordered within 0–100.
- * Every problem names its field.
+ * required, weights must be non-negative with a positive total, bands ordered within 0–100; a
+ * `learnedChurnModel` (the JSON `npm run train-churn-model` writes) is checked field by field
+ * (`learnedChurnModelFromJson`). Every problem names its field.
  */
 export function scorecardFromConfig(input: unknown): ScorecardValidation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, problems: ['scorecard: must be a JSON object'] };
   const config = input as Record<string, unknown>;
   const problems: string[] = [];
-  const known = new Set(['version', 'weights', 'bands', 'signals', 'targetWeeklyActiveShare', 'churnModel', 'materialChange', 'minWeightWithData']);
+  const known = new Set(['version', 'weights', 'bands', 'signals', 'targetWeeklyActiveShare', 'churnModel', 'materialChange', 'minWeightWithData', 'learnedChurnModel', 'minChurnOutcomesPerClass']);
   for (const key of Object.keys(config)) if (!known.has(key)) problems.push(`${key}: is not a scorecard field`);
   if (typeof config['version'] !== 'string' || config['version'].length === 0) problems.push('version: is required (a string naming this scorecard)');
 
@@ -52,6 +54,16 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
     }
   }
 
+  // A model from `npm run train-churn-model` (its JSON as written), used once it has enough outcomes.
+  let learnedChurnModel: LearnedChurnModel | null = null;
+  if (config['learnedChurnModel'] !== undefined && config['learnedChurnModel'] !== null) {
+    const learned = learnedChurnModelFromJson(config['learnedChurnModel']);
+    if (learned.ok) learnedChurnModel = learned.model;
+    else problems.push(...learned.problems);
+  }
+  const minPerClass = config['minChurnOutcomesPerClass'];
+  if (minPerClass !== undefined && !(Number.isInteger(minPerClass) && (minPerClass as number) >= 1)) problems.push('minChurnOutcomesPerClass: must be a whole number ≥ 1');
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -65,6 +77,8 @@ export function scorecardFromConfig(input: unknown): ScorecardValidation {
       signals: { ...defaultScorecard.signals, ...(isObject(config['signals']) ? (config['signals'] as object) : {}) },
       churnModel: { ...defaultScorecard.churnModel, ...(isObject(config['churnModel']) ? (config['churnModel'] as object) : {}) },
       materialChange: { ...defaultScorecard.materialChange, ...(isObject(config['materialChange']) ? (config['materialChange'] as object) : {}) },
+      ...(learnedChurnModel ? { learnedChurnModel } : {}),
+      ...(minPerClass !== undefined ? { minChurnOutcomesPerClass: minPerClass as number } : {}),
     },
   };
 }

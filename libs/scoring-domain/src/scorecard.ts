@@ -1,3 +1,4 @@
+import type { LearnedChurnModel } from './churn-model';
 import { defaultSignalSettings, type SignalSettings } from './signal-settings';
 
 export type MeasureId = 'product_usage' | 'feature_adoption' | 'support' | 'sentiment' | 'billing' | 'onboarding' | 'usage_level' | 'champion';
@@ -12,6 +13,14 @@ export interface Scorecard {
   readonly targetWeeklyActiveShare: number;
   /** Logistic churn model: p = 1 / (1 + e^-(intercept + Σ coefficient × feature)). */
   readonly churnModel: ChurnModel;
+  /**
+   * A churn model learned from outcomes (issue 18, section 3). It replaces `churnModel` only when
+   * it was trained on at least `minChurnOutcomesPerClass` churned and as many retained examples
+   * (`activeChurnModel`); absent or null: the documented default scores churn risk.
+   */
+  readonly learnedChurnModel?: LearnedChurnModel | null;
+  /** Examples per class a learned model needs (default `DEFAULT_MIN_CHURN_OUTCOMES_PER_CLASS`, 30). */
+  readonly minChurnOutcomesPerClass?: number;
   /** A change smaller than this in health (points) and churn risk is not published. */
   readonly materialChange: { readonly healthPoints: number; readonly churnRisk: number };
   /**

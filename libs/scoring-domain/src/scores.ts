@@ -1,5 +1,6 @@
 import type { HealthBand, LifecycleStage, ScoreDriver, ScoreSnapshot, Segment } from '@bellwether/contracts';
 import type { AccountState } from './account-state';
+import { churnProbability, type ChurnInputs } from './churn-model';
 import { isChampionLost } from './long-horizon';
 import { measures, npsCategory, USAGE_LEVEL_FULL, USAGE_LEVEL_NONE, type MeasureResult } from './measures';
 import type { MeasureId, Scorecard } from './scorecard';
@@ -27,19 +28,28 @@ export function bandOf(health: number, bands: Scorecard['bands']): HealthBand {
 /**
  * The churn probability. `health` is the score's health; on insufficient data `evaluateAccount`
  * passes the health with every measure lacking data read as a neutral 50, so the model's
- * intercept (the prior) carries what is not known while event signals still count.
+ * intercept (the prior) carries what is not known while event signals still count. The model is
+ * the scorecard's learned one when it has enough outcomes, else the documented default
+ * (`activeChurnModel`).
  */
 export function churnRisk(health: number, signals: Signals, scorecard: Scorecard): number {
-  const model = scorecard.churnModel;
-  const z =
-    model.intercept +
-    model.healthPer10 * ((health - 50) / 10) +
-    model.billingTrouble * (signals.billingTrouble.length > 0 ? 1 : 0) +
-    model.detractor * (signals.nps && npsCategory(signals.nps.score) === 'detractor' ? 1 : 0) +
-    model.steepDecline * (isSteepDecline(signals) ? 1 : 0) +
-    (model.longDecline ?? 0) * longDeclineOf(signals) +
-    (model.championLost ?? 0) * (isChampionLost(signals.champion) || (signals.keyFeatureOwnersLost ?? []).length > 0 ? 1 : 0);
-  return Math.round((1 / (1 + Math.exp(-z))) * 1000) / 1000;
+  return churnProbability(scorecard, churnInputsOf(health, signals));
+}
+
+/** The churn model's inputs of an evaluation: its (risk) health and its signals. */
+export function churnInputsOf(health: number, signals: Signals): ChurnInputs {
+  return {
+    health,
+    billingTrouble: signals.billingTrouble.length > 0,
+    detractor: signals.nps !== null && npsCategory(signals.nps.score) === 'detractor',
+    steepDecline: isSteepDecline(signals),
+    longDecline: longDeclineOf(signals),
+    championLost: isChampionLost(signals.champion) || (signals.keyFeatureOwnersLost ?? []).length > 0,
+    activityTrend: signals.activityTrend,
+    activeUsers30: signals.activeUsers30,
+    seats: signals.seats,
+    tickets30: signals.ticketsLast30,
+  };
 }
 
 /**
@@ -144,7 +154,7 @@ export function evaluateAccount(state: AccountState, asOf: string, scorecard: Sc
  * How far usage fell below its own 90-day level, 0–1: 0 at ≥ 90% of the level, 1 at ≤ 40%
  * (the `usage_level` measure's scale, read by the churn model). 0 without the signal.
  */
-export function longDeclineOf(signals: Signals): number {
+export function longDeclineOf(signals: { readonly usageLevel?: { readonly ratio: number } | null }): number {
   const ratio = signals.usageLevel?.ratio;
   if (ratio === undefined) return 0;
   return Math.min(1, Math.max(0, (USAGE_LEVEL_FULL - ratio) / (USAGE_LEVEL_FULL - USAGE_LEVEL_NONE)));
@@ -158,7 +168,8 @@ export function isLongDecline(signals: Signals): boolean {
   return signals.usageLevel !== undefined && signals.usageLevel !== null && signals.usageLevel.ratio <= STEEP_DECLINE_TREND;
 }
 
-function isSteepDecline(signals: Signals): boolean {
+/** Last 7 days' activity at or below `STEEP_DECLINE_TREND` of the 4-week baseline. */
+export function isSteepDecline(signals: Pick<Signals, 'activityTrend'>): boolean {
   return signals.activityTrend !== null && signals.activityTrend <= STEEP_DECLINE_TREND;
 }
 

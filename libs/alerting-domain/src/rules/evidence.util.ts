@@ -30,8 +30,11 @@ export function param(params: Readonly<Record<string, number>>, name: string, fa
 
 /** A count or amount for people: thousands separated, at most one decimal. */
 export function formatNumber(value: number): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return oneDecimal.format(value);
 }
+
+/** `toLocaleString('en-US', { maximumFractionDigits: 1 })`, its formatter built once (a replay formats evidence for every change). */
+const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 /** A relative change for people: ratio 1.2 → "+20%", 0.7 → "−30%". */
 export function formatChange(ratio: number): string {

@@ -1,0 +1,3 @@
+export * from './replay';
+export * from './churn-metrics';
+export * from './churn-training';

@@ -271,7 +271,7 @@ class ReplayAlerting {
         accountId: change.accountId,
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
-        inhibited: isInhibited(rule, active, change.after.segment),
+        inhibited: isInhibited(rule, active, change.after.segment, ruleSet),
         supportingOnly: isSupportingOnly(rule, active),
         contactBudgetLeft: joinsIncident ? Number.POSITIVE_INFINITY : budgetLeft,
       });

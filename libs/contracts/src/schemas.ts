@@ -397,6 +397,22 @@ export const directoryRecordSchema = {
   },
 } as const;
 
+export const configActivationRecordSchema = {
+  $id: 'https://bellwether.dev/schemas/config-activations.v1.json',
+  title: 'bellwether.config-activations.v1',
+  type: 'object',
+  required: ['schemaVersion', 'kind', 'version', 'body', 'effectiveFrom', 'activatedAt', 'activatedBy'],
+  properties: {
+    schemaVersion: { const: 1 },
+    kind: { enum: ['scorecard'] },
+    version: { type: 'string', minLength: 1, maxLength: 100 },
+    body: { type: 'object' },
+    effectiveFrom: isoDateTime,
+    activatedAt: isoDateTime,
+    activatedBy: { type: 'string', minLength: 1, maxLength: 100 },
+  },
+} as const;
+
 /** Limits of the native ingestion endpoint (defaults; the service can lower them by config). The shared set is `eventLimits`. */
 export const ingestLimits = {
   maxEventsPerBatch: eventLimits.maxEventsPerBatch,

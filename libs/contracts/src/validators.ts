@@ -1,10 +1,11 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AlertLifecycleEvent, ApiKeyRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
+import type { AlertLifecycleEvent, ApiKeyRecord, ConfigActivationRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent } from './messages';
 import {
   alertLifecycleEventSchema,
   apiKeyRecordSchema,
   clockTickSchema,
+  configActivationRecordSchema,
   pipelineWatermarkSchema,
   directoryRecordSchema,
   incidentLifecycleEventSchema,
@@ -62,3 +63,4 @@ export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
 export const validatePipelineWatermark = compile<PipelineWatermark>(sharedAjv, pipelineWatermarkSchema);
 export const validateApiKeyRecord = compile<ApiKeyRecord>(sharedAjv, apiKeyRecordSchema);
 export const validateDirectoryRecord = compile<DirectoryRecord>(sharedAjv, directoryRecordSchema);
+export const validateConfigActivationRecord = compile<ConfigActivationRecord>(sharedAjv, configActivationRecordSchema);

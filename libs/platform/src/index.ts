@@ -33,3 +33,6 @@ export * from './delivery/delivery-results';
 export * from './retention/retention-pruner';
 export * from './retention/retention-pruner.module';
 export * from './retention/service-retention';
+export * from './audit/admin-audit';
+export * from './config-versions/config-lifecycle';
+export * from './config-versions/config-versions.store';

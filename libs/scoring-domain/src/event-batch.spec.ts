@@ -3,6 +3,7 @@ import type { TelemetryEvent } from '@bellwether/contracts';
 import { applyAccountEvents, closeAccountsDays } from './account-scoring';
 import { applyEventBatch, claimedAccountIds, firstCopies, newestEventTime } from './event-batch';
 import { defaultScorecard } from './scorecard';
+import { ScorecardTimeline } from './scorecard-timeline';
 import { eventTimeOf } from './time';
 
 const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => telemetryEvent({ id, accountId, type, timestamp, properties });
@@ -120,5 +121,24 @@ describe('closeAccountsDays with consumesPrevious', () => {
     expect(copied.changes.length).toBeGreaterThan(0);
     expect(JSON.stringify([...kept])).toBe(keptBefore);
     expect(consumed.accounts.get('acme')?.state).toBe(handedOver.get('acme')?.state);
+  });
+});
+
+describe('applyEventBatch with a scorecard timeline (issue 18 §1)', () => {
+  it('evaluates each point with the scorecard in force at its event time', () => {
+    const v2 = { ...defaultScorecard, version: 'cs-v2', weights: { ...defaultScorecard.weights, sentiment: 100 } };
+    const timeline = ScorecardTimeline.of(defaultScorecard, [{ effectiveFrom: day(3, 0), activatedAt: day(5, 0), scorecard: v2 }]);
+    const batch = [
+      event('s1', 'acme', 'subscription.changed', day(0), { seats: 10, mrr: 1000 }),
+      event('n1', 'acme', 'nps.responded', day(1), { score: 2 }),
+      event('n2', 'acme', 'nps.responded', day(4), { score: 2 }),
+    ];
+    const outcome = applyEventBatch(batch, new Set(ids(batch)), new Map(), timeline, options);
+    const byCause = outcome.changes.map((change) => [change.cause.kind === 'event' ? change.cause.eventId : 'close', change.scorecardVersion]);
+    expect(byCause.find(([cause]) => cause === 'n1')?.[1]).toBe(defaultScorecard.version);
+    expect(byCause.find(([cause]) => cause === 'n2')?.[1]).toBe('cs-v2');
+    // The same batch with the one scorecard of before: nothing carries the new version.
+    const before = applyEventBatch(batch, new Set(ids(batch)), new Map(), defaultScorecard, options);
+    expect(before.changes.every((change) => change.scorecardVersion === defaultScorecard.version)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { fixedScorecards } from '../scorecards/scorecard-activations';
 import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
@@ -80,7 +81,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
     { partition: 1, committedOffset: '7', lowOffset: '0', highOffset: '9' },
   ];
   const env = Object.assign(new ScoringEnv(), { CLOCK_MODE: 'event', GRACE_PERIOD_HOURS: 48, DAY_ROLL_CHUNK: setup.chunkSize ?? 2 });
-  const roller = new DayRoller(transactions, watermarks, accounts, committer, kafka, env, new HealthRegistry(), createLogger('scoring', 'silent'), defaultScorecard);
+  const roller = new DayRoller(transactions, watermarks, accounts, committer, kafka, env, new HealthRegistry(), createLogger('scoring', 'silent'), fixedScorecards(defaultScorecard));
   const callsOf = (name: string) => calls.filter(([called]) => called === name);
   return { roller, calls, callsOf };
 }

@@ -98,6 +98,8 @@ describe('authorization matrix', () => {
     ['POST /v1/admin/scorecards', call(scoring, 'POST', () => '/v1/admin/scorecards', () => ({ version: 'authz-bad', weights: { billing: -1 } })), [401, 403, 403, 403, 403, 403, 400]],
     ['POST /v1/admin/scorecards/{version}/activate', call(scoring, 'POST', () => '/v1/admin/scorecards/authz-none/activate'), [401, 403, 403, 403, 403, 403, 404]],
     ['POST /v1/admin/scorecards/rollback', call(scoring, 'POST', () => '/v1/admin/scorecards/rollback'), [401, 403, 403, 403, 403, 403, 409]],
+    ['POST /v1/admin/rescores', call(scoring, 'POST', () => '/v1/admin/rescores'), [401, 403, 403, 403, 403, 403, 202]],
+    ['GET /v1/admin/rescores/{id}', call(scoring, 'GET', () => '/v1/admin/rescores/999999'), [401, 403, 403, 403, 403, 403, 404]],
     ['GET /v1/admin/audit (scoring)', call(scoring, 'GET', () => '/v1/admin/audit'), [401, 403, 403, 403, 403, 403, 200]],
     ['GET /v1/accounts/{id}/scores', call(scoring, 'GET', () => `/v1/accounts/${accountId}/scores`), [401, 403, 200, 404, 200, 200, 200]],
     ['GET /v1/queues/{csm}/alerts', call(alerting, 'GET', () => '/v1/queues/csm:csm-ana/alerts'), [401, 403, 200, 404, 200, 200, 200]],

@@ -18,6 +18,8 @@ describe('scorecards as versioned data, changed at run time', () => {
   // Polling the admin list for the switch would spend the admin rate limit this test is not about.
   const stack = new Stack(5400, { scoring: { ADMIN_RATE_LIMIT_PER_SECOND: '1000', ADMIN_RATE_LIMIT_BURST: '10000' } });
   let admin = '';
+  /** Scored under the default scorecard before any activation (NPS 2). */
+  let firstAccount = '';
   const scoring = () => stack.services.scoring.baseUrl;
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${scoring()}${path}`, {
@@ -55,7 +57,9 @@ describe('scorecards as versioned data, changed at run time', () => {
     expect(list.body['active']).toBe(defaultScorecard.version);
     expect(list.body['inForce']).toBe(defaultScorecard.version);
     expect((list.body['versions'] as { version: string; status: string }[]).map((version) => [version.version, version.status])).toEqual([[defaultScorecard.version, 'active']]);
-    expect((await scoreNewAccount(2)).scorecardVersion).toBe(defaultScorecard.version);
+    const first = await scoreNewAccount(2);
+    expect(first.scorecardVersion).toBe(defaultScorecard.version);
+    firstAccount = first.accountId;
   });
 
   it('refuses bad bodies with 400 naming the field, and stores and audits nothing', async () => {
@@ -101,6 +105,21 @@ describe('scorecards as versioned data, changed at run time', () => {
     expect(underNew.after.health).toBe(20);
     expect(underNew.drivers.find((driver) => driver.measure === 'sentiment')?.weight).toBe(1);
     expect(underNew.drivers.filter((driver) => driver.measure !== 'sentiment').every((driver) => driver.weight === 0)).toBe(true);
+
+    // Scores made before stay as they were until an admin asks for a re-score with the active scorecard.
+    const asked = await api('POST', '/v1/admin/rescores');
+    expect([asked.status, asked.body['scorecardVersion'], asked.body['finishedAt']]).toEqual([202, 'cs-e2e-2', null]);
+    const rescored = (await stack.waitForRecord(Topics.scores, 'the re-score of the first account', (value) => value['accountId'] === firstAccount && (value['cause'] as { kind: string }).kind === 'rescore'))
+      .value as ScoreChanged;
+    expect([rescored.scorecardVersion, rescored.after.health, rescored.before?.health === 20]).toEqual(['cs-e2e-2', 20, false]);
+    const done = await waitFor(
+      async () => {
+        const progress = await api('GET', `/v1/admin/rescores/${String(asked.body['id'])}`);
+        return progress.body['finishedAt'] ? progress.body : null;
+      },
+      { description: 'the re-score to finish' },
+    );
+    expect(done?.['accounts']).toBeGreaterThanOrEqual(3);
 
     const list = await api('GET', '/v1/admin/scorecards');
     expect((list.body['versions'] as { version: string; status: string }[]).map((version) => [version.version, version.status])).toEqual([

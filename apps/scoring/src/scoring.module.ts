@@ -18,6 +18,9 @@ import { WatermarkRepository } from './scores/watermark.repository';
 import { ScorecardActivations, ScorecardSource } from './scorecards/scorecard-activations';
 import { ScorecardsController, ScoringAuditController } from './scorecards/scorecards.controller';
 import { ScorecardsService } from './scorecards/scorecards.service';
+import { RescoreRepository } from './scorecards/rescore.repository';
+import { Rescorer } from './scorecards/rescorer';
+import { RescoresController } from './scorecards/rescores.controller';
 import { ScoringEnv } from './scoring.env';
 
 export { SCORING_CONSUMER_GROUP, SCORING_SIDE_INPUTS_CONSUMER_GROUP } from './scoring.consumer-group';
@@ -45,7 +48,7 @@ export class ScoringModule {
         AuthModule.withKeyRing(),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
-      controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController, ScorecardsController, ScoringAuditController],
+      controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController, ScorecardsController, ScoringAuditController, RescoresController],
       providers: [
         { provide: ScoringEnv, useValue: env },
         { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) },
@@ -58,6 +61,8 @@ export class ScoringModule {
         ScorecardActivations,
         { provide: ScorecardSource, useExisting: ScorecardActivations },
         ScorecardsService,
+        RescoreRepository,
+        Rescorer,
         { provide: ConfigVersionStore, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConfigVersionStore(dataSource, SCORING_SCHEMA) },
         { provide: AdminAuditLog, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new AdminAuditLog(dataSource, SCORING_SCHEMA) },
       ],

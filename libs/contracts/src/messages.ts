@@ -92,7 +92,11 @@ export interface ScoreChanged {
   readonly changeId: string;
   readonly sequence: number;
   readonly eventTime: string;
-  readonly cause: { readonly kind: 'event' | 'watermark'; readonly eventId?: string; readonly eventType?: string };
+  /**
+   * What made the evaluation: an event (`eventId`, `eventType`), the watermark closing a day, or
+   * (since issue 18) an admin's re-score of all accounts with the active scorecard (`rescore`).
+   */
+  readonly cause: { readonly kind: 'event' | 'watermark' | 'rescore'; readonly eventId?: string; readonly eventType?: string };
   readonly before: ScoreSnapshot | null;
   readonly after: ScoreSnapshot;
   readonly drivers: readonly ScoreDriver[];

@@ -224,7 +224,7 @@ export const scoreChangedSchema = {
     cause: {
       type: 'object',
       required: ['kind'],
-      properties: { kind: { enum: ['event', 'watermark'] }, eventId: identifier, eventType: { type: 'string' } },
+      properties: { kind: { enum: ['event', 'watermark', 'rescore'] }, eventId: identifier, eventType: { type: 'string' } },
     },
     before: { oneOf: [{ type: 'null' }, scoreSnapshot] },
     after: scoreSnapshot,

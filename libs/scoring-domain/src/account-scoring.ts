@@ -238,6 +238,41 @@ export function closeAccountsDays(
   return { accounts: closed, changes };
 }
 
+/**
+ * Re-scores every account of a chunk with `scorecard` (an admin's re-score of all accounts with
+ * the active scorecard, issue 18 §1), as of `asOf` (the pipeline watermark when it was asked
+ * for) or the account's own latest evaluation when that is later, so a score never steps back in
+ * time. Activity counts end at the last closed day, as at an event's evaluation point. An account
+ * never scored yet is left as it is. A change is published only when material (`isMaterialChange`)
+ * or when the signals moved, with cause `rescore`. Pure; the accounts given are not changed unless
+ * `options.consumesPrevious`.
+ */
+export function rescoreAccounts(
+  accounts: ReadonlyMap<string, StoredAccount>,
+  asOf: string,
+  scorecard: Scorecard,
+  options: Pick<ApplyOptions, 'consumesPrevious'> = {},
+): { accounts: Map<string, StoredAccount>; changes: ScoreChanged[] } {
+  const rescored = new Map<string, StoredAccount>();
+  const changes: ScoreChanged[] = [];
+  for (const [accountId, previous] of accounts) {
+    if (previous.snapshot === null) {
+      rescored.set(accountId, previous);
+      continue;
+    }
+    const working: StoredAccount = { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state) };
+    const latest = previous.evaluatedAsOf !== null && previous.evaluatedAsOf > asOf ? previous.evaluatedAsOf : asOf;
+    const latestDay = dayOf(latest);
+    const lastClosedDay = dayOf(previous.closedThrough ?? dayStart(latestDay)) - 1;
+    const firstDay = working.state.firstEventDay ?? latestDay;
+    const volumeThroughDay = lastClosedDay < firstDay ? latestDay : Math.min(latestDay, lastClosedDay);
+    const result = evaluate(accountId, working, working.state, latest, { kind: 'rescore' }, scorecard, volumeThroughDay);
+    rescored.set(accountId, result.stored);
+    if (result.change) changes.push(result.change);
+  }
+  return { accounts: rescored, changes };
+}
+
 /** Closes days in place on a working copy (its state is owned by the caller). */
 function closeDays(accountId: string, working: StoredAccount, through: string, scorecards: Scorecards): { stored: StoredAccount; changes: ScoreChanged[] } {
   const changes: ScoreChanged[] = [];

@@ -18,7 +18,7 @@ export const auditQuerySchema = {
   additionalProperties: false,
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 500 },
-    subject: { type: 'string', pattern: '^scorecard:.{1,200}$' },
+    subject: { type: 'string', pattern: '^(scorecard|rescore):.{1,200}$' },
   },
 } as const;
 

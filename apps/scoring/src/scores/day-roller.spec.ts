@@ -62,6 +62,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
   });
   const accounts = fake<AccountStateRepository>({
     claimAndLock: unused,
+    lockAccountsAfter: unused,
     writeScores: unused,
     lockAccountsToClose: async (tx, cursor, boundary, limit) => {
       calls.push(['lockAccountsToClose', inTransaction && tx === manager, cursor, boundary, limit]);

@@ -53,6 +53,7 @@ function harness(setup: { claimed: (ids: string[]) => string[]; stored?: Map<str
       return { claimed, stored: new Map([...(setup.stored ?? new Map<string, StoredAccount>())].filter(([id]) => claimedAccounts.has(id))) };
     },
     lockAccountsToClose: unused,
+    lockAccountsAfter: unused,
     writeScores: unused,
   });
   const rows = { ids: ['7'], messages: [] };

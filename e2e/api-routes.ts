@@ -48,6 +48,15 @@ export const apiRoutes: readonly ApiRoute[] = [
   // scoring
   { service: 'scoring', method: 'GET', path: '/v1/accounts/:id', query: [], body: null },
   { service: 'scoring', method: 'GET', path: '/v1/accounts/:id/scores', query: ['from', 'to'], body: null },
+  { service: 'scoring', method: 'GET', path: '/v1/admin/scorecards', query: [], body: null },
+  { service: 'scoring', method: 'POST', path: '/v1/admin/scorecards', query: [], body: ['version', 'weights', 'bands', 'signals', 'targetWeeklyActiveShare', 'churnModel', 'materialChange', 'minWeightWithData'], destructive: true },
+  { service: 'scoring', method: 'POST', path: '/v1/admin/scorecards/validate', query: [], body: ['version', 'weights', 'bands', 'signals', 'targetWeeklyActiveShare', 'churnModel', 'materialChange', 'minWeightWithData'] },
+  { service: 'scoring', method: 'POST', path: '/v1/admin/scorecards/rollback', query: [], body: null, destructive: true },
+  { service: 'scoring', method: 'GET', path: '/v1/admin/scorecards/:version', query: [], body: null },
+  { service: 'scoring', method: 'POST', path: '/v1/admin/scorecards/:version/activate', query: [], body: null, destructive: true },
+  { service: 'scoring', method: 'GET', path: '/v1/admin/audit', query: ['limit', 'subject'], body: null },
+  { service: 'scoring', method: 'POST', path: '/v1/admin/rescores', query: [], body: null },
+  { service: 'scoring', method: 'GET', path: '/v1/admin/rescores/:id', query: [], body: null },
   // alerting
   { service: 'alerting', method: 'GET', path: '/v1/queues/:queue/alerts', query: ['status', 'category', 'rule', 'limit'], body: null },
   { service: 'alerting', method: 'GET', path: '/v1/queues/:queue/stream', query: [], body: null, stream: true },

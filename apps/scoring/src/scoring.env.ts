@@ -26,12 +26,12 @@ export class ScoringEnv extends CommonEnv {
   @Max(720)
   GRACE_PERIOD_HOURS = 48;
 
-  /** Accounts re-scored per transaction during a day-roll. */
+  /** Accounts re-scored per transaction during a day-roll, and during an admin re-score (`POST /v1/admin/rescores`). */
   @IsInt()
   @Min(1)
   DAY_ROLL_CHUNK = 500;
 
-  /** How often the day-roll checks whether the watermark passed a day boundary. */
+  /** How often the day-roll checks whether the watermark passed a day boundary, and the re-scorer looks for a re-score to run. */
   @IsInt()
   @Min(100)
   DAY_ROLL_INTERVAL_MS = 2000;

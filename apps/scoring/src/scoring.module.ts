@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
+import { AdminAuditLog, type AppLogger, brokerList, ConfigVersionStore, DatabaseModule, ObservabilityModule, OutboxRelayModule, RedisModule, RetentionPrunerModule, retryConfig, SERVICE_DATA_SOURCE, serviceRetention } from '@bellwether/platform';
+import type { DataSource } from 'typeorm';
 import { Account360Repository } from './accounts/account-360.repository';
 import { AccountsController } from './accounts/accounts.controller';
 import { ReadModelsConsumer } from './accounts/read-models.consumer';
@@ -14,6 +15,12 @@ import { EventsConsumer } from './scores/events.consumer';
 import { ScoreCommitter } from './scores/score-committer.service';
 import { loadScorecard, SCORECARD } from './scores/scorecard.provider';
 import { WatermarkRepository } from './scores/watermark.repository';
+import { ScorecardActivations, ScorecardSource } from './scorecards/scorecard-activations';
+import { ScorecardsController, ScoringAuditController } from './scorecards/scorecards.controller';
+import { ScorecardsService } from './scorecards/scorecards.service';
+import { RescoreRepository } from './scorecards/rescore.repository';
+import { Rescorer } from './scorecards/rescorer';
+import { RescoresController } from './scorecards/rescores.controller';
 import { ScoringEnv } from './scoring.env';
 
 export { SCORING_CONSUMER_GROUP, SCORING_SIDE_INPUTS_CONSUMER_GROUP } from './scoring.consumer-group';
@@ -41,7 +48,7 @@ export class ScoringModule {
         AuthModule.withKeyRing(),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
-      controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController],
+      controllers: [EventsConsumer, ClockConsumer, ReadModelsConsumer, AccountsController, ScorecardsController, ScoringAuditController, RescoresController],
       providers: [
         { provide: ScoringEnv, useValue: env },
         { provide: SCORECARD, useValue: loadScorecard(env.SCORECARD_FILE) },
@@ -51,6 +58,13 @@ export class ScoringModule {
         AccountCache,
         ScoreCommitter,
         DayRoller,
+        ScorecardActivations,
+        { provide: ScorecardSource, useExisting: ScorecardActivations },
+        ScorecardsService,
+        RescoreRepository,
+        Rescorer,
+        { provide: ConfigVersionStore, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConfigVersionStore(dataSource, SCORING_SCHEMA) },
+        { provide: AdminAuditLog, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new AdminAuditLog(dataSource, SCORING_SCHEMA) },
       ],
     };
   }

@@ -66,7 +66,7 @@ describe('docs/asyncapi.yaml', () => {
       [Topics.apiKeys]: validateApiKeyRecord,
       [Topics.directory]: validateDirectoryRecord,
     };
-    const exampleKeys: Record<string, string> = { [Topics.clock]: 'clock', [Topics.watermarks]: 'pipeline', [Topics.apiKeys]: 'Q7ZK2M9XWPLA', [Topics.directory]: 'csm:csm-ana' };
+    const exampleKeys: Record<string, string> = { [Topics.clock]: 'clock', [Topics.watermarks]: 'pipeline', [Topics.apiKeys]: 'Q7ZK2M9XWPLA', [Topics.directory]: 'csm:csm-ana', [Topics.configActivations]: 'scorecard' };
 
     it.each(Object.values(Topics))('%s: one message, keyed as documented, whose example passes the schema and the library validator', (topic) => {
       const [entry, ...others] = byTopic.get(topic) ?? [];

@@ -1,6 +1,6 @@
 import { DAY_MS } from './time';
 import type { ScoreChanged } from './messages';
-import { alertLifecycleEventSchema, apiKeyRecordSchema, incidentLifecycleEventSchema, clockTickSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
+import { alertLifecycleEventSchema, apiKeyRecordSchema, incidentLifecycleEventSchema, clockTickSchema, configActivationRecordSchema, directoryRecordSchema, pipelineWatermarkSchema, playbookRunEventSchema, scoreChangedSchema, telemetryEventSchema } from './schemas';
 import { deadLetterTopicOf, Topics, topicSpecs, type TopicSpec } from './topics';
 
 /**
@@ -60,7 +60,9 @@ const directoryKeySchema = {
   description: 'The entry: `csm:<csmId>` or `team:<team>`.',
 } as const;
 
-const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, PipelineKey: pipelineKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema } as const;
+const configKindKeySchema = { type: 'string', enum: ['scorecard'], description: 'The configuration kind (`scorecard`): compacted, so the newest activation of each kind is kept.' } as const;
+
+const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, PipelineKey: pipelineKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema, ConfigKindKey: configKindKeySchema } as const;
 
 const idHeader = (name: string, description: string) => ({
   type: 'object',
@@ -89,7 +91,7 @@ interface TopicDoc {
   readonly producer: { readonly service: string; readonly via: string };
   readonly consumers: readonly ConsumerDoc[];
   /** Which Kafka key schema the topic uses. */
-  readonly key: 'AccountKey' | 'ClockKey' | 'PipelineKey' | 'ApiKeyId' | 'DirectoryKey';
+  readonly key: 'AccountKey' | 'ClockKey' | 'PipelineKey' | 'ApiKeyId' | 'DirectoryKey' | 'ConfigKindKey';
   readonly headers?: object;
   /** The message id integrators deduplicate on. */
   readonly idempotencyKey: string;
@@ -397,6 +399,33 @@ const topics: readonly TopicDoc[] = [
     notes: ['Internal: not for integrators.', 'A removed entry is published with `deleted: true`.'],
     example: { schemaVersion: 1, kind: 'csm', id: 'csm-ana', team: 'emea', managers: [], deleted: false, updatedAt: '2026-03-01T10:00:00.000Z' },
   },
+  {
+    id: 'configActivations',
+    topic: Topics.configActivations,
+    title: 'Configuration activations (internal, compacted)',
+    message: 'ConfigActivationRecord',
+    schema: configActivationRecordSchema,
+    summary:
+      'Which version of a versioned configuration (a scorecard) is in force from which event time. Written when an admin activates a version or rolls back; every replica of the owning service reads the whole topic, keeps the activations in memory, and evaluates each point in event time with the version in force then.',
+    producer: { service: 'scoring', via: 'its outbox relay, in the transaction of the activation or rollback (POST /v1/admin/scorecards/{version}/activate, /rollback)' },
+    consumers: [{ service: 'scoring', purpose: 'each replica reads the whole topic into its scorecard timeline (ScorecardActivations) and is not ready before it has' }],
+    key: 'ConfigKindKey',
+    idempotencyKey: '`kind`, `version` and `activatedAt` (a repeat changes nothing)',
+    notes: [
+      'Internal: not for integrators.',
+      '`effectiveFrom` is the pipeline watermark at activation: events before it keep the version in force before, so a replay switches at the same point.',
+      'Compaction keeps the newest activation per kind: a replica started after compaction knows that one, and the SCORECARD_FILE/default before it.',
+    ],
+    example: {
+      schemaVersion: 1,
+      kind: 'scorecard',
+      version: 'cs-2026.3',
+      body: { version: 'cs-2026.3', weights: { billing: 30 } },
+      effectiveFrom: '2026-03-01T09:58:00.000Z',
+      activatedAt: '2026-03-01T10:00:00.000Z',
+      activatedBy: 'Q7ZK2M9XWPLA',
+    },
+  },
 ];
 
 function specOf(topic: string): TopicSpec {
@@ -432,6 +461,7 @@ function channelDescription(doc: TopicDoc, spec: TopicSpec): string {
     PipelineKey: 'Key: `pipeline`; one partition, compacted, so a reader from the beginning gets the newest watermark.',
     ApiKeyId: 'Key: the API key id; one partition, so every record is read in order.',
     DirectoryKey: 'Key: `csm:<csmId>` or `team:<team>`; one partition, so every record is read in order.',
+    ConfigKindKey: 'Key: the configuration kind (`scorecard`); one partition, compacted, so a reader from the beginning gets at least the newest activation of each kind.',
   }[doc.key];
   return [
     doc.summary,

@@ -107,7 +107,11 @@ export interface ScoreChanged {
   readonly changeId: string;
   readonly sequence: number;
   readonly eventTime: string;
-  readonly cause: { readonly kind: 'event' | 'watermark'; readonly eventId?: string; readonly eventType?: string };
+  /**
+   * What made the evaluation: an event (`eventId`, `eventType`), the watermark closing a day, or
+   * (since issue 18) an admin's re-score of all accounts with the active scorecard (`rescore`).
+   */
+  readonly cause: { readonly kind: 'event' | 'watermark' | 'rescore'; readonly eventId?: string; readonly eventType?: string };
   readonly before: ScoreSnapshot | null;
   readonly after: ScoreSnapshot;
   readonly drivers: readonly ScoreDriver[];
@@ -477,6 +481,26 @@ export interface ApiKeyRecord {
  * - `kind: 'team'`: team `id`, with the ids of its `managers` (who oversees it).
  * A removed entry is published once more with `deleted: true`.
  */
+/**
+ * `bellwether.config-activations.v1` (internal, compacted, keyed by `kind`): the newest activation
+ * (or rollback) of a versioned configuration, from its owning service's admin API (issue 18 §1).
+ * `body` is the version's configuration as stored (for a scorecard: what `scorecardFromConfig`
+ * accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
+ * watermark when it was activated), so a replay switches at the same point on every replica.
+ */
+export interface ConfigActivationRecord {
+  readonly schemaVersion: 1;
+  readonly kind: 'scorecard';
+  readonly version: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  /** ISO-8601 event time from which the version is in force. */
+  readonly effectiveFrom: string;
+  /** ISO-8601 wall time of the activation. */
+  readonly activatedAt: string;
+  /** The API key id that activated it. */
+  readonly activatedBy: string;
+}
+
 export interface DirectoryRecord {
   readonly schemaVersion: 1;
   readonly kind: 'csm' | 'team';

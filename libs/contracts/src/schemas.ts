@@ -234,7 +234,7 @@ export const scoreChangedSchema = {
     cause: {
       type: 'object',
       required: ['kind'],
-      properties: { kind: { enum: ['event', 'watermark'] }, eventId: identifier, eventType: { type: 'string' } },
+      properties: { kind: { enum: ['event', 'watermark', 'rescore'] }, eventId: identifier, eventType: { type: 'string' } },
     },
     before: { oneOf: [{ type: 'null' }, scoreSnapshot] },
     after: scoreSnapshot,
@@ -405,6 +405,22 @@ export const directoryRecordSchema = {
     managers: { type: 'array', maxItems: 100, items: { type: 'string', pattern: directoryIdPattern } },
     deleted: { type: 'boolean' },
     updatedAt: isoDateTime,
+  },
+} as const;
+
+export const configActivationRecordSchema = {
+  $id: 'https://bellwether.dev/schemas/config-activations.v1.json',
+  title: 'bellwether.config-activations.v1',
+  type: 'object',
+  required: ['schemaVersion', 'kind', 'version', 'body', 'effectiveFrom', 'activatedAt', 'activatedBy'],
+  properties: {
+    schemaVersion: { const: 1 },
+    kind: { enum: ['scorecard'] },
+    version: { type: 'string', minLength: 1, maxLength: 100 },
+    body: { type: 'object' },
+    effectiveFrom: isoDateTime,
+    activatedAt: isoDateTime,
+    activatedBy: { type: 'string', minLength: 1, maxLength: 100 },
   },
 } as const;
 

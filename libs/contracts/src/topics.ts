@@ -16,6 +16,11 @@ export const Topics = {
   apiKeys: 'bellwether.api-keys.v1',
   /** Internal: the directory of CSMs, teams and their managers from ingestion's admin API (access checks read it). */
   directory: 'bellwether.directory.v1',
+  /**
+   * Internal: activations of versioned configuration (scorecards first; keyed by kind), so every
+   * replica of the owning service switches at the same event-time point.
+   */
+  configActivations: 'bellwether.config-activations.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -45,6 +50,7 @@ export const topicSpecs: readonly TopicSpec[] = [
   { name: Topics.watermarks, partitions: 1, compacted: true },
   { name: Topics.apiKeys, partitions: 1, compacted: true },
   { name: Topics.directory, partitions: 1, compacted: true },
+  { name: Topics.configActivations, partitions: 1, compacted: true },
   ...[Topics.events, Topics.scores, Topics.alerts, Topics.incidents, Topics.playbookRuns, Topics.clock].map((topic) => ({
     name: deadLetterTopicOf(topic),
     partitions: 1,

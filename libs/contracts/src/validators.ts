@@ -1,12 +1,13 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { accountEconomicsAttributes } from './messages';
-import type { AccountEconomicsAttribute, AlertLifecycleEvent, ApiKeyRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent, JsonObject } from './messages';
+import type { AccountEconomicsAttribute, AlertLifecycleEvent, ApiKeyRecord, ConfigActivationRecord, IncidentLifecycleEvent, ClockTick, DirectoryRecord, PipelineWatermark, PlaybookRunEvent, ScoreChanged, TelemetryEvent, JsonObject } from './messages';
 import {
   accountEconomicsSchemas,
   alertLifecycleEventSchema,
   apiKeyRecordSchema,
   clockTickSchema,
+  configActivationRecordSchema,
   pipelineWatermarkSchema,
   directoryRecordSchema,
   incidentLifecycleEventSchema,
@@ -64,6 +65,7 @@ export const validateClockTick = compile<ClockTick>(sharedAjv, clockTickSchema);
 export const validatePipelineWatermark = compile<PipelineWatermark>(sharedAjv, pipelineWatermarkSchema);
 export const validateApiKeyRecord = compile<ApiKeyRecord>(sharedAjv, apiKeyRecordSchema);
 export const validateDirectoryRecord = compile<DirectoryRecord>(sharedAjv, directoryRecordSchema);
+export const validateConfigActivationRecord = compile<ConfigActivationRecord>(sharedAjv, configActivationRecordSchema);
 
 const economicsValidators = Object.fromEntries(accountEconomicsAttributes.map((name) => [name, sharedAjv.compile(accountEconomicsSchemas[name])])) as Record<AccountEconomicsAttribute, ValidateFunction>;
 

@@ -45,6 +45,11 @@ export class CompactedTopicReader<T, C> {
     await this.tail.stop();
   }
 
+  /** Resolves once it has read everything the topic held when it started (never rejects). */
+  get caughtUp(): Promise<void> {
+    return this.tail.caughtUp;
+  }
+
   /** Whether it has read everything the topic held when it started. */
   get isReady(): boolean {
     return this.ready;

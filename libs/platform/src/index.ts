@@ -35,3 +35,6 @@ export * from './delivery/smtp-sender';
 export * from './retention/retention-pruner';
 export * from './retention/retention-pruner.module';
 export * from './retention/service-retention';
+export * from './audit/admin-audit';
+export * from './config-versions/config-lifecycle';
+export * from './config-versions/config-versions.store';

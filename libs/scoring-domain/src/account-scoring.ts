@@ -4,6 +4,7 @@ import { deriveSignals } from './signals';
 import { applyEvent, churnedAsOf, emptyAccountState, STATE_HORIZON_DAYS, upgradeState, type AccountState } from './account-state';
 import { isMaterialChange, reasonsForChange } from './score-change';
 import type { Scorecard } from './scorecard';
+import { scorecardAt, type Scorecards } from './scorecard-timeline';
 import { evaluateAccount, REACTIVATION_WINDOW_DAYS } from './scores';
 import { DAY_MS, dayEnd, dayOf, dayStart, timedEventOf, type TimedEvent } from './time';
 
@@ -104,10 +105,10 @@ export function applyAccountEvents(
   accountId: string,
   previous: StoredAccount | null,
   events: readonly TelemetryEvent[],
-  scorecard: Scorecard,
+  scorecards: Scorecards,
   options: ApplyOptions,
 ): AccountEventsResult {
-  return applyTimedAccountEvents(accountId, previous, events.map(timedEventOf), scorecard, options);
+  return applyTimedAccountEvents(accountId, previous, events.map(timedEventOf), scorecards, options);
 }
 
 /**
@@ -118,15 +119,22 @@ export function applyTimedAccountEvents(
   accountId: string,
   previous: StoredAccount | null,
   events: readonly TimedEvent[],
-  scorecard: Scorecard,
+  scorecards: Scorecards,
   options: ApplyOptions,
 ): AccountEventsResult {
   const changes: ScoreChanged[] = [];
   const beyondLateness: string[] = [];
   let late = 0;
   let current: StoredAccount | null = previous ? { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state) } : null;
-  const keyFeatures = new Set(scorecard.signals.keyFeatures);
+  // The key features of the scorecard in force at each event's time (one set per scorecard).
+  let keyFeaturesCard: Scorecard | null = null;
+  let keyFeatures: ReadonlySet<string> = new Set();
   for (const { event, time: eventTime, ms: eventMs, day } of events) {
+    const scorecard = scorecardAt(scorecards, eventTime);
+    if (keyFeaturesCard !== scorecard) {
+      keyFeaturesCard = scorecard;
+      keyFeatures = new Set(scorecard.signals.keyFeatures);
+    }
     const boundary = dayStart(day);
     if (current === null) {
       current = { state: emptyAccountState(accountId), snapshot: null, drivers: null, sequence: 0, evaluatedAsOf: null, closedThrough: boundary };
@@ -141,7 +149,7 @@ export function applyTimedAccountEvents(
     const closedThrough = closedThroughOf(current, boundary);
     const closeThrough = closingBoundary(event.type, eventMs, day, options.gracePeriodMs);
     if (closeThrough > closedThrough) {
-      const closed = closeDays(accountId, { ...current, closedThrough }, closeThrough, scorecard);
+      const closed = closeDays(accountId, { ...current, closedThrough }, closeThrough, scorecards);
       current = closed.stored;
       changes.push(...closed.changes);
     } else if (current.closedThrough === null) {
@@ -179,7 +187,7 @@ export function applyTimedAccountEvents(
       const lastClosedDay = dayOf(current.closedThrough ?? boundary) - 1;
       const firstDay = current.state.firstEventDay ?? asOfDay;
       const volumeThroughDay = lastClosedDay < firstDay ? asOfDay : Math.min(asOfDay, lastClosedDay);
-      const result = evaluate(accountId, current, current.state, asOf, { kind: 'event', eventId: event.id, eventType: event.type }, scorecard, volumeThroughDay);
+      const result = evaluate(accountId, current, current.state, asOf, { kind: 'event', eventId: event.id, eventType: event.type }, scorecardAt(scorecards, asOf), volumeThroughDay);
       current = result.stored;
       if (result.change) changes.push(result.change);
     }
@@ -201,12 +209,12 @@ export function closeAccountDays(
   accountId: string,
   previous: StoredAccount,
   through: string,
-  scorecard: Scorecard,
+  scorecards: Scorecards,
   options: Pick<ApplyOptions, 'consumesPrevious'> = {},
 ): { stored: StoredAccount; changes: ScoreChanged[] } {
   const closedThrough = closedThroughOf(previous, through);
   if (closedThrough >= through) return { stored: previous, changes: [] };
-  return closeDays(accountId, { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state), closedThrough }, through, scorecard);
+  return closeDays(accountId, { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state), closedThrough }, through, scorecards);
 }
 
 /**
@@ -217,21 +225,56 @@ export function closeAccountDays(
 export function closeAccountsDays(
   accounts: ReadonlyMap<string, StoredAccount>,
   through: string,
-  scorecard: Scorecard,
+  scorecards: Scorecards,
   options: Pick<ApplyOptions, 'consumesPrevious'> = {},
 ): { accounts: Map<string, StoredAccount>; changes: ScoreChanged[] } {
   const closed = new Map<string, StoredAccount>();
   const changes: ScoreChanged[] = [];
   for (const [accountId, stored] of accounts) {
-    const result = closeAccountDays(accountId, stored, through, scorecard, options);
+    const result = closeAccountDays(accountId, stored, through, scorecards, options);
     closed.set(accountId, result.stored);
     changes.push(...result.changes);
   }
   return { accounts: closed, changes };
 }
 
+/**
+ * Re-scores every account of a chunk with `scorecard` (an admin's re-score of all accounts with
+ * the active scorecard, issue 18 §1), as of `asOf` (the pipeline watermark when it was asked
+ * for) or the account's own latest evaluation when that is later, so a score never steps back in
+ * time. Activity counts end at the last closed day, as at an event's evaluation point. An account
+ * never scored yet is left as it is. A change is published only when material (`isMaterialChange`)
+ * or when the signals moved, with cause `rescore`. Pure; the accounts given are not changed unless
+ * `options.consumesPrevious`.
+ */
+export function rescoreAccounts(
+  accounts: ReadonlyMap<string, StoredAccount>,
+  asOf: string,
+  scorecard: Scorecard,
+  options: Pick<ApplyOptions, 'consumesPrevious'> = {},
+): { accounts: Map<string, StoredAccount>; changes: ScoreChanged[] } {
+  const rescored = new Map<string, StoredAccount>();
+  const changes: ScoreChanged[] = [];
+  for (const [accountId, previous] of accounts) {
+    if (previous.snapshot === null) {
+      rescored.set(accountId, previous);
+      continue;
+    }
+    const working: StoredAccount = { ...previous, state: options.consumesPrevious ? previous.state : structuredClone(previous.state) };
+    const latest = previous.evaluatedAsOf !== null && previous.evaluatedAsOf > asOf ? previous.evaluatedAsOf : asOf;
+    const latestDay = dayOf(latest);
+    const lastClosedDay = dayOf(previous.closedThrough ?? dayStart(latestDay)) - 1;
+    const firstDay = working.state.firstEventDay ?? latestDay;
+    const volumeThroughDay = lastClosedDay < firstDay ? latestDay : Math.min(latestDay, lastClosedDay);
+    const result = evaluate(accountId, working, working.state, latest, { kind: 'rescore' }, scorecard, volumeThroughDay);
+    rescored.set(accountId, result.stored);
+    if (result.change) changes.push(result.change);
+  }
+  return { accounts: rescored, changes };
+}
+
 /** Closes days in place on a working copy (its state is owned by the caller). */
-function closeDays(accountId: string, working: StoredAccount, through: string, scorecard: Scorecard): { stored: StoredAccount; changes: ScoreChanged[] } {
+function closeDays(accountId: string, working: StoredAccount, through: string, scorecards: Scorecards): { stored: StoredAccount; changes: ScoreChanged[] } {
   const changes: ScoreChanged[] = [];
   const lastDay = dayOf(through) - 1;
   let current = working;
@@ -242,7 +285,7 @@ function closeDays(accountId: string, working: StoredAccount, through: string, s
     // later (a billing or support event that arrived before the day's telemetry was complete),
     // everything else stays as of that later time, so the score never steps back in time.
     const latest = current.evaluatedAsOf !== null && current.evaluatedAsOf > endOfDay ? current.evaluatedAsOf : endOfDay;
-    const result = evaluate(accountId, current, current.state, latest, { kind: 'watermark' }, scorecard, day);
+    const result = evaluate(accountId, current, current.state, latest, { kind: 'watermark' }, scorecardAt(scorecards, latest), day);
     current = result.stored;
     if (result.change) changes.push(result.change);
     rememberClosedSegment(current.state, day, current.snapshot?.segment ?? null);

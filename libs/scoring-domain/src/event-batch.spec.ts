@@ -1,8 +1,9 @@
 import { telemetryEvent } from '@bellwether/testing';
 import type { TelemetryEvent } from '@bellwether/contracts';
-import { applyAccountEvents, closeAccountsDays } from './account-scoring';
+import { applyAccountEvents, closeAccountsDays, rescoreAccounts } from './account-scoring';
 import { applyEventBatch, claimedAccountIds, firstCopies, newestEventTime } from './event-batch';
 import { defaultScorecard } from './scorecard';
+import { ScorecardTimeline } from './scorecard-timeline';
 import { eventTimeOf } from './time';
 
 const event = (id: string, accountId: string, type: string, timestamp: string, properties: TelemetryEvent['properties'] = {}): TelemetryEvent => telemetryEvent({ id, accountId, type, timestamp, properties });
@@ -120,5 +121,45 @@ describe('closeAccountsDays with consumesPrevious', () => {
     expect(copied.changes.length).toBeGreaterThan(0);
     expect(JSON.stringify([...kept])).toBe(keptBefore);
     expect(consumed.accounts.get('acme')?.state).toBe(handedOver.get('acme')?.state);
+  });
+});
+
+describe('applyEventBatch with a scorecard timeline (issue 18 §1)', () => {
+  it('evaluates each point with the scorecard in force at its event time', () => {
+    const v2 = { ...defaultScorecard, version: 'cs-v2', weights: { ...defaultScorecard.weights, sentiment: 100 } };
+    const timeline = ScorecardTimeline.of(defaultScorecard, [{ effectiveFrom: day(3, 0), activatedAt: day(5, 0), scorecard: v2 }]);
+    const batch = [
+      event('s1', 'acme', 'subscription.changed', day(0), { seats: 10, mrr: 1000 }),
+      event('n1', 'acme', 'nps.responded', day(1), { score: 2 }),
+      event('n2', 'acme', 'nps.responded', day(4), { score: 2 }),
+    ];
+    const outcome = applyEventBatch(batch, new Set(ids(batch)), new Map(), timeline, options);
+    const byCause = outcome.changes.map((change) => [change.cause.kind === 'event' ? change.cause.eventId : 'close', change.scorecardVersion]);
+    expect(byCause.find(([cause]) => cause === 'n1')?.[1]).toBe(defaultScorecard.version);
+    expect(byCause.find(([cause]) => cause === 'n2')?.[1]).toBe('cs-v2');
+    // The same batch with the one scorecard of before: nothing carries the new version.
+    const before = applyEventBatch(batch, new Set(ids(batch)), new Map(), defaultScorecard, options);
+    expect(before.changes.every((change) => change.scorecardVersion === defaultScorecard.version)).toBe(true);
+  });
+});
+
+describe('rescoreAccounts (issue 18 §1)', () => {
+  const batch = [event('s1', 'acme', 'subscription.changed', day(0), { seats: 10, mrr: 1000 }), event('n1', 'acme', 'nps.responded', day(1), { score: 2 })];
+  const scored = applyEventBatch(batch, new Set(ids(batch)), new Map(), defaultScorecard, options).accounts;
+
+  it('re-scores a scored account with the given scorecard, as of its own later evaluation, with cause rescore', () => {
+    const v2 = { ...defaultScorecard, version: 'cs-v2', weights: { product_usage: 0, feature_adoption: 0, support: 0, sentiment: 1, billing: 0, onboarding: 0, usage_level: 0, champion: 0 } };
+    const outcome = rescoreAccounts(scored, day(0), v2);
+    expect(outcome.changes.map((change) => [change.accountId, change.cause.kind, change.scorecardVersion, change.after.health, change.eventTime])).toEqual([['acme', 'rescore', 'cs-v2', 20, day(1)]]);
+    expect(outcome.accounts.get('acme')?.sequence).toBe((scored.get('acme')?.sequence ?? 0) + 1);
+    // The accounts given are left as they were.
+    expect(scored.get('acme')?.snapshot?.health).not.toBe(20);
+  });
+
+  it('publishes nothing when the scorecard scores the account as before, and leaves an unscored account alone', () => {
+    expect(rescoreAccounts(scored, day(1), defaultScorecard).changes).toEqual([]);
+    const unscored = applyEventBatch([event('s2', 'bolt', 'subscription.changed', day(0), { seats: 1 })], new Set(['s2']), new Map(), defaultScorecard, options).accounts;
+    const outcome = rescoreAccounts(unscored, day(1), defaultScorecard);
+    expect([outcome.changes, outcome.accounts.get('bolt')]).toEqual([[], unscored.get('bolt')]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ScoreChanged, TelemetryEvent } from '@bellwether/contracts';
 import { applyTimedAccountEvents, type ApplyOptions, type StoredAccount } from './account-scoring';
-import type { Scorecard } from './scorecard';
+import type { Scorecards } from './scorecard-timeline';
 import { eventTimeOf, timedEventOf, type TimedEvent } from './time';
 
 /**
@@ -72,7 +72,7 @@ export function applyEventBatch(
   events: readonly TelemetryEvent[],
   claimed: ReadonlySet<string>,
   stored: ReadonlyMap<string, StoredAccount>,
-  scorecard: Scorecard,
+  scorecards: Scorecards,
   options: ApplyOptions,
 ): EventBatchOutcome {
   const seen = new Set<string>();
@@ -99,7 +99,7 @@ export function applyEventBatch(
   let fresh = 0;
   let late = 0;
   for (const [accountId, group] of byAccount) {
-    const result = applyTimedAccountEvents(accountId, stored.get(accountId) ?? null, group.map(({ timed }) => timed), scorecard, options);
+    const result = applyTimedAccountEvents(accountId, stored.get(accountId) ?? null, group.map(({ timed }) => timed), scorecards, options);
     accounts.set(accountId, result.stored);
     changes.push(...result.changes);
     fresh += group.length;

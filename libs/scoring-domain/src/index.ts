@@ -14,3 +14,4 @@ export * from './ltv';
 export * from './scorecard-config';
 export * from './watermark';
 export * from './event-batch';
+export * from './scorecard-timeline';

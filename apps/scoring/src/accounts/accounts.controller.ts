@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard, DirectoryRing, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { Clock, parseRequestTime, RequestRejected, pathIdParams, requestSchemas, ValidParams, ValidQuery } from '@bellwether/platform';
-import { accountLtv, dayOf, deriveSignals, type Scorecard } from '@bellwether/scoring-domain';
+import { accountLtv, dayOf, deriveSignals } from '@bellwether/scoring-domain';
 import { AccountCache } from '../scores/account-cache';
-import { SCORECARD } from '../scores/scorecard.provider';
+import { ScorecardSource } from '../scorecards/scorecard-activations';
 import { Account360Repository } from './account-360.repository';
 import { mayReadAccount } from './account-access';
 
@@ -39,7 +39,7 @@ export class AccountsController {
     private readonly cache: AccountCache,
     private readonly clock: Clock,
     private readonly directory: DirectoryRing,
-    @Inject(SCORECARD) private readonly scorecard: Scorecard,
+    private readonly scorecards: ScorecardSource,
   ) {}
 
   @Get(':id')
@@ -72,14 +72,16 @@ export class AccountsController {
     const stored = await this.views.findAccount(accountId);
     if (!stored) throw notFound(accountId);
     const asOf = stored.evaluatedAsOf ?? this.clock.nowIso();
+    // The scorecard in force at the evaluation's event time (the one its score was made with).
+    const scorecard = this.scorecards.timeline().at(asOf);
     const view: AccountView = {
       accountId,
       attributes: { ...stored.state.attributes },
       scores: stored.snapshot,
       drivers: stored.drivers,
-      signals: deriveSignals(stored.state, dayOf(asOf), this.scorecard.signals),
+      signals: deriveSignals(stored.state, dayOf(asOf), scorecard.signals),
       ltv: stored.snapshot ? accountLtv(stored.state.attributes.mrr, stored.snapshot.churnRisk) : null,
-      scorecardVersion: this.scorecard.version,
+      scorecardVersion: scorecard.version,
       evaluatedAsOf: stored.evaluatedAsOf,
       openAlerts: await this.views.openAlertsOf(accountId),
       activePlaybookRuns: await this.views.activeRunsOf(accountId),

@@ -5,7 +5,7 @@ import { SCORING_SCHEMA, scoringMigrations } from '.';
 
 describe('scoring migrations on a real Postgres', () => {
   it('apply, revert completely, and apply again', async () => {
-    expect(await migrationsRoundTrip(SCORING_SCHEMA, scoringMigrations)).toEqual(['account_alerts', 'account_runs', 'account_state', 'migrations', 'outbox', 'partition_watermarks', 'processed_events', 'score_history', 'watermark']);
+    expect(await migrationsRoundTrip(SCORING_SCHEMA, scoringMigrations)).toEqual(['account_alerts', 'account_runs', 'account_state', 'admin_audit', 'config_activations', 'config_versions', 'migrations', 'outbox', 'partition_watermarks', 'processed_events', 'rescores', 'score_history', 'watermark']);
   });
 
   it('stores a large account state compressed with lz4, not pglz', async () => {

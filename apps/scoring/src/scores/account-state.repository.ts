@@ -115,6 +115,12 @@ export class AccountStateRepository {
     return new Map(rows.map((row) => [row.account_id, storedAccountOf(row)]));
   }
 
+  /** The next `limit` accounts after `cursor` (account id order), locked: a chunk of a re-score. */
+  async lockAccountsAfter(manager: EntityManager, cursor: string | null, limit: number): Promise<Map<string, StoredAccount>> {
+    const rows = (await manager.query(`SELECT ${ACCOUNT_COLUMNS} FROM scoring.account_state WHERE account_id > $1 ORDER BY account_id LIMIT $2 FOR UPDATE`, [cursor ?? '', limit])) as AccountRow[];
+    return new Map(rows.map((row) => [row.account_id, storedAccountOf(row)]));
+  }
+
   /**
    * In one statement: upserts the accounts (state, snapshot, drivers, sequence, closed days),
    * appends the changes to the score history, adds the messages to the outbox and moves the

@@ -1,3 +1,4 @@
+import { fixedScorecards } from '../scorecards/scorecard-activations';
 import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
@@ -61,6 +62,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
   });
   const accounts = fake<AccountStateRepository>({
     claimAndLock: unused,
+    lockAccountsAfter: unused,
     writeScores: unused,
     lockAccountsToClose: async (tx, cursor, boundary, limit) => {
       calls.push(['lockAccountsToClose', inTransaction && tx === manager, cursor, boundary, limit]);
@@ -80,7 +82,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
     { partition: 1, committedOffset: '7', lowOffset: '0', highOffset: '9' },
   ];
   const env = Object.assign(new ScoringEnv(), { CLOCK_MODE: 'event', GRACE_PERIOD_HOURS: 48, DAY_ROLL_CHUNK: setup.chunkSize ?? 2 });
-  const roller = new DayRoller(transactions, watermarks, accounts, committer, kafka, env, new HealthRegistry(), createLogger('scoring', 'silent'), defaultScorecard);
+  const roller = new DayRoller(transactions, watermarks, accounts, committer, kafka, env, new HealthRegistry(), createLogger('scoring', 'silent'), fixedScorecards(defaultScorecard));
   const callsOf = (name: string) => calls.filter(([called]) => called === name);
   return { roller, calls, callsOf };
 }

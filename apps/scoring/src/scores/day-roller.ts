@@ -3,12 +3,12 @@ import { Counter, Gauge } from 'prom-client';
 import { Topics, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { KafkaConnection } from '@bellwether/kafka';
 import { APP_LOGGER, type AppLogger, type CommittedOutboxRows, HealthRegistry, IntervalWorker, loggableMessage, type OutboxMessage, Transactions } from '@bellwether/platform';
-import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark, type Scorecard } from '@bellwether/scoring-domain';
+import { closableBoundary, closeAccountsDays, dayRollTarget, pipelineWatermark } from '@bellwether/scoring-domain';
 import { SCORING_CONSUMER_GROUP } from '../scoring.consumer-group';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from './account-state.repository';
 import { ScoreCommitter } from './score-committer.service';
-import { SCORECARD } from './scorecard.provider';
+import { ScorecardSource } from '../scorecards/scorecard-activations';
 import { WatermarkRepository } from './watermark.repository';
 
 const rollMetrics = {
@@ -45,7 +45,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly env: ScoringEnv,
     private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
-    @Inject(SCORECARD) private readonly scorecard: Scorecard,
+    private readonly scorecards: ScorecardSource,
   ) {
     this.loop = new IntervalWorker(this.env.DAY_ROLL_INTERVAL_MS, () => this.pass());
   }
@@ -66,6 +66,8 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private async pass(): Promise<void> {
     try {
+      // Days are closed with the scorecards in force then: not before the activations are read.
+      await this.scorecards.caughtUp;
       await this.advanceWatermark();
       while (this.loop.started && (await this.rollChunk()) > 0) {
         // keep going chunk by chunk until every closable day is closed
@@ -114,7 +116,7 @@ export class DayRoller implements OnApplicationBootstrap, OnApplicationShutdown 
       if (target === null) return idle;
       const chunk = await this.accounts.lockAccountsToClose(manager, progress.rollCursor, target, this.env.DAY_ROLL_CHUNK);
       // The rows were read for this chunk alone: closed in place, not deep-copied.
-      const closed = closeAccountsDays(chunk, target, this.scorecard, { consumesPrevious: true });
+      const closed = closeAccountsDays(chunk, target, this.scorecards.timeline(), { consumesPrevious: true });
       const done = chunk.size < this.env.DAY_ROLL_CHUNK;
       const lastId = [...chunk.keys()].pop() ?? null;
       // Progress first: its UPDATE takes the watermark row's lock (held to the commit), as

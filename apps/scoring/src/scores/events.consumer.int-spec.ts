@@ -1,3 +1,4 @@
+import { fixedScorecards } from '../scorecards/scorecard-activations';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Topics, topicSpecs, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
@@ -73,7 +74,7 @@ function consumerWith<T extends Transactions = RecordingTransactions>(options: {
   const cache = { invalidate: async () => undefined } as unknown as AccountCache;
   const accounts = new AccountStateRepository();
   const env = Object.assign(new ScoringEnv(), { CLOCK_MODE: 'event', ALLOWED_LATENESS_DAYS: 30, GRACE_PERIOD_HOURS: 48 });
-  const consumer = new EventsConsumer(transactions, accounts, new ScoreCommitter(accounts, cache, relay), new WallClock(), env, defaultScorecard);
+  const consumer = new EventsConsumer(transactions, accounts, new ScoreCommitter(accounts, cache, relay), new WallClock(), env, fixedScorecards(defaultScorecard));
   return { consumer, transactions, relay };
 }
 

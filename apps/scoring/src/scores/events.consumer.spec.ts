@@ -1,3 +1,4 @@
+import { fixedScorecards } from '../scorecards/scorecard-activations';
 import { telemetryEvent } from '@bellwether/testing';
 import type { EntityManager } from 'typeorm';
 import type { TelemetryEvent } from '@bellwether/contracts';
@@ -52,6 +53,7 @@ function harness(setup: { claimed: (ids: string[]) => string[]; stored?: Map<str
       return { claimed, stored: new Map([...(setup.stored ?? new Map<string, StoredAccount>())].filter(([id]) => claimedAccounts.has(id))) };
     },
     lockAccountsToClose: unused,
+    lockAccountsAfter: unused,
     writeScores: unused,
   });
   const rows = { ids: ['7'], messages: [] };
@@ -66,7 +68,7 @@ function harness(setup: { claimed: (ids: string[]) => string[]; stored?: Map<str
     },
   });
   const env = Object.assign(new ScoringEnv(), { CLOCK_MODE: setup.clockMode ?? 'event', ALLOWED_LATENESS_DAYS: 30, GRACE_PERIOD_HOURS: 48 });
-  const consumer = new EventsConsumer(transactions, accounts, committer, new FixedClock(setup.nowMs ?? Date.parse(day(100))), env, defaultScorecard);
+  const consumer = new EventsConsumer(transactions, accounts, committer, new FixedClock(setup.nowMs ?? Date.parse(day(100))), env, fixedScorecards(defaultScorecard));
   const callsOf = (name: string) => calls.filter((call) => call.name === name);
   return { consumer, calls, callsOf, manager, rows };
 }

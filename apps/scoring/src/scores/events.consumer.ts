@@ -1,14 +1,14 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Counter, Histogram } from 'prom-client';
 import { Topics, type TelemetryEvent } from '@bellwether/contracts';
 import { RecordResults, type BatchResults, type DecodedBatch, type RecordResult } from '@bellwether/kafka';
 import { Clock, Transactions } from '@bellwether/platform';
-import { applyEventBatch, firstCopies, notAheadOf, type Scorecard } from '@bellwether/scoring-domain';
+import { applyEventBatch, firstCopies, notAheadOf } from '@bellwether/scoring-domain';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from './account-state.repository';
 import { ScoreCommitter } from './score-committer.service';
-import { SCORECARD } from './scorecard.provider';
+import { ScorecardSource } from '../scorecards/scorecard-activations';
 
 const scoringMetrics = {
   applied: new Counter({ name: 'bellwether_scoring_events_applied_total', help: 'Events applied to account state' }),
@@ -55,17 +55,20 @@ export class EventsConsumer {
     private readonly committer: ScoreCommitter,
     private readonly clock: Clock,
     private readonly env: ScoringEnv,
-    @Inject(SCORECARD) private readonly scorecard: Scorecard,
+    private readonly scorecards: ScorecardSource,
   ) {}
 
   @EventPattern(Topics.events)
   async handle(@Payload() batch: DecodedBatch<TelemetryEvent>): Promise<BatchResults> {
+    // Never scored with a scorecard the activation topic has already replaced.
+    await this.scorecards.caughtUp;
+    const scorecards = this.scorecards.timeline();
     const events = batch.records.map((record) => record.value);
     let at = performance.now();
     const { outcome, committed } = await this.transactions.run(async (manager) => {
       const { claimed, stored } = await this.accounts.claimAndLock(manager, firstCopies(events));
       at = timed('claim', at);
-      const applied = applyEventBatch(events, claimed, stored, this.scorecard, {
+      const applied = applyEventBatch(events, claimed, stored, scorecards, {
         allowedLatenessDays: this.env.ALLOWED_LATENESS_DAYS,
         gracePeriodMs: this.env.GRACE_PERIOD_HOURS * 3_600_000,
         // The rows were read for this batch alone: evaluated in place, not deep-copied.

@@ -22,6 +22,7 @@ function harness() {
   const accounts = fake<AccountStateRepository>({
     claimAndLock: unused,
     lockAccountsToClose: unused,
+    lockAccountsAfter: unused,
     writeScores: async (manager, write) => {
       calls.push(['writeScores', manager, write]);
       return write.messages.map((_, index) => String(index + 1));

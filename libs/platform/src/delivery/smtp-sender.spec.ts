@@ -33,6 +33,12 @@ describe('classifySmtpError', () => {
     expect(classifySmtpError(Object.assign(new Error('This operation was aborted'), { code: 'EABORT' })).permanent).toBe(false);
     // A 535 login refusal: the relay's credentials are wrong, not this message (SMTP_URL gets fixed, the deliveries go out).
     expect(classifySmtpError(Object.assign(new Error('Invalid login'), { code: 'EAUTH' })).permanent).toBe(false);
+    // As nodemailer reports it: EAUTH with the relay's 5yz reply and the AUTH command (review: was permanent).
+    const refusedLogin = Object.assign(new Error('Invalid login: 535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Authentication credentials invalid', command: 'AUTH PLAIN' });
+    expect(classifySmtpError(refusedLogin)).toEqual({ error: 'SMTP 535 5.7.8 Authentication credentials invalid (AUTH PLAIN)', permanent: false });
+    expect(classifySmtpError(Object.assign(new Error('Authentication required'), { code: 'ENOAUTH', responseCode: 530, response: '530 5.7.0 Authentication required', command: 'MAIL FROM' })).permanent).toBe(false);
+    expect(classifySmtpError(Object.assign(new Error('Refused'), { code: 'EPROTOCOL', responseCode: 554, response: '554 No SMTP service here', command: 'CONN' })).permanent).toBe(false);
+    expect(classifySmtpError(Object.assign(new Error('TLS refused'), { code: 'EPROTOCOL', responseCode: 554, response: '554 5.7.3 TLS not available', command: 'STARTTLS' })).permanent).toBe(false);
     expect(classifySmtpError('boom')).toEqual({ error: 'boom', permanent: false });
     expect(classifySmtpError(null)).toEqual({ error: 'null', permanent: false });
   });

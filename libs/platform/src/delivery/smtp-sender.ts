@@ -28,7 +28,9 @@ interface SmtpErrorFields {
  * Transient or permanent, from the SMTP reply code (RFC 5321 §4.2.1): a 5yz reply is a permanent
  * negative completion (the relay refuses this message for good: an unknown mailbox, a policy
  * rejection), except 503 "bad sequence of commands", a session state error that a new connection
- * clears (nodemailer's `isPermanentResponseCode` makes the same exception); a 4yz reply (451
+ * clears (nodemailer's `isPermanentResponseCode` makes the same exception), and a 5yz reply to a
+ * session command (`SESSION_COMMAND`: a refused login, greeting or STARTTLS, which nodemailer
+ * reports as `EAUTH` with the reply's code: the relay's setup, not the message); a 4yz reply (451
  * "try again later", greylisting, 421 "closing") is transient. Without a reply: errors of the
  * message itself (`EENVELOPE`, `EMESSAGE`: no recipient, an invalid address) are permanent;
  * everything else is transient: a refused, dropped or timed-out connection, DNS, TLS, and a
@@ -37,6 +39,14 @@ interface SmtpErrorFields {
  * command it answered (`SMTP 550 5.1.1 <x@y.z>: no such user (RCPT TO)`), else the client's code
  * and message. It never holds the connection URL (and so no password).
  */
+/**
+ * Commands of the session rather than of a message (nodemailer's `command` of an error): the
+ * greeting (`CONN`), EHLO/HELO/LHLO, STARTTLS and AUTH. A 5yz reply to one of them (535 bad
+ * credentials, 530 authentication required, 554 at the greeting) refuses the relay's setup, not
+ * this message: transient, like the `EAUTH` it comes with.
+ */
+const SESSION_COMMAND = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH)\b/i;
+
 export function classifySmtpError(error: unknown): DeliveryFailure {
   const fields: SmtpErrorFields = error !== null && typeof error === 'object' ? (error as SmtpErrorFields) : { message: String(error) };
   const responseCode = typeof fields.responseCode === 'number' ? fields.responseCode : undefined;
@@ -45,7 +55,8 @@ export function classifySmtpError(error: unknown): DeliveryFailure {
   if (responseCode !== undefined) {
     const reply = typeof fields.response === 'string' && fields.response.trim() !== '' ? fields.response.trim() : `${responseCode} ${message}`;
     const command = typeof fields.command === 'string' && fields.command !== '' ? ` (${fields.command})` : '';
-    return { error: `SMTP ${oneLine(reply)}${command}`, permanent: responseCode >= 500 && responseCode < 600 && responseCode !== 503 };
+    const refusesSession = code === 'EAUTH' || code === 'ENOAUTH' || (typeof fields.command === 'string' && SESSION_COMMAND.test(fields.command));
+    return { error: `SMTP ${oneLine(reply)}${command}`, permanent: responseCode >= 500 && responseCode < 600 && responseCode !== 503 && !refusesSession };
   }
   return { error: oneLine(code ? `${code}: ${message}` : message), permanent: code === 'EENVELOPE' || code === 'EMESSAGE' };
 }

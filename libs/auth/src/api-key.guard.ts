@@ -52,3 +52,12 @@ function bodyWriteKey(body: unknown): string | null {
   const writeKey = typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
   return typeof writeKey === 'string' && writeKey.length > 0 ? writeKey : null;
 }
+
+/**
+ * The id of the key that made an admin change, for its audit entry (`actorKeyId`). The guard has
+ * set the principal on every route this serves; without one, 401 as the guard would answer.
+ */
+export function actorOf(request: AuthenticatedRequest): string {
+  if (!request.principal) throw new RequestRejected(401, [{ path: 'authorization', message: 'an API key is required (Authorization: Bearer <key>)' }]);
+  return request.principal.keyId;
+}

@@ -1,8 +1,7 @@
 import { Controller, Get, HttpCode, Patch, Req, UseGuards } from '@nestjs/common';
 import { eventLimits, trustedOnlyAttributes } from '@bellwether/contracts';
 import { RequestRejected, ValidBody, ValidParams, ValidQuery, requestSchemas } from '@bellwether/platform';
-import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { actorOf } from '../directory/directory.controller';
+import { actorOf, ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import { patchAccountOwnershipSchema, type PatchAccountOwnershipBody } from '../directory/directory.dto';
 
 // The id is checked by checkedAccountId (the events' accountId rule), after the shared storable-text rule.

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Put, Req, UseGuards } from '@nestjs/common';
 import { RequestRejected, ValidBody, ValidParams, ValidQuery, requestSchemas } from '@bellwether/platform';
-import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { actorOf, ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
 import type { StoredAuditEntry } from './admin-audit.repository';
 import { auditQuerySchema, DIRECTORY_ID, putCsmSchema, putTeamSchema, type AuditQuery, type PutCsmBody, type PutTeamBody } from './directory.dto';
 
@@ -62,11 +62,6 @@ export class DirectoryController {
   }
 }
 
-/** The key that made the change, for the audit (the guard has set the principal). */
-export function actorOf(request: AuthenticatedRequest): string {
-  if (!request.principal) throw new RequestRejected(401, [{ path: 'authorization', message: 'an API key is required (Authorization: Bearer <key>)' }]);
-  return request.principal.keyId;
-}
 
 /** A path id in the directory's form, else 400 naming the parameter. */
 export function checkedId(name: string, value: string): string {

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { AdminAuditLog, type ConfigVersion, RequestRejected, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { actorOf, ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
+import { AdminAuditLog, type ConfigVersion, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import type { Scorecard } from '@bellwether/scoring-domain';
 import { auditQuerySchema, scorecardBodySchema, versionParams, type AuditQuery } from './scorecards.dto';
 import { type ScorecardList, ScorecardsService } from './scorecards.service';
@@ -67,8 +67,3 @@ export class ScoringAuditController {
   }
 }
 
-/** The key that made the change, for the audit (the guard has set the principal). */
-function actorOf(request: AuthenticatedRequest): string {
-  if (!request.principal) throw new RequestRejected(401, [{ path: 'authorization', message: 'an API key is required (Authorization: Bearer <key>)' }]);
-  return request.principal.keyId;
-}

@@ -44,7 +44,7 @@ export class AccountsController {
 
   @Get(':id')
   async view(@ValidParams(accountParams) { id: accountId }: { id: string }, @ValidQuery(noQuery) _query: object, @Req() request: AuthenticatedRequest): Promise<AccountView> {
-    const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
+    const view = await this.viewOf(accountId);
     this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
     return view;
   }
@@ -57,7 +57,7 @@ export class AccountsController {
   ): Promise<{ accountId: string; scores: unknown[] }> {
     // Validated instants, handed to PostgreSQL in one canonical form.
     const [from, to] = [query.from, query.to].map((text) => (text === undefined ? null : new Date(parseRequestTime(text) as number).toISOString()));
-    const view = (await this.cache.get<AccountView>(accountId)) ?? (await this.assemble(accountId));
+    const view = await this.viewOf(accountId);
     this.authorize(request, accountId, view.attributes['csmId'] as string | undefined);
     const scores = await this.views.scoreHistory(accountId, from ?? null, to ?? null, MAX_HISTORY);
     return { accountId, scores };
@@ -68,7 +68,13 @@ export class AccountsController {
     if (!principal || !mayReadAccount(principal, ownerCsmId, (team) => this.directory.csmsOfTeam(team))) throw notFound(accountId);
   }
 
-  private async assemble(accountId: string): Promise<AccountView> {
+  /** The cached view, or the one assembled from Postgres (cached under the lease taken with the miss). */
+  private async viewOf(accountId: string): Promise<AccountView> {
+    const cached = await this.cache.get<AccountView>(accountId);
+    return cached.view ?? (await this.assemble(accountId, cached.lease));
+  }
+
+  private async assemble(accountId: string, lease: string | null): Promise<AccountView> {
     const stored = await this.views.findAccount(accountId);
     if (!stored) throw notFound(accountId);
     const asOf = stored.evaluatedAsOf ?? this.clock.nowIso();
@@ -87,7 +93,7 @@ export class AccountsController {
       activePlaybookRuns: await this.views.activeRunsOf(accountId),
       updatedAt: stored.updatedAt,
     };
-    await this.cache.put(accountId, view);
+    await this.cache.put(accountId, view, lease);
     return view;
   }
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { BatchConsumer } from './batch-consumer';
-import type { KafkaConnection } from './kafka-connection';
+import { FETCH_MAX_WAIT_MS, type KafkaConnection } from './kafka-connection';
 import type { MessageProducer } from './message-producer';
 import { waitFor } from '@bellwether/testing';
 
@@ -30,8 +30,11 @@ class FakeConsumer extends EventEmitter {
  */
 function fakeConnection(options: { failFrom?: number; failUntil?: number; failAs?: 'throws' | 'crashes' } = {}): { connection: KafkaConnection; consumers: FakeConsumer[] } {
   const consumers: FakeConsumer[] = [];
+  const configs: unknown[] = [];
   const client = {
-    consumer: () => {
+    configs,
+    consumer: (config: unknown) => {
+      configs.push(config);
       const index = consumers.length;
       const fails = options.failFrom !== undefined && index >= options.failFrom && index < (options.failUntil ?? Infinity);
       const consumer = new FakeConsumer(fails ? (options.failAs ?? 'throws') : false);
@@ -140,6 +143,16 @@ describe('BatchConsumer after a crash', () => {
     expect(consumer.health()).toMatchObject({ healthy: true, live: true });
     now += 121_000;
     expect(consumer.health()).toMatchObject({ healthy: false, live: false });
+    await consumer.stop();
+  });
+});
+
+describe('BatchConsumer fetches', () => {
+  it('asks the broker to hold an empty fetch at most FETCH_MAX_WAIT_MS, so a stop does not wait kafkajs\' default 5 s for it', async () => {
+    const { connection } = fakeConnection();
+    const consumer = consumerOn(connection);
+    await consumer.start();
+    expect((connection.client as unknown as { configs: unknown[] }).configs).toEqual([expect.objectContaining({ maxWaitTimeInMs: FETCH_MAX_WAIT_MS })]);
     await consumer.stop();
   });
 });

@@ -4,7 +4,7 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff';
 import { consumerHealth, type ConsumerHealth, type ConsumerLoopState } from './consumer-health';
 import { crashRecovery, type CrashRecoveryPolicy, type CrashRecoveryState } from './crash-recovery';
 import { isTransientError } from './error-classification';
-import type { KafkaConnection } from './kafka-connection';
+import { FETCH_MAX_WAIT_MS, type KafkaConnection } from './kafka-connection';
 import type { MessageProducer } from './message-producer';
 import { kafkaMetrics } from './metrics';
 import { applyIsolatingPoison } from './poison-isolation';
@@ -190,6 +190,7 @@ export class BatchConsumer<T> {
     const consumer = this.connection.client.consumer({
       groupId: this.connection.group(this.options.groupId),
       allowAutoTopicCreation: false,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       sessionTimeout,
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1024 * 1024,

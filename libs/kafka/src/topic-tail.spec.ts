@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { KafkaConnection } from './kafka-connection';
+import { FETCH_MAX_WAIT_MS, type KafkaConnection } from './kafka-connection';
 import { TopicTail } from './topic-tail';
 
 /** The parts of a kafkajs consumer TopicTail uses, with its CRASH instrumentation event. */
@@ -27,5 +27,15 @@ describe('TopicTail liveness', () => {
     const { tail, consumer } = tailOnFakeConsumer();
     consumer.crash(new Error('The coordinator is not aware of this member'), false);
     expect(tail.liveness()).toEqual({ ok: false, detail: 'topic reader crashed without restart: The coordinator is not aware of this member' });
+  });
+});
+
+describe('TopicTail fetches', () => {
+  it('asks the broker to hold an empty fetch at most FETCH_MAX_WAIT_MS (500), not kafkajs\' 5,000, so a stop does not wait seconds for it', () => {
+    const configs: unknown[] = [];
+    const connection = { client: { consumer: (config: unknown) => (configs.push(config), new FakeConsumer()) }, group: (id: string) => id } as unknown as KafkaConnection;
+    new TopicTail(connection, ['t'], { fromBeginning: false, retain: false });
+    expect(FETCH_MAX_WAIT_MS).toBe(500);
+    expect(configs).toEqual([expect.objectContaining({ maxWaitTimeInMs: FETCH_MAX_WAIT_MS })]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { retryTransient, type KafkaConnection } from './kafka-connection';
+import { FETCH_MAX_WAIT_MS, retryTransient, type KafkaConnection } from './kafka-connection';
 import { headersOf } from './record-headers';
 
 export interface TailedRecord {
@@ -40,7 +40,7 @@ export class TopicTail {
     this.caughtUp = new Promise((resolve) => {
       this.caughtUpResolve = resolve;
     });
-    this.consumer = connection.client.consumer({ groupId: connection.group(`bellwether-tail-${randomUUID()}`), allowAutoTopicCreation: false });
+    this.consumer = connection.client.consumer({ groupId: connection.group(`bellwether-tail-${randomUUID()}`), allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_MAX_WAIT_MS });
     // kafkajs restarts a crashed consumer itself unless the error is not retriable; then this
     // reader is dead for good while the process lives on. `live` turns false so /healthz fails
     // and the orchestrator restarts the process (a key ring that stops reading would miss revocations).

@@ -346,6 +346,12 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
         'properties.traits.grossMarginPct',
         'properties.traits.cacUsd',
       ]);
+      // A trusted key's margin of 80 (a percentage, not a fraction) cannot be applied: dropped with a warning, not silently.
+      const percent = await stack.post('/v1/events', { events: [event(a1, 'account.updated', at(295), { traits: { grossMarginPct: 80 } })] }, { authorization: `Bearer ${admin}` });
+      expect(percent.status).toBe(202);
+      expect(((await percent.json()) as { warnings: { path: string; message: string }[] }).warnings).toEqual([
+        expect.objectContaining({ index: 0, path: 'properties.traits.grossMarginPct', message: expect.stringContaining('must be a fraction in [0, 1]') }),
+      ]);
       // One NPS answer per account after it, on the same partition: once both show, the forged events were projected.
       const markers = await stack.post('/v1/events', { events: [event(a1, 'nps.responded', at(294), { score: 9 }), event(a2, 'nps.responded', at(294), { score: 9 })] }, { authorization: `Bearer ${telemetryKey}` });
       expect(markers.status).toBe(202);

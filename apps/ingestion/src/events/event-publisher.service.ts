@@ -20,6 +20,11 @@ const ingestMetrics = {
     help: 'Trusted-only attributes (ownership: csmId, team, tier; economics: cacUsd, grossMarginPct) dropped from events of keys without the accounts:write scope',
     labelNames: ['source'] as const,
   }),
+  economicsIgnored: new Counter({
+    name: 'bellwether_ingest_economics_ignored_total',
+    help: 'Account economics (cacUsd, grossMarginPct) dropped from a trusted key’s events because they could not be applied: an invalid value, or sent as subscription properties',
+    labelNames: ['source'] as const,
+  }),
 };
 
 /** Counts a batch whose dedup check or dedup write Redis did not answer. */
@@ -27,9 +32,12 @@ export function countDedupUnavailable(): void {
   ingestMetrics.dedupDegraded.inc();
 }
 
-/** Counts ownership and economics attributes dropped from an untrusted key's events (see ownership-trust.ts). */
-export function countIgnoredOwnership(source: TelemetryEvent['source'], attributes: number): void {
-  if (attributes > 0) ingestMetrics.ownershipIgnored.inc({ source }, attributes);
+/**
+ * Counts attributes dropped from a batch's events (see ownership-trust.ts): from an untrusted key,
+ * its ownership and economics attributes; from a trusted one, economics it could not apply.
+ */
+export function countIgnoredOwnership(source: TelemetryEvent['source'], attributes: number, trusted = false): void {
+  if (attributes > 0) (trusted ? ingestMetrics.economicsIgnored : ingestMetrics.ownershipIgnored).inc({ source }, attributes);
 }
 
 export class BrokerUnavailableError extends Error {}

@@ -31,6 +31,29 @@ describe('withoutUntrustedOwnership', () => {
     expect(withoutUntrustedOwnership([money], true).events).toEqual([money]);
   });
 
+  it('from a trusted key drops only economics that cannot be applied, naming each: an invalid value in traits, either attribute as subscription properties (issue 18)', () => {
+    const percent: NativeEvent = { id: 'e1', type: 'account.updated', accountId: 'acme', timestamp: at, properties: { traits: { grossMarginPct: 80, cacUsd: 1200, csmId: 'csm-ana' } } };
+    const negative: NativeEvent = { id: 'e2', type: 'account.updated', accountId: 'acme', timestamp: at, properties: { traits: { cacUsd: -5, grossMarginPct: null } } };
+    const text: NativeEvent = { id: 'e3', type: 'account.updated', accountId: 'acme', timestamp: at, properties: { traits: { cacUsd: '1200' } } };
+    const billing: NativeEvent = { id: 'e4', type: 'subscription.changed', accountId: 'acme', timestamp: at, properties: { mrr: 900, grossMarginPct: 0.7 } };
+    const result = withoutUntrustedOwnership([percent, negative, text, billing, group], true);
+    expect(result.events).toEqual([
+      { ...percent, properties: { traits: { cacUsd: 1200, csmId: 'csm-ana' } } },
+      { ...negative, properties: { traits: { grossMarginPct: null } } },
+      { ...text, properties: { traits: {} } },
+      { ...billing, properties: { mrr: 900 } },
+      group,
+    ]);
+    expect(result.ignored.map((problem) => [problem.index, problem.path])).toEqual([
+      [0, 'properties.traits.grossMarginPct'],
+      [1, 'properties.traits.cacUsd'],
+      [2, 'properties.traits.cacUsd'],
+      [3, 'properties.grossMarginPct'],
+    ]);
+    expect(result.ignored[0]?.message).toBe('ignored on event e1: grossMarginPct must be a fraction in [0, 1] (0.8 = 80 %), or null to clear it');
+    expect(result.ignored[3]?.message).toContain('account economics are account traits, not subscription properties');
+  });
+
   it('passes a trusted key’s events unchanged', () => {
     expect(withoutUntrustedOwnership([group, subscription], true)).toEqual({ events: [group, subscription], ignored: [] });
   });

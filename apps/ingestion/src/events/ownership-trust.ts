@@ -1,4 +1,4 @@
-import { ownershipAttributes, trustedOnlyAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import { accountEconomicsAttributes, accountEconomicsOf, ownershipAttributes, trustedOnlyAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { RequestProblem } from '@bellwether/platform';
 import { hasScope, type Principal } from '@bellwether/auth';
 import type { NativeEvent } from '@bellwether/ingestion-domain';
@@ -32,10 +32,11 @@ export interface OwnershipFiltering {
  * (issues 13 and 18, docs/security.md); their events pass as they are. Pure. Only the events whose attributes scoring applies are looked at
  * (`subscription.changed` properties, `account.updated` traits); other events keep their
  * properties. `indexOf` maps an event's position to the index the client knows (none for Segment,
- * whose messages do not map one to one).
+ * whose messages do not map one to one). A trusted key's events lose only economics that cannot be
+ * applied (`withoutUnusableEconomics`), each named in `ignored` too.
  */
 export function withoutUntrustedOwnership(events: readonly NativeEvent[], trusted: boolean, indexOf: (position: number) => number | undefined = (position) => position): OwnershipFiltering {
-  if (trusted) return { events, ignored: [] };
+  if (trusted) return withoutUnusableEconomics(events, indexOf);
   const ignored: RequestProblem[] = [];
   const filtered = events.map((event, position) => {
     const carrier = attributeCarriers.get(event.type);
@@ -52,6 +53,51 @@ export function withoutUntrustedOwnership(events: readonly NativeEvent[], truste
         ...(index !== undefined ? { index } : {}),
         path: `${prefix}.${name}`,
         message: `ignored on event ${event.id}: ${(ownershipAttributes as readonly string[]).includes(name) ? 'ownership (csmId, team, tier)' : 'account economics (cacUsd, grossMarginPct)'} may only be set by the admin API or a key with the accounts:write scope`,
+      });
+    }
+    const kept = withoutKeys(source, dropped);
+    return { ...event, properties: carrier === 'properties' ? kept : { ...properties, traits: kept } };
+  });
+  return { events: filtered, ignored };
+}
+
+/** What a trusted economics value must be, per attribute (`accountEconomicsSchemas`). */
+const economicsExpectations: Readonly<Record<(typeof accountEconomicsAttributes)[number], string>> = {
+  cacUsd: 'a number ≥ 0 (USD), or null to clear it',
+  grossMarginPct: 'a fraction in [0, 1] (0.8 = 80 %), or null to clear it',
+};
+
+/**
+ * A trusted key's events, checked for the economics the KPI read model could not apply (issue 18:
+ * "a margin of 80 was dropped downstream silently"): an `account.updated` trait `cacUsd` or
+ * `grossMarginPct` whose value is not valid (`accountEconomicsOf`: a negative CAC, a margin of 80,
+ * a string), and either attribute in `subscription.changed` properties, where economics are not
+ * read (they are account traits: send them with `account.updated`, a Segment group/identify, or
+ * `PATCH /v1/admin/accounts/{id}`). Each is removed from its event and named in a warning; the
+ * event and its other attributes are accepted as they are. Pure.
+ */
+function withoutUnusableEconomics(events: readonly NativeEvent[], indexOf: (position: number) => number | undefined): OwnershipFiltering {
+  const ignored: RequestProblem[] = [];
+  const filtered = events.map((event, position) => {
+    const carrier = attributeCarriers.get(event.type);
+    const properties = event.properties;
+    if (!carrier || !properties) return event;
+    const source = carrier === 'properties' ? properties : objectOf(properties['traits']);
+    if (!source) return event;
+    const present = accountEconomicsAttributes.filter((name) => Object.hasOwn(source, name));
+    if (present.length === 0) return event;
+    const usable = carrier === 'traits' ? accountEconomicsOf(source) : {};
+    const dropped = present.filter((name) => !Object.hasOwn(usable, name));
+    if (dropped.length === 0) return event;
+    const index = indexOf(position);
+    for (const name of dropped) {
+      ignored.push({
+        ...(index !== undefined ? { index } : {}),
+        path: carrier === 'properties' ? `properties.${name}` : `properties.traits.${name}`,
+        message:
+          carrier === 'properties'
+            ? `ignored on event ${event.id}: account economics are account traits, not subscription properties; send ${name} with account.updated (a Segment group or identify call) or PATCH /v1/admin/accounts/{id}`
+            : `ignored on event ${event.id}: ${name} must be ${economicsExpectations[name]}`,
       });
     }
     const kept = withoutKeys(source, dropped);

@@ -9,7 +9,8 @@ const RETRY_AFTER_SECONDS = '5';
 /**
  * Publishes, turning "Kafka did not acknowledge" into 503 + Retry-After (nothing accepted).
  * Events of an untrusted key lose their ownership attributes first (counted, and listed in
- * `ignored` for the answer's warnings); a trusted key's events are marked trusted. `seen`: the
+ * `ignored` for the answer's warnings); a trusted key's events are marked trusted and lose only
+ * the economics that could not be applied (counted and listed the same way). `seen`: the
  * dedup answer per event, when the caller already has it (see `EventPublisher.publish`).
  */
 export async function publishOrUnavailable(
@@ -21,7 +22,7 @@ export async function publishOrUnavailable(
   const filtered = withoutUntrustedOwnership(events, trust.trusted, trust.indexOf);
   try {
     const counts = await publisher.publish(filtered.events, source, trust.trusted, trust.seen);
-    countIgnoredOwnership(source, filtered.ignored.length);
+    countIgnoredOwnership(source, filtered.ignored.length, trust.trusted);
     return { ...counts, ignored: filtered.ignored };
   } catch (error) {
     if (error instanceof BrokerUnavailableError) {

@@ -112,6 +112,11 @@ describe('scorecards as versioned data, changed at run time', () => {
     const rescored = (await stack.waitForRecord(Topics.scores, 'the re-score of the first account', (value) => value['accountId'] === firstAccount && (value['cause'] as { kind: string }).kind === 'rescore'))
       .value as ScoreChanged;
     expect([rescored.scorecardVersion, rescored.after.health, rescored.before?.health === 20]).toEqual(['cs-e2e-2', 20, false]);
+    // The score history keeps each score's version (the events topic keeps 28 days, the history for good).
+    const history = await fetch(`${scoring()}/v1/accounts/${firstAccount}/scores`, { headers: { authorization: `Bearer ${admin}` } });
+    const scores = ((await history.json()) as { scores: { scorecardVersion: string | null; cause: { kind: string } }[] }).scores;
+    expect(scores[0]?.scorecardVersion).toBe(defaultScorecard.version);
+    expect(scores.filter((score) => score.cause.kind === 'rescore').map((score) => score.scorecardVersion)).toEqual(['cs-e2e-2']);
     const done = await waitFor(
       async () => {
         const progress = await api('GET', `/v1/admin/rescores/${String(asked.body['id'])}`);

@@ -17,6 +17,8 @@ export interface ScoreHistoryRow {
   readonly drivers: unknown;
   readonly reasons: string[];
   readonly cause: unknown;
+  /** The scorecard version that made the score; null for rows written before it was recorded (migration 109). */
+  readonly scorecardVersion: string | null;
 }
 
 /**
@@ -40,7 +42,7 @@ export class Account360Repository {
   /** The account's score history in [from, to) (either open), oldest first, at most `limit` points. */
   async scoreHistory(accountId: string, from: string | null, to: string | null, limit: number): Promise<ScoreHistoryRow[]> {
     return (await this.dataSource.manager.query(
-      `SELECT sequence, event_time AS "eventTime", health, band, churn_risk AS "churnRisk", segment, stage, drivers, reasons, cause
+      `SELECT sequence, event_time AS "eventTime", health, band, churn_risk AS "churnRisk", segment, stage, drivers, reasons, cause, scorecard_version AS "scorecardVersion"
        FROM scoring.score_history
        WHERE account_id = $1 AND ($2::timestamptz IS NULL OR event_time >= $2) AND ($3::timestamptz IS NULL OR event_time < $3)
        ORDER BY event_time, sequence LIMIT $4`,

@@ -14,6 +14,7 @@ export function scoreHistoryRowOf(change: ScoreChanged): Record<string, unknown>
     drivers: change.drivers,
     reasons: change.reasons,
     cause: change.cause,
+    scorecard_version: change.scorecardVersion,
   };
 }
 
@@ -24,9 +25,9 @@ export function scoreHistoryRowOf(change: ScoreChanged): Record<string, unknown>
  * transaction's start (`now()`): the benchmark's per-stage latency reads it.
  */
 export function scoreHistoryInsertSql(rowsJson: string): string {
-  return `INSERT INTO scoring.score_history (account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause, created_at)
-     SELECT account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause, clock_timestamp()
+  return `INSERT INTO scoring.score_history (account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause, scorecard_version, created_at)
+     SELECT account_id, sequence, event_time, health, band, churn_risk, segment, stage, drivers, reasons, cause, scorecard_version, clock_timestamp()
      FROM jsonb_to_recordset(${rowsJson}) AS h(account_id text, sequence int, event_time timestamptz, health smallint, band text, churn_risk real,
-       segment text, stage text, drivers jsonb, reasons jsonb, cause jsonb)
+       segment text, stage text, drivers jsonb, reasons jsonb, cause jsonb, scorecard_version text)
      RETURNING 1`;
 }

@@ -94,10 +94,18 @@ describe('scorecards as versioned data, changed at run time', () => {
     expect([created.status, created.body['status'], created.body['body']]).toEqual([201, 'draft', sentimentOnly('cs-e2e-2')]);
     expect((await api('POST', '/v1/admin/scorecards', sentimentOnly('cs-e2e-2'))).status).toBe(409);
     // A draft changes nothing.
-    expect((await scoreNewAccount(2)).scorecardVersion).toBe(defaultScorecard.version);
+    const underDraft = await scoreNewAccount(2);
+    expect(underDraft.scorecardVersion).toBe(defaultScorecard.version);
 
     const activated = await api('POST', '/v1/admin/scorecards/cs-e2e-2/activate');
     expect([activated.status, activated.body['status']]).toEqual([200, 'active']);
+    // Everything scored before the activation lies before its switch point, so a replay scores it
+    // with the version that scored it live (the pipeline watermark, a minimum, could lie before it).
+    expect(Date.parse(activated.body['effectiveFrom'] as string)).toBeGreaterThan(Date.parse(underDraft.eventTime));
+    // A re-score asked for at once re-scores with the version just activated, whether or not this
+    // replica has read the activation yet (it waits for it).
+    const asked = await api('POST', '/v1/admin/rescores');
+    expect([asked.status, asked.body['scorecardVersion'], asked.body['finishedAt']]).toEqual([202, 'cs-e2e-2', null]);
     await waitFor(async () => (await inForce()) === 'cs-e2e-2', { description: 'scoring to read the activation from bellwether.config-activations.v1' });
     const underNew = await scoreNewAccount(2);
     expect(underNew.scorecardVersion).toBe('cs-e2e-2');
@@ -106,9 +114,7 @@ describe('scorecards as versioned data, changed at run time', () => {
     expect(underNew.drivers.find((driver) => driver.measure === 'sentiment')?.weight).toBe(1);
     expect(underNew.drivers.filter((driver) => driver.measure !== 'sentiment').every((driver) => driver.weight === 0)).toBe(true);
 
-    // Scores made before stay as they were until an admin asks for a re-score with the active scorecard.
-    const asked = await api('POST', '/v1/admin/rescores');
-    expect([asked.status, asked.body['scorecardVersion'], asked.body['finishedAt']]).toEqual([202, 'cs-e2e-2', null]);
+    // Scores made before the activation move only by the re-score asked for above.
     const rescored = (await stack.waitForRecord(Topics.scores, 'the re-score of the first account', (value) => value['accountId'] === firstAccount && (value['cause'] as { kind: string }).kind === 'rescore'))
       .value as ScoreChanged;
     expect([rescored.scorecardVersion, rescored.after.health, rescored.before?.health === 20]).toEqual(['cs-e2e-2', 20, false]);
@@ -124,7 +130,7 @@ describe('scorecards as versioned data, changed at run time', () => {
       },
       { description: 'the re-score to finish' },
     );
-    expect(done?.['accounts']).toBeGreaterThanOrEqual(3);
+    expect(done?.['accounts']).toBeGreaterThanOrEqual(2);
 
     const list = await api('GET', '/v1/admin/scorecards');
     expect((list.body['versions'] as { version: string; status: string }[]).map((version) => [version.version, version.status])).toEqual([

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
+import { Client } from 'pg';
 import { Topics } from '@bellwether/contracts';
 import { KafkaConnection, TopicTail } from '@bellwether/kafka';
 import { createLogger, loadEnv } from '@bellwether/platform';
@@ -288,6 +289,29 @@ describe('ingestion over HTTP, on the real stack', () => {
 
       // Clearing one keeps the other.
       expect(await (await admin('PATCH', `/v1/admin/accounts/${accountId}`, { grossMarginPct: null })).json()).toMatchObject({ cacUsd: 12000.5, grossMarginPct: null });
+    });
+
+    it('two first PATCHes of an account at once (owner, CAC) both stay: neither writes null over the other', async () => {
+      const accountId = `econ-${randomUUID()}`;
+      // Holds both requests between their read and their write: SHARE mode lets SELECT … FOR UPDATE
+      // through and stops the INSERT, so on a row-lock-only patch both read "no row" before either writes.
+      const blocker = new Client({ connectionString: testEnvironment.databaseUrl });
+      await blocker.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE ingestion.account_ownership IN SHARE MODE');
+        const owner = admin('PATCH', `/v1/admin/accounts/${accountId}`, { csmId: 'csm-ana' });
+        const economics = admin('PATCH', `/v1/admin/accounts/${accountId}`, { cacUsd: 700 });
+        // Both requests wait: on the table (a write) or on the account (the other holds it).
+        await waitFor(async () => Number((await blocker.query('SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())')).rows[0].n) === 2, {
+          description: 'both PATCHes to wait',
+        });
+        await blocker.query('COMMIT');
+        expect([(await owner).status, (await economics).status]).toEqual([200, 200]);
+      } finally {
+        await blocker.end();
+      }
+      expect(await (await admin('GET', `/v1/admin/accounts/${accountId}`)).json()).toMatchObject({ csmId: 'csm-ana', cacUsd: 700 });
     });
 
     it('refuses bad CAC and margin values and unknown fields with 400 naming the field, and changes nothing', async () => {

@@ -72,6 +72,13 @@ describe('normalizeSegmentBatch', () => {
     expect(result.skipped[0]?.reason).toContain('no account');
   });
 
+  it('carries account economics in group traits (a CRM sync), and keeps null on trusted-only traits to clear or unassign them (issue 18)', () => {
+    const group = (traits: Record<string, unknown>) => ({ type: 'group', messageId: `g-${JSON.stringify(traits)}`, userId: 'u1', groupId: 'acme', timestamp: '2026-03-01T11:00:00.000Z', traits });
+    const { events, skipped } = accepted({ batch: [group({ cacUsd: 12000, grossMarginPct: 0.7 }), group({ grossMarginPct: null, csmId: null, plan: null })] });
+    expect(skipped).toEqual([]);
+    expect(events.map((event) => event.properties)).toEqual([{ traits: { cacUsd: 12000, grossMarginPct: 0.7 } }, { traits: { csmId: null, grossMarginPct: null } }]);
+  });
+
   it('turns page calls into page.viewed with a path', () => {
     const result = accepted({ batch: [{ type: 'page', messageId: 'p', userId: 'u1', name: 'Pricing', properties: { path: '/pricing' }, context: { groupId: 'acme' } }] });
     expect(result.events[0]).toMatchObject({ type: 'page.viewed', properties: { path: '/pricing', name: 'Pricing' } });

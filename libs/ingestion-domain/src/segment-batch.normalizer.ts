@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createAjv, eventLimits, eventTimeProblem, parseEventTime, setOwn, toSchemaProblems, toStorableJson, toStorableText, type JsonObject, type JsonValue } from '@bellwether/contracts';
+import { createAjv, eventLimits, eventTimeProblem, parseEventTime, setOwn, toSchemaProblems, toStorableJson, toStorableText, trustedOnlyAttributes, type JsonObject, type JsonValue } from '@bellwether/contracts';
 import type { InputProblem } from './input-problem';
 import { nestingDepthOf, type NativeEvent } from './event-batch.validator';
 import { bellwetherTypeOf, type TrackEventMap } from './track-event-map';
@@ -90,10 +90,12 @@ export type SegmentNormalization =
 
 /**
  * Account attributes that `group` traits (and an identify's `company`) may set. The ownership ones
- * (csmId, team, tier) count only from a key with the accounts:write scope (a CRM sync); the
- * controller drops them from any other key's events.
+ * (csmId, team, tier) and the economics (cacUsd, grossMarginPct) count only from a key with the
+ * accounts:write scope (a CRM sync); the controller drops them from any other key's events. For
+ * those, `null` is kept: it unassigns or clears, as in an `account.updated` event.
  */
-const accountTraits = ['name', 'plan', 'seats', 'mrr', 'renewalDate', 'contractStart', 'startDate', 'csmId', 'team', 'tier', 'industry', 'employees'] as const;
+const accountTraits = ['name', 'plan', 'seats', 'mrr', 'renewalDate', 'contractStart', 'startDate', 'csmId', 'team', 'tier', 'cacUsd', 'grossMarginPct', 'industry', 'employees'] as const;
+const clearableTraits: ReadonlySet<string> = new Set(trustedOnlyAttributes);
 
 type Message = Record<string, JsonValue | undefined> & { type: SegmentType };
 
@@ -330,7 +332,7 @@ function pickAccountTraits(source: JsonObject): JsonObject {
   const picked: JsonObject = {};
   for (const name of accountTraits) {
     const value = source[name];
-    if (value !== undefined && value !== null) picked[name === 'startDate' ? 'contractStart' : name] = value;
+    if (value !== undefined && (value !== null || clearableTraits.has(name))) picked[name === 'startDate' ? 'contractStart' : name] = value;
   }
   if (picked['employees'] === undefined && source['employee_count'] !== undefined) picked['employees'] = source['employee_count'] ?? null;
   return picked;

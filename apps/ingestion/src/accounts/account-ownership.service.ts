@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ownershipAttributes, Topics, type AccountEconomicsAttribute, type JsonObject, type OwnershipAttribute } from '@bellwether/contracts';
-import { Clock, Outbox, Transactions } from '@bellwether/platform';
+import { Clock, lockAccount, Outbox, Transactions } from '@bellwether/platform';
 import { toTelemetryEvent } from '@bellwether/ingestion-domain';
 import { AdminAuditRepository } from '../directory/admin-audit.repository';
 import { AccountOwnershipRepository } from './account-ownership.repository';
@@ -60,6 +60,9 @@ export class AccountOwnershipService {
 
   async patch(actorKeyId: string, accountId: string, patch: OwnershipPatch): Promise<AccountOwnership> {
     return this.transactions.run(async (manager) => {
+      // FOR UPDATE locks nothing while the account has no row: two first PATCHes (one csmId, one
+      // cacUsd) would both read "none" and the later upsert would write null over the other's field.
+      await lockAccount(manager, 'ingestion-accounts', accountId);
       const before = await this.ownerships.findForUpdate(manager, accountId);
       const next = {
         csmId: before?.csmId ?? null,

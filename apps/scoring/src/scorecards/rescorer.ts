@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, ConfigVersionStore, HealthRegistry, IntervalWorker, loggableMessage, RequestRejected, Transactions } from '@bellwether/platform';
-import { rescoreAccounts } from '@bellwether/scoring-domain';
+import { BEFORE_ANY_EVENT, rescoreAccounts } from '@bellwether/scoring-domain';
+import type { EntityManager } from 'typeorm';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from '../scores/account-state.repository';
 import { ScoreCommitter } from '../scores/score-committer.service';
@@ -20,8 +21,10 @@ const rescoreMetrics = {
  * the pipeline watermark when it was asked for (`rescoreAccounts`), its changes published as any
  * other with cause `rescore`. Run like the day-roll's close: DAY_ROLL_CHUNK accounts per
  * transaction in account id order, the progress stored with each chunk (a crash resumes there),
- * the request's row locked by the replica working on it. A chunk waits until this replica has
- * read the activation of the version asked for, so every chunk uses that one scorecard.
+ * the request's row locked by the replica working on it. The request records the version active
+ * in the database; each chunk checks it is still the active one (else the re-score ends early: it
+ * would undo the newer activation) and waits until this replica has read its activation, so
+ * every chunk uses that one scorecard.
  */
 @Injectable()
 export class Rescorer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -58,8 +61,14 @@ export class Rescorer implements OnApplicationBootstrap, OnApplicationShutdown {
   async request(actorKeyId: string): Promise<Rescore> {
     await this.scorecards.caughtUp;
     const requested = await this.transactions.run(async (manager) => {
-      const asOf = (await this.watermarks.readWatermark(manager)).watermark ?? this.clock.nowIso();
-      const rescore = await this.rescores.create(manager, { scorecardVersion: this.scorecards.timeline().latest.version, asOf, requestedBy: actorKeyId, requestedAt: this.clock.nowIso() });
+      // Before the first watermark, each account's own evaluation time (never the wall clock: in
+      // event mode that would age every account to today).
+      const asOf = (await this.watermarks.readWatermark(manager)).watermark ?? BEFORE_ANY_EVENT;
+      // The version active in the database, not this replica's view: an activation committed a
+      // moment ago may not have reached this replica's reader yet.
+      const scorecardVersion = await this.activeVersion(manager);
+      if (scorecardVersion === null) throw new RequestRejected(409, [{ path: '', message: 'no scorecard is active yet' }]);
+      const rescore = await this.rescores.create(manager, { scorecardVersion, asOf, requestedBy: actorKeyId, requestedAt: this.clock.nowIso() });
       await this.audits.record(manager, { actorKeyId, action: 'rescore.request', subject: `rescore:${rescore.id}`, before: null, after: rescore });
       return rescore;
     });
@@ -86,21 +95,26 @@ export class Rescorer implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
+  /** The scorecard version active in the database (checked on every chunk: the database, not a replica's reader, says what is active). */
+  private async activeVersion(manager: EntityManager): Promise<string | null> {
+    return (await this.versions.list('scorecard', manager)).find((version) => version.status === 'active')?.version ?? null;
+  }
+
   /** One chunk of the oldest unfinished re-score; returns how many accounts it did (0: nothing to do now). Exposed for tests. */
   async chunk(): Promise<number> {
     const outcome = await this.transactions.run(async (manager) => {
       const rescore = await this.rescores.lockNextUnfinished(manager);
       if (!rescore) return null;
-      const scorecard = this.scorecards.timeline().latest;
-      if (scorecard.version !== rescore.scorecardVersion) {
-        const active = (await this.versions.list('scorecard', manager)).find((version) => version.status === 'active')?.version;
-        // This replica has not read the activation yet: wait for it.
-        if (active === rescore.scorecardVersion) return { id: rescore.id, processed: 0, accountIds: [], changes: [], committed: null, finished: false };
+      const active = await this.activeVersion(manager);
+      if (active !== rescore.scorecardVersion) {
         // Another version is active by now: applying the one asked for would undo it.
         await this.rescores.saveProgress(manager, rescore.id, { cursor: null, accounts: 0, changes: 0, finishedAt: this.clock.nowIso() });
         this.logger.warn({ rescore: rescore.id, asked: rescore.scorecardVersion, active }, 're-score ended early: another scorecard is active now');
         return { id: rescore.id, processed: 0, accountIds: [], changes: [], committed: null, finished: true };
       }
+      const scorecard = this.scorecards.timeline().latest;
+      // This replica has not read the activation yet: wait for it.
+      if (scorecard.version !== rescore.scorecardVersion) return { id: rescore.id, processed: 0, accountIds: [], changes: [], committed: null, finished: false };
       const chunk = await this.accounts.lockAccountsAfter(manager, rescore.cursor, this.env.DAY_ROLL_CHUNK);
       // The rows were read for this chunk alone: re-scored in place, not deep-copied.
       const result = rescoreAccounts(chunk, rescore.asOf, scorecard, { consumesPrevious: true });

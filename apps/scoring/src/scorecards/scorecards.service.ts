@@ -2,8 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type ConfigActivationRecord, Topics } from '@bellwether/contracts';
-import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, type ConfigVersion, ConfigVersionStore, Outbox, planActivation, planRollback, RequestRejected, Transactions } from '@bellwether/platform';
-import { type Scorecard, scorecardFromConfig } from '@bellwether/scoring-domain';
+import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, type CommittedOutboxRows, type ConfigVersion, ConfigVersionStore, OutboxRelay, outboxInsertSql, outboxRowOf, planActivation, planRollback, RequestRejected, Transactions } from '@bellwether/platform';
+import { SCORING_SCHEMA } from '../migrations';
+import { activationPoint, BEFORE_ANY_EVENT, type Scorecard, scorecardFromConfig } from '@bellwether/scoring-domain';
 import { SCORECARD } from '../scores/scorecard.provider';
 import { WatermarkRepository } from '../scores/watermark.repository';
 import { ScorecardSource } from './scorecard-activations';
@@ -12,7 +13,6 @@ import { VERSION_ID } from './scorecards.dto';
 const KIND = 'scorecard';
 
 /** Before any event was scored there is no watermark: an activation then applies to every event time. */
-const BEFORE_ANY_EVENT = '1970-01-01T00:00:00.000Z';
 
 /** The list of versions: which one is active (stored), and which one this replica has in force from now on. */
 export interface ScorecardList {
@@ -28,9 +28,10 @@ export interface ScorecardList {
  * Scorecard versions as immutable data (issue 18 §1): create a draft from a body
  * (`scorecardFromConfig`: nothing stored when it is refused), activate a version or roll back
  * (libs/platform `planActivation` / `planRollback`). An activation, its audit entry and its
- * `bellwether.config-activations.v1` record (through the outbox) commit in one transaction; the
- * record's `effectiveFrom` is the pipeline watermark as it stands then, so every replica (and a
- * replay) switches at the same event time. Errors are `RequestRejected` naming the field.
+ * `bellwether.config-activations.v1` record (through the outbox, published right after the
+ * commit) commit in one transaction; the record's `effectiveFrom` is just after the newest event
+ * time scored so far (`activationPoint`), so every replica (and a replay) switches at the same
+ * event time and nothing already scored falls after it. Errors are `RequestRejected` naming the field.
  */
 @Injectable()
 export class ScorecardsService implements OnApplicationBootstrap {
@@ -38,7 +39,7 @@ export class ScorecardsService implements OnApplicationBootstrap {
     private readonly transactions: Transactions,
     private readonly versions: ConfigVersionStore,
     private readonly audits: AdminAuditLog,
-    private readonly outbox: Outbox,
+    private readonly relay: OutboxRelay,
     private readonly watermarks: WatermarkRepository,
     private readonly activations: ScorecardSource,
     private readonly clock: Clock,
@@ -99,31 +100,50 @@ export class ScorecardsService implements OnApplicationBootstrap {
   /** Makes `version` active from the current pipeline watermark on; the one active before is retired. */
   async activate(actorKeyId: string, version: string): Promise<ConfigVersion> {
     checkedVersion('version', version);
-    return this.transactions.run(async (manager) => {
+    const switched = await this.transactions.run(async (manager) => {
       await this.versions.lockKind(manager, KIND);
       const plan = planActivation(await this.versions.list(KIND, manager), version);
       if (!plan.ok) throw plan.refused === 'not-found' ? notFound(version) : new RequestRejected(409, [{ path: 'version', message: `scorecard ${version} is active already` }]);
       return this.switchTo(manager, actorKeyId, 'activate', plan.activate, plan.retire);
     });
+    return this.published(switched);
   }
 
   /** Re-activates the version active before the current one; 409 when there is none. */
   async rollback(actorKeyId: string): Promise<ConfigVersion> {
-    return this.transactions.run(async (manager) => {
+    const switched = await this.transactions.run(async (manager) => {
       await this.versions.lockKind(manager, KIND);
       const plan = planRollback(await this.versions.activations(manager, KIND));
       if (!plan.ok) throw new RequestRejected(409, [{ path: 'version', message: 'no scorecard was active before the current one: nothing to roll back to' }]);
       return this.switchTo(manager, actorKeyId, 'rollback', plan.activate, plan.retire);
     });
+    return this.published(switched);
+  }
+
+  /**
+   * Publishes a committed switch's activation record at once (with any older unpublished record
+   * of the kind first): left to the relay's sweep it would wait OUTBOX_SWEEP_AFTER_MS, while every
+   * replica went on scoring events past `effectiveFrom` with the old version. A failed send is
+   * left to the sweep (`publishCommitted` never throws).
+   */
+  private async published(switched: { readonly activated: ConfigVersion; readonly committed: CommittedOutboxRows }): Promise<ConfigVersion> {
+    await this.relay.publishCommitted(switched.committed);
+    return switched.activated;
   }
 
   private async storedBody(manager: EntityManager, version: string): Promise<unknown> {
     return (await this.versions.list(KIND, manager)).find((candidate) => candidate.version === version)?.body;
   }
 
-  private async switchTo(manager: EntityManager, actorKeyId: string, action: 'activate' | 'rollback', version: string, retire: string | null): Promise<ConfigVersion> {
+  private async switchTo(
+    manager: EntityManager,
+    actorKeyId: string,
+    action: 'activate' | 'rollback',
+    version: string,
+    retire: string | null,
+  ): Promise<{ activated: ConfigVersion; committed: CommittedOutboxRows }> {
     const activatedAt = this.clock.nowIso();
-    const effectiveFrom = (await this.watermarks.readWatermark(manager)).watermark ?? BEFORE_ANY_EVENT;
+    const effectiveFrom = activationPoint((await this.watermarks.readWatermark(manager)).watermark, (await this.watermarks.partitionWatermarks(manager)).values());
     const before = (await this.versions.list(KIND, manager)).find((candidate) => candidate.version === version) ?? null;
     const activated = await this.versions.activate(manager, { kind: KIND, version, action, activatedBy: actorKeyId, activatedAt, effectiveFrom }, retire);
     await this.audits.record(manager, { actorKeyId, action: `scorecard.${action}`, subject: `scorecard:${version}`, before: before && { ...before, retiring: retire }, after: activated });
@@ -136,8 +156,9 @@ export class ScorecardsService implements OnApplicationBootstrap {
       activatedAt,
       activatedBy: actorKeyId,
     };
-    await this.outbox.enqueue(manager, [{ topic: Topics.configActivations, key: KIND, payload: record }]);
-    return activated;
+    const messages = [{ topic: Topics.configActivations, key: KIND, payload: record }];
+    const ids = ((await manager.query(outboxInsertSql(SCORING_SCHEMA, '$1::jsonb'), [JSON.stringify(messages.map(outboxRowOf))])) as { id: string }[]).map((row) => String(row.id));
+    return { activated, committed: { ids, messages } };
   }
 }
 

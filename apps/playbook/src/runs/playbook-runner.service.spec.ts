@@ -5,6 +5,7 @@ import type { PlaybookDefinition } from '@bellwether/playbook-domain';
 import { PlaybookRunner } from './playbook-runner.service';
 import { FakeRunRepository } from '../repositories.fake';
 import { alertLifecycleEvent, incidentLifecycleEvent, scoreChanged } from '@bellwether/testing';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 /** The fakes ignore the transaction handle; the runner only passes it on. */
 const manager = {} as EntityManager;
@@ -84,7 +85,7 @@ describe('PlaybookRunner', () => {
 
   beforeEach(() => {
     repository = new FakeRunRepository();
-    runner = new PlaybookRunner([waitThenTask, onRiskIncident, onLoyal, onRenewal], repository);
+    runner = new PlaybookRunner(fixedPlaybooks([waitThenTask, onRiskIncident, onLoyal, onRenewal]), repository);
   });
 
   describe('alerts', () => {

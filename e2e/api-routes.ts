@@ -71,6 +71,13 @@ export const apiRoutes: readonly ApiRoute[] = [
   { service: 'playbook', method: 'GET', path: '/v1/queues/:queue/tasks', query: ['status'], body: null },
   { service: 'playbook', method: 'POST', path: '/v1/tasks/:id/complete', query: [], body: ['note'] },
   { service: 'playbook', method: 'GET', path: '/v1/portfolio/kpis', query: ['from', 'to', 'segment'], body: null },
+  { service: 'playbook', method: 'GET', path: '/v1/admin/playbooks', query: [], body: null },
+  { service: 'playbook', method: 'POST', path: '/v1/admin/playbooks', query: [], body: ['version', 'playbooks'], destructive: true },
+  { service: 'playbook', method: 'POST', path: '/v1/admin/playbooks/validate', query: [], body: ['version', 'playbooks'] },
+  { service: 'playbook', method: 'POST', path: '/v1/admin/playbooks/rollback', query: [], body: null, destructive: true },
+  { service: 'playbook', method: 'GET', path: '/v1/admin/playbooks/:version', query: [], body: null },
+  { service: 'playbook', method: 'POST', path: '/v1/admin/playbooks/:version/activate', query: [], body: null, destructive: true },
+  { service: 'playbook', method: 'GET', path: '/v1/admin/audit', query: ['limit', 'subject'], body: null },
   // every service
   ...(['ingestion', 'scoring', 'alerting', 'playbook'] as const).flatMap((service) =>
     ['/healthz', '/readyz', '/metrics'].map((path): ApiRoute => ({ service, method: 'GET', path, query: [], body: null })),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent } from '@bellwether/contracts';
+import { builtInPlaybooks } from '@bellwether/playbook-domain';
 import { waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
@@ -109,6 +110,14 @@ describe('authorization matrix', () => {
     ['POST /v1/incidents/{id}/acknowledge', call(alerting, 'POST', () => `/v1/incidents/${incidentId}/acknowledge`), [401, 403, 403, 404, 200, 200, 200]],
     ['GET /v1/queues/{csm}/tasks', call(playbook, 'GET', () => `/v1/queues/${taskQueue}/tasks`), [401, 403, 200, 404, 200, 200, 200]],
     ['GET /v1/portfolio/kpis', call(playbook, 'GET', () => '/v1/portfolio/kpis'), [401, 403, 200, 403, 403, 200, 200]],
+    ['GET /v1/admin/playbooks', call(playbook, 'GET', () => '/v1/admin/playbooks'), [401, 403, 403, 403, 403, 403, 200]],
+    ['GET /v1/admin/playbooks/{version}', call(playbook, 'GET', () => '/v1/admin/playbooks/authz-none'), [401, 403, 403, 403, 403, 403, 404]],
+    ['POST /v1/admin/playbooks/validate', call(playbook, 'POST', () => '/v1/admin/playbooks/validate', () => ({ version: 'authz-check', playbooks: builtInPlaybooks })), [401, 403, 403, 403, 403, 403, 200]],
+    // A body refused by validation: the admin's 400 shows the key passed, and nothing is stored for any role.
+    ['POST /v1/admin/playbooks', call(playbook, 'POST', () => '/v1/admin/playbooks', () => ({ version: 'authz-bad', playbooks: [] })), [401, 403, 403, 403, 403, 403, 400]],
+    ['POST /v1/admin/playbooks/{version}/activate', call(playbook, 'POST', () => '/v1/admin/playbooks/authz-none/activate'), [401, 403, 403, 403, 403, 403, 404]],
+    ['POST /v1/admin/playbooks/rollback', call(playbook, 'POST', () => '/v1/admin/playbooks/rollback'), [401, 403, 403, 403, 403, 403, 409]],
+    ['GET /v1/admin/audit (playbook)', call(playbook, 'GET', () => '/v1/admin/audit'), [401, 403, 403, 403, 403, 403, 200]],
   ];
 
   it.each(matrix)('%s', async (_, request, expected) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, type ScoreChanged } from '@bellwether/contracts';
+import { Topics, type PlaybookRunEvent, type ScoreChanged } from '@bellwether/contracts';
+import { builtInPlaybooks, type PlaybookDefinition } from '@bellwether/playbook-domain';
 import { defaultScorecard } from '@bellwether/scoring-domain';
 import { waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
@@ -16,13 +17,14 @@ const sentimentOnly = (version: string) => ({ version, weights: Object.fromEntri
  */
 describe('scorecards as versioned data, changed at run time', () => {
   // Polling the admin list for the switch would spend the admin rate limit this test is not about.
-  const stack = new Stack(5400, { scoring: { ADMIN_RATE_LIMIT_PER_SECOND: '1000', ADMIN_RATE_LIMIT_BURST: '10000' } });
+  const adminRates = { ADMIN_RATE_LIMIT_PER_SECOND: '1000', ADMIN_RATE_LIMIT_BURST: '10000' };
+  const stack = new Stack(5400, { scoring: adminRates, playbook: adminRates });
   let admin = '';
   /** Scored under the default scorecard before any activation (NPS 2). */
   let firstAccount = '';
   const scoring = () => stack.services.scoring.baseUrl;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${scoring()}${path}`, {
+  const api = async (method: string, path: string, body?: unknown, base = scoring()) => {
+    const response = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${admin}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -150,5 +152,48 @@ describe('scorecards as versioned data, changed at run time', () => {
     expect(new Set(audit.map((entry) => entry.actorKeyId))).toEqual(new Set([admin.split('_')[1]]));
     const rollbackAudit = (await api('GET', '/v1/admin/audit?subject=scorecard:' + defaultScorecard.version + '&limit=1')).body['entries'] as { action: string; before: { status: string }; after: { status: string } }[];
     expect(rollbackAudit.map((entry) => [entry.action, entry.before.status, entry.after.status])).toEqual([['scorecard.rollback', 'retired', 'active']]);
+  });
+
+  it('a playbook set activated through playbook’s API starts the next trigger’s run with its task and records its version; a rollback restores the set before', async () => {
+    const playbooks = (method: string, path: string, body?: unknown) => api(method, `/v1/admin/playbooks${path}`, body, stack.services.playbook.baseUrl);
+    const list = await playbooks('GET', '');
+    const builtIn = list.body['active'] as string;
+    expect([list.status, builtIn, list.body['inForce']]).toEqual([200, expect.stringMatching(/^builtin-[0-9a-f]{12}$/), builtIn]);
+
+    // A first score change enters its lifecycle stage: a probe playbook on that stage shows which set started the run.
+    const stage = (await scoreNewAccount(2)).after.stage;
+    const probe: PlaybookDefinition = {
+      id: 'e2e-probe',
+      version: 1,
+      name: 'E2E probe',
+      trigger: { kind: 'lifecycle_stage', stage },
+      steps: [{ kind: 'task', id: 'probe-call', role: 'csm', title: 'Probe call from set pb-e2e-2', dueInHours: 24 }, { kind: 'end', id: 'done' }],
+      exitCriteria: [],
+    };
+    const bad = await playbooks('POST', '', { version: 'pb-e2e-bad', playbooks: [{ ...probe, steps: [{ ...probe.steps[0], dueInHours: -1 }] }] });
+    expect([bad.status, bad.body['errors']]).toEqual([400, [{ path: 'playbooks.0.steps.0.dueInHours', message: 'must be a positive number' }]]);
+    expect((await playbooks('POST', '', { version: 'pb-e2e-2', playbooks: [...builtInPlaybooks, probe] })).status).toBe(201);
+    const activated = await playbooks('POST', '/pb-e2e-2/activate');
+    expect([activated.status, activated.body['status']]).toEqual([200, 'active']);
+    await waitFor(async () => (await playbooks('GET', '')).body['inForce'] === 'pb-e2e-2', { description: 'playbook to read the activation from bellwether.config-activations.v1' });
+
+    const underNew = await scoreNewAccount(2);
+    const runEvent = (kind: string, accountId: string) => (value: Record<string, unknown>) => value['accountId'] === accountId && value['playbookId'] === 'e2e-probe' && value['kind'] === kind;
+    const started = (await stack.waitForRecord(Topics.playbookRuns, 'the probe run started', runEvent('run.started', underNew.accountId))).value as PlaybookRunEvent;
+    const task = (await stack.waitForRecord(Topics.playbookRuns, 'the probe task', runEvent('task.created', underNew.accountId))).value as PlaybookRunEvent;
+    expect([started.playbooksVersion, task.playbooksVersion, task.task?.title]).toEqual(['pb-e2e-2', 'pb-e2e-2', 'Probe call from set pb-e2e-2']);
+
+    const rolledBack = await playbooks('POST', '/rollback');
+    expect([rolledBack.status, rolledBack.body['version']]).toEqual([200, builtIn]);
+    await waitFor(async () => (await playbooks('GET', '')).body['inForce'] === builtIn, { description: 'playbook to read the rollback' });
+    const afterRollback = await scoreNewAccount(2);
+    await waitFor(async () => (await stack.db.query('SELECT 1 FROM playbook.processed_messages WHERE message_id = $1', [`score:${afterRollback.changeId}`])).rows.length === 1, {
+      description: 'playbook to process the score change after the rollback',
+    });
+    const runs = (await stack.db.query('SELECT playbook_id, playbooks_version FROM playbook.runs WHERE account_id = $1', [afterRollback.accountId])).rows as { playbook_id: string; playbooks_version: string }[];
+    expect(runs.filter((run) => run.playbook_id === 'e2e-probe')).toEqual([]);
+    expect(runs.every((run) => run.playbooks_version === builtIn)).toBe(true);
+    const audit = (await api('GET', '/v1/admin/audit?subject=playbooks:pb-e2e-2', undefined, stack.services.playbook.baseUrl)).body['entries'] as { action: string }[];
+    expect(audit.map((entry) => entry.action)).toEqual(['playbooks.activate', 'playbooks.create']);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +9,14 @@ import {
   Topics,
   type AlertLifecycleEvent,
   type AlertSeverity,
+  type ApiKeyRecord,
   type IncidentLifecycleEvent,
   type PipelineWatermark,
   type PlaybookRunEvent,
   type ScoreChanged,
   type TelemetryEvent,
 } from '@bellwether/contracts';
+import { generateKey } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
 import { resetTestDatabase, ServiceProcess, testEnvironment, waitFor } from '@bellwether/testing';
 import { PLAYBOOK_CONSUMER_GROUP, PLAYBOOK_EVENTS_CONSUMER_GROUP } from './playbook.module';
@@ -289,7 +291,6 @@ describe('the playbook executor on the real stack', () => {
     );
     const broken = new ServiceProcess('playbook', 4331 + Number(process.env['E2E_PORT_OFFSET'] ?? 0), { ...env, PLAYBOOKS_DIR: badDir });
     await expect(broken.start(20_000)).rejects.toThrow(/exited with 78/);
-    const { readFileSync } = await import('node:fs');
     expect(readFileSync(broken.logPath, 'utf8')).toMatch(/broken\.json: steps\.0\.dueInHours/);
   });
 
@@ -330,5 +331,117 @@ describe('the playbook executor on the real stack', () => {
     await producer.send(Topics.incidents, [{ key: accountId, value: incidentEvent(accountId, incidentId(), 1, 'opened', 'critical') }]);
     await waitFor(async () => (await runsOf(accountId)).length === 2, { description: 'a run after reactivation' });
     expect((await runsOf(accountId)).map((run) => run.status)).toEqual(['exited', 'waiting']);
+  });
+});
+
+/**
+ * Issue 18 §1 in the real process on the real broker and Postgres: the PLAYBOOKS_DIR set is the
+ * first active version; the admin API refuses bad bodies naming every field (nothing stored or
+ * audited), a duplicate version and a redefined playbook version with 409; an activation read back
+ * from bellwether.config-activations.v1 starts the next trigger with the new set (a trigger before
+ * its effectiveFrom still with the old one), each run records its set; a rollback restores it.
+ */
+describe('playbook sets as versioned data, changed at run time', () => {
+  const key = generateKey();
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${playbook.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key.plaintext}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const stored = async () => (await db.query("SELECT version, status FROM playbook.config_versions WHERE kind = 'playbooks' ORDER BY version")).rows as { version: string; status: string }[];
+  const auditRows = async () => ((await db.query('SELECT count(*)::int AS n FROM playbook.admin_audit')).rows[0] as { n: number }).n;
+  const filePlaybooks = ['incident.json', 'wait.json', 'webhook.json'].map((file) => JSON.parse(readFileSync(join(playbooksDir, file), 'utf8')) as { id: string; version: number; steps: { id: string; title?: string }[] });
+  const retitled = (version: number, title: string) =>
+    filePlaybooks.map((definition) => (definition.id === 'wait-and-continue' ? { ...definition, version, steps: definition.steps.map((step) => (step.id === 'before' ? { ...step, title } : step)) } : definition));
+  /** Sends an opened `test_wait` alert at `occurredAt`; resolves with the run's recorded set and its first task's title. */
+  const startWaitRun = async (occurredAt: string) => {
+    const accountId = `sets-${randomUUID()}`;
+    await producer.send(Topics.alerts, [{ key: accountId, value: opened('test_wait', accountId, occurredAt) }]);
+    return waitFor(
+      async () => {
+        const row = (await db.query('SELECT r.playbooks_version, t.title FROM playbook.runs r JOIN playbook.tasks t ON t.run_id = r.id WHERE r.account_id = $1', [accountId])).rows[0] as { playbooks_version: string; title: string } | undefined;
+        return row && { accountId, set: row.playbooks_version, title: row.title };
+      },
+      { description: `the run of ${accountId}` },
+    );
+  };
+
+  beforeAll(async () => {
+    const record: ApiKeyRecord = { schemaVersion: 1, id: key.id, secretSha256: key.secretSha256, scopes: ['admin'], csmId: null, team: null, revoked: false, updatedAt: new Date().toISOString() };
+    await producer.send(Topics.apiKeys, [{ key: key.id, value: record }]);
+    await waitFor(async () => (await api('GET', '/v1/admin/playbooks')).status === 200, { description: 'the admin key to reach playbook' });
+  });
+
+  it('stores the PLAYBOOKS_DIR set as the first active version', async () => {
+    const list = await api('GET', '/v1/admin/playbooks');
+    expect(list.body['active']).toMatch(/^file-[0-9a-f]{12}$/);
+    expect(list.body['inForce']).toBe(list.body['active']);
+    expect(await stored()).toEqual([{ version: list.body['active'], status: 'active' }]);
+    const first = await startWaitRun(new Date().toISOString());
+    expect([first.set, first.title]).toEqual([list.body['active'], 'Before the wait']);
+  });
+
+  it('refuses bad bodies with 400 naming every bad field, a duplicate or a redefined playbook version with 409, and stores and audits nothing', async () => {
+    const [versionsBefore, auditBefore] = [await stored(), await auditRows()];
+    const badStep = filePlaybooks.map((definition, i) => (i === 1 ? { ...definition, steps: [{ kind: 'task', id: 'before', role: 'csm', title: 'x', dueInHours: 0 }, { kind: 'wait', id: 'w' }] } : definition));
+    const refusals: [unknown, number, string[]][] = [
+      [{ version: 'bad-step', playbooks: badStep }, 400, ['playbooks.1.steps.0.dueInHours', 'playbooks.1.steps.1.hours']],
+      [{ version: 'has a space', playbooks: [], colour: 'red' }, 400, ['colour', 'version', 'playbooks']],
+      [{ playbooks: filePlaybooks }, 400, ['version']],
+      [{ version: 'twice', playbooks: [...filePlaybooks, filePlaybooks[0]] }, 400, ['playbooks.3.id']],
+      [{ version: 'bad-template', playbooks: [{ ...filePlaybooks[0], steps: [{ kind: 'email', id: 'm', template: 't', to: 'account_contact', subject: 'Hi', text: '{{account.helth}}' }, { kind: 'end', id: 'e' }] }] }, 400, ['playbooks.0.steps.0.text']],
+      // wait-and-continue v1 is the file's: another title under the same playbook version is refused.
+      [{ version: 'redefined', playbooks: retitled(1, 'Other title') }, 409, ['playbooks.1.version']],
+      [{ version: (await api('GET', '/v1/admin/playbooks')).body['active'], playbooks: filePlaybooks }, 409, ['version']],
+    ];
+    for (const [body, status, paths] of refusals) {
+      const created = await api('POST', '/v1/admin/playbooks', body);
+      expect([created.status, (created.body['errors'] as { path: string }[]).map((error) => error.path)]).toEqual([status, paths]);
+    }
+    const validated = await api('POST', '/v1/admin/playbooks/validate', { version: 'bad-step', playbooks: badStep });
+    expect([validated.status, (validated.body['errors'] as { path: string }[]).map((error) => error.path)]).toEqual([400, ['playbooks.1.steps.0.dueInHours', 'playbooks.1.steps.1.hours']]);
+    expect((await api('POST', '/v1/admin/playbooks/no-such-version/activate')).status).toBe(404);
+    expect((await api('POST', '/v1/admin/playbooks/rollback')).status).toBe(409);
+    expect([await stored(), await auditRows()]).toEqual([versionsBefore, auditBefore]);
+  });
+
+  it('an activated set starts the next trigger with its playbooks and records its version; a trigger before effectiveFrom and a rollback keep or restore the old set', async () => {
+    const fileVersion = (await api('GET', '/v1/admin/playbooks')).body['active'] as string;
+    const draft = { version: 'it-sets-2', playbooks: retitled(2, 'Before the wait (v2)') };
+    expect((await api('POST', '/v1/admin/playbooks/validate', draft)).status).toBe(200);
+    const created = await api('POST', '/v1/admin/playbooks', draft);
+    expect([created.status, created.body['status']]).toEqual([201, 'draft']);
+    expect((await api('POST', '/v1/admin/playbooks', draft)).status).toBe(409);
+    expect((await startWaitRun(new Date().toISOString())).set).toBe(fileVersion);
+
+    const activated = await api('POST', '/v1/admin/playbooks/it-sets-2/activate');
+    expect([activated.status, activated.body['status']]).toEqual([200, 'active']);
+    await waitFor(async () => (await api('GET', '/v1/admin/playbooks')).body['inForce'] === 'it-sets-2', { description: 'the activation read from bellwether.config-activations.v1' });
+    const underNew = await startWaitRun(new Date().toISOString());
+    expect([underNew.set, underNew.title]).toEqual(['it-sets-2', 'Before the wait (v2)']);
+    const started = await waitFor(() => tail.records.find((record) => (record.value as PlaybookRunEvent).accountId === underNew.accountId && (record.value as PlaybookRunEvent).kind === 'run.started'), {
+      description: 'the run.started event',
+    });
+    expect([(started.value as PlaybookRunEvent).playbooksVersion, (started.value as PlaybookRunEvent).playbookVersion]).toEqual(['it-sets-2', 2]);
+    // A trigger whose event time is before the activation's effectiveFrom keeps the set in force then.
+    const before = new Date(Date.parse(activated.body['effectiveFrom'] as string) - 1).toISOString();
+    expect((await startWaitRun(before)).set).toBe(fileVersion);
+
+    const rolledBack = await api('POST', '/v1/admin/playbooks/rollback');
+    expect([rolledBack.status, rolledBack.body['version'], rolledBack.body['status']]).toEqual([200, fileVersion, 'active']);
+    await waitFor(async () => (await api('GET', '/v1/admin/playbooks')).body['inForce'] === fileVersion, { description: 'the rollback read' });
+    const afterRollback = await startWaitRun(new Date().toISOString());
+    expect([afterRollback.set, afterRollback.title]).toEqual([fileVersion, 'Before the wait']);
+
+    const audit = (await api('GET', '/v1/admin/audit?subject=playbooks:it-sets-2')).body['entries'] as { action: string; actorKeyId: string }[];
+    expect(audit.map((entry) => [entry.action, entry.actorKeyId])).toEqual([
+      ['playbooks.activate', key.id],
+      ['playbooks.create', key.id],
+    ]);
+    const rollbackAudit = (await api('GET', `/v1/admin/audit?subject=playbooks:${fileVersion}&limit=1`)).body['entries'] as { action: string; before: { status: string }; after: { status: string } }[];
+    expect(rollbackAudit.map((entry) => [entry.action, entry.before.status, entry.after.status])).toEqual([['playbooks.rollback', 'retired', 'active']]);
   });
 });

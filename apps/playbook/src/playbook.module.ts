@@ -1,7 +1,22 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
+import {
+  AdminAuditLog,
+  type AppLogger,
+  brokerList,
+  ConfigVersionStore,
+  DatabaseModule,
+  ObservabilityModule,
+  OutboxRelayModule,
+  PipelineClockModule,
+  RedisModule,
+  RetentionPrunerModule,
+  retryConfig,
+  SERVICE_DATA_SOURCE,
+  serviceRetention,
+} from '@bellwether/platform';
+import type { DataSource } from 'typeorm';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from './migrations';
 import { PlaybookEnv } from './playbook.env';
 import { PlaybookConsumer } from './runs/playbook.consumer';
@@ -9,7 +24,10 @@ import { PlaybookRunner } from './runs/playbook-runner.service';
 import { WakeScheduler } from './runs/wake-scheduler';
 import { DeliveryWorker } from './runs/delivery-worker';
 import { DeliveryRepository } from './runs/delivery.repository';
-import { loadPlaybookDefinitions, PLAYBOOK_DEFINITIONS } from './runs/playbook-definitions';
+import { loadPlaybookSet, PLAYBOOK_BASE } from './runs/playbook-definitions';
+import { PlaybookActivations, PlaybookSource } from './playbooks/playbook-activations';
+import { PlaybookAuditController, PlaybooksController } from './playbooks/playbooks.controller';
+import { PlaybooksService } from './playbooks/playbooks.service';
 import { TasksController } from './tasks/tasks.controller';
 import { PortfolioKpisController } from './kpis/portfolio-kpis.controller';
 import { KpiReadModelRepository } from './kpis/kpi-read-model.repository';
@@ -55,10 +73,15 @@ export class PlaybookModule {
         RedisModule.forRoot(env.REDIS_URL, 'bw:playbook:', { readiness: false }),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
-      controllers: [PlaybookConsumer, TasksController, PortfolioKpisController],
+      controllers: [PlaybookConsumer, TasksController, PortfolioKpisController, PlaybooksController, PlaybookAuditController],
       providers: [
         { provide: PlaybookEnv, useValue: env },
-        { provide: PLAYBOOK_DEFINITIONS, useValue: loadPlaybookDefinitions(env.PLAYBOOKS_DIR, { requireEmailTemplates: Boolean(env.SMTP_URL) }) },
+        { provide: PLAYBOOK_BASE, useValue: loadPlaybookSet(env.PLAYBOOKS_DIR, { requireEmailTemplates: Boolean(env.SMTP_URL) }) },
+        PlaybookActivations,
+        { provide: PlaybookSource, useExisting: PlaybookActivations },
+        PlaybooksService,
+        { provide: ConfigVersionStore, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConfigVersionStore(dataSource, PLAYBOOK_SCHEMA) },
+        { provide: AdminAuditLog, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new AdminAuditLog(dataSource, PLAYBOOK_SCHEMA) },
         RunRepository,
         TaskRepository,
         KpiReadModelRepository,

@@ -60,7 +60,7 @@ const directoryKeySchema = {
   description: 'The entry: `csm:<csmId>` or `team:<team>`.',
 } as const;
 
-const configKindKeySchema = { type: 'string', enum: ['scorecard'], description: 'The configuration kind (`scorecard`): compacted, so the newest activation of each kind is kept.' } as const;
+const configKindKeySchema = { type: 'string', enum: ['scorecard', 'playbooks'], description: 'The configuration kind (`scorecard`, `playbooks`): compacted, so the newest activation of each kind is kept.' } as const;
 
 const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, PipelineKey: pipelineKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema, ConfigKindKey: configKindKeySchema } as const;
 
@@ -323,6 +323,7 @@ const topics: readonly TopicDoc[] = [
       runId: 'run_1',
       playbookId: 'value-rediscovery',
       playbookVersion: 1,
+      playbooksVersion: 'cs-2026.3',
       accountId: 'acme',
       stepId: 'listen-call',
       task: { taskId: 'tsk_1', role: 'csm', title: 'Listening call', queue: 'csm:csm-ana', dueAt: '2026-03-03T10:00:00.000Z' },
@@ -406,9 +407,12 @@ const topics: readonly TopicDoc[] = [
     message: 'ConfigActivationRecord',
     schema: configActivationRecordSchema,
     summary:
-      'Which version of a versioned configuration (a scorecard) is in force from which event time. Written when an admin activates a version or rolls back; every replica of the owning service reads the whole topic, keeps the activations in memory, and evaluates each point in event time with the version in force then.',
+      'Which version of a versioned configuration (a scorecard, the set of playbooks) is in force from which event time. Written when an admin activates a version or rolls back; every replica of the owning service reads the whole topic, keeps the activations in memory, and evaluates each point in event time with the version in force then.',
     producer: { service: 'scoring', via: 'its outbox relay, in the transaction of the activation or rollback (POST /v1/admin/scorecards/{version}/activate, /rollback)' },
-    consumers: [{ service: 'scoring', purpose: 'each replica reads the whole topic into its scorecard timeline (ScorecardActivations) and is not ready before it has' }],
+    consumers: [
+      { service: 'scoring', purpose: 'each replica reads the whole topic into its scorecard timeline (ScorecardActivations) and is not ready before it has' },
+      { service: 'playbook', purpose: 'key `playbooks`, written by playbook (POST /v1/admin/playbooks/{version}/activate, /rollback): each replica reads the whole topic into its playbook timeline (PlaybookActivations) and is not ready before it has' },
+    ],
     key: 'ConfigKindKey',
     idempotencyKey: '`kind`, `version` and `activatedAt` (a repeat changes nothing)',
     notes: [

@@ -138,6 +138,7 @@ const playbookRunEvent: Required<PlaybookRunEvent> = {
   runId: 'r1',
   playbookId: 'rescue',
   playbookVersion: 1,
+  playbooksVersion: 'cs-2026.3',
   accountId: 'acme',
   stepId: 'call',
   task: { taskId: 't1', role: 'csm', title: 'Call the sponsor', queue: 'csm-ana', dueAt: at },

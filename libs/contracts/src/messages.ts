@@ -417,6 +417,11 @@ export interface PlaybookRunEvent {
   readonly runId: string;
   readonly playbookId: string;
   readonly playbookVersion: number;
+  /**
+   * The version of the set of playbooks (issue 18 §1, playbook's `/v1/admin/playbooks`) in force
+   * at the trigger's event time, which started the run. Absent on runs started before versions.
+   */
+  readonly playbooksVersion?: string;
   readonly accountId: string;
   readonly stepId?: string;
   readonly task?: { readonly taskId: string; readonly role: string; readonly title: string; readonly queue: string; readonly dueAt: string };
@@ -485,12 +490,13 @@ export interface ApiKeyRecord {
  * `bellwether.config-activations.v1` (internal, compacted, keyed by `kind`): the newest activation
  * (or rollback) of a versioned configuration, from its owning service's admin API (issue 18 §1).
  * `body` is the version's configuration as stored (for a scorecard: what `scorecardFromConfig`
- * accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
+ * accepts; for the playbooks: `{ version, playbooks }`, what `validatePlaybookSet` accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
  * watermark when it was activated), so a replay switches at the same point on every replica.
  */
 export interface ConfigActivationRecord {
   readonly schemaVersion: 1;
-  readonly kind: 'scorecard';
+  /** `scorecard` (scoring), `playbooks` (playbook: the whole set of playbooks, as `{ version, playbooks }`). */
+  readonly kind: 'scorecard' | 'playbooks';
   readonly version: string;
   readonly body: Readonly<Record<string, unknown>>;
   /** ISO-8601 event time from which the version is in force. */

@@ -343,6 +343,7 @@ export const playbookRunEventSchema = {
     runId: identifier,
     playbookId: identifier,
     playbookVersion: { type: 'integer', minimum: 1 },
+    playbooksVersion: { type: 'string', minLength: 1, maxLength: 100 },
     accountId: identifier,
     stepId: identifier,
     task: {
@@ -415,7 +416,7 @@ export const configActivationRecordSchema = {
   required: ['schemaVersion', 'kind', 'version', 'body', 'effectiveFrom', 'activatedAt', 'activatedBy'],
   properties: {
     schemaVersion: { const: 1 },
-    kind: { enum: ['scorecard'] },
+    kind: { enum: ['scorecard', 'playbooks'] },
     version: { type: 'string', minLength: 1, maxLength: 100 },
     body: { type: 'object' },
     effectiveFrom: isoDateTime,

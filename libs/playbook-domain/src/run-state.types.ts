@@ -33,6 +33,8 @@ export interface RunState {
   readonly runId: string;
   readonly playbookId: string;
   readonly playbookVersion: number;
+  /** The version of the playbook set that started it (issue 18 §1); absent on runs from before set versions. */
+  readonly playbooksVersion?: string;
   readonly variantId: string;
   readonly accountId: string;
   readonly status: RunStatus;

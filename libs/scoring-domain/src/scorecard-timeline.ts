@@ -1,3 +1,4 @@
+import { ConfigTimeline } from '@bellwether/contracts';
 import type { Scorecard } from './scorecard';
 
 /** A scorecard version activated from an event time on (a `bellwether.config-activations.v1` record, validated). */
@@ -12,33 +13,35 @@ export interface ScorecardActivation {
 /**
  * Which scorecard is in force at an event time (issue 18 §1): `base` (SCORECARD_FILE, or the
  * default) before the first activation; from each activation's `effectiveFrom` on, that
- * activation's scorecard, until the next. Activations are kept in the order they were made (the
- * activation topic's order); effectiveFrom never goes back (it is the forward-only pipeline
- * watermark), and of two with the same effectiveFrom the later one wins. Immutable: `with`
- * returns a new timeline, so a batch evaluated with one timeline sees one history throughout.
+ * activation's scorecard, until the next. The rules are libs/contracts' `ConfigTimeline` (shared
+ * with the playbook sets): activations kept in the order they were made (the activation topic's
+ * order), effectiveFrom never going back, the later of two at the same point winning, a repeat
+ * ignored. Immutable: `with` returns a new timeline, so a batch evaluated with one timeline sees
+ * one history throughout.
  */
 export class ScorecardTimeline {
   private constructor(
     readonly base: Scorecard,
-    readonly activations: readonly ScorecardActivation[],
+    private readonly timeline: ConfigTimeline<Scorecard>,
   ) {}
 
   static of(base: Scorecard, activations: readonly ScorecardActivation[] = []): ScorecardTimeline {
-    return activations.reduce((timeline, activation) => timeline.with(activation) ?? timeline, new ScorecardTimeline(base, []));
+    return activations.reduce((timeline, activation) => timeline.with(activation) ?? timeline, new ScorecardTimeline(base, ConfigTimeline.of({ version: base.version, config: base })));
+  }
+
+  /** The activations read, oldest first (effectiveFrom clamped to never go back). */
+  get activations(): readonly ScorecardActivation[] {
+    return this.timeline.activations.map(({ effectiveFrom, activatedAt, config }) => ({ effectiveFrom, activatedAt, scorecard: config }));
   }
 
   /** The scorecard in force at `eventTime` (ISO-8601, compared as the canonical UTC text). */
   at(eventTime: string): Scorecard {
-    for (let index = this.activations.length - 1; index >= 0; index -= 1) {
-      const activation = this.activations[index] as ScorecardActivation;
-      if (activation.effectiveFrom <= eventTime) return activation.scorecard;
-    }
-    return this.base;
+    return this.timeline.at(eventTime).config;
   }
 
   /** The newest activation's scorecard (what applies from now on), else the base. */
   get latest(): Scorecard {
-    return this.activations[this.activations.length - 1]?.scorecard ?? this.base;
+    return this.timeline.latest.config;
   }
 
   /**
@@ -47,11 +50,8 @@ export class ScorecardTimeline {
    * made later, so it can only apply from there on.
    */
   with(activation: ScorecardActivation): ScorecardTimeline | null {
-    const known = this.activations.some((candidate) => candidate.activatedAt === activation.activatedAt && candidate.scorecard.version === activation.scorecard.version);
-    if (known) return null;
-    const newest = this.activations[this.activations.length - 1];
-    const effectiveFrom = newest && newest.effectiveFrom > activation.effectiveFrom ? newest.effectiveFrom : activation.effectiveFrom;
-    return new ScorecardTimeline(this.base, [...this.activations, { ...activation, effectiveFrom }]);
+    const next = this.timeline.with({ effectiveFrom: activation.effectiveFrom, activatedAt: activation.activatedAt, version: activation.scorecard.version, config: activation.scorecard });
+    return next === null ? null : new ScorecardTimeline(this.base, next);
   }
 }
 

@@ -6,6 +6,7 @@ import { ProcessedMessagesRetention1763900000311 } from './1763900000311-process
 import { KpiContractStartEventTime1763900000312 } from './1763900000312-kpi-contract-start-event-time';
 import { AccountSnapshotProfile1763900000313 } from './1763900000313-account-snapshot-profile';
 import { KpiAccountEconomics1763900000314 } from './1763900000314-kpi-account-economics';
+import { PlaybookVersionsAndAudit1763900000315 } from './1763900000315-playbook-versions-and-audit';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const PLAYBOOK_SCHEMA = 'playbook';
@@ -20,4 +21,5 @@ export const playbookMigrations = [
   KpiContractStartEventTime1763900000312,
   AccountSnapshotProfile1763900000313,
   KpiAccountEconomics1763900000314,
+  PlaybookVersionsAndAudit1763900000315,
 ];

@@ -10,6 +10,7 @@ import { DeliveryRepository } from './delivery.repository';
 import { DeliveryWorker } from './delivery-worker';
 import { PlaybookRunner } from './playbook-runner.service';
 import { RunRepository } from './run.repository';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 interface Received {
   readonly path: string;
@@ -84,7 +85,7 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
 
   function startWorker(overrides: Partial<PlaybookEnv> = {}): void {
     const env = Object.assign(new PlaybookEnv(), { DELIVERY_BACKOFF_INITIAL_MS: 50, DELIVERY_BACKOFF_MAX_MS: 100, ...overrides });
-    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner([], new RunRepository()), relay, env, new WallClock(), logger, []);
+    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks([]), new RunRepository()), relay, env, new WallClock(), logger, fixedPlaybooks([]));
     worker.onApplicationBootstrap();
   }
 

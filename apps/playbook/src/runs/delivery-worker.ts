@@ -1,11 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { APP_LOGGER, type AppLogger, Clock, type DeliveryPlan, describeSmtpUrl, OutboxRelay, retryConfig, SmtpSender, WebhookDeliveryWorker } from '@bellwether/platform';
-import type { PlaybookDefinition } from '@bellwether/playbook-domain';
 import { PlaybookEnv } from '../playbook.env';
 import { DeliveryRepository, type PlaybookDelivery } from './delivery.repository';
 import { planEmail } from './email-delivery';
-import { PLAYBOOK_DEFINITIONS } from './playbook-definitions';
+import { PlaybookSource } from '../playbooks/playbook-activations';
 import { PlaybookRunner } from './playbook-runner.service';
 
 /** How a delivery goes out: webhook steps always by webhook; email steps by SMTP, the email webhook, or not at all. */
@@ -51,7 +50,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     env: PlaybookEnv,
     clock: Clock,
     @Inject(APP_LOGGER) logger: AppLogger,
-    @Inject(PLAYBOOK_DEFINITIONS) definitions: readonly PlaybookDefinition[],
+    playbooks: PlaybookSource,
   ) {
     const retry = retryConfig(env);
     const emails = emailChannel(env);
@@ -80,7 +79,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       requestTimeoutMs,
       plan: (delivery): DeliveryPlan => {
         if (delivery.kind === 'email' && smtp) {
-          const email = planEmail(delivery, definitions, emailSettings, csmAddress);
+          // Every set this replica knows, newest first: the run's (id, version) is one definition across sets.
+          const email = planEmail(delivery, playbooks.known().flatMap((set) => set.playbooks), emailSettings, csmAddress);
           if ('refused' in email) return { attempt: async () => ({ error: email.refused, permanent: true }) };
           return { attempt: (timeoutMs) => smtp.send(email.message, timeoutMs) };
         }

@@ -9,6 +9,7 @@ import { PlaybookRunner } from './playbook-runner.service';
 import { RunRepository } from './run.repository';
 import type { RunBatchWrites, RunBatchWritten } from './run-working-set';
 import { batchOf, definitions, feed, forget, growth, histories, runMetrics, storedState, type Input } from './run-history.fixture';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 // The runs' consumers on a real Postgres (issue 17): a batch's statements do not grow with the
 // batch, and a batch does exactly what the same records fed one per batch do (a later record of an
@@ -29,7 +30,7 @@ const dataSource: DataSource = createServiceDataSource({
 function consumer() {
   const { transactions: counting, statements } = countingTransactions(dataSource);
   const relay = { nudge: () => undefined } as unknown as OutboxRelay;
-  const handler = new PlaybookConsumer(counting as unknown as DataSource, new PlaybookRunner(definitions, new RunRepository()), relay, new KpiReadModelRepository());
+  const handler = new PlaybookConsumer(counting as unknown as DataSource, new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), relay, new KpiReadModelRepository());
   return { handler, statements };
 }
 
@@ -208,7 +209,7 @@ describe('the runs consumers, set-based, on a real Postgres', () => {
         [intruderId, conflicted, JSON.stringify({ runId: intruderId, playbookId: 'it-at-risk', accountId: conflicted, status: 'waiting' })],
       );
     };
-    const handler = new PlaybookConsumer(dataSource, new PlaybookRunner(definitions, new IntrudedRunRepository(intrude)), { nudge: () => undefined } as unknown as OutboxRelay, new KpiReadModelRepository());
+    const handler = new PlaybookConsumer(dataSource, new PlaybookRunner(fixedPlaybooks(definitions), new IntrudedRunRepository(intrude)), { nudge: () => undefined } as unknown as OutboxRelay, new KpiReadModelRepository());
     const red = scoreSnapshot({ health: 30, band: 'red', segment: 'at_risk' });
     const entersAtRisk = (accountId: string) =>
       scoreChanged({ accountId, changeId: `${accountId}:1`, sequence: 1, eventTime: '2026-07-01T00:00:00.000Z', before: scoreSnapshot(), after: red });

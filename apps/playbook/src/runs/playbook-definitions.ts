@@ -1,19 +1,14 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@bellwether/platform';
-import { builtInPlaybooks, emailTemplatesFor, formatValidationError, validatePlaybook, type PlaybookDefinition } from '@bellwether/playbook-domain';
+import { builtInPlaybooks, formatValidationError, missingEmailTemplates, validatePlaybook, type PlaybookDefinition, type PlaybookSet, type PlaybookSetOptions } from '@bellwether/playbook-domain';
 
-export const PLAYBOOK_DEFINITIONS = Symbol('PLAYBOOK_DEFINITIONS');
+/** The PLAYBOOKS_DIR (or built-in) set of playbooks: the timeline's base and the first stored version. */
+export const PLAYBOOK_BASE = Symbol('PLAYBOOK_BASE');
 
 /** What loading checks beyond each definition's own validation. */
-export interface PlaybookLoadOptions {
-  /**
-   * Every email step must have something to render (its own subject and text, or a built-in
-   * template by its `template` name): set when emails go by SMTP, where the playbook renders them.
-   * The webhook adapter gets the template name and renders on its side, so any name does there.
-   */
-  readonly requireEmailTemplates?: boolean;
-}
+export type PlaybookLoadOptions = PlaybookSetOptions;
 
 /**
  * The built-in playbooks, or every `*.json` of PLAYBOOKS_DIR. Each file is validated (email
@@ -47,21 +42,20 @@ export function loadPlaybookDefinitions(dir: string | undefined, options: Playbo
   return checked(definitions, options);
 }
 
-/** The definitions, once `options` hold for each (else a ConfigError naming the source, playbook and step of each problem). */
-function checked(definitions: readonly (readonly [string, PlaybookDefinition])[], options: PlaybookLoadOptions): PlaybookDefinition[] {
-  const problems = options.requireEmailTemplates ? definitions.flatMap(([source, playbook]) => missingEmailTemplates(playbook).map((problem) => `${source}: ${problem}`)) : [];
-  if (problems.length > 0) throw new ConfigError(problems);
-  return definitions.map(([, playbook]) => playbook);
+/**
+ * The PLAYBOOKS_DIR (or built-in) playbooks as a set (issue 18 §1), named by its content:
+ * `file-<12 hex>` (or `builtin-<12 hex>`) of the SHA-256 of the definitions' JSON, so a changed
+ * file is a new version and an unchanged one the version stored before.
+ */
+export function loadPlaybookSet(dir: string | undefined, options: PlaybookLoadOptions = {}): PlaybookSet {
+  const playbooks = loadPlaybookDefinitions(dir, options);
+  const digest = createHash('sha256').update(JSON.stringify(playbooks)).digest('hex').slice(0, 12);
+  return { version: `${dir ? 'file' : 'builtin'}-${digest}`, playbooks };
 }
 
-/** The email steps (main and variant steps) with nothing to render, as `steps.2: …` lines. */
-function missingEmailTemplates(playbook: PlaybookDefinition): string[] {
-  const lists = [{ path: 'steps', steps: playbook.steps }, ...(playbook.variants ?? []).flatMap((variant, i) => (variant.steps ? [{ path: `variants.${i}.steps`, steps: variant.steps }] : []))];
-  return lists.flatMap(({ path, steps }) =>
-    steps.flatMap((step, i) =>
-      step.kind === 'email' && emailTemplatesFor(step) === null
-        ? [`${path}.${i}: email step "${step.id}" of playbook ${playbook.id} v${playbook.version} has no template to send by SMTP: "${step.template}" is no built-in email template; give the step a subject and a text`]
-        : [],
-    ),
-  );
+/** The definitions, once `options` hold for each (else a ConfigError naming the source, playbook and step of each problem). */
+function checked(definitions: readonly (readonly [string, PlaybookDefinition])[], options: PlaybookLoadOptions): PlaybookDefinition[] {
+  const problems = options.requireEmailTemplates ? definitions.flatMap(([source, playbook]) => missingEmailTemplates(playbook).map((problem) => `${source}: ${formatValidationError(problem)}`)) : [];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return definitions.map(([, playbook]) => playbook);
 }

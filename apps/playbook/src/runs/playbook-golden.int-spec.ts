@@ -9,6 +9,7 @@ import { PlaybookConsumer } from './playbook.consumer';
 import { PlaybookRunner } from './playbook-runner.service';
 import { RunRepository } from './run.repository';
 import { definitions, digestOf, feed, forget, goldenHistory, growth, runMetrics, storedState, type StoredState } from './run-history.fixture';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 // The set-based runs' consumers against a golden recorded from the record-by-record code (commit
 // 63fcf59, before they became set-based): the golden history fed to that consumer one record per
@@ -38,7 +39,7 @@ const dataSource: DataSource = createServiceDataSource({
 });
 
 function consumer(): PlaybookConsumer {
-  return new PlaybookConsumer(dataSource, new PlaybookRunner(definitions, new RunRepository()), { nudge: () => undefined } as unknown as OutboxRelay, new KpiReadModelRepository());
+  return new PlaybookConsumer(dataSource, new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), { nudge: () => undefined } as unknown as OutboxRelay, new KpiReadModelRepository());
 }
 
 /** Feeds the golden history in batches of at most `size`; returns what it stored (as JSON, dates as ISO strings) and the metrics' growth. */
@@ -50,6 +51,11 @@ async function replay(size: number): Promise<Golden['expected']> {
   const stored = JSON.parse(JSON.stringify(await storedState(dataSource, 'golden'))) as StoredState;
   await forget(dataSource, 'golden');
   return { ...stored, metrics };
+}
+
+/** `stored` without the set version runs and run events record since issue 18 §1 (the golden predates it). */
+function withoutSetVersion(stored: Golden['expected']): Golden['expected'] {
+  return JSON.parse(JSON.stringify(stored), (key: string, value: unknown) => (key === 'playbooksVersion' ? undefined : value)) as Golden['expected'];
 }
 
 describe('the runs consumers against the record-by-record golden, on a real Postgres', () => {
@@ -82,6 +88,10 @@ describe('the runs consumers against the record-by-record golden, on a real Post
   });
 
   it.each([50, 1])('stores exactly what the record-by-record code did, in batches of %i', async (size) => {
-    expect(await replay(size)).toEqual(golden.expected);
+    const stored = await replay(size);
+    // New since the golden (issue 18 §1): every run and run event records the set that started it.
+    expect(stored.runs.every((run) => (run as { state: { playbooksVersion?: string } }).state.playbooksVersion === 'test')).toBe(true);
+    expect(stored.events.every((event) => event.playbooksVersion === 'test')).toBe(true);
+    expect(withoutSetVersion(stored)).toEqual(golden.expected);
   });
 });

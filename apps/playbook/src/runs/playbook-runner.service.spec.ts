@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { register } from 'prom-client';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged, ScoreSnapshot } from '@bellwether/contracts';
-import type { PlaybookDefinition } from '@bellwether/playbook-domain';
+import { playbookTimelineOf, type PlaybookDefinition, type PlaybookSet, type PlaybookTimeline } from '@bellwether/playbook-domain';
 import { PlaybookRunner } from './playbook-runner.service';
 import { FakeRunRepository } from '../repositories.fake';
 import { alertLifecycleEvent, incidentLifecycleEvent, scoreChanged } from '@bellwether/testing';
+import { fixedPlaybooks, PlaybookSource } from '../playbooks/playbook-activations';
 
 /** The fakes ignore the transaction handle; the runner only passes it on. */
 const manager = {} as EntityManager;
@@ -84,7 +85,7 @@ describe('PlaybookRunner', () => {
 
   beforeEach(() => {
     repository = new FakeRunRepository();
-    runner = new PlaybookRunner([waitThenTask, onRiskIncident, onLoyal, onRenewal], repository);
+    runner = new PlaybookRunner(fixedPlaybooks([waitThenTask, onRiskIncident, onLoyal, onRenewal]), repository);
   });
 
   describe('alerts', () => {
@@ -252,6 +253,42 @@ describe('PlaybookRunner', () => {
       expect(repository.outbox.slice(events)).toEqual([
         expect.objectContaining({ kind: 'step.done', eventId: `${runId}:call:done`, stepId: 'call', runId, occurredAt: '2026-07-01T12:00:00.000Z' }),
       ]);
+    });
+  });
+
+  describe('playbook versions (issue 18 §1)', () => {
+    const fileSet: PlaybookSet = { version: 'file-1', playbooks: [waitThenTask] };
+    const retitled: PlaybookDefinition = { ...waitThenTask, version: 2, steps: waitThenTask.steps.map((step) => (step.kind === 'task' ? { ...step, title: `${step.title} (v2)` } : step)) };
+    const T1 = '2026-07-01T12:00:00.000Z';
+    /** A replica that has read one activation of `pb-2` from T1 on. */
+    class ActivatedSource extends PlaybookSource {
+      private readonly current: PlaybookTimeline = playbookTimelineOf(fileSet).with({ version: 'pb-2', config: { version: 'pb-2', playbooks: [retitled] }, effectiveFrom: T1, activatedAt: T1 }) as PlaybookTimeline;
+      readonly caughtUp = Promise.resolve();
+      timeline(): PlaybookTimeline {
+        return this.current;
+      }
+      known(): readonly PlaybookSet[] {
+        return [this.current.latest.config, fileSet];
+      }
+    }
+    const opened = (accountId: string, occurredAt: string) => alertLifecycleEvent({ eventId: `al_${accountId}:1`, kind: 'opened', alertId: `al_${accountId}`, accountId, rule: 'health_entered_red', status: 'open', occurredAt });
+    const titles = (accountId: string) => repository.outbox.filter((event) => event.accountId === accountId && event.kind === 'task.created').map((event) => event.task?.title);
+
+    it('starts a trigger with the set in force at its event time, records the set, and advances started runs on their own set', async () => {
+      runner = new PlaybookRunner(new ActivatedSource(), repository);
+      await runner.applyAlerts(manager, [opened('before', T0), opened('after', '2026-07-01T13:00:00.000Z')]);
+      expect(repository.runsOf('before')[0]).toMatchObject({ playbookVersion: 1, playbooksVersion: 'file-1' });
+      expect(repository.runsOf('after')[0]).toMatchObject({ playbookVersion: 2, playbooksVersion: 'pb-2' });
+      const started = repository.outbox.filter((event) => event.kind === 'run.started');
+      expect(started.map((event) => [event.accountId, event.playbooksVersion])).toEqual([
+        ['before', 'file-1'],
+        ['after', 'pb-2'],
+      ]);
+
+      // Both wake after pb-2 is in force: the run the file set started keeps its steps.
+      expect(await runner.wakeDue(manager, '2026-07-03T00:00:00.000Z')).toBe(2);
+      expect(titles('before')).toEqual(['Call them', 'Follow up']);
+      expect(titles('after')).toEqual(['Call them (v2)', 'Follow up (v2)']);
     });
   });
 });

@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Counter } from 'prom-client';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, PlaybookRunEvent, ScoreChanged } from '@bellwether/contracts';
-import type { PlaybookDefinition } from '@bellwether/playbook-domain';
-import { PLAYBOOK_DEFINITIONS } from './playbook-definitions';
-import { advanceRun, applyRunStep, candidateRunIds, runEvent, runStepOfAlert, runStepOfIncident, runStepOfScoreChange, stepMatters, UNKNOWN_ACCOUNT, type RunStep } from './run-decisions';
+import { PlaybookSource } from '../playbooks/playbook-activations';
+import { advanceRun, applyRunStep, candidateRunIds, runEvent, runStepOfAlert, runStepOfIncident, runStepOfScoreChange, stepMatters, UNKNOWN_ACCOUNT, type PlaybookCatalog, type RunStep } from './run-decisions';
 import { RunRepository } from './run.repository';
 import { RunWorkingSet } from './run-working-set';
 
@@ -29,7 +28,7 @@ const runMetrics = {
 @Injectable()
 export class PlaybookRunner {
   constructor(
-    @Inject(PLAYBOOK_DEFINITIONS) private readonly definitions: readonly PlaybookDefinition[],
+    private readonly playbooks: PlaybookSource,
     private readonly repository: RunRepository,
   ) {}
 
@@ -69,17 +68,28 @@ export class PlaybookRunner {
     if (due.length === 0) return 0;
     const snapshots = await this.repository.snapshotsOf(manager, [...new Set(due.map((run) => run.state.accountId))]);
     const set = new RunWorkingSet({ snapshots, liveRuns: due, storedRunIds: new Set() });
-    for (const run of due) advanceRun(this.definitions, set, run, now, set.snapshotOf(run.state.accountId) ?? UNKNOWN_ACCOUNT);
+    const catalog = await this.catalog();
+    for (const run of due) advanceRun(catalog, set, run, now, set.snapshotOf(run.state.accountId) ?? UNKNOWN_ACCOUNT);
     await this.flush(manager, set);
     return due.length;
   }
 
+  /**
+   * The playbooks a batch is decided with, once the activations held at start are read (never a
+   * run started with a set the activation topic has already replaced); one timeline per batch.
+   */
+  private async catalog(): Promise<PlaybookCatalog> {
+    await this.playbooks.caughtUp;
+    return { timeline: this.playbooks.timeline(), known: this.playbooks.known() };
+  }
+
   private async applySteps(manager: EntityManager, all: readonly RunStep[]): Promise<number> {
-    const steps = all.filter((step) => stepMatters(this.definitions, step));
+    const catalog = await this.catalog();
+    const steps = all.filter((step) => stepMatters(catalog, step));
     if (steps.length === 0) return 0;
     const accountIds = [...new Set(steps.map((step) => step.accountId))].sort();
-    const set = new RunWorkingSet(await this.repository.readWorkingSet(manager, accountIds, candidateRunIds(this.definitions, steps)));
-    for (const step of steps) applyRunStep(this.definitions, set, step);
+    const set = new RunWorkingSet(await this.repository.readWorkingSet(manager, accountIds, candidateRunIds(catalog, steps)));
+    for (const step of steps) applyRunStep(catalog, set, step);
     return this.flush(manager, set);
   }
 

@@ -7,6 +7,7 @@ import { PlaybookConsumer } from './playbook.consumer';
 import { PlaybookRunner } from './playbook-runner.service';
 import { FakeKpiReadModelRepository, FakeRunRepository } from '../repositories.fake';
 import { alertLifecycleEvent, incidentLifecycleEvent, scoreChanged, telemetryEvent } from '@bellwether/testing';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 const T0 = '2026-07-01T10:00:00.000Z';
 
@@ -94,7 +95,7 @@ describe('PlaybookConsumer', () => {
       },
     } as unknown as DataSource;
     const relay = { nudge: () => void (nudges += 1) } as unknown as OutboxRelay;
-    consumer = new PlaybookConsumer(dataSource, new PlaybookRunner(definitions, runs), relay, kpis);
+    consumer = new PlaybookConsumer(dataSource, new PlaybookRunner(fixedPlaybooks(definitions), runs), relay, kpis);
   }
 
   beforeEach(() => setUp([onRed, onIncident, onStable]));

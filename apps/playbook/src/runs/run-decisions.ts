@@ -3,18 +3,35 @@ import type { AlertLifecycleEvent, IncidentLifecycleEvent, PlaybookRunEvent, Sco
 import {
   advance,
   chooseVariant,
+  definitionOfRun,
   MAX_EMAIL_REASONS,
   playbooksFor,
   startRun,
   unitIntervalFromKey,
   type AccountProfile,
   type AccountSnapshot,
-  type PlaybookDefinition,
+  type PlaybookSet,
+  type PlaybookTimeline,
   type RunEffect,
   type RunState,
   type TriggerEvent,
 } from '@bellwether/playbook-domain';
 import type { RunWorkingSet, StoredRun } from './run-working-set';
+
+/**
+ * The playbooks a batch is decided with (issue 18 §1): the timeline of sets in force over event
+ * time (a run starts with the set in force at its trigger's event time), and every set this
+ * replica knows (a started run advances on the definition of the set that started it).
+ */
+export interface PlaybookCatalog {
+  readonly timeline: PlaybookTimeline;
+  readonly known: readonly PlaybookSet[];
+}
+
+/** The set of playbooks in force at `eventTime` (ISO-8601). */
+export function playbooksAt(catalog: PlaybookCatalog, eventTime: string): PlaybookSet {
+  return catalog.timeline.at(eventTime).config;
+}
 
 /** Used until the first score change of the account arrives: neither recovered nor churned. */
 export const UNKNOWN_ACCOUNT: AccountSnapshot = { band: 'yellow', segment: 'stable', health: 50 };
@@ -93,15 +110,15 @@ export function runIdFor(causeId: string, playbookId: string): string {
 }
 
 /** Whether the step can change anything: it carries a snapshot, or one of its triggers matches a playbook. */
-export function stepMatters(definitions: readonly PlaybookDefinition[], step: RunStep): boolean {
-  return step.score !== undefined || step.triggers.some((occurrence) => playbooksFor(occurrence.trigger, definitions).length > 0);
+export function stepMatters(catalog: PlaybookCatalog, step: RunStep): boolean {
+  return step.score !== undefined || step.triggers.some((occurrence) => playbooksFor(occurrence.trigger, playbooksAt(catalog, occurrence.now).playbooks).length > 0);
 }
 
 /** Every run id the steps' triggers could start (sorted, distinct): a batch reads which of them are stored. */
-export function candidateRunIds(definitions: readonly PlaybookDefinition[], steps: readonly RunStep[]): string[] {
+export function candidateRunIds(catalog: PlaybookCatalog, steps: readonly RunStep[]): string[] {
   const ids = new Set<string>();
   for (const step of steps) {
-    for (const occurrence of step.triggers) for (const definition of playbooksFor(occurrence.trigger, definitions)) ids.add(runIdFor(occurrence.causeId, definition.id));
+    for (const occurrence of step.triggers) for (const definition of playbooksFor(occurrence.trigger, playbooksAt(catalog, occurrence.now).playbooks)) ids.add(runIdFor(occurrence.causeId, definition.id));
   }
   return [...ids].sort();
 }
@@ -111,26 +128,32 @@ export function candidateRunIds(definitions: readonly PlaybookDefinition[], step
  * snapshot, advances the account's live runs on the change's own snapshot at its event time, then
  * starts the matching playbooks (none while the account's newest snapshot is churned).
  */
-export function applyRunStep(definitions: readonly PlaybookDefinition[], set: RunWorkingSet, step: RunStep): void {
+export function applyRunStep(catalog: PlaybookCatalog, set: RunWorkingSet, step: RunStep): void {
   if (step.score) {
     set.saveSnapshot(step.accountId, step.score.snapshot, step.score.sequence, step.score.profile);
-    for (const live of set.liveRunsOf(step.accountId)) advanceRun(definitions, set, live, step.score.eventTime, step.score.snapshot);
+    for (const live of set.liveRunsOf(step.accountId)) advanceRun(catalog, set, live, step.score.eventTime, step.score.snapshot);
   }
-  for (const occurrence of step.triggers) startMatching(definitions, set, step.accountId, occurrence);
+  for (const occurrence of step.triggers) startMatching(catalog, set, step.accountId, occurrence);
 }
 
-/** Advances a stored run at `now` on the account's `snapshot`, recording its effects and events; a run its definition is gone for stays as it is. */
-export function advanceRun(definitions: readonly PlaybookDefinition[], set: RunWorkingSet, stored: StoredRun, now: string, snapshot: AccountSnapshot): void {
+/**
+ * Advances a stored run at `now` on the account's `snapshot`, recording its effects and events:
+ * on the definition of the set that started it (`definitionOfRun`), whatever set is in force now;
+ * a run its definition is gone for stays as it is.
+ */
+export function advanceRun(catalog: PlaybookCatalog, set: RunWorkingSet, stored: StoredRun, now: string, snapshot: AccountSnapshot): void {
   const run = stored.state;
-  const definition = definitions.find((candidate) => candidate.id === run.playbookId && candidate.version === run.playbookVersion);
+  const definition = definitionOfRun(catalog.known, run);
   if (!definition) return;
   const transition = advance(definition, run, { now, account: snapshot });
   if (transition.run === run) return;
   applyEffects(set, transition.run, stored.queue, transition.effects, now, transition.run.outcome !== undefined && run.outcome === undefined);
 }
 
-function startMatching(definitions: readonly PlaybookDefinition[], set: RunWorkingSet, accountId: string, occurrence: TriggerOccurrence): void {
-  const matching = playbooksFor(occurrence.trigger, definitions);
+/** Starts the playbooks of the set in force at the trigger's event time; each run records that set's version. */
+function startMatching(catalog: PlaybookCatalog, set: RunWorkingSet, accountId: string, occurrence: TriggerOccurrence): void {
+  const playbooks = playbooksAt(catalog, occurrence.now);
+  const matching = playbooksFor(occurrence.trigger, playbooks.playbooks);
   if (matching.length === 0) return;
   const snapshot = set.snapshotOf(accountId) ?? UNKNOWN_ACCOUNT;
   if (snapshot.churned === true) {
@@ -140,7 +163,8 @@ function startMatching(definitions: readonly PlaybookDefinition[], set: RunWorki
   for (const definition of matching) {
     const runId = runIdFor(occurrence.causeId, definition.id);
     const variantId = chooseVariant(definition, unitIntervalFromKey(runId));
-    const transition = startRun(definition, { runId, accountId, variantId, now: occurrence.now, account: snapshot });
+    const started = startRun(definition, { runId, accountId, variantId, now: occurrence.now, account: snapshot });
+    const transition = { ...started, run: { ...started.run, playbooksVersion: playbooks.version } };
     if (!set.insertRun(transition.run, occurrence.queue, occurrence.trigger)) continue;
     set.emit(runEvent('run.started', transition.run, occurrence.now), variantId);
     applyEffects(set, transition.run, occurrence.queue, transition.effects, occurrence.now, transition.run.outcome !== undefined);
@@ -174,6 +198,7 @@ export function runEvent(kind: PlaybookRunEvent['kind'], run: RunState, now: str
     runId: run.runId,
     playbookId: run.playbookId,
     playbookVersion: run.playbookVersion,
+    ...(run.playbooksVersion === undefined ? {} : { playbooksVersion: run.playbooksVersion }),
     accountId: run.accountId,
     ...(run.outcome ? { outcome: run.outcome } : {}),
     occurredAt: now,

@@ -143,9 +143,9 @@ export class RunRepository {
 async function insertRuns(manager: EntityManager, runs: readonly RunInsert[]): Promise<Set<string>> {
   if (runs.length === 0) return new Set();
   const rows = (await manager.query(
-    `INSERT INTO playbook.runs (id, playbook_id, playbook_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger)
-     SELECT id, playbook_id, playbook_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger
-     FROM jsonb_to_recordset($1::jsonb) AS r(id text, playbook_id text, playbook_version integer, variant_id text, account_id text, queue text, status text,
+    `INSERT INTO playbook.runs (id, playbook_id, playbook_version, playbooks_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger)
+     SELECT id, playbook_id, playbook_version, playbooks_version, variant_id, account_id, queue, status, wake_at, outcome, state, trigger
+     FROM jsonb_to_recordset($1::jsonb) AS r(id text, playbook_id text, playbook_version integer, playbooks_version text, variant_id text, account_id text, queue text, status text,
        wake_at timestamptz, outcome text, state jsonb, trigger jsonb)
      ON CONFLICT DO NOTHING RETURNING id`,
     [
@@ -154,6 +154,7 @@ async function insertRuns(manager: EntityManager, runs: readonly RunInsert[]): P
           id: state.runId,
           playbook_id: state.playbookId,
           playbook_version: state.playbookVersion,
+          playbooks_version: state.playbooksVersion ?? null,
           variant_id: state.variantId,
           account_id: state.accountId,
           queue,

@@ -13,6 +13,7 @@ import { PlaybookConsumer } from './playbook.consumer';
 import { PlaybookRunner } from './playbook-runner.service';
 import { feed } from './run-history.fixture';
 import { RunRepository } from './run.repository';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 /** A stored delivery row, as the assertions read it. */
 interface StoredDelivery {
@@ -96,7 +97,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
       DELIVERY_BACKOFF_MAX_MS: 100,
       ...overrides,
     });
-    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(definitions, new RunRepository()), relay, env, new WallClock(), logger, definitions);
+    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), relay, env, new WallClock(), logger, fixedPlaybooks(definitions));
     worker.onApplicationBootstrap();
   }
 
@@ -163,7 +164,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
 
   it("sends the built-in email of a run the consumer started, with the score change's churn risk, reasons and owner", async () => {
     // A score change keeps the account's snapshot and profile; the payment_failed alert starts Payment recovery, whose first step is its email.
-    const consumer = new PlaybookConsumer(dataSource, new PlaybookRunner(builtInPlaybooks, new RunRepository()), relay, new KpiReadModelRepository());
+    const consumer = new PlaybookConsumer(dataSource, new PlaybookRunner(fixedPlaybooks(builtInPlaybooks), new RunRepository()), relay, new KpiReadModelRepository());
     const after = scoreSnapshot({ health: 38, band: 'red', churnRisk: 0.61, segment: 'at_risk', stage: 'adoption' });
     await feed(
       consumer,

@@ -7,6 +7,7 @@ import { FakeRunRepository, FakeTaskRepository } from '../repositories.fake';
 import { PlaybookRunner } from '../runs/playbook-runner.service';
 import type { TaskRow } from './task.repository';
 import { TasksController } from './tasks.controller';
+import { fixedPlaybooks } from '../playbooks/playbook-activations';
 
 const onRed: PlaybookDefinition = {
   id: 'on-red',
@@ -58,7 +59,7 @@ describe('TasksController', () => {
 
   beforeEach(async () => {
     runs = new FakeRunRepository();
-    const runner = new PlaybookRunner([onRed], runs);
+    const runner = new PlaybookRunner(fixedPlaybooks([onRed]), runs);
     const manager = {} as EntityManager;
     await runner.applyAlerts(manager, [alertLifecycleEvent({ alertId: 'al_1', evidence: [] })]);
     runId = runs.runsOf('acc_1')[0]!.runId;

@@ -415,10 +415,15 @@ describe('playbook sets as versioned data, changed at run time', () => {
     const created = await api('POST', '/v1/admin/playbooks', draft);
     expect([created.status, created.body['status']]).toEqual([201, 'draft']);
     expect((await api('POST', '/v1/admin/playbooks', draft)).status).toBe(409);
-    expect((await startWaitRun(new Date().toISOString())).set).toBe(fileVersion);
+    const lastBefore = new Date().toISOString();
+    expect((await startWaitRun(lastBefore)).set).toBe(fileVersion);
 
     const activated = await api('POST', '/v1/admin/playbooks/it-sets-2/activate');
     expect([activated.status, activated.body['status']]).toEqual([200, 'active']);
+    // Every trigger decided before the activation lies before its switch point, so a replay starts
+    // it with the set that started it live (the pipeline clock alone may stand far behind it).
+    expect(Date.parse(activated.body['effectiveFrom'] as string)).toBeGreaterThan(Date.parse(lastBefore));
+    expect(await db.query('SELECT topic FROM playbook.trigger_watermarks WHERE watermark >= $1', [lastBefore])).toMatchObject({ rowCount: 1 });
     await waitFor(async () => (await api('GET', '/v1/admin/playbooks')).body['inForce'] === 'it-sets-2', { description: 'the activation read from bellwether.config-activations.v1' });
     const underNew = await startWaitRun(new Date().toISOString());
     expect([underNew.set, underNew.title]).toEqual(['it-sets-2', 'Before the wait (v2)']);

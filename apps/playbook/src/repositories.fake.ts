@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { AlertLifecycleEvent, PlaybookRunEvent, TelemetryEvent } from '@bellwether/contracts';
 import type { AccountSnapshot, RunEffect, RunState } from '@bellwether/playbook-domain';
 import type { KpiReadModelRepository, KpiReadModels } from './kpis/kpi-read-model.repository';
-import type { RunRepository } from './runs/run.repository';
+import type { RunRepository, TriggerWatermark } from './runs/run.repository';
 import type { RunBatchWrites, RunBatchWritten, RunWorkingSetRead, StoredRun, StoredSnapshot } from './runs/run-working-set';
 import type { TaskRepository, TaskRow } from './tasks/task.repository';
 
@@ -24,7 +24,15 @@ export class FakeRunRepository implements RunRepository {
   /** Run events in the order they were written to the outbox. */
   readonly outbox: PlaybookRunEvent[] = [];
 
-  async claimMessages(_manager: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+  /** Newest trigger time per `topic:partition`, as `claimMessages` moves it. */
+  readonly watermarks = new Map<string, string>();
+
+  async claimMessages(_manager: EntityManager, ids: readonly string[], watermark?: TriggerWatermark): Promise<Set<string>> {
+    if (watermark?.eventTime) {
+      const key = `${watermark.topic}:${watermark.partition}`;
+      const current = this.watermarks.get(key);
+      if (current === undefined || current < watermark.eventTime) this.watermarks.set(key, watermark.eventTime);
+    }
     const fresh = new Set<string>();
     for (const id of ids) {
       if (this.processed.has(id)) continue;
@@ -33,6 +41,10 @@ export class FakeRunRepository implements RunRepository {
     }
     return fresh;
   }
+  async triggerWatermarks(): Promise<string[]> {
+    return [...this.watermarks.values()];
+  }
+
 
   async readWorkingSet(manager: EntityManager, accountIds: readonly string[], runIds: readonly string[]): Promise<RunWorkingSetRead> {
     return {

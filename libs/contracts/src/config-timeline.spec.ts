@@ -1,4 +1,4 @@
-import { ConfigTimeline } from './config-timeline';
+import { activationPoint, BEFORE_ANY_EVENT, ConfigTimeline } from './config-timeline';
 
 const activation = (version: string, effectiveFrom: string, activatedAt = effectiveFrom) => ({ version, config: { name: version }, effectiveFrom, activatedAt });
 
@@ -39,5 +39,20 @@ describe('ConfigTimeline', () => {
     const second = first.with(activation('v2', '2026-03-02T00:00:00.000Z'));
     expect(first.at('2026-03-03T00:00:00.000Z').version).toBe('file');
     expect(second?.at('2026-03-03T00:00:00.000Z').version).toBe('v2');
+  });
+});
+
+describe('activationPoint', () => {
+  it('is 1 ms after the newest event time processed, not the pipeline watermark (a minimum over partitions)', () => {
+    expect(activationPoint('2026-01-09T10:00:00.000Z', ['2026-01-12T08:00:00.000Z', '2026-01-09T10:00:00.000Z'])).toBe('2026-01-12T08:00:00.001Z');
+  });
+
+  it('never lies before the pipeline watermark', () => {
+    expect(activationPoint('2026-01-12T00:00:00.000Z', ['2026-01-10T00:00:00.000Z'])).toBe('2026-01-12T00:00:00.001Z');
+  });
+
+  it('is the start of event time when nothing was read', () => {
+    expect(activationPoint(null, [])).toBe(BEFORE_ANY_EVENT);
+    expect(BEFORE_ANY_EVENT).toBe('1970-01-01T00:00:00.000Z');
   });
 });

@@ -1,6 +1,6 @@
 /** A configuration version activated from an event time on (a `bellwether.config-activations.v1` record, its body validated). */
 export interface ConfigTimelineActivation<T> {
-  /** ISO-8601 event time from which it is in force (the pipeline watermark at activation). */
+  /** ISO-8601 event time from which it is in force (`activationPoint` at activation). */
   readonly effectiveFrom: string;
   /** ISO-8601 wall time of the activation: tells a repeat of a record from a new activation. */
   readonly activatedAt: string;
@@ -56,4 +56,26 @@ export class ConfigTimeline<T> {
     const effectiveFrom = newest && newest.effectiveFrom > activation.effectiveFrom ? newest.effectiveFrom : activation.effectiveFrom;
     return new ConfigTimeline(this.base, [...this.activations, { ...activation, effectiveFrom }]);
   }
+}
+
+/** The event time a configuration activated before anything was processed takes effect from: the Unix epoch. */
+export const BEFORE_ANY_EVENT = '1970-01-01T00:00:00.000Z';
+
+/**
+ * The event time from which a configuration activated now applies (`ConfigActivationRecord.effectiveFrom`):
+ * 1 ms after the newest event time the owning service has already decided anything with
+ * (`newestProcessed`, ISO-8601: scoring's per-partition watermarks, the trigger times playbook
+ * and alerting have processed per partition), and never before `floor` (the pipeline watermark,
+ * which timers and day closes follow). Everything decided before the activation then lies before
+ * this point, so a replay, or a replica started later, which evaluates each time with the version
+ * in force then, decides it with the version that decided it live. The pipeline watermark alone
+ * (a minimum over partitions) would put what a faster partition had already decided after the
+ * switch. Input processed after the activation with an earlier time (a slower partition, a late
+ * event) gets the old version live and in a replay alike. `BEFORE_ANY_EVENT` when nothing was
+ * processed. Pure.
+ */
+export function activationPoint(floor: string | null, newestProcessed: Iterable<string>): string {
+  let newest = floor === null ? Number.NEGATIVE_INFINITY : Date.parse(floor);
+  for (const time of newestProcessed) newest = Math.max(newest, Date.parse(time));
+  return Number.isFinite(newest) ? new Date(newest + 1).toISOString() : BEFORE_ANY_EVENT;
 }

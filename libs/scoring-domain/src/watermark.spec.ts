@@ -1,4 +1,4 @@
-import { activationPoint, BEFORE_ANY_EVENT, closableBoundary, dayRollTarget, isCaughtUp, notAheadOf, pipelineWatermark, type PartitionProgress } from './watermark';
+import { closableBoundary, dayRollTarget, isCaughtUp, notAheadOf, pipelineWatermark, type PartitionProgress } from './watermark';
 
 const partition = (number: number, watermark: string | null, committed: string | null, high: string, low = '0'): PartitionProgress => ({
   partition: number,
@@ -76,20 +76,5 @@ describe('dayRollTarget', () => {
     expect(dayRollTarget({ rollTarget: null, rolledThrough: '2026-03-05T00:00:00.000Z' }, '2026-03-05T00:00:00.000Z')).toBeNull();
     expect(dayRollTarget({ rollTarget: null, rolledThrough: '2026-03-04T00:00:00.000Z' }, '2026-03-05T00:00:00.000Z')).toBe('2026-03-05T00:00:00.000Z');
     expect(dayRollTarget({ rollTarget: null, rolledThrough: null }, null)).toBeNull();
-  });
-});
-
-describe('activationPoint', () => {
-  it('is 1 ms after the newest event time any partition read, not the pipeline watermark (their minimum)', () => {
-    expect(activationPoint('2026-01-09T10:00:00.000Z', ['2026-01-12T08:00:00.000Z', '2026-01-09T10:00:00.000Z'])).toBe('2026-01-12T08:00:00.001Z');
-  });
-
-  it('never lies before the pipeline watermark', () => {
-    expect(activationPoint('2026-01-12T00:00:00.000Z', ['2026-01-10T00:00:00.000Z'])).toBe('2026-01-12T00:00:00.001Z');
-  });
-
-  it('is the start of event time when nothing was read', () => {
-    expect(activationPoint(null, [])).toBe(BEFORE_ANY_EVENT);
-    expect(BEFORE_ANY_EVENT).toBe('1970-01-01T00:00:00.000Z');
   });
 });

@@ -110,22 +110,3 @@ export function dayRollTarget(progress: DayRollProgress, closable: string | null
   return closable !== null && (progress.rolledThrough === null || closable > progress.rolledThrough) ? closable : null;
 }
 
-/** The event time a configuration activated before anything was scored takes effect from: the Unix epoch. */
-export const BEFORE_ANY_EVENT = '1970-01-01T00:00:00.000Z';
-
-/**
- * The event time from which a scorecard activated now applies (`ConfigActivationRecord.effectiveFrom`):
- * 1 ms after the newest event time any partition has read (`partitionWatermarks`, ISO-8601), and
- * never before the pipeline watermark. Every event scored before the activation has an event time
- * at or before its partition's watermark, so it lies before this point, and a replay or a replica
- * started later (which evaluates each time with the version in force then) scores it with the
- * version that scored it live. The pipeline watermark alone (the minimum over partitions) would
- * put events a faster partition had already scored with the old version after the switch. Late
- * events of a slower partition, scored after the activation with event times before this point,
- * get the old version live and in a replay alike. `BEFORE_ANY_EVENT` when nothing was read. Pure.
- */
-export function activationPoint(pipelineWatermark: string | null, partitionWatermarks: Iterable<string>): string {
-  let newest = pipelineWatermark === null ? Number.NEGATIVE_INFINITY : Date.parse(pipelineWatermark);
-  for (const watermark of partitionWatermarks) newest = Math.max(newest, Date.parse(watermark));
-  return Number.isFinite(newest) ? new Date(newest + 1).toISOString() : BEFORE_ANY_EVENT;
-}

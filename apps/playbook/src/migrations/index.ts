@@ -7,6 +7,7 @@ import { KpiContractStartEventTime1763900000312 } from './1763900000312-kpi-cont
 import { AccountSnapshotProfile1763900000313 } from './1763900000313-account-snapshot-profile';
 import { KpiAccountEconomics1763900000314 } from './1763900000314-kpi-account-economics';
 import { PlaybookVersionsAndAudit1763900000315 } from './1763900000315-playbook-versions-and-audit';
+import { TriggerWatermarks1763900000316 } from './1763900000316-trigger-watermarks';
 
 /** This service's Postgres schema: no other service reads or writes it. */
 export const PLAYBOOK_SCHEMA = 'playbook';
@@ -22,4 +23,5 @@ export const playbookMigrations = [
   AccountSnapshotProfile1763900000313,
   KpiAccountEconomics1763900000314,
   PlaybookVersionsAndAudit1763900000315,
+  TriggerWatermarks1763900000316,
 ];

@@ -1,15 +1,29 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type ConfigActivationRecord, Topics } from '@bellwether/contracts';
-import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, type ConfigVersion, ConfigVersionStore, Outbox, PipelineClock, planActivation, planRollback, RequestRejected, Transactions } from '@bellwether/platform';
+import { activationPoint, BEFORE_ANY_EVENT, type ConfigActivationRecord, Topics } from '@bellwether/contracts';
+import {
+  AdminAuditLog,
+  APP_LOGGER,
+  type AppLogger,
+  Clock,
+  type CommittedOutboxRows,
+  type ConfigVersion,
+  ConfigVersionStore,
+  enqueueOutboxReturning,
+  OutboxRelay,
+  PipelineClock,
+  planActivation,
+  planRollback,
+  RequestRejected,
+  Transactions,
+} from '@bellwether/platform';
 import { formatValidationError, PLAYBOOK_SET_VERSION_ID, type PlaybookSet, validatePlaybookSet } from '@bellwether/playbook-domain';
 import { PlaybookEnv } from '../playbook.env';
+import { PLAYBOOK_SCHEMA } from '../migrations';
 import { PLAYBOOK_BASE } from '../runs/playbook-definitions';
+import { RunRepository } from '../runs/run.repository';
 import { PLAYBOOKS_KIND, PlaybookSource } from './playbook-activations';
-
-/** Before the pipeline clock knows any time (event mode, no watermark yet): an activation then applies to every event time. */
-const BEFORE_ANY_EVENT = '1970-01-01T00:00:00.000Z';
 
 /** The list of versions: which one is active (stored), and which one this replica has in force from now on. */
 export interface PlaybookSetList {
@@ -26,9 +40,11 @@ export interface PlaybookSetList {
  * scorecards: create a draft from a body (`validatePlaybookSet`: nothing stored when it is
  * refused), activate a version or roll back (libs/platform `planActivation` / `planRollback`). An
  * activation, its audit entry and its `bellwether.config-activations.v1` record (key `playbooks`,
- * through the outbox) commit in one transaction. The record's `effectiveFrom` is the pipeline
- * clock's now: the pipeline watermark in CLOCK_MODE=event (the Unix epoch before the first), the
- * wall clock in wall mode; a run is started with the set in force at its trigger's event time.
+ * through the outbox, published right after the commit) commit in one transaction. The record's
+ * `effectiveFrom` is 1 ms after the newest trigger time the runs consumers have processed and
+ * never before the pipeline clock's now (the pipeline watermark in CLOCK_MODE=event, the wall
+ * clock in wall mode): `activationPoint`. A run is started with the set in force at its trigger's
+ * event time, so every trigger decided before the activation keeps the set that decided it.
  * Errors are `RequestRejected` naming the field.
  */
 @Injectable()
@@ -37,7 +53,8 @@ export class PlaybooksService implements OnApplicationBootstrap {
     private readonly transactions: Transactions,
     private readonly versions: ConfigVersionStore,
     private readonly audits: AdminAuditLog,
-    private readonly outbox: Outbox,
+    private readonly relay: OutboxRelay,
+    private readonly runs: RunRepository,
     private readonly pipelineClock: PipelineClock,
     private readonly playbooks: PlaybookSource,
     private readonly clock: Clock,
@@ -111,22 +128,24 @@ export class PlaybooksService implements OnApplicationBootstrap {
   /** Makes `version` active from the pipeline clock's now on; the one active before is retired. */
   async activate(actorKeyId: string, version: string): Promise<ConfigVersion> {
     checkedVersion(version);
-    return this.transactions.run(async (manager) => {
+    const switched = await this.transactions.run(async (manager) => {
       await this.versions.lockKind(manager, PLAYBOOKS_KIND);
       const plan = planActivation(await this.versions.list(PLAYBOOKS_KIND, manager), version);
       if (!plan.ok) throw plan.refused === 'not-found' ? notFound(version) : new RequestRejected(409, [{ path: 'version', message: `playbooks ${version} is active already` }]);
       return this.switchTo(manager, actorKeyId, 'activate', plan.activate, plan.retire);
     });
+    return this.published(switched);
   }
 
   /** Re-activates the version active before the current one; 409 when there is none. */
   async rollback(actorKeyId: string): Promise<ConfigVersion> {
-    return this.transactions.run(async (manager) => {
+    const switched = await this.transactions.run(async (manager) => {
       await this.versions.lockKind(manager, PLAYBOOKS_KIND);
       const plan = planRollback(await this.versions.activations(manager, PLAYBOOKS_KIND));
       if (!plan.ok) throw new RequestRejected(409, [{ path: 'version', message: 'no playbooks version was active before the current one: nothing to roll back to' }]);
       return this.switchTo(manager, actorKeyId, 'rollback', plan.activate, plan.retire);
     });
+    return this.published(switched);
   }
 
   /** The playbooks of `set` that another stored set holds under the same `(id, version)` with other content, as problems at `playbooks.<i>.version`. */
@@ -142,15 +161,31 @@ export class PlaybooksService implements OnApplicationBootstrap {
     });
   }
 
-  private async switchTo(manager: EntityManager, actorKeyId: string, action: 'activate' | 'rollback', version: string, retire: string | null): Promise<ConfigVersion> {
+  /**
+   * Publishes a committed switch's activation record at once: left to the relay's sweep it would
+   * wait OUTBOX_SWEEP_AFTER_MS while replicas started runs past `effectiveFrom` with the old set.
+   * A failed send is left to the sweep (`publishCommitted` never throws).
+   */
+  private async published(switched: { readonly activated: ConfigVersion; readonly committed: CommittedOutboxRows }): Promise<ConfigVersion> {
+    await this.relay.publishCommitted(switched.committed);
+    return switched.activated;
+  }
+
+  private async switchTo(
+    manager: EntityManager,
+    actorKeyId: string,
+    action: 'activate' | 'rollback',
+    version: string,
+    retire: string | null,
+  ): Promise<{ activated: ConfigVersion; committed: CommittedOutboxRows }> {
     const activatedAt = this.clock.nowIso();
-    const effectiveFrom = this.pipelineClock.now() ?? BEFORE_ANY_EVENT;
+    // After every trigger already decided (each topic partition's newest), never before the clock.
+    const effectiveFrom = activationPoint(this.pipelineClock.now(), await this.runs.triggerWatermarks(manager));
     const before = (await this.versions.list(PLAYBOOKS_KIND, manager)).find((candidate) => candidate.version === version) ?? null;
     const activated = await this.versions.activate(manager, { kind: PLAYBOOKS_KIND, version, action, activatedBy: actorKeyId, activatedAt, effectiveFrom }, retire);
     await this.audits.record(manager, { actorKeyId, action: `playbooks.${action}`, subject: `playbooks:${version}`, before: before && { ...before, retiring: retire }, after: activated });
     const record: ConfigActivationRecord = { schemaVersion: 1, kind: PLAYBOOKS_KIND, version, body: activated.body as Record<string, unknown>, effectiveFrom, activatedAt, activatedBy: actorKeyId };
-    await this.outbox.enqueue(manager, [{ topic: Topics.configActivations, key: PLAYBOOKS_KIND, payload: record }]);
-    return activated;
+    return { activated, committed: await enqueueOutboxReturning(manager, PLAYBOOK_SCHEMA, [{ topic: Topics.configActivations, key: PLAYBOOKS_KIND, payload: record }]) };
   }
 }
 

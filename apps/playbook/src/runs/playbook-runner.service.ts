@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import type { AlertLifecycleEvent, IncidentLifecycleEvent, PlaybookRunEvent, ScoreChanged } from '@bellwether/contracts';
 import { PlaybookSource } from '../playbooks/playbook-activations';
 import { advanceRun, applyRunStep, candidateRunIds, runEvent, runStepOfAlert, runStepOfIncident, runStepOfScoreChange, stepMatters, UNKNOWN_ACCOUNT, type PlaybookCatalog, type RunStep } from './run-decisions';
-import { RunRepository } from './run.repository';
+import { RunRepository, type TriggerWatermark } from './run.repository';
 import { RunWorkingSet } from './run-working-set';
 
 const runMetrics = {
@@ -32,9 +32,9 @@ export class PlaybookRunner {
     private readonly repository: RunRepository,
   ) {}
 
-  /** Records message ids; returns the ones never processed before. */
-  claim(manager: EntityManager, messageIds: readonly string[]): Promise<Set<string>> {
-    return this.repository.claimMessages(manager, messageIds);
+  /** Records message ids; returns the ones never processed before. Moves the batch's trigger watermark too (`RunRepository.claimMessages`). */
+  claim(manager: EntityManager, messageIds: readonly string[], watermark?: TriggerWatermark): Promise<Set<string>> {
+    return this.repository.claimMessages(manager, messageIds, watermark);
   }
 
   /** Starts the playbooks on the rules of the opened alerts (other lifecycle steps start nothing), in order. Returns the run events emitted. */

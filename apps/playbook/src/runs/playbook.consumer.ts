@@ -28,7 +28,7 @@ export class PlaybookConsumer {
   @EventPattern(Topics.alerts)
   async handleAlerts(@Payload() batch: DecodedBatch<AlertLifecycleEvent>): Promise<BatchResults> {
     const emitted = await this.dataSource.transaction(async (manager) => {
-      const alerts = await this.claimed(manager, batch, (event) => `alert:${event.eventId}`);
+      const alerts = await this.claimed(manager, batch, (event) => `alert:${event.eventId}`, (event) => event.occurredAt);
       await this.kpis.projectAlerts(manager, alerts);
       // Only an opened alert starts runs; the other steps are projected and done.
       return this.runner.applyAlerts(manager, alerts);
@@ -41,7 +41,7 @@ export class PlaybookConsumer {
   @EventPattern(Topics.incidents)
   async handleIncidents(@Payload() batch: DecodedBatch<IncidentLifecycleEvent>): Promise<BatchResults> {
     const emitted = await this.dataSource.transaction(async (manager) => {
-      return this.runner.applyIncidents(manager, await this.claimed(manager, batch, (event) => `incident:${event.eventId}`));
+      return this.runner.applyIncidents(manager, await this.claimed(manager, batch, (event) => `incident:${event.eventId}`, (event) => event.occurredAt));
     });
     if (emitted > 0) this.relay.nudge();
     return new Map();
@@ -62,7 +62,7 @@ export class PlaybookConsumer {
   @EventPattern(Topics.scores)
   async handleScores(@Payload() batch: DecodedBatch<ScoreChanged>): Promise<BatchResults> {
     const emitted = await this.dataSource.transaction(async (manager) => {
-      return this.runner.applyScoreChanges(manager, await this.claimed(manager, batch, (change) => `score:${change.changeId}`));
+      return this.runner.applyScoreChanges(manager, await this.claimed(manager, batch, (change) => `score:${change.changeId}`, (change) => change.eventTime));
     });
     if (emitted > 0) this.relay.nudge();
     return new Map();
@@ -73,10 +73,16 @@ export class PlaybookConsumer {
    * apply, in batch order: those whose id was never processed before, each id once, its first
    * record. A batch can hold copies of one message further apart (an outbox republish); the claim
    * answers with a set, so without this every copy of a fresh id would be applied, a later copy
-   * advancing runs on its older snapshot, where one record per batch skips it.
+   * advancing runs on its older snapshot, where one record per batch skips it. The claim also
+   * records the batch's newest trigger time (`triggerTime`) for its topic partition: a playbook set
+   * activated later applies after it (`PlaybooksService`).
    */
-  private async claimed<T>(manager: EntityManager, batch: DecodedBatch<T>, messageId: (value: T) => string): Promise<T[]> {
-    const fresh = await this.runner.claim(manager, batch.records.map((record) => messageId(record.value)));
+  private async claimed<T>(manager: EntityManager, batch: DecodedBatch<T>, messageId: (value: T) => string, triggerTime: (value: T) => string): Promise<T[]> {
+    const fresh = await this.runner.claim(
+      manager,
+      batch.records.map((record) => messageId(record.value)),
+      { topic: batch.topic, partition: batch.partition, eventTime: newestTime(batch.records.map((record) => triggerTime(record.value))) },
+    );
     const taken = new Set<string>();
     return batch.records.flatMap(({ value }) => {
       const id = messageId(value);
@@ -85,4 +91,14 @@ export class PlaybookConsumer {
       return [value];
     });
   }
+}
+
+/** The newest of ISO-8601 times (null for none or only unparseable ones). */
+function newestTime(times: readonly string[]): string | null {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const time of times) {
+    const ms = Date.parse(time);
+    if (ms > newest) newest = ms;
+  }
+  return Number.isFinite(newest) ? new Date(newest).toISOString() : null;
 }

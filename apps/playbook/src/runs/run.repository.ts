@@ -16,16 +16,38 @@ const PLAYBOOK_ACCOUNT_LOCKS = 'playbook';
  * number of statements whatever its size. Every method works in the caller's transaction
  * (`manager`), so a batch's effects commit together.
  */
+/** The newest trigger event time (ISO-8601) of a batch of `topic`'s `partition`. */
+export interface TriggerWatermark {
+  readonly topic: string;
+  readonly partition: number;
+  readonly eventTime: string | null;
+}
+
 @Injectable()
 export class RunRepository {
-  /** Records message ids; returns the ones never processed before. */
-  async claimMessages(manager: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+  /**
+   * Records message ids; returns the ones never processed before. In the same statement, moves
+   * the `watermark`'s partition forward to its event time (forward only; none when null).
+   */
+  async claimMessages(manager: EntityManager, ids: readonly string[], watermark?: TriggerWatermark): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = (await manager.query(
-      `INSERT INTO playbook.processed_messages (message_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
-      [ids],
+      `WITH watermark AS (
+         INSERT INTO playbook.trigger_watermarks (topic, partition, watermark)
+         SELECT $2::text, $3::int, $4::timestamptz WHERE $4::timestamptz IS NOT NULL
+         ON CONFLICT (topic, partition) DO UPDATE SET watermark = GREATEST(playbook.trigger_watermarks.watermark, EXCLUDED.watermark)
+         RETURNING 1
+       )
+       INSERT INTO playbook.processed_messages (message_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+      [ids, watermark?.topic ?? null, watermark?.partition ?? null, watermark?.eventTime ?? null],
     )) as { message_id: string }[];
     return new Set(rows.map((row) => row.message_id));
+  }
+
+  /** The newest trigger event time processed on each topic partition (ISO-8601), for `activationPoint`. */
+  async triggerWatermarks(manager: EntityManager): Promise<string[]> {
+    const rows = (await manager.query('SELECT watermark FROM playbook.trigger_watermarks')) as { watermark: Date }[];
+    return rows.map((row) => row.watermark.toISOString());
   }
 
   /**

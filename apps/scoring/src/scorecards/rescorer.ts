@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, ConfigVersionStore, HealthRegistry, IntervalWorker, loggableMessage, RequestRejected, Transactions } from '@bellwether/platform';
-import { BEFORE_ANY_EVENT, rescoreAccounts } from '@bellwether/scoring-domain';
+import { BEFORE_ANY_EVENT } from '@bellwether/contracts';
+import { rescoreAccounts } from '@bellwether/scoring-domain';
 import type { EntityManager } from 'typeorm';
 import { ScoringEnv } from '../scoring.env';
 import { AccountStateRepository } from '../scores/account-state.repository';

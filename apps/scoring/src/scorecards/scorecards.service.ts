@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type ConfigActivationRecord, Topics } from '@bellwether/contracts';
-import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, type CommittedOutboxRows, type ConfigVersion, ConfigVersionStore, OutboxRelay, outboxInsertSql, outboxRowOf, planActivation, planRollback, RequestRejected, Transactions } from '@bellwether/platform';
+import { activationPoint, BEFORE_ANY_EVENT, type ConfigActivationRecord, Topics } from '@bellwether/contracts';
+import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, type CommittedOutboxRows, type ConfigVersion, ConfigVersionStore, enqueueOutboxReturning, OutboxRelay, planActivation, planRollback, RequestRejected, Transactions } from '@bellwether/platform';
 import { SCORING_SCHEMA } from '../migrations';
-import { activationPoint, BEFORE_ANY_EVENT, type Scorecard, scorecardFromConfig } from '@bellwether/scoring-domain';
+import { type Scorecard, scorecardFromConfig } from '@bellwether/scoring-domain';
 import { SCORECARD } from '../scores/scorecard.provider';
 import { WatermarkRepository } from '../scores/watermark.repository';
 import { ScorecardSource } from './scorecard-activations';
@@ -157,8 +157,7 @@ export class ScorecardsService implements OnApplicationBootstrap {
       activatedBy: actorKeyId,
     };
     const messages = [{ topic: Topics.configActivations, key: KIND, payload: record }];
-    const ids = ((await manager.query(outboxInsertSql(SCORING_SCHEMA, '$1::jsonb'), [JSON.stringify(messages.map(outboxRowOf))])) as { id: string }[]).map((row) => String(row.id));
-    return { activated, committed: { ids, messages } };
+    return { activated, committed: await enqueueOutboxReturning(manager, SCORING_SCHEMA, messages) };
   }
 }
 

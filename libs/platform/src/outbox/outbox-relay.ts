@@ -5,7 +5,7 @@ import type { Clock } from '../clock/clock';
 import type { AppLogger } from '../logging/logger';
 import type { DependencyStatus } from '../health/health.registry';
 import { DEFAULT_OUTBOX_RETENTION_HOURS } from '../retention/service-retention';
-import type { OutboxMessage } from './outbox';
+import type { CommittedOutboxRows } from './outbox';
 
 export interface OutboxRelayOptions {
   readonly schema: string;
@@ -44,11 +44,6 @@ const relayMetrics = {
   directFailures: new Counter({ name: 'bellwether_outbox_publish_after_commit_failures_total', help: 'Failed publishes right after commit (the relay sweeps those rows later)', labelNames: ['schema'] as const }),
 };
 
-/** Rows a transaction just put in the outbox: their ids (from the INSERT, ascending) and messages, index for index. */
-export interface CommittedOutboxRows {
-  readonly ids: readonly string[];
-  readonly messages: readonly OutboxMessage[];
-}
 
 interface OutboxRow {
   id: string;

@@ -54,6 +54,24 @@ export function outboxInsertSql(schema: string, rowsJson: string): string {
      RETURNING id`;
 }
 
+/** Rows a transaction just put in the outbox: their ids (from the INSERT, ascending) and messages, index for index. */
+export interface CommittedOutboxRows {
+  readonly ids: readonly string[];
+  readonly messages: readonly OutboxMessage[];
+}
+
+/**
+ * Adds messages to `<schema>.outbox` inside the caller's transaction (one statement) and returns
+ * their rows, for `OutboxRelay.publishCommitted` once the transaction committed: for a message
+ * that should not wait for the relay's sweep (`OUTBOX_SWEEP_AFTER_MS`), such as a configuration
+ * activation every replica must read at once.
+ */
+export async function enqueueOutboxReturning(manager: EntityManager, schema: string, messages: readonly OutboxMessage[]): Promise<CommittedOutboxRows> {
+  if (messages.length === 0) return { ids: [], messages: [] };
+  const rows = (await manager.query(outboxInsertSql(schema, '$1::jsonb'), [JSON.stringify(messages.map(outboxRowOf))])) as { id: string | number }[];
+  return { ids: rows.map((row) => String(row.id)), messages };
+}
+
 /** Adds messages to the outbox inside the caller's transaction (one statement for the batch). */
 export async function enqueueOutbox(manager: EntityManager, schema: string, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;

@@ -1,12 +1,17 @@
 import { createRequestValidator } from '@bellwether/platform';
 import { patchAccountOwnershipSchema, putCsmSchema } from './directory.dto';
 
-describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
-  const validate = createRequestValidator('body', patchAccountOwnershipSchema);
-  const pathsOf = (body: unknown) => {
+/** The distinct paths a body schema names for `body`, in order ([] when it passes). */
+function problemPathsOf(schema: object): (body: unknown) => string[] {
+  const validate = createRequestValidator('body', schema);
+  return (body) => {
     const result = validate(body);
     return result.ok ? [] : [...new Set(result.problems.map((problem) => problem.path))];
   };
+}
+
+describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
+  const pathsOf = problemPathsOf(patchAccountOwnershipSchema);
 
   it('accepts ownership, CAC in USD and gross margin as a fraction, and null to clear', () => {
     expect(pathsOf({ csmId: 'csm-ana', team: 'emea', tier: 'enterprise' })).toEqual([]);
@@ -32,11 +37,7 @@ describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
 });
 
 describe('putCsmSchema (PUT /v1/admin/directory/csms/{csmId})', () => {
-  const validate = createRequestValidator('body', putCsmSchema);
-  const pathsOf = (body: unknown) => {
-    const result = validate(body);
-    return result.ok ? [] : [...new Set(result.problems.map((problem) => problem.path))];
-  };
+  const pathsOf = problemPathsOf(putCsmSchema);
 
   it('accepts an addr-spec email, null or no email (none)', () => {
     expect(pathsOf({ team: 'emea', email: 'ana@acme.example' })).toEqual([]);

@@ -42,7 +42,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { service: 'ingestion', method: 'GET', path: '/v1/admin/directory/audit', query: ['limit', 'subject'], body: null },
   { service: 'ingestion', method: 'PUT', path: '/v1/admin/directory/teams/:team', query: [], body: ['managers'], destructive: true },
   { service: 'ingestion', method: 'DELETE', path: '/v1/admin/directory/teams/:team', query: [], body: null, destructive: true },
-  { service: 'ingestion', method: 'PUT', path: '/v1/admin/directory/csms/:csmId', query: [], body: ['team'], destructive: true },
+  { service: 'ingestion', method: 'PUT', path: '/v1/admin/directory/csms/:csmId', query: [], body: ['team', 'email'], destructive: true },
   { service: 'ingestion', method: 'DELETE', path: '/v1/admin/directory/csms/:csmId', query: [], body: null, destructive: true },
   { service: 'ingestion', method: 'GET', path: '/openapi.json', query: [], body: null },
   // scoring

@@ -6,8 +6,8 @@ import { Stack } from './stack';
 
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
 
-/** Events that take an account with an owner CSM deep into red: unhappy, unpaid, barely used. */
-function troubledAccountEvents(accountId: string) {
+/** Events that take an account with an owner CSM (`csmId`, csm-ana by default) deep into red: unhappy, unpaid, barely used. */
+function troubledAccountEvents(accountId: string, csmId = 'csm-ana') {
   const event = (type: string, timestamp: string, properties: Record<string, unknown> = {}, userId?: string) => ({
     id: `evt_${randomUUID()}`,
     type,
@@ -20,7 +20,7 @@ function troubledAccountEvents(accountId: string) {
     // A CRM sync: the owner arrives with the subscription, so the first score already has its owner.
     // The history begins 3 days ago (the contract 200): every day from then on is scored.
     event('subscription.changed', daysAgo(3), { plan: 'pro', seats: 10, mrr: 5000, startDate: daysAgo(200) }),
-    event('account.updated', daysAgo(3), { traits: { csmId: 'csm-ana' } }),
+    event('account.updated', daysAgo(3), { traits: { csmId } }),
     event('feature.used', daysAgo(3), { feature: 'reports' }, 'u1'),
     ...Array.from({ length: 5 }, (_, n) => event('support.ticket_opened', daysAgo(2), { ticketId: `t${n}`, topic: 'sync' })),
     event('billing.payment_failed', daysAgo(2)),
@@ -90,6 +90,7 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
     const received = mails.filter(({ mail }) => mail.subject === subject);
     expect(received).toHaveLength(1);
     const [{ envelopeTo, mail }] = received as [(typeof mails)[number]];
+    // csm-ana has no address in the directory: the email goes to EMAIL_FALLBACK_TO.
     expect(envelopeTo).toEqual([EMAIL_FALLBACK_TO]);
     expect(mail.from?.value).toEqual([{ address: 'cs@acme.example', name: 'Bellwether' }]);
     expect(mail.text).toContain(`Account: ${troubledAccount} (pro plan, MRR 5000)`);
@@ -108,6 +109,32 @@ describe('the pipeline, over the real broker, Postgres and Redis', () => {
       timeoutMs: 5000,
       description: 'the delivery recorded as delivered at its first attempt',
     });
+  });
+
+  it("sends the payment recovery email to the owner CSM's address once the admin directory API gives them one (issue 18 §4)", async () => {
+    // The CSM is in a team of their own, so a manager key of that team shows when the CSM's record (with the address) has reached playbook.
+    const csmId = `csm-${randomUUID().slice(0, 8)}`;
+    const team = `t-${csmId}`;
+    const address = `${csmId}@acme.example`;
+    const admin = await stack.createKey('admin');
+    expect((await stack.send('PUT', `/v1/admin/directory/teams/${team}`, admin, { managers: [] })).status).toBe(200);
+    const put = await stack.send('PUT', `/v1/admin/directory/csms/${csmId}`, admin, { team, email: address });
+    expect([put.status, await put.json()]).toEqual([200, expect.objectContaining({ csmId, team, email: address })]);
+    const manager = await stack.createKey('manager', ['--team', team]);
+    const csmTasks = () => fetch(`${stack.services.playbook.baseUrl}/v1/queues/csm:${csmId}/tasks`, { headers: { authorization: `Bearer ${manager}` } });
+    await waitFor(async () => (await csmTasks()).status === 200, { description: "the CSM's directory record to reach playbook" });
+
+    const accountId = `acct-${randomUUID()}`;
+    const response = await stack.post('/v1/events', { events: troubledAccountEvents(accountId, csmId) }, { authorization: `Bearer ${ingestKey}` });
+    expect(response.status).toBe(202);
+    const subject = `[${accountId}] A payment failed: contact the account`;
+    const [{ envelopeTo, mail }] = await waitFor(() => {
+      const arrived = mails.filter((entry) => entry.mail.subject === subject);
+      return arrived.length > 0 ? arrived : undefined;
+    }, { timeoutMs: 30_000, description: "the payment recovery email to the CSM's address" });
+    expect(envelopeTo).toEqual([address]);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value : []).toEqual([{ address, name: '' }]);
+    expect(mail.text).toContain(`Owner CSM: ${csmId}`);
   });
 
   it('accepts a full 500 KB batch of 5,000 tiny events on one account, and publishes all of them', async () => {

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { Topics } from '@bellwether/contracts';
+import { DirectoryRing } from '@bellwether/auth';
 import { KafkaConnection, TopicTail } from '@bellwether/kafka';
 import { createLogger, loadEnv } from '@bellwether/platform';
 import { resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
@@ -374,6 +375,47 @@ describe('ingestion over HTTP, on the real stack', () => {
       await waitFor(() => directoryRecords(`csm:${csm}`).some((record) => (record.value as { deleted: boolean }).deleted), { description: 'the deletion record' });
       const audit = (await (await admin('GET', `/v1/admin/directory/audit?subject=csm:${csm}`)).json()) as { entries: { action: string }[] };
       expect(audit.entries.map((entry) => entry.action)).toEqual(['directory.csm.delete', 'directory.csm.put']);
+    });
+
+    it("keeps a CSM's email address: returned, audited before and after, published on their record and read by a DirectoryRing (issue 18 §4)", async () => {
+      const csm = `c-${randomUUID().slice(0, 8)}`;
+      const ring = new DirectoryRing(kafka);
+      await ring.start();
+      try {
+        expect((await admin('PUT', `/v1/admin/directory/csms/${csm}`, { team: null })).status).toBe(200);
+        const put = await admin('PUT', `/v1/admin/directory/csms/${csm}`, { team: null, email: 'ana.lopez@acme.example' });
+        expect(put.status).toBe(200);
+        expect(await put.json()).toMatchObject({ csmId: csm, team: null, email: 'ana.lopez@acme.example' });
+        const listed = (await (await admin('GET', '/v1/admin/directory')).json()) as { csms: { csmId: string; email: string | null }[] };
+        expect(listed.csms.find((entry) => entry.csmId === csm)?.email).toBe('ana.lopez@acme.example');
+        await waitFor(() => ring.emailOfCsm(csm) === 'ana.lopez@acme.example', { description: "the CSM's address in a DirectoryRing" });
+        const published = await waitFor(() => directoryRecords(`csm:${csm}`).find((record) => (record.value as { email?: unknown }).email !== undefined && (record.value as { email?: unknown }).email !== null), { description: 'the record with the address' });
+        expect(published.value).toMatchObject({ kind: 'csm', id: csm, email: 'ana.lopez@acme.example', deleted: false });
+
+        // A bad address: 400 naming email, and nothing stored, audited or published.
+        const recordsBefore = directoryRecords(`csm:${csm}`).length;
+        for (const email of ['Ana <ana@acme.example>', 'ana@acme.example\r\nBcc: all@acme.example', 'ana@localhost', 42]) {
+          const bad = await admin('PUT', `/v1/admin/directory/csms/${csm}`, { team: null, email });
+          expect(bad.status).toBe(400);
+          expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((error) => error.path)).toContain('email');
+        }
+        const afterBad = (await (await admin('GET', '/v1/admin/directory')).json()) as { csms: { csmId: string; email: string | null }[] };
+        expect(afterBad.csms.find((entry) => entry.csmId === csm)?.email).toBe('ana.lopez@acme.example');
+
+        // Absent clears it (a PUT replaces the entry).
+        expect(await (await admin('PUT', `/v1/admin/directory/csms/${csm}`, { team: null })).json()).toMatchObject({ csmId: csm, email: null });
+        await waitFor(() => ring.emailOfCsm(csm) === null && directoryRecords(`csm:${csm}`).length > recordsBefore, { description: 'the cleared address in the DirectoryRing and on the topic' });
+        // One partition: a record of a refused PUT would have come before this one.
+        expect(directoryRecords(`csm:${csm}`).slice(recordsBefore).map((record) => (record.value as { email?: unknown }).email)).toEqual([null]);
+        const audit = (await (await admin('GET', `/v1/admin/directory/audit?subject=csm:${csm}`)).json()) as { entries: { before: { email?: unknown } | null; after: { email?: unknown } }[] };
+        expect(audit.entries.map((entry) => [entry.before?.email, entry.after.email])).toEqual([
+          ['ana.lopez@acme.example', null],
+          [null, 'ana.lopez@acme.example'],
+          [undefined, null],
+        ]);
+      } finally {
+        await ring.stop();
+      }
     });
 
     it('names the bad field or parameter', async () => {

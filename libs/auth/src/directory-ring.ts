@@ -1,6 +1,6 @@
 import { type DirectoryRecord, Topics, validateDirectoryRecord } from '@bellwether/contracts';
 import { CompactedTopicReader, decoderFrom, type KafkaConnection } from '@bellwether/kafka';
-import { DirectoryState, type TeamDirectory } from './directory';
+import { type CsmAddresses, DirectoryState, type TeamDirectory } from './directory';
 
 /**
  * The directory of CSMs and teams, read from the compacted `bellwether.directory.v1` into memory
@@ -8,7 +8,7 @@ import { DirectoryState, type TeamDirectory } from './directory';
  * everything the topic held when it started; until then it knows no team members, so a manager
  * sees less, never more.
  */
-export class DirectoryRing implements TeamDirectory {
+export class DirectoryRing implements TeamDirectory, CsmAddresses {
   private readonly state = new DirectoryState();
   private readonly reader: CompactedTopicReader<DirectoryRecord, true>;
 
@@ -55,6 +55,11 @@ export class DirectoryRing implements TeamDirectory {
 
   managersOf(team: string): readonly string[] {
     return this.state.managersOf(team);
+  }
+
+  /** The CSM's email address, once its record has been read (before that, null: the fallback applies). */
+  emailOfCsm(csmId: string): string | null {
+    return this.state.emailOfCsm(csmId);
   }
 
   /**

@@ -35,6 +35,22 @@ describe('DirectoryState', () => {
     expect(directory.size).toBe(0);
   });
 
+  it("knows a CSM's email address from their newest record; none before it was set, after it was cleared or the CSM deleted", () => {
+    const directory = new DirectoryState();
+    directory.apply(csm('ana', 'emea', '2026-03-01T10:00:00.000Z'));
+    expect(directory.emailOfCsm('ana')).toBeNull();
+    directory.apply({ ...csm('ana', 'emea', '2026-03-01T11:00:00.000Z'), email: 'ana@acme.example' });
+    expect(directory.emailOfCsm('ana')).toBe('ana@acme.example');
+    expect(directory.apply({ ...csm('ana', 'emea', '2026-03-01T10:30:00.000Z'), email: 'old@acme.example' })).toBe(false);
+    expect(directory.emailOfCsm('ana')).toBe('ana@acme.example');
+    expect(directory.emailOfCsm('nobody')).toBeNull();
+    directory.apply({ ...csm('ana', 'emea', '2026-03-01T12:00:00.000Z'), email: null });
+    expect(directory.emailOfCsm('ana')).toBeNull();
+    directory.apply({ ...csm('ben', null, '2026-03-01T10:00:00.000Z'), email: 'ben@acme.example' });
+    directory.apply(csm('ben', null, '2026-03-01T13:00:00.000Z', true));
+    expect(directory.emailOfCsm('ben')).toBeNull();
+  });
+
   it('keeps the managers of a team until the team is deleted', () => {
     const directory = new DirectoryState();
     directory.apply(team('emea', ['mia'], '2026-03-01T10:00:00.000Z'));

@@ -11,6 +11,16 @@ export interface TeamDirectory {
   managersOf(team: string): readonly string[];
 }
 
+/**
+ * CSMs' email addresses as the directory holds them (issue 18 §4): where playbook sends the email
+ * steps of a CSM's accounts. The admin API validated each (addr-spec, libs/contracts
+ * `emailAddressSchema`).
+ */
+export interface CsmAddresses {
+  /** The CSM's address; null when the directory has no such CSM, or one without an address. */
+  emailOfCsm(csmId: string): string | null;
+}
+
 const NO_CSMS: ReadonlySet<string> = new Set();
 
 /**
@@ -18,7 +28,7 @@ const NO_CSMS: ReadonlySet<string> = new Set();
  * record (by `updatedAt`) of each entry wins, so a late duplicate cannot undo a later change.
  * Pure (no I/O); `DirectoryRing` feeds it from Kafka.
  */
-export class DirectoryState implements TeamDirectory {
+export class DirectoryState implements TeamDirectory, CsmAddresses {
   private readonly entries = new Map<string, DirectoryRecord>();
   private readonly teamMembers = new Map<string, Set<string>>();
 
@@ -44,6 +54,11 @@ export class DirectoryState implements TeamDirectory {
   teamOfCsm(csmId: string): string | null {
     const entry = this.entries.get(`csm:${csmId}`);
     return entry && !entry.deleted ? entry.team : null;
+  }
+
+  emailOfCsm(csmId: string): string | null {
+    const entry = this.entries.get(`csm:${csmId}`);
+    return entry && !entry.deleted ? (entry.email ?? null) : null;
   }
 
   managersOf(team: string): readonly string[] {

@@ -149,7 +149,7 @@ const playbookRunEvent: Required<PlaybookRunEvent> = {
 const clockTick: Required<ClockTick> = { schemaVersion: 1, watermark: at };
 const pipelineWatermark: Required<PipelineWatermark> = { schemaVersion: 1, watermark: at, closedThrough: at };
 const apiKeyRecord: Required<ApiKeyRecord> = { schemaVersion: 1, id: 'abcdefABCDEF', secretSha256: 'a'.repeat(64), scopes: ['ingest', 'accounts:write'], csmId: 'csm-ana', team: 'emea', revoked: false, updatedAt: at };
-const directoryRecord: Required<DirectoryRecord> = { schemaVersion: 1, kind: 'csm', id: 'csm-ana', team: 'emea', managers: ['manager-bo'], deleted: false, updatedAt: at };
+const directoryRecord: Required<DirectoryRecord> = { schemaVersion: 1, kind: 'csm', id: 'csm-ana', team: 'emea', managers: ['manager-bo'], email: 'ana@acme.example', deleted: false, updatedAt: at };
 
 /** The ScoreChanged example of the AsyncAPI document (typed `ScoreChanged` in asyncapi.ts): it carries signals. */
 function scoreChangedExample(): ScoreChanged {
@@ -198,5 +198,41 @@ describe('accountEconomicsOf', () => {
     expect(accountEconomicsOf({ cacUsd: -1, grossMarginPct: 80 })).toEqual({});
     expect(accountEconomicsOf({ cacUsd: '12000', grossMarginPct: true })).toEqual({});
     expect(accountEconomicsOf({ cacUsd: { usd: 1 }, grossMarginPct: -0.1 })).toEqual({});
+  });
+});
+
+describe('DirectoryRecord email (issue 18 §4)', () => {
+  const csm = { schemaVersion: 1, kind: 'csm', id: 'csm-ana', team: 'emea', managers: [], deleted: false, updatedAt: at };
+  const problemPaths = (email: unknown) => {
+    const result = validateDirectoryRecord({ ...csm, email });
+    return result.ok ? [] : [...new Set(result.problems.map((problem) => problem.path))];
+  };
+
+  it('is optional: a record from before it, or with null, is valid', () => {
+    expect(validateDirectoryRecord(csm)).toMatchObject({ ok: true });
+    expect(problemPaths(null)).toEqual([]);
+  });
+
+  it.each(['ana@acme.example', 'ana.lopez+cs@mail.acme-corp.example', "o'neil@acme.example", 'x@a.io', `${'a'.repeat(64)}@acme.example`])('accepts the addr-spec %s', (email) => {
+    expect(problemPaths(email)).toEqual([]);
+  });
+
+  it.each([
+    ['no @', 'ana.acme.example'],
+    ['a display name', 'Ana <ana@acme.example>'],
+    ['a header injected after CR/LF', 'ana@acme.example\r\nBcc: all@acme.example'],
+    ['a space', 'ana lopez@acme.example'],
+    ['two @', 'ana@b@acme.example'],
+    ['a one-label domain', 'ana@localhost'],
+    ['a leading dot', '.ana@acme.example'],
+    ['two dots in a row', 'ana..lopez@acme.example'],
+    ['a domain label ending in a hyphen', 'ana@acme-.example'],
+    ['an address literal', 'ana@[127.0.0.1]'],
+    ['a local part over 64 characters', `${'a'.repeat(65)}@acme.example`],
+    ['over 254 characters', `ana@${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example`],
+    ['empty', ''],
+    ['a number', 42],
+  ])('refuses %s, naming email', (_, email) => {
+    expect(problemPaths(email)).toEqual(['email']);
   });
 });

@@ -480,13 +480,6 @@ export interface ApiKeyRecord {
 }
 
 /**
- * `bellwether.directory.v1` (internal, compacted, keyed by `<kind>:<id>`): the latest state of one
- * directory entry, kept by ingestion's admin API.
- * - `kind: 'csm'`: CSM `id` belongs to `team` (null: in no team);
- * - `kind: 'team'`: team `id`, with the ids of its `managers` (who oversees it).
- * A removed entry is published once more with `deleted: true`.
- */
-/**
  * `bellwether.config-activations.v1` (internal, compacted, keyed by `kind`): the newest activation
  * (or rollback) of a versioned configuration, from its owning service's admin API (issue 18 §1).
  * `body` is the version's configuration as stored (for a scorecard: what `scorecardFromConfig`
@@ -507,12 +500,25 @@ export interface ConfigActivationRecord {
   readonly activatedBy: string;
 }
 
+/**
+ * `bellwether.directory.v1` (internal, compacted, keyed by `<kind>:<id>`): the latest state of one
+ * directory entry, kept by ingestion's admin API.
+ * - `kind: 'csm'`: CSM `id` belongs to `team` (null: in no team);
+ * - `kind: 'team'`: team `id`, with the ids of its `managers` (who oversees it).
+ * A removed entry is published once more with `deleted: true` (and no `email`).
+ */
 export interface DirectoryRecord {
   readonly schemaVersion: 1;
   readonly kind: 'csm' | 'team';
   readonly id: string;
   readonly team: string | null;
   readonly managers: readonly string[];
+  /**
+   * `kind: 'csm'` only: the CSM's email address (`emailAddressSchema`, addr-spec), where playbook
+   * email steps for their accounts go; null or absent (records before issue 18 §4): none. Personal
+   * data on an internal topic (docs/security.md).
+   */
+  readonly email?: string | null;
   readonly deleted: boolean;
   readonly updatedAt: string;
 }

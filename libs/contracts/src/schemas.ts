@@ -393,6 +393,19 @@ export const apiKeyRecordSchema = {
 /** Directory ids (CSM, team, manager): the same form the admin API accepts for key csmId/team. */
 export const directoryIdPattern = '^[A-Za-z0-9_.-]{1,100}$';
 
+/**
+ * A mailbox address in the addr-spec form of RFC 5322 §3.4.1, dot-atom only: `local@domain`, the
+ * local part 1-64 atext characters with single dots between them (no quoted strings, comments or
+ * display name), the domain two or more DNS labels (letters, digits, inner hyphens; no address
+ * literal), at most 254 characters in all (RFC 5321 §4.5.3.1's path limit less the brackets). No
+ * whitespace or CR/LF can pass, so the address is safe in an SMTP envelope and header.
+ */
+export const emailAddressSchema = {
+  type: 'string',
+  maxLength: 254,
+  pattern: "^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$",
+} as const;
+
 export const directoryRecordSchema = {
   $id: 'https://bellwether.dev/schemas/directory.v1.json',
   title: 'bellwether.directory.v1',
@@ -404,6 +417,7 @@ export const directoryRecordSchema = {
     id: { type: 'string', pattern: directoryIdPattern },
     team: { type: ['string', 'null'], pattern: directoryIdPattern },
     managers: { type: 'array', maxItems: 100, items: { type: 'string', pattern: directoryIdPattern } },
+    email: { type: ['string', 'null'], maxLength: emailAddressSchema.maxLength, pattern: emailAddressSchema.pattern },
     deleted: { type: 'boolean' },
     updatedAt: isoDateTime,
   },

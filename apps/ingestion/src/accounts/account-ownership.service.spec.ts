@@ -15,7 +15,8 @@ const now = '2026-03-01T10:00:00.000Z';
 const savedAt = '2026-03-01T10:00:00.123Z';
 
 function harness(stored: StoredOwnership | null) {
-  const manager = { transaction: 'ownership' } as unknown as EntityManager;
+  // `query` answers the per-account advisory lock (lockAccount) the service takes first.
+  const manager = { transaction: 'ownership', query: async () => [] } as unknown as EntityManager;
   const saved: [boolean, string, OwnershipValues][] = [];
   const audits: [boolean, AuditEntry][] = [];
   const enqueued: [boolean, readonly OutboxMessage[]][] = [];
@@ -98,7 +99,7 @@ describe('AccountOwnershipService', () => {
   it('neither audits nor enqueues once the save fails (the transaction rolls back and the error reaches the caller)', async () => {
     // Audit and outbox are `unused`: reaching either would reject with 'not used by this unit'.
     const failing = new AccountOwnershipService(
-      { run: (work) => work({} as EntityManager) },
+      { run: (work) => work({ query: async () => [] } as unknown as EntityManager) },
       fake<AccountOwnershipRepository>({ find: unused, findForUpdate: async () => null, save: async () => Promise.reject(new Error('db down')) }),
       fake<AdminAuditRepository>({ record: unused, read: unused }),
       fake<Outbox>({ enqueue: unused }),

@@ -49,7 +49,7 @@ export class DirectoryController {
   @Put('csms/:csmId')
   @HttpCode(200)
   async putCsm(@ValidParams(csmParams) { csmId }: { csmId: string }, @ValidBody(putCsmSchema) body: PutCsmBody, @Req() request: AuthenticatedRequest): Promise<CsmEntry> {
-    const result = await this.directory.putCsm(actorOf(request), checkedId('csmId', csmId), body.team);
+    const result = await this.directory.putCsm(actorOf(request), checkedId('csmId', csmId), body.team, body.email ?? null);
     if ('refused' in result) throw rejection(result, 'team', body.team ?? '');
     return result;
   }

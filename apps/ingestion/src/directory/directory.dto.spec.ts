@@ -1,12 +1,17 @@
 import { createRequestValidator } from '@bellwether/platform';
-import { patchAccountOwnershipSchema } from './directory.dto';
+import { patchAccountOwnershipSchema, putCsmSchema } from './directory.dto';
 
-describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
-  const validate = createRequestValidator('body', patchAccountOwnershipSchema);
-  const pathsOf = (body: unknown) => {
+/** The distinct paths a body schema names for `body`, in order ([] when it passes). */
+function problemPathsOf(schema: object): (body: unknown) => string[] {
+  const validate = createRequestValidator('body', schema);
+  return (body) => {
     const result = validate(body);
     return result.ok ? [] : [...new Set(result.problems.map((problem) => problem.path))];
   };
+}
+
+describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
+  const pathsOf = problemPathsOf(patchAccountOwnershipSchema);
 
   it('accepts ownership, CAC in USD and gross margin as a fraction, and null to clear', () => {
     expect(pathsOf({ csmId: 'csm-ana', team: 'emea', tier: 'enterprise' })).toEqual([]);
@@ -28,5 +33,22 @@ describe('patchAccountOwnershipSchema (PATCH /v1/admin/accounts/{id})', () => {
   it('names an unknown field, next to a good one', () => {
     expect(pathsOf({ cacUsd: 100, cac: 100 })).toEqual(['cac']);
     expect(pathsOf({ grossMargin: 0.8 })).toEqual(['grossMargin']);
+  });
+});
+
+describe('putCsmSchema (PUT /v1/admin/directory/csms/{csmId})', () => {
+  const pathsOf = problemPathsOf(putCsmSchema);
+
+  it('accepts an addr-spec email, null or no email (none)', () => {
+    expect(pathsOf({ team: 'emea', email: 'ana@acme.example' })).toEqual([]);
+    expect(pathsOf({ team: null, email: 'ana.lopez+cs@mail.acme-corp.example' })).toEqual([]);
+    expect(pathsOf({ team: 'emea', email: null })).toEqual([]);
+    expect(pathsOf({ team: 'emea' })).toEqual([]);
+  });
+
+  it('names email for an address that is not an addr-spec, next to a good team', () => {
+    for (const email of ['ana', 'Ana <ana@acme.example>', 'ana@acme.example\r\nBcc: x@acme.example', 'ana @acme.example', 'ana@localhost', '', 7, ['ana@acme.example']]) {
+      expect(pathsOf({ team: 'emea', email })).toEqual(['email']);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { accountEconomicsSchemas } from '@bellwether/contracts';
+import { accountEconomicsSchemas, emailAddressSchema } from '@bellwether/contracts';
 
 /**
  * Request schemas of the directory and account-ownership admin routes, run by the shared
@@ -19,8 +19,17 @@ export const putTeamSchema = {
   properties: { managers: { type: 'array', maxItems: 100, uniqueItems: true, items: directoryId } },
 } as const;
 
-/** PUT /v1/admin/directory/csms/{csmId}: the team (in the directory), or null for none. */
-export const putCsmSchema = { type: 'object', required: ['team'], additionalProperties: false, properties: { team: directoryIdOrNull } } as const;
+/**
+ * PUT /v1/admin/directory/csms/{csmId}: the team (in the directory), or null for none; and the
+ * CSM's email address (libs/contracts `emailAddressSchema`: an addr-spec, `ana@acme.example`, no
+ * display name), null or absent for none (a PUT replaces the entry, so absent clears it).
+ */
+export const putCsmSchema = {
+  type: 'object',
+  required: ['team'],
+  additionalProperties: false,
+  properties: { team: directoryIdOrNull, email: { anyOf: [emailAddressSchema, { type: 'null' }] } },
+} as const;
 
 /**
  * PATCH /v1/admin/accounts/{id}: absent leaves a field as it is, null unassigns (ownership) or
@@ -49,6 +58,7 @@ export interface PutTeamBody {
 }
 export interface PutCsmBody {
   readonly team: string | null;
+  readonly email?: string | null;
 }
 export interface PatchAccountOwnershipBody {
   readonly csmId?: string | null;

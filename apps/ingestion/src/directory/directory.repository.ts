@@ -15,12 +15,14 @@ export interface CsmEntry {
   readonly csmId: string;
   /** Null: the CSM is in no team (no manager sees their book). */
   readonly team: string | null;
+  /** The CSM's email address (an addr-spec); null: none, their accounts' emails go to EMAIL_FALLBACK_TO. */
+  readonly email: string | null;
   /** ISO-8601. */
   readonly updatedAt: string;
 }
 
 type TeamRow = { team: string; managers: string[]; updated_at: Date };
-type CsmRow = { csm_id: string; team: string | null; updated_at: Date };
+type CsmRow = { csm_id: string; team: string | null; email: string | null; updated_at: Date };
 
 /**
  * SQL of the directory (`ingestion.directory_teams`, `ingestion.directory_csms`). Parameterized
@@ -39,7 +41,7 @@ export class DirectoryRepository {
 
   /** Every CSM, by id. */
   async listCsms(manager: EntityManager = this.dataSource.manager): Promise<CsmEntry[]> {
-    const rows = (await manager.query('SELECT csm_id, team, updated_at FROM ingestion.directory_csms ORDER BY csm_id')) as CsmRow[];
+    const rows = (await manager.query('SELECT csm_id, team, email, updated_at FROM ingestion.directory_csms ORDER BY csm_id')) as CsmRow[];
     return rows.map(csmEntry);
   }
 
@@ -78,17 +80,17 @@ export class DirectoryRepository {
 
   /** A CSM, locked for this transaction (`FOR UPDATE`); null when there is none. */
   async findCsmForUpdate(manager: EntityManager, csmId: string): Promise<CsmEntry | null> {
-    const [row] = (await manager.query('SELECT csm_id, team, updated_at FROM ingestion.directory_csms WHERE csm_id = $1 FOR UPDATE', [csmId])) as CsmRow[];
+    const [row] = (await manager.query('SELECT csm_id, team, email, updated_at FROM ingestion.directory_csms WHERE csm_id = $1 FOR UPDATE', [csmId])) as CsmRow[];
     return row ? csmEntry(row) : null;
   }
 
-  /** Puts a CSM in a team (or none); returns the stored CSM (`updatedAt` from the database). */
-  async upsertCsm(manager: EntityManager, csmId: string, team: string | null): Promise<CsmEntry> {
+  /** Puts a CSM in a team (or none) with an email address (or none); returns the stored CSM (`updatedAt` from the database). */
+  async upsertCsm(manager: EntityManager, csmId: string, team: string | null, email: string | null): Promise<CsmEntry> {
     const [row] = (await manager.query(
-      `INSERT INTO ingestion.directory_csms (csm_id, team) VALUES ($1, $2)
-       ON CONFLICT (csm_id) DO UPDATE SET team = EXCLUDED.team, updated_at = now()
-       RETURNING csm_id, team, updated_at`,
-      [csmId, team],
+      `INSERT INTO ingestion.directory_csms (csm_id, team, email) VALUES ($1, $2, $3)
+       ON CONFLICT (csm_id) DO UPDATE SET team = EXCLUDED.team, email = EXCLUDED.email, updated_at = now()
+       RETURNING csm_id, team, email, updated_at`,
+      [csmId, team, email],
     )) as CsmRow[];
     return csmEntry(row as CsmRow);
   }
@@ -103,5 +105,5 @@ function teamEntry(row: TeamRow): TeamEntry {
 }
 
 function csmEntry(row: CsmRow): CsmEntry {
-  return { csmId: row.csm_id, team: row.team, updatedAt: row.updated_at.toISOString() };
+  return { csmId: row.csm_id, team: row.team, email: row.email, updatedAt: row.updated_at.toISOString() };
 }

@@ -33,9 +33,9 @@ function harness(initial: { teams?: TeamEntry[]; csms?: CsmEntry[] } = {}) {
     deleteTeam: async (tx, team) => void writes.push(['deleteTeam', inTransaction(tx), team]),
     csmIdsInTeam: async (_tx, team) => [...csms.values()].filter((entry) => entry.team === team).map((entry) => entry.csmId),
     findCsmForUpdate: async (_tx, csmId) => csms.get(csmId) ?? null,
-    upsertCsm: async (tx, csmId, team) => {
-      writes.push(['upsertCsm', inTransaction(tx), csmId, team]);
-      return { csmId, team, updatedAt: rowTime };
+    upsertCsm: async (tx, csmId, team, email) => {
+      writes.push(['upsertCsm', inTransaction(tx), csmId, team, email]);
+      return { csmId, team, email, updatedAt: rowTime };
     },
     deleteCsm: async (tx, csmId) => void writes.push(['deleteCsm', inTransaction(tx), csmId]),
   });
@@ -64,7 +64,7 @@ describe('DirectoryService', () => {
   });
 
   it('refuses to delete a missing team, or one with CSMs (naming them), and then writes nothing', async () => {
-    const { service, writes } = harness({ teams: [emea], csms: [{ csmId: 'c2', team: 'emea', updatedAt: now }, { csmId: 'c1', team: 'emea', updatedAt: now }] });
+    const { service, writes } = harness({ teams: [emea], csms: [{ csmId: 'c2', team: 'emea', email: null, updatedAt: now }, { csmId: 'c1', team: 'emea', email: null, updatedAt: now }] });
     expect(await service.deleteTeam('key-admin', 'apac')).toEqual({ refused: 'not-found' });
     expect(await service.deleteTeam('key-admin', 'emea')).toEqual({ refused: 'team-has-csms', detail: ['c2', 'c1'] });
     expect(writes).toEqual([]);
@@ -82,35 +82,47 @@ describe('DirectoryService', () => {
 
   it('refuses a CSM in an unknown team; puts one in a known team or in none', async () => {
     const { service, writes } = harness({ teams: [emea] });
-    expect(await service.putCsm('key-admin', 'c1', 'apac')).toEqual({ refused: 'unknown-team' });
+    expect(await service.putCsm('key-admin', 'c1', 'apac', 'c1@acme.example')).toEqual({ refused: 'unknown-team' });
     expect(writes).toEqual([]);
 
-    expect(await service.putCsm('key-admin', 'c1', 'emea')).toEqual({ csmId: 'c1', team: 'emea', updatedAt: rowTime });
-    expect(await service.putCsm('key-admin', 'c2', null)).toEqual({ csmId: 'c2', team: null, updatedAt: rowTime });
+    expect(await service.putCsm('key-admin', 'c1', 'emea', null)).toEqual({ csmId: 'c1', team: 'emea', email: null, updatedAt: rowTime });
+    expect(await service.putCsm('key-admin', 'c2', null, null)).toEqual({ csmId: 'c2', team: null, email: null, updatedAt: rowTime });
     expect(writes).toEqual([
-      ['upsertCsm', true, 'c1', 'emea'],
-      ['audit', true, { actorKeyId: 'key-admin', action: 'directory.csm.put', subject: 'csm:c1', before: null, after: { csmId: 'c1', team: 'emea', updatedAt: rowTime } }],
-      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: 'emea', managers: [], deleted: false })]],
-      ['upsertCsm', true, 'c2', null],
-      ['audit', true, { actorKeyId: 'key-admin', action: 'directory.csm.put', subject: 'csm:c2', before: null, after: { csmId: 'c2', team: null, updatedAt: rowTime } }],
-      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c2', team: null, managers: [], deleted: false })]],
+      ['upsertCsm', true, 'c1', 'emea', null],
+      ['audit', true, { actorKeyId: 'key-admin', action: 'directory.csm.put', subject: 'csm:c1', before: null, after: { csmId: 'c1', team: 'emea', email: null, updatedAt: rowTime } }],
+      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: 'emea', managers: [], email: null, deleted: false })]],
+      ['upsertCsm', true, 'c2', null, null],
+      ['audit', true, { actorKeyId: 'key-admin', action: 'directory.csm.put', subject: 'csm:c2', before: null, after: { csmId: 'c2', team: null, email: null, updatedAt: rowTime } }],
+      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c2', team: null, managers: [], email: null, deleted: false })]],
+    ]);
+  });
+
+  it("stores a CSM's email address, audits it before and after, and publishes it on their record (issue 18 §4)", async () => {
+    const c1: CsmEntry = { csmId: 'c1', team: 'emea', email: null, updatedAt: '2026-02-01T00:00:00.000Z' };
+    const { service, writes } = harness({ teams: [emea], csms: [c1] });
+    const after = await service.putCsm('key-admin', 'c1', 'emea', 'c1@acme.example');
+    expect(after).toEqual({ csmId: 'c1', team: 'emea', email: 'c1@acme.example', updatedAt: rowTime });
+    expect(writes).toEqual([
+      ['upsertCsm', true, 'c1', 'emea', 'c1@acme.example'],
+      ['audit', true, { actorKeyId: 'key-admin', action: 'directory.csm.put', subject: 'csm:c1', before: c1, after }],
+      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: 'emea', managers: [], email: 'c1@acme.example', deleted: false })]],
     ]);
   });
 
   it('deletes a CSM with an audit and a tombstone; a missing one is not-found', async () => {
-    const c1: CsmEntry = { csmId: 'c1', team: 'emea', updatedAt: rowTime };
+    const c1: CsmEntry = { csmId: 'c1', team: 'emea', email: 'c1@acme.example', updatedAt: rowTime };
     const { service, writes } = harness({ teams: [emea], csms: [c1] });
     expect(await service.deleteCsm('key-admin', 'c9')).toEqual({ refused: 'not-found' });
     expect(await service.deleteCsm('key-admin', 'c1')).toBeNull();
     expect(writes).toEqual([
       ['deleteCsm', true, 'c1'],
       ['audit', true, { actorKeyId: 'key-admin', action: 'directory.csm.delete', subject: 'csm:c1', before: c1, after: null }],
-      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: null, managers: [], deleted: true })]],
+      ['enqueue', true, [directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: null, managers: [], email: null, deleted: true })]],
     ]);
   });
 
   it('republishes every team and CSM at start, teams first, in one enqueue', async () => {
-    const { service, writes } = harness({ teams: [emea], csms: [{ csmId: 'c1', team: 'emea', updatedAt: rowTime }] });
+    const { service, writes } = harness({ teams: [emea], csms: [{ csmId: 'c1', team: 'emea', email: 'c1@acme.example', updatedAt: rowTime }] });
     await service.onApplicationBootstrap();
     expect(writes).toEqual([
       [
@@ -118,7 +130,7 @@ describe('DirectoryService', () => {
         true,
         [
           directoryMessage({ schemaVersion: 1, kind: 'team', id: 'emea', team: null, managers: ['m1'], deleted: false }),
-          directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: 'emea', managers: [], deleted: false }),
+          directoryMessage({ schemaVersion: 1, kind: 'csm', id: 'c1', team: 'emea', managers: [], email: 'c1@acme.example', deleted: false }),
         ],
       ],
     ]);

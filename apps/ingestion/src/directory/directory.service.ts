@@ -29,7 +29,7 @@ export class DirectoryService implements OnApplicationBootstrap {
     await this.transactions.run(async (manager) => {
       const teams = await this.directory.listTeams(manager);
       const csms = await this.directory.listCsms(manager);
-      await this.publish(manager, [...teams.map((entry) => teamRecord(entry.team, entry.managers, false)), ...csms.map((entry) => csmRecord(entry.csmId, entry.team, false))]);
+      await this.publish(manager, [...teams.map((entry) => teamRecord(entry.team, entry.managers, false)), ...csms.map((entry) => csmRecord(entry.csmId, entry.team, entry.email, false))]);
     });
   }
 
@@ -62,14 +62,17 @@ export class DirectoryService implements OnApplicationBootstrap {
     });
   }
 
-  /** Puts a CSM in a team (which must be in the directory), or in none (`null`). */
-  async putCsm(actorKeyId: string, csmId: string, team: string | null): Promise<CsmEntry | DirectoryRefusal> {
+  /**
+   * Puts a CSM in a team (which must be in the directory), or in none (`null`), with their email
+   * address (already validated: an addr-spec) or none (`null`). The audit keeps both before and after.
+   */
+  async putCsm(actorKeyId: string, csmId: string, team: string | null, email: string | null): Promise<CsmEntry | DirectoryRefusal> {
     return this.transactions.run(async (manager) => {
       if (team !== null && !(await this.directory.holdTeam(manager, team))) return { refused: 'unknown-team' as const };
       const before = await this.directory.findCsmForUpdate(manager, csmId);
-      const after = await this.directory.upsertCsm(manager, csmId, team);
+      const after = await this.directory.upsertCsm(manager, csmId, team, email);
       await this.audits.record(manager, { actorKeyId, action: 'directory.csm.put', subject: `csm:${csmId}`, before, after });
-      await this.publish(manager, [csmRecord(csmId, team, false)]);
+      await this.publish(manager, [csmRecord(csmId, team, email, false)]);
       return after;
     });
   }
@@ -80,7 +83,7 @@ export class DirectoryService implements OnApplicationBootstrap {
       if (!before) return { refused: 'not-found' as const };
       await this.directory.deleteCsm(manager, csmId);
       await this.audits.record(manager, { actorKeyId, action: 'directory.csm.delete', subject: `csm:${csmId}`, before, after: null });
-      await this.publish(manager, [csmRecord(csmId, null, true)]);
+      await this.publish(manager, [csmRecord(csmId, null, null, true)]);
       return null;
     });
   }
@@ -104,6 +107,7 @@ function teamRecord(team: string, managers: readonly string[], deleted: boolean)
   return { schemaVersion: 1, kind: 'team', id: team, team: null, managers, deleted };
 }
 
-function csmRecord(csmId: string, team: string | null, deleted: boolean): Omit<DirectoryRecord, 'updatedAt'> {
-  return { schemaVersion: 1, kind: 'csm', id: csmId, team, managers: [], deleted };
+/** A CSM's record; a deleted one carries no address (its tombstone keeps no personal data). */
+function csmRecord(csmId: string, team: string | null, email: string | null, deleted: boolean): Omit<DirectoryRecord, 'updatedAt'> {
+  return { schemaVersion: 1, kind: 'csm', id: csmId, team, managers: [], email, deleted };
 }

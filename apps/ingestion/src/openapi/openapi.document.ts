@@ -1,4 +1,4 @@
-import { accountEconomicsSchemas, ingestEventsRequestSchema } from '@bellwether/contracts';
+import { accountEconomicsSchemas, emailAddressSchema, ingestEventsRequestSchema } from '@bellwether/contracts';
 import { errorListLimits, requestSchemas } from '@bellwether/platform';
 import { createApiKeyRequestSchema } from '../admin/create-api-key.dto';
 import { segmentBatchSchema, segmentMessageSchema } from '@bellwether/ingestion-domain';
@@ -122,7 +122,8 @@ const pathId = (name: string) => ({ name, in: 'path', required: true, schema: di
 const jsonBody = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
 const jsonAnswer = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } });
 const teamEntry = { type: 'object', properties: { team: { type: 'string' }, managers: { type: 'array', items: { type: 'string' } }, updatedAt: { type: 'string', format: 'date-time' } } };
-const csmEntry = { type: 'object', properties: { csmId: { type: 'string' }, team: { type: ['string', 'null'] }, updatedAt: { type: 'string', format: 'date-time' } } };
+const csmEmail = { anyOf: [{ ...emailAddressSchema, description: 'An addr-spec (ana@acme.example), no display name: where playbook sends the email steps of the CSM’s accounts' }, { type: 'null' }] };
+const csmEntry = { type: 'object', properties: { csmId: { type: 'string' }, team: { type: ['string', 'null'] }, email: csmEmail, updatedAt: { type: 'string', format: 'date-time' } } };
 const nullableId = { anyOf: [directoryId, { type: 'null' }] };
 const accountOwnership = {
   type: 'object',
@@ -140,7 +141,7 @@ const accountOwnership = {
 /** The directory (teams, CSMs) and account ownership admin routes (issue 13). */
 const directoryAndOwnershipPaths = {
   '/v1/admin/directory': {
-    get: { tags: ['admin'], summary: 'The directory: teams with their managers, CSMs with their team', security: [{ bearer: [] }], responses: { '200': jsonAnswer('the directory', { type: 'object', properties: { teams: { type: 'array', items: teamEntry }, csms: { type: 'array', items: csmEntry } } }), ...adminDenied } },
+    get: { tags: ['admin'], summary: 'The directory: teams with their managers, CSMs with their team and email address', security: [{ bearer: [] }], responses: { '200': jsonAnswer('the directory', { type: 'object', properties: { teams: { type: 'array', items: teamEntry }, csms: { type: 'array', items: csmEntry } } }), ...adminDenied } },
   },
   '/v1/admin/directory/audit': {
     get: {
@@ -168,11 +169,11 @@ const directoryAndOwnershipPaths = {
   '/v1/admin/directory/csms/{csmId}': {
     put: {
       tags: ['admin'],
-      summary: 'Put a CSM in a team (one in the directory), or in none (null)',
+      summary: 'Put a CSM in a team (one in the directory), or in none (null), with their email address, or none (null or absent)',
       security: [{ bearer: [] }],
       parameters: [pathId('csmId')],
-      requestBody: jsonBody({ type: 'object', required: ['team'], additionalProperties: false, properties: { team: nullableId } }),
-      responses: { '200': jsonAnswer('the CSM', csmEntry), '400': problem('invalid field, or a team not in the directory'), ...adminDenied },
+      requestBody: jsonBody({ type: 'object', required: ['team'], additionalProperties: false, properties: { team: nullableId, email: csmEmail } }),
+      responses: { '200': jsonAnswer('the CSM', csmEntry), '400': problem('invalid field (named: a bad email is `email`), or a team not in the directory'), ...adminDenied },
     },
     delete: { tags: ['admin'], summary: 'Remove a CSM from the directory', security: [{ bearer: [] }], parameters: [pathId('csmId')], responses: { '204': { description: 'removed' }, '404': problem('no such CSM'), ...adminDenied } },
   },

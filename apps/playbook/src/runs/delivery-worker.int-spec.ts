@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { DirectoryState } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { createLogger, createServiceDataSource, migrate, OutboxRelay, verifyWebhookSignature, WallClock } from '@bellwether/platform';
 import { resetTestDatabase, testEnvironment, waitFor } from '@bellwether/testing';
@@ -85,7 +86,7 @@ describe('DeliveryWorker on real Postgres with a real receiver', () => {
 
   function startWorker(overrides: Partial<PlaybookEnv> = {}): void {
     const env = Object.assign(new PlaybookEnv(), { DELIVERY_BACKOFF_INITIAL_MS: 50, DELIVERY_BACKOFF_MAX_MS: 100, ...overrides });
-    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks([]), new RunRepository()), relay, env, new WallClock(), logger, fixedPlaybooks([]));
+    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks([]), new RunRepository()), new DirectoryState(), relay, env, new WallClock(), logger, fixedPlaybooks([]));
     worker.onApplicationBootstrap();
   }
 

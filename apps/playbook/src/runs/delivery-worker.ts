@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type CsmAddresses, DirectoryRing } from '@bellwether/auth';
 import { Counter } from 'prom-client';
 import { APP_LOGGER, type AppLogger, Clock, type DeliveryPlan, describeSmtpUrl, OutboxRelay, retryConfig, SmtpSender, WebhookDeliveryWorker } from '@bellwether/platform';
 import { PlaybookEnv } from '../playbook.env';
@@ -46,6 +47,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     repository: DeliveryRepository,
     runner: PlaybookRunner,
+    @Inject(DirectoryRing) directory: CsmAddresses,
     relay: OutboxRelay,
     env: PlaybookEnv,
     clock: Clock,
@@ -58,8 +60,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.smtp = env.SMTP_URL ? new SmtpSender(env.SMTP_URL, requestTimeoutMs) : null;
     const smtp = this.smtp;
     const emailSettings = { from: env.EMAIL_FROM ?? '', ...(env.EMAIL_FALLBACK_TO ? { fallbackTo: env.EMAIL_FALLBACK_TO } : {}) };
-    // No directory of CSM addresses exists yet: every email goes to EMAIL_FALLBACK_TO.
-    const csmAddress = (): string | null => null;
+    // The owner CSM's address from the directory (bellwether.directory.v1); none: EMAIL_FALLBACK_TO.
+    const csmAddress = (csmId: string): string | null => directory.emailOfCsm(csmId);
     const channelOf = (delivery: PlaybookDelivery): DeliveryChannel => (delivery.kind === 'webhook' ? 'webhook' : emails);
     this.worker = new WebhookDeliveryWorker({
       name: 'playbook-deliveries',

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { register } from 'prom-client';
+import { DirectoryState } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { createLogger, createServiceDataSource, deliveryMessageId, migrate, OutboxRelay, WallClock } from '@bellwether/platform';
 import { builtInPlaybooks, type PlaybookDefinition } from '@bellwether/playbook-domain';
@@ -62,6 +63,8 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
   const rcpts = smtp.rcpts;
   let smtpUrl = '';
   let worker: DeliveryWorker | null = null;
+  /** The directory the worker reads CSM addresses from (libs/auth's, as DirectoryRing keeps it); empty unless a test fills it. */
+  let directory = new DirectoryState();
 
   beforeAll(async () => {
     await resetTestDatabase();
@@ -73,6 +76,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
 
   beforeEach(async () => {
     smtp.reset();
+    directory = new DirectoryState();
     await db.query('TRUNCATE playbook.deliveries, playbook.outbox, playbook.tasks, playbook.runs, playbook.account_snapshots, playbook.processed_messages CASCADE');
   });
 
@@ -97,7 +101,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
       DELIVERY_BACKOFF_MAX_MS: 100,
       ...overrides,
     });
-    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), relay, env, new WallClock(), logger, fixedPlaybooks(definitions));
+    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), directory, relay, env, new WallClock(), logger, fixedPlaybooks(definitions));
     worker.onApplicationBootstrap();
   }
 
@@ -160,6 +164,22 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
     expect(mail.headers.get('x-bellwether-delivery-id')).toBe(deliveryId);
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
     expect(await sent('delivered')).toBe(deliveredBefore + 1);
+  });
+
+  it("sends to the owner CSM's address when the directory has one (issue 18 §4), to the fallback for a CSM without", async () => {
+    directory.apply({ schemaVersion: 1, kind: 'csm', id: 'ana', team: null, managers: [], email: 'ana@acme.example', deleted: false, updatedAt: '2026-03-01T10:00:00.000Z' });
+    directory.apply({ schemaVersion: 1, kind: 'csm', id: 'bo', team: null, managers: [], email: null, deleted: false, updatedAt: '2026-03-01T10:00:00.000Z' });
+    const toAna = await emailStep('run_ana', 'initech', { csmId: 'ana' });
+    const toFallback = await emailStep('run_bo', 'umbrella', { csmId: 'bo' });
+    startWorker();
+
+    await waitFor(async () => (await delivery(toAna))?.status === 'delivered' && (await delivery(toFallback))?.status === 'delivered', { timeoutMs: 10_000, description: 'both emails delivered' });
+    const to = (subjectStart: string) => {
+      const entry = received.find(({ mail }) => mail.subject?.startsWith(subjectStart));
+      return [entry?.envelopeTo, entry?.mail.to && !Array.isArray(entry.mail.to) ? entry.mail.to.value.map((address) => address.address) : []];
+    };
+    expect(to('initech:')).toEqual([['ana@acme.example'], ['ana@acme.example']]);
+    expect(to('umbrella:')).toEqual([[FALLBACK], [FALLBACK]]);
   });
 
   it("sends the built-in email of a run the consumer started, with the score change's churn risk, reasons and owner", async () => {

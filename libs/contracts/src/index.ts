@@ -8,3 +8,4 @@ export * from './validators';
 export * from './asyncapi';
 export * from './time';
 export * from './own-keys';
+export * from './config-timeline';

@@ -86,7 +86,7 @@ export class ScorecardActivations extends ScorecardSource implements OnApplicati
       this.logger.warn({ version: record.version, problems: validated.problems }, 'scorecard activation skipped: its body is not a valid scorecard');
       return null;
     }
-    const next = this.current.with({ effectiveFrom: record.effectiveFrom, activatedAt: record.activatedAt, scorecard: validated.scorecard });
+    const next = this.current.with({ effectiveFrom: record.effectiveFrom, activatedAt: record.activatedAt, config: validated.scorecard });
     if (next === null) return null;
     this.current = next;
     this.logger.info({ version: record.version, effectiveFrom: record.effectiveFrom }, 'scorecard activation read');

@@ -485,12 +485,12 @@ export interface ApiKeyRecord {
  * `bellwether.config-activations.v1` (internal, compacted, keyed by `kind`): the newest activation
  * (or rollback) of a versioned configuration, from its owning service's admin API (issue 18 §1).
  * `body` is the version's configuration as stored (for a scorecard: what `scorecardFromConfig`
- * accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
+ * accepts; for an alert rule set, kind `rule-set`: what `ruleSetFromConfig` accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
  * watermark when it was activated), so a replay switches at the same point on every replica.
  */
 export interface ConfigActivationRecord {
   readonly schemaVersion: 1;
-  readonly kind: 'scorecard';
+  readonly kind: 'scorecard' | 'rule-set';
   readonly version: string;
   readonly body: Readonly<Record<string, unknown>>;
   /** ISO-8601 event time from which the version is in force. */

@@ -415,7 +415,7 @@ export const configActivationRecordSchema = {
   required: ['schemaVersion', 'kind', 'version', 'body', 'effectiveFrom', 'activatedAt', 'activatedBy'],
   properties: {
     schemaVersion: { const: 1 },
-    kind: { enum: ['scorecard'] },
+    kind: { enum: ['scorecard', 'rule-set'] },
     version: { type: 'string', minLength: 1, maxLength: 100 },
     body: { type: 'object' },
     effectiveFrom: isoDateTime,

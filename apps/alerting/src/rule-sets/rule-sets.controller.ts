@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { RuleSet } from '@bellwether/alerting-domain';
 import { actorOf, ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { AdminAuditLog, type ConfigVersion, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { AdminAuditLog, type ConfigVersion, type ConfigVersionList, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import { auditQuerySchema, ruleSetBodySchema, versionParams, type AuditQuery } from './rule-sets.dto';
-import { type RuleSetList, RuleSetsService } from './rule-sets.service';
+import { RuleSetsService } from './rule-sets.service';
 
 const noQuery = requestSchemas.nothing;
 
@@ -20,7 +20,7 @@ export class RuleSetsController {
   constructor(private readonly ruleSets: RuleSetsService) {}
 
   @Get()
-  list(@ValidQuery(noQuery) _query: object): Promise<RuleSetList> {
+  list(@ValidQuery(noQuery) _query: object): Promise<ConfigVersionList> {
     return this.ruleSets.list();
   }
 

@@ -4,13 +4,6 @@
  * (libs/alerting-domain), whose problems name their fields.
  */
 
-/**
- * A version id the admin API takes: usable in a path, and within the 100 characters of a
- * `bellwether.config-activations.v1` record's `version` (scoring's scorecard versions follow the
- * same rule). Stricter than `validateRuleSet`'s 1-200 printable characters.
- */
-export const VERSION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
-
 export const versionParams = { type: 'object', required: ['version'], additionalProperties: false, properties: { version: { type: 'string' } } } as const;
 
 /** Any JSON object: what it must hold is `ruleSetFromConfig`'s to say, field by field. */

@@ -1,5 +1,5 @@
 import { defaultRuleSet, type RuleSet } from './rule-config';
-import { RuleSetTimeline } from './rule-set-timeline';
+import { ruleSetTimeline } from './rule-set-timeline';
 import { evaluateScoreRules } from './rules';
 import { scoreChange, snapshot } from './score-change.fixture';
 
@@ -13,12 +13,12 @@ const withDropPoints = (version: string, dropPoints: number): RuleSet => ({
 
 describe('RuleSetTimeline', () => {
   it('evaluates a score change with the rule set in force at the change’s event time', () => {
-    const timeline = RuleSetTimeline.of(defaultRuleSet, [{ config: withDropPoints('rs-50', 50), effectiveFrom: '2026-03-05T00:00:00.000Z', activatedAt: '2026-03-05T09:00:00.000Z' }]);
+    const timeline = ruleSetTimeline(defaultRuleSet, [{ version: 'rs-50', config: withDropPoints('rs-50', 50), effectiveFrom: '2026-03-05T00:00:00.000Z', activatedAt: '2026-03-05T09:00:00.000Z' }]);
     // A 42-point fall within the window, before and after the activation's effectiveFrom.
     const fall = (eventTime: string) => scoreChange({ eventTime, before: snapshot({ health: 80 }), after: snapshot({ health: 38 }) });
     const history = [{ eventTime: '2026-03-01T00:00:00.000Z', health: 80 }];
     const fired = (eventTime: string) => {
-      const ruleSet = timeline.at(eventTime);
+      const ruleSet = timeline.at(eventTime).config;
       return [ruleSet.version, evaluateScoreRules(fall(eventTime), history, ruleSet, new Set()).some((outcome) => outcome.ruleId === 'health_dropped' && outcome.state === 'firing')];
     };
     expect(fired('2026-03-04T23:59:59.999Z')).toEqual([defaultRuleSet.version, true]);

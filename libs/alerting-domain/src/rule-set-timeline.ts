@@ -6,11 +6,15 @@ export type RuleSetActivation = ConfigTimelineActivation<RuleSet>;
 
 /**
  * Which alert rule set is in force at an event time (issue 18 §1), as scoring's
- * `ScorecardTimeline`: the shared `ConfigTimeline` (libs/contracts) over rule sets. `base` (the
- * RULES_FILE set, or the built-in `defaultRuleSet`) before the first activation; from each
- * activation's `effectiveFrom` (the pipeline watermark alerting knew at activation) on, that
+ * `ScorecardTimeline`: libs/contracts' pure `ConfigTimeline` over rule sets. `at(eventTime).config`
+ * is the RULES_FILE set (or the built-in `defaultRuleSet`) before the first activation; from each
+ * activation's `effectiveFrom` (the pipeline time alerting knew at activation) on, that
  * activation's rule set, until the next; the later of two at the same point wins. Immutable: a
  * batch of score changes evaluated with one timeline sees one history throughout.
  */
 export type RuleSetTimeline = ConfigTimeline<RuleSet>;
-export const RuleSetTimeline = ConfigTimeline;
+
+/** The timeline with `base` (RULES_FILE or the default) in force before `activations`, oldest first. */
+export function ruleSetTimeline(base: RuleSet, activations: readonly RuleSetActivation[] = []): RuleSetTimeline {
+  return ConfigTimeline.of({ version: base.version, config: base }, activations);
+}

@@ -127,7 +127,7 @@ describe('closeAccountsDays with consumesPrevious', () => {
 describe('applyEventBatch with a scorecard timeline (issue 18 §1)', () => {
   it('evaluates each point with the scorecard in force at its event time', () => {
     const v2 = { ...defaultScorecard, version: 'cs-v2', weights: { ...defaultScorecard.weights, sentiment: 100 } };
-    const timeline = ScorecardTimeline.of(defaultScorecard, [{ effectiveFrom: day(3, 0), activatedAt: day(5, 0), config: v2 }]);
+    const timeline = ScorecardTimeline.of(defaultScorecard, [{ effectiveFrom: day(3, 0), activatedAt: day(5, 0), scorecard: v2 }]);
     const batch = [
       event('s1', 'acme', 'subscription.changed', day(0), { seats: 10, mrr: 1000 }),
       event('n1', 'acme', 'nps.responded', day(1), { score: 2 }),

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
-import { defaultRuleSet, priorityOf, RuleSetTimeline, type HysteresisState, type RuleSet } from '@bellwether/alerting-domain';
+import { ConfigTimeline, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import { defaultRuleSet, priorityOf, ruleSetTimeline, type HysteresisState, type RuleSet, type RuleSetTimeline } from '@bellwether/alerting-domain';
 import type { PipelineClock } from '@bellwether/platform';
 import { scoreChanged, scoreSnapshot } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
@@ -94,7 +94,7 @@ function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now
     alerts as unknown as AlertRepository,
     store as unknown as AccountWorkingSetStore,
     book,
-    ruleSet instanceof RuleSetTimeline ? { timeline: () => ruleSet, caughtUp: Promise.resolve() } : fixedRuleSets(ruleSet),
+    ruleSet instanceof ConfigTimeline ? { timeline: () => ruleSet, caughtUp: Promise.resolve() } : fixedRuleSets(ruleSet),
   );
   return { service, store, events };
 }
@@ -154,7 +154,7 @@ describe('AlertApplicationService', () => {
       version: 'acme-strict-2',
       rules: defaultRuleSet.rules.map((rule) => (rule.id === 'health_dropped' ? { ...rule, params: { ...rule.params, dropPoints: 30 } } : rule)),
     };
-    const timeline = RuleSetTimeline.of(defaultRuleSet, [{ config: stricter, effectiveFrom: '2026-03-04T00:00:00.000Z', activatedAt: '2026-03-04T09:00:00.000Z' }]);
+    const timeline = ruleSetTimeline(defaultRuleSet, [{ version: stricter.version, config: stricter, effectiveFrom: '2026-03-04T00:00:00.000Z', activatedAt: '2026-03-04T09:00:00.000Z' }]);
     const { service, store } = setUp(undefined, timeline);
     // The same 20-point fall on three accounts: before the activation's effectiveFrom, and after it; and a 42-point fall after it.
     const fall = (accountId: string, eventTime: string, after: number) =>

@@ -116,7 +116,7 @@ export class AlertApplicationService {
    * change's event time.
    */
   applyChange(set: AccountWorkingSet, change: ScoreChanged, timeline: RuleSetTimeline = this.ruleSets.timeline()): ChangeEvents {
-    const ruleSet = timeline.at(change.eventTime);
+    const ruleSet = timeline.at(change.eventTime).config;
     const history = set.recentScores(change.accountId, change.eventTime);
     const { active, lastResolved } = set.alertsOf(change.accountId);
     const now = decisionTimeOf(change.eventTime, [...active, ...lastResolved.values()]);

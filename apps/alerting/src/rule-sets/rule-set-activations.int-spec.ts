@@ -65,9 +65,9 @@ describe('RuleSetActivations on a real broker', () => {
       const timeline = activations.timeline();
       expect(timeline.at('2026-03-01T12:00:00.000Z').version).toBe(defaultRuleSet.version);
       expect(timeline.at('2026-03-02T00:00:00.000Z').version).toBe('rs-2');
-      expect(dropPointsOf(timeline.at('2026-03-02T00:00:00.000Z'))).toBe(30);
+      expect(dropPointsOf(timeline.at('2026-03-02T00:00:00.000Z').config)).toBe(30);
       expect(timeline.at('2026-03-03T12:00:00.000Z').version).toBe('rs-2');
-      expect(dropPointsOf(timeline.at('2026-03-04T00:00:00.000Z'))).toBe(40);
+      expect(dropPointsOf(timeline.at('2026-03-04T00:00:00.000Z').config)).toBe(40);
       expect(activations.refusedRecords).toBe(1);
 
       // A later activation reaches the running replica too.

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type RuleSet, ruleSetFromConfig, RuleSetTimeline, scoreRuleParams } from '@bellwether/alerting-domain';
+import { type RuleSet, ruleSetFromConfig, ruleSetTimeline, type RuleSetTimeline, scoreRuleParams } from '@bellwether/alerting-domain';
 import { KafkaConnection } from '@bellwether/kafka';
 import { APP_LOGGER, type AppLogger, ConfigActivationsReader, type ConfigParse, HealthRegistry } from '@bellwether/platform';
 import { RULE_SET } from '../alerts/rule-set.provider';
@@ -18,7 +18,7 @@ export abstract class RuleSetSource {
 
 /** One rule set for every event time, caught up from the start (for tests). */
 export function fixedRuleSets(ruleSet: RuleSet): RuleSetSource {
-  const timeline = RuleSetTimeline.of(ruleSet);
+  const timeline = ruleSetTimeline(ruleSet);
   return { timeline: () => timeline, caughtUp: Promise.resolve() };
 }
 
@@ -40,11 +40,16 @@ export const parseRuleSet: ConfigParse<RuleSet> = (body) => {
  */
 @Injectable()
 export class RuleSetActivations extends RuleSetSource implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly reader: ConfigActivationsReader<RuleSet>;
+  private readonly reader: ConfigActivationsReader<RuleSet, RuleSetTimeline>;
 
   constructor(kafka: KafkaConnection, @Inject(RULE_SET) base: RuleSet, health: HealthRegistry, @Inject(APP_LOGGER) logger: AppLogger) {
     super();
-    this.reader = new ConfigActivationsReader(kafka, { kind: 'rule-set', base, parse: parseRuleSet, check: 'rule-sets' }, health, logger);
+    this.reader = new ConfigActivationsReader(
+      kafka,
+      { kind: 'rule-set', parse: parseRuleSet, initial: ruleSetTimeline(base), add: (timeline, activation) => timeline.with(activation), latestVersion: (timeline) => timeline.latest.version, check: 'rule-sets' },
+      health,
+      logger,
+    );
   }
 
   /** After every module's init: the Kafka module has created the topics by then. */

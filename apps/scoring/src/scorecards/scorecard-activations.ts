@@ -40,11 +40,23 @@ export const parseScorecard: ConfigParse<Scorecard> = (body) => {
  */
 @Injectable()
 export class ScorecardActivations extends ScorecardSource implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly reader: ConfigActivationsReader<Scorecard>;
+  private readonly reader: ConfigActivationsReader<Scorecard, ScorecardTimeline>;
 
   constructor(kafka: KafkaConnection, @Inject(SCORECARD) base: Scorecard, health: HealthRegistry, @Inject(APP_LOGGER) logger: AppLogger) {
     super();
-    this.reader = new ConfigActivationsReader(kafka, { kind: 'scorecard', base, parse: parseScorecard, check: 'scorecards' }, health, logger);
+    this.reader = new ConfigActivationsReader(
+      kafka,
+      {
+        kind: 'scorecard',
+        parse: parseScorecard,
+        initial: ScorecardTimeline.of(base),
+        add: (timeline, { effectiveFrom, activatedAt, config }) => timeline.with({ effectiveFrom, activatedAt, scorecard: config }),
+        latestVersion: (timeline) => timeline.latest.version,
+        check: 'scorecards',
+      },
+      health,
+      logger,
+    );
   }
 
   /** After every module's init: the Kafka module has created the topics by then. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, type AlertLifecycleEvent } from '@bellwether/contracts';
+import { defaultRuleSet, type RuleSet } from '@bellwether/alerting-domain';
+import { Topics, type AlertLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
 import { waitFor } from '@bellwether/testing';
 import { Stack } from './stack';
 
@@ -107,5 +108,75 @@ describe('alerts from real events', () => {
       body: JSON.stringify({ note: 'Called; root cause: slow support.' }),
     });
     expect(done.status).toBe(200);
+  });
+
+  // Last in this file: it changes the rule set in force, and its rollback restores the default.
+  it('a rule set activated through the admin API changes which incidents open and is recorded on the alert; a rollback restores the default (issue 18 §1)', async () => {
+    const admin = await stack.createKey('admin');
+    const alerting = stack.services.alerting.baseUrl;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${alerting}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    /** Resolves once alerting's readiness says `version` is in force (readiness costs no admin rate limit). */
+    const inForce = (version: string) =>
+      waitFor(async () => ((await (await fetch(`${alerting}/readyz`)).json()) as { checks: Record<string, { detail?: string }> }).checks['rule-sets']?.detail === `in force: ${version}`, {
+        description: `alerting to read rule set ${version} from bellwether.config-activations.v1`,
+      });
+    /** A new account's subscription and NPS answer, now (after the activation's effectiveFrom, the watermark). */
+    const answers = async (nps: number): Promise<string> => {
+      const accountId = `rules-${nps}-${randomUUID()}`;
+      const now = new Date().toISOString();
+      await post([event(accountId, 'subscription.changed', { seats: 10, mrr: 4000 }, now), event(accountId, 'nps.responded', { score: nps }, now)]);
+      return accountId;
+    };
+    const detractorAlert = async (accountId: string) =>
+      (await stack.waitForRecord(Topics.alerts, `the detractor alert of ${accountId}`, (value) => value['accountId'] === accountId && value['rule'] === 'nps_detractor' && value['kind'] === 'opened'))
+        .value as AlertLifecycleEvent;
+    const incidentRules = async (accountId: string): Promise<string[]> =>
+      ((await stack.db.query('SELECT rule_ids FROM alerting.incidents WHERE account_id = $1', [accountId])).rows as { rule_ids: string[] }[]).flatMap((row) => row.rule_ids);
+    await waitFor(async () => (await api('GET', '/v1/admin/rule-sets')).status === 200, { description: 'the admin key to reach alerting' });
+
+    // Detractors only at NPS 2 or less.
+    const strict: RuleSet = { version: 'rs-e2e-2', rules: defaultRuleSet.rules.map((rule) => (rule.id === 'nps_detractor' ? { ...rule, params: { ...rule.params, maxScore: 2 } } : rule)) };
+    expect((await api('POST', '/v1/admin/rule-sets', strict)).status).toBe(201);
+    const activated = await api('POST', '/v1/admin/rule-sets/rs-e2e-2/activate');
+    expect([activated.status, activated.body['status']]).toEqual([200, 'active']);
+    await inForce('rs-e2e-2');
+
+    const passive = await answers(3);
+    const detractor = await answers(1);
+    const opened = await detractorAlert(detractor);
+    expect(opened.ruleSetVersion).toBe('rs-e2e-2');
+    expect(await incidentRules(detractor)).toContain('nps_detractor');
+    // Every score change of the NPS-3 account evaluated: no detractor alert, no incident for it.
+    await waitFor(async () => (await stack.db.query(`SELECT count(*)::int AS n FROM scoring.outbox WHERE key = $1 AND published_at IS NULL`, [passive])).rows[0].n === 0, { description: 'scores published' });
+    const changeIds = await waitFor(() => {
+      const ids = stack.records(Topics.scores, passive).map((record) => (record.value as ScoreChanged).changeId);
+      return ids.length > 0 ? ids : undefined;
+    }, { description: 'the NPS-3 account scored' });
+    await waitFor(async () => (await stack.db.query('SELECT count(*)::int AS n FROM alerting.processed_changes WHERE change_id = ANY($1::text[])', [changeIds])).rows[0].n === changeIds.length, {
+      description: 'alerting to evaluate the NPS-3 account',
+    });
+    expect(alertsOf(passive).filter((alert) => alert.rule === 'nps_detractor')).toEqual([]);
+    expect(await incidentRules(passive)).not.toContain('nps_detractor');
+
+    const rolledBack = await api('POST', '/v1/admin/rule-sets/rollback');
+    expect([rolledBack.status, rolledBack.body['version']]).toEqual([200, defaultRuleSet.version]);
+    await inForce(defaultRuleSet.version);
+    const again = await answers(3);
+    expect((await detractorAlert(again)).ruleSetVersion).toBe(defaultRuleSet.version);
+    expect(await incidentRules(again)).toContain('nps_detractor');
+
+    const audit = (await api('GET', '/v1/admin/audit?limit=3')).body['entries'] as { action: string; subject: string }[];
+    expect(audit.map((entry) => [entry.action, entry.subject])).toEqual([
+      ['rule-set.rollback', `rule-set:${defaultRuleSet.version}`],
+      ['rule-set.activate', 'rule-set:rs-e2e-2'],
+      ['rule-set.create', 'rule-set:rs-e2e-2'],
+    ]);
   });
 });

@@ -67,6 +67,13 @@ export const apiRoutes: readonly ApiRoute[] = [
   { service: 'alerting', method: 'POST', path: '/v1/incidents/:id/acknowledge', query: [], body: [] },
   { service: 'alerting', method: 'POST', path: '/v1/incidents/:id/snooze', query: [], body: ['until'] },
   { service: 'alerting', method: 'POST', path: '/v1/incidents/:id/resolve', query: [], body: ['outcome', 'note'] },
+  { service: 'alerting', method: 'GET', path: '/v1/admin/rule-sets', query: [], body: null },
+  { service: 'alerting', method: 'POST', path: '/v1/admin/rule-sets', query: [], body: ['version', 'rules'], destructive: true },
+  { service: 'alerting', method: 'POST', path: '/v1/admin/rule-sets/validate', query: [], body: ['version', 'rules'] },
+  { service: 'alerting', method: 'POST', path: '/v1/admin/rule-sets/rollback', query: [], body: null, destructive: true },
+  { service: 'alerting', method: 'GET', path: '/v1/admin/rule-sets/:version', query: [], body: null },
+  { service: 'alerting', method: 'POST', path: '/v1/admin/rule-sets/:version/activate', query: [], body: null, destructive: true },
+  { service: 'alerting', method: 'GET', path: '/v1/admin/audit', query: ['limit', 'subject'], body: null },
   // playbook
   { service: 'playbook', method: 'GET', path: '/v1/queues/:queue/tasks', query: ['status'], body: null },
   { service: 'playbook', method: 'POST', path: '/v1/tasks/:id/complete', query: [], body: ['note'] },

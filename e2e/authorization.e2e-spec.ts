@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { defaultRuleSet } from '@bellwether/alerting-domain';
 import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent } from '@bellwether/contracts';
 import { builtInPlaybooks } from '@bellwether/playbook-domain';
 import { waitFor } from '@bellwether/testing';
@@ -108,6 +109,14 @@ describe('authorization matrix', () => {
     ['POST /v1/alerts/{id}/acknowledge', call(alerting, 'POST', () => `/v1/alerts/${alertId}/acknowledge`), [401, 403, 403, 404, 200, 200, 200]],
     ['GET /v1/queues/{csm}/incidents', call(alerting, 'GET', () => '/v1/queues/csm:csm-ana/incidents'), [401, 403, 200, 404, 200, 200, 200]],
     ['POST /v1/incidents/{id}/acknowledge', call(alerting, 'POST', () => `/v1/incidents/${incidentId}/acknowledge`), [401, 403, 403, 404, 200, 200, 200]],
+    ['GET /v1/admin/rule-sets', call(alerting, 'GET', () => '/v1/admin/rule-sets'), [401, 403, 403, 403, 403, 403, 200]],
+    ['GET /v1/admin/rule-sets/{version}', call(alerting, 'GET', () => '/v1/admin/rule-sets/authz-none'), [401, 403, 403, 403, 403, 403, 404]],
+    ['POST /v1/admin/rule-sets/validate', call(alerting, 'POST', () => '/v1/admin/rule-sets/validate', () => defaultRuleSet), [401, 403, 403, 403, 403, 403, 200]],
+    // A body refused by validation: the admin's 400 shows the key passed, and nothing is stored for any role.
+    ['POST /v1/admin/rule-sets', call(alerting, 'POST', () => '/v1/admin/rule-sets', () => ({ version: 'authz-bad', rules: [] })), [401, 403, 403, 403, 403, 403, 400]],
+    ['POST /v1/admin/rule-sets/{version}/activate', call(alerting, 'POST', () => '/v1/admin/rule-sets/authz-none/activate'), [401, 403, 403, 403, 403, 403, 404]],
+    ['POST /v1/admin/rule-sets/rollback', call(alerting, 'POST', () => '/v1/admin/rule-sets/rollback'), [401, 403, 403, 403, 403, 403, 409]],
+    ['GET /v1/admin/audit (alerting)', call(alerting, 'GET', () => '/v1/admin/audit'), [401, 403, 403, 403, 403, 403, 200]],
     ['GET /v1/queues/{csm}/tasks', call(playbook, 'GET', () => `/v1/queues/${taskQueue}/tasks`), [401, 403, 200, 404, 200, 200, 200]],
     ['GET /v1/portfolio/kpis', call(playbook, 'GET', () => '/v1/portfolio/kpis'), [401, 403, 200, 403, 403, 200, 200]],
     ['GET /v1/admin/playbooks', call(playbook, 'GET', () => '/v1/admin/playbooks'), [401, 403, 403, 403, 403, 403, 200]],

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type ApiKeyRecord, type IncidentLifecycleEvent, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
+import { deadLetterTopicOf, Topics, type AlertLifecycleEvent, type ApiKeyRecord, type ConfigActivationRecord, type IncidentLifecycleEvent, type PipelineWatermark, type ScoreChanged } from '@bellwether/contracts';
 import { defaultRuleSet } from '@bellwether/alerting-domain';
 import { generateKey } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer, TopicTail } from '@bellwether/kafka';
@@ -114,7 +114,7 @@ beforeAll(async () => {
   await db.connect();
   await producer.connect();
   await alerting.start();
-  tail = new TopicTail(kafka, [deadLetterTopicOf(Topics.scores), Topics.alerts, Topics.incidents]);
+  tail = new TopicTail(kafka, [deadLetterTopicOf(Topics.scores), Topics.alerts, Topics.incidents, Topics.configActivations]);
   await tail.start();
 });
 
@@ -373,6 +373,141 @@ describe('incidents, hysteresis and churn on the real stack', () => {
     await producer.send(Topics.scores, [{ key: accountId, value: back }]);
     await waitFor(async () => (await incidentsOf(accountId)).length === 2, { description: 'a new incident after reactivation' });
     expect((await incidentsOf(accountId))[1]).toMatchObject({ status: 'open', outcome: null });
+  });
+});
+
+describe('alert rule sets as versioned data through the admin API (issue 18 §1)', () => {
+  const adminKey = generateKey();
+  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const response = await fetch(`${alerting.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey.plaintext}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const errorPaths = (answer: { body: Record<string, unknown> }) => ((answer.body['errors'] ?? []) as { path: string }[]).map((error) => error.path);
+  const stored = async () =>
+    ((await db.query(`SELECT version, status, created_by FROM alerting.config_versions WHERE kind = 'rule-set' ORDER BY created_at, version`)).rows as { version: string; status: string; created_by: string }[]).map(
+      (row) => [row.version, row.status, row.created_by],
+    );
+  const audited = async () =>
+    ((await db.query('SELECT actor_key_id, action, subject FROM alerting.admin_audit ORDER BY id')).rows as { actor_key_id: string; action: string; subject: string }[]).map((row) => [
+      row.actor_key_id,
+      row.action,
+      row.subject,
+    ]);
+  const readiness = async (check: string) => ((await (await fetch(`${alerting.baseUrl}/readyz`)).json()) as { checks: Record<string, { detail?: string }> }).checks[check]?.detail ?? '';
+  const alertVersions = async (accountId: string) =>
+    ((await db.query('SELECT rule_id, rule_set_version FROM alerting.alerts WHERE account_id = $1 ORDER BY rule_id', [accountId])).rows as { rule_id: string; rule_set_version: string }[]).map((row) => [
+      row.rule_id,
+      row.rule_set_version,
+    ]);
+  const activationRecords = () => tail.records.filter((record) => record.topic === Topics.configActivations).map((record) => record.value as ConfigActivationRecord);
+  // The default set with health_dropped's threshold raised from 15 to 50 points.
+  const stricter = { version: 'rs-int-2', rules: defaultRuleSet.rules.map((rule) => (rule.id === 'health_dropped' ? { ...rule, params: { ...rule.params, dropPoints: 50 } } : rule)) };
+  const droppedRule = defaultRuleSet.rules.find((rule) => rule.id === 'health_dropped');
+
+  beforeAll(async () => {
+    const record: ApiKeyRecord = { schemaVersion: 1, id: adminKey.id, secretSha256: adminKey.secretSha256, scopes: ['admin'], csmId: null, team: null, revoked: false, updatedAt: new Date().toISOString() };
+    await producer.send(Topics.apiKeys, [{ key: adminKey.id, value: record }]);
+    await waitFor(async () => (await api('GET', '/v1/admin/rule-sets')).status === 200, { description: 'the admin key to reach alerting' });
+  });
+
+  it('stores the built-in rule set at first start as the active version, audited as config', async () => {
+    const list = await api('GET', '/v1/admin/rule-sets');
+    expect([list.body['active'], list.body['inForce']]).toEqual([defaultRuleSet.version, defaultRuleSet.version]);
+    expect(await stored()).toEqual([[defaultRuleSet.version, 'active', 'config']]);
+    const one = await api('GET', `/v1/admin/rule-sets/${defaultRuleSet.version}`);
+    expect([one.status, one.body['body']]).toEqual([200, JSON.parse(JSON.stringify(defaultRuleSet))]);
+    expect(await audited()).toEqual([
+      ['config', 'rule-set.create', `rule-set:${defaultRuleSet.version}`],
+      ['config', 'rule-set.activate', `rule-set:${defaultRuleSet.version}`],
+    ]);
+  });
+
+  it('refuses bad bodies with 400 naming every bad field, a duplicate version with 409, and stores and audits nothing', async () => {
+    const storedBefore = await stored();
+    const auditedBefore = await audited();
+    const refusals: [unknown, string[]][] = [
+      [{ version: 'rs-bad', rules: [{ ...droppedRule, severity: 'urgent', params: { dropPoints: -1, withinDays: 14 } }] }, ['rules.0.severity', 'rules.0.params.dropPoints']],
+      [{ rules: defaultRuleSet.rules }, ['version']],
+      [{ version: 'rs-bad', rules: defaultRuleSet.rules, colour: 'red' }, ['colour']],
+      [{ version: 'rs/bad', rules: defaultRuleSet.rules }, ['version']],
+      [{ version: 'rs-bad', rules: [{ ...droppedRule, id: 'no_such_rule' }] }, ['rules.0.id']],
+      [{ version: 'rs-bad', rules: [{ ...droppedRule, params: { dropPoints: 20 } }] }, ['rules.0.params.withinDays']],
+      [{ version: 'rs-bad', rules: [] }, ['rules']],
+    ];
+    for (const [body, paths] of refusals) {
+      const created = await api('POST', '/v1/admin/rule-sets', body);
+      expect({ body, status: created.status, paths: errorPaths(created) }).toEqual({ body, status: 400, paths });
+      const validated = await api('POST', '/v1/admin/rule-sets/validate', body);
+      expect({ body, status: validated.status, paths: errorPaths(validated) }).toEqual({ body, status: 400, paths });
+    }
+    const duplicate = await api('POST', '/v1/admin/rule-sets', defaultRuleSet);
+    expect([duplicate.status, errorPaths(duplicate)]).toEqual([409, ['version']]);
+    expect((await api('POST', '/v1/admin/rule-sets/no-such-version/activate')).status).toBe(404);
+    expect((await api('POST', `/v1/admin/rule-sets/${defaultRuleSet.version}/activate`)).status).toBe(409);
+    expect((await api('POST', '/v1/admin/rule-sets/rollback')).status).toBe(409);
+    expect((await api('GET', '/v1/admin/rule-sets/no-such-version')).status).toBe(404);
+    expect(await stored()).toEqual(storedBefore);
+    expect(await audited()).toEqual(auditedBefore);
+    expect(activationRecords()).toEqual([]);
+  });
+
+  it('activates a draft from the pipeline watermark: each change is evaluated with the rule set in force at its event time; a rollback restores the default', async () => {
+    const validated = await api('POST', '/v1/admin/rule-sets/validate', stricter);
+    expect([validated.status, validated.body['valid']]).toEqual([200, true]);
+    const created = await api('POST', '/v1/admin/rule-sets', stricter);
+    expect([created.status, created.body['status'], created.body['createdBy']]).toEqual([201, 'draft', adminKey.id]);
+    expect((await api('POST', '/v1/admin/rule-sets', stricter)).status).toBe(409);
+
+    // Later than every watermark of the tests above.
+    await publishWatermark('2026-09-01T00:00:00.000Z');
+    await waitFor(async () => (await readiness('pipeline-clock')) === 'watermark 2026-09-01T00:00:00.000Z', { description: 'alerting to read the watermark' });
+    const activated = await api('POST', '/v1/admin/rule-sets/rs-int-2/activate');
+    expect([activated.status, activated.body['status'], activated.body['effectiveFrom']]).toEqual([200, 'active', '2026-09-01T00:00:00.000Z']);
+    const published = await waitFor(() => activationRecords()[0], { description: 'the activation record' });
+    expect(published).toMatchObject({ kind: 'rule-set', version: 'rs-int-2', body: stricter, effectiveFrom: '2026-09-01T00:00:00.000Z', activatedBy: adminKey.id });
+    expect(tail.records.find((record) => record.topic === Topics.configActivations)?.key).toBe('rule-set');
+    await waitFor(async () => (await readiness('rule-sets')) === 'in force: rs-int-2', { description: 'alerting to read the activation' });
+
+    // The same 42-point fall just before the effectiveFrom and at it.
+    const base = `rule-sets-${randomUUID()}`;
+    const before = redChange(`${base}-before`, '2026-08-31T23:00:00.000Z');
+    const at = redChange(`${base}-at`, '2026-09-01T00:00:00.000Z');
+    await producer.send(Topics.scores, [before, at].map((value) => ({ key: value.accountId, value })));
+    await waitFor(async () => (await processed([before.changeId, at.changeId])).length === 2, { description: 'both changes applied' });
+    expect(await alertVersions(before.accountId)).toEqual([
+      ['health_dropped', defaultRuleSet.version],
+      ['health_entered_red', defaultRuleSet.version],
+    ]);
+    expect(await alertVersions(at.accountId)).toEqual([['health_entered_red', 'rs-int-2']]);
+
+    const rolledBack = await api('POST', '/v1/admin/rule-sets/rollback');
+    expect([rolledBack.status, rolledBack.body['version'], rolledBack.body['status']]).toEqual([200, defaultRuleSet.version, 'active']);
+    await waitFor(async () => (await readiness('rule-sets')) === `in force: ${defaultRuleSet.version}`, { description: 'alerting to read the rollback' });
+    const after = redChange(`${base}-after`, '2026-09-01T01:00:00.000Z');
+    await producer.send(Topics.scores, [{ key: after.accountId, value: after }]);
+    await waitFor(async () => (await processed([after.changeId])).length === 1, { description: 'the change after the rollback applied' });
+    expect(await alertVersions(after.accountId)).toEqual([
+      ['health_dropped', defaultRuleSet.version],
+      ['health_entered_red', defaultRuleSet.version],
+    ]);
+
+    expect(await stored()).toEqual([
+      [defaultRuleSet.version, 'active', 'config'],
+      ['rs-int-2', 'retired', adminKey.id],
+    ]);
+    expect((await audited()).slice(2)).toEqual([
+      [adminKey.id, 'rule-set.create', 'rule-set:rs-int-2'],
+      [adminKey.id, 'rule-set.activate', 'rule-set:rs-int-2'],
+      [adminKey.id, 'rule-set.rollback', `rule-set:${defaultRuleSet.version}`],
+    ]);
+    const read = await api('GET', '/v1/admin/audit?subject=rule-set:rs-int-2');
+    expect((read.body['entries'] as { action: string }[]).map((entry) => entry.action)).toEqual(['rule-set.activate', 'rule-set.create']);
+    // The versions are immutable in the schema.
+    await expect(db.query(`UPDATE alerting.config_versions SET body = '{}' WHERE kind = 'rule-set' AND version = 'rs-int-2'`)).rejects.toThrow(/immutable/);
   });
 });
 

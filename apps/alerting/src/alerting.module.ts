@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { AuthModule, authFailurePolicy, commonRatePolicies, RateLimitModule } from '@bellwether/auth';
 import { KafkaClientModule } from '@bellwether/kafka';
-import { type AppLogger, brokerList, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, RetentionPrunerModule, retryConfig, serviceRetention } from '@bellwether/platform';
+import { AdminAuditLog, type AppLogger, brokerList, ConfigVersionStore, DatabaseModule, ObservabilityModule, OutboxRelayModule, PipelineClockModule, RedisModule, RetentionPrunerModule, retryConfig, SERVICE_DATA_SOURCE, serviceRetention } from '@bellwether/platform';
 import { AccountWorkingSetStore } from './alerts/account-working-set';
 import { AlertApplicationService } from './alerts/alert-application.service';
 import { AlertEvents } from './alerts/alert-events';
@@ -19,6 +20,9 @@ import { AlertStream } from './queues/alert-stream';
 import { OpenStreams } from './queues/open-streams';
 import { QueueActionsService } from './queues/queue-actions.service';
 import { QueuesController } from './queues/queues.controller';
+import { RuleSetActivations, RuleSetSource } from './rule-sets/rule-set-activations';
+import { AlertingAuditController, RuleSetsController } from './rule-sets/rule-sets.controller';
+import { RuleSetsService } from './rule-sets/rule-sets.service';
 
 export const ALERTING_CONSUMER_GROUP = 'bellwether-alerting';
 
@@ -47,7 +51,7 @@ export class AlertingModule {
         RedisModule.forRoot(env.REDIS_URL, 'bw:alerting:', { readiness: false }),
         RateLimitModule.forRoot({ policies: commonRatePolicies(env), authFailures: authFailurePolicy(env) }),
       ],
-      controllers: [ScoreChangesConsumer, QueuesController],
+      controllers: [ScoreChangesConsumer, QueuesController, RuleSetsController, AlertingAuditController],
       providers: [
         { provide: AlertingEnv, useValue: env },
         { provide: RULE_SET, useValue: loadRuleSet(env.RULES_FILE) },
@@ -63,6 +67,11 @@ export class AlertingModule {
         AlertStream,
         WebhookDeliveryRepository,
         WebhookSender,
+        RuleSetActivations,
+        { provide: RuleSetSource, useExisting: RuleSetActivations },
+        RuleSetsService,
+        { provide: ConfigVersionStore, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConfigVersionStore(dataSource, ALERTING_SCHEMA) },
+        { provide: AdminAuditLog, inject: [SERVICE_DATA_SOURCE], useFactory: (dataSource: DataSource) => new AdminAuditLog(dataSource, ALERTING_SCHEMA) },
       ],
     };
   }

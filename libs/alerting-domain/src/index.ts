@@ -70,3 +70,4 @@ export {
   type OpeningPlacement,
 } from './alert-application';
 export { accountViewUrl, escapeSlackText, slackIncidentMessage, type SlackBlock, type SlackButton, type SlackMessage, type SlackText } from './slack-incident';
+export { ruleSetTimeline, type RuleSetActivation, type RuleSetTimeline } from './rule-set-timeline';

@@ -60,7 +60,7 @@ const directoryKeySchema = {
   description: 'The entry: `csm:<csmId>` or `team:<team>`.',
 } as const;
 
-const configKindKeySchema = { type: 'string', enum: ['scorecard', 'playbooks'], description: 'The configuration kind (`scorecard`, `playbooks`): compacted, so the newest activation of each kind is kept.' } as const;
+const configKindKeySchema = { type: 'string', enum: ['scorecard', 'rule-set', 'playbooks'], description: 'The configuration kind (`scorecard`, `rule-set`, `playbooks`): compacted, so the newest activation of each kind is kept.' } as const;
 
 const keySchemas = { AccountKey: accountKeySchema, ClockKey: clockKeySchema, PipelineKey: pipelineKeySchema, ApiKeyId: apiKeyIdSchema, DirectoryKey: directoryKeySchema, ConfigKindKey: configKindKeySchema } as const;
 
@@ -411,18 +411,22 @@ const topics: readonly TopicDoc[] = [
     message: 'ConfigActivationRecord',
     schema: configActivationRecordSchema,
     summary:
-      'Which version of a versioned configuration (a scorecard, the set of playbooks) is in force from which event time. Written when an admin activates a version or rolls back; every replica of the owning service reads the whole topic, keeps the activations in memory, and evaluates each point in event time with the version in force then.',
-    producer: { service: 'scoring', via: 'its outbox relay, in the transaction of the activation or rollback (POST /v1/admin/scorecards/{version}/activate, /rollback)' },
+      'Which version of a versioned configuration (a scorecard, an alert rule set, the set of playbooks) is in force from which event time. Written when an admin activates a version or rolls back; every replica of the owning service reads the whole topic, keeps the activations in memory, and evaluates each point in event time with the version in force then.',
+    producer: {
+      service: 'the owning service',
+      via: 'its outbox relay, in the transaction of the activation or rollback: scoring for `scorecard` (POST /v1/admin/scorecards/{version}/activate, /rollback), alerting for `rule-set` (POST /v1/admin/rule-sets/{version}/activate, /rollback), playbook for `playbooks` (POST /v1/admin/playbooks/{version}/activate, /rollback)',
+    },
     consumers: [
       { service: 'scoring', purpose: 'each replica reads the whole topic into its scorecard timeline (ScorecardActivations) and is not ready before it has' },
-      { service: 'playbook', purpose: 'key `playbooks`, written by playbook (POST /v1/admin/playbooks/{version}/activate, /rollback): each replica reads the whole topic into its playbook timeline (PlaybookActivations) and is not ready before it has' },
+      { service: 'alerting', purpose: 'each replica reads the whole topic into its rule-set timeline (RuleSetActivations, records of kind `rule-set`) and is not ready before it has' },
+      { service: 'playbook', purpose: 'each replica reads the whole topic into its playbook timeline (PlaybookActivations, records of kind `playbooks`) and is not ready before it has' },
     ],
     key: 'ConfigKindKey',
     idempotencyKey: '`kind`, `version` and `activatedAt` (a repeat changes nothing)',
     notes: [
       'Internal: not for integrators.',
       '`effectiveFrom` is the pipeline watermark at activation: events before it keep the version in force before, so a replay switches at the same point.',
-      'Compaction keeps the newest activation per kind: a replica started after compaction knows that one, and the SCORECARD_FILE/default before it.',
+      'Compaction keeps the newest activation per kind: a replica started after compaction knows that one, and the SCORECARD_FILE/RULES_FILE/default before it.',
     ],
     example: {
       schemaVersion: 1,
@@ -469,7 +473,7 @@ function channelDescription(doc: TopicDoc, spec: TopicSpec): string {
     PipelineKey: 'Key: `pipeline`; one partition, compacted, so a reader from the beginning gets the newest watermark.',
     ApiKeyId: 'Key: the API key id; one partition, so every record is read in order.',
     DirectoryKey: 'Key: `csm:<csmId>` or `team:<team>`; one partition, so every record is read in order.',
-    ConfigKindKey: 'Key: the configuration kind (`scorecard`); one partition, compacted, so a reader from the beginning gets at least the newest activation of each kind.',
+    ConfigKindKey: 'Key: the configuration kind (`scorecard`, `rule-set`); one partition, compacted, so a reader from the beginning gets at least the newest activation of each kind.',
   }[doc.key];
   return [
     doc.summary,

@@ -483,13 +483,13 @@ export interface ApiKeyRecord {
  * `bellwether.config-activations.v1` (internal, compacted, keyed by `kind`): the newest activation
  * (or rollback) of a versioned configuration, from its owning service's admin API (issue 18 §1).
  * `body` is the version's configuration as stored (for a scorecard: what `scorecardFromConfig`
- * accepts; for the playbooks: `{ version, playbooks }`, what `validatePlaybookSet` accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
+ * accepts; for an alert rule set, kind `rule-set`: what `ruleSetFromConfig` accepts; for the playbooks: `{ version, playbooks }`, what `validatePlaybookSet` accepts); it applies to evaluations at or after `effectiveFrom`, an event time (the pipeline
  * watermark when it was activated), so a replay switches at the same point on every replica.
  */
 export interface ConfigActivationRecord {
   readonly schemaVersion: 1;
-  /** `scorecard` (scoring), `playbooks` (playbook: the whole set of playbooks, as `{ version, playbooks }`). */
-  readonly kind: 'scorecard' | 'playbooks';
+  /** `scorecard` (scoring), `rule-set` (alerting: an alert rule set), `playbooks` (playbook: the whole set of playbooks, as `{ version, playbooks }`). */
+  readonly kind: 'scorecard' | 'rule-set' | 'playbooks';
   readonly version: string;
   readonly body: Readonly<Record<string, unknown>>;
   /** ISO-8601 event time from which the version is in force. */

@@ -430,7 +430,7 @@ export const configActivationRecordSchema = {
   required: ['schemaVersion', 'kind', 'version', 'body', 'effectiveFrom', 'activatedAt', 'activatedBy'],
   properties: {
     schemaVersion: { const: 1 },
-    kind: { enum: ['scorecard', 'playbooks'] },
+    kind: { enum: ['scorecard', 'rule-set', 'playbooks'] },
     version: { type: 'string', minLength: 1, maxLength: 100 },
     body: { type: 'object' },
     effectiveFrom: isoDateTime,

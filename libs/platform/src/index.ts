@@ -38,3 +38,5 @@ export * from './retention/service-retention';
 export * from './audit/admin-audit';
 export * from './config-versions/config-lifecycle';
 export * from './config-versions/config-versions.store';
+export * from './config-versions/config-activations.reader';
+export * from './config-versions/config-version-admin';

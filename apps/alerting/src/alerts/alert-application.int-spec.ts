@@ -8,6 +8,7 @@ import { IncidentBook } from '../incidents/incident-book';
 import { IncidentRepository } from '../incidents/incident.repository';
 import { ALERTING_SCHEMA, alertingMigrations } from '../migrations';
 import { AccountWorkingSetStore } from './account-working-set';
+import { fixedRuleSets } from '../rule-sets/rule-set-activations';
 import { AlertApplicationService } from './alert-application.service';
 import type { AlertEvents } from './alert-events';
 import { AlertRepository } from './alert.repository';
@@ -54,7 +55,7 @@ function service(budget = new AlertingEnv().CONTACT_BUDGET_ALERTS) {
     alerts,
     new AccountWorkingSetStore(env, alerts, incidents),
     new IncidentBook(incidents, alerts),
-    defaultRuleSet,
+    fixedRuleSets(defaultRuleSet),
   );
   return { application, events, statements };
 }

@@ -1,11 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
-import { defaultRuleSet, priorityOf, type HysteresisState, type RuleSet } from '@bellwether/alerting-domain';
+import { ConfigTimeline, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged } from '@bellwether/contracts';
+import { defaultRuleSet, priorityOf, ruleSetTimeline, type HysteresisState, type RuleSet, type RuleSetTimeline } from '@bellwether/alerting-domain';
 import type { PipelineClock } from '@bellwether/platform';
 import { scoreChanged, scoreSnapshot } from '@bellwether/testing';
 import { AlertingEnv } from '../alerting.env';
 import { IncidentBook } from '../incidents/incident-book';
 import type { IncidentRepository, StoredIncident } from '../incidents/incident.repository';
+import { fixedRuleSets } from '../rule-sets/rule-set-activations';
 import { AlertApplicationService } from './alert-application.service';
 import type { AlertEvents } from './alert-events';
 import { AccountWorkingSet, type AccountWorkingSetStore } from './account-working-set';
@@ -76,7 +77,7 @@ function intoRed(overrides: Partial<ScoreChanged> = {}): ScoreChanged {
   return scoreChanged({ after: scoreSnapshot({ health: 35, band: 'red' }), ...overrides });
 }
 
-function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now: () => null }, ruleSet: RuleSet = defaultRuleSet) {
+function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now: () => null }, ruleSet: RuleSet | RuleSetTimeline = defaultRuleSet) {
   const alerts = new FakeAlerts();
   const store = new FakeStore();
   // The fold is pure; the repositories are only used by `refold`, which the batch does not call.
@@ -93,7 +94,7 @@ function setUp(clock: Pick<PipelineClock, 'mode' | 'now'> = { mode: 'event', now
     alerts as unknown as AlertRepository,
     store as unknown as AccountWorkingSetStore,
     book,
-    ruleSet,
+    ruleSet instanceof ConfigTimeline ? { timeline: () => ruleSet, caughtUp: Promise.resolve() } : fixedRuleSets(ruleSet),
   );
   return { service, store, events };
 }
@@ -146,6 +147,21 @@ describe('AlertApplicationService', () => {
     const withFile = setUp(undefined, stricter);
     await withFile.service.applyBatch([drop]);
     expect([...withFile.store.rows.values()].map((alert) => alert.ruleId)).not.toContain('health_dropped');
+  });
+
+  it('evaluates each change with the rule set in force at its own event time, and records the version that decided (issue 18 §1)', async () => {
+    const stricter: RuleSet = {
+      version: 'acme-strict-2',
+      rules: defaultRuleSet.rules.map((rule) => (rule.id === 'health_dropped' ? { ...rule, params: { ...rule.params, dropPoints: 30 } } : rule)),
+    };
+    const timeline = ruleSetTimeline(defaultRuleSet, [{ version: stricter.version, config: stricter, effectiveFrom: '2026-03-04T00:00:00.000Z', activatedAt: '2026-03-04T09:00:00.000Z' }]);
+    const { service, store } = setUp(undefined, timeline);
+    // The same 20-point fall on three accounts: before the activation's effectiveFrom, and after it; and a 42-point fall after it.
+    const fall = (accountId: string, eventTime: string, after: number) =>
+      intoRed({ accountId, changeId: `${accountId}:1`, eventTime, before: scoreSnapshot({ health: 72 }), after: scoreSnapshot({ health: after, band: after < 40 ? 'red' : 'yellow' }) });
+    await service.applyBatch([fall('acc-before', '2026-03-03T23:59:59.000Z', 52), fall('acc-after', '2026-03-04T00:00:00.000Z', 52), fall('acc-deep', '2026-03-05T00:00:00.000Z', 30)]);
+    const dropped = (accountId: string) => [...store.rows.values()].find((alert) => alert.accountId === accountId && alert.ruleId === 'health_dropped')?.ruleSetVersion ?? null;
+    expect([dropped('acc-before'), dropped('acc-after'), dropped('acc-deep')]).toEqual([defaultRuleSet.version, null, 'acme-strict-2']);
   });
 
   it('starts the SLA at the wall clock in wall mode when the event is older', async () => {

@@ -20,7 +20,7 @@ import {
   resolveForChurn,
   resolveSupportingLeftAlone,
   routeTo,
-  type RuleSet,
+  type RuleSetTimeline,
 } from '@bellwether/alerting-domain';
 import { PipelineClock, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { AlertingEnv } from '../alerting.env';
@@ -28,7 +28,7 @@ import { IncidentBook } from '../incidents/incident-book';
 import { AlertEvents } from './alert-events';
 import { AccountWorkingSetStore, type AccountWorkingSet } from './account-working-set';
 import { AlertRepository, lifecycleEvent, withState, type StoredAlert } from './alert.repository';
-import { RULE_SET } from './rule-set.provider';
+import { RuleSetSource } from '../rule-sets/rule-set-activations';
 
 const alertMetrics = {
   opened: new Counter({ name: 'bellwether_alerts_opened_total', help: 'Alerts opened, by rule', labelNames: ['rule', 'category'] as const }),
@@ -64,9 +64,10 @@ export interface ChangeEvents {
  * stay constant as the batch grows. A change of a
  * churned account (`account.churnedAt`) evaluates nothing: it resolves every active alert and
  * incident with outcome `churned` and drops the hysteresis state. Change ids already processed
- * are skipped, so a redelivered change never opens a second alert. The rules are the rule set in
- * force (`RULE_SET`: RULES_FILE or the built-in default); every alert a change opens, updates or
- * resolves records its version (`ruleSetVersion`). The decisions are the domain's pure functions;
+ * are skipped, so a redelivered change never opens a second alert. The rules of a change are the
+ * rule set in force at the change's own event time (`RuleSetSource`: RULES_FILE or the built-in
+ * default, then the versions activated through the admin API from their effectiveFrom on); every
+ * alert a change opens, updates or resolves records the version that decided (`ruleSetVersion`). The decisions are the domain's pure functions;
  * this class reads, orders and stores.
  */
 @Injectable()
@@ -79,24 +80,32 @@ export class AlertApplicationService {
     private readonly alerts: AlertRepository,
     private readonly store: AccountWorkingSetStore,
     private readonly book: IncidentBook,
-    @Inject(RULE_SET) private readonly ruleSet: RuleSet,
+    private readonly ruleSets: RuleSetSource,
   ) {}
 
   /**
    * Applies a batch of changes in one transaction, each account's in sequence order, skipping
-   * change ids already processed. Returns how many lifecycle events (alert and incident) it put
-   * in the outbox; a database error rejects and leaves nothing applied.
+   * change ids already processed, each with the rule set in force at its event time (one timeline
+   * for the whole batch). Returns how many lifecycle events (alert and incident) it put in the
+   * outbox; a database error rejects and leaves nothing applied. With the scores topic's
+   * `partition`, the claim also records the batch's newest event time for it (see `RuleSetsService`).
    */
-  async applyBatch(batch: readonly ScoreChanged[]): Promise<number> {
+  async applyBatch(batch: readonly ScoreChanged[], partition?: number): Promise<number> {
+    const timeline = this.ruleSets.timeline();
+    const newest = newestEventTime(batch);
     return this.dataSource.transaction(async (manager) => {
-      const fresh = await this.alerts.claimChanges(manager, batch.map((change) => change.changeId));
+      const fresh = await this.alerts.claimChanges(
+        manager,
+        batch.map((change) => change.changeId),
+        partition !== undefined && newest !== null ? { partition, eventTime: newest } : undefined,
+      );
       const changes = batch.filter((change) => fresh.has(change.changeId)).sort((a, b) => a.accountId.localeCompare(b.accountId) || a.sequence - b.sequence);
       if (changes.length === 0) return 0;
       const set = await this.store.load(manager, changes);
       const lifecycle: AlertLifecycleEvent[] = [];
       const incidentEvents: IncidentLifecycleEvent[] = [];
       for (const change of changes) {
-        const emitted = this.applyChange(set, change);
+        const emitted = this.applyChange(set, change, timeline);
         lifecycle.push(...emitted.alerts);
         incidentEvents.push(...emitted.incidents);
       }
@@ -107,8 +116,13 @@ export class AlertApplicationService {
     });
   }
 
-  /** One change of the batch, decided on and applied to the batch's working set (its account's state as the earlier changes left it). */
-  applyChange(set: AccountWorkingSet, change: ScoreChanged): ChangeEvents {
+  /**
+   * One change of the batch, decided on and applied to the batch's working set (its account's
+   * state as the earlier changes left it), with the rule set of `timeline` in force at the
+   * change's event time.
+   */
+  applyChange(set: AccountWorkingSet, change: ScoreChanged, timeline: RuleSetTimeline = this.ruleSets.timeline()): ChangeEvents {
+    const ruleSet = timeline.at(change.eventTime).config;
     const history = set.recentScores(change.accountId, change.eventTime);
     const { active, lastResolved } = set.alertsOf(change.accountId);
     const now = decisionTimeOf(change.eventTime, [...active, ...lastResolved.values()]);
@@ -118,7 +132,7 @@ export class AlertApplicationService {
     const arrUsd = arrUsdFromMrr(change.account.mrr);
     const route = routeTo({ csmId: change.account.csmId, arrUsd, segment: change.after.segment });
     const emitted: AlertLifecycleEvent[] = [];
-    const ruleSetVersion = this.ruleSet.version;
+    const ruleSetVersion = ruleSet.version;
 
     if (isChurned(change)) {
       alertMetrics.churnedChanges.inc();
@@ -136,8 +150,8 @@ export class AlertApplicationService {
 
     const pending = set.holdsOf(change.accountId);
     const activeRuleIds = new Set(active.map((alert) => alert.ruleId));
-    for (const evaluated of evaluateScoreRules(change, history, this.ruleSet, activeRuleIds)) {
-      const rule = findRule(this.ruleSet, evaluated.ruleId);
+    for (const evaluated of evaluateScoreRules(change, history, ruleSet, activeRuleIds)) {
+      const rule = findRule(ruleSet, evaluated.ruleId);
       if (!rule) continue;
       const previousHold = pending.get(rule.id) ?? null;
       const held = applyHysteresis(evaluated, rule, activeRuleIds.has(rule.id), previousHold, now);
@@ -153,7 +167,7 @@ export class AlertApplicationService {
         accountId: change.accountId,
         newAlertId: alertIdFor(change.changeId, rule.id),
         rule,
-        inhibited: isInhibited(rule, active, change.after.segment, this.ruleSet),
+        inhibited: isInhibited(rule, active, change.after.segment, ruleSet),
         supportingOnly: isSupportingOnly(rule, active),
         contactBudgetLeft: joinsIncident ? Number.POSITIVE_INFINITY : budgetLeft,
       });
@@ -196,7 +210,7 @@ export class AlertApplicationService {
       }
     }
     // A supporting rule's alert does not keep an incident open on its own (`opensIncident: false`).
-    for (const resolved of resolveSupportingLeftAlone(active, now, this.ruleSet)) {
+    for (const resolved of resolveSupportingLeftAlone(active, now, ruleSet)) {
       const previous = active.find((alert) => alert.alertId === resolved.alertId) as StoredAlert;
       const alert: StoredAlert = { ...withState(previous, resolved), ruleSetVersion };
       set.saveAlert(alert);
@@ -232,4 +246,14 @@ export class AlertApplicationService {
     });
     return { alerts: stamped, incidents };
   }
+}
+
+/** The newest `eventTime` of a batch (ISO-8601), or null for none or only unparseable ones. */
+function newestEventTime(batch: readonly ScoreChanged[]): string | null {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const change of batch) {
+    const ms = Date.parse(change.eventTime);
+    if (ms > newest) newest = ms;
+  }
+  return Number.isFinite(newest) ? new Date(newest).toISOString() : null;
 }

@@ -77,14 +77,31 @@ export interface AlertWrite {
 /** SQL of the alerting schema; parameterized statements only. */
 @Injectable()
 export class AlertRepository {
-  async claimChanges(manager: EntityManager, changeIds: readonly string[]): Promise<Set<string>> {
+  /**
+   * Records change ids; returns the ones never processed before. In the same statement, moves the
+   * `watermark`'s partition of the scores topic forward to its event time (forward only; none
+   * when absent): what a rule set activated later must apply after (`changeWatermarks`).
+   */
+  async claimChanges(manager: EntityManager, changeIds: readonly string[], watermark?: { readonly partition: number; readonly eventTime: string }): Promise<Set<string>> {
     if (changeIds.length === 0) return new Set();
     const rows = (await manager.query(
-      `INSERT INTO alerting.processed_changes (change_id) SELECT unnest($1::text[])
+      `WITH watermark AS (
+         INSERT INTO alerting.change_watermarks (partition, watermark)
+         SELECT $2::int, $3::timestamptz WHERE $3::timestamptz IS NOT NULL
+         ON CONFLICT (partition) DO UPDATE SET watermark = GREATEST(alerting.change_watermarks.watermark, EXCLUDED.watermark)
+         RETURNING 1
+       )
+       INSERT INTO alerting.processed_changes (change_id) SELECT unnest($1::text[])
        ON CONFLICT (change_id) DO NOTHING RETURNING change_id`,
-      [changeIds],
+      [changeIds, watermark?.partition ?? null, watermark?.eventTime ?? null],
     )) as { change_id: string }[];
     return new Set(rows.map((row) => row.change_id));
+  }
+
+  /** The newest score change event time processed on each partition of the scores topic (ISO-8601), for `activationPoint`. */
+  async changeWatermarks(manager: EntityManager): Promise<string[]> {
+    const rows = (await manager.query('SELECT watermark FROM alerting.change_watermarks')) as { watermark: Date }[];
+    return rows.map((row) => row.watermark.toISOString());
   }
 
   /** Serializes work on one account across consumers until the transaction ends (the key `lockAccounts` takes for it). */

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type ConfigActivationRecord, Topics, validateConfigActivationRecord } from '@bellwether/contracts';
-import { CompactedTopicReader, decoderFrom, KafkaConnection } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, HealthRegistry } from '@bellwether/platform';
+import { KafkaConnection } from '@bellwether/kafka';
+import { APP_LOGGER, type AppLogger, ConfigActivationsReader, type ConfigParse, HealthRegistry } from '@bellwether/platform';
 import { type Scorecard, scorecardFromConfig, ScorecardTimeline } from '@bellwether/scoring-domain';
 import { SCORECARD } from '../scores/scorecard.provider';
 
@@ -23,38 +22,45 @@ export function fixedScorecards(scorecard: Scorecard): ScorecardSource {
   return { timeline: () => timeline, caughtUp: Promise.resolve() };
 }
 
+/** A scorecard from a stored or posted body, laid over the default (`scorecardFromConfig`). */
+export const parseScorecard: ConfigParse<Scorecard> = (body) => {
+  const result = scorecardFromConfig(body);
+  return result.ok ? { ok: true, config: result.scorecard } : result;
+};
+
 /**
- * The scorecards in force over event time on this replica (issue 18 §1): the SCORECARD_FILE (or
- * default) scorecard before any activation, then every activation read from the compacted
- * `bellwether.config-activations.v1` (a `CompactedTopicReader` from the beginning), as a
- * `ScorecardTimeline`. Every replica reads the same records in the same order, so each evaluates
- * an event time with the same scorecard. Not ready (readiness `scorecards`), and `caughtUp` not
- * resolved, before it has read what the topic held at start: the events consumer and the day-roll
- * wait for it, so nothing is scored with a scorecard that was already replaced.
+ * The scorecards in force over event time on this replica (issue 18 §1): a libs/platform
+ * `ConfigActivationsReader` of kind `scorecard` on the compacted
+ * `bellwether.config-activations.v1`, the SCORECARD_FILE (or default) scorecard before any
+ * activation, as a `ScorecardTimeline`. Every replica reads the same records in the same order,
+ * so each evaluates an event time with the same scorecard. Not ready (readiness `scorecards`),
+ * and `caughtUp` not resolved, before it has read what the topic held at start: the events
+ * consumer and the day-roll wait for it, so nothing is scored with a scorecard that was already
+ * replaced.
  */
 @Injectable()
 export class ScorecardActivations extends ScorecardSource implements OnApplicationBootstrap, OnApplicationShutdown {
-  private current: ScorecardTimeline;
-  private readonly reader: CompactedTopicReader<ConfigActivationRecord, true>;
-  private refused = 0;
+  private readonly reader: ConfigActivationsReader<Scorecard, ScorecardTimeline>;
 
-  constructor(
-    kafka: KafkaConnection,
-    @Inject(SCORECARD) base: Scorecard,
-    private readonly health: HealthRegistry,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
-  ) {
+  constructor(kafka: KafkaConnection, @Inject(SCORECARD) base: Scorecard, health: HealthRegistry, @Inject(APP_LOGGER) logger: AppLogger) {
     super();
-    this.current = ScorecardTimeline.of(base);
-    this.reader = new CompactedTopicReader(kafka, { topic: Topics.configActivations, decode: decoderFrom(validateConfigActivationRecord), apply: (record) => this.apply(record) });
+    this.reader = new ConfigActivationsReader(
+      kafka,
+      {
+        kind: 'scorecard',
+        parse: parseScorecard,
+        initial: ScorecardTimeline.of(base),
+        add: (timeline, { effectiveFrom, activatedAt, config }) => timeline.with({ effectiveFrom, activatedAt, scorecard: config }),
+        latestVersion: (timeline) => timeline.latest.version,
+        check: 'scorecards',
+      },
+      health,
+      logger,
+    );
   }
 
   /** After every module's init: the Kafka module has created the topics by then. */
   async onApplicationBootstrap(): Promise<void> {
-    this.health.register('scorecards', () =>
-      this.reader.isReady ? { ok: true, detail: `in force: ${this.current.latest.version}` } : { ok: false, detail: `still reading ${Topics.configActivations}` },
-    );
-    this.health.registerLiveness('scorecards', () => this.reader.liveness());
     await this.reader.start();
   }
 
@@ -64,7 +70,7 @@ export class ScorecardActivations extends ScorecardSource implements OnApplicati
 
   /** The timeline as read so far (immutable: a batch keeps the one it started with). */
   timeline(): ScorecardTimeline {
-    return this.current;
+    return this.reader.timeline();
   }
 
   /** Resolves once the activations the topic held at start are read. */
@@ -72,24 +78,8 @@ export class ScorecardActivations extends ScorecardSource implements OnApplicati
     return this.reader.caughtUp;
   }
 
-  /** Activation records whose body is not a valid scorecard (skipped; counted here and logged). */
+  /** Activation records whose body is not a valid scorecard, or not valid records at all (skipped). */
   get refusedRecords(): number {
-    return this.refused + this.reader.rejectedRecords;
-  }
-
-  private apply(record: ConfigActivationRecord): true | null {
-    if (record.kind !== 'scorecard') return null;
-    const validated = scorecardFromConfig(record.body);
-    if (!validated.ok) {
-      // Validated before it was stored; a record that fails here was written by something else.
-      this.refused += 1;
-      this.logger.warn({ version: record.version, problems: validated.problems }, 'scorecard activation skipped: its body is not a valid scorecard');
-      return null;
-    }
-    const next = this.current.with({ effectiveFrom: record.effectiveFrom, activatedAt: record.activatedAt, scorecard: validated.scorecard });
-    if (next === null) return null;
-    this.current = next;
-    this.logger.info({ version: record.version, effectiveFrom: record.effectiveFrom }, 'scorecard activation read');
-    return true;
+    return this.reader.refusedRecords;
   }
 }

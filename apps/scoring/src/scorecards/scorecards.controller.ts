@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { actorOf, ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { AdminAuditLog, type ConfigVersion, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { AdminAuditLog, type ConfigVersion, type ConfigVersionList, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import type { Scorecard } from '@bellwether/scoring-domain';
 import { auditQuerySchema, scorecardBodySchema, versionParams, type AuditQuery } from './scorecards.dto';
-import { type ScorecardList, ScorecardsService } from './scorecards.service';
+import { ScorecardsService } from './scorecards.service';
 
 const noQuery = requestSchemas.nothing;
 
@@ -19,7 +19,7 @@ export class ScorecardsController {
   constructor(private readonly scorecards: ScorecardsService) {}
 
   @Get()
-  list(@ValidQuery(noQuery) _query: object): Promise<ScorecardList> {
+  list(@ValidQuery(noQuery) _query: object): Promise<ConfigVersionList> {
     return this.scorecards.list();
   }
 

@@ -4,9 +4,6 @@
  * (libs/scoring-domain), whose problems name their fields.
  */
 
-/** A scorecard version id: usable in a path, as on the body's `version`. */
-export const VERSION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
-
 export const versionParams = { type: 'object', required: ['version'], additionalProperties: false, properties: { version: { type: 'string' } } } as const;
 
 /** Any JSON object: what it must hold is `scorecardFromConfig`'s to say, field by field. */

@@ -455,7 +455,7 @@ describe('alert rule sets as versioned data through the admin API (issue 18 §1)
     expect(activationRecords()).toEqual([]);
   });
 
-  it('activates a draft from the pipeline watermark: each change is evaluated with the rule set in force at its event time; a rollback restores the default', async () => {
+  it('activates a draft after every change already evaluated: each change is evaluated with the rule set in force at its event time; a rollback restores the default', async () => {
     const validated = await api('POST', '/v1/admin/rule-sets/validate', stricter);
     expect([validated.status, validated.body['valid']]).toEqual([200, true]);
     const created = await api('POST', '/v1/admin/rule-sets', stricter);
@@ -465,17 +465,22 @@ describe('alert rule sets as versioned data through the admin API (issue 18 §1)
     // Later than every watermark of the tests above.
     await publishWatermark('2026-09-01T00:00:00.000Z');
     await waitFor(async () => (await readiness('pipeline-clock')) === 'watermark 2026-09-01T00:00:00.000Z', { description: 'alerting to read the watermark' });
+    // The newest score change time evaluated so far (the tests above), per partition.
+    const newestEvaluated = ((await db.query('SELECT max(watermark) AS newest FROM alerting.change_watermarks')).rows[0] as { newest: Date }).newest.getTime();
+    expect(newestEvaluated).toBeGreaterThan(Date.parse('2026-09-01T00:00:00.000Z'));
     const activated = await api('POST', '/v1/admin/rule-sets/rs-int-2/activate');
-    expect([activated.status, activated.body['status'], activated.body['effectiveFrom']]).toEqual([200, 'active', '2026-09-01T00:00:00.000Z']);
+    // 1 ms after every change already evaluated (the pipeline watermark alone, a minimum, lies before them).
+    const effectiveFrom = new Date(newestEvaluated + 1).toISOString();
+    expect([activated.status, activated.body['status'], activated.body['effectiveFrom']]).toEqual([200, 'active', effectiveFrom]);
     const published = await waitFor(() => activationRecords()[0], { description: 'the activation record' });
-    expect(published).toMatchObject({ kind: 'rule-set', version: 'rs-int-2', body: stricter, effectiveFrom: '2026-09-01T00:00:00.000Z', activatedBy: adminKey.id });
+    expect(published).toMatchObject({ kind: 'rule-set', version: 'rs-int-2', body: stricter, effectiveFrom, activatedBy: adminKey.id });
     expect(tail.records.find((record) => record.topic === Topics.configActivations)?.key).toBe('rule-set');
     await waitFor(async () => (await readiness('rule-sets')) === 'in force: rs-int-2', { description: 'alerting to read the activation' });
 
     // The same 42-point fall just before the effectiveFrom and at it.
     const base = `rule-sets-${randomUUID()}`;
-    const before = redChange(`${base}-before`, '2026-08-31T23:00:00.000Z');
-    const at = redChange(`${base}-at`, '2026-09-01T00:00:00.000Z');
+    const before = redChange(`${base}-before`, new Date(Date.parse(effectiveFrom) - 3_600_000).toISOString());
+    const at = redChange(`${base}-at`, effectiveFrom);
     await producer.send(Topics.scores, [before, at].map((value) => ({ key: value.accountId, value })));
     await waitFor(async () => (await processed([before.changeId, at.changeId])).length === 2, { description: 'both changes applied' });
     expect(await alertVersions(before.accountId)).toEqual([
@@ -487,7 +492,9 @@ describe('alert rule sets as versioned data through the admin API (issue 18 §1)
     const rolledBack = await api('POST', '/v1/admin/rule-sets/rollback');
     expect([rolledBack.status, rolledBack.body['version'], rolledBack.body['status']]).toEqual([200, defaultRuleSet.version, 'active']);
     await waitFor(async () => (await readiness('rule-sets')) === `in force: ${defaultRuleSet.version}`, { description: 'alerting to read the rollback' });
-    const after = redChange(`${base}-after`, '2026-09-01T01:00:00.000Z');
+    // The rollback applies after the changes just evaluated.
+    expect(Date.parse(rolledBack.body['effectiveFrom'] as string)).toBeGreaterThan(Date.parse(effectiveFrom));
+    const after = redChange(`${base}-after`, rolledBack.body['effectiveFrom'] as string);
     await producer.send(Topics.scores, [{ key: after.accountId, value: after }]);
     await waitFor(async () => (await processed([after.changeId])).length === 1, { description: 'the change after the rollback applied' });
     expect(await alertVersions(after.accountId)).toEqual([

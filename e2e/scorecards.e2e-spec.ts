@@ -108,6 +108,9 @@ describe('scorecards as versioned data, changed at run time', () => {
     // replica has read the activation yet (it waits for it).
     const asked = await api('POST', '/v1/admin/rescores');
     expect([asked.status, asked.body['scorecardVersion'], asked.body['finishedAt']]).toEqual([202, 'cs-e2e-2', null]);
+    // Not before the version's switch point: an account re-scored earlier would go back to the old
+    // version at its next event (evaluated at that event's time).
+    expect(Date.parse(asked.body['asOf'] as string)).toBeGreaterThanOrEqual(Date.parse(activated.body['effectiveFrom'] as string));
     await waitFor(async () => (await inForce()) === 'cs-e2e-2', { description: 'scoring to read the activation from bellwether.config-activations.v1' });
     const underNew = await scoreNewAccount(2);
     expect(underNew.scorecardVersion).toBe('cs-e2e-2');

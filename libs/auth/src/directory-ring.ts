@@ -37,6 +37,11 @@ export class DirectoryRing implements TeamDirectory, CsmAddresses {
     return this.reader.isReady;
   }
 
+  /** Resolves once everything the topic held at start has been read (see `CompactedTopicReader.caughtUp`). */
+  get caughtUp(): Promise<void> {
+    return this.reader.caughtUp;
+  }
+
   get size(): number {
     return this.state.size;
   }

@@ -19,6 +19,8 @@ export interface TeamDirectory {
 export interface CsmAddresses {
   /** The CSM's address; null when the directory has no such CSM, or one without an address. */
   emailOfCsm(csmId: string): string | null;
+  /** Resolves once the addresses the directory held at start are known (a reader's catch-up). */
+  readonly caughtUp: Promise<void>;
 }
 
 const NO_CSMS: ReadonlySet<string> = new Set();
@@ -55,6 +57,9 @@ export class DirectoryState implements TeamDirectory, CsmAddresses {
     const entry = this.entries.get(`csm:${csmId}`);
     return entry && !entry.deleted ? entry.team : null;
   }
+
+  /** A state in hand holds what was applied to it: caught up. */
+  readonly caughtUp: Promise<void> = Promise.resolve();
 
   emailOfCsm(csmId: string): string | null {
     const entry = this.entries.get(`csm:${csmId}`);

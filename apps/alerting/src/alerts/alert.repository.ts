@@ -98,8 +98,14 @@ export class AlertRepository {
     return new Set(rows.map((row) => row.change_id));
   }
 
-  /** The newest score change event time processed on each partition of the scores topic (ISO-8601), for `activationPoint`. */
+  /**
+   * The newest score change event time processed on each partition of the scores topic
+   * (ISO-8601), for `activationPoint`. Takes the table in SHARE mode until the caller's transaction
+   * ends: waits for batches that have claimed (moved their row) to commit, and holds new claims
+   * back meanwhile, so no batch decided with the old rule set lands after the point read.
+   */
   async changeWatermarks(manager: EntityManager): Promise<string[]> {
+    await manager.query('LOCK TABLE alerting.change_watermarks IN SHARE MODE');
     const rows = (await manager.query('SELECT watermark FROM alerting.change_watermarks')) as { watermark: Date }[];
     return rows.map((row) => row.watermark.toISOString());
   }

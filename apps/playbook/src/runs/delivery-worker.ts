@@ -43,16 +43,18 @@ export function emailChannel(env: Pick<PlaybookEnv, 'SMTP_URL' | 'EMAIL_WEBHOOK_
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly worker: WebhookDeliveryWorker<PlaybookDelivery>;
   private readonly smtp: SmtpSender | null;
+  private stopped = false;
+  private started = false;
 
   constructor(
     repository: DeliveryRepository,
     runner: PlaybookRunner,
-    @Inject(DirectoryRing) directory: CsmAddresses,
+    @Inject(DirectoryRing) private readonly directory: CsmAddresses,
     relay: OutboxRelay,
     env: PlaybookEnv,
     clock: Clock,
     @Inject(APP_LOGGER) logger: AppLogger,
-    playbooks: PlaybookSource,
+    private readonly playbooks: PlaybookSource,
   ) {
     const retry = retryConfig(env);
     const emails = emailChannel(env);
@@ -108,11 +110,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     if (env.SMTP_URL && env.EMAIL_WEBHOOK_URL) logger.info({ smtp: describeSmtpUrl(env.SMTP_URL) }, 'SMTP_URL and EMAIL_WEBHOOK_URL are both set: email steps go by SMTP');
   }
 
+  /** Whether deliveries are being claimed and sent (after `onApplicationBootstrap`, once the directory and the playbook sets are read). */
+  get delivering(): boolean {
+    return this.started;
+  }
+
+  /**
+   * Starts delivering once the directory (recipients) and the playbook sets this replica knows
+   * (templates) are read: an email planned before would go to EMAIL_FALLBACK_TO instead of its
+   * CSM, or, without a fallback or its set's template, be refused for good. Returns at once.
+   */
   onApplicationBootstrap(): void {
-    this.worker.start();
+    void Promise.all([this.directory.caughtUp, this.playbooks.caughtUp]).then(() => {
+      if (this.stopped) return;
+      this.worker.start();
+      this.started = true;
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     await this.worker.stop();
     this.smtp?.close();
   }

@@ -44,8 +44,13 @@ export class RunRepository {
     return new Set(rows.map((row) => row.message_id));
   }
 
-  /** The newest trigger event time processed on each topic partition (ISO-8601), for `activationPoint`. */
+  /**
+   * The newest trigger event time processed on each topic partition (ISO-8601), for
+   * `activationPoint`. Takes the table in SHARE mode until the caller's transaction ends: waits for
+   * batches that have claimed (moved their row) to commit, and holds new claims back meanwhile.
+   */
   async triggerWatermarks(manager: EntityManager): Promise<string[]> {
+    await manager.query('LOCK TABLE playbook.trigger_watermarks IN SHARE MODE');
     const rows = (await manager.query('SELECT watermark FROM playbook.trigger_watermarks')) as { watermark: Date }[];
     return rows.map((row) => row.watermark.toISOString());
   }

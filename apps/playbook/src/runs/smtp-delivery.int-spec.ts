@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { register } from 'prom-client';
-import { DirectoryState } from '@bellwether/auth';
+import { type CsmAddresses, DirectoryState } from '@bellwether/auth';
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { createLogger, createServiceDataSource, deliveryMessageId, migrate, OutboxRelay, WallClock } from '@bellwether/platform';
 import { builtInPlaybooks, type PlaybookDefinition } from '@bellwether/playbook-domain';
@@ -91,7 +91,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
     await dataSource.destroy();
   });
 
-  function startWorker(overrides: Partial<PlaybookEnv> = {}, definitions: readonly PlaybookDefinition[] = [riskReview]): void {
+  function startWorker(overrides: Partial<PlaybookEnv> = {}, definitions: readonly PlaybookDefinition[] = [riskReview], addresses: CsmAddresses = directory): void {
     const env = Object.assign(new PlaybookEnv(), {
       SMTP_URL: smtpUrl,
       EMAIL_FROM: FROM,
@@ -101,7 +101,7 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
       DELIVERY_BACKOFF_MAX_MS: 100,
       ...overrides,
     });
-    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), directory, relay, env, new WallClock(), logger, fixedPlaybooks(definitions));
+    worker = new DeliveryWorker(new DeliveryRepository(dataSource), new PlaybookRunner(fixedPlaybooks(definitions), new RunRepository()), addresses, relay, env, new WallClock(), logger, fixedPlaybooks(definitions));
     worker.onApplicationBootstrap();
   }
 
@@ -180,6 +180,18 @@ describe('DeliveryWorker by SMTP, on real Postgres with a real SMTP server', () 
     };
     expect(to('initech:')).toEqual([['ana@acme.example'], ['ana@acme.example']]);
     expect(to('umbrella:')).toEqual([[FALLBACK], [FALLBACK]]);
+  });
+
+  it('starts no delivery before the directory is read (after a restart): the due email then goes to its CSM, not the fallback', async () => {
+    let read: () => void = () => undefined;
+    const reading = Object.assign(new DirectoryState(), { caughtUp: new Promise<void>((resolve) => (read = resolve)) });
+    const deliveryId = await emailStep('run_cy', 'hooli', { csmId: 'cy' });
+    startWorker({}, [riskReview], reading);
+    expect(worker?.delivering).toBe(false);
+    reading.apply({ schemaVersion: 1, kind: 'csm', id: 'cy', team: null, managers: [], email: 'cy@acme.example', deleted: false, updatedAt: '2026-03-01T10:00:00.000Z' });
+    read();
+    await waitFor(async () => (await delivery(deliveryId))?.status === 'delivered', { timeoutMs: 10_000, description: 'the email delivered once the directory is read' });
+    expect(received.map((entry) => entry.envelopeTo)).toEqual([['cy@acme.example']]);
   });
 
   it("sends the built-in email of a run the consumer started, with the score change's churn risk, reasons and owner", async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, ConfigVersionStore, HealthRegistry, IntervalWorker, loggableMessage, RequestRejected, Transactions } from '@bellwether/platform';
+import { AdminAuditLog, APP_LOGGER, type AppLogger, Clock, type ConfigVersion, ConfigVersionStore, HealthRegistry, IntervalWorker, loggableMessage, RequestRejected, Transactions } from '@bellwether/platform';
 import { BEFORE_ANY_EVENT } from '@bellwether/contracts';
 import { rescoreAccounts } from '@bellwether/scoring-domain';
 import type { EntityManager } from 'typeorm';
@@ -62,13 +62,19 @@ export class Rescorer implements OnApplicationBootstrap, OnApplicationShutdown {
   async request(actorKeyId: string): Promise<Rescore> {
     await this.scorecards.caughtUp;
     const requested = await this.transactions.run(async (manager) => {
-      // Before the first watermark, each account's own evaluation time (never the wall clock: in
-      // event mode that would age every account to today).
-      const asOf = (await this.watermarks.readWatermark(manager)).watermark ?? BEFORE_ANY_EVENT;
       // The version active in the database, not this replica's view: an activation committed a
       // moment ago may not have reached this replica's reader yet.
-      const scorecardVersion = await this.activeVersion(manager);
-      if (scorecardVersion === null) throw new RequestRejected(409, [{ path: '', message: 'no scorecard is active yet' }]);
+      const active = await this.activeVersion(manager);
+      if (active === null) throw new RequestRejected(409, [{ path: '', message: 'no scorecard is active yet' }]);
+      const scorecardVersion = active.version;
+      // As of the pipeline watermark, but never before the version's switch point: an account on a
+      // partition behind it, re-scored with the new version at the watermark, would go back to the
+      // old one at its next event (evaluated at that event's time). Before the first watermark and
+      // activation, each account's own evaluation time (never the wall clock: in event mode that
+      // would age every account to today).
+      const watermark = (await this.watermarks.readWatermark(manager)).watermark ?? BEFORE_ANY_EVENT;
+      const switchPoint = active.effectiveFrom ?? BEFORE_ANY_EVENT;
+      const asOf = switchPoint > watermark ? switchPoint : watermark;
       const rescore = await this.rescores.create(manager, { scorecardVersion, asOf, requestedBy: actorKeyId, requestedAt: this.clock.nowIso() });
       await this.audits.record(manager, { actorKeyId, action: 'rescore.request', subject: `rescore:${rescore.id}`, before: null, after: rescore });
       return rescore;
@@ -97,8 +103,8 @@ export class Rescorer implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /** The scorecard version active in the database (checked on every chunk: the database, not a replica's reader, says what is active). */
-  private async activeVersion(manager: EntityManager): Promise<string | null> {
-    return (await this.versions.list('scorecard', manager)).find((version) => version.status === 'active')?.version ?? null;
+  private async activeVersion(manager: EntityManager): Promise<ConfigVersion | null> {
+    return (await this.versions.list('scorecard', manager)).find((version) => version.status === 'active') ?? null;
   }
 
   /** One chunk of the oldest unfinished re-score; returns how many accounts it did (0: nothing to do now). Exposed for tests. */
@@ -106,7 +112,7 @@ export class Rescorer implements OnApplicationBootstrap, OnApplicationShutdown {
     const outcome = await this.transactions.run(async (manager) => {
       const rescore = await this.rescores.lockNextUnfinished(manager);
       if (!rescore) return null;
-      const active = await this.activeVersion(manager);
+      const active = (await this.activeVersion(manager))?.version ?? null;
       if (active !== rescore.scorecardVersion) {
         // Another version is active by now: applying the one asked for would undo it.
         await this.rescores.saveProgress(manager, rescore.id, { cursor: null, accounts: 0, changes: 0, finishedAt: this.clock.nowIso() });

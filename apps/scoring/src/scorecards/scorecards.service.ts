@@ -39,7 +39,7 @@ export class ScorecardsService extends ConfigVersionAdmin<Scorecard> implements 
         base,
         parse: parseScorecard,
         // After the newest event time any partition scored, never before the pipeline watermark.
-        effectiveFrom: async (manager) => activationPoint((await watermarks.readWatermark(manager)).watermark, (await watermarks.partitionWatermarks(manager)).values()),
+        effectiveFrom: async (manager) => activationPoint((await watermarks.readWatermark(manager)).watermark, (await watermarks.settledPartitionWatermarks(manager)).values()),
         inForce: () => activations.timeline().latest.version,
       },
     );

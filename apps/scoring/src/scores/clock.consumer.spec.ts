@@ -27,6 +27,7 @@ function harness(clockMode: 'wall' | 'event', nowMs: number) {
   const watermarks = fake<WatermarkRepository>({
     readWatermark: unused,
     partitionWatermarks: unused,
+    settledPartitionWatermarks: unused,
     advanceWatermark: unused,
     advanceClockTick: async (tx, to) => void calls.push(['advanceClockTick', tx === manager, to]),
     saveRollProgress: unused,

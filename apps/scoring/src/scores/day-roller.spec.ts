@@ -58,6 +58,7 @@ function harness(setup: { locked?: boolean; progress?: Partial<WatermarkRow>; ch
       return to;
     },
     advanceClockTick: unused,
+    settledPartitionWatermarks: unused,
     saveRollProgress: async (tx, saved) => void calls.push(['saveRollProgress', inTransaction && tx === manager, saved]),
   });
   const accounts = fake<AccountStateRepository>({

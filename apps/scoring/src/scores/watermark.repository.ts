@@ -43,6 +43,16 @@ export class WatermarkRepository {
     return new Map(rows.map((row) => [row.partition, row.watermark.toISOString()]));
   }
 
+  /**
+   * `partitionWatermarks` for a configuration activation (`activationPoint`): takes the table in
+   * SHARE mode until the caller's transaction ends, so it waits for batches that have written
+   * their partition's watermark to commit, and holds new writes back meanwhile.
+   */
+  async settledPartitionWatermarks(manager: EntityManager): Promise<Map<number, string>> {
+    await manager.query('LOCK TABLE scoring.partition_watermarks IN SHARE MODE');
+    return this.partitionWatermarks(manager);
+  }
+
   /** Moves the pipeline watermark forward only; returns the new value when it moved, else null. */
   async advanceWatermark(manager: EntityManager, to: string): Promise<string | null> {
     const rows = (await manager.query(

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type ConfigActivationRecord, Topics, validateConfigActivationRecord } from '@bellwether/contracts';
-import { CompactedTopicReader, decoderFrom, KafkaConnection } from '@bellwether/kafka';
-import { APP_LOGGER, type AppLogger, ConfigVersionStore, HealthRegistry } from '@bellwether/platform';
-import { type PlaybookDefinition, type PlaybookSet, type PlaybookTimeline, playbookTimelineOf, validatePlaybookSet } from '@bellwether/playbook-domain';
+import { KafkaConnection } from '@bellwether/kafka';
+import { APP_LOGGER, type AppLogger, ConfigActivationsReader, ConfigVersionStore, HealthRegistry } from '@bellwether/platform';
+import { formatValidationError, type PlaybookDefinition, type PlaybookSet, type PlaybookTimeline, playbookTimelineOf, validatePlaybookSet } from '@bellwether/playbook-domain';
 import { PLAYBOOK_BASE } from '../runs/playbook-definitions';
 
 /** The configuration kind of the playbook sets (`config_versions.kind`, the activation record's key). */
@@ -33,7 +32,7 @@ export function fixedPlaybooks(playbooks: PlaybookSet | readonly PlaybookDefinit
 /**
  * The sets of playbooks in force over event time on this replica (issue 18 §1): the PLAYBOOKS_DIR
  * (or built-in) set before any activation, then every `playbooks` activation read from the
- * compacted `bellwether.config-activations.v1` (a `CompactedTopicReader` from the beginning). Every
+ * compacted `bellwether.config-activations.v1` (libs/platform's `ConfigActivationsReader`). Every
  * replica reads the same records in the same order, so each starts a trigger's runs with the same
  * set. The stored versions are read at start too, so a run started by a set the topic no longer
  * holds (compaction) still finds its definition. Not ready (readiness `playbooks`), and `caughtUp`
@@ -41,32 +40,38 @@ export function fixedPlaybooks(playbooks: PlaybookSet | readonly PlaybookDefinit
  */
 @Injectable()
 export class PlaybookActivations extends PlaybookSource implements OnApplicationBootstrap, OnApplicationShutdown {
-  private current: PlaybookTimeline;
   private stored: readonly PlaybookSet[] = [];
-  private readonly reader: CompactedTopicReader<ConfigActivationRecord, true>;
-  private refused = 0;
+  private readonly reader: ConfigActivationsReader<PlaybookSet, PlaybookTimeline>;
 
   constructor(
     kafka: KafkaConnection,
     @Inject(PLAYBOOK_BASE) private readonly base: PlaybookSet,
     private readonly versions: ConfigVersionStore,
-    private readonly health: HealthRegistry,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    health: HealthRegistry,
+    @Inject(APP_LOGGER) logger: AppLogger,
   ) {
     super();
-    this.current = playbookTimelineOf(base);
-    this.reader = new CompactedTopicReader(kafka, { topic: Topics.configActivations, decode: decoderFrom(validateConfigActivationRecord), apply: (record) => this.apply(record) });
+    this.reader = new ConfigActivationsReader(
+      kafka,
+      {
+        kind: PLAYBOOKS_KIND,
+        parse: parsePlaybookSet,
+        initial: playbookTimelineOf(base),
+        add: (timeline, activation) => timeline.with(activation),
+        latestVersion: (timeline) => timeline.latest.version,
+        check: 'playbooks',
+        versionOf: (set) => set.version,
+      },
+      health,
+      logger,
+    );
   }
 
   /** After every module's init: the Kafka module has created the topics, the migrations have run. */
   async onApplicationBootstrap(): Promise<void> {
-    this.health.register('playbooks', () =>
-      this.reader.isReady ? { ok: true, detail: `in force: ${this.current.latest.version}` } : { ok: false, detail: `still reading ${Topics.configActivations}` },
-    );
-    this.health.registerLiveness('playbooks', () => this.reader.liveness());
     this.stored = (await this.versions.list(PLAYBOOKS_KIND)).flatMap((version) => {
-      const validated = validatePlaybookSet(version.body);
-      return validated.ok ? [validated.set] : [];
+      const parsed = parsePlaybookSet(version.body);
+      return parsed.ok ? [parsed.config] : [];
     });
     await this.reader.start();
   }
@@ -76,11 +81,11 @@ export class PlaybookActivations extends PlaybookSource implements OnApplication
   }
 
   timeline(): PlaybookTimeline {
-    return this.current;
+    return this.reader.timeline();
   }
 
   known(): readonly PlaybookSet[] {
-    return [...this.current.activations.map((activation) => activation.config).reverse(), ...this.stored, this.base];
+    return [...this.reader.timeline().activations.map((activation) => activation.config).reverse(), ...this.stored, this.base];
   }
 
   get caughtUp(): Promise<void> {
@@ -89,22 +94,12 @@ export class PlaybookActivations extends PlaybookSource implements OnApplication
 
   /** Activation records whose body is not a valid set of playbooks (skipped; counted here and logged). */
   get refusedRecords(): number {
-    return this.refused + this.reader.rejectedRecords;
+    return this.reader.refusedRecords;
   }
+}
 
-  private apply(record: ConfigActivationRecord): true | null {
-    if (record.kind !== PLAYBOOKS_KIND) return null;
-    const validated = validatePlaybookSet(record.body);
-    if (!validated.ok || validated.set.version !== record.version) {
-      // Validated before it was stored; a record that fails here was written by something else.
-      this.refused += 1;
-      this.logger.warn({ version: record.version, problems: validated.ok ? ['version: differs from the record'] : validated.errors }, 'playbooks activation skipped: its body is not a valid set of playbooks');
-      return null;
-    }
-    const next = this.current.with({ effectiveFrom: record.effectiveFrom, activatedAt: record.activatedAt, version: record.version, config: validated.set });
-    if (next === null) return null;
-    this.current = next;
-    this.logger.info({ version: record.version, effectiveFrom: record.effectiveFrom }, 'playbooks activation read');
-    return true;
-  }
+/** A set of playbooks from a stored body or an activation record (`validatePlaybookSet`), each problem as `path: message`. */
+export function parsePlaybookSet(body: unknown): { readonly ok: true; readonly config: PlaybookSet } | { readonly ok: false; readonly problems: readonly string[] } {
+  const validated = validatePlaybookSet(body);
+  return validated.ok ? { ok: true, config: validated.set } : { ok: false, problems: validated.errors.map(formatValidationError) };
 }

@@ -20,8 +20,10 @@ export interface ConfigActivationsOptions<T, Timeline> {
   readonly add: (timeline: Timeline, activation: ConfigTimelineActivation<T>) => Timeline | null;
   /** The version in force from now on (for readiness). */
   readonly latestVersion: (timeline: Timeline) => string;
-  /** Name of the readiness and liveness checks (`scorecards`, `rule-sets`). */
+  /** Name of the readiness and liveness checks (`scorecards`, `rule-sets`, `playbooks`). */
   readonly check: string;
+  /** When given, a record whose body names another version than the record's is refused too. */
+  readonly versionOf?: (config: T) => string;
 }
 
 /**
@@ -32,7 +34,8 @@ export interface ConfigActivationsOptions<T, Timeline> {
  * each evaluates an event time with the same version. Records of other kinds are skipped; one
  * whose body `parse` refuses (not written by the admin API) is skipped, counted and logged. Not
  * ready (readiness `check`), and `caughtUp` not resolved, before it has read what the topic held
- * at `start`. Scoring's `ScorecardActivations` and alerting's `RuleSetActivations` wrap one.
+ * at `start`. Scoring's `ScorecardActivations`, alerting's `RuleSetActivations` and playbook's
+ * `PlaybookActivations` wrap one.
  */
 export class ConfigActivationsReader<T, Timeline> {
   private current: Timeline;
@@ -80,10 +83,11 @@ export class ConfigActivationsReader<T, Timeline> {
   private apply(record: ConfigActivationRecord): true | null {
     if (record.kind !== this.options.kind) return null;
     const parsed = this.options.parse(record.body);
-    if (!parsed.ok) {
+    const problems = !parsed.ok ? parsed.problems : this.options.versionOf && this.options.versionOf(parsed.config) !== record.version ? ['version: differs from the record'] : [];
+    if (!parsed.ok || problems.length > 0) {
       // Validated before it was stored; a record that fails here was written by something else.
       this.refused += 1;
-      this.logger.warn({ kind: record.kind, version: record.version, problems: parsed.problems }, 'configuration activation skipped: its body is not valid');
+      this.logger.warn({ kind: record.kind, version: record.version, problems }, 'configuration activation skipped: its body is not valid');
       return null;
     }
     const next = this.options.add(this.current, { effectiveFrom: record.effectiveFrom, activatedAt: record.activatedAt, version: record.version, config: parsed.config });

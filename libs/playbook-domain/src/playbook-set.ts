@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ConfigTimeline } from '@bellwether/contracts';
 import { emailTemplatesFor } from './email-template';
 import type { PlaybookDefinition } from './playbook.types';
@@ -83,6 +84,26 @@ export function missingEmailTemplates(playbook: PlaybookDefinition): ValidationE
         : [],
     ),
   );
+}
+
+/**
+ * The playbooks of `set` that another stored set (`stored`: each version id and its stored body)
+ * holds under the same `(id, version)` with other content, as errors at `playbooks.<i>.version`: a
+ * playbook version is one definition across all sets (a run's `playbookVersion` names it), so a
+ * changed playbook needs a new version. Stored bodies that are not valid sets, and `set`'s own
+ * version, are ignored. Pure.
+ */
+export function redefinedPlaybooks(set: PlaybookSet, stored: readonly { readonly version: string; readonly body: unknown }[]): ValidationError[] {
+  const definitions = stored
+    .filter((version) => version.version !== set.version)
+    .flatMap((version) => {
+      const validated = validatePlaybookSet(version.body);
+      return validated.ok ? validated.set.playbooks.map((playbook) => ({ set: version.version, playbook })) : [];
+    });
+  return set.playbooks.flatMap((playbook, i) => {
+    const other = definitions.find((candidate) => candidate.playbook.id === playbook.id && candidate.playbook.version === playbook.version && !isDeepStrictEqual(candidate.playbook, playbook));
+    return other ? [{ path: `playbooks.${i}.version`, message: `playbook ${playbook.id} v${playbook.version} is defined otherwise in stored version ${other.set}: give a changed playbook a new version` }] : [];
+  });
 }
 
 /**

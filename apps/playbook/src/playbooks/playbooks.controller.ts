@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { actorOf, ApiKeyGuard, RateLimitClass, RateLimitGuard, RequireScope, type AuthenticatedRequest } from '@bellwether/auth';
-import { AdminAuditLog, type ConfigVersion, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
+import { AdminAuditLog, type ConfigVersion, type ConfigVersionList, requestSchemas, type StoredAuditEntry, ValidBody, ValidParams, ValidQuery } from '@bellwether/platform';
 import type { PlaybookSet } from '@bellwether/playbook-domain';
 import { auditQuerySchema, playbookSetBodySchema, versionParams, type AuditQuery } from './playbooks.dto';
-import { type PlaybookSetList, PlaybooksService } from './playbooks.service';
+import { PlaybooksService } from './playbooks.service';
 
 const noQuery = requestSchemas.nothing;
 
@@ -19,7 +19,7 @@ export class PlaybooksController {
   constructor(private readonly playbooks: PlaybooksService) {}
 
   @Get()
-  list(@ValidQuery(noQuery) _query: object): Promise<PlaybookSetList> {
+  list(@ValidQuery(noQuery) _query: object): Promise<ConfigVersionList> {
     return this.playbooks.list();
   }
 

@@ -60,6 +60,12 @@ export interface ConfigVersionAdminOptions<T extends { readonly version: string 
   readonly effectiveFrom: (manager: EntityManager) => Promise<string>;
   /** The version this replica has in force from now on (its activation reader's newest). */
   readonly inForce: () => string;
+  /**
+   * When given, what in a configuration contradicts the versions stored (each of them, its id and
+   * body): a create is then refused with 409 naming them (checked under the kind's lock), and a
+   * base that has any is logged at start. Playbook sets: a playbook `(id, version)` redefined.
+   */
+  readonly conflicts?: (config: T, stored: readonly ConfigVersion[]) => RequestProblem[];
 }
 
 /**
@@ -97,6 +103,8 @@ export class ConfigVersionAdmin<T extends { readonly version: string }> {
       else if (!isDeepStrictEqual(await this.stored(manager, base.version).then((version) => version?.body), JSON.parse(JSON.stringify(base)))) {
         this.ports.logger.warn({ kind, version: base.version }, `${this.options.fileVariable} names a stored version with another body: the stored one is kept (versions are immutable); give the file a new version`);
       }
+      const conflicts = this.options.conflicts?.(base, await this.ports.versions.list(kind, manager)) ?? [];
+      if (conflicts.length > 0) this.ports.logger.warn({ kind, version: base.version, conflicts }, `${this.options.fileVariable} contradicts a stored version (see conflicts): the stored ones are kept`);
       if ((await this.ports.versions.activations(manager, kind)).length > 0) return;
       const activated = await this.ports.versions.activate(
         manager,
@@ -131,8 +139,14 @@ export class ConfigVersionAdmin<T extends { readonly version: string }> {
   /** Stores a valid body as a draft; 409 when its version exists (the base is stored at start). */
   async create(actorKeyId: string, body: unknown): Promise<ConfigVersion> {
     const { kind, noun } = this.options;
-    const { version } = this.validate(body);
+    const config = this.validate(body);
+    const { version } = config;
     return this.ports.transactions.run(async (manager) => {
+      if (this.options.conflicts) {
+        await this.ports.versions.lockKind(manager, kind);
+        const conflicts = this.options.conflicts(config, await this.ports.versions.list(kind, manager));
+        if (conflicts.length > 0) throw new RequestRejected(409, conflicts);
+      }
       const created = await this.ports.versions.insertDraft(manager, { kind, version, body, createdBy: actorKeyId, createdAt: this.ports.clock.nowIso() });
       if (!created) throw new RequestRejected(409, [{ path: 'version', message: `${noun} version ${version} exists already: versions are immutable, name a new one` }]);
       await this.ports.audits.record(manager, { actorKeyId, action: `${kind}.create`, subject: `${kind}:${version}`, before: null, after: created });

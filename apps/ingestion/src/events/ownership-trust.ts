@@ -37,28 +37,14 @@ export interface OwnershipFiltering {
  */
 export function withoutUntrustedOwnership(events: readonly NativeEvent[], trusted: boolean, indexOf: (position: number) => number | undefined = (position) => position): OwnershipFiltering {
   if (trusted) return withoutUnusableEconomics(events, indexOf);
-  const ignored: RequestProblem[] = [];
-  const filtered = events.map((event, position) => {
-    const carrier = attributeCarriers.get(event.type);
-    const properties = event.properties;
-    if (!carrier || !properties) return event;
-    const source = carrier === 'properties' ? properties : objectOf(properties['traits']);
-    if (!source) return event;
-    const dropped = trustedOnlyAttributes.filter((name) => name in source);
-    if (dropped.length === 0) return event;
-    const index = indexOf(position);
-    const prefix = carrier === 'properties' ? 'properties' : 'properties.traits';
-    for (const name of dropped) {
-      ignored.push({
-        ...(index !== undefined ? { index } : {}),
-        path: `${prefix}.${name}`,
-        message: `ignored on event ${event.id}: ${(ownershipAttributes as readonly string[]).includes(name) ? 'ownership (csmId, team, tier)' : 'account economics (cacUsd, grossMarginPct)'} may only be set by the admin API or a key with the accounts:write scope`,
-      });
-    }
-    const kept = withoutKeys(source, dropped);
-    return { ...event, properties: carrier === 'properties' ? kept : { ...properties, traits: kept } };
-  });
-  return { events: filtered, ignored };
+  return withoutAttributes(events, indexOf, (source) =>
+    trustedOnlyAttributes
+      .filter((name) => name in source)
+      .map((name) => ({
+        name,
+        why: `${(ownershipAttributes as readonly string[]).includes(name) ? 'ownership (csmId, team, tier)' : 'account economics (cacUsd, grossMarginPct)'} may only be set by the admin API or a key with the accounts:write scope`,
+      })),
+  );
 }
 
 /** What a trusted economics value must be, per attribute (`accountEconomicsSchemas`). */
@@ -77,6 +63,31 @@ const economicsExpectations: Readonly<Record<(typeof accountEconomicsAttributes)
  * event and its other attributes are accepted as they are. Pure.
  */
 function withoutUnusableEconomics(events: readonly NativeEvent[], indexOf: (position: number) => number | undefined): OwnershipFiltering {
+  return withoutAttributes(events, indexOf, (source, carrier) => {
+    const usable = carrier === 'traits' ? accountEconomicsOf(source) : {};
+    return accountEconomicsAttributes
+      .filter((name) => Object.hasOwn(source, name) && !Object.hasOwn(usable, name))
+      .map((name) => ({
+        name,
+        why:
+          carrier === 'properties'
+            ? `account economics are account traits, not subscription properties; send ${name} with account.updated (a Segment group or identify call) or PATCH /v1/admin/accounts/{id}`
+            : `${name} must be ${economicsExpectations[name]}`,
+      }));
+  });
+}
+
+/**
+ * The walk both filters share: for each event whose type carries account attributes
+ * (`attributeCarriers`), the attributes `drop` names are removed from its properties or traits,
+ * each reported as `{index?, path, message: "ignored on event <id>: <why>"}`. Events with nothing
+ * to drop are kept as they are (the same object). Pure.
+ */
+function withoutAttributes(
+  events: readonly NativeEvent[],
+  indexOf: (position: number) => number | undefined,
+  drop: (source: JsonObject, carrier: 'properties' | 'traits') => readonly { readonly name: string; readonly why: string }[],
+): OwnershipFiltering {
   const ignored: RequestProblem[] = [];
   const filtered = events.map((event, position) => {
     const carrier = attributeCarriers.get(event.type);
@@ -84,23 +95,14 @@ function withoutUnusableEconomics(events: readonly NativeEvent[], indexOf: (posi
     if (!carrier || !properties) return event;
     const source = carrier === 'properties' ? properties : objectOf(properties['traits']);
     if (!source) return event;
-    const present = accountEconomicsAttributes.filter((name) => Object.hasOwn(source, name));
-    if (present.length === 0) return event;
-    const usable = carrier === 'traits' ? accountEconomicsOf(source) : {};
-    const dropped = present.filter((name) => !Object.hasOwn(usable, name));
+    const dropped = drop(source, carrier);
     if (dropped.length === 0) return event;
     const index = indexOf(position);
-    for (const name of dropped) {
-      ignored.push({
-        ...(index !== undefined ? { index } : {}),
-        path: carrier === 'properties' ? `properties.${name}` : `properties.traits.${name}`,
-        message:
-          carrier === 'properties'
-            ? `ignored on event ${event.id}: account economics are account traits, not subscription properties; send ${name} with account.updated (a Segment group or identify call) or PATCH /v1/admin/accounts/{id}`
-            : `ignored on event ${event.id}: ${name} must be ${economicsExpectations[name]}`,
-      });
+    const prefix = carrier === 'properties' ? 'properties' : 'properties.traits';
+    for (const { name, why } of dropped) {
+      ignored.push({ ...(index !== undefined ? { index } : {}), path: `${prefix}.${name}`, message: `ignored on event ${event.id}: ${why}` });
     }
-    const kept = withoutKeys(source, dropped);
+    const kept = withoutKeys(source, dropped.map(({ name }) => name));
     return { ...event, properties: carrier === 'properties' ? kept : { ...properties, traits: kept } };
   });
   return { events: filtered, ignored };

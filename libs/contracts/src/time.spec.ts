@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isIsoInstant } from './time';
+import { isIsoInstant, newestInstant } from './time';
 
 /** What the check stands for: `Date` turns the text back into itself. */
 function roundTrips(text: string): boolean {
@@ -40,5 +40,13 @@ describe('isIsoInstant', () => {
       }),
       { seed: 17, numRuns: 20_000 },
     );
+  });
+});
+
+describe('newestInstant', () => {
+  it('is the newest instant in toISOString form, skipping unparseable ones; null for none', () => {
+    expect(newestInstant(['2026-03-01T10:00:00Z', 'not a time', '2026-03-01T11:00:00.000+01:00', '2026-02-28T23:00:00.000Z'])).toBe('2026-03-01T10:00:00.000Z');
+    expect(newestInstant(['nope'])).toBeNull();
+    expect(newestInstant([])).toBeNull();
   });
 });

@@ -33,6 +33,16 @@ export function dayEnd(day: number): string {
   return new Date((day + 1) * DAY_MS - 1).toISOString();
 }
 
+/** The newest of ISO-8601 instants, in `toISOString()` form; null for none, or only unparseable ones. */
+export function newestInstant(times: Iterable<string>): string | null {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const time of times) {
+    const ms = Date.parse(time);
+    if (ms > newest) newest = ms;
+  }
+  return Number.isFinite(newest) ? new Date(newest).toISOString() : null;
+}
+
 /** The week (⌊epoch day / 7⌋) a day number belongs to: the unit of the per-user activity counts. */
 export function weekOf(day: number): number {
   return Math.floor(day / 7);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Counter } from 'prom-client';
-import type { AlertCategory, AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged } from '@bellwether/contracts';
+import { type AlertCategory, type AlertLifecycleEvent, type IncidentLifecycleEvent, newestInstant, type ScoreChanged } from '@bellwether/contracts';
 import {
   alertIdFor,
   applyHysteresis,
@@ -92,7 +92,7 @@ export class AlertApplicationService {
    */
   async applyBatch(batch: readonly ScoreChanged[], partition?: number): Promise<number> {
     const timeline = this.ruleSets.timeline();
-    const newest = newestEventTime(batch);
+    const newest = newestInstant(batch.map((change) => change.eventTime));
     return this.dataSource.transaction(async (manager) => {
       const fresh = await this.alerts.claimChanges(
         manager,
@@ -246,14 +246,4 @@ export class AlertApplicationService {
     });
     return { alerts: stamped, incidents };
   }
-}
-
-/** The newest `eventTime` of a batch (ISO-8601), or null for none or only unparseable ones. */
-function newestEventTime(batch: readonly ScoreChanged[]): string | null {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const change of batch) {
-    const ms = Date.parse(change.eventTime);
-    if (ms > newest) newest = ms;
-  }
-  return Number.isFinite(newest) ? new Date(newest).toISOString() : null;
 }

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
+import { newestInstant, Topics, type AlertLifecycleEvent, type IncidentLifecycleEvent, type ScoreChanged, type TelemetryEvent } from '@bellwether/contracts';
 import type { BatchResults, DecodedBatch } from '@bellwether/kafka';
 import { OutboxRelay, SERVICE_DATA_SOURCE } from '@bellwether/platform';
 import { KpiReadModelRepository } from '../kpis/kpi-read-model.repository';
@@ -81,7 +81,7 @@ export class PlaybookConsumer {
     const fresh = await this.runner.claim(
       manager,
       batch.records.map((record) => messageId(record.value)),
-      { topic: batch.topic, partition: batch.partition, eventTime: newestTime(batch.records.map((record) => triggerTime(record.value))) },
+      { topic: batch.topic, partition: batch.partition, eventTime: newestInstant(batch.records.map((record) => triggerTime(record.value))) },
     );
     const taken = new Set<string>();
     return batch.records.flatMap(({ value }) => {
@@ -91,14 +91,4 @@ export class PlaybookConsumer {
       return [value];
     });
   }
-}
-
-/** The newest of ISO-8601 times (null for none or only unparseable ones). */
-function newestTime(times: readonly string[]): string | null {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const time of times) {
-    const ms = Date.parse(time);
-    if (ms > newest) newest = ms;
-  }
-  return Number.isFinite(newest) ? new Date(newest).toISOString() : null;
 }

@@ -1,4 +1,4 @@
-import type { AlertLifecycleEvent, IncidentLifecycleEvent, ScoreChanged, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
+import type { AlertLifecycleEvent, ConfigActivationRecord, IncidentLifecycleEvent, ScoreChanged, ScoreSnapshot, TelemetryEvent } from '@bellwether/contracts';
 
 // Builders of the public messages for tests: a valid message with plain defaults, any field
 // overridden. One home, so a new required field is added in one place.
@@ -89,4 +89,9 @@ export function incidentLifecycleEvent(overrides: Partial<IncidentLifecycleEvent
     occurredAt: at,
     ...overrides,
   };
+}
+
+/** A `bellwether.config-activations.v1` record of `kind` activating `version` with `body` from `effectiveFrom` (activated by key id `KEYID`). */
+export function configActivationRecord(kind: ConfigActivationRecord['kind'], version: string, body: Record<string, unknown>, effectiveFrom: string, activatedAt: string): ConfigActivationRecord {
+  return { schemaVersion: 1, kind, version, body, effectiveFrom, activatedAt, activatedBy: 'KEYID' };
 }

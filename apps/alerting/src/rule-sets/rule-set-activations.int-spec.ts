@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type ConfigActivationRecord, Topics, topicSpecs } from '@bellwether/contracts';
+import { Topics, topicSpecs } from '@bellwether/contracts';
 import { defaultRuleSet, type RuleSet } from '@bellwether/alerting-domain';
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { createLogger, HealthRegistry } from '@bellwether/platform';
-import { testEnvironment, waitFor } from '@bellwether/testing';
+import { configActivationRecord, testEnvironment, waitFor } from '@bellwether/testing';
 import { RuleSetActivations } from './rule-set-activations';
 
 // The activation topic as every alerting replica reads it, on the real broker: not ready (and
@@ -11,15 +11,7 @@ import { RuleSetActivations } from './rule-set-activations';
 // activation at its effectiveFrom, with a record whose body is not a rule set skipped and
 // counted, and scoring's scorecard records on the same topic left alone.
 
-const record = (kind: 'rule-set' | 'scorecard', version: string, body: Record<string, unknown>, effectiveFrom: string, activatedAt: string): ConfigActivationRecord => ({
-  schemaVersion: 1,
-  kind,
-  version,
-  body,
-  effectiveFrom,
-  activatedAt,
-  activatedBy: 'KEYID',
-});
+const record = configActivationRecord;
 
 /** The default set with health_dropped's threshold at `dropPoints`. */
 const withDropPoints = (version: string, dropPoints: number): RuleSet => ({

@@ -4,7 +4,7 @@ import { type ConfigActivationRecord, Topics, topicSpecs } from '@bellwether/con
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { ConfigVersionStore, createLogger, createServiceDataSource, HealthRegistry, migrate } from '@bellwether/platform';
 import { builtInPlaybooks, type PlaybookDefinition, type PlaybookSet } from '@bellwether/playbook-domain';
-import { testEnvironment, waitFor } from '@bellwether/testing';
+import { configActivationRecord, testEnvironment, waitFor } from '@bellwether/testing';
 import { PLAYBOOK_SCHEMA, playbookMigrations } from '../migrations';
 import { PlaybookActivations } from './playbook-activations';
 
@@ -16,15 +16,8 @@ import { PlaybookActivations } from './playbook-activations';
 const base: PlaybookSet = { version: 'builtin-it', playbooks: builtInPlaybooks };
 const retitled = (version: number, title: string): PlaybookDefinition[] =>
   builtInPlaybooks.map((playbook) => (playbook.id === 'detractor-closed-loop' ? { ...playbook, version, steps: playbook.steps.map((step) => (step.kind === 'task' && step.id === 'csm-call' ? { ...step, title } : step)) } : playbook));
-const record = (version: string, body: Record<string, unknown>, effectiveFrom: string, activatedAt: string, kind: ConfigActivationRecord['kind'] = 'playbooks'): ConfigActivationRecord => ({
-  schemaVersion: 1,
-  kind,
-  version,
-  body,
-  effectiveFrom,
-  activatedAt,
-  activatedBy: 'KEYID',
-});
+const record = (version: string, body: Record<string, unknown>, effectiveFrom: string, activatedAt: string, kind: ConfigActivationRecord['kind'] = 'playbooks'): ConfigActivationRecord =>
+  configActivationRecord(kind, version, body, effectiveFrom, activatedAt);
 
 describe('PlaybookActivations on a real broker and Postgres', () => {
   const connection = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'it-playbook-activations', namespace: `it-${randomUUID().slice(0, 8)}.` });

@@ -3,22 +3,15 @@ import { type ConfigActivationRecord, Topics, topicSpecs } from '@bellwether/con
 import { KafkaConnection, MessageProducer } from '@bellwether/kafka';
 import { createLogger, HealthRegistry } from '@bellwether/platform';
 import { defaultScorecard } from '@bellwether/scoring-domain';
-import { testEnvironment, waitFor } from '@bellwether/testing';
+import { configActivationRecord, testEnvironment, waitFor } from '@bellwether/testing';
 import { ScorecardActivations } from './scorecard-activations';
 
 // The activation topic as every scoring replica reads it, on the real broker: not ready (and
 // `caughtUp` pending) before the backlog is read; then the timeline holds every valid activation
 // at its effectiveFrom, with a record whose body is not a scorecard skipped and counted.
 
-const record = (version: string, body: Record<string, unknown>, effectiveFrom: string, activatedAt: string): ConfigActivationRecord => ({
-  schemaVersion: 1,
-  kind: 'scorecard',
-  version,
-  body,
-  effectiveFrom,
-  activatedAt,
-  activatedBy: 'KEYID',
-});
+const record = (version: string, body: Record<string, unknown>, effectiveFrom: string, activatedAt: string): ConfigActivationRecord =>
+  configActivationRecord('scorecard', version, body, effectiveFrom, activatedAt);
 
 describe('ScorecardActivations on a real broker', () => {
   const connection = new KafkaConnection({ brokers: testEnvironment.kafkaBrokers.split(','), clientId: 'it-scorecard-activations', namespace: `it-${randomUUID().slice(0, 8)}.` });

@@ -1,3 +1,9 @@
+/**
+ * A configuration version id (scorecards, rule sets, playbook sets): usable in a URL path, and
+ * within the 100 characters of a `bellwether.config-activations.v1` record's `version`.
+ */
+export const CONFIG_VERSION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
 /** A configuration version activated from an event time on (a `bellwether.config-activations.v1` record, its body validated). */
 export interface ConfigTimelineActivation<T> {
   /** ISO-8601 event time from which it is in force (`activationPoint` at activation). */

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigTimeline } from '@bellwether/contracts';
+import { CONFIG_VERSION_ID, ConfigTimeline } from '@bellwether/contracts';
 import { emailTemplatesFor } from './email-template';
 import type { PlaybookDefinition } from './playbook.types';
 import { validatePlaybook, type ValidationError } from './playbook.validator';
@@ -10,13 +10,10 @@ import { validatePlaybook, type ValidationError } from './playbook.validator';
  * once stored); each playbook keeps its own integer `version` (`(id, version)` is one definition).
  */
 export interface PlaybookSet {
-  /** 1-100 letters, digits, dots, colons, dashes or underscores (`PLAYBOOK_SET_VERSION_ID`). */
+  /** 1-100 letters, digits, dots, colons, dashes or underscores (`CONFIG_VERSION_ID`). */
   readonly version: string;
   readonly playbooks: readonly PlaybookDefinition[];
 }
-
-/** A set's version id: usable in a URL path, as scorecard versions are. */
-export const PLAYBOOK_SET_VERSION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export type PlaybookSetValidationResult = { readonly ok: true; readonly set: PlaybookSet } | { readonly ok: false; readonly errors: readonly ValidationError[] };
 
@@ -45,7 +42,7 @@ export function validatePlaybookSet(input: unknown, options: PlaybookSetOptions 
     .map((key) => ({ path: key, message: 'unknown field (allowed: version, playbooks)' }));
   const version = body['version'];
   if (version === undefined) errors.push({ path: 'version', message: 'is required' });
-  else if (typeof version !== 'string' || !PLAYBOOK_SET_VERSION_ID.test(version)) errors.push({ path: 'version', message: 'must be 1-100 letters, digits, dots, colons, dashes or underscores' });
+  else if (typeof version !== 'string' || !CONFIG_VERSION_ID.test(version)) errors.push({ path: 'version', message: 'must be 1-100 letters, digits, dots, colons, dashes or underscores' });
   const list = body['playbooks'];
   const playbooks: PlaybookDefinition[] = [];
   if (list === undefined) errors.push({ path: 'playbooks', message: 'is required' });

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from 'typeorm';
-import { BEFORE_ANY_EVENT, type ConfigActivationRecord, Topics } from '@bellwether/contracts';
+import { BEFORE_ANY_EVENT, CONFIG_VERSION_ID, type ConfigActivationRecord, Topics } from '@bellwether/contracts';
 import type { AdminAuditLog } from '../audit/admin-audit';
 import type { Clock } from '../clock/clock';
 import type { Transactions } from '../database/transactions';
@@ -12,11 +12,6 @@ import { type ConfigVersion, planActivation, planRollback } from './config-lifec
 import type { ConfigVersionStore } from './config-versions.store';
 import type { ConfigParse } from './config-activations.reader';
 
-/**
- * A version id the admin APIs take: usable in a path, and within the 100 characters of a
- * `bellwether.config-activations.v1` record's `version`.
- */
-export const CONFIG_VERSION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** The list of versions: which one is active (stored), and which one this replica has in force from now on. */
 export interface ConfigVersionList {
